@@ -1,0 +1,51 @@
+# The two commands of the README:
+#   make demo   install what is missing, build, run the main job on the embedded default
+#   make test   install what is missing, build, run every test (plus one ASan/UBSan build)
+.PHONY: all deps build demo test test-release test-sanitize fuzz-smoke bench format clean
+
+JOBS ?= $(shell nproc)
+BUILD ?= build
+SAN_BUILD ?= build-asan
+CMAKE_FLAGS ?=
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	./scripts/demo.sh $(BUILD)
+
+test: deps
+	$(MAKE) test-release
+	$(MAKE) test-sanitize
+	@echo "make test: all configurations passed"
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+# One sanitizer configuration: clang with ASan + UBSan; the libFuzzer targets are built in
+# the same configuration and get a short smoke run.
+$(SAN_BUILD)/build.ninja:
+	CXX=clang++ cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DODMD_SANITIZE="address;undefined" -DODMD_FUZZ=ON -DODMD_BUILD_BENCH=OFF
+
+test-sanitize: deps $(SAN_BUILD)/build.ninja
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	./$(BUILD)/bench/odmd_model_bench
+
+format:
+	find libs apps testing bench examples fuzz tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,12 @@
+# ODMD_SANITIZE="address;undefined" adds -fsanitize=... to every compile and link.
+if(ODMD_SANITIZE)
+  list(JOIN ODMD_SANITIZE "," _odmd_san)
+  add_compile_options(-fsanitize=${_odmd_san} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${_odmd_san})
+endif()
+if(ODMD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "ODMD_FUZZ needs clang (CXX=clang++)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -1,0 +1,32 @@
+# odmd_add_library(NAME <n> [DEPS ...] [PRIVATE_DEPS ...])
+#   -> target odmd_<n>, alias odmd::<n>; PUBLIC include/, PRIVATE src/;
+#      sources: src/*.cc (recursively).
+function(odmd_add_library)
+  cmake_parse_arguments(A "" "NAME" "DEPS;PRIVATE_DEPS" ${ARGN})
+  file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/*.cc)
+  add_library(odmd_${A_NAME} STATIC ${_srcs})
+  add_library(odmd::${A_NAME} ALIAS odmd_${A_NAME})
+  target_include_directories(odmd_${A_NAME}
+    PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(odmd_${A_NAME} PUBLIC ${A_DEPS} PRIVATE ${A_PRIVATE_DEPS}
+    odmd_warnings odmd_settings)
+endfunction()
+
+# odmd_add_test(NAME <n> DEPS ... [SRCS ...])
+#   -> executable <n> from SRCS (default tests/*_test.cc), registered with CTest.
+function(odmd_add_test)
+  cmake_parse_arguments(A "" "NAME" "DEPS;SRCS" ${ARGN})
+  if(NOT A_SRCS)
+    file(GLOB _srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/*_test.cc)
+    set(A_SRCS ${_srcs})
+  endif()
+  if(NOT A_SRCS)
+    message(STATUS "odmd: ${A_NAME} has no tests yet")
+    return()
+  endif()
+  add_executable(${A_NAME} ${A_SRCS})
+  target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gmock GTest::gtest_main
+    odmd_warnings odmd_settings)
+  gtest_discover_tests(${A_NAME} DISCOVERY_TIMEOUT 60
+    PROPERTIES ENVIRONMENT "ODMD_TESTDATA=${CMAKE_SOURCE_DIR}")
+endfunction()

@@ -1,0 +1,80 @@
+#pragma once
+
+// Commit commands: one line in a commit message that asks the platform to clone or delete
+// an enver (DESIGN.md §5). Grammar, one command per line, anywhere in the message:
+//
+//   odmd: create@<origin>            origin: "<branch>", "b..<branch>" or "t..<tag>"
+//   odmd: create <build>@<origin>    names the build when a repo hosts several
+//   odmd: delete [<build>]
+//   odmd: remove [<build>]           alias of delete
+//
+// "odmd:" is matched case-insensitively after leading whitespace; anything after it that
+// does not parse is rejected with a reason (and a suggestion where one can be made), never
+// silently ignored. Among all commands of a push the newest wins: a later line of a
+// message beats an earlier one, a later commit beats an earlier one.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace odmd::model {
+
+enum class CommandVerb { kCreate, kDelete };
+
+struct CommitCommand {
+  CommandVerb verb = CommandVerb::kCreate;
+  // The build named in the command, if any.
+  std::optional<std::string> build;
+  // kCreate only: the origin as normalised rev text, "b..main" or "t..v1.0"
+  // (a bare "main" becomes "b..main").
+  std::string origin;
+  // 1-based line in its message, the line's text (trimmed), and the commit index in the push.
+  int line = 0;
+  std::string text;
+  int commit = 0;
+};
+
+struct CommandRejection {
+  int line = 0;
+  std::string text;
+  int commit = 0;
+  // Why the line was rejected, e.g. `unknown verb "craete"`.
+  std::string reason;
+  // A corrected command when one is likely, e.g. "odmd: create@main".
+  std::optional<std::string> suggestion;
+};
+
+// What the parser may use to make suggestions; all optional.
+struct CommandContext {
+  // Origin branch/tag values of static envers, as rev text ("b..main", "t..v1.0.0").
+  std::vector<std::string> known_origins;
+  // Build ids hosted in the pushed repo.
+  std::vector<std::string> known_builds;
+};
+
+struct ParsedMessage {
+  std::vector<CommitCommand> commands;      // in line order
+  std::vector<CommandRejection> rejections; // in line order
+};
+
+// Parses every line of one commit message. Lines that do not start with "odmd:" are
+// ignored. An origin or build not in `context` is rejected only when the context lists
+// candidates, with the closest candidate as suggestion (`create@mian` -> `create@main`).
+ParsedMessage ParseCommitMessage(std::string_view message, const CommandContext& context = {},
+                                 int commit = 0);
+
+struct PushCommands {
+  // The newest accepted command of the push, if any.
+  std::optional<CommitCommand> effective;
+  // Every accepted command, oldest first (the effective one last).
+  std::vector<CommitCommand> accepted;
+  std::vector<CommandRejection> rejections;
+};
+
+// Parses the messages of a push, oldest commit first, and picks the newest command.
+PushCommands ParsePushMessages(std::span<const std::string> messages_oldest_first,
+                               const CommandContext& context = {});
+
+}  // namespace odmd::model

@@ -1,0 +1,123 @@
+#pragma once
+
+// The plain data model of an organisation's contracts: what a contracts library declares
+// and what a manifest carries. Plain structs, no invariants enforced on construction:
+// Validate() (validate.h) checks rules R1-R12 and reports every violation at once.
+//
+// Authors normally build an Org through the typed API in contracts.h; the platform reads
+// one from a manifest (manifest.h).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "odmd/model/rev_ref.h"
+#include "odmd/model/types.h"
+
+namespace odmd::model {
+
+// A named target account. `id` is the 12-digit AWS-style account id (rule R11).
+struct Account {
+  std::string name;
+  std::string id;
+  friend bool operator==(const Account&, const Account&) = default;
+};
+
+// A source repository hosted on GitHub (or a local repository registered with the
+// platform under the same owner/name).
+struct Repo {
+  std::string owner;
+  std::string name;
+  // GitHub App installation id; 0 when unknown (local repositories).
+  std::int64_t installation_id = 0;
+
+  // "owner/name".
+  std::string FullName() const { return owner + "/" + name; }
+  friend bool operator==(const Repo&, const Repo&) = default;
+};
+
+// A named value an enver publishes. Its path is /odmd-share/<build>/<rev>/<name>; a name
+// may have child parts separated by '/' (rule R10).
+struct Product {
+  std::string name;
+  friend bool operator==(const Product&, const Product&) = default;
+};
+
+// An enver's named dependency on another enver's product.
+struct Consumer {
+  std::string name;
+  // Enver id "<build>/<rev>" of the producing enver.
+  std::string producer;
+  // Product name on the producing enver.
+  std::string product;
+  // Used while the producer has no value yet; the only way to break a cycle (rule R8).
+  std::optional<std::string> placeholder;
+  Reaction reaction = Reaction::kRedeploy;
+
+  friend bool operator==(const Consumer&, const Consumer&) = default;
+};
+
+// One deployable environment of a build: a branch or tag, a target account and region,
+// what it produces and consumes, and per-enver flags.
+struct Enver {
+  RevRef rev;
+  // Account name (see Org::accounts).
+  std::string account;
+  // AWS-style region name, e.g. "us-west-1".
+  std::string region;
+  std::vector<Product> products;
+  std::vector<Consumer> consumers;
+  // Script the deployment runs, relative to the work dir.
+  std::string build_script = ".scripts/build.sh";
+  // Directory inside the repo the build runs in; "" for the repo root.
+  std::string work_dir;
+  // Whether the enver's resources may be torn down freely (contracts builder sets the
+  // kind default: DefaultEphemeral(kind)).
+  bool ephemeral = true;
+  // Maximum number of live clones of this enver (rule R9).
+  int clone_limit = 20;
+  // When false the generated workflow file is user-owned and never overwritten.
+  bool overwrite_workflow = true;
+
+  friend bool operator==(const Enver&, const Enver&) = default;
+};
+
+// A source repo plus how it is built; owns its envers.
+struct Build {
+  std::string id;
+  BuildKind kind = BuildKind::kCmd;
+  Repo repo;
+  std::vector<Enver> envers;
+
+  friend bool operator==(const Build&, const Build&) = default;
+};
+
+// One organisation's contracts.
+struct Org {
+  // Organisation name, e.g. "sandbox".
+  std::string name;
+  // Semantic version of the contracts (manifest version), e.g. "1.2.0".
+  std::string version;
+  // Name of the central account (where the platform runs); must be in `accounts`.
+  std::string central_account = "central";
+  std::vector<Account> accounts;
+  std::vector<Build> builds;
+
+  // Linear lookups, for tools and tests. Hot paths use Graph (graph.h) instead.
+  const Account* FindAccount(std::string_view name) const;
+  const Build* FindBuild(std::string_view id) const;
+  Build* FindBuild(std::string_view id);
+
+  friend bool operator==(const Org&, const Org&) = default;
+};
+
+// Sorts accounts by name, builds by id, envers by rev, products and consumers by name, so
+// that equal contracts compare and serialise identically whatever the declaration order.
+void Canonicalize(Org& org);
+
+// Splits an enver id "<build>/<rev>" into its parts; nullopt if there is no '/'.
+std::optional<std::pair<std::string_view, std::string_view>> SplitEnverId(std::string_view id);
+
+}  // namespace odmd::model

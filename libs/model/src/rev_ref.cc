@@ -1,0 +1,98 @@
+#include "odmd/model/rev_ref.h"
+
+#include "odmd/base/strings.h"
+
+namespace odmd::model {
+namespace {
+
+bool IsValueChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '.' || c == '-';
+}
+
+// Parses one "<b|t>..<value>" segment.
+Result<RevSegment> ParseSegment(std::string_view text) {
+  if (text.size() < 3 || text[1] != '.' || text[2] != '.' || (text[0] != 'b' && text[0] != 't')) {
+    return InvalidArgumentError("rev " + Quote(text) + " must start with \"b..\" or \"t..\"");
+  }
+  RevSegment seg{text[0] == 'b' ? RevType::kBranch : RevType::kTag, std::string(text.substr(3))};
+  if (auto reason = CheckRevValue(seg.type, seg.value)) {
+    return InvalidArgumentError("rev " + Quote(text) + ": value " + Quote(seg.value) + " " +
+                                *reason);
+  }
+  return seg;
+}
+
+}  // namespace
+
+std::string RevSegment::ToString() const {
+  std::string out(1, RevTypeLetter(type));
+  out += "..";
+  out += value;
+  return out;
+}
+
+std::optional<std::string> CheckRevValue(RevType type, std::string_view value) {
+  if (value.empty()) return "is empty";
+  for (char c : value) {
+    if (!IsValueChar(c)) return "has character " + Quote(std::string_view(&c, 1)) +
+                                " outside [A-Za-z0-9_.-]";
+  }
+  for (std::string_view reserved : {"..", "_-", "-_"}) {
+    if (value.find(reserved) != std::string_view::npos) {
+      return "contains reserved " + Quote(reserved);
+    }
+  }
+  if (type == RevType::kBranch && (value[0] == 'v' || value[0] == 'V')) {
+    return "starts with 'v', which is reserved for tags";
+  }
+  return std::nullopt;
+}
+
+RevRef::RevRef(RevSegment self, std::optional<RevSegment> origin)
+    : self_(std::move(self)), origin_(std::move(origin)) {
+  text_ = origin_ ? origin_->ToString() + "-_" + self_.ToString() : self_.ToString();
+}
+
+Result<RevRef> RevRef::Parse(std::string_view text) {
+  size_t split = text.find("-_");
+  if (split == std::string_view::npos) {
+    ODMD_ASSIGN_OR_RETURN(RevSegment self, ParseSegment(text));
+    return RevRef(std::move(self), std::nullopt);
+  }
+  ODMD_ASSIGN_OR_RETURN(RevSegment origin, ParseSegment(text.substr(0, split)));
+  std::string_view rest = text.substr(split + 2);
+  if (rest.find("-_") != std::string_view::npos) {
+    return InvalidArgumentError("rev " + Quote(text) +
+                                " is a clone of a clone; clones are one level deep");
+  }
+  ODMD_ASSIGN_OR_RETURN(RevSegment self, ParseSegment(rest));
+  if (self == origin) {
+    return InvalidArgumentError("rev " + Quote(text) + ": a clone must differ from its origin");
+  }
+  return RevRef(std::move(self), std::move(origin));
+}
+
+RevRef RevRef::Branch(std::string value) {
+  return RevRef(RevSegment{RevType::kBranch, std::move(value)}, std::nullopt);
+}
+
+RevRef RevRef::Tag(std::string value) {
+  return RevRef(RevSegment{RevType::kTag, std::move(value)}, std::nullopt);
+}
+
+RevRef RevRef::CloneOf(const RevRef& origin, RevType type, std::string value) {
+  ODMD_CHECK(!origin.is_clone());
+  return RevRef(RevSegment{type, std::move(value)}, origin.self_);
+}
+
+RevRef RevRef::OriginRef() const {
+  if (!origin_) return *this;
+  return RevRef(*origin_, std::nullopt);
+}
+
+bool RevRef::IsImmutable() const {
+  return self_.type == RevType::kTag || (origin_ && origin_->type == RevType::kTag);
+}
+
+}  // namespace odmd::model
