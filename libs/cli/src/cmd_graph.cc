@@ -1,0 +1,36 @@
+// odmd graph <manifest> --format dot|mermaid|json
+#include <memory>
+
+#include "command.h"
+#include "common.h"
+#include "graph_format.h"
+
+namespace odmd::cli {
+
+RunFn SetupGraph(CLI::App& sub, Io& io) {
+  struct Opts {
+    std::string manifest;
+    std::string format = "dot";
+  };
+  auto o = std::make_shared<Opts>();
+  sub.add_option("manifest", o->manifest, "Manifest file (- for stdin)")->required();
+  sub.add_option("--format,-f", o->format, "Output format")
+      ->check(CLI::IsMember({"dot", "mermaid", "json"}))
+      ->capture_default_str();
+  return [o, &io]() {
+    bool json = o->format == "json";
+    auto org = LoadManifestOrReport(io, json, o->manifest);
+    if (!org) return kExitFailure;
+    model::Graph graph(*org);
+    if (json) {
+      PrintJson(io, GraphToJson(graph));
+    } else if (o->format == "mermaid") {
+      io.out << GraphToMermaid(graph);
+    } else {
+      io.out << GraphToDot(graph);
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace odmd::cli

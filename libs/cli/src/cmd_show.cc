@@ -1,0 +1,40 @@
+// odmd show <manifest> <enver-id>: every derived name of one enver.
+#include <memory>
+
+#include "command.h"
+#include "common.h"
+#include "names_output.h"
+#include "odmd/model/graph.h"
+#include "odmd/model/naming.h"
+
+namespace odmd::cli {
+
+RunFn SetupShow(CLI::App& sub, Io& io) {
+  struct Opts {
+    std::string manifest, enver;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  sub.add_option("manifest", o->manifest, "Manifest file (- for stdin)")->required();
+  sub.add_option("enver", o->enver, "Enver id, e.g. orderSvc/b..main")->required();
+  sub.add_flag("--json", o->json, "Machine-readable output");
+  return [o, &io]() {
+    auto org = LoadManifestOrReport(io, o->json, o->manifest);
+    if (!org) return kExitFailure;
+    model::Graph graph(*org);
+    auto idx = graph.FindEnver(o->enver);
+    if (!idx)
+      return ReportFailure(io, o->json, NotFoundError("enver \"" + o->enver + "\" not found"));
+    Result<model::EnverNames> names =
+        model::DeriveEnverNames(*org, graph.build(*idx), graph.enver(*idx));
+    if (!names.ok()) return ReportFailure(io, o->json, names.status());
+    if (o->json) {
+      PrintJson(io, EnverNamesJson(*names));
+    } else {
+      PrintEnverNames(io, *names);
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace odmd::cli

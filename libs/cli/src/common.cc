@@ -1,0 +1,74 @@
+#include "common.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "odmd/model/manifest.h"
+
+namespace odmd::cli {
+
+Result<std::string> ReadInput(const std::string& path) {
+  std::ostringstream ss;
+  if (path == "-") {
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot open \"" + path + "\"");
+  ss << in.rdbuf();
+  if (in.bad()) return UnavailableError("cannot read \"" + path + "\"");
+  return ss.str();
+}
+
+Result<model::Org> LoadManifest(const std::string& path,
+                                std::vector<model::Violation>* violations) {
+  ODMD_ASSIGN_OR_RETURN(std::string text, ReadInput(path));
+  Result<model::Org> org = model::ReadManifest(text, violations);
+  if (!org.ok()) return org.status().WithContext("manifest \"" + path + "\"");
+  return org;
+}
+
+nlohmann::json ViolationJson(const model::Violation& v) {
+  return {{"rule", v.rule},   {"path", v.path},       {"subject", v.subject},
+          {"value", v.value}, {"message", v.message}, {"text", v.ToString()}};
+}
+
+nlohmann::json StatusJson(const Status& s) {
+  return {{"code", std::string(StatusCodeName(s.code()))}, {"message", s.message()}};
+}
+
+void PrintJson(Io& io, const nlohmann::json& j) { io.out << j.dump(2) << "\n"; }
+
+int ReportFailure(Io& io, bool json, const Status& status,
+                  const std::vector<model::Violation>& violations) {
+  if (json) {
+    nlohmann::json j = {{"ok", false}, {"error", StatusJson(status)}};
+    if (!violations.empty()) {
+      j["violations"] = nlohmann::json::array();
+      for (const auto& v : violations) j["violations"].push_back(ViolationJson(v));
+    }
+    PrintJson(io, j);
+    return kExitFailure;
+  }
+  if (violations.empty()) {
+    io.err << "odmd: " << status.message() << "\n";
+  } else {
+    io.err << "odmd: " << violations.size()
+           << (violations.size() == 1 ? " violation" : " violations") << ":\n";
+    for (const auto& v : violations) io.err << "  " << v.ToString() << "\n";
+  }
+  return kExitFailure;
+}
+
+std::optional<model::Org> LoadManifestOrReport(Io& io, bool json, const std::string& path) {
+  std::vector<model::Violation> violations;
+  Result<model::Org> org = LoadManifest(path, &violations);
+  if (!org.ok()) {
+    ReportFailure(io, json, org.status(), violations);
+    return std::nullopt;
+  }
+  return std::move(org).value();
+}
+
+}  // namespace odmd::cli
