@@ -1,0 +1,242 @@
+#include "odmd/cli/main.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "odmd/model/contracts.h"
+#include "odmd/model/manifest.h"
+
+namespace odmd::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// A small org: contracts, svcA (producer) and svcB (consumer), and the brief's
+// networking <-> logging cycle broken by a placeholder.
+model::Org SmallOrg(std::string version = "1.0.0") {
+  model::Contracts c("demo", std::move(version));
+  c.AddAccount("central", "111111111111");
+  auto ws0 = c.AddAccount("workspace0", "222222222222");
+  auto ws1 = c.AddAccount("workspace1", "333333333333");
+  auto repo = c.AddRepo("acme", "repo", 7);
+  c.AddBuild("contracts", model::BuildKind::kContracts, repo).Branch("main", ws0, "us-west-1");
+  auto a = c.AddBuild("svcA", model::BuildKind::kCdk, repo).Branch("master", ws1, "us-west-1");
+  auto api = a.Produces("apiUrl");
+  auto b = c.AddBuild("svcB", model::BuildKind::kCdk, repo).Branch("master", ws1, "us-west-1");
+  b.Consumes("api", api);
+  auto net = c.AddBuild("networking", model::BuildKind::kNetworking, repo)
+                 .Branch("main", ws0, "us-west-1");
+  auto log = c.AddBuild("logging", model::BuildKind::kCdk, repo).Branch("main", ws0, "us-west-1");
+  auto zone = net.Produces("hostedZoneId");
+  auto bucket = log.Produces("logBucketArn");
+  net.Consumes("logBucket", bucket).Placeholder("none");
+  log.Consumes("zone", zone);
+  return c.Finish();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("odmd_cli_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    manifest_ = Write("manifest.json", model::WriteManifest(SmallOrg()));
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    std::string path = (dir_ / name).string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+  // Runs odmd with `args`; returns the exit code and fills out_/err_.
+  int Run(std::vector<std::string> args) {
+    args.insert(args.begin(), "odmd");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    std::ostringstream out, err;
+    int code = Main(static_cast<int>(argv.size()), argv.data(), out, err);
+    out_ = out.str();
+    err_ = err.str();
+    return code;
+  }
+
+  nlohmann::json Json() const { return nlohmann::json::parse(out_); }
+
+  std::filesystem::path dir_;
+  std::string manifest_;
+  std::string out_, err_;
+};
+
+TEST_F(CliTest, NoCommandIsUsageError) {
+  EXPECT_EQ(Run({}), 2);
+  EXPECT_THAT(err_, HasSubstr("subcommand"));
+}
+
+TEST_F(CliTest, HelpListsEveryCommandAndExitsZero) {
+  EXPECT_EQ(Run({"--help"}), 0);
+  for (const char* cmd : {"validate", "graph", "show", "plan", "impact", "diff",
+                          "clone-preview", "parse-commit"}) {
+    EXPECT_THAT(out_, HasSubstr(cmd));
+  }
+}
+
+TEST_F(CliTest, UnknownCommandIsUsageError) { EXPECT_EQ(Run({"frobnicate"}), 2); }
+
+TEST_F(CliTest, ValidateAcceptsValidManifest) {
+  EXPECT_EQ(Run({"validate", manifest_}), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("ok: demo 1.0.0 (5 builds, 5 envers"));
+  EXPECT_THAT(out_, HasSubstr("digest: sha256:"));
+}
+
+TEST_F(CliTest, ValidateJson) {
+  ASSERT_EQ(Run({"validate", manifest_, "--json"}), 0) << err_;
+  nlohmann::json j = Json();
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["envers"], 5);
+  EXPECT_EQ(j["digest"], model::ManifestDigest(SmallOrg()));
+}
+
+TEST_F(CliTest, ValidateReportsEveryViolationWithRuleAndPath) {
+  model::Org org = SmallOrg();
+  org.FindBuild("svcB")->envers[0].consumers[0].product = "nope";
+  org.FindBuild("svcA")->id = "config";  // R1 reserved id (and svcB's producer vanishes)
+  std::string bad = Write("bad.json", model::WriteManifest(org));
+  EXPECT_EQ(Run({"validate", bad}), 1);
+  EXPECT_THAT(err_, HasSubstr("R1 "));
+  EXPECT_THAT(err_, HasSubstr("R4 "));
+  EXPECT_THAT(err_, HasSubstr("/builds/"));
+  ASSERT_EQ(Run({"validate", bad, "--json"}), 1);
+  nlohmann::json j = Json();
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["error"]["code"], "INVALID_ARGUMENT");
+  std::vector<std::string> rules;
+  for (const auto& v : j["violations"]) rules.push_back(v["rule"]);
+  EXPECT_THAT(rules, ::testing::IsSupersetOf({"R1", "R4"}));
+}
+
+TEST_F(CliTest, ValidateReportsSyntaxErrorPosition) {
+  std::string bad = Write("syntax.json", "{\n  \"schema\": \"odmd.manifest/v1\",\n  oops\n}\n");
+  EXPECT_EQ(Run({"validate", bad}), 1);
+  EXPECT_THAT(err_, HasSubstr("M1"));
+  EXPECT_THAT(err_, HasSubstr("line 3"));
+}
+
+TEST_F(CliTest, ValidateMissingFileFails) {
+  EXPECT_EQ(Run({"validate", (dir_ / "absent.json").string()}), 1);
+  EXPECT_THAT(err_, HasSubstr("cannot open"));
+}
+
+TEST_F(CliTest, GraphFormats) {
+  ASSERT_EQ(Run({"graph", manifest_, "--format", "dot"}), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("digraph odmd"));
+  EXPECT_THAT(out_, HasSubstr("\"svcA/b..master\" -> \"svcB/b..master\""));
+  EXPECT_THAT(out_, HasSubstr("style=dashed"));  // the placeholder edge
+  ASSERT_EQ(Run({"graph", manifest_, "--format", "mermaid"}), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("flowchart LR"));
+  ASSERT_EQ(Run({"graph", manifest_, "--format", "json"}), 0) << err_;
+  nlohmann::json j = Json();
+  EXPECT_EQ(j["nodes"].size(), 5u);
+  EXPECT_EQ(j["edges"].size(), 3u);
+}
+
+TEST_F(CliTest, GraphRejectsUnknownFormat) {
+  EXPECT_EQ(Run({"graph", manifest_, "--format", "png"}), 2);
+}
+
+TEST_F(CliTest, ShowPrintsDerivedNames) {
+  ASSERT_EQ(Run({"show", manifest_, "svcA/b..master"}), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("svcA--master"));
+  EXPECT_THAT(out_, HasSubstr(
+      "arn:aws:iam::333333333333:role/svcA/svcA-us-west-1333333333333-buildRole"));
+  EXPECT_THAT(out_, HasSubstr(
+      "arn:aws:iam::111111111111:role/svcA/svcA-us-west-1333333333333-centerRole"));
+  EXPECT_THAT(out_, HasSubstr(".github/workflows/ODMD_svcA-CdkGithubWFus-west-1-workspace1.yaml"));
+  EXPECT_THAT(out_, HasSubstr("/odmd-share/svcA/b..master/apiUrl"));
+  ASSERT_EQ(Run({"show", manifest_, "svcA/b..master", "--json"}), 0);
+  EXPECT_EQ(Json()["stackName"], "svcA--master");
+}
+
+TEST_F(CliTest, ShowUnknownEnverFails) {
+  EXPECT_EQ(Run({"show", manifest_, "svcA/b..nope"}), 1);
+  EXPECT_THAT(err_, HasSubstr("enver \"svcA/b..nope\" not found"));
+}
+
+TEST_F(CliTest, PlanDeploysCycleWithPlaceholderThenRedeploys) {
+  ASSERT_EQ(Run({"plan", manifest_, "--json"}), 0) << err_;
+  nlohmann::json j = Json();
+  EXPECT_TRUE(j["converged"]);
+  std::vector<std::string> net_kinds;
+  for (const auto& s : j["steps"]) {
+    if (s["enver"] == "networking/b..main") net_kinds.push_back(s["kind"]);
+  }
+  EXPECT_EQ(net_kinds, (std::vector<std::string>{"deploy-with-placeholders", "redeploy"}));
+  ASSERT_EQ(Run({"plan", manifest_}), 0);
+  EXPECT_THAT(out_, HasSubstr("wave 1:"));
+  EXPECT_THAT(out_, HasSubstr("why: "));
+}
+
+TEST_F(CliTest, ImpactOfProductListsConsumers) {
+  ASSERT_EQ(Run({"impact", manifest_, "svcA/b..master/apiUrl"}), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("svcB/b..master"));
+  ASSERT_EQ(Run({"impact", manifest_, "/odmd-share/svcA/b..master/apiUrl", "--json"}), 0);
+  EXPECT_EQ(Json()["impacted"][0]["enver"], "svcB/b..master");
+  EXPECT_EQ(Run({"impact", manifest_, "svcA/b..master/none"}), 1);
+}
+
+TEST_F(CliTest, DiffListsChangesAndImpact) {
+  model::Org org = SmallOrg("1.1.0");
+  org.FindBuild("svcA")->envers[0].products.push_back({"healthUrl"});
+  std::string after = Write("after.json", model::WriteManifest(org));
+  ASSERT_EQ(Run({"diff", manifest_, after, "--json"}), 0) << err_;
+  nlohmann::json j = Json();
+  EXPECT_EQ(j["from"], "1.0.0");
+  EXPECT_EQ(j["to"], "1.1.0");
+  bool found = false;
+  for (const auto& c : j["changes"]) {
+    found |= c["kind"] == "added" && c["object"] == "product" &&
+             c["id"] == "svcA/b..master/healthUrl";
+  }
+  EXPECT_TRUE(found) << out_;
+}
+
+TEST_F(CliTest, ClonePreviewDerivesCloneNames) {
+  ASSERT_EQ(Run({"clone-preview", manifest_, "svcA/b..master", "feat1"}), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("b..master-_b..feat1"));
+  EXPECT_THAT(out_, HasSubstr("svcA--feat1"));
+  ASSERT_EQ(Run({"clone-preview", manifest_, "svcA/b..master", "feature/login", "--json"}), 0);
+  EXPECT_EQ(Json()["rev"], "b..master-_b..feature-login");
+  EXPECT_EQ(Run({"clone-preview", manifest_, "contracts/b..main", "x"}), 1);
+  EXPECT_THAT(err_, HasSubstr("R7"));
+}
+
+TEST_F(CliTest, ParseCommitAcceptsAndRejectsWithSuggestion) {
+  ASSERT_EQ(Run({"parse-commit", "fix\n\nodmd: create@master"}), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("accepted create"));
+  EXPECT_EQ(Run({"parse-commit", "--manifest", manifest_, "odmd: create@mastre", "--json"}), 1);
+  nlohmann::json j = Json();
+  ASSERT_EQ(j["rejections"].size(), 1u);
+  EXPECT_EQ(j["rejections"][0]["suggestion"], "odmd: create@master");
+}
+
+TEST_F(CliTest, CommandsRefuseInvalidManifest) {
+  std::string bad = Write("bad.json", "[]");
+  for (const char* cmd : {"graph", "plan"}) {
+    EXPECT_EQ(Run({cmd, bad}), 1) << cmd;
+    EXPECT_THAT(err_, HasSubstr("M3")) << cmd;
+    EXPECT_THAT(out_, Not(HasSubstr("digraph")));
+  }
+}
+
+}  // namespace
+}  // namespace odmd::cli
