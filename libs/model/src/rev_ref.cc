@@ -1,13 +1,25 @@
 #include "odmd/model/rev_ref.h"
 
+#include <cstdio>
+
 #include "odmd/base/strings.h"
 
 namespace odmd::model {
 namespace {
 
 bool IsValueChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '.' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+// The offending character of a value, quoted. A non-ASCII byte is written as \xNN like a
+// control byte: it is one byte of a multi-byte character, and printing it raw would put
+// invalid UTF-8 into messages (and into the JSON that carries them).
+std::string QuoteChar(char c) {
+  if (static_cast<unsigned char>(c) < 0x80) return Quote(std::string_view(&c, 1));
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "\"\\x%02x\"", static_cast<unsigned char>(c));
+  return buf;
 }
 
 // Parses one "<b|t>..<value>" segment.
@@ -35,8 +47,7 @@ std::string RevSegment::ToString() const {
 std::optional<std::string> CheckRevValue(RevType type, std::string_view value) {
   if (value.empty()) return "is empty";
   for (char c : value) {
-    if (!IsValueChar(c)) return "has character " + Quote(std::string_view(&c, 1)) +
-                                " outside [A-Za-z0-9_.-]";
+    if (!IsValueChar(c)) return "has character " + QuoteChar(c) + " outside [A-Za-z0-9_.-]";
   }
   for (std::string_view reserved : {"..", "_-", "-_"}) {
     if (value.find(reserved) != std::string_view::npos) {
