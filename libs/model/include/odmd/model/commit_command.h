@@ -12,6 +12,21 @@
 // does not parse is rejected with a reason (and a suggestion where one can be made), never
 // silently ignored. Among all commands of a push the newest wins: a later line of a
 // message beats an earlier one, a later commit beats an earlier one.
+//
+// Details of the grammar:
+// - Lines are split at '\n' and trimmed of ASCII whitespace (so CRLF works). A line that
+//   does not start with "odmd:" after trimming is not a command and is ignored.
+// - The verb is the word after "odmd:" up to whitespace or '@'; verbs are matched
+//   case-insensitively ("Create" works). Build ids and origins are case-sensitive, as git
+//   names are. Whitespace between tokens, and around '@', may be any amount.
+// - A bare origin ("main") is a branch and becomes "b..main". A bare origin starting with
+//   'v' or 'V' ("v2") is rejected, because branch values may not start with 'v'; the
+//   suggestion is the tag ("odmd: create@t..v2"). An origin must be a static rev: a clone
+//   rev is rejected. An illegal origin is rejected with the RevRef reason.
+// - A build id must match [A-Za-z0-9_-]+ (rule R1).
+// - A suggestion is a whole corrected command in canonical spelling ("odmd: create@main",
+//   "odmd: create orderSvc@main", "odmd: delete orderSvc"), offered only when the corrected
+//   command would itself be accepted; up to three corrections combine (verb, origin, build).
 
 #include <optional>
 #include <span>
@@ -55,8 +70,8 @@ struct CommandContext {
 };
 
 struct ParsedMessage {
-  std::vector<CommitCommand> commands;      // in line order
-  std::vector<CommandRejection> rejections; // in line order
+  std::vector<CommitCommand> commands;       // in line order
+  std::vector<CommandRejection> rejections;  // in line order
 };
 
 // Parses every line of one commit message. Lines that do not start with "odmd:" are
