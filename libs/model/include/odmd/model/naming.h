@@ -93,8 +93,10 @@ Result<std::string> BranchToRevValue(std::string_view branch);
 Result<std::string> TagToRevValue(std::string_view tag);
 
 // Groups of distinct branch names that map to the same rev value, e.g.
-// {"feature-login", {"feature/login", "feature_login"...}}; each group lists the mapped value
-// and its branches in input order. Names that do not map are left out.
+// {"feature-login", {"feature/login", "feature-login", "feature:login"}} ("feature_login" is
+// already legal and maps to itself, so it is not in that group). Groups come in the order
+// their first branch appears; each lists the mapped value and its branches in input order.
+// Repeated names count once; names that do not map are left out.
 struct RevValueCollision {
   std::string value;
   std::vector<std::string> branches;
