@@ -82,6 +82,7 @@ Result<RevRef> GitRefToRev(std::string_view git_ref);
 
 // Maps a git branch name to a legal branch rev value, deterministically:
 //   1. every character outside [A-Za-z0-9_.-] becomes '-'  ("feature/login" -> "feature-login");
+//      byte by byte, so a two-byte UTF-8 character becomes "--";
 //   2. every run of '.', '_' and '-' that contains a reserved pair ("..", "_-", "-_")
 //      becomes a single '-';
 //   3. a value starting with 'v' or 'V' gets the prefix "b-" (branch values may not start
