@@ -38,7 +38,11 @@ nlohmann::json StatusJson(const Status& s) {
   return {{"code", std::string(StatusCodeName(s.code()))}, {"message", s.message()}};
 }
 
-void PrintJson(Io& io, const nlohmann::json& j) { io.out << j.dump(2) << "\n"; }
+void PrintJson(Io& io, const nlohmann::json& j) {
+  // Messages may quote bytes from user input (commit messages, manifests) that are not
+  // UTF-8; dump() would throw on them, so they are replaced with U+FFFD instead.
+  io.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
 int ReportFailure(Io& io, bool json, const Status& status,
                   const std::vector<model::Violation>& violations) {

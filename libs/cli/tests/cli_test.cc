@@ -229,6 +229,12 @@ TEST_F(CliTest, ParseCommitAcceptsAndRejectsWithSuggestion) {
   EXPECT_EQ(j["rejections"][0]["suggestion"], "odmd: create@master");
 }
 
+TEST_F(CliTest, ParseCommitJsonSurvivesInvalidUtf8) {
+  EXPECT_EQ(Run({"parse-commit", "odmd: create@ma\xff\xfein", "--json"}), 1);
+  nlohmann::json j = Json();
+  EXPECT_EQ(j["rejections"].size(), 1u);
+}
+
 TEST_F(CliTest, CommandsRefuseInvalidManifest) {
   std::string bad = Write("bad.json", "[]");
   for (const char* cmd : {"graph", "plan"}) {
