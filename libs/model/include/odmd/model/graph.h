@@ -6,7 +6,9 @@
 // adjacency is stored in compressed arrays so 1M edges stay compact.
 //
 // The graph tolerates invalid orgs: a consumer naming an unknown enver or product adds no
-// edge (rule R4 reports it), a duplicate enver id keeps the first enver (R2 reports it).
+// edge, nor does a consumer of its own enver (rule R4 reports both); of envers sharing an
+// id only the first becomes a node (R2 reports the others); of products sharing an id the
+// first is found.
 
 #include <cstdint>
 #include <optional>
@@ -24,17 +26,17 @@ using EnverIndex = std::uint32_t;
 using EdgeIndex = std::uint32_t;
 
 struct EnverNode {
-  std::string id;  // "<build>/<rev>"
+  std::string id;                 // "<build>/<rev>"
   std::uint32_t build_index = 0;  // into Org::builds
   std::uint32_t enver_index = 0;  // into Build::envers
 };
 
 // One consumer -> product dependency.
 struct Edge {
-  EnverIndex consumer = 0;            // the consuming enver
-  std::uint32_t consumer_index = 0;   // into the consuming Enver::consumers
-  EnverIndex producer = 0;            // the producing enver
-  std::uint32_t product_index = 0;    // into the producing Enver::products
+  EnverIndex consumer = 0;           // the consuming enver
+  std::uint32_t consumer_index = 0;  // into the consuming Enver::consumers
+  EnverIndex producer = 0;           // the producing enver
+  std::uint32_t product_index = 0;   // into the producing Enver::products
   bool has_placeholder = false;
 };
 
@@ -44,7 +46,10 @@ struct ProductLocation {
   std::uint32_t product_index = 0;
 };
 
-// Immutable after construction; thread-compatible (concurrent const use is safe).
+// Nodes are numbered in org order (builds, then envers), skipping duplicate ids; edges are
+// ordered by (consumer node, consumer index). Construction is O(envers + products +
+// consumers). Immutable after construction; thread-compatible (concurrent const use is
+// safe).
 class Graph {
  public:
   // REQUIRES: `org` outlives the graph and is not modified while the graph is used.
@@ -79,6 +84,13 @@ class Graph {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  void AddNodes();
+  void AddEdges();
+  void IndexDependents();
+  // The index of product `name` on `producer`, first match; `scratch` is reused key space.
+  std::optional<std::uint32_t> ProductIndexOf(EnverIndex producer, std::string_view name,
+                                              std::string& scratch) const;
+
   const Org* org_;
   std::vector<EnverNode> nodes_;
   std::vector<Edge> edges_;
@@ -92,8 +104,8 @@ class Graph {
 // Strongly connected components in dependency order: every component comes after the
 // components it depends on (producers before consumers). Members are sorted by index.
 struct Components {
-  std::vector<std::uint32_t> component_of;          // per enver
-  std::vector<std::vector<EnverIndex>> members;     // per component
+  std::vector<std::uint32_t> component_of;       // per enver
+  std::vector<std::vector<EnverIndex>> members;  // per component
   // True if the component has more than one enver (a self-loop cannot exist: R4).
   bool IsCycle(std::uint32_t c) const { return members[c].size() > 1; }
 };

@@ -1,0 +1,241 @@
+#include "odmd/model/graph.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "graph_test_util.h"
+
+namespace odmd::model {
+namespace {
+
+using graph_test::ChainOrg;
+using graph_test::OrgFromText;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+struct EdgeText {
+  std::string consumer, consumer_name, producer, product;
+  bool placeholder;
+  friend bool operator==(const EdgeText&, const EdgeText&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const EdgeText& e) {
+    return os << e.consumer << ":" << e.consumer_name << " -> " << e.producer << "/" << e.product
+              << (e.placeholder ? " (placeholder)" : "");
+  }
+};
+
+std::vector<EdgeText> EdgesOf(const Graph& g) {
+  std::vector<EdgeText> out;
+  for (const Edge& e : g.edges()) {
+    out.push_back({g.node(e.consumer).id, g.consumer(e).name, g.node(e.producer).id,
+                   g.product(e).name, e.has_placeholder});
+  }
+  return out;
+}
+
+std::vector<EdgeIndex> ToVector(std::span<const EdgeIndex> s) { return {s.begin(), s.end()}; }
+
+TEST(GraphTest, EmptyOrgHasNoNodesOrEdges) {
+  Org org;
+  Graph g(org);
+  EXPECT_EQ(g.enver_count(), 0u);
+  EXPECT_THAT(g.edges(), IsEmpty());
+  EXPECT_EQ(g.FindEnver("a/b..main"), std::nullopt);
+  EXPECT_EQ(g.FindProduct("a/b..main/x"), std::nullopt);
+  EXPECT_EQ(&g.org(), &org);
+}
+
+TEST(GraphTest, NodesFollowOrgOrderWithTheirIndices) {
+  Org org = OrgFromText(R"(
+    a/b..main  +x
+    a/t..v1    +x
+    b/b..main  in=a/b..main/x
+  )");
+  Graph g(org);
+  ASSERT_EQ(g.enver_count(), 3u);
+  EXPECT_EQ(g.node(0).id, "a/b..main");
+  EXPECT_EQ(g.node(1).id, "a/t..v1");
+  EXPECT_EQ(g.node(2).id, "b/b..main");
+  EXPECT_EQ(g.node(1).build_index, 0u);
+  EXPECT_EQ(g.node(1).enver_index, 1u);
+  EXPECT_EQ(g.node(2).build_index, 1u);
+  EXPECT_EQ(&g.build(2), &org.builds[1]);
+  EXPECT_EQ(&g.enver(1), &org.builds[0].envers[1]);
+}
+
+TEST(GraphTest, FindsEnversAndProductsByIdAndPath) {
+  Org org = OrgFromText(R"(
+    a/b..main  +x  +api/schema-url
+    b/b..main  +y
+  )");
+  Graph g(org);
+  EXPECT_EQ(g.FindEnver("b/b..main"), std::optional<EnverIndex>(1));
+  std::optional<ProductLocation> p = g.FindProduct("a/b..main/api/schema-url");
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->enver, 0u);
+  EXPECT_EQ(p->product_index, 1u);
+  std::optional<ProductLocation> by_path = g.FindProduct("/odmd-share/b/b..main/y");
+  ASSERT_TRUE(by_path.has_value());
+  EXPECT_EQ(by_path->enver, 1u);
+  EXPECT_EQ(g.ProductId(*p), "a/b..main/api/schema-url");
+  EXPECT_EQ(g.ProductId(*by_path), "b/b..main/y");
+}
+
+TEST(GraphTest, LookupsOfWhatDoesNotExistFail) {
+  Org org = OrgFromText("a/b..main +x");
+  Graph g(org);
+  for (const char* id : {"", "a", "a/", "a/b..dev", "A/b..main", "a/b..main/", "/a/b..main"}) {
+    EXPECT_EQ(g.FindEnver(id), std::nullopt) << id;
+  }
+  for (const char* id :
+       {"", "a/b..main", "a/b..main/y", "a/b..main/X", "/odmd-share/a/b..main",
+        "/odmd-shareX/a/b..main/x", "odmd-share/a/b..main/x", "/odmd-share//a/b..main/x"}) {
+    EXPECT_EQ(g.FindProduct(id), std::nullopt) << id;
+  }
+}
+
+TEST(GraphTest, EdgesRunFromConsumerToProducerInConsumerOrder) {
+  Org org = OrgFromText(R"(
+    a/b..main  +x  +y
+    b/b..main  +z  first=a/b..main/y  second=a/b..main/x?ph
+    c/b..main  one=b/b..main/z  two=a/b..main/x
+  )");
+  Graph g(org);
+  EXPECT_THAT(EdgesOf(g), ElementsAre(EdgeText{"b/b..main", "first", "a/b..main", "y", false},
+                                      EdgeText{"b/b..main", "second", "a/b..main", "x", true},
+                                      EdgeText{"c/b..main", "one", "b/b..main", "z", false},
+                                      EdgeText{"c/b..main", "two", "a/b..main", "x", false}));
+  EXPECT_EQ(g.edge(1).consumer_index, 1u);
+  EXPECT_EQ(g.edge(1).product_index, 0u);
+  EXPECT_EQ(&g.consumer(g.edge(1)), &org.builds[1].envers[0].consumers[1]);
+  EXPECT_EQ(&g.product(g.edge(0)), &org.builds[0].envers[0].products[1]);
+}
+
+TEST(GraphTest, AdjacencyListsDependenciesAndDependents) {
+  Org org = OrgFromText(R"(
+    a/b..main  +x  +y
+    b/b..main  +z  first=a/b..main/y  second=a/b..main/x?ph
+    c/b..main  one=b/b..main/z  two=a/b..main/x
+  )");
+  Graph g(org);
+  EXPECT_THAT(ToVector(g.dependencies(0)), IsEmpty());
+  EXPECT_THAT(ToVector(g.dependencies(1)), ElementsAre(0u, 1u));
+  EXPECT_THAT(ToVector(g.dependencies(2)), ElementsAre(2u, 3u));
+  EXPECT_THAT(ToVector(g.dependents(0)), ElementsAre(0u, 1u, 3u));
+  EXPECT_THAT(ToVector(g.dependents(1)), ElementsAre(2u));
+  EXPECT_THAT(ToVector(g.dependents(2)), IsEmpty());
+}
+
+TEST(GraphTest, ConsumersThatDoNotResolveAddNoEdge) {
+  struct Case {
+    const char* name;
+    const char* consumer;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"unknown build", "in=zz/b..main/x"},
+           {"unknown rev", "in=a/b..dev/x"},
+           {"unknown product", "in=a/b..main/nope"},
+           {"no product part", "in=a/b..main"},
+           {"no slash at all", "in=nothing"},
+           {"product of wrong enver", "in=c/b..main/x"},
+       }) {
+    Org org = OrgFromText(std::string("a/b..main +x\nc/b..main +y\nb/b..main ") + c.consumer);
+    Graph g(org);
+    EXPECT_THAT(g.edges(), IsEmpty()) << c.name;
+    EXPECT_THAT(ToVector(g.dependencies(2)), IsEmpty()) << c.name;
+  }
+}
+
+TEST(GraphTest, ResolvedConsumersKeepTheirIndexBesideSkippedOnes) {
+  Org org = OrgFromText(R"(
+    a/b..main  +x
+    b/b..main  bad=a/b..main/nope  good=a/b..main/x  worse=q/b..main/x
+  )");
+  Graph g(org);
+  ASSERT_EQ(g.edges().size(), 1u);
+  EXPECT_EQ(g.edge(0).consumer_index, 1u);
+  EXPECT_EQ(g.consumer(g.edge(0)).name, "good");
+}
+
+TEST(GraphTest, ConsumingOwnEnverAddsNoEdge) {
+  Org org = OrgFromText(R"(
+    a/b..main  +x  self=a/b..main/x
+    a/b..dev   +x  sibling=a/b..main/x
+  )");
+  Graph g(org);
+  // Only the cross-enver edge (still R4's to report, as the same build) remains.
+  EXPECT_THAT(EdgesOf(g), ElementsAre(EdgeText{"a/b..dev", "sibling", "a/b..main", "x", false}));
+}
+
+TEST(GraphTest, DuplicateEnverIdKeepsTheFirst) {
+  Org org = OrgFromText(R"(
+    a/b..main  +first
+    a/b..main  +second  in=b/b..main/y
+    b/b..main  +y  one=a/b..main/first  two=a/b..main/second
+  )");
+  Graph g(org);
+  ASSERT_EQ(g.enver_count(), 2u);
+  EXPECT_EQ(g.FindEnver("a/b..main"), std::optional<EnverIndex>(0));
+  EXPECT_EQ(g.node(1).id, "b/b..main");
+  EXPECT_EQ(g.node(1).enver_index, 0u);
+  EXPECT_EQ(g.node(1).build_index, 1u);
+  EXPECT_TRUE(g.FindProduct("a/b..main/first").has_value());
+  EXPECT_FALSE(g.FindProduct("a/b..main/second").has_value());
+  // The duplicate's consumer adds nothing; "two" names a product only the duplicate has.
+  EXPECT_THAT(EdgesOf(g), ElementsAre(EdgeText{"b/b..main", "one", "a/b..main", "first", false}));
+}
+
+TEST(GraphTest, DuplicateProductNameResolvesToTheFirst) {
+  // Both lookup paths: a short product list is scanned, a long one is hashed.
+  for (int extra : {0, 12}) {
+    std::string producer = "a/b..main +dup +dup";
+    for (int i = 0; i < extra; ++i) producer += " +p" + std::to_string(i);
+    Org org = OrgFromText(producer + "\nb/b..main in=a/b..main/dup last=a/b..main/p11");
+    Graph g(org);
+    ASSERT_FALSE(g.edges().empty()) << extra;
+    EXPECT_EQ(g.edge(0).product_index, 0u) << extra;
+    EXPECT_EQ(g.FindProduct("a/b..main/dup")->product_index, 0u) << extra;
+    EXPECT_EQ(g.edges().size(), extra == 0 ? 1u : 2u);
+    if (extra > 0) {
+      EXPECT_EQ(g.product(g.edge(1)).name, "p11");
+    }
+  }
+}
+
+TEST(GraphTest, ManyProductsResolveThroughTheHashedLookup) {
+  std::string producer = "a/b..main";
+  std::string consumer = "b/b..main";
+  for (int i = 0; i < 20; ++i) {
+    producer += " +p" + std::to_string(i);
+    consumer += " c" + std::to_string(i) + "=a/b..main/p" + std::to_string(19 - i);
+  }
+  Org org = OrgFromText(producer + "\n" + consumer + " miss=a/b..main/p20");
+  Graph g(org);
+  ASSERT_EQ(g.edges().size(), 20u);
+  for (EdgeIndex e = 0; e < 20; ++e) EXPECT_EQ(g.edge(e).product_index, 19 - e);
+}
+
+TEST(GraphTest, CloneAndTagEnversAreOrdinaryNodes) {
+  Org org = OrgFromText(R"(
+    a/t..v1                +x
+    a/b..master-_b..feat1  +x
+    b/b..master-_t..v9     in=a/b..master-_b..feat1/x  tag=a/t..v1/x
+  )");
+  Graph g(org);
+  EXPECT_EQ(g.FindEnver("a/b..master-_b..feat1"), std::optional<EnverIndex>(1));
+  EXPECT_EQ(g.edges().size(), 2u);
+  EXPECT_TRUE(g.FindProduct("/odmd-share/a/b..master-_b..feat1/x").has_value());
+}
+
+TEST(GraphTest, LongChainBuildsLinearAdjacency) {
+  constexpr int kN = 50000;
+  Org org = ChainOrg(kN);
+  Graph g(org);
+  ASSERT_EQ(g.enver_count(), static_cast<size_t>(kN));
+  ASSERT_EQ(g.edges().size(), static_cast<size_t>(kN - 1));
+  EXPECT_THAT(ToVector(g.dependencies(kN - 1)), ElementsAre(static_cast<EdgeIndex>(kN - 2)));
+  EXPECT_THAT(ToVector(g.dependents(0)), ElementsAre(0u));
+  EXPECT_EQ(g.node(g.edge(kN - 2).producer).id, "c" + std::to_string(kN - 2) + "/b..main");
+}
+
+}  // namespace
+}  // namespace odmd::model
