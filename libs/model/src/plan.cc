@@ -1,0 +1,350 @@
+// The bootstrap planner (plan.h). Pure: graph in, steps with explanations out.
+//
+// Waves come from the condensation: a component starts one wave after the last step
+// (deploy or redeploy) of every component it consumes from. Inside a cycle the
+// non-placeholder edges form a DAG (rule R8), whose Kahn levels order the first
+// deployments; an enver whose producer in the cycle has not been deployed at an earlier
+// wave deploys with that consumer's placeholder, and is redeployed once the producer has a
+// real value:
+//
+//   networking --logBucket (placeholder)--> logging --zone--> networking
+//   wave 1: deploy-with-placeholders networking   (level 0)
+//   wave 2: deploy logging                        (level 1, zone is real)
+//   wave 3: redeploy networking                   (logBucket is now real)
+
+#include "odmd/model/plan.h"
+
+#include <algorithm>
+#include <deque>
+#include <limits>
+
+#include "graph_internal.h"
+#include "odmd/base/check.h"
+#include "odmd/base/strings.h"
+
+namespace odmd::model {
+namespace {
+
+using internal::EdgeFilter;
+
+// Cycles larger than this are named by size in explanations instead of by path: a path
+// through hundreds of envers explains nothing, and searching it per step would cost
+// O(component) each time.
+constexpr size_t kMaxExplainedCycle = 64;
+
+std::string QuotedList(const std::vector<std::string>& names) {
+  std::vector<std::string> quoted;
+  quoted.reserve(names.size());
+  for (const std::string& n : names) quoted.push_back(Quote(n));
+  return StrJoin(quoted, ", ");
+}
+
+class Planner {
+ public:
+  Planner(const Graph& graph, const PlanOptions& options)
+      : graph_(graph),
+        options_(options),
+        components_(StronglyConnectedComponents(graph)),
+        finish_(components_.members.size(), 0),
+        first_wave_(graph.enver_count(), 0),
+        last_wave_(graph.enver_count(), 0),
+        blocked_(graph.enver_count(), 0) {}
+
+  Plan Run() && {
+    BlockCyclesWithoutPlaceholder();
+    for (std::uint32_t c = 0; c < components_.members.size(); ++c) {
+      if (blocked_[components_.members[c].front()]) continue;
+      int start = StartWave(c);
+      if (components_.IsCycle(c)) {
+        PlanCycle(c, start);
+      } else {
+        EnverIndex v = components_.members[c].front();
+        AddStep(v, start, StepKind::kDeploy, {}, ProducersSentence(v));
+        first_wave_[v] = start;
+      }
+      for (EnverIndex v : components_.members[c]) finish_[c] = std::max(finish_[c], last_wave_[v]);
+    }
+    Finish();
+    return std::move(plan_);
+  }
+
+ private:
+  // Rule R8: envers of a cycle without a placeholder cannot be deployed, nor can anything
+  // that consumes from them, directly or not.
+  void BlockCyclesWithoutPlaceholder() {
+    bool any_cycle = false;
+    for (std::uint32_t c = 0; c < components_.members.size() && !any_cycle; ++c) {
+      any_cycle = components_.IsCycle(c);
+    }
+    if (!any_cycle) return;
+    Components strict = internal::ComputeComponents(graph_, EdgeFilter::kWithoutPlaceholder);
+    std::deque<EnverIndex> queue;
+    for (std::uint32_t c = 0; c < strict.members.size(); ++c) {
+      if (!strict.IsCycle(c)) continue;
+      for (EnverIndex v : strict.members[c]) {
+        blocked_[v] = 1;
+        queue.push_back(v);
+      }
+    }
+    while (!queue.empty()) {
+      EnverIndex v = queue.front();
+      queue.pop_front();
+      plan_.unconverged.push_back(graph_.node(v).id);
+      for (EdgeIndex e : graph_.dependents(v)) {
+        EnverIndex w = graph_.edge(e).consumer;
+        if (!blocked_[w]) {
+          blocked_[w] = 1;
+          queue.push_back(w);
+        }
+      }
+    }
+  }
+
+  // One wave after the last step of every component `c` consumes from.
+  int StartWave(std::uint32_t c) const {
+    int after = 0;
+    for (EnverIndex v : components_.members[c]) {
+      for (EdgeIndex e : graph_.dependencies(v)) {
+        std::uint32_t pc = components_.component_of[graph_.edge(e).producer];
+        if (pc != c) after = std::max(after, finish_[pc]);
+      }
+    }
+    return after + 1;
+  }
+
+  void AddStep(EnverIndex v, int wave, StepKind kind, std::vector<std::string> placeholders,
+               std::string explanation) {
+    plan_.steps.push_back(PlanStep{wave, v, graph_.node(v).id, kind, std::move(placeholders),
+                                   std::move(explanation)});
+    last_wave_[v] = std::max(last_wave_[v], wave);
+  }
+
+  // "deploy order/b..main after its producers foundation/b..main, cluster/b..main".
+  std::string ProducersSentence(EnverIndex v) const {
+    std::vector<EnverIndex> producers;
+    for (EdgeIndex e : graph_.dependencies(v)) producers.push_back(graph_.edge(e).producer);
+    std::string out = "deploy " + graph_.node(v).id;
+    if (producers.empty()) return out + ": it consumes no other enver's products";
+    SortById(producers);
+    out += producers.size() == 1 ? " after its producer " : " after its producers ";
+    for (size_t i = 0; i < producers.size(); ++i) {
+      EnverIndex p = producers[i];
+      if (i > 0) out += ", ";
+      out += graph_.node(p).id;
+      if (last_wave_[p] != first_wave_[p]) {
+        out += " (redeployed in wave " + std::to_string(last_wave_[p]) + ")";
+      }
+    }
+    return out;
+  }
+
+  void SortById(std::vector<EnverIndex>& envers) const {
+    std::sort(envers.begin(), envers.end(),
+              [this](EnverIndex a, EnverIndex b) { return graph_.node(a).id < graph_.node(b).id; });
+    envers.erase(std::unique(envers.begin(), envers.end()), envers.end());
+  }
+
+  // Kahn levels of the component's non-placeholder edges: 0 for an enver that consumes
+  // nothing of the component without a placeholder, else one more than its producers.
+  std::vector<int> Levels(std::uint32_t c) const {
+    const std::vector<EnverIndex>& members = components_.members[c];
+    std::vector<int> level(members.size(), 0), pending(members.size(), 0);
+    auto local = [&members](EnverIndex v) {
+      return static_cast<size_t>(std::lower_bound(members.begin(), members.end(), v) -
+                                 members.begin());
+    };
+    std::deque<size_t> ready;
+    for (size_t i = 0; i < members.size(); ++i) {
+      for (EdgeIndex e : graph_.dependencies(members[i])) {
+        if (IsStrictInternal(c, graph_.edge(e))) ++pending[i];
+      }
+      if (pending[i] == 0) ready.push_back(i);
+    }
+    size_t done = 0;
+    while (!ready.empty()) {
+      size_t i = ready.front();
+      ready.pop_front();
+      ++done;
+      for (EdgeIndex e : graph_.dependents(members[i])) {
+        const Edge& edge = graph_.edge(e);
+        if (!IsStrictInternal(c, edge)) continue;
+        size_t j = local(edge.consumer);
+        level[j] = std::max(level[j], level[i] + 1);
+        if (--pending[j] == 0) ready.push_back(j);
+      }
+    }
+    // Cycles without a placeholder were blocked before planning.
+    ODMD_CHECK(done == members.size());
+    return level;
+  }
+
+  bool IsInternal(std::uint32_t c, const Edge& e) const {
+    return components_.component_of[e.producer] == c && components_.component_of[e.consumer] == c;
+  }
+  bool IsStrictInternal(std::uint32_t c, const Edge& e) const {
+    return !e.has_placeholder && IsInternal(c, e);
+  }
+
+  // Edges of `v` inside component `c` whose producer has no deployment before `wave`.
+  std::vector<EdgeIndex> EarlyEdges(std::uint32_t c, EnverIndex v, int wave) const {
+    std::vector<EdgeIndex> out;
+    for (EdgeIndex e : graph_.dependencies(v)) {
+      const Edge& edge = graph_.edge(e);
+      if (IsInternal(c, edge) &&
+          (first_wave_[edge.producer] == 0 || first_wave_[edge.producer] >= wave)) {
+        out.push_back(e);
+      }
+    }
+    return out;
+  }
+
+  std::vector<std::string> ConsumerNames(const std::vector<EdgeIndex>& edges) const {
+    std::vector<std::string> names;
+    for (EdgeIndex e : edges) names.push_back(graph_.consumer(graph_.edge(e)).name);
+    return names;
+  }
+
+  void PlanCycle(std::uint32_t c, int start) {
+    const std::vector<EnverIndex>& members = components_.members[c];
+    std::vector<int> level = Levels(c);
+    for (size_t i = 0; i < members.size(); ++i) first_wave_[members[i]] = start + level[i];
+    std::vector<std::pair<EnverIndex, std::vector<EdgeIndex>>> pending;
+    for (EnverIndex v : members) {
+      std::vector<EdgeIndex> early = EarlyEdges(c, v, first_wave_[v]);
+      if (early.empty()) {
+        AddStep(v, first_wave_[v], StepKind::kDeploy, {}, ProducersSentence(v));
+        continue;
+      }
+      AddStep(v, first_wave_[v], StepKind::kDeployWithPlaceholders, ConsumerNames(early),
+              PlaceholderSentence(c, v, early));
+      pending.emplace_back(v, std::move(early));
+    }
+    Redeploy(c, std::move(pending));
+  }
+
+  // Rounds of redeploys until no enver consumes a placeholder, at most max_rounds.
+  void Redeploy(std::uint32_t c,
+                std::vector<std::pair<EnverIndex, std::vector<EdgeIndex>>> pending) {
+    for (int round = 0; !pending.empty(); ++round) {
+      if (round >= options_.max_rounds) {
+        for (const auto& [v, edges] : pending) plan_.unconverged.push_back(graph_.node(v).id);
+        return;
+      }
+      // Waves of this round depend only on the previous rounds' steps.
+      std::vector<int> waves;
+      for (const auto& [v, edges] : pending) {
+        int after = last_wave_[v];
+        for (EdgeIndex e : edges) after = std::max(after, last_wave_[graph_.edge(e).producer]);
+        waves.push_back(after + 1);
+      }
+      std::vector<std::pair<EnverIndex, std::vector<EdgeIndex>>> next;
+      for (size_t i = 0; i < pending.size(); ++i) {
+        auto& [v, edges] = pending[i];
+        std::vector<EdgeIndex> still = EarlyEdges(c, v, waves[i]);
+        AddStep(v, waves[i], StepKind::kRedeploy, ConsumerNames(still),
+                RedeploySentence(v, edges, still));
+        if (!still.empty()) next.emplace_back(v, std::move(still));
+      }
+      pending = std::move(next);
+    }
+  }
+
+  // `deploy a with placeholder for consumer "x" (b is not deployed yet; cycle a -> b -> a is
+  // broken at this placeholder)`.
+  std::string PlaceholderSentence(std::uint32_t c, EnverIndex v,
+                                  const std::vector<EdgeIndex>& early) const {
+    std::vector<std::string> names = ConsumerNames(early);
+    std::vector<EnverIndex> producers;
+    for (EdgeIndex e : early) producers.push_back(graph_.edge(e).producer);
+    SortById(producers);
+    std::vector<std::string> ids;
+    for (EnverIndex p : producers) ids.push_back(graph_.node(p).id);
+    std::string out =
+        "deploy " + graph_.node(v).id + " with placeholder" + (names.size() == 1 ? "" : "s") +
+        " for consumer" + (names.size() == 1 ? " " : "s ") + QuotedList(names) + " (" +
+        StrJoin(ids, ", ") + (ids.size() == 1 ? " is" : " are") + " not deployed yet; ";
+    EnverIndex first = graph_.edge(early.front()).producer;
+    std::string where =
+        names.size() == 1 ? "this placeholder" : "placeholder " + Quote(names.front());
+    const std::vector<EnverIndex>& members = components_.members[c];
+    std::vector<EnverIndex> back;
+    if (members.size() <= kMaxExplainedCycle) {
+      back = internal::ShortestPathInComponent(graph_, components_, c, first, v, EdgeFilter::kAll);
+    }
+    if (back.empty()) {
+      return out + "both are in a dependency cycle of " + std::to_string(members.size()) +
+             " envers, broken at " + where + ")";
+    }
+    back.insert(back.begin(), v);
+    return out + "cycle " + internal::JoinPath(graph_, back) + " is broken at " + where + ")";
+  }
+
+  // `redeploy a: consumer "x" now gets the real value of b/b..main/p, deployed in wave 2`.
+  std::string RedeploySentence(EnverIndex v, const std::vector<EdgeIndex>& before,
+                               const std::vector<EdgeIndex>& still) const {
+    std::string out = "redeploy " + graph_.node(v).id + ": ";
+    std::vector<std::string> resolved_names, products;
+    int wave = 0;
+    for (EdgeIndex e : before) {
+      if (std::find(still.begin(), still.end(), e) != still.end()) continue;
+      const Edge& edge = graph_.edge(e);
+      resolved_names.push_back(graph_.consumer(edge).name);
+      products.push_back(graph_.ProductId({edge.producer, edge.product_index}));
+      wave = std::max(wave, first_wave_[edge.producer]);
+    }
+    if (!resolved_names.empty()) {
+      bool one = resolved_names.size() == 1;
+      out += (one ? "consumer " : "consumers ") + QuotedList(resolved_names) +
+             (one ? " now gets the real value of " : " now get the real values of ") +
+             StrJoin(products, ", ") + (one ? ", deployed in wave " : ", deployed by wave ") +
+             std::to_string(wave);
+    }
+    if (!still.empty()) {
+      if (!resolved_names.empty()) out += "; ";
+      out += "consumer" + std::string(still.size() == 1 ? " " : "s ") +
+             QuotedList(ConsumerNames(still)) + " still use" + (still.size() == 1 ? "s" : "") +
+             " a placeholder";
+    }
+    return out;
+  }
+
+  void Finish() {
+    std::sort(plan_.steps.begin(), plan_.steps.end(), [](const PlanStep& a, const PlanStep& b) {
+      return a.wave != b.wave ? a.wave < b.wave : a.enver_id < b.enver_id;
+    });
+    plan_.wave_count = plan_.steps.empty() ? 0 : plan_.steps.back().wave;
+    std::sort(plan_.unconverged.begin(), plan_.unconverged.end());
+    plan_.unconverged.erase(std::unique(plan_.unconverged.begin(), plan_.unconverged.end()),
+                            plan_.unconverged.end());
+    plan_.converged = plan_.unconverged.empty();
+  }
+
+  const Graph& graph_;
+  PlanOptions options_;
+  Components components_;
+  std::vector<int> finish_;      // per component: its last wave
+  std::vector<int> first_wave_;  // per enver: first deployment, 0 if none yet
+  std::vector<int> last_wave_;   // per enver: latest step, 0 if none
+  std::vector<char> blocked_;
+  Plan plan_;
+};
+
+}  // namespace
+
+std::string_view StepKindName(StepKind k) {
+  switch (k) {
+    case StepKind::kDeploy:
+      return "deploy";
+    case StepKind::kDeployWithPlaceholders:
+      return "deploy-with-placeholders";
+    case StepKind::kRedeploy:
+      return "redeploy";
+  }
+  return "unknown";
+}
+
+Plan ComputeBootstrapPlan(const Graph& graph, const PlanOptions& options) {
+  return Planner(graph, options).Run();
+}
+
+}  // namespace odmd::model
