@@ -26,15 +26,16 @@ struct CloneRequest {
 
 struct DerivedClone {
   std::string build_id;
-  Enver enver;        // rev is the clone rev; flags, products and consumers from the origin
-  EnverNames names;   // every derived name of the clone
+  Enver enver;       // rev is the clone rev; flags, products and consumers from the origin
+  EnverNames names;  // every derived name of the clone
   // Set when the git name was mapped to a different rev value ("feature/login" ->
   // "feature-login"), explaining the mapping.
   std::string mapping_note;
 };
 
 // Errors (each message starts with the rule id):
-//   kNotFound            the origin enver does not exist
+//   kNotFound            the origin enver does not exist, or its account or the central
+//                        account is not declared (no rule id: nothing to check)
 //   kInvalidArgument     R2 (git name maps to nothing legal), R7 (contracts or user-auth
 //                        envers are never cloned), R9 (origin is a clone; clone value equals
 //                        the origin's), R10 (a derived name exceeds its target's limit)

@@ -31,6 +31,10 @@ struct ManifestDiff {
   bool empty() const { return changes.empty(); }
 };
 
+// Objects are matched by id, so a renamed object is a removal plus an addition, and an
+// added or removed build lists its envers, products and consumers too. Details name fields
+// as the manifest does (`cloneLimit 20 -> 5`, `placeholder none -> "x"`). Of duplicate ids
+// the first is compared.
 ManifestDiff DiffOrgs(const Org& before, const Org& after);
 
 // Envers affected by `diff`, computed on `after`: every added or changed enver (depth 0),

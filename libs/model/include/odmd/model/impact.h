@@ -2,6 +2,7 @@
 
 // Impact queries: who is affected, transitively, when a product or an enver changes.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,8 +26,10 @@ struct ImpactedEnver {
 };
 
 // Every transitive consumer of `product_or_enver` (a product id/path or an enver id),
-// ordered by depth then enver id; breadth-first, each enver once. kNotFound if it names
-// neither a product nor an enver of the graph.
+// ordered by depth then enver id; breadth-first, each enver once. For a product, depth 1
+// holds the consumers of that product only, and its producer is listed too when a cycle
+// leads back to it; for an enver, see ComputeImpactOfEnvers. kNotFound (with a did-you-mean
+// when one is close) if it names neither a product nor an enver of the graph.
 Result<std::vector<ImpactedEnver>> ComputeImpact(const Graph& graph,
                                                  std::string_view product_or_enver);
 

@@ -18,9 +18,9 @@
 namespace odmd::model {
 
 enum class StepKind {
-  kDeploy,                   // first deployment, all consumers resolved to real values
-  kDeployWithPlaceholders,   // first deployment, some consumers use their placeholders
-  kRedeploy,                 // again, now that the placeholders' producers have values
+  kDeploy,                  // first deployment, all consumers resolved to real values
+  kDeployWithPlaceholders,  // first deployment, some consumers use their placeholders
+  kRedeploy,                // again, now that the placeholders' producers have values
 };
 
 // "deploy", "deploy-with-placeholders", "redeploy".
@@ -46,13 +46,17 @@ struct Plan {
   // Ordered by wave, then enver id.
   std::vector<PlanStep> steps;
   int wave_count = 0;
+  // False when `unconverged` is not empty.
   bool converged = true;
-  // Enver ids still consuming a placeholder when max_rounds ran out.
+  // Sorted enver ids the plan cannot bring to real values: those still consuming a
+  // placeholder when max_rounds ran out (they are planned), and those of a cycle without a
+  // placeholder together with every enver consuming from them, directly or not (not
+  // planned).
   std::vector<std::string> unconverged;
 };
 
-// REQUIRES: the graph has no cycle without a placeholder (rule R8 holds). Envers of a cycle
-// without a placeholder are reported in Plan::unconverged and not planned.
+// Meant for graphs where rule R8 holds. Envers of a cycle without a placeholder, and their
+// dependents, are reported in Plan::unconverged and not planned. O(V + E log E).
 Plan ComputeBootstrapPlan(const Graph& graph, const PlanOptions& options = {});
 
 }  // namespace odmd::model
