@@ -131,7 +131,7 @@ class Planner {
       EnverIndex p = producers[i];
       if (i > 0) out += ", ";
       out += graph_.node(p).id;
-      if (last_wave_[p] != first_wave_[p]) {
+      if (last_wave_[p] > first_wave_[p]) {
         out += " (redeployed in wave " + std::to_string(last_wave_[p]) + ")";
       }
     }

@@ -192,6 +192,21 @@ TEST(PlanTest, ExplanationsNameTheEnvers) {
             "deploy base/b..main: it consumes no other enver's products");
 }
 
+TEST(PlanTest, ExplanationsDoNotDependOnDeclarationOrder) {
+  // The consumer is declared (and indexed) before its producer in the cycle.
+  Org org = OrgFromText(R"(
+    central-logging/b..main +logBucketArn  zone=networking/b..main/hostedZoneId
+    networking/b..main      +hostedZoneId  logBucket=central-logging/b..main/logBucketArn?none
+  )");
+  Graph g(org);
+  Plan plan = ComputeBootstrapPlan(g);
+  EXPECT_THAT(StepTexts(plan),
+              ElementsAre("1 deploy-with-placeholders networking/b..main [logBucket]",
+                          "2 deploy central-logging/b..main", "3 redeploy networking/b..main"));
+  EXPECT_EQ(FindStep(plan, "central-logging/b..main", StepKind::kDeploy)->explanation,
+            "deploy central-logging/b..main after its producer networking/b..main");
+}
+
 TEST(PlanTest, ExplanationsForSeveralPlaceholders) {
   Org org = OrgFromText(R"(
     a/b..main  +x  +y  one=b/b..main/x?p  two=c/b..main/x?q  three=b/b..main/y?r
