@@ -87,7 +87,13 @@ void Graph::AddNodes() {
       auto index = static_cast<EnverIndex>(nodes_.size());
       if (!enver_by_id_.try_emplace(id, index).second) continue;  // duplicate: first wins
       for (std::uint32_t p = 0; p < enver.products.size(); ++p) {
-        product_by_id_.try_emplace(id + '/' + enver.products[p].name, ProductLocation{index, p});
+        const std::string& name = enver.products[p].name;
+        std::string key;
+        key.reserve(id.size() + 1 + name.size());
+        key += id;
+        key += '/';
+        key += name;
+        product_by_id_.try_emplace(std::move(key), ProductLocation{index, p});
       }
       nodes_.push_back(EnverNode{std::move(id), b, e});
     }
