@@ -1,5 +1,6 @@
 #include "synthetic_org.h"
 
+#include <algorithm>
 #include <array>
 #include <random>
 #include <string>
