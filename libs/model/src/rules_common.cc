@@ -1,0 +1,71 @@
+#include "rules_common.h"
+
+#include <algorithm>
+
+#include "odmd/base/strings.h"
+#include "odmd/model/naming.h"
+
+namespace odmd::model::rules {
+
+std::string BuildPath(size_t b) { return "/builds/" + std::to_string(b); }
+
+std::string EnverPath(size_t b, size_t e) { return BuildPath(b) + "/envers/" + std::to_string(e); }
+
+std::string ProductPathOf(size_t b, size_t e, size_t p) {
+  return EnverPath(b, e) + "/products/" + std::to_string(p);
+}
+
+std::string ConsumerPathOf(size_t b, size_t e, size_t c) {
+  return EnverPath(b, e) + "/consumers/" + std::to_string(c);
+}
+
+std::string BuildSubject(const Build& b) { return "build " + Quote(b.id); }
+
+std::string EnverSubject(const Build& b, const Enver& e) {
+  return "enver " + Quote(EnverId(b.id, e.rev));
+}
+
+std::string ConsumerSubject(const Build& b, const Enver& e, const Consumer& c) {
+  return EnverSubject(b, e) + ": consumer " + Quote(c.name);
+}
+
+std::string ProductSubject(const Build& b, const Enver& e, const Product& p) {
+  return EnverSubject(b, e) + ": product " + Quote(p.name);
+}
+
+std::string AccountSubject(const Account& a) { return "account " + Quote(a.name); }
+
+std::string OrgSubject(const Org& org) { return "org " + Quote(org.name); }
+
+void Report(std::vector<Violation>* out, std::string_view rule, std::string path,
+            std::string subject, std::string value, std::string message) {
+  out->push_back(Violation{std::string(rule), std::move(path), std::move(subject), std::move(value),
+                           std::move(message)});
+}
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> FindDuplicates(
+    std::vector<std::pair<std::string_view, std::uint32_t>>& names) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> dups;
+  if (names.size() < 2) return dups;
+  std::sort(names.begin(), names.end());
+  size_t run_start = 0;  // pairs sort by (name, index): a run starts at its first occurrence
+  for (size_t i = 1; i < names.size(); ++i) {
+    if (names[i].first != names[run_start].first) {
+      run_start = i;
+      continue;
+    }
+    dups.emplace_back(names[i].second, names[run_start].second);
+  }
+  std::sort(dups.begin(), dups.end());
+  return dups;
+}
+
+std::string SuggestionBudget::DidYouMean(std::string_view word,
+                                         std::span<const std::string> candidates) {
+  if (left_ <= 0) return "";
+  --left_;
+  std::optional<std::string> match = ClosestMatch(word, candidates);
+  return match ? "; did you mean " + Quote(*match) : "";
+}
+
+}  // namespace odmd::model::rules

@@ -1,0 +1,226 @@
+// Rules about what envers consume: R3 immutability lattice, R4 consumer targets, R5 same
+// region, R6 producer-only kinds, R8 cycles without a placeholder.
+//
+// These run over up to a million consumers, so they walk the Graph's resolved edges (no
+// hashing) wherever they can and look ids up only for consumers the graph could not resolve.
+
+#include <unordered_map>
+
+#include "odmd/base/strings.h"
+#include "odmd/model/graph.h"
+#include "odmd/model/naming.h"
+#include "rules_common.h"
+
+namespace odmd::model::rules {
+namespace {
+
+std::string ConsumerFieldPath(const EnverNode& node, std::uint32_t consumer,
+                              std::string_view field) {
+  std::string path = ConsumerPathOf(node.build_index, node.enver_index, consumer);
+  path += '/';
+  path += field;
+  return path;
+}
+
+// Checks of R4 that need the whole org: build ids to explain an unknown producer.
+class TargetChecker {
+ public:
+  TargetChecker(const Org& org, const Graph& graph) : org_(org), graph_(graph) {
+    for (size_t b = 0; b < org.builds.size(); ++b) build_by_id_.emplace(org.builds[b].id, b);
+  }
+
+  void CheckEnver(size_t b, size_t e, std::vector<Violation>* out) {
+    const Build& build = org_.builds[b];
+    const Enver& enver = build.envers[e];
+    MarkResolved(b, e, build, enver);
+    for (size_t c = 0; c < enver.consumers.size(); ++c) {
+      const Consumer& consumer = enver.consumers[c];
+      std::optional<std::pair<std::string_view, std::string_view>> parts =
+          SplitEnverId(consumer.producer);
+      if (parts && parts->first == build.id) {
+        Report(out, "R4", ConsumerPathOf(b, e, c) + "/producer",
+               ConsumerSubject(build, enver, consumer), consumer.producer,
+               "consumes from its own build " + Quote(build.id));
+      }
+      if (!resolved_[c]) CheckUnresolved(b, e, c, out);
+    }
+    CheckUniqueNames(b, e, out);
+  }
+
+ private:
+  // resolved_[c] is true when the graph has an edge for consumer c of this enver, i.e. its
+  // producer enver and product exist.
+  void MarkResolved(size_t b, size_t e, const Build& build, const Enver& enver) {
+    resolved_.assign(enver.consumers.size(), 0);
+    std::optional<EnverIndex> node = graph_.FindEnver(EnverId(build.id, enver.rev));
+    // A duplicate enver id maps to its first enver (R2); later ones resolve nothing here.
+    if (!node || graph_.node(*node).build_index != b || graph_.node(*node).enver_index != e) {
+      return;
+    }
+    for (EdgeIndex edge : graph_.dependencies(*node)) {
+      std::uint32_t c = graph_.edge(edge).consumer_index;
+      if (c < resolved_.size()) resolved_[c] = 1;
+    }
+  }
+
+  void CheckUnresolved(size_t b, size_t e, size_t c, std::vector<Violation>* out) {
+    const Build& build = org_.builds[b];
+    const Enver& enver = build.envers[e];
+    const Consumer& consumer = enver.consumers[c];
+    std::optional<EnverIndex> producer = graph_.FindEnver(consumer.producer);
+    if (!producer) {
+      Report(out, "R4", ConsumerPathOf(b, e, c) + "/producer",
+             ConsumerSubject(build, enver, consumer), consumer.producer,
+             "names unknown enver " + Quote(consumer.producer) + UnknownEnverHint(consumer));
+      return;
+    }
+    key_.assign(consumer.producer);
+    key_ += '/';
+    key_ += consumer.product;
+    if (graph_.FindProduct(key_)) return;  // resolvable; the graph chose not to link it
+    std::vector<std::string> names;
+    for (const Product& p : graph_.enver(*producer).products) names.push_back(p.name);
+    Report(out, "R4", ConsumerPathOf(b, e, c) + "/product", ConsumerSubject(build, enver, consumer),
+           consumer.product,
+           "names unknown product " + Quote(consumer.product) + " of enver " +
+               Quote(consumer.producer) + budget_.DidYouMean(consumer.product, names));
+  }
+
+  // Why a producer id names no enver: no '/', an unknown build, or a near miss of a rev.
+  std::string UnknownEnverHint(const Consumer& consumer) {
+    std::optional<std::pair<std::string_view, std::string_view>> parts =
+        SplitEnverId(consumer.producer);
+    if (!parts) return ": an enver id is \"<build>/<rev>\"";
+    auto it = build_by_id_.find(parts->first);
+    if (it == build_by_id_.end()) return ": no build " + Quote(parts->first);
+    std::vector<std::string> ids;
+    for (const Enver& other : org_.builds[it->second].envers) {
+      ids.push_back(EnverId(parts->first, other.rev));
+    }
+    return budget_.DidYouMean(consumer.producer, ids);
+  }
+
+  void CheckUniqueNames(size_t b, size_t e, std::vector<Violation>* out) {
+    const Build& build = org_.builds[b];
+    const Enver& enver = build.envers[e];
+    names_.clear();
+    for (size_t c = 0; c < enver.consumers.size(); ++c) {
+      names_.emplace_back(enver.consumers[c].name, static_cast<std::uint32_t>(c));
+    }
+    for (auto [dup, first] : FindDuplicates(names_)) {
+      const Consumer& consumer = enver.consumers[dup];
+      Report(out, "R4", ConsumerPathOf(b, e, dup) + "/name",
+             ConsumerSubject(build, enver, consumer), consumer.name,
+             "duplicate consumer name " + Quote(consumer.name) + " (first at " +
+                 ConsumerPathOf(b, e, first) + ")");
+    }
+    names_.clear();
+    for (size_t p = 0; p < enver.products.size(); ++p) {
+      names_.emplace_back(enver.products[p].name, static_cast<std::uint32_t>(p));
+    }
+    for (auto [dup, first] : FindDuplicates(names_)) {
+      const Product& product = enver.products[dup];
+      Report(out, "R4", ProductPathOf(b, e, dup) + "/name", ProductSubject(build, enver, product),
+             product.name,
+             "duplicate product name " + Quote(product.name) + " (first at " +
+                 ProductPathOf(b, e, first) + ")");
+    }
+  }
+
+  const Org& org_;
+  const Graph& graph_;
+  std::unordered_map<std::string_view, size_t> build_by_id_;
+  SuggestionBudget budget_;
+  // Scratch reused across envers so the walk does not allocate per consumer.
+  std::vector<char> resolved_;
+  std::string key_;
+  std::vector<std::pair<std::string_view, std::uint32_t>> names_;
+};
+
+}  // namespace
+
+void CheckImmutableConsumes(const RuleInput& in, std::vector<Violation>* out) {
+  const Graph& g = in.graph;
+  for (const Edge& edge : g.edges()) {
+    const Enver& consumer_enver = g.enver(edge.consumer);
+    const Enver& producer_enver = g.enver(edge.producer);
+    if (!consumer_enver.rev.IsImmutable() || producer_enver.rev.IsImmutable()) continue;
+    const Consumer& consumer = g.consumer(edge);
+    const EnverNode& node = g.node(edge.consumer);
+    Report(
+        out, "R3", ConsumerFieldPath(node, edge.consumer_index, "producer"),
+        ConsumerSubject(g.build(edge.consumer), consumer_enver, consumer), consumer.producer,
+        "immutable (tag) enver consumes from mutable (branch) enver " + Quote(consumer.producer));
+  }
+}
+
+void CheckConsumerTargets(const RuleInput& in, std::vector<Violation>* out) {
+  TargetChecker checker(in.org, in.graph);
+  for (size_t b = 0; b < in.org.builds.size(); ++b) {
+    for (size_t e = 0; e < in.org.builds[b].envers.size(); ++e) checker.CheckEnver(b, e, out);
+  }
+}
+
+void CheckSameRegion(const RuleInput& in, std::vector<Violation>* out) {
+  const Graph& g = in.graph;
+  for (const Edge& edge : g.edges()) {
+    const Enver& consumer_enver = g.enver(edge.consumer);
+    const Enver& producer_enver = g.enver(edge.producer);
+    if (consumer_enver.region == producer_enver.region) continue;
+    const Consumer& consumer = g.consumer(edge);
+    const EnverNode& node = g.node(edge.consumer);
+    Report(out, "R5", ConsumerFieldPath(node, edge.consumer_index, "producer"),
+           ConsumerSubject(g.build(edge.consumer), consumer_enver, consumer), consumer.producer,
+           "producer " + Quote(consumer.producer) + " is in region " +
+               Quote(producer_enver.region) + ", not " + Quote(consumer_enver.region));
+  }
+}
+
+void CheckProducerOnly(const RuleInput& in, std::vector<Violation>* out) {
+  for (size_t b = 0; b < in.org.builds.size(); ++b) {
+    const Build& build = in.org.builds[b];
+    std::string_view why;
+    if (build.kind == BuildKind::kImage) why = "an image enver is producer-only";
+    if (build.kind == BuildKind::kContracts) why = "the contracts enver consumes nothing";
+    if (why.empty()) continue;
+    for (size_t e = 0; e < build.envers.size(); ++e) {
+      const Enver& enver = build.envers[e];
+      for (size_t c = 0; c < enver.consumers.size(); ++c) {
+        const Consumer& consumer = enver.consumers[c];
+        Report(out, "R6", ConsumerPathOf(b, e, c), ConsumerSubject(build, enver, consumer),
+               consumer.name, std::string(why) + "; it may not consume");
+      }
+    }
+  }
+}
+
+void CheckCycles(const RuleInput& in, std::vector<Violation>* out) {
+  const Graph& g = in.graph;
+  for (const CyclePath& cycle : FindCyclesWithoutPlaceholder(g)) {
+    std::string text = cycle.ToString();
+    std::string message = "cycle without placeholder: " + text;
+    std::optional<EnverIndex> from, to;
+    if (cycle.envers.size() >= 2) {
+      from = g.FindEnver(cycle.envers[0]);
+      to = g.FindEnver(cycle.envers[1]);
+    }
+    if (!from || !to) {  // not expected: the cycle's ids come from the graph
+      Report(out, "R8", "", "", std::move(text), std::move(message));
+      continue;
+    }
+    const EnverNode& node = g.node(*from);
+    std::string path = EnverPath(node.build_index, node.enver_index);
+    std::string subject = EnverSubject(g.build(*from), g.enver(*from));
+    // Point at the consumer that takes the cycle's first step.
+    for (EdgeIndex e : g.dependencies(*from)) {
+      const Edge& edge = g.edge(e);
+      if (edge.producer != *to || edge.has_placeholder) continue;
+      path = ConsumerPathOf(node.build_index, node.enver_index, edge.consumer_index);
+      subject = ConsumerSubject(g.build(*from), g.enver(*from), g.consumer(edge));
+      break;
+    }
+    Report(out, "R8", std::move(path), std::move(subject), std::move(text), std::move(message));
+  }
+}
+
+}  // namespace odmd::model::rules

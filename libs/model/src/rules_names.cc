@@ -1,0 +1,195 @@
+// Rules about names: R1 build ids, R2 revs, R10 product names and every derived name.
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "odmd/base/strings.h"
+#include "odmd/model/naming.h"
+#include "rules_common.h"
+
+namespace odmd::model::rules {
+namespace {
+
+bool IsAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+bool IsBuildIdChar(char c) { return IsAlnum(c) || c == '_' || c == '-'; }
+
+// Why `id` is not a legal build id, or "".
+std::string BuildIdProblem(std::string_view id) {
+  if (id.empty()) return "build id is empty";
+  for (char c : id) {
+    if (!IsBuildIdChar(c)) {
+      return "build id " + Quote(id) + " has character " + Quote(std::string_view(&c, 1)) +
+             " outside [A-Za-z0-9_-]";
+    }
+  }
+  if (AsciiToLower(id) == "config") return "build id " + Quote(id) + " is reserved";
+  return "";
+}
+
+// Why `name` is not a legal product name, or "". Legal: [A-Za-z0-9_.-]+ parts joined by
+// '/', without "..".
+std::string ProductNameProblem(std::string_view name) {
+  std::string prefix = "product name " + Quote(name);
+  if (name.empty()) return "product name is empty";
+  for (char c : name) {
+    if (!IsAlnum(c) && c != '_' && c != '.' && c != '-' && c != '/') {
+      return prefix + " has character " + Quote(std::string_view(&c, 1)) +
+             " outside [A-Za-z0-9_.-/]";
+    }
+  }
+  if (name.front() == '/' || name.back() == '/' || name.find("//") != std::string_view::npos) {
+    return prefix + " has an empty part";
+  }
+  if (name.find("..") != std::string_view::npos) return prefix + " contains \"..\"";
+  return "";
+}
+
+// "<what> \"<name>\" is N characters; the limit is L", or "" when it fits.
+std::string TooLong(std::string_view what, const std::string& name, size_t limit) {
+  if (name.size() <= limit) return "";
+  return std::string(what) + " " + Quote(name) + " is " + std::to_string(name.size()) +
+         " characters; the limit is " + std::to_string(limit);
+}
+
+void CheckProductNames(size_t b, size_t e, const Build& build, const Enver& enver,
+                       std::vector<Violation>* out) {
+  // Levels of "/odmd-share/<build>/<rev>/": each '/' starts one; a name adds one per part.
+  size_t prefix_levels = 0;
+  if (!enver.products.empty()) {
+    std::string prefix = ProductPath(build.id, enver.rev, "");
+    prefix_levels = static_cast<size_t>(std::count(prefix.begin(), prefix.end(), '/')) - 1;
+  }
+  for (size_t p = 0; p < enver.products.size(); ++p) {
+    const Product& product = enver.products[p];
+    std::string problem = ProductNameProblem(product.name);
+    if (!problem.empty()) {
+      Report(out, "R10", ProductPathOf(b, e, p) + "/name", ProductSubject(build, enver, product),
+             product.name, std::move(problem));
+      continue;
+    }
+    size_t levels = prefix_levels + 1 +
+                    static_cast<size_t>(std::count(product.name.begin(), product.name.end(), '/'));
+    if (levels > kMaxParameterPathDepth) {
+      std::string path = ProductPath(build.id, enver.rev, product.name);
+      Report(out, "R10", ProductPathOf(b, e, p) + "/name", ProductSubject(build, enver, product),
+             product.name,
+             "product path " + Quote(path) + " has " + std::to_string(levels) +
+                 " levels; the limit is " + std::to_string(kMaxParameterPathDepth));
+    }
+  }
+}
+
+void CheckStackName(size_t b, size_t e, const Build& build, const Enver& enver,
+                    std::vector<Violation>* out) {
+  std::string stack = StackName(build.id, enver.rev);
+  std::string problem = TooLong("stack name", stack, kMaxStackNameLength);
+  if (problem.empty() && (stack.empty() || !IsLetter(stack.front()))) {
+    problem = "stack name " + Quote(stack) + " must start with a letter";
+  }
+  if (!problem.empty()) {
+    Report(out, "R10", EnverPath(b, e), EnverSubject(build, enver), stack, std::move(problem));
+  }
+}
+
+// Roles are shared by every enver of a build in one account and region, so each too-long
+// role name is reported once, at the first enver that derives it.
+class RoleNameChecker {
+ public:
+  explicit RoleNameChecker(const Org& org) {
+    for (const Account& a : org.accounts) account_ids_.emplace(a.name, a.id);
+  }
+
+  void Check(size_t b, size_t e, const Build& build, const Enver& enver,
+             std::vector<Violation>* out) {
+    auto it = account_ids_.find(enver.account);
+    if (it == account_ids_.end()) return;  // R11 reports the unknown account
+    std::string_view id = it->second;
+    Check(b, e, build, enver, "build role name", BuildRoleName(build.id, enver.region, id), out);
+    Check(b, e, build, enver, "central role name", CentralRoleName(build.id, enver.region, id),
+          out);
+  }
+
+ private:
+  void Check(size_t b, size_t e, const Build& build, const Enver& enver, std::string_view what,
+             std::string name, std::vector<Violation>* out) {
+    std::string problem = TooLong(what, name, kMaxRoleNameLength);
+    if (problem.empty() || !reported_.insert(name).second) return;
+    Report(out, "R10", EnverPath(b, e), EnverSubject(build, enver), std::move(name),
+           std::move(problem));
+  }
+
+  std::unordered_map<std::string_view, std::string_view> account_ids_;
+  std::unordered_set<std::string> reported_;
+};
+
+void CheckRevValues(size_t b, size_t e, const Build& build, const Enver& enver,
+                    std::vector<Violation>* out) {
+  const RevRef& rev = enver.rev;
+  auto check = [&](const RevSegment& seg) {
+    std::optional<std::string> reason = CheckRevValue(seg.type, seg.value);
+    if (!reason) return;
+    Report(out, "R2", EnverPath(b, e) + "/rev", EnverSubject(build, enver), rev.str(),
+           "rev value " + Quote(seg.value) + " " + *reason);
+  };
+  if (rev.origin()) check(*rev.origin());
+  check(rev.self());
+}
+
+}  // namespace
+
+void CheckBuildIds(const RuleInput& in, std::vector<Violation>* out) {
+  const std::vector<Build>& builds = in.org.builds;
+  std::vector<std::pair<std::string_view, std::uint32_t>> ids;
+  ids.reserve(builds.size());
+  for (size_t b = 0; b < builds.size(); ++b) {
+    std::string problem = BuildIdProblem(builds[b].id);
+    if (!problem.empty()) {
+      Report(out, "R1", BuildPath(b) + "/id", BuildSubject(builds[b]), builds[b].id,
+             std::move(problem));
+    }
+    ids.emplace_back(builds[b].id, static_cast<std::uint32_t>(b));
+  }
+  for (auto [dup, first] : FindDuplicates(ids)) {
+    Report(out, "R1", BuildPath(dup) + "/id", BuildSubject(builds[dup]), builds[dup].id,
+           "duplicate build id " + Quote(builds[dup].id) + " (first at " + BuildPath(first) + ")");
+  }
+}
+
+void CheckRevs(const RuleInput& in, std::vector<Violation>* out) {
+  std::vector<std::pair<std::string_view, std::uint32_t>> revs;
+  for (size_t b = 0; b < in.org.builds.size(); ++b) {
+    const Build& build = in.org.builds[b];
+    revs.clear();
+    for (size_t e = 0; e < build.envers.size(); ++e) {
+      CheckRevValues(b, e, build, build.envers[e], out);
+      revs.emplace_back(build.envers[e].rev.str(), static_cast<std::uint32_t>(e));
+    }
+    for (auto [dup, first] : FindDuplicates(revs)) {
+      const Enver& enver = build.envers[dup];
+      Report(out, "R2", EnverPath(b, dup) + "/rev", EnverSubject(build, enver), enver.rev.str(),
+             "duplicate rev " + Quote(enver.rev.str()) + " in build " + Quote(build.id) +
+                 " (first at " + EnverPath(b, first) + ")");
+    }
+  }
+}
+
+void CheckDerivedNames(const RuleInput& in, std::vector<Violation>* out) {
+  RoleNameChecker roles(in.org);
+  for (size_t b = 0; b < in.org.builds.size(); ++b) {
+    const Build& build = in.org.builds[b];
+    for (size_t e = 0; e < build.envers.size(); ++e) {
+      const Enver& enver = build.envers[e];
+      CheckProductNames(b, e, build, enver, out);
+      CheckStackName(b, e, build, enver, out);
+      roles.Check(b, e, build, enver, out);
+    }
+  }
+}
+
+}  // namespace odmd::model::rules

@@ -1,0 +1,236 @@
+// Rules about consumers: R3 immutability, R4 targets and names, R5 regions, R6
+// producer-only kinds, R8 cycles without a placeholder.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "odmd/model/validate.h"
+#include "validate_test_util.h"
+
+namespace odmd::model {
+namespace {
+
+using fixtures::IsViolation;
+using fixtures::MakeBuild;
+using fixtures::MakeConsumer;
+using fixtures::MakeEnver;
+using fixtures::OfRule;
+using fixtures::ValidOrg;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+Consumer& FirstConsumer(Org& org) { return org.builds[2].envers[0].consumers[0]; }
+
+// --- R3 ---------------------------------------------------------------------------------
+
+TEST(ValidateR3Test, TagEnverConsumingABranchProductIsReported) {
+  Org org = ValidOrg();
+  Enver tag = MakeEnver(RevRef::Tag("v2"), "workspace1");
+  tag.consumers.push_back(MakeConsumer("bus", "foundation/b..main", "eventBusArn"));
+  org.builds[2].envers.push_back(tag);
+
+  EXPECT_THAT(
+      Validate(org),
+      ElementsAre(
+          AllOf(IsViolation("R3", "/builds/2/envers/1/consumers/0/producer", "foundation/b..main"),
+                Field(&Violation::subject, "enver \"orderSvc/t..v2\": consumer \"bus\""),
+                Field(&Violation::message,
+                      "immutable (tag) enver consumes from mutable (branch) enver "
+                      "\"foundation/b..main\""))));
+}
+
+TEST(ValidateR3Test, TagConsumingTagAndBranchConsumingTagPass) {
+  Org org = ValidOrg();
+  Enver tag = MakeEnver(RevRef::Tag("v2"), "workspace1");
+  tag.consumers.push_back(MakeConsumer("bus", "foundation/t..v1", "eventBusArn"));
+  org.builds[2].envers.push_back(tag);
+  FirstConsumer(org).producer = "foundation/t..v1";
+  EXPECT_THAT(Validate(org), IsEmpty());
+}
+
+TEST(ValidateR3Test, ACloneOfATagIsImmutable) {
+  Org org = ValidOrg();
+  org.builds[2].envers.push_back(MakeEnver(RevRef::Tag("v2"), "workspace1"));
+  Enver clone =
+      MakeEnver(RevRef::CloneOf(RevRef::Tag("v2"), RevType::kBranch, "hotfix"), "workspace1");
+  clone.consumers.push_back(MakeConsumer("bus", "foundation/b..main", "eventBusArn"));
+  org.builds[2].envers.push_back(clone);
+
+  EXPECT_THAT(Validate(org),
+              ElementsAre(IsViolation("R3", "/builds/2/envers/2/consumers/0/producer",
+                                      "foundation/b..main")));
+}
+
+// --- R4 ---------------------------------------------------------------------------------
+
+TEST(ValidateR4Test, ConsumingFromTheOwnBuildIsReported) {
+  Org org = ValidOrg();
+  org.builds[1].envers[0].consumers.push_back(
+      MakeConsumer("old", "foundation/t..v1", "eventBusArn"));
+
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(
+                  IsViolation("R4", "/builds/1/envers/0/consumers/0/producer", "foundation/t..v1"),
+                  Field(&Violation::message, "consumes from its own build \"foundation\""))));
+}
+
+TEST(ValidateR4Test, ConsumingFromItselfIsReportedAsOwnBuild) {
+  Org org = ValidOrg();
+  org.builds[1].envers[0].consumers.push_back(MakeConsumer("me", "foundation/b..main", "vpc"));
+  EXPECT_THAT(Validate(org),
+              ElementsAre(IsViolation("R4", "/builds/1/envers/0/consumers/0/producer",
+                                      "foundation/b..main")));
+}
+
+struct UnknownTarget {
+  std::string producer;
+  std::string product;
+  std::string path_suffix;
+  std::string value;
+  std::string message;
+};
+
+class UnknownTargetTest : public ::testing::TestWithParam<UnknownTarget> {};
+
+TEST_P(UnknownTargetTest, IsReportedWithAHint) {
+  const UnknownTarget& p = GetParam();
+  Org org = ValidOrg();
+  FirstConsumer(org).producer = p.producer;
+  FirstConsumer(org).product = p.product;
+
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(
+                  IsViolation("R4", "/builds/2/envers/0/consumers/0/" + p.path_suffix, p.value),
+                  Field(&Violation::message, p.message))));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ValidateR4, UnknownTargetTest,
+    ::testing::Values(
+        UnknownTarget{"foundation/b..mian", "eventBusArn", "producer", "foundation/b..mian",
+                      "names unknown enver \"foundation/b..mian\"; did you mean "
+                      "\"foundation/b..main\""},
+        UnknownTarget{"foundation/b..zzzzzzz", "eventBusArn", "producer", "foundation/b..zzzzzzz",
+                      "names unknown enver \"foundation/b..zzzzzzz\""},
+        UnknownTarget{"nope/b..main", "eventBusArn", "producer", "nope/b..main",
+                      "names unknown enver \"nope/b..main\": no build \"nope\""},
+        UnknownTarget{"foundation", "eventBusArn", "producer", "foundation",
+                      "names unknown enver \"foundation\": an enver id is \"<build>/<rev>\""},
+        UnknownTarget{"foundation/b..main", "eventBusArm", "product", "eventBusArm",
+                      "names unknown product \"eventBusArm\" of enver \"foundation/b..main\"; "
+                      "did you mean \"eventBusArn\""},
+        UnknownTarget{"foundation/t..v1", "vpc", "product", "vpc",
+                      "names unknown product \"vpc\" of enver \"foundation/t..v1\""}));
+
+TEST(ValidateR4Test, DuplicateConsumerNameIsReported) {
+  Org org = ValidOrg();
+  org.builds[2].envers[0].consumers.push_back(MakeConsumer("bus", "foundation/b..main", "vpc"));
+
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(IsViolation("R4", "/builds/2/envers/0/consumers/1/name", "bus"),
+                                Field(&Violation::message,
+                                      "duplicate consumer name \"bus\" (first at "
+                                      "/builds/2/envers/0/consumers/0)"))));
+}
+
+TEST(ValidateR4Test, DuplicateProductNameIsReported) {
+  Org org = ValidOrg();
+  org.builds[1].envers[0].products.push_back({"vpc"});
+  org.builds[1].envers[0].products.push_back({"vpc"});
+
+  EXPECT_THAT(Validate(org),
+              ElementsAre(IsViolation("R4", "/builds/1/envers/0/products/2/name", "vpc"),
+                          IsViolation("R4", "/builds/1/envers/0/products/3/name", "vpc")));
+}
+
+TEST(ValidateR4Test, ConsumersOfADuplicateEnverAreStillChecked) {
+  Org org = ValidOrg();
+  org.builds[2].envers.push_back(org.builds[2].envers[0]);  // R2: same rev twice
+  org.builds[2].envers[1].consumers[0].product = "nothing";
+
+  EXPECT_THAT(OfRule(Validate(org), "R4"),
+              ElementsAre(IsViolation("R4", "/builds/2/envers/1/consumers/0/product", "nothing")));
+}
+
+// --- R5 ---------------------------------------------------------------------------------
+
+TEST(ValidateR5Test, ConsumingFromAnotherRegionIsReported) {
+  Org org = ValidOrg();
+  org.builds[1].envers[0].region = "eu-west-1";
+
+  EXPECT_THAT(OfRule(Validate(org), "R5"),
+              ElementsAre(AllOf(IsViolation("R5", "/builds/2/envers/0/consumers/0/producer",
+                                            "foundation/b..main"),
+                                Field(&Violation::message,
+                                      "producer \"foundation/b..main\" is in region "
+                                      "\"eu-west-1\", not \"us-west-1\""))));
+}
+
+// --- R6 ---------------------------------------------------------------------------------
+
+TEST(ValidateR6Test, ImageEnverMayNotConsume) {
+  Org org = ValidOrg();
+  Build image = MakeBuild("img", BuildKind::kImage);
+  image.envers.push_back(MakeEnver(RevRef::Branch("main"), "workspace1"));
+  image.envers[0].consumers.push_back(MakeConsumer("bus", "foundation/b..main", "eventBusArn"));
+  org.builds.push_back(image);
+
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(IsViolation("R6", "/builds/3/envers/0/consumers/0", "bus"),
+                                Field(&Violation::message,
+                                      "an image enver is producer-only; it may not consume"))));
+}
+
+TEST(ValidateR6Test, ContractsEnverMayNotConsume) {
+  Org org = ValidOrg();
+  org.builds[0].envers[0].consumers.push_back(
+      MakeConsumer("bus", "foundation/b..main", "eventBusArn"));
+
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(IsViolation("R6", "/builds/0/envers/0/consumers/0", "bus"),
+                                Field(&Violation::message, HasSubstr("contracts enver")))));
+}
+
+TEST(ValidateR6Test, ImageEnverMayProduce) {
+  Org org = ValidOrg();
+  Build image = MakeBuild("img", BuildKind::kImage);
+  image.envers.push_back(MakeEnver(RevRef::Branch("main"), "workspace1"));
+  image.envers[0].products.push_back({"digest"});
+  org.builds.push_back(image);
+  FirstConsumer(org).producer = "img/b..main";
+  FirstConsumer(org).product = "digest";
+  EXPECT_THAT(Validate(org), IsEmpty());
+}
+
+// --- R8 ---------------------------------------------------------------------------------
+
+TEST(ValidateR8Test, CycleWithoutPlaceholderIsReportedAsAPath) {
+  Org org = ValidOrg();
+  org.builds[1].envers[0].consumers.push_back(
+      MakeConsumer("api", "orderSvc/b..main", "apiBaseUrl"));
+
+  std::string cycle = "foundation/b..main -> orderSvc/b..main -> foundation/b..main";
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(
+                  IsViolation("R8", "/builds/1/envers/0/consumers/0", cycle),
+                  Field(&Violation::subject, "enver \"foundation/b..main\": consumer \"api\""),
+                  Field(&Violation::message, "cycle without placeholder: " + cycle))));
+}
+
+TEST(ValidateR8Test, APlaceholderOnAnyConsumerOfTheCycleBreaksIt) {
+  Org org = ValidOrg();
+  org.builds[1].envers[0].consumers.push_back(
+      MakeConsumer("api", "orderSvc/b..main", "apiBaseUrl"));
+  org.builds[1].envers[0].consumers[0].placeholder = "https://placeholder";
+  EXPECT_THAT(Validate(org), IsEmpty());
+
+  org.builds[1].envers[0].consumers[0].placeholder.reset();
+  FirstConsumer(org).placeholder = "";  // an empty placeholder is still a placeholder
+  EXPECT_THAT(Validate(org), IsEmpty());
+}
+
+}  // namespace
+}  // namespace odmd::model

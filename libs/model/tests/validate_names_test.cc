@@ -1,0 +1,225 @@
+// Rules about names: R1 build ids, R2 revs, R10 product names and derived names.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "odmd/model/validate.h"
+#include "validate_test_util.h"
+
+namespace odmd::model {
+namespace {
+
+using fixtures::IsViolation;
+using fixtures::MakeEnver;
+using fixtures::OfRule;
+using fixtures::ValidOrg;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// --- R1 ---------------------------------------------------------------------------------
+
+struct BadBuildId {
+  std::string id;
+  std::string reason;
+};
+
+class BuildIdTest : public ::testing::TestWithParam<BadBuildId> {};
+
+TEST_P(BuildIdTest, IllegalIdIsReported) {
+  Org org = ValidOrg();
+  org.builds[2].id = GetParam().id;
+
+  EXPECT_THAT(OfRule(Validate(org), "R1"),
+              ElementsAre(AllOf(IsViolation("R1", "/builds/2/id", GetParam().id),
+                                Field(&Violation::message, HasSubstr(GetParam().reason)))));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ValidateR1, BuildIdTest,
+    ::testing::Values(BadBuildId{"", "build id is empty"},
+                      BadBuildId{"order svc", "character \" \" outside [A-Za-z0-9_-]"},
+                      BadBuildId{"order.svc", "character \".\""},
+                      BadBuildId{"order/svc", "character \"/\""},
+                      BadBuildId{"config", "build id \"config\" is reserved"},
+                      BadBuildId{"CONFIG", "is reserved"}, BadBuildId{"Config", "is reserved"}));
+
+TEST(ValidateR1Test, LegalIdsPass) {
+  Org org = ValidOrg();
+  org.builds[2].id = "order_Svc-2";
+  EXPECT_THAT(Validate(org), IsEmpty());
+}
+
+TEST(ValidateR1Test, DuplicateIdIsReportedAtTheLaterBuild) {
+  Org org = ValidOrg();
+  org.builds[2].id = "foundation";
+
+  EXPECT_THAT(OfRule(Validate(org), "R1"),
+              ElementsAre(AllOf(IsViolation("R1", "/builds/2/id", "foundation"),
+                                Field(&Violation::message,
+                                      "duplicate build id \"foundation\" (first at /builds/1)"),
+                                Field(&Violation::subject, "build \"foundation\""))));
+}
+
+// --- R2 ---------------------------------------------------------------------------------
+
+struct BadRev {
+  RevRef rev;
+  std::string reason;
+};
+
+class RevTest : public ::testing::TestWithParam<BadRev> {};
+
+TEST_P(RevTest, IllegalRevValueIsReported) {
+  Org org = ValidOrg();
+  org.builds[2].envers[0].rev = GetParam().rev;
+
+  EXPECT_THAT(OfRule(Validate(org), "R2"),
+              ElementsAre(AllOf(IsViolation("R2", "/builds/2/envers/0/rev", GetParam().rev.str()),
+                                Field(&Violation::message, HasSubstr(GetParam().reason)))));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ValidateR2, RevTest,
+    ::testing::Values(BadRev{RevRef::Branch(""), "rev value \"\" is empty"},
+                      BadRev{RevRef::Branch("vNext"), "rev value \"vNext\" starts with 'v'"},
+                      BadRev{RevRef::Branch("Vnext"), "starts with 'v'"},
+                      BadRev{RevRef::Branch("feat..x"), "contains reserved \"..\""},
+                      BadRev{RevRef::Branch("a_-b"), "contains reserved \"_-\""},
+                      BadRev{RevRef::Tag("v1-_x"), "contains reserved \"-_\""},
+                      BadRev{RevRef::Branch("a b"), "has character \" \" outside [A-Za-z0-9_.-]"},
+                      BadRev{RevRef::Branch("feature/login"), "has character \"/\""},
+                      // Both segments of a clone are checked.
+                      BadRev{RevRef::CloneOf(RevRef::Branch("main"), RevType::kBranch, "bad..x"),
+                             "rev value \"bad..x\""},
+                      BadRev{RevRef::CloneOf(RevRef::Branch("vx"), RevType::kBranch, "feat"),
+                             "rev value \"vx\" starts with 'v'"}));
+
+TEST(ValidateR2Test, TagsMayStartWithV) {
+  Org org = ValidOrg();
+  org.builds[2].envers[0].rev = RevRef::Tag("v2.0.0");
+  org.builds[2].envers[0].consumers[0].producer = "foundation/t..v1";
+  EXPECT_THAT(Validate(org), IsEmpty());
+}
+
+TEST(ValidateR2Test, DuplicateRevInABuildIsReported) {
+  Org org = ValidOrg();
+  org.builds[1].envers[1].rev = RevRef::Branch("main");
+
+  EXPECT_THAT(OfRule(Validate(org), "R2"),
+              ElementsAre(AllOf(IsViolation("R2", "/builds/1/envers/1/rev", "b..main"),
+                                Field(&Violation::message,
+                                      "duplicate rev \"b..main\" in build \"foundation\" (first "
+                                      "at /builds/1/envers/0)"))));
+}
+
+TEST(ValidateR2Test, SameRevInDifferentBuildsIsFine) {
+  // Every build of the valid org has b..main.
+  EXPECT_THAT(OfRule(Validate(ValidOrg()), "R2"), IsEmpty());
+}
+
+// --- R10 --------------------------------------------------------------------------------
+
+class ProductNameTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+
+TEST_P(ProductNameTest, IllegalProductNameIsReported) {
+  const auto& [name, reason] = GetParam();
+  Org org = ValidOrg();
+  org.builds[2].envers[0].products[0].name = name;
+
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(IsViolation("R10", "/builds/2/envers/0/products/0/name", name),
+                                Field(&Violation::message, HasSubstr(reason)),
+                                Field(&Violation::subject,
+                                      "enver \"orderSvc/b..main\": product \"" + name + "\""))));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ValidateR10, ProductNameTest,
+    ::testing::Values(std::pair{std::string(""), std::string("product name is empty")},
+                      std::pair{std::string("api url"), std::string("has character \" \"")},
+                      std::pair{std::string("api:url"), std::string("has character \":\"")},
+                      std::pair{std::string("/api"), std::string("has an empty part")},
+                      std::pair{std::string("api/"), std::string("has an empty part")},
+                      std::pair{std::string("api//x"), std::string("has an empty part")},
+                      std::pair{std::string("api..x"), std::string("contains \"..\"")},
+                      std::pair{std::string("share..version"), std::string("contains \"..\"")}));
+
+TEST(ValidateR10Test, ChildProductNamesPass) {
+  Org org = ValidOrg();
+  org.builds[2].envers[0].products.push_back({"apiBaseUrl/schema-url"});
+  org.builds[2].envers[0].products.push_back({"a.b_c-d/e/f"});
+  EXPECT_THAT(Validate(org), IsEmpty());
+}
+
+TEST(ValidateR10Test, ProductPathDepthLimitIs15Levels) {
+  // /odmd-share/orderSvc/b..main/ is 3 levels, so a name may have 12 parts.
+  std::string twelve = "p1/p2/p3/p4/p5/p6/p7/p8/p9/p10/p11/p12";
+  Org org = ValidOrg();
+  org.builds[2].envers[0].products[0].name = twelve;
+  EXPECT_THAT(Validate(org), IsEmpty());
+
+  org.builds[2].envers[0].products[0].name = twelve + "/p13";
+  EXPECT_THAT(
+      Validate(org),
+      ElementsAre(
+          AllOf(IsViolation("R10", "/builds/2/envers/0/products/0/name", twelve + "/p13"),
+                Field(&Violation::message, "product path \"/odmd-share/orderSvc/b..main/" + twelve +
+                                               "/p13\" has 16 levels; the limit is 15"))));
+}
+
+TEST(ValidateR10Test, RoleNamesLongerThan64AreReportedOncePerAccountAndRegion) {
+  // "<id>-us-west-1333333333333-buildRole" is id + 32 characters; the central role one more.
+  std::string id(32, 'a');
+  Org org = ValidOrg();
+  org.builds[2].id = id;
+  org.builds[2].envers.push_back(MakeEnver(RevRef::Branch("dev"), "workspace1"));
+
+  std::string central_role = id + "-us-west-1333333333333-centerRole";
+  EXPECT_THAT(
+      Validate(org),
+      ElementsAre(AllOf(IsViolation("R10", "/builds/2/envers/0", central_role),
+                        Field(&Violation::message, "central role name \"" + central_role +
+                                                       "\" is 65 characters; the limit is 64"))));
+
+  org.builds[2].id += "a";
+  EXPECT_THAT(Validate(org),
+              ElementsAre(IsViolation("R10", "/builds/2/envers/0",
+                                      org.builds[2].id + "-us-west-1333333333333-buildRole"),
+                          IsViolation("R10", "/builds/2/envers/0",
+                                      org.builds[2].id + "-us-west-1333333333333-centerRole")));
+}
+
+TEST(ValidateR10Test, StackNameLongerThan128IsReported) {
+  std::string value(119, 'x');  // "orderSvc--" + 119 = 129 characters
+  Org org = ValidOrg();
+  org.builds[2].envers[0].rev = RevRef::Branch(value);
+
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(IsViolation("R10", "/builds/2/envers/0", "orderSvc--" + value),
+                                Field(&Violation::message, HasSubstr("is 129 characters; the "
+                                                                     "limit is 128")))));
+  org.builds[2].envers[0].rev = RevRef::Branch(value.substr(1));
+  EXPECT_THAT(Validate(org), IsEmpty());
+}
+
+TEST(ValidateR10Test, StackNameMustStartWithALetter) {
+  Org org = ValidOrg();
+  org.builds[2].id = "9svc";  // a legal build id
+
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(IsViolation("R10", "/builds/2/envers/0", "9svc--main"),
+                                Field(&Violation::message,
+                                      "stack name \"9svc--main\" must start with a letter"))));
+}
+
+TEST(ValidateR10Test, LeadingDashOfAStackNameBecomesALetter) {
+  Org org = ValidOrg();
+  org.builds[2].id = "-svc";  // sanitized to "Asvc--main"
+  EXPECT_THAT(OfRule(Validate(org), "R10"), IsEmpty());
+}
+
+}  // namespace
+}  // namespace odmd::model
