@@ -1,0 +1,146 @@
+// Reading a manifest (docs/manifest.md): parse, walk the document reporting every problem
+// with its JSON Pointer (M2-M6, and R2 for a rev that does not parse), check the digest,
+// then run the contract rules. The parser is the only code here that can throw; it is
+// driven through its SAX interface so that every parse failure, including a number
+// overflow, arrives as data with its byte offset.
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "manifest_internal.h"
+#include "manifest_reader.h"
+#include "odmd/model/manifest.h"
+#include "odmd/model/validate.h"
+
+namespace odmd::model {
+namespace {
+
+using Json = nlohmann::json;
+
+// Builds the document with nlohmann's own DOM builder and keeps the first parse error
+// instead of throwing it. nlohmann::json (std::map objects) rather than ordered_json:
+// ordered_json inserts keys in linear time, so an object with many keys would parse in
+// quadratic time. Duplicate keys keep the last value (nlohmann's behaviour).
+class DomSax {
+ public:
+  explicit DomSax(Json& root) : dom_(root, /*allow_exceptions=*/false) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(Json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(Json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(Json::number_float_t v, const Json::string_t& s) {
+    return dom_.number_float(v, s);
+  }
+  bool string(Json::string_t& v) { return dom_.string(v); }
+  bool binary(Json::binary_t& v) { return dom_.binary(v); }
+  bool start_object(std::size_t n) { return dom_.start_object(n); }
+  bool key(Json::string_t& v) { return dom_.key(v); }
+  bool end_object() { return dom_.end_object(); }
+  bool start_array(std::size_t n) { return dom_.start_array(n); }
+  bool end_array() { return dom_.end_array(); }
+  bool parse_error(std::size_t byte, const std::string& /*last_token*/, const Json::exception& e) {
+    error_byte_ = byte;
+    error_ = e.what();
+    return false;
+  }
+
+  size_t error_byte() const { return error_byte_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  // nlohmann's DOM builder lives in its detail namespace but is what Json::parse uses.
+  nlohmann::detail::json_sax_dom_parser<Json> dom_;
+  size_t error_byte_ = 0;
+  std::string error_;
+};
+
+// Keeps printable ASCII; other bytes become \xNN so that a message is valid UTF-8 even when
+// it quotes part of a non-UTF-8 input.
+std::string PrintableAscii(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f) {
+      out += c;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    }
+  }
+  return out;
+}
+
+// nlohmann's what() is "[json.exception.parse_error.101] parse error at line 2, column 8:
+// syntax error ..."; keep only the reason, since we compute the position ourselves.
+std::string ParseReason(std::string_view what) {
+  size_t bracket = what.find("] ");
+  if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
+  if (what.starts_with("parse error")) {
+    size_t colon = what.find(": ");
+    if (colon != std::string_view::npos) what.remove_prefix(colon + 2);
+  }
+  return PrintableAscii(what);
+}
+
+// Line and column (1-based) of the byte nlohmann stopped at. `byte` counts bytes read, so
+// the offending byte is at offset byte - 1; past the end means "at the end of input".
+std::pair<size_t, size_t> LineColumn(std::string_view text, size_t byte) {
+  size_t offset = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  std::string_view before = text.substr(0, offset);
+  size_t line = 1 + static_cast<size_t>(std::count(before.begin(), before.end(), '\n'));
+  size_t last_newline = before.rfind('\n');
+  size_t column = last_newline == std::string_view::npos ? offset + 1 : offset - last_newline;
+  return {line, column};
+}
+
+// Parses `text`; a syntax error is reported as M1 and yields nullopt.
+std::optional<Json> Parse(std::string_view text, std::vector<Violation>* out) {
+  Json root;
+  DomSax sax(root);
+  if (Json::sax_parse(text, &sax, nlohmann::json::input_format_t::json, /*strict=*/true,
+                      /*ignore_comments=*/false)) {
+    // Moved, never copied: copying a JSON value recurses once per nesting level.
+    return std::optional<Json>(std::move(root));
+  }
+  auto [line, column] = LineColumn(text, sax.error_byte());
+  out->push_back(Violation{"M1", "", "", "",
+                           "invalid JSON at line " + std::to_string(line) + ", column " +
+                               std::to_string(column) + ": " + ParseReason(sax.error())});
+  return std::nullopt;
+}
+
+// M5: the digest, when present, is over the canonical text of exactly what was read.
+void CheckDigest(const Org& org, const std::string& digest, std::vector<Violation>* out) {
+  Org canonical = org;
+  Canonicalize(canonical);
+  std::string expected = internal::DigestOf(internal::CanonicalTextWithoutDigest(canonical));
+  if (digest == expected) return;
+  out->push_back(Violation{"M5", "/digest", "", digest,
+                           "digest does not match the content; expected \"" + expected + "\""});
+}
+
+}  // namespace
+
+Result<Org> ReadManifest(std::string_view text, std::vector<Violation>* violations,
+                         const ManifestReadOptions& options) {
+  std::vector<Violation> found;
+  std::optional<Json> doc = Parse(text, &found);
+  Org org;
+  if (doc) {
+    internal::ManifestReader reader(&found);
+    org = reader.Read(*doc);
+    if (reader.complete() && reader.digest()) CheckDigest(org, *reader.digest(), &found);
+    if (found.empty() && options.validate_rules) found = Validate(org);
+  }
+  if (found.empty()) return org;
+  Status status = ViolationsToStatus(found);
+  if (violations != nullptr) {
+    std::move(found.begin(), found.end(), std::back_inserter(*violations));
+  }
+  return status;
+}
+
+}  // namespace odmd::model

@@ -1,0 +1,268 @@
+// Writing the canonical manifest (docs/manifest.md). The text is the contract between a
+// contracts library and the platform and is hashed for the digest, so every byte is
+// deterministic: canonical order, the documented key order, two-space indent, final
+// newline.
+//
+// The text is written directly rather than through a JSON DOM: a large org (1M consumers)
+// makes a 200 MB manifest, and building a DOM for it first costs several times the writing
+// itself; reading a manifest writes it once more to check the digest. The layout is the
+// one nlohmann's dump(2) produces, so any JSON tool reformats it to the same bytes.
+
+#include <cstdint>
+
+#include "manifest_internal.h"
+#include "odmd/base/sha256.h"
+#include "odmd/model/manifest.h"
+
+namespace odmd::model {
+namespace {
+
+// Length of the valid UTF-8 sequence at the start of non-empty `s`, or 0 if it is not one
+// (overlong forms, surrogates and code points above U+10FFFF are invalid).
+size_t Utf8SequenceLength(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  size_t n = 0;
+  if (b0 >= 0xc2 && b0 <= 0xdf) n = 2;
+  if (b0 >= 0xe0 && b0 <= 0xef) n = 3;
+  if (b0 >= 0xf0 && b0 <= 0xf4) n = 4;
+  if (n == 0 || s.size() < n) return 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((byte(i) & 0xc0) != 0x80) return 0;
+  }
+  unsigned char b1 = byte(1);
+  if (b0 == 0xe0 && b1 < 0xa0) return 0;   // overlong
+  if (b0 == 0xed && b1 >= 0xa0) return 0;  // surrogate
+  if (b0 == 0xf0 && b1 < 0x90) return 0;   // overlong
+  if (b0 == 0xf4 && b1 >= 0x90) return 0;  // above U+10FFFF
+  return n;
+}
+
+// Appends `s` as a JSON string. Bytes that are not UTF-8 become U+FFFD so that the output
+// is always valid JSON; only an Org built in code can hold them, never one read from a
+// manifest (the parser rejects them).
+void AppendString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  while (!s.empty()) {
+    // Fast path: a run of printable ASCII that needs no escaping is copied at once.
+    size_t plain = 0;
+    while (plain < s.size() && s[plain] >= 0x20 && s[plain] < 0x7f && s[plain] != '"' &&
+           s[plain] != '\\') {
+      ++plain;
+    }
+    out.append(s.substr(0, plain));
+    s.remove_prefix(plain);
+    if (s.empty()) break;
+    auto c = static_cast<unsigned char>(s[0]);
+    size_t n = Utf8SequenceLength(s);
+    if (n == 0) {
+      out += "\xef\xbf\xbd";  // U+FFFD
+      n = 1;
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      switch (c) {
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+      }
+    } else {
+      out.append(s.substr(0, n));  // DEL or a multi-byte UTF-8 character
+    }
+    s.remove_prefix(n);
+  }
+  out += '"';
+}
+
+// Writes nested objects and arrays with nlohmann's dump(2) layout: one member per line,
+// two spaces per level, "[]" for an empty array.
+class Writer {
+ public:
+  void BeginObject() { Open('{'); }
+  void EndObject() { Close('}'); }
+  // Begins the array member `key`; an empty array is written as "[]" at once.
+  bool BeginArray(std::string_view key, size_t size) {
+    Key(key);
+    if (size == 0) {
+      out_ += "[]";
+      return false;
+    }
+    Open('[');
+    return true;
+  }
+  void EndArray() { Close(']'); }
+  void BeginObjectMember(std::string_view key) {
+    Key(key);
+    Open('{');
+  }
+
+  void String(std::string_view key, std::string_view value) {
+    Key(key);
+    AppendString(out_, value);
+  }
+  void Int(std::string_view key, std::int64_t value) {
+    Key(key);
+    out_ += std::to_string(value);
+  }
+  void Bool(std::string_view key, bool value) {
+    Key(key);
+    out_ += value ? "true" : "false";
+  }
+
+  std::string Take() { return std::move(out_) + "\n"; }
+
+ private:
+  // Starts the next element of the current object or array ("" key inside an array).
+  void Key(std::string_view key) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '\n';
+    out_.append(2 * depth_, ' ');
+    if (!key.empty()) {
+      AppendString(out_, key);
+      out_ += ": ";
+    }
+  }
+  void Open(char c) {
+    out_ += c;
+    ++depth_;
+    first_ = true;
+  }
+  void Close(char c) {
+    --depth_;
+    out_ += '\n';
+    out_.append(2 * depth_, ' ');
+    out_ += c;
+    first_ = false;
+  }
+
+  std::string out_;
+  size_t depth_ = 0;
+  bool first_ = true;
+};
+
+void WriteConsumer(Writer& w, const Consumer& c) {
+  w.BeginObjectMember("");
+  w.String("name", c.name);
+  w.String("producer", c.producer);
+  w.String("product", c.product);
+  if (c.placeholder) w.String("placeholder", *c.placeholder);
+  w.String("reaction", ReactionName(c.reaction));
+  w.EndObject();
+}
+
+void WriteEnver(Writer& w, const Enver& e) {
+  w.BeginObjectMember("");
+  w.String("rev", e.rev.str());
+  w.String("account", e.account);
+  w.String("region", e.region);
+  w.String("buildScript", e.build_script);
+  w.String("workDir", e.work_dir);
+  w.Bool("ephemeral", e.ephemeral);
+  w.Int("cloneLimit", e.clone_limit);
+  w.Bool("overwriteWorkflow", e.overwrite_workflow);
+  if (w.BeginArray("products", e.products.size())) {
+    for (const Product& p : e.products) {
+      w.BeginObjectMember("");
+      w.String("name", p.name);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (w.BeginArray("consumers", e.consumers.size())) {
+    for (const Consumer& c : e.consumers) WriteConsumer(w, c);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+void WriteBuild(Writer& w, const Build& b) {
+  w.BeginObjectMember("");
+  w.String("id", b.id);
+  w.String("kind", BuildKindName(b.kind));
+  w.BeginObjectMember("repo");
+  w.String("owner", b.repo.owner);
+  w.String("name", b.repo.name);
+  w.Int("installationId", b.repo.installation_id);
+  w.EndObject();
+  if (w.BeginArray("envers", b.envers.size())) {
+    for (const Enver& e : b.envers) WriteEnver(w, e);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+namespace internal {
+
+std::string CanonicalTextWithoutDigest(const Org& canonical) {
+  Writer w;
+  w.BeginObject();
+  w.String("schema", kManifestSchema);
+  w.String("org", canonical.name);
+  w.String("version", canonical.version);
+  w.String("centralAccount", canonical.central_account);
+  if (w.BeginArray("accounts", canonical.accounts.size())) {
+    for (const Account& a : canonical.accounts) {
+      w.BeginObjectMember("");
+      w.String("name", a.name);
+      w.String("id", a.id);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (w.BeginArray("builds", canonical.builds.size())) {
+    for (const Build& b : canonical.builds) WriteBuild(w, b);
+    w.EndArray();
+  }
+  w.EndObject();
+  return w.Take();
+}
+
+std::string DigestOf(std::string_view text_without_digest) {
+  return "sha256:" + Sha256Hex(text_without_digest);
+}
+
+}  // namespace internal
+
+std::string WriteManifest(const Org& org) {
+  Org canonical = org;
+  Canonicalize(canonical);
+  std::string text = internal::CanonicalTextWithoutDigest(canonical);
+  // Splice the digest member in after "version" rather than writing everything again:
+  // the text starts with the lines "{", "schema", "org", "version", and a JSON string
+  // never holds a raw newline, so the fourth newline ends the version line.
+  size_t offset = 0;
+  for (int line = 0; line < 4; ++line) offset = text.find('\n', offset) + 1;
+  std::string member = "  \"digest\": \"" + internal::DigestOf(text) + "\",\n";
+  text.insert(offset, member);
+  return text;
+}
+
+std::string ManifestDigest(const Org& org) {
+  Org canonical = org;
+  Canonicalize(canonical);
+  return internal::DigestOf(internal::CanonicalTextWithoutDigest(canonical));
+}
+
+}  // namespace odmd::model
