@@ -47,6 +47,9 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> FindDuplicates(
     std::vector<std::pair<std::string_view, std::uint32_t>>& names) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> dups;
   if (names.size() < 2) return dups;
+  // Canonical orgs list names in strictly increasing order: nothing to sort, no duplicate.
+  auto not_increasing = [](const auto& a, const auto& b) { return a.first >= b.first; };
+  if (std::adjacent_find(names.begin(), names.end(), not_increasing) == names.end()) return dups;
   std::sort(names.begin(), names.end());
   size_t run_start = 0;  // pairs sort by (name, index): a run starts at its first occurrence
   for (size_t i = 1; i < names.size(); ++i) {
