@@ -7,9 +7,12 @@
 
 #include "odmd/base/strings.h"
 #include "odmd/model/manifest.h"
+#include "rules_common.h"
 
 namespace odmd::model::internal {
 namespace {
+
+using rules::DidYouMean;
 
 using Json = nlohmann::json;
 
@@ -39,12 +42,6 @@ std::string Escape(std::string_view token) {
     }
   }
   return out;
-}
-
-std::string DidYouMean(std::string_view word, std::span<const std::string_view> candidates) {
-  std::vector<std::string> words(candidates.begin(), candidates.end());
-  std::optional<std::string> match = ClosestMatch(word, words);
-  return match ? "; did you mean " + Quote(*match) : "";
 }
 
 std::vector<std::string_view> KindNames() {

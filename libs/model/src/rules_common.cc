@@ -63,12 +63,25 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> FindDuplicates(
   return dups;
 }
 
+std::string DidYouMean(std::string_view word, std::span<const std::string_view> candidates) {
+  constexpr size_t kMaxWord = 256;
+  constexpr size_t kMaxDistance = 2;  // ClosestMatch's default
+  if (word.size() > kMaxWord) return "";
+  std::vector<std::string> near;
+  for (std::string_view c : candidates) {
+    size_t diff = c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
+    if (diff <= kMaxDistance) near.emplace_back(c);
+  }
+  std::optional<std::string> match = ClosestMatch(word, near, kMaxDistance);
+  return match ? "; did you mean " + Quote(*match) : "";
+}
+
 std::string SuggestionBudget::DidYouMean(std::string_view word,
                                          std::span<const std::string> candidates) {
   if (left_ <= 0) return "";
   --left_;
-  std::optional<std::string> match = ClosestMatch(word, candidates);
-  return match ? "; did you mean " + Quote(*match) : "";
+  std::vector<std::string_view> views(candidates.begin(), candidates.end());
+  return rules::DidYouMean(word, views);
 }
 
 }  // namespace odmd::model::rules

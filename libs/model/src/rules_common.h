@@ -3,7 +3,7 @@
 // Private to validation: the check function of every rule (one row each in the table in
 // validate.cc) and the small helpers the rules_*.cc files share to phrase a violation the
 // same way everywhere: a JSON Pointer path in the manifest layout, a subject naming ids,
-// the offending value and a lowercase message.
+// the offending value and a lowercase message. The manifest reader shares DidYouMean.
 
 #include <cstdint>
 #include <span>
@@ -58,6 +58,11 @@ void Report(std::vector<Violation>* out, std::string_view rule, std::string path
 // caller reuses the vector so a loop over many small groups does not allocate per group.
 std::vector<std::pair<std::uint32_t, std::uint32_t>> FindDuplicates(
     std::vector<std::pair<std::string_view, std::uint32_t>>& names);
+
+// `; did you mean "x"` for the candidate closest to `word` (edit distance at most 2), or "".
+// Only words up to 256 bytes and candidates of nearly the same length are compared, so a
+// hostile multi-megabyte name cannot make one suggestion cost length squared.
+std::string DidYouMean(std::string_view word, std::span<const std::string_view> candidates);
 
 // Edit-distance suggestions cost O(candidates) each, so a hostile manifest with a million
 // misspelt names could make them quadratic. Each check function owns one budget and stops

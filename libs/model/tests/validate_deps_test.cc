@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "odmd/base/strings.h"
 #include "odmd/model/validate.h"
 #include "validate_test_util.h"
 
@@ -124,6 +125,18 @@ INSTANTIATE_TEST_SUITE_P(
                       "did you mean \"eventBusArn\""},
         UnknownTarget{"foundation/t..v1", "vpc", "product", "vpc",
                       "names unknown product \"vpc\" of enver \"foundation/t..v1\""}));
+
+TEST(ValidateR4Test, HugeNamesGetNoSuggestion) {
+  // Edit distance is quadratic; names this long are never compared.
+  std::string value(20000, 'a');
+  Org org = ValidOrg();
+  org.builds[1].envers[0].rev = RevRef::Branch(value);
+  FirstConsumer(org).producer = "foundation/b.." + value + "b";
+
+  std::vector<Violation> found = OfRule(Validate(org), "R4");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].message, "names unknown enver " + Quote(FirstConsumer(org).producer));
+}
 
 TEST(ValidateR4Test, DuplicateConsumerNameIsReported) {
   Org org = ValidOrg();
