@@ -275,8 +275,8 @@ class Planner {
       return out + "both are in a dependency cycle of " + std::to_string(members.size()) +
              " envers, broken at " + where + ")";
     }
-    back.insert(back.begin(), v);
-    return out + "cycle " + internal::JoinPath(graph_, back) + " is broken at " + where + ")";
+    return out + "cycle " + graph_.node(v).id + " -> " + internal::JoinPath(graph_, back) +
+           " is broken at " + where + ")";
   }
 
   // `redeploy a: consumer "x" now gets the real value of b/b..main/p, deployed in wave 2`.
