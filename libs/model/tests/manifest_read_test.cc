@@ -202,7 +202,9 @@ TEST(ManifestReadTest, NegativeCloneLimitIsWellFormedButBreaksR9) {
 class MissingFieldTest : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
 TEST_P(MissingFieldTest, IsReportedAtTheFieldsPath) {
-  const auto& [parent, key] = GetParam();
+  // Plain references: clang 14 cannot capture structured bindings in a lambda.
+  const std::string& parent = GetParam().first;
+  const std::string& key = GetParam().second;
   std::vector<Violation> found = ProblemsAfter([&](Json& doc) { doc[Pointer(parent)].erase(key); });
   EXPECT_THAT(found, ElementsAre(AllOf(
                          IsViolation("M3", parent + "/" + key, ""),
