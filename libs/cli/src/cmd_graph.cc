@@ -11,14 +11,16 @@ RunFn SetupGraph(CLI::App& sub, Io& io) {
   struct Opts {
     std::string manifest;
     std::string format = "dot";
+    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("manifest", o->manifest, "Manifest file (- for stdin)")->required();
   sub.add_option("--format,-f", o->format, "Output format")
       ->check(CLI::IsMember({"dot", "mermaid", "json"}))
       ->capture_default_str();
+  sub.add_flag("--json", o->json, "Same as --format json");
   return [o, &io]() {
-    bool json = o->format == "json";
+    bool json = o->json || o->format == "json";
     auto org = LoadManifestOrReport(io, json, o->manifest);
     if (!org) return kExitFailure;
     model::Graph graph(*org);

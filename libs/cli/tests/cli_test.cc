@@ -148,6 +148,8 @@ TEST_F(CliTest, GraphFormats) {
   nlohmann::json j = Json();
   EXPECT_EQ(j["nodes"].size(), 5u);
   EXPECT_EQ(j["edges"].size(), 3u);
+  ASSERT_EQ(Run({"graph", manifest_, "--json"}), 0) << err_;
+  EXPECT_EQ(Json()["nodes"].size(), 5u);
 }
 
 TEST_F(CliTest, GraphRejectsUnknownFormat) {
