@@ -23,6 +23,7 @@ demo: build
 	./scripts/demo.sh $(BUILD)
 
 test: deps
+	./tools/check-format.sh
 	$(MAKE) test-release
 	$(MAKE) test-sanitize
 	@echo "make test: all configurations passed"
@@ -45,7 +46,7 @@ bench: build
 	./$(BUILD)/bench/odmd_model_bench
 
 format:
-	find libs apps testing bench examples fuzz tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	git ls-files '*.h' '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD)

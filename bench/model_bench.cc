@@ -53,9 +53,8 @@ int RunPipeline(int builds) {
       "pipeline builds=%d envers=%zu edges=%zu build_org=%.0fms graph=%.0fms "
       "validate=%.0fms plan=%.0fms validate+graph+plan=%.0fms waves=%d violations=%zu "
       "peak_rss=%.0fMiB\n",
-      builds, graph.enver_count(), graph.edges().size(), build_ms, graph_ms, validate_ms,
-      plan_ms, graph_ms + validate_ms + plan_ms, plan.wave_count, violations.size(),
-      PeakRssMiB());
+      builds, graph.enver_count(), graph.edges().size(), build_ms, graph_ms, validate_ms, plan_ms,
+      graph_ms + validate_ms + plan_ms, plan.wave_count, violations.size(), PeakRssMiB());
   return violations.empty() && plan.converged ? 0 : 1;
 }
 
@@ -124,7 +123,8 @@ void BM_EnverLookup(benchmark::State& state) {
   odmd::model::Org org = odmd::bench::MakeSyntheticOrg({.builds = 10000});
   odmd::model::Graph graph(org);
   std::vector<std::string> ids;
-  for (odmd::model::EnverIndex i = 0; i < graph.enver_count(); i += 101) ids.push_back(graph.node(i).id);
+  for (odmd::model::EnverIndex i = 0; i < graph.enver_count(); i += 101)
+    ids.push_back(graph.node(i).id);
   size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(graph.FindEnver(ids[i]));

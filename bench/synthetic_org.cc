@@ -75,9 +75,8 @@ model::Org MakeSyntheticOrg(const SyntheticOrgOptions& o) {
   model::Org org;
   org.name = "synthetic";
   org.version = "1.0.0";
-  org.accounts = {{"central", "111111111111"},
-                  {"workspace0", "222222222222"},
-                  {"workspace1", "333333333333"}};
+  org.accounts = {
+      {"central", "111111111111"}, {"workspace0", "222222222222"}, {"workspace1", "333333333333"}};
   org.builds.reserve(static_cast<size_t>(o.builds) + 1);
   org.builds.push_back(ContractsBuild());
   std::mt19937_64 rng(o.seed);

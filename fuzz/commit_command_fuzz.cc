@@ -14,8 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ctx.known_builds = {"orderSvc"};
   odmd::model::ParsedMessage parsed = odmd::model::ParseCommitMessage(text, ctx);
   for (const auto& c : parsed.commands) {
-    if (c.verb == odmd::model::CommandVerb::kCreate &&
-        !odmd::model::RevRef::Parse(c.origin).ok()) {
+    if (c.verb == odmd::model::CommandVerb::kCreate && !odmd::model::RevRef::Parse(c.origin).ok()) {
       std::abort();
     }
   }

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build git pkg-config
-  clang libclang-rt-14-dev            # fuzz targets (libFuzzer) and the sanitizer build
+  clang clang-format libclang-rt-14-dev  # sanitizer build, libFuzzer targets, format check
   nlohmann-json3-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )

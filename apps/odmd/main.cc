@@ -1,9 +1,9 @@
 // The odmd command: wiring only (STYLE.md §7.1).
+#include "odmd/cli/main.h"
+
 #include <cstdio>
 #include <exception>
 #include <iostream>
-
-#include "odmd/cli/main.h"
 
 int main(int argc, char** argv) {
   try {

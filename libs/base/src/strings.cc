@@ -27,8 +27,9 @@ std::vector<std::string_view> StrSplit(std::string_view s, char sep) {
 }
 
 std::string_view StripAsciiWhitespace(std::string_view s) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-                                      c == '\f' || c == '\v'; };
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+  };
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
@@ -58,8 +59,7 @@ int EditDistance(std::string_view a, std::string_view b) {
 }
 
 std::optional<std::string> ClosestMatch(std::string_view word,
-                                        std::span<const std::string> candidates,
-                                        int max_distance) {
+                                        std::span<const std::string> candidates, int max_distance) {
   std::optional<std::string> best;
   int best_distance = max_distance + 1;
   for (const std::string& c : candidates) {

@@ -34,8 +34,7 @@ TEST(StatusTest, OkHasNoMessage) {
 }
 
 TEST(StatusTest, ToStringNamesCode) {
-  EXPECT_EQ(NotFoundError("enver \"a\" not found").ToString(),
-            "NOT_FOUND: enver \"a\" not found");
+  EXPECT_EQ(NotFoundError("enver \"a\" not found").ToString(), "NOT_FOUND: enver \"a\" not found");
   EXPECT_EQ(StatusCodeName(StatusCode::kFailedPrecondition), "FAILED_PRECONDITION");
 }
 

@@ -35,13 +35,10 @@ TEST(StringsTest, ClosestMatchPrefersSmallestDistanceAndSkipsExact) {
   EXPECT_EQ(ClosestMatch("main", c), std::nullopt);
 }
 
-TEST(StringsTest, QuoteEscapes) {
-  EXPECT_EQ(Quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\x0a\"");
-}
+TEST(StringsTest, QuoteEscapes) { EXPECT_EQ(Quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\x0a\""); }
 
 TEST(Sha256Test, KnownVector) {
-  EXPECT_EQ(Sha256Hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 }  // namespace

@@ -1,15 +1,14 @@
-#include "odmd/cli/main.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "odmd/cli/main.h"
 #include "odmd/model/contracts.h"
 #include "odmd/model/manifest.h"
 
@@ -85,8 +84,8 @@ TEST_F(CliTest, NoCommandIsUsageError) {
 
 TEST_F(CliTest, HelpListsEveryCommandAndExitsZero) {
   EXPECT_EQ(Run({"--help"}), 0);
-  for (const char* cmd : {"validate", "graph", "show", "plan", "impact", "diff",
-                          "clone-preview", "parse-commit"}) {
+  for (const char* cmd :
+       {"validate", "graph", "show", "plan", "impact", "diff", "clone-preview", "parse-commit"}) {
     EXPECT_THAT(out_, HasSubstr(cmd));
   }
 }
@@ -159,10 +158,10 @@ TEST_F(CliTest, GraphRejectsUnknownFormat) {
 TEST_F(CliTest, ShowPrintsDerivedNames) {
   ASSERT_EQ(Run({"show", manifest_, "svcA/b..master"}), 0) << err_;
   EXPECT_THAT(out_, HasSubstr("svcA--master"));
-  EXPECT_THAT(out_, HasSubstr(
-      "arn:aws:iam::333333333333:role/svcA/svcA-us-west-1333333333333-buildRole"));
-  EXPECT_THAT(out_, HasSubstr(
-      "arn:aws:iam::111111111111:role/svcA/svcA-us-west-1333333333333-centerRole"));
+  EXPECT_THAT(
+      out_, HasSubstr("arn:aws:iam::333333333333:role/svcA/svcA-us-west-1333333333333-buildRole"));
+  EXPECT_THAT(
+      out_, HasSubstr("arn:aws:iam::111111111111:role/svcA/svcA-us-west-1333333333333-centerRole"));
   EXPECT_THAT(out_, HasSubstr(".github/workflows/ODMD_svcA-CdkGithubWFus-west-1-workspace1.yaml"));
   EXPECT_THAT(out_, HasSubstr("/odmd-share/svcA/b..master/apiUrl"));
   ASSERT_EQ(Run({"show", manifest_, "svcA/b..master", "--json"}), 0);
@@ -206,8 +205,8 @@ TEST_F(CliTest, DiffListsChangesAndImpact) {
   EXPECT_EQ(j["to"], "1.1.0");
   bool found = false;
   for (const auto& c : j["changes"]) {
-    found |= c["kind"] == "added" && c["object"] == "product" &&
-             c["id"] == "svcA/b..master/healthUrl";
+    found |=
+        c["kind"] == "added" && c["object"] == "product" && c["id"] == "svcA/b..master/healthUrl";
   }
   EXPECT_TRUE(found) << out_;
 }

@@ -93,11 +93,10 @@ Enver NewEnver(RevRef rev, const AccountRef& account, std::string region, BuildK
 
 }  // namespace
 
-BranchEnverRef BuildRef::Branch(std::string branch, const AccountRef& account,
-                                std::string region) {
+BranchEnverRef BuildRef::Branch(std::string branch, const AccountRef& account, std::string region) {
   Build& b = c_->org_.builds[build_];
-  b.envers.push_back(NewEnver(RevRef::Branch(std::move(branch)), account, std::move(region),
-                              b.kind));
+  b.envers.push_back(
+      NewEnver(RevRef::Branch(std::move(branch)), account, std::move(region), b.kind));
   return BranchEnverRef(c_, build_, b.envers.size() - 1);
 }
 

@@ -13,8 +13,8 @@ std::string Violation::ToString() const {
 
 Status ViolationsToStatus(std::span<const Violation> violations) {
   if (violations.empty()) return OkStatus();
-  std::string msg = std::to_string(violations.size()) +
-                    (violations.size() == 1 ? " violation:" : " violations:");
+  std::string msg =
+      std::to_string(violations.size()) + (violations.size() == 1 ? " violation:" : " violations:");
   for (const Violation& v : violations) msg += "\n  " + v.ToString();
   return InvalidArgumentError(std::move(msg));
 }

@@ -8,7 +8,7 @@ namespace odmd::internal {
 [[noreturn]] void CheckFailed(const char* file, int line, const char* condition);
 }  // namespace odmd::internal
 
-#define ODMD_CHECK(cond)                                           \
-  do {                                                             \
+#define ODMD_CHECK(cond)                                                   \
+  do {                                                                     \
     if (!(cond)) ::odmd::internal::CheckFailed(__FILE__, __LINE__, #cond); \
   } while (0)

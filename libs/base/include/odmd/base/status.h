@@ -82,7 +82,7 @@ inline bool IsAborted(const Status& s) { return s.code() == StatusCode::kAborted
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     ODMD_CHECK(!status_.ok());
   }
@@ -126,12 +126,12 @@ const Status& AsStatus(const Result<T>& r) {
 #define ODMD_INTERNAL_CONCAT(a, b) ODMD_INTERNAL_CONCAT2(a, b)
 
 // Returns the Status of `expr` from the calling function if it is not OK.
-#define ODMD_RETURN_IF_ERROR(expr)                                          \
-  do {                                                                      \
-    const auto& odmd_status_or_result_ = (expr);                            \
-    if (!odmd_status_or_result_.ok()) {                                     \
-      return ::odmd::internal::AsStatus(odmd_status_or_result_);            \
-    }                                                                       \
+#define ODMD_RETURN_IF_ERROR(expr)                               \
+  do {                                                           \
+    const auto& odmd_status_or_result_ = (expr);                 \
+    if (!odmd_status_or_result_.ok()) {                          \
+      return ::odmd::internal::AsStatus(odmd_status_or_result_); \
+    }                                                            \
   } while (0)
 
 // `decl = value of expr`, or returns its Status from the calling function.

@@ -17,8 +17,8 @@
 namespace odmd::model {
 
 // Limits of the targets derived names must fit (rule R10).
-inline constexpr size_t kMaxRoleNameLength = 64;     // IAM role name
-inline constexpr size_t kMaxStackNameLength = 128;   // CloudFormation stack name
+inline constexpr size_t kMaxRoleNameLength = 64;      // IAM role name
+inline constexpr size_t kMaxStackNameLength = 128;    // CloudFormation stack name
 inline constexpr size_t kMaxParameterPathDepth = 15;  // SSM parameter hierarchy levels
 
 // "<build>/<rev>", e.g. "orderSvc/b..main".
