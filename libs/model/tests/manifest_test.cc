@@ -139,7 +139,7 @@ TEST(ManifestWriteTest, BytesThatAreNotUtf8AreReplacedSoTheTextStaysJson) {
   org.name = "bad\xff\xc3(end";
   std::string text = WriteManifest(org);
   EXPECT_THAT(text, HasSubstr("\"org\": \"bad\xef\xbf\xbd\xef\xbf\xbd(end\""));
-  EXPECT_NO_THROW((void)nlohmann::json::parse(text));
+  EXPECT_TRUE(nlohmann::json::accept(text));
 }
 
 TEST(ManifestWriteTest, DeclarationOrderDoesNotMatter) {
