@@ -63,6 +63,10 @@ std::optional<std::string> ClosestMatch(std::string_view word,
   std::optional<std::string> best;
   int best_distance = max_distance + 1;
   for (const std::string& c : candidates) {
+    // The distance is at least the length difference: skip the quadratic EditDistance for
+    // candidates that cannot be close enough (most of them, in a large org).
+    size_t diff = c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
+    if (diff >= static_cast<size_t>(best_distance)) continue;
     int d = EditDistance(word, c);
     if (d > 0 && d < best_distance) {
       best = c;

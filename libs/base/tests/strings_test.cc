@@ -35,6 +35,13 @@ TEST(StringsTest, ClosestMatchPrefersSmallestDistanceAndSkipsExact) {
   EXPECT_EQ(ClosestMatch("main", c), std::nullopt);
 }
 
+TEST(StringsTest, ClosestMatchIgnoresCandidatesTooDifferentInLength) {
+  std::vector<std::string> c = {"mainline-with-a-long-suffix", "mian"};
+  EXPECT_EQ(ClosestMatch("main", c), "mian");
+  EXPECT_EQ(ClosestMatch("main", c, 1), std::nullopt);
+  EXPECT_EQ(ClosestMatch("mainline-with-a-long-sufix", c), "mainline-with-a-long-suffix");
+}
+
 TEST(StringsTest, QuoteEscapes) { EXPECT_EQ(Quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\x0a\""); }
 
 TEST(Sha256Test, KnownVector) {

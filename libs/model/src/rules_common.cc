@@ -67,7 +67,7 @@ std::string DidYouMean(std::string_view word, std::span<const std::string_view> 
   constexpr size_t kMaxWord = 256;
   constexpr size_t kMaxDistance = 2;  // ClosestMatch's default
   if (word.size() > kMaxWord) return "";
-  std::vector<std::string> near;
+  std::vector<std::string> near;  // ClosestMatch skips the rest anyway; this saves copies
   for (std::string_view c : candidates) {
     size_t diff = c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
     if (diff <= kMaxDistance) near.emplace_back(c);
