@@ -1,0 +1,95 @@
+#pragma once
+
+// ConfigStore: a versioned key-value store with a store-wide revision, full history per
+// key, compare-and-set and watch-from-revision (DESIGN.md §6, STYLE.md §7.2). It knows
+// nothing about the model: keys are paths, values are bytes.
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "odmd/base/status.h"
+#include "odmd/store/change_event.h"
+#include "odmd/store/entry.h"
+
+namespace odmd::store {
+
+// Limits every backend enforces (kInvalidArgument, nothing written).
+inline constexpr std::size_t kMaxKeyBytes = 1024;
+inline constexpr std::size_t kMaxValueBytes = std::size_t{1} << 20;  // 1 MiB
+
+// OK, or kInvalidArgument naming the key: a key is non-empty, starts with '/', has no NUL
+// byte and at most kMaxKeyBytes bytes.
+Status ValidateKey(std::string_view key);
+// OK, or kInvalidArgument: at most kMaxValueBytes bytes.
+Status ValidateValue(std::string_view key, std::string_view value);
+// OK, or kInvalidArgument: a prefix is empty (everything) or a valid key prefix (starts
+// with '/', no NUL, at most kMaxKeyBytes bytes).
+Status ValidatePrefix(std::string_view prefix);
+
+// Keeps a watch running; destroying it stops the watch: when the destructor returns, the
+// sink is not running and will not be called again.
+// REQUIRES: destroyed before the store that made it, and not from inside its own sink.
+class WatchHandle {
+ public:
+  virtual ~WatchHandle() = default;
+  // OK while the watch runs; the error that stopped it otherwise (for example the backlog
+  // could not be read). A stopped watch delivers nothing more.
+  virtual Status status() const = 0;
+};
+using WatchHandlePtr = std::unique_ptr<WatchHandle>;
+
+// Thread-safe: every method may be called from any thread at the same time.
+//
+// Compare-and-set: a key's current revision is the revision of its latest record if that
+// record is a live value, and 0 if the key was never written or its latest record is a
+// tombstone. `if_revision = 0` therefore means "only if absent".
+class ConfigStore {
+ public:
+  virtual ~ConfigStore() = default;
+
+  // The latest live record of `key`.
+  // kInvalidArgument for a malformed key; kNotFound if the key was never written or is
+  // deleted.
+  virtual Result<Entry> Get(std::string_view key) = 0;
+
+  // The record of `key` at `version`.
+  // kInvalidArgument for a malformed key or a version < 1; kNotFound if that version does
+  // not exist or is a tombstone.
+  virtual Result<Entry> GetVersion(std::string_view key, Version version) = 0;
+
+  // Writes `value` as the key's next version; returns after the write is committed (on
+  // disk, for a durable store).
+  // kInvalidArgument for a malformed key or an oversized value; kAborted if `if_revision`
+  // is set and differs from the key's current revision; kUnavailable if the backend
+  // cannot commit. Nothing is written on any error.
+  virtual Result<WriteResult> Put(std::string_view key, std::string_view value,
+                                  std::optional<Revision> if_revision) = 0;
+
+  // Writes a tombstone as the key's next version; its history stays readable.
+  // kNotFound if the key is absent or already deleted; otherwise as Put.
+  virtual Result<WriteResult> Delete(std::string_view key, std::optional<Revision> if_revision) = 0;
+
+  // The latest live records of all keys starting with `prefix`, sorted by key. Deleted
+  // keys are left out. kInvalidArgument for a malformed prefix.
+  virtual Result<std::vector<Entry>> List(std::string_view prefix) = 0;
+
+  // Every record of `key`, tombstones included, by ascending version.
+  // kInvalidArgument for a malformed key; kNotFound if the key was never written.
+  virtual Result<std::vector<Entry>> History(std::string_view key) = 0;
+
+  // The store-wide revision of the latest write (0 for an empty store).
+  virtual Result<Revision> LatestRevision() = 0;
+
+  // Calls `sink` with every change under `prefix` whose revision is > `after`, in
+  // revision order, exactly once each: first the backlog already in the store, then live
+  // changes as they commit, until the handle is destroyed.
+  // kInvalidArgument for a malformed prefix or `after` < 0.
+  virtual Result<WatchHandlePtr> Watch(std::string_view prefix, Revision after,
+                                       ChangeSink sink) = 0;
+};
+using ConfigStorePtr = std::unique_ptr<ConfigStore>;
+
+}  // namespace odmd::store

@@ -1,0 +1,476 @@
+#include "sqlite/sqlite_config_store.h"
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "odmd/base/strings.h"
+#include "sqlite/sqlite_watch.h"
+
+namespace odmd::store::sqlite {
+namespace {
+
+// PRAGMA application_id of an odmd store ("odmd"), so another application's database is
+// recognised and never written to.
+constexpr std::int64_t kApplicationId = 0x6f646d64;
+// PRAGMA user_version: the schema version this code reads and writes. Never reuse a number.
+constexpr std::int64_t kSchemaVersion = 1;
+
+// Schema version 1 (docs/store.md). Columns are stored: never rename or renumber.
+constexpr const char* kCreateSchema = R"sql(
+CREATE TABLE log (
+  revision  INTEGER PRIMARY KEY,          -- store-wide, gapless from 1
+  key       TEXT NOT NULL,
+  version   INTEGER NOT NULL,             -- per key, gapless from 1
+  value     BLOB NOT NULL,                -- empty for a tombstone
+  tombstone INTEGER NOT NULL CHECK (tombstone IN (0, 1))
+);
+CREATE UNIQUE INDEX log_key_version ON log (key, version);
+PRAGMA application_id = 1868852580;
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* kSelectLatest =
+    "SELECT revision, version, value, tombstone FROM log WHERE key = ?1 "
+    "ORDER BY version DESC LIMIT 1";
+constexpr const char* kSelectVersion =
+    "SELECT revision, value, tombstone FROM log WHERE key = ?1 AND version = ?2";
+constexpr const char* kSelectHistory =
+    "SELECT revision, version, value, tombstone FROM log WHERE key = ?1 ORDER BY version";
+constexpr const char* kSelectList =
+    "SELECT key, revision, version, value FROM log AS l "
+    "WHERE key >= ?1 AND key < ?2 AND tombstone = 0 "
+    "AND version = (SELECT MAX(version) FROM log WHERE key = l.key) ORDER BY key";
+// '+key' keeps the planner on the revision order instead of the key index.
+constexpr const char* kSelectChanges =
+    "SELECT revision, key, version, value, tombstone, "
+    "COALESCE((SELECT p.revision FROM log AS p WHERE p.key = l.key AND p.version = l.version - "
+    "1), 0) FROM log AS l WHERE revision > ?1 AND revision <= ?2 AND +key >= ?3 AND +key < ?4 "
+    "ORDER BY revision LIMIT ?5";
+constexpr const char* kSelectMaxRevision = "SELECT COALESCE(MAX(revision), 0) FROM log";
+constexpr const char* kSelectLatestState =
+    "SELECT revision, version, tombstone FROM log WHERE key = ?1 ORDER BY version DESC LIMIT 1";
+constexpr const char* kInsert =
+    "INSERT INTO log (revision, key, version, value, tombstone) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+static_assert(kApplicationId == 1868852580, "kCreateSchema spells the application id");
+
+// The smallest string greater than every string starting with `prefix` ("/a" -> "/b").
+// Keys are at most kMaxKeyBytes bytes, so kMaxKeyBytes + 1 bytes of 0xff bound them all.
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (end.empty()) return std::string(kMaxKeyBytes + 1, '\xff');
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+Status NotOdmdStore(const std::string& path, std::string_view why) {
+  return FailedPreconditionError("store " + Quote(path) +
+                                 " is not an odmd store: " + std::string(why));
+}
+
+// Creates the schema in an empty database, or checks that an existing one is ours.
+Status CheckOrCreateSchema(Connection& conn) {
+  const std::string& path = conn.path();
+  Status begin = conn.Exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    if (IsFailedPrecondition(begin)) return NotOdmdStore(path, begin.message());
+    return begin;
+  }
+  auto check = [&]() -> Status {
+    ODMD_ASSIGN_OR_RETURN(std::int64_t app_id, conn.QueryInt64("PRAGMA application_id"));
+    ODMD_ASSIGN_OR_RETURN(std::int64_t version, conn.QueryInt64("PRAGMA user_version"));
+    ODMD_ASSIGN_OR_RETURN(std::int64_t objects,
+                          conn.QueryInt64("SELECT count(*) FROM sqlite_master"));
+    if (app_id == 0 && version == 0 && objects == 0) return conn.Exec(kCreateSchema);
+    if (app_id != kApplicationId) {
+      return NotOdmdStore(path, "it is a SQLite database of another application (application_id " +
+                                    std::to_string(app_id) + ", " + std::to_string(objects) +
+                                    " schema objects)");
+    }
+    if (version > kSchemaVersion) {
+      return FailedPreconditionError("store " + Quote(path) + " has schema version " +
+                                     std::to_string(version) + ", newer than this odmd reads (" +
+                                     std::to_string(kSchemaVersion) + ")");
+    }
+    if (version < 1) return NotOdmdStore(path, "it has no schema version");
+    return OkStatus();
+  };
+  Status status = check();
+  if (!status.ok()) {
+    (void)conn.Exec("ROLLBACK");
+    if (IsFailedPrecondition(status) && !status.message().starts_with("store ")) {
+      return NotOdmdStore(path, status.message());
+    }
+    return status;
+  }
+  return conn.Exec("COMMIT");
+}
+
+Entry EntryFrom(std::string_view key, Revision revision, Version version, std::string value,
+                bool tombstone) {
+  return Entry{std::string(key), std::move(value), revision, version, tombstone};
+}
+
+}  // namespace
+
+class SqliteConfigStore::Lease {
+ public:
+  Lease(SqliteConfigStore* store, Slot* slot) : store_(store), slot_(slot), lock_(slot->mu) {}
+  Lease(Lease&&) = default;
+  Lease& operator=(Lease&&) = delete;
+  ~Lease() {
+    if (!lock_.owns_lock()) return;  // moved from
+    lock_.unlock();
+    store_->Release(slot_);
+  }
+  Connection& conn() { return *slot_->conn; }
+
+ private:
+  SqliteConfigStore* store_;
+  Slot* slot_;
+  std::unique_lock<std::mutex> lock_;
+};
+
+Result<std::unique_ptr<SqliteConfigStore>> SqliteConfigStore::Open(const std::string& path,
+                                                                   const StoreOptions& options) {
+  const bool in_memory = path == ":memory:";
+  if (path.empty()) return InvalidArgumentError("store path is empty");
+  if (!in_memory) {
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return UnavailableError("store " + Quote(path) + ": cannot create directory " +
+                              Quote(parent.string()) + ": " + ec.message());
+    }
+  }
+  const int timeout_ms = static_cast<int>(options.busy_timeout.count());
+  ODMD_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
+                        Connection::Open(path, /*create=*/true, timeout_ms));
+  ODMD_RETURN_IF_ERROR(CheckOrCreateSchema(*conn));
+  if (!in_memory) {
+    ODMD_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode = WAL"));
+    ODMD_RETURN_IF_ERROR(
+        conn->Exec(options.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
+  }
+  ODMD_ASSIGN_OR_RETURN(Revision latest, conn->QueryInt64(kSelectMaxRevision));
+  std::unique_ptr<SqliteConfigStore> store(new SqliteConfigStore(path, options, std::move(conn)));
+  store->committed_revision_ = latest;
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+SqliteConfigStore::SqliteConfigStore(std::string path, StoreOptions options,
+                                     std::unique_ptr<Connection> writer)
+    : path_(std::move(path)), options_(std::move(options)), in_memory_(path_ == ":memory:") {
+  writer_slot_.conn = std::move(writer);
+}
+
+SqliteConfigStore::~SqliteConfigStore() {
+  {
+    std::lock_guard lock(write_mu_);
+    stopping_ = true;
+  }
+  write_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  std::lock_guard lock(watch_mu_);
+  ODMD_CHECK(watches_.empty());
+}
+
+// Reads
+
+Result<SqliteConfigStore::Lease> SqliteConfigStore::AcquireReader() {
+  if (in_memory_) return Lease(this, &writer_slot_);
+  {
+    std::lock_guard lock(pool_mu_);
+    if (!free_readers_.empty()) {
+      Slot* slot = free_readers_.back();
+      free_readers_.pop_back();
+      return Lease(this, slot);
+    }
+  }
+  const int timeout_ms = static_cast<int>(options_.busy_timeout.count());
+  ODMD_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
+                        Connection::Open(path_, /*create=*/false, timeout_ms));
+  ODMD_RETURN_IF_ERROR(conn->Exec("PRAGMA query_only = 1"));
+  auto slot = std::make_unique<Slot>();
+  slot->conn = std::move(conn);
+  Slot* raw = slot.get();
+  {
+    std::lock_guard lock(pool_mu_);
+    readers_.push_back(std::move(slot));
+  }
+  return Lease(this, raw);
+}
+
+void SqliteConfigStore::Release(Slot* slot) {
+  if (slot == &writer_slot_) return;
+  std::lock_guard lock(pool_mu_);
+  free_readers_.push_back(slot);
+}
+
+Result<Entry> SqliteConfigStore::Get(std::string_view key) {
+  ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectLatest));
+  StatementUse use(*stmt);
+  use->BindText(1, key);
+  ODMD_ASSIGN_OR_RETURN(bool found, use->Step());
+  if (!found) return NotFoundError("key " + Quote(key) + " not found");
+  if (use->ColumnInt64(3) != 0) {
+    return NotFoundError("key " + Quote(key) + " was deleted at revision " +
+                         std::to_string(use->ColumnInt64(0)));
+  }
+  return EntryFrom(key, use->ColumnInt64(0), use->ColumnInt64(1), use->ColumnBytes(2), false);
+}
+
+Result<Entry> SqliteConfigStore::GetVersion(std::string_view key, Version version) {
+  ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  if (version < 1) {
+    return InvalidArgumentError("version " + std::to_string(version) + " of key " + Quote(key) +
+                                " is not positive");
+  }
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectVersion));
+  StatementUse use(*stmt);
+  use->BindText(1, key);
+  use->BindInt64(2, version);
+  ODMD_ASSIGN_OR_RETURN(bool found, use->Step());
+  const std::string what = "version " + std::to_string(version) + " of key " + Quote(key);
+  if (!found) return NotFoundError(what + " not found");
+  if (use->ColumnInt64(2) != 0) return NotFoundError(what + " is a deletion");
+  return EntryFrom(key, use->ColumnInt64(0), version, use->ColumnBytes(1), false);
+}
+
+Result<std::vector<Entry>> SqliteConfigStore::List(std::string_view prefix) {
+  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectList));
+  StatementUse use(*stmt);
+  use->BindText(1, prefix);
+  use->BindText(2, PrefixEnd(prefix));
+  std::vector<Entry> entries;
+  for (;;) {
+    ODMD_ASSIGN_OR_RETURN(bool row, use->Step());
+    if (!row) break;
+    entries.push_back(EntryFrom(use->ColumnBytes(0), use->ColumnInt64(1), use->ColumnInt64(2),
+                                use->ColumnBytes(3), false));
+  }
+  return entries;
+}
+
+Result<std::vector<Entry>> SqliteConfigStore::History(std::string_view key) {
+  ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectHistory));
+  StatementUse use(*stmt);
+  use->BindText(1, key);
+  std::vector<Entry> entries;
+  for (;;) {
+    ODMD_ASSIGN_OR_RETURN(bool row, use->Step());
+    if (!row) break;
+    entries.push_back(EntryFrom(key, use->ColumnInt64(0), use->ColumnInt64(1), use->ColumnBytes(2),
+                                use->ColumnInt64(3) != 0));
+  }
+  if (entries.empty()) return NotFoundError("key " + Quote(key) + " not found");
+  return entries;
+}
+
+Result<Revision> SqliteConfigStore::LatestRevision() {
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  return lease.conn().QueryInt64(kSelectMaxRevision);
+}
+
+Result<std::vector<ChangeEvent>> SqliteConfigStore::ReadChanges(std::string_view prefix,
+                                                                Revision after, Revision until,
+                                                                int limit) {
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectChanges));
+  StatementUse use(*stmt);
+  use->BindInt64(1, after);
+  use->BindInt64(2, until);
+  use->BindText(3, prefix);
+  use->BindText(4, PrefixEnd(prefix));
+  use->BindInt64(5, limit);
+  std::vector<ChangeEvent> events;
+  for (;;) {
+    ODMD_ASSIGN_OR_RETURN(bool row, use->Step());
+    if (!row) break;
+    const bool tombstone = use->ColumnInt64(4) != 0;
+    events.push_back(ChangeEvent{use->ColumnInt64(0), use->ColumnBytes(1),
+                                 tombstone ? ChangeKind::kDelete : ChangeKind::kPut,
+                                 use->ColumnBytes(3), use->ColumnInt64(2), use->ColumnInt64(5)});
+  }
+  return events;
+}
+
+// Writes
+
+Result<WriteResult> SqliteConfigStore::Put(std::string_view key, std::string_view value,
+                                           std::optional<Revision> if_revision) {
+  ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  ODMD_RETURN_IF_ERROR(ValidateValue(key, value));
+  WriteOp op;
+  op.key = key;
+  op.value = value;
+  op.if_revision = if_revision;
+  return Write(op);
+}
+
+Result<WriteResult> SqliteConfigStore::Delete(std::string_view key,
+                                              std::optional<Revision> if_revision) {
+  ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  WriteOp op;
+  op.key = key;
+  op.tombstone = true;
+  op.if_revision = if_revision;
+  return Write(op);
+}
+
+Result<WriteResult> SqliteConfigStore::Write(WriteOp& op) {
+  if (op.if_revision.has_value() && *op.if_revision < 0) {
+    return InvalidArgumentError("if_revision " + std::to_string(*op.if_revision) + " of key " +
+                                Quote(op.key) + " is negative");
+  }
+  std::unique_lock lock(write_mu_);
+  if (stopping_) return UnavailableError("store " + Quote(path_) + " is closing");
+  queue_.push_back(&op);
+  write_cv_.notify_one();
+  done_cv_.wait(lock, [&op] { return op.done; });
+  return std::move(*op.result);
+}
+
+// Group commit: whatever queued while the previous batch was committing goes into the next
+// transaction, so N concurrent writers pay for about one fsync per batch instead of N.
+void SqliteConfigStore::WriterLoop() {
+  std::vector<WriteOp*> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(write_mu_);
+      write_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and every queued write is done
+      batch.assign(queue_.begin(), queue_.end());
+      queue_.clear();
+    }
+    std::vector<ChangeEvent> events;
+    Status status = CommitBatch(batch, events);
+    if (!status.ok()) {
+      for (WriteOp* op : batch) op->result = status;
+    }
+    Publish(events);
+    {
+      std::lock_guard lock(write_mu_);
+      for (WriteOp* op : batch) op->done = true;
+    }
+    done_cv_.notify_all();
+  }
+}
+
+Status SqliteConfigStore::CommitBatch(const std::vector<WriteOp*>& batch,
+                                      std::vector<ChangeEvent>& events) {
+  std::lock_guard lock(writer_slot_.mu);
+  Connection& conn = *writer_slot_.conn;
+  ODMD_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+  // Read inside the transaction: another process may have written since our last batch.
+  Result<Revision> latest = conn.QueryInt64(kSelectMaxRevision);
+  Status status = latest.status();
+  std::vector<ChangeEvent> applied;
+  for (std::size_t i = 0; status.ok() && i < batch.size(); ++i) {
+    Result<bool> ok =
+        ApplyOne(conn, *batch[i], *latest + 1 + static_cast<Revision>(applied.size()), applied);
+    status = ok.status();
+  }
+  if (status.ok()) status = conn.Exec("COMMIT");
+  if (!status.ok()) {
+    (void)conn.Exec("ROLLBACK");
+    return status;
+  }
+  events = std::move(applied);
+  return OkStatus();
+}
+
+// Writes one op at `revision`. Returns false when the op itself is refused (lost
+// compare-and-set, delete of an absent key): its result says why and the batch goes on.
+// An error is a database failure that fails the whole batch.
+Result<bool> SqliteConfigStore::ApplyOne(Connection& conn, WriteOp& op, Revision revision,
+                                         std::vector<ChangeEvent>& applied) {
+  Revision previous_revision = 0;
+  Version previous_version = 0;
+  bool live = false;
+  {
+    ODMD_ASSIGN_OR_RETURN(Statement * stmt, conn.Cached(kSelectLatestState));
+    StatementUse use(*stmt);
+    use->BindText(1, op.key);
+    ODMD_ASSIGN_OR_RETURN(bool found, use->Step());
+    if (found) {
+      previous_revision = use->ColumnInt64(0);
+      previous_version = use->ColumnInt64(1);
+      live = use->ColumnInt64(2) == 0;
+    }
+  }
+  const Revision current = live ? previous_revision : 0;
+  if (op.if_revision.has_value() && *op.if_revision != current) {
+    op.result = AbortedError("key " + Quote(op.key) + " is at revision " + std::to_string(current) +
+                             ", not " + std::to_string(*op.if_revision));
+    return false;
+  }
+  if (op.tombstone && !live) {
+    op.result = NotFoundError("key " + Quote(op.key) + " not found");
+    return false;
+  }
+  ODMD_ASSIGN_OR_RETURN(Statement * insert, conn.Cached(kInsert));
+  StatementUse use(*insert);
+  use->BindInt64(1, revision);
+  use->BindText(2, op.key);
+  use->BindInt64(3, previous_version + 1);
+  use->BindBlob(4, op.tombstone ? std::string_view() : op.value);
+  use->BindInt64(5, op.tombstone ? 1 : 0);
+  ODMD_RETURN_IF_ERROR(use->Step());
+  op.result = WriteResult{revision, previous_version + 1};
+  applied.push_back(ChangeEvent{revision, std::string(op.key),
+                                op.tombstone ? ChangeKind::kDelete : ChangeKind::kPut,
+                                op.tombstone ? std::string() : std::string(op.value),
+                                previous_version + 1, previous_revision});
+  return true;
+}
+
+// Watch
+
+Result<WatchHandlePtr> SqliteConfigStore::Watch(std::string_view prefix, Revision after,
+                                                ChangeSink sink) {
+  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  if (after < 0) {
+    return InvalidArgumentError("watch revision " + std::to_string(after) + " is negative");
+  }
+  if (!sink) return InvalidArgumentError("watch has no sink");
+  std::unique_ptr<SqliteWatch> watch;
+  {
+    std::lock_guard lock(watch_mu_);
+    watch = std::make_unique<SqliteWatch>(*this, std::string(prefix), after,
+                                          std::max(after, committed_revision_), std::move(sink));
+    watches_.insert(watch.get());
+  }
+  watch->Start();
+  return WatchHandlePtr(std::move(watch));
+}
+
+void SqliteConfigStore::Publish(const std::vector<ChangeEvent>& events) {
+  if (events.empty()) return;
+  std::lock_guard lock(watch_mu_);
+  committed_revision_ = events.back().revision;
+  for (SqliteWatch* watch : watches_) {
+    for (const ChangeEvent& event : events) {
+      if (watch->Matches(event.key)) watch->EnqueueLocked(event);
+    }
+  }
+}
+
+void SqliteConfigStore::Unregister(SqliteWatch* watch) {
+  std::lock_guard lock(watch_mu_);
+  watches_.erase(watch);
+  watch->StopLocked();
+}
+
+}  // namespace odmd::store::sqlite

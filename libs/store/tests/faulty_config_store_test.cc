@@ -1,0 +1,68 @@
+#include "odmd/testing/faulty_config_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "odmd/store/open_config_store.h"
+#include "odmd/testing/status_matchers.h"
+
+namespace odmd::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class FaultyConfigStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::StoreOptions options;
+    options.url = "sqlite::memory:";
+    Result<store::ConfigStorePtr> opened = store::OpenConfigStore(options);
+    ASSERT_THAT(opened, IsOk());
+    base_ = std::move(opened).value();
+    faulty_ = std::make_unique<FaultyConfigStore>(*base_);
+  }
+
+  store::ConfigStorePtr base_;
+  std::unique_ptr<FaultyConfigStore> faulty_;
+};
+
+TEST_F(FaultyConfigStoreTest, FailsOnlyTheNthWriteAndWritesNothingThen) {
+  faulty_->FailNthWrite(3);
+  ODMD_EXPECT_OK(faulty_->Put("/a", "1", std::nullopt));
+  ODMD_EXPECT_OK(faulty_->Put("/b", "1", std::nullopt));
+  EXPECT_THAT(faulty_->Put("/c", "1", std::nullopt),
+              StatusIs(StatusCode::kUnavailable, HasSubstr("injected fault: put of key \"/c\"")));
+  EXPECT_THAT(base_->Get("/c"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(base_->LatestRevision(), IsOk());
+  EXPECT_EQ(*base_->LatestRevision(), 2);
+  ODMD_EXPECT_OK(faulty_->Put("/c", "1", std::nullopt));
+  ODMD_EXPECT_OK(faulty_->Delete("/a", std::nullopt));
+  EXPECT_EQ(faulty_->injected_failures(), 1);
+}
+
+TEST_F(FaultyConfigStoreTest, DeletesCountAsWrites) {
+  ODMD_ASSERT_OK(faulty_->Put("/a", "1", std::nullopt));
+  faulty_->FailNthWrite(1);
+  EXPECT_THAT(faulty_->Delete("/a", std::nullopt),
+              StatusIs(StatusCode::kUnavailable, HasSubstr("delete of key \"/a\"")));
+  ODMD_EXPECT_OK(faulty_->Get("/a"));
+}
+
+TEST_F(FaultyConfigStoreTest, FailsEveryWriteWhileTheFlagIsSetAndReadsStillWork) {
+  ODMD_ASSERT_OK(faulty_->Put("/a", "1", std::nullopt));
+  faulty_->SetFailWrites(true);
+  EXPECT_THAT(faulty_->Put("/a", "2", std::nullopt), StatusIs(StatusCode::kUnavailable));
+  EXPECT_THAT(faulty_->Put("/b", "2", std::nullopt), StatusIs(StatusCode::kUnavailable));
+  EXPECT_THAT(faulty_->Delete("/a", std::nullopt), StatusIs(StatusCode::kUnavailable));
+  Result<store::Entry> got = faulty_->Get("/a");
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->value, "1");
+  ODMD_EXPECT_OK(faulty_->List("/"));
+  ODMD_EXPECT_OK(faulty_->History("/a"));
+  faulty_->SetFailWrites(false);
+  ODMD_EXPECT_OK(faulty_->Put("/a", "3", std::nullopt));
+  EXPECT_EQ(faulty_->injected_failures(), 3);
+}
+
+}  // namespace
+}  // namespace odmd::testing

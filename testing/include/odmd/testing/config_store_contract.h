@@ -1,0 +1,467 @@
+#pragma once
+
+// The ConfigStore contract test suite (STYLE.md §7.6): one body of tests that every
+// backend must pass. Header-only (odmd_testing does not link odmd_store); include it in
+// exactly one .cc file of a test binary that links odmd::store, and instantiate it there:
+//
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, ConfigStoreContractTest,
+//                            ::testing::Values(ConfigStoreContractParam{...}),
+//                            ConfigStoreContractName);
+//
+// Nothing sleeps: watch tests wait on a condition variable, with a generous timeout only
+// as a failure guard.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "odmd/store/config_store.h"
+#include "odmd/testing/status_matchers.h"
+
+namespace odmd::testing {
+
+struct ConfigStoreContractParam {
+  // The instantiation's name suffix, e.g. "SqliteMemory".
+  std::string name;
+  // Opens the store under test. `dir` is a fresh empty directory for this test; a
+  // persistent backend keeps its data there and is opened again with the same `dir`.
+  std::function<Result<store::ConfigStorePtr>(const std::string& dir)> open;
+  // true if reopening with the same `dir` finds the data again.
+  bool persistent = false;
+};
+
+inline std::string ConfigStoreContractName(
+    const ::testing::TestParamInfo<ConfigStoreContractParam>& info) {
+  return info.param.name;
+}
+
+// Collects watch events; WaitFor blocks until enough have arrived (or the guard expires).
+class ChangeCollector {
+ public:
+  store::ChangeSink Sink() {
+    return [this](const store::ChangeEvent& event) {
+      std::lock_guard lock(mu_);
+      events_.push_back(event);
+      cv_.notify_all();
+    };
+  }
+  // The events so far, once there are at least `n` (fewer if the guard expired).
+  std::vector<store::ChangeEvent> WaitFor(std::size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return events_.size() >= n; });
+    return events_;
+  }
+  std::vector<store::ChangeEvent> Snapshot() {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<store::ChangeEvent> events_;
+};
+
+inline std::vector<store::Revision> RevisionsOf(const std::vector<store::ChangeEvent>& events) {
+  std::vector<store::Revision> revisions;
+  for (const store::ChangeEvent& event : events) revisions.push_back(event.revision);
+  return revisions;
+}
+
+inline std::vector<std::string> KeysOf(const std::vector<store::Entry>& entries) {
+  std::vector<std::string> keys;
+  for (const store::Entry& entry : entries) keys.push_back(entry.key);
+  return keys;
+}
+
+class ConfigStoreContractTest : public ::testing::TestWithParam<ConfigStoreContractParam> {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "odmd-store-test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  void Reopen() {
+    store_.reset();
+    Result<store::ConfigStorePtr> opened = GetParam().open(dir_);
+    ASSERT_THAT(opened, IsOk());
+    store_ = std::move(opened).value();
+  }
+  store::WriteResult MustPut(std::string_view key, std::string_view value) {
+    Result<store::WriteResult> written = store_->Put(key, value, std::nullopt);
+    EXPECT_THAT(written, IsOk());
+    return written.ok() ? *written : store::WriteResult{};
+  }
+  store::Revision Latest() {
+    Result<store::Revision> latest = store_->LatestRevision();
+    EXPECT_THAT(latest, IsOk());
+    return latest.ok() ? *latest : -1;
+  }
+
+  std::string dir_;
+  store::ConfigStorePtr store_;
+};
+
+using store::ChangeEvent;
+using store::ChangeKind;
+using store::Entry;
+using store::WriteResult;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST_P(ConfigStoreContractTest, EmptyStoreIsAtRevisionZero) {
+  EXPECT_EQ(Latest(), 0);
+  EXPECT_THAT(store_->Get("/a"), StatusIs(StatusCode::kNotFound, HasSubstr("\"/a\"")));
+  EXPECT_THAT(store_->History("/a"), StatusIs(StatusCode::kNotFound));
+  Result<std::vector<Entry>> all = store_->List("");
+  ASSERT_THAT(all, IsOk());
+  EXPECT_TRUE(all->empty());
+}
+
+TEST_P(ConfigStoreContractTest, PutThenGetReturnsValueVersionAndRevision) {
+  EXPECT_EQ(MustPut("/a", "one"), (WriteResult{1, 1}));
+  Result<Entry> got = store_->Get("/a");
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(*got, (Entry{"/a", "one", 1, 1, false}));
+}
+
+TEST_P(ConfigStoreContractTest, VersionsCountPerKeyAndRevisionIsStoreWide) {
+  EXPECT_EQ(MustPut("/a", "a1"), (WriteResult{1, 1}));
+  EXPECT_EQ(MustPut("/b", "b1"), (WriteResult{2, 1}));
+  EXPECT_EQ(MustPut("/a", "a2"), (WriteResult{3, 2}));
+  EXPECT_EQ(MustPut("/a", "a3"), (WriteResult{4, 3}));
+  EXPECT_EQ(Latest(), 4);
+  Result<Entry> got = store_->Get("/a");
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(*got, (Entry{"/a", "a3", 4, 3, false}));
+}
+
+TEST_P(ConfigStoreContractTest, GetVersionReturnsThatVersion) {
+  MustPut("/a", "a1");
+  MustPut("/b", "b1");
+  MustPut("/a", "a2");
+  Result<Entry> first = store_->GetVersion("/a", 1);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(*first, (Entry{"/a", "a1", 1, 1, false}));
+  Result<Entry> second = store_->GetVersion("/a", 2);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(*second, (Entry{"/a", "a2", 3, 2, false}));
+  EXPECT_THAT(store_->GetVersion("/a", 3),
+              StatusIs(StatusCode::kNotFound, HasSubstr("version 3 of key \"/a\"")));
+  EXPECT_THAT(store_->GetVersion("/zz", 1), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(store_->GetVersion("/a", 0), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->GetVersion("/a", -1), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_P(ConfigStoreContractTest, EmptyAndBinaryValuesRoundTrip) {
+  const std::string binary("a\0b\xff\n", 5);
+  MustPut("/empty", "");
+  MustPut("/binary", binary);
+  Result<Entry> empty = store_->Get("/empty");
+  ASSERT_THAT(empty, IsOk());
+  EXPECT_EQ(empty->value, "");
+  Result<Entry> got = store_->Get("/binary");
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->value, binary);
+}
+
+TEST_P(ConfigStoreContractTest, CompareAndSetOnCurrentRevisionSucceeds) {
+  WriteResult first = MustPut("/a", "a1");
+  MustPut("/b", "b1");
+  Result<WriteResult> second = store_->Put("/a", "a2", first.revision);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(*second, (WriteResult{3, 2}));
+}
+
+TEST_P(ConfigStoreContractTest, LostCompareAndSetIsAbortedAndWritesNothing) {
+  MustPut("/a", "a1");
+  MustPut("/a", "a2");
+  EXPECT_THAT(store_->Put("/a", "stale", 1),
+              StatusIs(StatusCode::kAborted, HasSubstr("key \"/a\" is at revision 2, not 1")));
+  EXPECT_THAT(store_->Put("/a", "stale", 0), StatusIs(StatusCode::kAborted));
+  EXPECT_THAT(store_->Delete("/a", 1), StatusIs(StatusCode::kAborted));
+  EXPECT_EQ(Latest(), 2);
+  Result<Entry> got = store_->Get("/a");
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->value, "a2");
+}
+
+TEST_P(ConfigStoreContractTest, CompareAndSetWithZeroCreatesOnlyIfAbsent) {
+  Result<WriteResult> created = store_->Put("/a", "a1", 0);
+  ASSERT_THAT(created, IsOk());
+  EXPECT_EQ(*created, (WriteResult{1, 1}));
+  EXPECT_THAT(store_->Put("/a", "again", 0), StatusIs(StatusCode::kAborted));
+  ODMD_ASSERT_OK(store_->Delete("/a", std::nullopt));
+  // A deleted key is absent again.
+  Result<WriteResult> recreated = store_->Put("/a", "a3", 0);
+  ASSERT_THAT(recreated, IsOk());
+  EXPECT_EQ(*recreated, (WriteResult{3, 3}));
+}
+
+TEST_P(ConfigStoreContractTest, DeleteWritesTombstoneAndKeepsHistory) {
+  MustPut("/a", "a1");
+  Result<WriteResult> deleted = store_->Delete("/a", std::nullopt);
+  ASSERT_THAT(deleted, IsOk());
+  EXPECT_EQ(*deleted, (WriteResult{2, 2}));
+  EXPECT_EQ(Latest(), 2);
+  EXPECT_THAT(store_->Get("/a"), StatusIs(StatusCode::kNotFound, HasSubstr("deleted")));
+  EXPECT_THAT(store_->GetVersion("/a", 2), StatusIs(StatusCode::kNotFound));
+  Result<Entry> first = store_->GetVersion("/a", 1);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->value, "a1");
+  Result<std::vector<Entry>> history = store_->History("/a");
+  ASSERT_THAT(history, IsOk());
+  EXPECT_THAT(*history, ElementsAre(Entry{"/a", "a1", 1, 1, false}, Entry{"/a", "", 2, 2, true}));
+  EXPECT_EQ(MustPut("/a", "a3"), (WriteResult{3, 3}));
+}
+
+TEST_P(ConfigStoreContractTest, DeleteOfAbsentKeyIsNotFoundAndWritesNothing) {
+  EXPECT_THAT(store_->Delete("/a", std::nullopt),
+              StatusIs(StatusCode::kNotFound, HasSubstr("\"/a\"")));
+  MustPut("/a", "a1");
+  ODMD_ASSERT_OK(store_->Delete("/a", std::nullopt));
+  EXPECT_THAT(store_->Delete("/a", std::nullopt), StatusIs(StatusCode::kNotFound));
+  EXPECT_EQ(Latest(), 2);
+}
+
+TEST_P(ConfigStoreContractTest, DeleteWithCurrentRevisionSucceeds) {
+  WriteResult first = MustPut("/a", "a1");
+  ODMD_EXPECT_OK(store_->Delete("/a", first.revision));
+}
+
+TEST_P(ConfigStoreContractTest, ListByPrefixIsSortedAndLeavesOutDeletedKeys) {
+  MustPut("/b", "b");
+  MustPut("/a/2", "a2");
+  MustPut("/a/1", "a1");
+  MustPut("/a/3", "a3");
+  MustPut("/ab", "ab");
+  MustPut("/a/1", "a1 v2");
+  ODMD_ASSERT_OK(store_->Delete("/a/3", std::nullopt));
+  Result<std::vector<Entry>> under_a = store_->List("/a/");
+  ASSERT_THAT(under_a, IsOk());
+  EXPECT_THAT(*under_a,
+              ElementsAre(Entry{"/a/1", "a1 v2", 6, 2, false}, Entry{"/a/2", "a2", 2, 1, false}));
+  Result<std::vector<Entry>> starting_a = store_->List("/a");
+  ASSERT_THAT(starting_a, IsOk());
+  EXPECT_THAT(KeysOf(*starting_a), ElementsAre("/a/1", "/a/2", "/ab"));
+  Result<std::vector<Entry>> all = store_->List("");
+  ASSERT_THAT(all, IsOk());
+  EXPECT_THAT(KeysOf(*all), ElementsAre("/a/1", "/a/2", "/ab", "/b"));
+  Result<std::vector<Entry>> none = store_->List("/c");
+  ASSERT_THAT(none, IsOk());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(ConfigStoreContractTest, HistoryIsInVersionOrder) {
+  MustPut("/a", "a1");
+  MustPut("/b", "b1");
+  MustPut("/a", "a2");
+  MustPut("/a", "a3");
+  Result<std::vector<Entry>> history = store_->History("/a");
+  ASSERT_THAT(history, IsOk());
+  EXPECT_THAT(*history, ElementsAre(Entry{"/a", "a1", 1, 1, false}, Entry{"/a", "a2", 3, 2, false},
+                                    Entry{"/a", "a3", 4, 3, false}));
+}
+
+TEST_P(ConfigStoreContractTest, InvalidKeysAreRejectedAndNothingIsWritten) {
+  const std::string too_long = "/" + std::string(store::kMaxKeyBytes, 'k');
+  const struct {
+    std::string key;
+    std::string message;
+  } cases[] = {
+      {"", "key is empty"},
+      {"a/b", "must start with '/'"},
+      {std::string("/a\0b", 4), "NUL"},
+      {too_long, "more than the limit of 1024"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.message);
+    auto invalid = StatusIs(StatusCode::kInvalidArgument, HasSubstr(c.message));
+    EXPECT_THAT(store_->Put(c.key, "v", std::nullopt), invalid);
+    EXPECT_THAT(store_->Delete(c.key, std::nullopt), invalid);
+    EXPECT_THAT(store_->Get(c.key), invalid);
+    EXPECT_THAT(store_->GetVersion(c.key, 1), invalid);
+    EXPECT_THAT(store_->History(c.key), invalid);
+  }
+  EXPECT_EQ(Latest(), 0);
+}
+
+TEST_P(ConfigStoreContractTest, OversizedValueIsRejectedAndNothingIsWritten) {
+  EXPECT_THAT(store_->Put("/a", std::string(store::kMaxValueBytes + 1, 'v'), std::nullopt),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("value of key \"/a\"")));
+  EXPECT_THAT(store_->Put("/a", "v", -1), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(Latest(), 0);
+}
+
+TEST_P(ConfigStoreContractTest, KeyAndValueAtTheLimitsAreAccepted) {
+  const std::string key = "/" + std::string(store::kMaxKeyBytes - 1, 'k');
+  const std::string value(store::kMaxValueBytes, 'v');
+  MustPut(key, value);
+  Result<Entry> got = store_->Get(key);
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->value, value);
+}
+
+TEST_P(ConfigStoreContractTest, InvalidPrefixOrWatchRevisionIsRejected) {
+  ChangeCollector collector;
+  EXPECT_THAT(store_->List("a"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("prefix")));
+  EXPECT_THAT(store_->Watch("a", 0, collector.Sink()), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->Watch("/", -1, collector.Sink()),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("-1")));
+}
+
+TEST_P(ConfigStoreContractTest, WatchDeliversBacklogThenLiveChangesInOrder) {
+  MustPut("/a", "a1");
+  MustPut("/b", "b1");
+  ChangeCollector collector;
+  Result<store::WatchHandlePtr> watch = store_->Watch("", 0, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  MustPut("/a", "a2");
+  ODMD_ASSERT_OK(store_->Delete("/b", std::nullopt));
+  EXPECT_THAT(collector.WaitFor(4),
+              ElementsAre(ChangeEvent{1, "/a", ChangeKind::kPut, "a1", 1, 0},
+                          ChangeEvent{2, "/b", ChangeKind::kPut, "b1", 1, 0},
+                          ChangeEvent{3, "/a", ChangeKind::kPut, "a2", 2, 1},
+                          ChangeEvent{4, "/b", ChangeKind::kDelete, "", 2, 2}));
+  ODMD_EXPECT_OK((*watch)->status());
+}
+
+TEST_P(ConfigStoreContractTest, WatchDeliversOnlyKeysUnderItsPrefix) {
+  MustPut("/x/1", "old");
+  MustPut("/y/1", "other");
+  ChangeCollector collector;
+  Result<store::WatchHandlePtr> watch = store_->Watch("/x/", 0, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  MustPut("/y/2", "other");
+  MustPut("/x", "not under /x/");
+  MustPut("/x/2", "new");
+  EXPECT_THAT(RevisionsOf(collector.WaitFor(2)), ElementsAre(1, 5));
+}
+
+TEST_P(ConfigStoreContractTest, WatchFromAMiddleRevisionStartsAfterIt) {
+  for (int i = 1; i <= 5; ++i) MustPut("/k" + std::to_string(i), "v");
+  ChangeCollector collector;
+  Result<store::WatchHandlePtr> watch = store_->Watch("/", 3, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  MustPut("/k6", "v");
+  EXPECT_THAT(RevisionsOf(collector.WaitFor(3)), ElementsAre(4, 5, 6));
+}
+
+TEST_P(ConfigStoreContractTest, WatchFromAFutureRevisionSkipsUntilThen) {
+  MustPut("/k1", "v");
+  ChangeCollector collector;
+  Result<store::WatchHandlePtr> watch = store_->Watch("/", 2, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  MustPut("/k2", "v");
+  MustPut("/k3", "v");
+  EXPECT_THAT(RevisionsOf(collector.WaitFor(1)), ElementsAre(3));
+}
+
+TEST_P(ConfigStoreContractTest, WatchBacklogLongerThanOnePageArrivesWhole) {
+  constexpr int kWrites = 700;
+  for (int i = 1; i <= kWrites; ++i) MustPut("/k", std::to_string(i));
+  ChangeCollector collector;
+  Result<store::WatchHandlePtr> watch = store_->Watch("/k", 0, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  std::vector<ChangeEvent> events = collector.WaitFor(kWrites);
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(kWrites));
+  for (int i = 0; i < kWrites; ++i) {
+    EXPECT_EQ(events[i].revision, i + 1);
+    EXPECT_EQ(events[i].previous_revision, i);
+  }
+}
+
+TEST_P(ConfigStoreContractTest, DestroyedWatchDeliversNothingMore) {
+  ChangeCollector stopped;
+  Result<store::WatchHandlePtr> watch = store_->Watch("/", 0, stopped.Sink());
+  ASSERT_THAT(watch, IsOk());
+  MustPut("/a", "1");
+  ASSERT_EQ(stopped.WaitFor(1).size(), 1u);
+  watch->reset();
+  MustPut("/a", "2");
+  // A second watch seeing revision 2 proves the write was published.
+  ChangeCollector running;
+  Result<store::WatchHandlePtr> second = store_->Watch("/", 1, running.Sink());
+  ASSERT_THAT(second, IsOk());
+  ASSERT_EQ(running.WaitFor(1).size(), 1u);
+  EXPECT_EQ(stopped.Snapshot().size(), 1u);
+}
+
+TEST_P(ConfigStoreContractTest, ConcurrentPutsAreAllAcknowledgedWithGaplessRevisions) {
+  constexpr int kThreads = 8;
+  constexpr int kPutsPerThread = 50;
+  constexpr int kTotal = kThreads * kPutsPerThread;
+  ChangeCollector collector;
+  Result<store::WatchHandlePtr> watch = store_->Watch("/", 0, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  std::vector<std::vector<WriteResult>> acks(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t, &acks] {
+      for (int i = 0; i < kPutsPerThread; ++i) {
+        Result<WriteResult> written =
+            store_->Put("/t" + std::to_string(t), std::to_string(i), std::nullopt);
+        if (written.ok()) acks[t].push_back(*written);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::vector<store::Revision> revisions;
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(acks[t].size(), static_cast<std::size_t>(kPutsPerThread));
+    for (int i = 0; i < kPutsPerThread; ++i) {
+      EXPECT_EQ(acks[t][i].version, i + 1);  // one writer per key: versions in call order
+      revisions.push_back(acks[t][i].revision);
+    }
+    Result<Entry> last = store_->Get("/t" + std::to_string(t));
+    ASSERT_THAT(last, IsOk());
+    EXPECT_EQ(last->value, std::to_string(kPutsPerThread - 1));
+  }
+  std::sort(revisions.begin(), revisions.end());
+  for (int i = 0; i < kTotal; ++i) ASSERT_EQ(revisions[i], i + 1);
+  EXPECT_EQ(Latest(), kTotal);
+  std::vector<ChangeEvent> events = collector.WaitFor(kTotal);
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(kTotal));
+  for (int i = 0; i < kTotal; ++i) ASSERT_EQ(events[i].revision, i + 1);
+}
+
+TEST_P(ConfigStoreContractTest, ReopenedStoreHasEverything) {
+  if (!GetParam().persistent) GTEST_SKIP() << GetParam().name << " does not persist";
+  MustPut("/a", "a1");
+  MustPut("/b", "b1");
+  MustPut("/a", "a2");
+  ODMD_ASSERT_OK(store_->Delete("/b", std::nullopt));
+  Reopen();
+  EXPECT_EQ(Latest(), 4);
+  Result<Entry> got = store_->Get("/a");
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(*got, (Entry{"/a", "a2", 3, 2, false}));
+  EXPECT_THAT(store_->Get("/b"), StatusIs(StatusCode::kNotFound));
+  Result<std::vector<Entry>> history = store_->History("/b");
+  ASSERT_THAT(history, IsOk());
+  EXPECT_EQ(history->size(), 2u);
+  EXPECT_EQ(MustPut("/a", "a3"), (WriteResult{5, 3}));
+  ChangeCollector collector;
+  Result<store::WatchHandlePtr> watch = store_->Watch("", 2, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  EXPECT_THAT(RevisionsOf(collector.WaitFor(3)), ElementsAre(3, 4, 5));
+}
+
+}  // namespace odmd::testing
