@@ -111,6 +111,38 @@ TEST_F(OpenConfigStoreTest, TextFileIsNotAnOdmdStore) {
                        AllOf(HasSubstr("\"" + path + "\""), HasSubstr("not an odmd store"))));
 }
 
+TEST_F(OpenConfigStoreTest, SqliteHeaderFollowedByGarbageIsRefused) {
+  const std::string path = dir_ + "/corrupt.db";
+  std::string bytes("SQLite format 3", 16);  // the magic, with its NUL
+  for (int i = 0; i < 8192; ++i) bytes.push_back(static_cast<char>((i * 131 + 7) % 251));
+  std::ofstream(path, std::ios::binary) << bytes;
+  EXPECT_THAT(OpenUrl("sqlite:" + path),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("\"" + path + "\"")));
+}
+
+TEST_F(OpenConfigStoreTest, CorruptPagesAreReportedNotCrashedOn) {
+  const std::string path = dir_ + "/state.db";
+  {
+    Result<ConfigStorePtr> store = OpenUrl("sqlite:" + path);
+    ASSERT_THAT(store, IsOk());
+    for (int i = 0; i < 200; ++i) {
+      ODMD_ASSERT_OK((*store)->Put("/k" + std::to_string(i), std::string(1000, 'v'), std::nullopt));
+    }
+  }
+  // Keep page 1 (header and schema), trash the pages holding the log and its index.
+  {
+    std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+    file.seekp(4096);
+    for (int i = 0; i < 64 * 1024; ++i) file.put(static_cast<char>((i * 131 + 7) % 251));
+  }
+  Result<ConfigStorePtr> store = OpenUrl("sqlite:" + path);
+  if (!store.ok()) {
+    EXPECT_THAT(store, StatusIs(StatusCode::kFailedPrecondition, HasSubstr(path)));
+    return;
+  }
+  EXPECT_THAT((*store)->List(""), StatusIs(StatusCode::kFailedPrecondition, HasSubstr(path)));
+}
+
 TEST_F(OpenConfigStoreTest, OtherApplicationsDatabaseIsRefusedAndLeftAlone) {
   const std::string path = dir_ + "/other.db";
   MakeSqliteFile(path, "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ann');");

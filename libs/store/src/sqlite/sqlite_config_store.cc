@@ -16,7 +16,7 @@ constexpr std::int64_t kApplicationId = 0x6f646d64;
 // PRAGMA user_version: the schema version this code reads and writes. Never reuse a number.
 constexpr std::int64_t kSchemaVersion = 1;
 
-// Schema version 1 (docs/store.md). Columns are stored: never rename or renumber.
+// Schema version 1. Columns are stored: never rename or renumber them.
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE log (
   revision  INTEGER PRIMARY KEY,          -- store-wide, gapless from 1
@@ -66,6 +66,9 @@ std::string PrefixEnd(std::string_view prefix) {
 }
 
 Status NotOdmdStore(const std::string& path, std::string_view why) {
+  // SQLite errors already start with the store's name; say it once.
+  const std::string named = "store " + Quote(path) + ": ";
+  if (why.starts_with(named)) why.remove_prefix(named.size());
   return FailedPreconditionError("store " + Quote(path) +
                                  " is not an odmd store: " + std::string(why));
 }
@@ -100,8 +103,8 @@ Status CheckOrCreateSchema(Connection& conn) {
   Status status = check();
   if (!status.ok()) {
     (void)conn.Exec("ROLLBACK");
-    if (IsFailedPrecondition(status) && !status.message().starts_with("store ")) {
-      return NotOdmdStore(path, status.message());
+    if (IsFailedPrecondition(status) && status.message().find("odmd") == std::string::npos) {
+      return NotOdmdStore(path, status.message());  // corrupt: SQLite's own words
     }
     return status;
   }

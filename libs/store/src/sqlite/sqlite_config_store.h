@@ -1,6 +1,6 @@
 #pragma once
 
-// SqliteConfigStore: the embedded ConfigStore (schema in docs/store.md).
+// SqliteConfigStore: the embedded ConfigStore (schema: kCreateSchema in the .cc file).
 //
 // - Layout: an append-only log keyed by the store-wide revision plus a unique (key,
 //   version) index.

@@ -8,9 +8,10 @@
 namespace odmd::store::sqlite {
 
 Status SqliteError(sqlite3* db, int rc, std::string_view context) {
-  std::string message = std::string(context) + ": " +
-                        (db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)) + " (" +
-                        sqlite3_errstr(rc) + ")";
+  const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const std::string generic = sqlite3_errstr(rc);
+  std::string message = std::string(context) + ": " + detail;
+  if (detail != generic) message += " (" + generic + ")";
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
