@@ -1,5 +1,6 @@
 #include "sqlite/sqlite_config_store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 #include <utility>

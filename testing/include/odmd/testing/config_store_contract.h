@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +40,9 @@ struct ConfigStoreContractParam {
   // true if reopening with the same `dir` finds the data again.
   bool persistent = false;
 };
+
+// Test names and CTest listings show the backend's name instead of the struct's bytes.
+inline void PrintTo(const ConfigStoreContractParam& param, std::ostream* os) { *os << param.name; }
 
 inline std::string ConfigStoreContractName(
     const ::testing::TestParamInfo<ConfigStoreContractParam>& info) {
@@ -386,6 +390,23 @@ TEST_P(ConfigStoreContractTest, WatchBacklogLongerThanOnePageArrivesWhole) {
     EXPECT_EQ(events[i].revision, i + 1);
     EXPECT_EQ(events[i].previous_revision, i);
   }
+}
+
+TEST_P(ConfigStoreContractTest, SinkMayReadTheStore) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> seen;
+  Result<store::WatchHandlePtr> watch = store_->Watch("/", 0, [&](const ChangeEvent& event) {
+    Result<Entry> got = store_->Get(event.key);
+    std::lock_guard lock(mu);
+    seen.push_back(got.ok() ? got->value : got.status().ToString());
+    cv.notify_all();
+  });
+  ASSERT_THAT(watch, IsOk());
+  MustPut("/a", "1");
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, std::chrono::seconds(30), [&] { return !seen.empty(); });
+  EXPECT_THAT(seen, ElementsAre("1"));
 }
 
 TEST_P(ConfigStoreContractTest, DestroyedWatchDeliversNothingMore) {
