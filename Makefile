@@ -44,6 +44,7 @@ test-sanitize: deps $(SAN_BUILD)/build.ninja
 
 bench: build
 	./$(BUILD)/bench/odmd_model_bench
+	./$(BUILD)/bench/odmd_store_bench
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

@@ -1,0 +1,333 @@
+// Config store benchmark driver (issue 3, "Benchmarks"). One run, one temporary directory,
+// figures printed as `store <name>: <figure> (target ...)`; it asserts nothing about time
+// and exits 0 unless the store itself fails.
+//   1. single-writer durable Put vs a raw SQLite baseline (same pragmas, same rows, one
+//      transaction per row into a table shaped like the store's log)
+//   2. concurrent durable writers (group commit)
+//   3. latest-value Get, single and multi-threaded
+//   4. Put -> watch event latency (steady clock)
+//
+//   odmd_store_bench [--puts=2000] [--rounds=5] [--writers=16] [--concurrent_puts=32000]
+//                    [--reads=500000] [--read_threads=N] [--events=2000] [--dir=PATH]
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "odmd/store/config_store.h"
+#include "odmd/store/open_config_store.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using odmd::store::ConfigStore;
+using odmd::store::ConfigStorePtr;
+
+struct Flags {
+  int puts = 2000;
+  int rounds = 5;
+  int writers = 16;
+  int concurrent_puts = 32000;
+  int reads = 500000;
+  int read_threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  int events = 2000;
+  std::string dir;
+};
+
+// Keys cycle over this many distinct keys, so rows carry real versions > 1.
+constexpr int kKeyCount = 100;
+const std::string kValue(128, 'v');
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string KeyFor(std::string_view group, int i) {
+  return "/odmd-share/bench/" + std::string(group) + "/key-" + std::to_string(i % kKeyCount);
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "odmd_store_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+ConfigStorePtr OpenStore(const std::filesystem::path& path, bool durable) {
+  auto store = odmd::store::OpenConfigStore({.url = "sqlite:" + path.string(), .durable = durable});
+  if (!store.ok()) Die(store.status().ToString());
+  return std::move(*store);
+}
+
+void MustPut(ConfigStore& store, const std::string& key) {
+  auto result = store.Put(key, kValue, std::nullopt);
+  if (!result.ok()) Die(result.status().ToString());
+}
+
+// --- 1. raw SQLite baseline --------------------------------------------------------------
+
+void SqlOk(sqlite3* db, int rc, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    Die(std::string("baseline ") + what + ": " + sqlite3_errmsg(db));
+  }
+}
+
+void SqlExec(sqlite3* db, const char* sql) {
+  SqlOk(db, sqlite3_exec(db, sql, nullptr, nullptr, nullptr), sql);
+}
+
+// The same rows the store writes for `puts` Puts of KeyFor("single", i), each INSERTed in
+// its own transaction, with the store's schema and pragmas (libs/store/src/sqlite).
+double BaselinePutsPerSecond(const std::filesystem::path& path, int puts) {
+  sqlite3* db = nullptr;
+  SqlOk(db,
+        sqlite3_open_v2(path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr),
+        "open");
+  SqlExec(db,
+          "CREATE TABLE log (revision INTEGER PRIMARY KEY, key TEXT NOT NULL, "
+          "version INTEGER NOT NULL, value BLOB NOT NULL, "
+          "tombstone INTEGER NOT NULL CHECK (tombstone IN (0, 1)));"
+          "CREATE UNIQUE INDEX log_key_version ON log (key, version);");
+  SqlExec(db, "PRAGMA journal_mode = WAL");
+  SqlExec(db, "PRAGMA synchronous = FULL");
+  sqlite3_stmt *begin = nullptr, *insert = nullptr, *commit = nullptr;
+  SqlOk(db, sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, nullptr), "prepare");
+  SqlOk(db,
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO log (revision, key, version, value, tombstone) "
+                           "VALUES (?1, ?2, ?3, ?4, 0)",
+                           -1, &insert, nullptr),
+        "prepare");
+  SqlOk(db, sqlite3_prepare_v2(db, "COMMIT", -1, &commit, nullptr), "prepare");
+  std::vector<std::string> keys;
+  for (int i = 0; i < puts; ++i) keys.push_back(KeyFor("single", i));
+  const auto start = Clock::now();
+  for (int i = 0; i < puts; ++i) {
+    SqlOk(db, sqlite3_step(begin), "begin");
+    sqlite3_reset(begin);
+    sqlite3_bind_int64(insert, 1, i + 1);
+    sqlite3_bind_text(insert, 2, keys[i].data(), static_cast<int>(keys[i].size()), SQLITE_STATIC);
+    sqlite3_bind_int64(insert, 3, i / kKeyCount + 1);
+    sqlite3_bind_blob(insert, 4, kValue.data(), static_cast<int>(kValue.size()), SQLITE_STATIC);
+    SqlOk(db, sqlite3_step(insert), "insert");
+    sqlite3_reset(insert);
+    SqlOk(db, sqlite3_step(commit), "commit");
+    sqlite3_reset(commit);
+  }
+  const double seconds = SecondsSince(start);
+  sqlite3_finalize(begin);
+  sqlite3_finalize(insert);
+  sqlite3_finalize(commit);
+  sqlite3_close(db);
+  return puts / seconds;
+}
+
+double StorePutsPerSecond(const std::filesystem::path& path, int puts) {
+  ConfigStorePtr store = OpenStore(path, /*durable=*/true);
+  std::vector<std::string> keys;
+  for (int i = 0; i < puts; ++i) keys.push_back(KeyFor("single", i));
+  const auto start = Clock::now();
+  for (int i = 0; i < puts; ++i) MustPut(*store, keys[i]);
+  return puts / SecondsSince(start);
+}
+
+void RunSingleWriter(const std::filesystem::path& dir, const Flags& flags) {
+  // Alternate the two sides over several rounds so disk noise hits both alike; the fsync
+  // time of a VM disk varies by +-10% from one second to the next.
+  std::vector<double> baselines, stores, ratios;
+  for (int round = 0; round < flags.rounds; ++round) {
+    const std::string n = std::to_string(round);
+    baselines.push_back(BaselinePutsPerSecond(dir / ("baseline-" + n + ".db"), flags.puts));
+    stores.push_back(StorePutsPerSecond(dir / ("single-" + n + ".db"), flags.puts));
+    ratios.push_back(stores.back() / baselines.back());
+  }
+  std::printf(
+      "store raw-sqlite baseline put: %.0f puts/s (median; 1 txn per row, WAL, "
+      "synchronous=FULL)\n",
+      Median(baselines));
+  std::printf("store single-writer durable put: %.0f puts/s (median; %d puts x %d rounds)\n",
+              Median(stores), flags.puts, flags.rounds);
+  std::printf(
+      "store single-writer put ratio: %.2f of raw sqlite (median; rounds %.2f..%.2f) (target >= "
+      "0.90)\n",
+      Median(ratios), *std::min_element(ratios.begin(), ratios.end()),
+      *std::max_element(ratios.begin(), ratios.end()));
+}
+
+// --- 2. concurrent writers -----------------------------------------------------------
+
+void RunConcurrentWriters(const std::filesystem::path& dir, const Flags& flags) {
+  ConfigStorePtr store = OpenStore(dir / "concurrent.db", /*durable=*/true);
+  const int per_writer = std::max(1, flags.concurrent_puts / flags.writers);
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int w = 0; w < flags.writers; ++w) {
+    threads.emplace_back([&store, per_writer, w] {
+      const std::string group = "writer-" + std::to_string(w);
+      for (int i = 0; i < per_writer; ++i) MustPut(*store, KeyFor(group, i));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const double seconds = SecondsSince(start);
+  std::printf(
+      "store concurrent durable put: %.0f puts/s (%d writers x %d puts) (target >= 20000)\n",
+      per_writer * flags.writers / seconds, flags.writers, per_writer);
+}
+
+// --- 3. latest-value reads -----------------------------------------------------------
+
+double ReadsPerSecond(ConfigStore& store, int threads, int reads) {
+  const int per_thread = std::max(1, reads / threads);
+  std::vector<std::thread> pool;
+  const auto start = Clock::now();
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&store, per_thread, t] {
+      std::vector<std::string> keys;
+      for (int i = 0; i < kKeyCount; ++i) keys.push_back(KeyFor("reads", i));
+      for (int i = 0; i < per_thread; ++i) {
+        auto entry = store.Get(keys[(i + t) % kKeyCount]);
+        if (!entry.ok()) Die(entry.status().ToString());
+      }
+    });
+  }
+  for (std::thread& t : pool) t.join();
+  return per_thread * threads / SecondsSince(start);
+}
+
+void RunReads(const std::filesystem::path& dir, const Flags& flags) {
+  ConfigStorePtr store = OpenStore(dir / "reads.db", /*durable=*/true);
+  // A few versions per key, so "latest" has something to skip.
+  for (int i = 0; i < 3 * kKeyCount; ++i) MustPut(*store, KeyFor("reads", i));
+  ReadsPerSecond(*store, flags.read_threads, std::min(flags.reads, 1000));  // warm the pool
+  std::printf("store get latest (1 thread): %.0f reads/s (target >= 500000)\n",
+              ReadsPerSecond(*store, 1, flags.reads));
+  std::printf("store get latest (%d threads): %.0f reads/s (target >= 500000)\n",
+              flags.read_threads, ReadsPerSecond(*store, flags.read_threads, flags.reads));
+}
+
+// --- 4. put -> watch event latency ---------------------------------------------------
+
+struct Latencies {
+  std::vector<double> put_to_event_ms;
+  std::vector<double> put_ack_ms;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// One put at a time; each waits for its event, so the figure is latency, not queueing.
+Latencies MeasureWatch(const std::filesystem::path& path, bool durable, int events) {
+  ConfigStorePtr store = OpenStore(path, durable);
+  std::mutex mu;
+  std::condition_variable cv;
+  odmd::store::Revision seen = 0;
+  Clock::time_point seen_at;
+  auto handle = store->Watch("/odmd-share/bench/watch/", 0, [&](const odmd::store::ChangeEvent& e) {
+    const auto now = Clock::now();
+    std::lock_guard lock(mu);
+    seen = e.revision;
+    seen_at = now;
+    cv.notify_one();
+  });
+  if (!handle.ok()) Die(handle.status().ToString());
+  Latencies out;
+  for (int i = 0; i < events; ++i) {
+    const auto start = Clock::now();
+    auto put = store->Put(KeyFor("watch", i), kValue, std::nullopt);
+    const auto acked = Clock::now();
+    if (!put.ok()) Die(put.status().ToString());
+    std::unique_lock lock(mu);
+    if (!cv.wait_for(lock, std::chrono::seconds(10), [&] { return seen >= put->revision; })) {
+      Die("watch event for revision " + std::to_string(put->revision) + " never came");
+    }
+    out.put_to_event_ms.push_back(
+        std::chrono::duration<double, std::milli>(seen_at - start).count());
+    out.put_ack_ms.push_back(std::chrono::duration<double, std::milli>(acked - start).count());
+  }
+  handle->reset();
+  return out;
+}
+
+void RunWatch(const std::filesystem::path& dir, const Flags& flags) {
+  for (bool durable : {true, false}) {
+    const Latencies l =
+        MeasureWatch(dir / (durable ? "watch-durable.db" : "watch-fast.db"), durable, flags.events);
+    const char* mode = durable ? "durable" : "durable=false";
+    std::printf(
+        "store put->watch latency (%s): p50 %.3f ms, p99 %.3f ms (target p50 <= 0.5 ms, p99 <= 2 "
+        "ms)\n",
+        mode, Percentile(l.put_to_event_ms, 0.5), Percentile(l.put_to_event_ms, 0.99));
+    std::printf(
+        "store put ack latency (%s): p50 %.3f ms, p99 %.3f ms (the commit's share of the "
+        "above)\n",
+        mode, Percentile(l.put_ack_ms, 0.5), Percentile(l.put_ack_ms, 0.99));
+  }
+}
+
+// --- driver --------------------------------------------------------------------------
+
+bool ParseInt(std::string_view arg, std::string_view name, int& out) {
+  const std::string prefix = "--" + std::string(name) + "=";
+  if (!arg.starts_with(prefix)) return false;
+  out = std::atoi(std::string(arg.substr(prefix.size())).c_str());
+  if (out < 1) Die("flag " + std::string(arg) + " needs a positive number");
+  return true;
+}
+
+Flags ParseFlags(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (ParseInt(arg, "puts", flags.puts) || ParseInt(arg, "rounds", flags.rounds) ||
+        ParseInt(arg, "writers", flags.writers) ||
+        ParseInt(arg, "concurrent_puts", flags.concurrent_puts) ||
+        ParseInt(arg, "reads", flags.reads) || ParseInt(arg, "read_threads", flags.read_threads) ||
+        ParseInt(arg, "events", flags.events)) {
+      continue;
+    }
+    if (arg.starts_with("--dir=")) {
+      flags.dir = std::string(arg.substr(6));
+      continue;
+    }
+    Die("unknown flag " + std::string(arg));
+  }
+  return flags;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Flags flags = ParseFlags(argc, argv);
+  // A real disk matters: on tmpfs fsync is free and the durable figures mean nothing.
+  std::filesystem::path base =
+      flags.dir.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(flags.dir);
+  const std::filesystem::path dir = base / ("odmd-store-bench-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::printf("store bench dir: %s (sqlite %s)\n", dir.c_str(), sqlite3_libversion());
+  RunSingleWriter(dir, flags);
+  RunConcurrentWriters(dir, flags);
+  RunReads(dir, flags);
+  RunWatch(dir, flags);
+  std::printf("store postgres: not measured yet (no PostgreSQL backend in libs/store)\n");
+  std::filesystem::remove_all(dir);
+  std::printf("store bench done\n");
+  return 0;
+}
