@@ -16,13 +16,13 @@ RunFn SetupClonePreview(CLI::App& sub, Io& io) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  sub.add_option("manifest", o->manifest, "Manifest file (- for stdin)")->required();
+  AddManifestArgument(sub, o->manifest);
   sub.add_option("origin", o->origin, "Origin enver id, e.g. svcA/b..master")->required();
   sub.add_option("branch", o->git_name, "Git branch (or tag, with --tag) of the clone")->required();
   sub.add_flag("--tag", o->tag, "The clone lives on a git tag (immutable)");
   sub.add_option("--live", o->live, "Clones of the origin already live (limit check)")
       ->check(CLI::NonNegativeNumber);
-  sub.add_flag("--json", o->json, "Machine-readable output");
+  AddJsonFlag(sub, o->json);
   return [o, &io]() {
     auto org = LoadManifestOrReport(io, o->json, o->manifest);
     if (!org) return kExitFailure;

@@ -43,7 +43,7 @@ RunFn SetupDiff(CLI::App& sub, Io& io) {
   auto o = std::make_shared<Opts>();
   sub.add_option("old", o->before, "The previous manifest")->required();
   sub.add_option("new", o->after, "The new manifest")->required();
-  sub.add_flag("--json", o->json, "Machine-readable output");
+  AddJsonFlag(sub, o->json);
   return [o, &io]() {
     auto before = LoadManifestOrReport(io, o->json, o->before);
     if (!before) return kExitFailure;

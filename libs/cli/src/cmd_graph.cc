@@ -14,7 +14,7 @@ RunFn SetupGraph(CLI::App& sub, Io& io) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  sub.add_option("manifest", o->manifest, "Manifest file (- for stdin)")->required();
+  AddManifestArgument(sub, o->manifest);
   sub.add_option("--format,-f", o->format, "Output format")
       ->check(CLI::IsMember({"dot", "mermaid", "json"}))
       ->capture_default_str();

@@ -69,7 +69,7 @@ RunFn SetupParseCommit(CLI::App& sub, Io& io) {
   sub.add_option("message", o->message, "Commit message (- to read it from stdin)")->required();
   sub.add_option("--manifest", o->manifest,
                  "Manifest whose envers and builds are used for suggestions");
-  sub.add_flag("--json", o->json, "Machine-readable output");
+  AddJsonFlag(sub, o->json);
   return [o, &io]() {
     model::CommandContext ctx;
     if (!o->manifest.empty()) {

@@ -52,8 +52,8 @@ RunFn SetupPlan(CLI::App& sub, Io& io) {
     int max_rounds = model::PlanOptions{}.max_rounds;
   };
   auto o = std::make_shared<Opts>();
-  sub.add_option("manifest", o->manifest, "Manifest file (- for stdin)")->required();
-  sub.add_flag("--json", o->json, "Machine-readable output");
+  AddManifestArgument(sub, o->manifest);
+  AddJsonFlag(sub, o->json);
   sub.add_flag("--brief", o->brief, "Omit the explanation of each step");
   sub.add_option("--max-rounds", o->max_rounds, "Redeploy rounds allowed per cycle")
       ->check(CLI::Range(1, 1000))

@@ -15,9 +15,9 @@ RunFn SetupShow(CLI::App& sub, Io& io) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  sub.add_option("manifest", o->manifest, "Manifest file (- for stdin)")->required();
+  AddManifestArgument(sub, o->manifest);
   sub.add_option("enver", o->enver, "Enver id, e.g. orderSvc/b..main")->required();
-  sub.add_flag("--json", o->json, "Machine-readable output");
+  AddJsonFlag(sub, o->json);
   return [o, &io]() {
     auto org = LoadManifestOrReport(io, o->json, o->manifest);
     if (!org) return kExitFailure;

@@ -34,8 +34,8 @@ RunFn SetupValidate(CLI::App& sub, Io& io) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  sub.add_option("manifest", o->manifest, "Manifest file (- for stdin)")->required();
-  sub.add_flag("--json", o->json, "Machine-readable output");
+  AddManifestArgument(sub, o->manifest);
+  AddJsonFlag(sub, o->json);
   return [o, &io]() {
     auto org = LoadManifestOrReport(io, o->json, o->manifest);
     if (!org) return kExitFailure;

@@ -8,6 +8,14 @@
 
 namespace odmd::cli {
 
+void AddManifestArgument(CLI::App& sub, std::string& path) {
+  sub.add_option("manifest", path, "Manifest file (- for stdin)")->required();
+}
+
+void AddJsonFlag(CLI::App& sub, bool& json) {
+  sub.add_flag("--json", json, "Machine-readable output");
+}
+
 Result<std::string> ReadInput(const std::string& path) {
   std::ostringstream ss;
   if (path == "-") {

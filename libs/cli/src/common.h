@@ -13,6 +13,11 @@
 
 namespace odmd::cli {
 
+// The positional <manifest> argument of every command that reads one ("-" for stdin).
+void AddManifestArgument(CLI::App& sub, std::string& path);
+// The --json flag of every read command.
+void AddJsonFlag(CLI::App& sub, bool& json);
+
 // Reads the file at `path` ("-" for standard input). kNotFound / kUnavailable naming the path.
 Result<std::string> ReadInput(const std::string& path);
 
