@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build git pkg-config
   clang clang-format libclang-rt-14-dev  # sanitizer build, libFuzzer targets, format check
-  nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev
+  nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev libsodium-dev
+  libpq-dev postgresql  # PostgreSQL store backend; the tests start a throwaway cluster
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
