@@ -1,0 +1,209 @@
+#include "odmd/access/policy.h"
+
+#include <algorithm>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "denial.h"
+#include "odmd/base/strings.h"
+#include "odmd/model/manifest.h"
+#include "odmd/model/naming.h"
+#include "odmd/model/rev_ref.h"
+
+namespace odmd::access {
+namespace {
+
+constexpr std::string_view kTokensDir = "/odmd/tokens/";
+constexpr std::string_view kShareVersion = "share..version";
+
+// Heterogeneous lookup, so Check() hashes substrings of the key without copying them.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+
+// A set of paths where a member also covers its children: "p" covers "p" and "p/...".
+class PathSet {
+ public:
+  void Add(std::string path) {
+    max_size_ = std::max(max_size_, path.size());
+    paths_.insert(std::move(path));
+  }
+  // True when `key` is a member or a child of one. Only prefixes ending at a '/' and no
+  // longer than the longest member are looked up, so a long key with many '/' stays cheap.
+  bool Covers(std::string_view key) const {
+    if (paths_.contains(key)) return true;
+    size_t limit = std::min(key.size(), max_size_ + 1);
+    for (size_t i = 1; i < limit; ++i) {
+      if (key[i] == '/' && paths_.contains(key.substr(0, i))) return true;
+    }
+    return false;
+  }
+
+ private:
+  StringSet paths_;
+  size_t max_size_ = 0;
+};
+
+// What an enver may touch besides its own prefix; shared by an origin and its clones.
+struct Grants {
+  PathSet products;  // product names, relative to the enver's own prefix
+  PathSet consumed;  // full paths of the products it consumes
+};
+
+struct EnverRules {
+  std::string own_prefix;  // "/odmd-share/<build>/<rev>/"
+  std::shared_ptr<const Grants> grants;
+};
+
+std::shared_ptr<const Grants> GrantsOf(const model::Enver& enver) {
+  auto grants = std::make_shared<Grants>();
+  for (const model::Product& p : enver.products) grants->products.Add(p.name);
+  for (const model::Consumer& c : enver.consumers) {
+    // Consumer::producer is the enver id "<build>/<rev>", so this is model::ProductPath.
+    grants->consumed.Add(std::string(kSharePrefix) + c.producer + "/" + c.product);
+  }
+  return grants;
+}
+
+std::string OwnPrefix(std::string_view enver_id) {
+  return std::string(kSharePrefix) + std::string(enver_id) + "/";
+}
+
+// The origin enver id of clone `clone_id`, if `clone_id` is "<build>/<clone rev>" and
+// `origin_id` is that clone's origin.
+bool IsCloneOf(std::string_view clone_id, std::string_view origin_id) {
+  auto clone = model::SplitEnverId(clone_id);
+  auto origin = model::SplitEnverId(origin_id);
+  if (!clone || !origin || clone->first != origin->first) return false;
+  Result<model::RevRef> rev = model::RevRef::Parse(clone->second);
+  return rev.ok() && rev->is_clone() && rev->OriginRef().str() == origin->second;
+}
+
+Status Malformed(std::string_view key, std::string_view why) {
+  return FailedPreconditionError("store key " + Quote(key) + ": " + std::string(why));
+}
+
+// Reads one clone record: key /odmd/clones/<build>/<cloneRev>, value {"origin": ...}.
+Result<std::pair<std::string, std::string>> ReadCloneRecord(const store::Entry& entry) {
+  std::string clone_id = entry.key.substr(kClonesPrefix.size());
+  nlohmann::json j = nlohmann::json::parse(entry.value, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Malformed(entry.key, "not a JSON object");
+  auto origin = j.find("origin");
+  if (origin == j.end() || !origin->is_string()) {
+    return Malformed(entry.key, "\"origin\" is missing or not a string");
+  }
+  std::string origin_id = origin->get<std::string>();
+  if (!IsCloneOf(clone_id, origin_id)) {
+    return Malformed(entry.key,
+                     "clone " + Quote(clone_id) + " is not a clone of origin " + Quote(origin_id));
+  }
+  return std::make_pair(std::move(clone_id), std::move(origin_id));
+}
+
+}  // namespace
+
+struct AccessPolicy::Rules {
+  std::unordered_map<std::string, EnverRules, StringHash, std::equal_to<>> envers;
+};
+
+std::string_view AccessName(Access access) { return access == Access::kRead ? "read" : "write"; }
+
+AccessPolicy::AccessPolicy() : rules_(std::make_shared<const Rules>()) {}
+
+AccessPolicy AccessPolicy::FromOrg(const model::Org& org,
+                                   const std::map<std::string, std::string>& clone_origins) {
+  auto rules = std::make_shared<Rules>();
+  for (const model::Build& build : org.builds) {
+    for (const model::Enver& enver : build.envers) {
+      std::string id = model::EnverId(build.id, enver.rev);
+      EnverRules r{OwnPrefix(id), GrantsOf(enver)};
+      rules->envers.insert_or_assign(std::move(id), std::move(r));
+    }
+  }
+  // Clones after every declared enver, so a clone never shadows one and never becomes
+  // the origin of another.
+  std::vector<std::pair<std::string, EnverRules>> clones;
+  for (const auto& [clone_id, origin_id] : clone_origins) {
+    auto origin = rules->envers.find(origin_id);
+    if (origin == rules->envers.end() || rules->envers.contains(clone_id)) continue;
+    if (!IsCloneOf(clone_id, origin_id)) continue;
+    clones.emplace_back(clone_id, EnverRules{OwnPrefix(clone_id), origin->second.grants});
+  }
+  for (auto& [id, r] : clones) rules->envers.emplace(std::move(id), std::move(r));
+  AccessPolicy policy;
+  policy.rules_ = std::move(rules);
+  return policy;
+}
+
+Result<AccessPolicy> AccessPolicy::Load(store::ConfigStore& store) {
+  model::Org org;
+  Result<store::Entry> manifest = store.Get(kManifestKey);
+  if (manifest.ok()) {
+    Result<model::Org> read = model::ReadManifest(manifest->value, nullptr);
+    if (!read.ok()) return Malformed(kManifestKey, read.status().message());
+    org = std::move(read).value();
+  } else if (!IsNotFound(manifest.status())) {
+    return manifest.status();
+  }
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> records, store.List(kClonesPrefix));
+  std::map<std::string, std::string> clone_origins;
+  for (const store::Entry& entry : records) {
+    ODMD_ASSIGN_OR_RETURN(auto clone, ReadCloneRecord(entry));
+    clone_origins.insert(std::move(clone));
+  }
+  return FromOrg(org, clone_origins);
+}
+
+Status AccessPolicy::Check(const Principal& principal, Access access, std::string_view key) const {
+  switch (principal.kind) {
+    case Principal::Kind::kAdmin:
+      return OkStatus();
+    case Principal::Kind::kViewer:
+      if (access == Access::kRead && !IsUnderDir(key, kSecretsPrefix) &&
+          !IsUnderDir(key, kTokensDir)) {
+        return OkStatus();
+      }
+      return DenyAccess(principal, access, key);
+    case Principal::Kind::kEnver:
+      break;
+  }
+  auto it = rules_->envers.find(principal.enver_id);
+  if (it == rules_->envers.end()) return DenyAccess(principal, access, key, "unknown enver");
+  const EnverRules& rules = it->second;
+  if (key.starts_with(rules.own_prefix)) {
+    if (access == Access::kRead) return OkStatus();
+    std::string_view rest = key.substr(rules.own_prefix.size());
+    if (rest == kShareVersion || rules.grants->products.Covers(rest)) return OkStatus();
+  } else if (access == Access::kRead && rules.grants->consumed.Covers(key)) {
+    return OkStatus();
+  }
+  return DenyAccess(principal, access, key);
+}
+
+bool AccessPolicy::HasEnver(std::string_view enver_id) const {
+  return rules_->envers.contains(enver_id);
+}
+
+size_t AccessPolicy::enver_count() const { return rules_->envers.size(); }
+
+Status DenyAccess(const Principal& principal, Access access, std::string_view key,
+                  std::string_view reason) {
+  std::string message = "principal " + principal.ToString() + " may not " +
+                        std::string(AccessName(access)) + " " + std::string(key);
+  if (!reason.empty()) message += ": " + std::string(reason);
+  return PermissionDeniedError(std::move(message));
+}
+
+bool IsUnderDir(std::string_view key, std::string_view dir) {
+  return key.starts_with(dir) || key == dir.substr(0, dir.size() - 1);
+}
+
+}  // namespace odmd::access
