@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "odmd/base/strings.h"
+#include "postgres/postgres_config_store.h"
 #include "sqlite/sqlite_config_store.h"
 
 namespace odmd::store {
@@ -27,8 +28,18 @@ Result<ConfigStorePtr> OpenSqlite(std::string_view rest, const StoreOptions& opt
   return ConfigStorePtr(std::move(store));
 }
 
+// libpq reads the whole URL itself ("postgres://user@host:port/db",
+// "postgresql:///db?host=/socket/dir"), so it is passed on as given.
+Result<ConfigStorePtr> OpenPostgres(std::string_view, const StoreOptions& options) {
+  ODMD_ASSIGN_OR_RETURN(std::unique_ptr<postgres::PostgresConfigStore> store,
+                        postgres::PostgresConfigStore::Open(options.url, options));
+  return ConfigStorePtr(std::move(store));
+}
+
 constexpr Scheme kSchemes[] = {
     {"sqlite", "sqlite:<path> or sqlite::memory:", OpenSqlite},
+    {"postgres", "postgres://[user@]host[:port]/db", OpenPostgres},
+    {"postgresql", "postgresql:///db?host=/socket/dir", OpenPostgres},
 };
 
 std::string KnownSchemes() {

@@ -59,9 +59,19 @@ TEST_F(OpenConfigStoreTest, UrlWithoutSchemeIsInvalid) {
 TEST_F(OpenConfigStoreTest, UnknownSchemeIsInvalidAndNamed) {
   EXPECT_THAT(OpenUrl("redis://localhost"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown scheme \"redis\"")));
-  // Not built yet: a postgres URL is an unknown scheme, not a stub.
-  EXPECT_THAT(OpenUrl("postgres://localhost/odmd"),
-              StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown scheme \"postgres\"")));
+  EXPECT_THAT(OpenUrl("mysql://localhost/odmd"),
+              StatusIs(StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("unknown scheme \"mysql\""), HasSubstr("postgres://"))));
+}
+
+// PostgreSQL itself is tested against a real server in odmd_store_postgres_test; what needs
+// no server is here.
+TEST_F(OpenConfigStoreTest, PostgresUrlsAreHandedToLibpq) {
+  for (const char* url : {"postgres:odmd", "postgresql://h/db?no_such_parameter=1"}) {
+    EXPECT_THAT(OpenUrl(url),
+                StatusIs(StatusCode::kInvalidArgument, HasSubstr("is not a valid PostgreSQL URL")))
+        << url;
+  }
 }
 
 TEST_F(OpenConfigStoreTest, SqliteUrlWithoutPathIsInvalid) {

@@ -1,0 +1,437 @@
+#include "postgres/postgres_config_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "odmd/base/strings.h"
+#include "postgres/postgres_listener.h"
+#include "postgres/postgres_schema.h"
+#include "postgres/postgres_watch.h"
+
+namespace odmd::store::postgres {
+namespace {
+
+// A group commit takes at most this many queued writes, and stops adding values once they
+// pass kMaxBatchBytes, so one statement stays a reasonable size.
+constexpr std::size_t kMaxBatchOps = 1024;
+constexpr std::size_t kMaxBatchBytes = std::size_t{16} << 20;
+
+const PgStatement kSelectLatest{
+    "odmd_get",
+    "SELECT revision, version, tombstone, value FROM odmd_log WHERE key = $1 "
+    "ORDER BY version DESC LIMIT 1",
+    {kByteaOid},
+    {kInt8Oid, kInt8Oid, kBoolOid, kByteaOid}};
+const PgStatement kSelectVersion{
+    "odmd_get_version",
+    "SELECT revision, tombstone, value FROM odmd_log WHERE key = $1 AND version = $2",
+    {kByteaOid, kInt8Oid},
+    {kInt8Oid, kBoolOid, kByteaOid}};
+const PgStatement kSelectHistory{
+    "odmd_history",
+    "SELECT revision, version, tombstone, value FROM odmd_log WHERE key = $1 ORDER BY version",
+    {kByteaOid},
+    {kInt8Oid, kInt8Oid, kBoolOid, kByteaOid}};
+// The latest record of each key in [$1, $2), then the live ones by key.
+const PgStatement kSelectList{
+    "odmd_list",
+    "SELECT key, revision, version, value FROM (SELECT DISTINCT ON (key) key, revision, "
+    "version, tombstone, value FROM odmd_log WHERE key >= $1 AND key < $2 "
+    "ORDER BY key, version DESC) AS latest WHERE NOT tombstone ORDER BY key",
+    {kByteaOid, kByteaOid},
+    {kByteaOid, kInt8Oid, kInt8Oid, kByteaOid}};
+const PgStatement kSelectHead{"odmd_head", "SELECT head_revision FROM odmd_meta", {}, {kInt8Oid}};
+// One snapshot: the head, and up to $4 changes in [$2, $3) after revision $1 (a row of
+// NULLs besides the head when there are none).
+const PgStatement kSelectChanges{
+    "odmd_changes",
+    "SELECT m.head_revision, l.revision, l.key, l.version, l.tombstone, l.value, "
+    "l.previous_revision FROM odmd_meta AS m LEFT JOIN LATERAL (SELECT * FROM odmd_log "
+    "WHERE revision > $1 AND key >= $2 AND key < $3 ORDER BY revision LIMIT $4) AS l ON true "
+    "ORDER BY l.revision",
+    {kInt8Oid, kByteaOid, kByteaOid, kInt8Oid},
+    {kInt8Oid, kInt8Oid, kByteaOid, kInt8Oid, kBoolOid, kByteaOid, kInt8Oid}};
+const PgStatement kWrite{
+    "odmd_write",
+    "SELECT o_index, o_outcome, o_revision, o_version, o_previous FROM odmd_write($1, $2, $3, $4)",
+    {kByteaArrayOid, kByteaArrayOid, kBoolArrayOid, kInt8ArrayOid},
+    {kInt8Oid, kInt8Oid, kInt8Oid, kInt8Oid, kInt8Oid}};
+
+// odmd_write's outcomes (see postgres_schema.cc).
+constexpr std::int64_t kWritten = 0;
+constexpr std::int64_t kLostCompareAndSet = 1;
+
+// The smallest string greater than every string starting with `prefix` ("/a" -> "/b").
+// Keys are at most kMaxKeyBytes bytes, so kMaxKeyBytes + 1 bytes of 0xff bound them all.
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (end.empty()) return std::string(kMaxKeyBytes + 1, '\xff');
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+Entry EntryFrom(std::string key, Revision revision, Version version, std::string value,
+                bool tombstone) {
+  return Entry{std::move(key), std::move(value), revision, version, tombstone};
+}
+
+Status ConfigureWriter(PgConnection& conn, const StoreOptions& options) {
+  // A durable write is acknowledged only once its commit is on disk; otherwise a crash may
+  // lose the latest commits, never corrupt the store.
+  ODMD_RETURN_IF_ERROR(
+      conn.Exec(options.durable ? "SET synchronous_commit = on" : "SET synchronous_commit = off"));
+  // Waiting longer than busy_timeout for another process's writer is kUnavailable.
+  const long long timeout_ms = std::max<long long>(1, options.busy_timeout.count());
+  const std::string lock_timeout = "SET lock_timeout = " + std::to_string(timeout_ms);
+  return conn.Exec(lock_timeout.c_str());
+}
+
+}  // namespace
+
+class PostgresConfigStore::Lease {
+ public:
+  Lease(PostgresConfigStore* store, std::unique_ptr<PgConnection> conn)
+      : store_(store), conn_(std::move(conn)) {}
+  Lease(Lease&&) = default;
+  Lease& operator=(Lease&&) = delete;
+  ~Lease() {
+    if (conn_ != nullptr) store_->Release(std::move(conn_));
+  }
+  PgConnection* operator->() { return conn_.get(); }
+
+ private:
+  PostgresConfigStore* store_;
+  std::unique_ptr<PgConnection> conn_;
+};
+
+Result<std::unique_ptr<PostgresConfigStore>> PostgresConfigStore::Open(
+    const std::string& url, const StoreOptions& options) {
+  ODMD_ASSIGN_OR_RETURN(PgTarget target, DescribeUrl(url));
+  ODMD_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Connect(url, target));
+  ODMD_RETURN_IF_ERROR(CheckOrCreateSchema(*conn));
+  ODMD_RETURN_IF_ERROR(ConfigureWriter(*conn, options));
+  std::unique_ptr<PostgresConfigStore> store(
+      new PostgresConfigStore(url, std::move(target), options, std::move(conn)));
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+PostgresConfigStore::PostgresConfigStore(std::string url, PgTarget target, StoreOptions options,
+                                         std::unique_ptr<PgConnection> writer)
+    : url_(std::move(url)),
+      target_(std::move(target)),
+      options_(std::move(options)),
+      writer_conn_(std::move(writer)) {}
+
+PostgresConfigStore::~PostgresConfigStore() {
+  {
+    std::lock_guard lock(listener_mu_);
+    listener_.reset();
+  }
+  {
+    std::lock_guard lock(write_mu_);
+    stopping_ = true;
+  }
+  write_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  std::lock_guard lock(watch_mu_);
+  ODMD_CHECK(watches_ == 0);
+}
+
+// Reads
+
+Result<PostgresConfigStore::Lease> PostgresConfigStore::AcquireReader() {
+  {
+    std::unique_lock lock(pool_mu_);
+    pool_cv_.wait(lock, [this] { return !idle_readers_.empty() || open_readers_ < kMaxReaders; });
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<PgConnection> conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return Lease(this, std::move(conn));
+    }
+    ++open_readers_;
+  }
+  Result<std::unique_ptr<PgConnection>> conn = PgConnection::Connect(url_, target_);
+  if (!conn.ok()) {
+    {
+      std::lock_guard lock(pool_mu_);
+      --open_readers_;
+    }
+    pool_cv_.notify_one();
+    return conn.status();
+  }
+  return Lease(this, std::move(*conn));
+}
+
+void PostgresConfigStore::Release(std::unique_ptr<PgConnection> conn) {
+  {
+    std::lock_guard lock(pool_mu_);
+    if (conn->broken()) {
+      --open_readers_;  // a lost connection is replaced on the next acquire
+    } else {
+      idle_readers_.push_back(std::move(conn));
+    }
+  }
+  pool_cv_.notify_one();
+}
+
+Result<Entry> PostgresConfigStore::Get(std::string_view key) {
+  ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  PgParams params;
+  params.Bytes(key);
+  ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectLatest, params));
+  if (rows.rows() == 0) return NotFoundError("key " + Quote(key) + " not found");
+  if (rows.Bool(0, 2)) {
+    return NotFoundError("key " + Quote(key) + " was deleted at revision " +
+                         std::to_string(rows.Int64(0, 0)));
+  }
+  return EntryFrom(std::string(key), rows.Int64(0, 0), rows.Int64(0, 1), rows.Bytes(0, 3), false);
+}
+
+Result<Entry> PostgresConfigStore::GetVersion(std::string_view key, Version version) {
+  ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  if (version < 1) {
+    return InvalidArgumentError("version " + std::to_string(version) + " of key " + Quote(key) +
+                                " is not positive");
+  }
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  PgParams params;
+  params.Bytes(key).Int64(version);
+  ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectVersion, params));
+  const std::string what = "version " + std::to_string(version) + " of key " + Quote(key);
+  if (rows.rows() == 0) return NotFoundError(what + " not found");
+  if (rows.Bool(0, 1)) return NotFoundError(what + " is a deletion");
+  return EntryFrom(std::string(key), rows.Int64(0, 0), version, rows.Bytes(0, 2), false);
+}
+
+Result<std::vector<Entry>> PostgresConfigStore::List(std::string_view prefix) {
+  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  const std::string end = PrefixEnd(prefix);
+  PgParams params;
+  params.Bytes(prefix).Bytes(end);
+  ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectList, params));
+  std::vector<Entry> entries;
+  entries.reserve(static_cast<std::size_t>(rows.rows()));
+  for (int i = 0; i < rows.rows(); ++i) {
+    entries.push_back(
+        EntryFrom(rows.Bytes(i, 0), rows.Int64(i, 1), rows.Int64(i, 2), rows.Bytes(i, 3), false));
+  }
+  return entries;
+}
+
+Result<std::vector<Entry>> PostgresConfigStore::History(std::string_view key) {
+  ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  PgParams params;
+  params.Bytes(key);
+  ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectHistory, params));
+  if (rows.rows() == 0) return NotFoundError("key " + Quote(key) + " not found");
+  std::vector<Entry> entries;
+  entries.reserve(static_cast<std::size_t>(rows.rows()));
+  for (int i = 0; i < rows.rows(); ++i) {
+    entries.push_back(EntryFrom(std::string(key), rows.Int64(i, 0), rows.Int64(i, 1),
+                                rows.Bytes(i, 3), rows.Bool(i, 2)));
+  }
+  return entries;
+}
+
+Result<Revision> PostgresConfigStore::LatestRevision() {
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectHead, PgParams()));
+  if (rows.rows() != 1) {
+    return FailedPreconditionError("store " + Quote(target_.label) +
+                                   ": table \"odmd_meta\" has lost its row");
+  }
+  return rows.Int64(0, 0);
+}
+
+Result<PostgresConfigStore::ChangePage> PostgresConfigStore::ReadChanges(std::string_view prefix,
+                                                                         Revision after,
+                                                                         int limit) {
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  const std::string end = PrefixEnd(prefix);
+  PgParams params;
+  params.Int64(after).Bytes(prefix).Bytes(end).Int64(limit);
+  ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectChanges, params));
+  ChangePage page;
+  for (int i = 0; i < rows.rows(); ++i) {
+    page.head = rows.Int64(i, 0);
+    if (rows.IsNull(i, 1)) continue;  // no changes: the head alone
+    const bool tombstone = rows.Bool(i, 4);
+    page.events.push_back(ChangeEvent{rows.Int64(i, 1), rows.Bytes(i, 2),
+                                      tombstone ? ChangeKind::kDelete : ChangeKind::kPut,
+                                      rows.Bytes(i, 5), rows.Int64(i, 3), rows.Int64(i, 6)});
+  }
+  return page;
+}
+
+// Writes
+
+Result<WriteResult> PostgresConfigStore::Put(std::string_view key, std::string_view value,
+                                             std::optional<Revision> if_revision) {
+  ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  ODMD_RETURN_IF_ERROR(ValidateValue(key, value));
+  WriteOp op;
+  op.key = key;
+  op.value = value;
+  op.if_revision = if_revision;
+  return Write(op);
+}
+
+Result<WriteResult> PostgresConfigStore::Delete(std::string_view key,
+                                                std::optional<Revision> if_revision) {
+  ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  WriteOp op;
+  op.key = key;
+  op.tombstone = true;
+  op.if_revision = if_revision;
+  return Write(op);
+}
+
+Result<WriteResult> PostgresConfigStore::Write(WriteOp& op) {
+  if (op.if_revision.has_value() && *op.if_revision < 0) {
+    return InvalidArgumentError("if_revision " + std::to_string(*op.if_revision) + " of key " +
+                                Quote(op.key) + " is negative");
+  }
+  std::unique_lock lock(write_mu_);
+  if (stopping_) return UnavailableError("store " + Quote(target_.label) + " is closing");
+  queue_.push_back(&op);
+  write_cv_.notify_one();
+  done_cv_.wait(lock, [&op] { return op.done; });
+  return std::move(*op.result);
+}
+
+std::vector<PostgresConfigStore::WriteOp*> PostgresConfigStore::TakeBatchLocked() {
+  std::vector<WriteOp*> batch;
+  std::size_t bytes = 0;
+  while (!queue_.empty() && batch.size() < kMaxBatchOps && bytes < kMaxBatchBytes) {
+    batch.push_back(queue_.front());
+    bytes += queue_.front()->key.size() + queue_.front()->value.size();
+    queue_.pop_front();
+  }
+  return batch;
+}
+
+// Group commit: whatever queued while the previous batch was committing goes into the next
+// transaction, so N concurrent writers pay for about one commit (one fsync) per batch.
+void PostgresConfigStore::WriterLoop() {
+  for (;;) {
+    std::vector<WriteOp*> batch;
+    {
+      std::unique_lock lock(write_mu_);
+      write_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and every queued write is done
+      batch = TakeBatchLocked();
+    }
+    Result<Revision> latest = CommitBatch(batch);
+    if (!latest.ok()) {
+      for (WriteOp* op : batch) op->result = latest.status();
+    } else if (*latest > 0) {
+      Committed(*latest);
+    }
+    {
+      std::lock_guard lock(write_mu_);
+      for (WriteOp* op : batch) op->done = true;
+    }
+    done_cv_.notify_all();
+  }
+}
+
+Status PostgresConfigStore::ConnectWriter() {
+  if (writer_conn_ != nullptr && !writer_conn_->broken()) return OkStatus();
+  writer_conn_.reset();
+  ODMD_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, PgConnection::Connect(url_, target_));
+  ODMD_RETURN_IF_ERROR(ConfigureWriter(*conn, options_));
+  writer_conn_ = std::move(conn);
+  return OkStatus();
+}
+
+Result<Revision> PostgresConfigStore::CommitBatch(const std::vector<WriteOp*>& batch) {
+  ODMD_RETURN_IF_ERROR(ConnectWriter());
+  std::vector<std::string_view> keys, values;
+  std::vector<bool> tombstones;
+  std::vector<std::int64_t> if_revisions;
+  for (const WriteOp* op : batch) {
+    keys.push_back(op->key);
+    values.push_back(op->tombstone ? std::string_view() : op->value);
+    tombstones.push_back(op->tombstone);
+    if_revisions.push_back(op->if_revision.value_or(-1));  // -1: no condition
+  }
+  PgParams params;
+  params.Encoded(kByteaArrayOid, EncodeByteaArray(keys))
+      .Encoded(kByteaArrayOid, EncodeByteaArray(values))
+      .Encoded(kBoolArrayOid, EncodeBoolArray(tombstones))
+      .Encoded(kInt8ArrayOid, EncodeInt64Array(if_revisions));
+  ODMD_ASSIGN_OR_RETURN(PgRows rows, writer_conn_->Run(kWrite, params));
+  if (rows.rows() != static_cast<int>(batch.size())) {
+    return InternalError("store " + Quote(target_.label) + ": odmd_write returned " +
+                         std::to_string(rows.rows()) + " results for " +
+                         std::to_string(batch.size()) + " writes");
+  }
+  Revision latest = 0;
+  for (int i = 0; i < rows.rows(); ++i) {
+    WriteOp& op = *batch[static_cast<std::size_t>(i)];
+    if (rows.Int64(i, 0) != i + 1) {
+      return InternalError("store " + Quote(target_.label) + ": odmd_write answered out of order");
+    }
+    const std::int64_t outcome = rows.Int64(i, 1);
+    const Revision revision = rows.Int64(i, 2);
+    if (outcome == kWritten) {
+      op.result = WriteResult{revision, rows.Int64(i, 3)};
+      latest = revision;
+    } else if (outcome == kLostCompareAndSet) {
+      op.result =
+          AbortedError("key " + Quote(op.key) + " is at revision " + std::to_string(revision) +
+                       ", not " + std::to_string(*op.if_revision));
+    } else {
+      op.result = NotFoundError("key " + Quote(op.key) + " not found");
+    }
+  }
+  return latest;
+}
+
+// Watch
+
+Result<WatchHandlePtr> PostgresConfigStore::Watch(std::string_view prefix, Revision after,
+                                                  ChangeSink sink) {
+  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  if (after < 0) {
+    return InvalidArgumentError("watch revision " + std::to_string(after) + " is negative");
+  }
+  if (!sink) return InvalidArgumentError("watch has no sink");
+  {
+    std::lock_guard lock(listener_mu_);
+    if (listener_ == nullptr) {
+      listener_ = std::make_unique<PostgresListener>(
+          url_, target_,
+          PostgresListener::Callbacks{[this](Revision revision) { Committed(revision); },
+                                      [this] { Resync(); }});
+    }
+    listener_->WaitForFirstAttempt();
+  }
+  auto watch = std::make_unique<PostgresWatch>(*this, std::string(prefix), after, std::move(sink));
+  watch->Start();
+  return WatchHandlePtr(std::move(watch));
+}
+
+void PostgresConfigStore::Committed(Revision revision) {
+  {
+    std::lock_guard lock(watch_mu_);
+    if (revision <= head_hint_) return;
+    head_hint_ = revision;
+  }
+  watch_cv_.notify_all();
+}
+
+void PostgresConfigStore::Resync() {
+  {
+    std::lock_guard lock(watch_mu_);
+    ++generation_;
+  }
+  watch_cv_.notify_all();
+}
+
+}  // namespace odmd::store::postgres

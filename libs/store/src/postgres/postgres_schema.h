@@ -1,0 +1,26 @@
+#pragma once
+
+// The PostgreSQL store's schema (kCreateSchema in the .cc file): an append-only log keyed by
+// the store-wide revision with a unique (key, version) index, a one-row head table that
+// serialises writers, and the function odmd_write that applies one group of writes.
+
+#include "odmd/base/status.h"
+#include "postgres/pg_connection.h"
+
+namespace odmd::store::postgres {
+
+// The schema version this code reads and writes. Never reuse a number.
+inline constexpr std::int64_t kSchemaVersion = 1;
+
+// odmd_write notifies this channel when it commits; the payload is the latest revision.
+// The notification is only a wake-up: watchers read the log.
+inline constexpr const char* kListenSql = "LISTEN odmd_store";
+
+// Creates the schema in a database that holds none of the store's objects, or checks that
+// the one there is an odmd store this code can read. Concurrent openers of an empty
+// database are serialised (an advisory lock), so exactly one creates it.
+// kFailedPrecondition naming the database when it holds a table of the same name that is
+// not the store's, or a newer schema; kUnavailable when the connection is lost.
+Status CheckOrCreateSchema(PgConnection& conn);
+
+}  // namespace odmd::store::postgres
