@@ -9,6 +9,15 @@
 //
 //   odmd_store_bench [--puts=2000] [--rounds=5] [--writers=16] [--concurrent_puts=32000]
 //                    [--reads=500000] [--read_threads=N] [--events=2000] [--dir=PATH]
+//                    [--store=URL]
+//
+// By default each workload gets a fresh SQLite file in the bench directory. --store=URL
+// runs the same workloads against that one store instead, e.g. PostgreSQL (its lines then
+// read `store postgres ...`, and the raw-SQLite baseline is left out). The workloads write
+// into it: use a throwaway database, such as the test cluster's:
+//   scripts/pg-test-cluster.sh start /tmp/pg
+//   build/bench/odmd_store_bench --store="$(cat /tmp/pg/url)" --reads=100000
+//   scripts/pg-test-cluster.sh stop /tmp/pg
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -43,6 +52,20 @@ struct Flags {
   int read_threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   int events = 2000;
   std::string dir;
+  std::string store;  // empty: a SQLite file per workload in the bench directory
+};
+
+// Where the workloads' stores live, and how their figures are labelled.
+struct Target {
+  std::filesystem::path dir;
+  std::string url;  // empty: a SQLite file per workload
+  std::string label = "store";
+
+  bool sqlite() const { return url.empty() || url.starts_with("sqlite:"); }
+  // The store for workload `name`.
+  std::string UrlFor(const std::string& name) const {
+    return url.empty() ? "sqlite:" + (dir / (name + ".db")).string() : url;
+  }
 };
 
 // Keys cycle over this many distinct keys, so rows carry real versions > 1.
@@ -67,8 +90,8 @@ std::string KeyFor(std::string_view group, int i) {
   std::exit(1);
 }
 
-ConfigStorePtr OpenStore(const std::filesystem::path& path, bool durable) {
-  auto store = odmd::store::OpenConfigStore({.url = "sqlite:" + path.string(), .durable = durable});
+ConfigStorePtr OpenStore(const Target& target, const std::string& name, bool durable) {
+  auto store = odmd::store::OpenConfigStore({.url = target.UrlFor(name), .durable = durable});
   if (!store.ok()) Die(store.status().ToString());
   return std::move(*store);
 }
@@ -137,8 +160,8 @@ double BaselinePutsPerSecond(const std::filesystem::path& path, int puts) {
   return puts / seconds;
 }
 
-double StorePutsPerSecond(const std::filesystem::path& path, int puts) {
-  ConfigStorePtr store = OpenStore(path, /*durable=*/true);
+double StorePutsPerSecond(const Target& target, const std::string& name, int puts) {
+  ConfigStorePtr store = OpenStore(target, name, /*durable=*/true);
   std::vector<std::string> keys;
   for (int i = 0; i < puts; ++i) keys.push_back(KeyFor("single", i));
   const auto start = Clock::now();
@@ -146,14 +169,23 @@ double StorePutsPerSecond(const std::filesystem::path& path, int puts) {
   return puts / SecondsSince(start);
 }
 
-void RunSingleWriter(const std::filesystem::path& dir, const Flags& flags) {
+void RunSingleWriter(const Target& target, const Flags& flags) {
+  if (!target.sqlite()) {
+    std::vector<double> stores;
+    for (int round = 0; round < flags.rounds; ++round) {
+      stores.push_back(StorePutsPerSecond(target, "single", flags.puts));
+    }
+    std::printf("%s single-writer durable put: %.0f puts/s (median; %d puts x %d rounds)\n",
+                target.label.c_str(), Median(stores), flags.puts, flags.rounds);
+    return;
+  }
   // Alternate the two sides over several rounds so disk noise hits both alike; the fsync
   // time of a VM disk varies by +-10% from one second to the next.
   std::vector<double> baselines, stores, ratios;
   for (int round = 0; round < flags.rounds; ++round) {
     const std::string n = std::to_string(round);
-    baselines.push_back(BaselinePutsPerSecond(dir / ("baseline-" + n + ".db"), flags.puts));
-    stores.push_back(StorePutsPerSecond(dir / ("single-" + n + ".db"), flags.puts));
+    baselines.push_back(BaselinePutsPerSecond(target.dir / ("baseline-" + n + ".db"), flags.puts));
+    stores.push_back(StorePutsPerSecond(target, "single-" + n, flags.puts));
     ratios.push_back(stores.back() / baselines.back());
   }
   std::printf(
@@ -171,8 +203,8 @@ void RunSingleWriter(const std::filesystem::path& dir, const Flags& flags) {
 
 // --- 2. concurrent writers -----------------------------------------------------------
 
-void RunConcurrentWriters(const std::filesystem::path& dir, const Flags& flags) {
-  ConfigStorePtr store = OpenStore(dir / "concurrent.db", /*durable=*/true);
+void RunConcurrentWriters(const Target& target, const Flags& flags) {
+  ConfigStorePtr store = OpenStore(target, "concurrent", /*durable=*/true);
   const int per_writer = std::max(1, flags.concurrent_puts / flags.writers);
   std::vector<std::thread> threads;
   const auto start = Clock::now();
@@ -184,9 +216,9 @@ void RunConcurrentWriters(const std::filesystem::path& dir, const Flags& flags) 
   }
   for (std::thread& t : threads) t.join();
   const double seconds = SecondsSince(start);
-  std::printf(
-      "store concurrent durable put: %.0f puts/s (%d writers x %d puts) (target >= 20000)\n",
-      per_writer * flags.writers / seconds, flags.writers, per_writer);
+  std::printf("%s concurrent durable put: %.0f puts/s (%d writers x %d puts)%s\n",
+              target.label.c_str(), per_writer * flags.writers / seconds, flags.writers, per_writer,
+              target.sqlite() ? " (target >= 20000)" : "");
 }
 
 // --- 3. latest-value reads -----------------------------------------------------------
@@ -209,15 +241,17 @@ double ReadsPerSecond(ConfigStore& store, int threads, int reads) {
   return per_thread * threads / SecondsSince(start);
 }
 
-void RunReads(const std::filesystem::path& dir, const Flags& flags) {
-  ConfigStorePtr store = OpenStore(dir / "reads.db", /*durable=*/true);
+void RunReads(const Target& target, const Flags& flags) {
+  ConfigStorePtr store = OpenStore(target, "reads", /*durable=*/true);
   // A few versions per key, so "latest" has something to skip.
   for (int i = 0; i < 3 * kKeyCount; ++i) MustPut(*store, KeyFor("reads", i));
   ReadsPerSecond(*store, flags.read_threads, std::min(flags.reads, 1000));  // warm the pool
-  std::printf("store get latest (1 thread): %.0f reads/s (target >= 500000)\n",
-              ReadsPerSecond(*store, 1, flags.reads));
-  std::printf("store get latest (%d threads): %.0f reads/s (target >= 500000)\n",
-              flags.read_threads, ReadsPerSecond(*store, flags.read_threads, flags.reads));
+  const char* read_target = target.sqlite() ? " (target >= 500000)" : "";
+  std::printf("%s get latest (1 thread): %.0f reads/s%s\n", target.label.c_str(),
+              ReadsPerSecond(*store, 1, flags.reads), read_target);
+  std::printf("%s get latest (%d threads): %.0f reads/s%s\n", target.label.c_str(),
+              flags.read_threads, ReadsPerSecond(*store, flags.read_threads, flags.reads),
+              read_target);
 }
 
 // --- 4. put -> watch event latency ---------------------------------------------------
@@ -234,19 +268,23 @@ double Percentile(std::vector<double> v, double p) {
 }
 
 // One put at a time; each waits for its event, so the figure is latency, not queueing.
-Latencies MeasureWatch(const std::filesystem::path& path, bool durable, int events) {
-  ConfigStorePtr store = OpenStore(path, durable);
+Latencies MeasureWatch(const Target& target, const std::string& name, bool durable, int events) {
+  ConfigStorePtr store = OpenStore(target, name, durable);
+  // A shared store may hold earlier runs' writes: watch only what this run writes.
+  auto latest = store->LatestRevision();
+  if (!latest.ok()) Die(latest.status().ToString());
   std::mutex mu;
   std::condition_variable cv;
   odmd::store::Revision seen = 0;
   Clock::time_point seen_at;
-  auto handle = store->Watch("/odmd-share/bench/watch/", 0, [&](const odmd::store::ChangeEvent& e) {
-    const auto now = Clock::now();
-    std::lock_guard lock(mu);
-    seen = e.revision;
-    seen_at = now;
-    cv.notify_one();
-  });
+  auto handle =
+      store->Watch("/odmd-share/bench/watch/", *latest, [&](const odmd::store::ChangeEvent& e) {
+        const auto now = Clock::now();
+        std::lock_guard lock(mu);
+        seen = e.revision;
+        seen_at = now;
+        cv.notify_one();
+      });
   if (!handle.ok()) Die(handle.status().ToString());
   Latencies out;
   for (int i = 0; i < events; ++i) {
@@ -266,19 +304,20 @@ Latencies MeasureWatch(const std::filesystem::path& path, bool durable, int even
   return out;
 }
 
-void RunWatch(const std::filesystem::path& dir, const Flags& flags) {
+void RunWatch(const Target& target, const Flags& flags) {
   for (bool durable : {true, false}) {
     const Latencies l =
-        MeasureWatch(dir / (durable ? "watch-durable.db" : "watch-fast.db"), durable, flags.events);
+        MeasureWatch(target, durable ? "watch-durable" : "watch-fast", durable, flags.events);
     const char* mode = durable ? "durable" : "durable=false";
     std::printf(
-        "store put->watch latency (%s): p50 %.3f ms, p99 %.3f ms (target p50 <= 0.5 ms, p99 <= 2 "
+        "%s put->watch latency (%s): p50 %.3f ms, p99 %.3f ms (target p50 <= 0.5 ms, p99 <= 2 "
         "ms)\n",
-        mode, Percentile(l.put_to_event_ms, 0.5), Percentile(l.put_to_event_ms, 0.99));
+        target.label.c_str(), mode, Percentile(l.put_to_event_ms, 0.5),
+        Percentile(l.put_to_event_ms, 0.99));
     std::printf(
-        "store put ack latency (%s): p50 %.3f ms, p99 %.3f ms (the commit's share of the "
+        "%s put ack latency (%s): p50 %.3f ms, p99 %.3f ms (the commit's share of the "
         "above)\n",
-        mode, Percentile(l.put_ack_ms, 0.5), Percentile(l.put_ack_ms, 0.99));
+        target.label.c_str(), mode, Percentile(l.put_ack_ms, 0.5), Percentile(l.put_ack_ms, 0.99));
   }
 }
 
@@ -307,6 +346,11 @@ Flags ParseFlags(int argc, char** argv) {
       flags.dir = std::string(arg.substr(6));
       continue;
     }
+    if (arg.starts_with("--store=")) {
+      flags.store = std::string(arg.substr(8));
+      if (flags.store.empty()) Die("flag --store needs a store URL");
+      continue;
+    }
     Die("unknown flag " + std::string(arg));
   }
   return flags;
@@ -322,12 +366,17 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir = base / ("odmd-store-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::printf("store bench dir: %s (sqlite %s)\n", dir.c_str(), sqlite3_libversion());
-  RunSingleWriter(dir, flags);
-  RunConcurrentWriters(dir, flags);
-  RunReads(dir, flags);
-  RunWatch(dir, flags);
-  std::printf("store postgres: not measured yet (no PostgreSQL backend in libs/store)\n");
+  Target target{dir, flags.store};
+  if (!target.sqlite()) {
+    target.label = "store " + flags.store.substr(0, flags.store.find(':'));
+    if (target.label == "store postgresql") target.label = "store postgres";
+    std::printf("%s: every workload in the database of --store\n", target.label.c_str());
+  }
+  RunSingleWriter(target, flags);
+  RunConcurrentWriters(target, flags);
+  RunReads(target, flags);
+  RunWatch(target, flags);
   std::filesystem::remove_all(dir);
-  std::printf("store bench done\n");
+  std::printf("%s bench done\n", target.label.c_str());
   return 0;
 }
