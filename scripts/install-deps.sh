@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs, with apt, whatever the build and tests need that is missing. Idempotent: a
-# machine that has everything gets no apt call at all.
+# Installs, with apt, whatever the build and tests need that is missing, then the npm
+# validators the tests run (tools/validators). Idempotent: a machine that has everything
+# gets no apt call and no npm call at all.
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev libsodium-dev
   libpq-dev postgresql  # PostgreSQL store backend; the tests start a throwaway cluster
   libgtest-dev libgmock-dev libbenchmark-dev
+  libyaml-dev  # the workflow tests parse the generated YAML
 )
 
 missing=()
@@ -18,14 +20,32 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: everything is installed"
-  exit 0
+# node and npm run the workflow validator (tools/validators, npm package
+# @action-validator/cli). Checked as commands, not packages: a machine may have node from
+# another packaging, whose nodejs already holds npm and conflicts with Debian's npm.
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  missing+=(nodejs npm)
 fi
 
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: every apt package is installed"
+else
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The npm validators the tests run, exactly as locked. `npm ci` only when the lockfile
+# changed since the last install (the copy in node_modules/ records which one that was).
+cd "$(dirname "$0")/.."
+validators=tools/validators
+if ! cmp -s "$validators/package-lock.json" "$validators/node_modules/.odmd-installed-lock.json"; then
+  echo "install-deps: npm ci --prefix $validators"
+  npm ci --prefix "$validators" --no-audit --no-fund
+  cp "$validators/package-lock.json" "$validators/node_modules/.odmd-installed-lock.json"
+else
+  echo "install-deps: $validators is up to date"
+fi

@@ -1,0 +1,348 @@
+// The text of a workflow. Everything that varies between workflows is a YAML single-quoted
+// value in a job `env:` or `with:` block; every `run:` script is constant text that reads
+// those values as shell variables ("$ODMD_BUILD"), never a ${{ }} expression spliced into
+// the script (GitHub's advice against script injection). docs/workflows.md explains each
+// step and the platform endpoints.
+
+#include "workflow_text.h"
+
+#include <string_view>
+
+#include "odmd/gen/workflows.h"
+
+namespace odmd::gen {
+namespace {
+
+// 'text' with every ' doubled: YAML's single-quoted style has no other escape.
+std::string YamlQuoted(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  out += '\'';
+  return out;
+}
+
+// `script` as the body of a `run: |` block of a step: every non-empty line indented.
+std::string RunBlock(std::string_view script) {
+  constexpr std::string_view kIndent = "          ";
+  std::string out = "        run: |\n";
+  while (!script.empty()) {
+    size_t end = script.find('\n');
+    std::string_view line = script.substr(0, end);
+    if (!line.empty()) out += kIndent;
+    out += line;
+    out += '\n';
+    script = end == std::string_view::npos ? std::string_view() : script.substr(end + 1);
+  }
+  return out;
+}
+
+std::string TokenEnv(const WorkflowSpec& spec) {
+  return "        env:\n          ODMD_TOKEN: ${{ secrets." + spec.secret_name + " }}\n";
+}
+
+// What differs between kinds, as one table row each (STYLE.md §7.2).
+struct KindShape {
+  // Context keys the run needs beyond the common ones, space-separated ("" for none).
+  std::string_view extra_keys;
+  // Extra lines of the context step, run after the context was accepted.
+  std::string_view extra_env_script;
+  // Steps after the build script and before publishing products.
+  std::string (*tail)(const WorkflowSpec& spec);
+};
+
+constexpr std::string_view kContextScript = R"sh(set -euo pipefail
+if [ -z "${ODMD_API:-}" ]; then
+  echo "::error::odmd: the variable ODMD_API_URL (the platform's base URL) is not set"
+  exit 1
+fi
+if [ -z "${ODMD_TOKEN:-}" ]; then
+  echo "::error::odmd: the secret $ODMD_SECRET (this workflow's platform token) is not set"
+  exit 1
+fi
+ctx="$RUNNER_TEMP/odmd-context.env"
+curl --fail-with-body -sS --retry 3 -G \
+  -H @<(printf 'Authorization: Bearer %s\n' "$ODMD_TOKEN") \
+  --data-urlencode "build=$ODMD_BUILD" \
+  --data-urlencode "workflow=$ODMD_WORKFLOW" \
+  --data-urlencode "ref=$GITHUB_REF" \
+  -o "$ctx" "$ODMD_API/api/ci/context"
+# Only ODMD_<lowercase letter>... variables, one per line or in GitHub's NAME<<DELIMITER
+# form, may reach $GITHUB_ENV: not PATH, not LD_PRELOAD, not this workflow's own names.
+awk '
+  delim != "" { if ($0 == delim) delim = ""; next }
+  /^ODMD_[a-z][A-Za-z0-9_]*=/ { name = substr($0, 1, index($0, "=") - 1) }
+  /^ODMD_[a-z][A-Za-z0-9_]*<<ODMD_EOF_[A-Za-z0-9]+$/ {
+    name = substr($0, 1, index($0, "<") - 1)
+    delim = substr($0, index($0, "<<") + 2)
+  }
+  name == "" { printf "::error::odmd: line %d of the enver context is not an ODMD_ variable\n", NR; bad = 1; next }
+  seen[name]++ { printf "::error::odmd: the enver context sets %s twice\n", name; bad = 1 }
+  { name = "" }
+  END {
+    if (delim != "") { print "::error::odmd: the enver context ends inside a multi-line value"; bad = 1 }
+    exit bad
+  }' "$ctx"
+value() { grep -m1 "^$1=" "$ctx" | cut -d= -f2- || true; }
+for key in ODMD_build_id ODMD_rev_ref ODMD_awsRegion ODMD_awsAccount ODMD_work_dir \
+    ODMD_build_script ODMD_products $ODMD_KIND_KEYS; do
+  if ! grep -q "^$key=" "$ctx"; then
+    echo "::error::odmd: the enver context has no $key"
+    exit 1
+  fi
+done
+expect() {
+  if [ "$(value "$1")" != "$2" ]; then
+    echo "::error::odmd: the enver context has $1=$(value "$1"); this workflow is for $2"
+    exit 1
+  fi
+}
+expect ODMD_build_id "$ODMD_BUILD"
+expect ODMD_awsRegion "$ODMD_REGION"
+expect ODMD_awsAccount "$ODMD_ACCOUNT_ID"
+rev=$(value ODMD_rev_ref)
+if ! [[ "$rev" =~ ^[bt]\.\.[A-Za-z0-9_.-]+$ ]]; then
+  echo "::error::odmd: ODMD_rev_ref $rev is not a rev"
+  exit 1
+fi
+relative() {
+  case "$2" in
+    /* | .. | ../* | */.. | */../*)
+      echo "::error::odmd: $1 $2 must be a relative path inside the repository"
+      exit 1
+      ;;
+  esac
+}
+relative ODMD_work_dir "$(value ODMD_work_dir)"
+relative ODMD_build_script "$(value ODMD_build_script)"
+mkdir -p "$RUNNER_TEMP/odmd-products"
+cat "$ctx" >> "$GITHUB_ENV"
+echo "ODMD_PRODUCTS_DIR=$RUNNER_TEMP/odmd-products" >> "$GITHUB_ENV"
+)sh";
+
+constexpr std::string_view kBuildScript = R"sh(set -euo pipefail
+cd "$GITHUB_WORKSPACE/$ODMD_work_dir"
+if [ -f "$ODMD_build_script" ]; then
+  echo "odmd: running $ODMD_build_script in ./$ODMD_work_dir for $ODMD_build_id/$ODMD_rev_ref"
+  chmod +x "$ODMD_build_script"
+  "./$ODMD_build_script"
+else
+  echo "odmd: no build script $ODMD_build_script in ./$ODMD_work_dir; nothing to run"
+fi
+)sh";
+
+constexpr std::string_view kCdkDeployScript = R"sh(set -euo pipefail
+cd "$GITHUB_WORKSPACE/$ODMD_work_dir"
+read -ra stacks <<< "$ODMD_stack_names"
+if [ "${#stacks[@]}" -eq 0 ]; then
+  echo "::error::odmd: the enver context names no stacks (ODMD_stack_names)"
+  exit 1
+fi
+for stack in "${stacks[@]}"; do
+  if ! [[ "$stack" =~ ^[A-Za-z][A-Za-z0-9-]*$ ]]; then
+    echo "::error::odmd: $stack in ODMD_stack_names is not a stack name"
+    exit 1
+  fi
+done
+for stack in "${stacks[@]}"; do
+  echo "odmd: deploying $stack"
+  npx --no -- cdk deploy "$stack" --exclusively --require-approval never \
+    --parameters "$stack:OdmdBuildId=$ODMD_build_id" \
+    --parameters "$stack:OdmdSrcRev=$GITHUB_SHA" \
+    --parameters "$stack:OdmdSrcRef=$ODMD_rev_ref" \
+    --parameters "$stack:OdmdSrcRepo=$GITHUB_REPOSITORY"
+done
+)sh";
+
+constexpr std::string_view kImageScript = R"sh(set -euo pipefail
+cd "$GITHUB_WORKSPACE/$ODMD_work_dir"
+if ! [[ "$ODMD_image_repo" =~ ^[a-z0-9][a-z0-9/-]*$ ]]; then
+  echo "::error::odmd: ODMD_image_repo $ODMD_image_repo is not a repository name"
+  exit 1
+fi
+aws ecr describe-repositories --repository-names "$ODMD_image_repo" > /dev/null 2>&1 ||
+  aws ecr create-repository --repository-name "$ODMD_image_repo" > /dev/null
+image="$ODMD_REGISTRY/$ODMD_image_repo:$GITHUB_SHA"
+docker build --file Dockerfile --tag "$image" .
+docker push "$image"
+digest=$(docker inspect --format '{{index .RepoDigests 0}}' "$image")
+# The image's own products, unless the build script wrote them.
+for product in $ODMD_products; do
+  case "$product" in
+    imageUri) value="$image" ;;
+    imageDigest) value="${digest#*@}" ;;
+    *) continue ;;
+  esac
+  if [ ! -e "$ODMD_PRODUCTS_DIR/$product" ]; then
+    printf '%s' "$value" > "$ODMD_PRODUCTS_DIR/$product"
+  fi
+done
+)sh";
+
+constexpr std::string_view kManifestScript = R"sh(set -euo pipefail
+if [ ! -s "$ODMD_MANIFEST_FILE" ]; then
+  echo "::error::odmd: the build script wrote no manifest to \$ODMD_MANIFEST_FILE"
+  exit 1
+fi
+echo "odmd: publishing the manifest of $ODMD_build_id/$ODMD_rev_ref"
+curl --fail-with-body -sS --retry 3 -X PUT \
+  -H @<(printf 'Authorization: Bearer %s\n' "$ODMD_TOKEN") \
+  -H 'Content-Type: application/json' \
+  --data-binary "@$ODMD_MANIFEST_FILE" \
+  "$ODMD_API/api/ci/manifest/$ODMD_build_id/$ODMD_rev_ref"
+)sh";
+
+constexpr std::string_view kPublishScript = R"sh(set -euo pipefail
+dir="$ODMD_PRODUCTS_DIR"
+read -ra declared <<< "$ODMD_products"
+names=()
+while IFS= read -r -d '' file; do
+  base="${file#"$dir"/}"
+  if [ ! -f "$file" ] || [[ "$base" == */* ]]; then
+    echo "::error::odmd: $base: write one file per product directly in \$ODMD_PRODUCTS_DIR"
+    exit 1
+  fi
+  name="${base//+//}"
+  found=0
+  for product in "${declared[@]}"; do
+    if [ "$product" = "$name" ]; then found=1; fi
+  done
+  if [ "$found" -eq 0 ]; then
+    echo "::error::odmd: $name is not a product of $ODMD_build_id/$ODMD_rev_ref (products: ${ODMD_products:-none})"
+    exit 1
+  fi
+  names+=("$name")
+done < <(find "$dir" -mindepth 1 -print0 | sort -z)
+for name in "${names[@]}"; do
+  echo "odmd: publishing $name"
+  curl --fail-with-body -sS --retry 3 -X PUT \
+    -H @<(printf 'Authorization: Bearer %s\n' "$ODMD_TOKEN") \
+    -H 'Content-Type: application/octet-stream' \
+    --data-binary "@$dir/${name//\//+}" \
+    "$ODMD_API/api/ci/products/$ODMD_build_id/$ODMD_rev_ref/$name"
+done
+echo "odmd: published ${#names[@]} product(s)"
+)sh";
+
+std::string CdkTail(const WorkflowSpec&) {
+  return "      - name: Deploy the stacks in order\n" + RunBlock(kCdkDeployScript);
+}
+
+std::string ImageTail(const WorkflowSpec&) {
+  return "      - name: Log in to the container registry\n"
+         "        id: ecr\n"
+         "        uses: aws-actions/amazon-ecr-login@v2\n"
+         "      - name: Build and push the image\n"
+         "        env:\n"
+         "          ODMD_REGISTRY: ${{ steps.ecr.outputs.registry }}\n" +
+         RunBlock(kImageScript);
+}
+
+std::string ContractsTail(const WorkflowSpec& spec) {
+  return "      - name: Publish the manifest\n" + TokenEnv(spec) + RunBlock(kManifestScript);
+}
+
+std::string NoTail(const WorkflowSpec&) { return ""; }
+
+const KindShape& ShapeOf(model::BuildKind kind) {
+  static constexpr KindShape kContracts = {
+      "", "echo \"ODMD_MANIFEST_FILE=$RUNNER_TEMP/odmd-manifest.json\" >> \"$GITHUB_ENV\"\n",
+      ContractsTail};
+  static constexpr KindShape kCmd = {"", "", NoTail};
+  static constexpr KindShape kImage = {"ODMD_image_repo", "", ImageTail};
+  static constexpr KindShape kCdk = {"ODMD_stack_names", "", CdkTail};
+  switch (kind) {
+    case model::BuildKind::kContracts:
+      return kContracts;
+    case model::BuildKind::kCmd:
+      return kCmd;
+    case model::BuildKind::kImage:
+      return kImage;
+    case model::BuildKind::kCdk:
+    case model::BuildKind::kNetworking:
+    case model::BuildKind::kEksCluster:
+    case model::BuildKind::kUserAuth:
+      return kCdk;
+  }
+  return kCdk;  // Unreachable for valid enum values.
+}
+
+std::string Header(const WorkflowSpec& spec) {
+  return "# Generated by odmd from the contracts; do not edit (set overwriteWorkflow false in "
+         "the contracts to own this file).\n"
+         "name: " +
+         YamlQuoted(spec.name) +
+         "\n"
+         "run-name: ${{ github.ref_name }} ${{ inputs.message }}\n"
+         "on:\n"
+         "  workflow_dispatch:\n"
+         "    inputs:\n"
+         "      message:\n"
+         "        description: 'Why the platform dispatched this run'\n"
+         "        type: string\n"
+         "        required: false\n"
+         "        default: ''\n"
+         "concurrency:\n"
+         "  group: ${{ github.workflow }}-${{ github.ref }}\n"
+         "  cancel-in-progress: false\n";
+}
+
+std::string JobHead(const WorkflowSpec& spec, const KindShape& shape) {
+  std::string out =
+      "jobs:\n"
+      "  deploy:\n"
+      "    runs-on: ubuntu-latest\n"
+      "    permissions:\n"
+      "      id-token: write\n"
+      "      contents: read\n"
+      "    env:\n";
+  out += "      ODMD_BUILD: " + YamlQuoted(spec.build_id) + "\n";
+  out += "      ODMD_WORKFLOW: " + YamlQuoted(spec.name) + "\n";
+  out += "      ODMD_REGION: " + YamlQuoted(spec.region) + "\n";
+  out += "      ODMD_ACCOUNT_ID: " + YamlQuoted(spec.account_id) + "\n";
+  out += "      ODMD_SECRET: " + YamlQuoted(spec.secret_name) + "\n";
+  out += "      ODMD_KIND_KEYS: " + YamlQuoted(shape.extra_keys) + "\n";
+  out += "      ODMD_API: ${{ vars." + std::string(kApiUrlVariable) + " }}\n";
+  out +=
+      "    defaults:\n"
+      "      run:\n"
+      "        shell: bash\n";
+  return out;
+}
+
+std::string CommonSteps(const WorkflowSpec& spec, const KindShape& shape) {
+  std::string out =
+      "    steps:\n"
+      "      - name: Check out the dispatched ref\n"
+      "        uses: actions/checkout@v4\n"
+      "        with:\n"
+      "          ref: ${{ github.ref }}\n"
+      "          persist-credentials: false\n"
+      "      - name: Assume the build role\n"
+      "        uses: aws-actions/configure-aws-credentials@v4\n"
+      "        with:\n";
+  out += "          role-to-assume: " + YamlQuoted(spec.role_arn) + "\n";
+  out += "          aws-region: " + YamlQuoted(spec.region) + "\n";
+  std::string context_script(kContextScript);
+  context_script += shape.extra_env_script;
+  context_script += "echo \"odmd: enver $ODMD_BUILD/$rev\"\n";
+  out += "      - name: Resolve the enver context\n" + TokenEnv(spec) + RunBlock(context_script);
+  out += "      - name: Run the build script\n" + RunBlock(kBuildScript);
+  return out;
+}
+
+}  // namespace
+
+std::string RenderWorkflow(const WorkflowSpec& spec) {
+  const KindShape& shape = ShapeOf(spec.kind);
+  std::string out = Header(spec);
+  out += JobHead(spec, shape);
+  out += CommonSteps(spec, shape);
+  out += shape.tail(spec);
+  out += "      - name: Publish the products\n" + TokenEnv(spec) + RunBlock(kPublishScript);
+  return out;
+}
+
+}  // namespace odmd::gen
