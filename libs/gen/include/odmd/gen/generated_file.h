@@ -13,7 +13,8 @@ namespace odmd::gen {
 
 struct GeneratedFile {
   // Relative path, '/'-separated: ".github/workflows/ODMD_x.yaml" for a workflow (inside
-  // the build's repo), "roles/<build>/<account>-<region>.json" for a role template.
+  // the build's repo), "roles/<build>/<account>-<region>-build-role.json" (and -central-role.json)
+  // for role templates.
   std::string path;
   std::string content;
   // Set when the contracts opt the file out of overwriting (`overwriteWorkflow` false):
