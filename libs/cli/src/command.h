@@ -41,6 +41,7 @@ RunFn SetupImpact(CLI::App& sub, Io& io);
 RunFn SetupDiff(CLI::App& sub, Io& io);
 RunFn SetupClonePreview(CLI::App& sub, Io& io);
 RunFn SetupParseCommit(CLI::App& sub, Io& io);
+RunFn SetupGen(CLI::App& sub, Io& io);
 
 // Exit codes (STYLE.md §7.3).
 inline constexpr int kExitOk = 0;

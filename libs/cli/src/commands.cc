@@ -5,7 +5,7 @@
 namespace odmd::cli {
 
 std::span<const Command> Commands() {
-  static constexpr std::array<Command, 8> kCommands = {{
+  static constexpr std::array<Command, 9> kCommands = {{
       {"validate", "Validate a manifest against every rule (R1-R12, M1-M6)", false, SetupValidate},
       {"graph", "Print the consumer graph as dot, mermaid or json", false, SetupGraph},
       {"show", "Print every derived name of one enver", false, SetupShow},
@@ -15,6 +15,7 @@ std::span<const Command> Commands() {
       {"clone-preview", "Show the dynamic enver a clone command would create", false,
        SetupClonePreview},
       {"parse-commit", "Parse the odmd: commands of a commit message", false, SetupParseCommit},
+      {"gen", "Write the generated workflows and role templates, or diff them", false, SetupGen},
   }};
   return kCommands;
 }
