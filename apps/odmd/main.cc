@@ -5,9 +5,12 @@
 #include <exception>
 #include <iostream>
 
+#include "odmd/base/clock.h"
+
 int main(int argc, char** argv) {
   try {
-    return odmd::cli::Main(argc, argv, std::cout, std::cerr);
+    odmd::SystemClock clock;
+    return odmd::cli::Main(argc, argv, std::cout, std::cerr, clock);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "odmd: fatal: %s\n", e.what());
     return 1;

@@ -9,12 +9,16 @@
 #include <span>
 #include <string_view>
 
+#include "odmd/base/clock.h"
+
 namespace odmd::cli {
 
-// Where a command writes. One per invocation.
+// Where a command writes, and the time source it reads (token issue times). One per
+// invocation.
 struct Io {
   std::ostream& out;
   std::ostream& err;
+  Clock& clock;
 };
 
 // Runs a parsed command; returns the exit code.
@@ -23,7 +27,7 @@ using RunFn = std::function<int()>;
 struct Command {
   std::string_view name;
   std::string_view help;
-  // Whether the command needs a config store (none does yet; `serve` and `store` will).
+  // Whether the command opens a config store (--store, --token: store_access.h).
   bool needs_store;
   // Declares the command's options and arguments on `sub` and returns the function that
   // runs it once parsing succeeded. The options live in state captured by the function.
@@ -31,6 +35,17 @@ struct Command {
 };
 
 std::span<const Command> Commands();
+
+// A row of a command group's own table (`odmd store put`, `odmd store get`, ...).
+struct Subcommand {
+  std::string_view name;
+  std::string_view help;
+  RunFn (*setup)(CLI::App& sub, Io& io);
+};
+
+// Declares every row of `table` as a subcommand of `sub` (one of them required) and returns
+// the function that runs the one that was parsed.
+RunFn SetupGroup(CLI::App& sub, Io& io, std::span<const Subcommand> table);
 
 // One per cmd_<name>.cc.
 RunFn SetupValidate(CLI::App& sub, Io& io);
@@ -41,11 +56,16 @@ RunFn SetupImpact(CLI::App& sub, Io& io);
 RunFn SetupDiff(CLI::App& sub, Io& io);
 RunFn SetupClonePreview(CLI::App& sub, Io& io);
 RunFn SetupParseCommit(CLI::App& sub, Io& io);
+RunFn SetupStore(CLI::App& sub, Io& io);
+RunFn SetupSecret(CLI::App& sub, Io& io);
+RunFn SetupToken(CLI::App& sub, Io& io);
+RunFn SetupContracts(CLI::App& sub, Io& io);
 RunFn SetupGen(CLI::App& sub, Io& io);
 
 // Exit codes (STYLE.md §7.3).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
 
 }  // namespace odmd::cli

@@ -1,11 +1,13 @@
 #include <array>
+#include <utility>
+#include <vector>
 
 #include "command.h"
 
 namespace odmd::cli {
 
 std::span<const Command> Commands() {
-  static constexpr std::array<Command, 9> kCommands = {{
+  static constexpr std::array<Command, 13> kCommands = {{
       {"validate", "Validate a manifest against every rule (R1-R12, M1-M6)", false, SetupValidate},
       {"graph", "Print the consumer graph as dot, mermaid or json", false, SetupGraph},
       {"show", "Print every derived name of one enver", false, SetupShow},
@@ -15,9 +17,29 @@ std::span<const Command> Commands() {
       {"clone-preview", "Show the dynamic enver a clone command would create", false,
        SetupClonePreview},
       {"parse-commit", "Parse the odmd: commands of a commit message", false, SetupParseCommit},
+      {"store", "Read, write, list and watch keys of the config store", true, SetupStore},
+      {"secret", "Put, get, list and remove an enver's encrypted secrets", true, SetupSecret},
+      {"token", "Issue, list and revoke access tokens (admin)", true, SetupToken},
+      {"contracts", "Publish the manifest to the store, or show the published one", true,
+       SetupContracts},
       {"gen", "Write the generated workflows and role templates, or diff them", false, SetupGen},
   }};
   return kCommands;
+}
+
+RunFn SetupGroup(CLI::App& sub, Io& io, std::span<const Subcommand> table) {
+  sub.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, RunFn>> runs;
+  for (const Subcommand& row : table) {
+    CLI::App* child = sub.add_subcommand(std::string(row.name), std::string(row.help));
+    runs.emplace_back(child, row.setup(*child, io));
+  }
+  return [runs = std::move(runs)]() {
+    for (const auto& run : runs) {
+      if (run.first->parsed()) return run.second();
+    }
+    return kExitUsage;
+  };
 }
 
 }  // namespace odmd::cli

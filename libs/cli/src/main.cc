@@ -6,8 +6,8 @@
 
 namespace odmd::cli {
 
-int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {
-  Io io{out, err};
+int Main(int argc, char** argv, std::ostream& out, std::ostream& err, Clock& clock) {
+  Io io{out, err, clock};
   CLI::App app("odmd: on-demand environments from architecture-as-code contracts", "odmd");
   app.require_subcommand(1);
   app.set_version_flag("--version", "odmd 0.1.0");
@@ -26,6 +26,11 @@ int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {
     if (sub->parsed()) return run();
   }
   return kExitUsage;
+}
+
+int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  SystemClock clock;
+  return Main(argc, argv, out, err, clock);
 }
 
 }  // namespace odmd::cli
