@@ -1,0 +1,275 @@
+// Runs the `run:` scripts of a generated workflow with bash, the way a runner would, against
+// a fake `curl` on PATH (no network): the context step must accept a well-formed enver
+// context and refuse anything that could hijack the run; the publish step must PUT exactly
+// the declared products.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "odmd/gen/workflows.h"
+#include "odmd/model/contracts.h"
+#include "workflow_yaml.h"
+
+namespace odmd::gen {
+namespace {
+
+namespace fs = std::filesystem;
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+std::string ShellQuoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+// Records every call in $FAKE_CURL_LOG: the URL, the query data, the Authorization header
+// and the body; a GET (-G) answers with the file $FAKE_CONTEXT.
+constexpr char kFakeCurl[] = R"sh(#!/bin/bash
+out="" method=GET url="" body="" data=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -o) out="$2"; shift ;;
+    -X) method="$2"; shift ;;
+    -H) case "$2" in @*) echo "header $(cat "${2#@}")" >> "$FAKE_CURL_LOG" ;; esac; shift ;;
+    --data-urlencode) data+=("$2"); shift ;;
+    --data-binary) body="$(cat "${2#@}")"; shift ;;
+    --retry) shift ;;
+    -*) ;;
+    *) url="$1" ;;
+  esac
+  shift
+done
+echo "$method $url ${data[*]}" >> "$FAKE_CURL_LOG"
+if [ "$method" = PUT ]; then echo "body $body" >> "$FAKE_CURL_LOG"; fi
+if [ -n "$out" ]; then cp "$FAKE_CONTEXT" "$out"; fi
+)sh";
+
+class WorkflowScriptTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("odmd_workflow_script_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    for (const char* d : {"bin", "workspace", "temp"}) fs::create_directories(dir_ / d);
+    Write("bin/curl", kFakeCurl);
+    fs::permissions(dir_ / "bin/curl", fs::perms::owner_all);
+    Write("github_env", "");
+    Write("curl.log", "");
+
+    model::Contracts c("demo", "1.0.0");
+    c.AddAccount("central", "111111111111");
+    auto ws1 = c.AddAccount("workspace1", "333333333333");
+    auto repo = c.AddRepo("acme", "repo", 7);
+    c.AddBuild("contracts", model::BuildKind::kContracts, repo).Branch("main", ws1, "us-west-1");
+    c.AddBuild("svc", model::BuildKind::kCmd, repo).Branch("main", ws1, "us-west-1");
+    Result<std::vector<GeneratedFile>> files = GenerateWorkflows(c.Finish());
+    ASSERT_TRUE(files.ok()) << files.status().ToString();
+    for (const GeneratedFile& f : *files) {
+      if (f.build_id != "svc") continue;
+      testing::YamlToJson parser;
+      std::optional<nlohmann::json> doc = parser.Parse(f.content);
+      ASSERT_TRUE(doc.has_value()) << parser.error();
+      job_ = (*doc)["jobs"]["deploy"];
+    }
+    ASSERT_TRUE(job_.is_object());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Write(const std::string& relative, const std::string& content) {
+    fs::create_directories((dir_ / relative).parent_path());
+    std::ofstream(dir_ / relative, std::ios::binary) << content;
+  }
+  std::string Read(const std::string& relative) const {
+    std::ifstream in(dir_ / relative, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  const nlohmann::json& Step(const std::string& name) const {
+    for (const nlohmann::json& step : job_["steps"]) {
+      if (step["name"] == name) return step;
+    }
+    ADD_FAILURE() << "no step " << name;
+    return job_;
+  }
+
+  // Runs step `name` with the job's and the step's env (expressions replaced by test
+  // values) plus `extra`, like the runner's `bash -e {0}`. Returns the exit code; output_
+  // gets stdout and stderr.
+  int RunStep(const std::string& name, const std::map<std::string, std::string>& extra = {}) {
+    const nlohmann::json& step = Step(name);
+    std::map<std::string, std::string> env;
+    for (const auto& [k, v] : job_["env"].items()) env[k] = v.get<std::string>();
+    if (step.contains("env")) {
+      for (const auto& [k, v] : step["env"].items()) env[k] = v.get<std::string>();
+    }
+    env["ODMD_API"] = "https://odmd.test";
+    if (env.contains("ODMD_TOKEN")) env["ODMD_TOKEN"] = "tok-123";
+    env["GITHUB_REF"] = "refs/heads/main";
+    env["GITHUB_WORKSPACE"] = (dir_ / "workspace").string();
+    env["RUNNER_TEMP"] = (dir_ / "temp").string();
+    env["GITHUB_ENV"] = (dir_ / "github_env").string();
+    env["FAKE_CURL_LOG"] = (dir_ / "curl.log").string();
+    env["FAKE_CONTEXT"] = (dir_ / "context.env").string();
+    env["PATH"] = (dir_ / "bin").string() + ":/usr/bin:/bin";
+    for (const auto& [k, v] : extra) env[k] = v;
+    Write("step.sh", step["run"].get<std::string>());
+    std::string command = "env -i";
+    for (const auto& [k, v] : env) command += " " + k + "=" + ShellQuoted(v);
+    command += " bash --noprofile --norc -eo pipefail " + ShellQuoted((dir_ / "step.sh").string()) +
+               " > " + ShellQuoted((dir_ / "step.log").string()) + " 2>&1";
+    int status = std::system(command.c_str());
+    output_ = Read("step.log");
+    return (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+  }
+
+  static std::string Context(const std::string& extra_lines = "") {
+    return "ODMD_build_id=svc\n"
+           "ODMD_rev_ref=b..main\n"
+           "ODMD_awsRegion=us-west-1\n"
+           "ODMD_awsAccount=333333333333\n"
+           "ODMD_work_dir=\n"
+           "ODMD_build_script=.scripts/build.sh\n"
+           "ODMD_products=apiUrl api/schema\n" +
+           extra_lines;
+  }
+
+  fs::path dir_;
+  nlohmann::json job_;
+  std::string output_;
+};
+
+TEST_F(WorkflowScriptTest, ContextStepExportsAWellFormedContext) {
+  std::string context = Context(
+      "ODMD_consumer_db=postgres://x\nODMD_consumer_cfg<<ODMD_EOF_ab12\nline 1\n"
+      "PATH=/evil\nODMD_EOF_ab12\n");
+  Write("context.env", context);
+  ASSERT_EQ(RunStep("Resolve the enver context"), 0) << output_;
+  EXPECT_EQ(Read("github_env"),
+            context + "ODMD_PRODUCTS_DIR=" + (dir_ / "temp/odmd-products").string() + "\n");
+  EXPECT_THAT(output_, HasSubstr("odmd: enver svc/b..main"));
+  std::string log = Read("curl.log");
+  EXPECT_THAT(log, AllOf(HasSubstr("header Authorization: Bearer tok-123"),
+                         HasSubstr("GET https://odmd.test/api/ci/context build=svc "
+                                   "workflow=ODMD_svc-CmdsGHus-west-1-workspace1 "
+                                   "ref=refs/heads/main")));
+  EXPECT_TRUE(fs::is_directory(dir_ / "temp/odmd-products"));
+}
+
+struct BadContext {
+  std::string what;
+  std::string context;
+  std::string message;
+};
+
+TEST_F(WorkflowScriptTest, ContextStepRefusesAnythingThatCouldHijackTheRun) {
+  const std::vector<BadContext> cases = {
+      {"foreign variable", Context("LD_PRELOAD=/tmp/x.so\n"), "line 8 of the enver context"},
+      {"workflow's own name", Context("ODMD_TOKEN=x\n"), "line 8 of the enver context"},
+      {"repeated name", Context("ODMD_build_id=other\n"), "sets ODMD_build_id twice"},
+      {"unterminated value", Context("ODMD_consumer_x<<ODMD_EOF_1\nLD_PRELOAD=x\n"),
+       "ends inside a multi-line value"},
+      {"other region",
+       "ODMD_build_id=svc\nODMD_rev_ref=b..main\nODMD_awsRegion=us-east-1\n"
+       "ODMD_awsAccount=333333333333\nODMD_work_dir=\nODMD_build_script=b.sh\nODMD_products=\n",
+       "ODMD_awsRegion=us-east-1; this workflow is for us-west-1"},
+      {"missing key", "ODMD_build_id=svc\n", "the enver context has no ODMD_rev_ref"},
+      {"work dir outside the repo",
+       "ODMD_build_id=svc\nODMD_rev_ref=b..main\nODMD_awsRegion=us-west-1\n"
+       "ODMD_awsAccount=333333333333\nODMD_work_dir=a/../..\nODMD_build_script=b.sh\n"
+       "ODMD_products=\n",
+       "ODMD_work_dir a/../.. must be a relative path inside the repository"},
+      {"not a rev",
+       "ODMD_build_id=svc\nODMD_rev_ref=main;rm\nODMD_awsRegion=us-west-1\n"
+       "ODMD_awsAccount=333333333333\nODMD_work_dir=\nODMD_build_script=b.sh\nODMD_products=\n",
+       "ODMD_rev_ref main;rm is not a rev"},
+  };
+  for (const BadContext& c : cases) {
+    SCOPED_TRACE(c.what);
+    Write("context.env", c.context);
+    Write("github_env", "");
+    EXPECT_EQ(RunStep("Resolve the enver context"), 1) << output_;
+    EXPECT_THAT(output_, HasSubstr(c.message));
+    EXPECT_THAT(Read("github_env"), IsEmpty());
+  }
+}
+
+TEST_F(WorkflowScriptTest, ContextStepNeedsTheApiUrlAndTheToken) {
+  Write("context.env", Context());
+  EXPECT_EQ(RunStep("Resolve the enver context", {{"ODMD_API", ""}}), 1);
+  EXPECT_THAT(output_, HasSubstr("ODMD_API_URL"));
+  EXPECT_EQ(RunStep("Resolve the enver context", {{"ODMD_TOKEN", ""}}), 1);
+  EXPECT_THAT(output_, HasSubstr("ODMD_SECRETS_ODMD_svc_CmdsGHus_west_1_workspace1"));
+  EXPECT_THAT(Read("curl.log"), IsEmpty());
+}
+
+TEST_F(WorkflowScriptTest, BuildScriptRunsInTheWorkDirWhenPresent) {
+  Write("workspace/sub/.scripts/build.sh", "#!/bin/bash\npwd > \"$RUNNER_TEMP/ran\"\n");
+  std::map<std::string, std::string> env = {{"ODMD_work_dir", "sub"},
+                                            {"ODMD_build_script", ".scripts/build.sh"},
+                                            {"ODMD_build_id", "svc"},
+                                            {"ODMD_rev_ref", "b..main"}};
+  ASSERT_EQ(RunStep("Run the build script", env), 0) << output_;
+  EXPECT_EQ(Read("temp/ran"), (dir_ / "workspace/sub").string() + "\n");
+  env["ODMD_build_script"] = ".scripts/missing.sh";
+  ASSERT_EQ(RunStep("Run the build script", env), 0) << output_;
+  EXPECT_THAT(output_, HasSubstr("no build script .scripts/missing.sh"));
+}
+
+TEST_F(WorkflowScriptTest, PublishPutsEachDeclaredProductWithItsValue) {
+  Write("temp/odmd-products/apiUrl", "https://api");
+  Write("temp/odmd-products/api+schema", "s1");
+  std::map<std::string, std::string> env = {
+      {"ODMD_PRODUCTS_DIR", (dir_ / "temp/odmd-products").string()},
+      {"ODMD_products", "apiUrl api/schema other"},
+      {"ODMD_build_id", "svc"},
+      {"ODMD_rev_ref", "b..main"}};
+  ASSERT_EQ(RunStep("Publish the products", env), 0) << output_;
+  EXPECT_EQ(Read("curl.log"),
+            "header Authorization: Bearer tok-123\n"
+            "PUT https://odmd.test/api/ci/products/svc/b..main/api/schema \n"
+            "body s1\n"
+            "header Authorization: Bearer tok-123\n"
+            "PUT https://odmd.test/api/ci/products/svc/b..main/apiUrl \n"
+            "body https://api\n");
+  EXPECT_THAT(output_, HasSubstr("published 2 product(s)"));
+}
+
+TEST_F(WorkflowScriptTest, PublishRefusesAnUndeclaredProductBeforePublishingAny) {
+  Write("temp/odmd-products/apiUrl", "https://api");
+  Write("temp/odmd-products/secretStuff", "x");
+  std::map<std::string, std::string> env = {
+      {"ODMD_PRODUCTS_DIR", (dir_ / "temp/odmd-products").string()},
+      {"ODMD_products", "apiUrl"},
+      {"ODMD_build_id", "svc"},
+      {"ODMD_rev_ref", "b..main"}};
+  EXPECT_EQ(RunStep("Publish the products", env), 1);
+  EXPECT_THAT(output_, HasSubstr("secretStuff is not a product of svc/b..main"));
+  EXPECT_THAT(Read("curl.log"), Not(HasSubstr("PUT")));
+}
+
+}  // namespace
+}  // namespace odmd::gen
