@@ -6,3 +6,4 @@ build=${1:-build}
 cmake --build "$build"
 (cd "$build" && ODMD_UPDATE_GOLDEN=1 ctest -R 'Golden' --output-on-failure)
 git status --short -- '*.golden*'
+git status --short -- libs/gen/testdata/workflows  # workflow golden files (*.yaml)
