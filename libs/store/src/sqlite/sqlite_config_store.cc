@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "odmd/base/strings.h"
+#include "sqlite/sqlite_notifier.h"
+#include "sqlite/sqlite_read_cache.h"
 #include "sqlite/sqlite_watch.h"
 
 namespace odmd::store::sqlite {
@@ -51,8 +53,15 @@ constexpr const char* kSelectChanges =
 constexpr const char* kSelectMaxRevision = "SELECT COALESCE(MAX(revision), 0) FROM log";
 constexpr const char* kSelectLatestState =
     "SELECT revision, version, tombstone FROM log WHERE key = ?1 ORDER BY version DESC LIMIT 1";
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kDataVersion = "PRAGMA data_version";
 constexpr const char* kInsert =
     "INSERT INTO log (revision, key, version, value, tombstone) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+// The writer forgets its key states when it remembers this many (a bound on its memory).
+constexpr std::size_t kMaxWriterKeyStates = 100000;
 
 static_assert(kApplicationId == 1868852580, "kCreateSchema spells the application id");
 
@@ -159,10 +168,14 @@ Result<std::unique_ptr<SqliteConfigStore>> SqliteConfigStore::Open(const std::st
     ODMD_RETURN_IF_ERROR(
         conn->Exec(options.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
   }
+  // Also the first read in WAL mode, which maps the WAL index.
   ODMD_ASSIGN_OR_RETURN(Revision latest, conn->QueryInt64(kSelectMaxRevision));
+  const volatile void* wal_index = in_memory ? nullptr : conn->WalIndex();
+  std::string wal_path = in_memory ? std::string() : conn->WalPath();
   std::unique_ptr<SqliteConfigStore> store(new SqliteConfigStore(path, options, std::move(conn)));
-  store->committed_revision_ = latest;
-  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  store->announced_revision_ = latest;
+  if (wal_index != nullptr) store->probe_.emplace(wal_index);
+  store->wal_path_ = std::move(wal_path);
   return store;
 }
 
@@ -173,14 +186,13 @@ SqliteConfigStore::SqliteConfigStore(std::string path, StoreOptions options,
 }
 
 SqliteConfigStore::~SqliteConfigStore() {
+  std::unique_ptr<SqliteNotifier> notifier;
   {
-    std::lock_guard lock(write_mu_);
-    stopping_ = true;
+    std::lock_guard lock(watch_mu_);
+    ODMD_CHECK(watches_.empty());
+    notifier = std::move(notifier_);
   }
-  write_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
-  std::lock_guard lock(watch_mu_);
-  ODMD_CHECK(watches_.empty());
+  notifier.reset();  // outside watch_mu_: its callback takes it
 }
 
 // Reads
@@ -217,6 +229,20 @@ void SqliteConfigStore::Release(Slot* slot) {
 
 Result<Entry> SqliteConfigStore::Get(std::string_view key) {
   ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  if (!probe_.has_value()) return ReadLatest(key);
+  // See sqlite_read_cache.h: an answer is reused only while no commit has happened since it
+  // was read, and kept only if no commit happened while it was being read.
+  const std::optional<WalIndexTag> before = probe_->Read();
+  if (before.has_value()) {
+    std::optional<Result<Entry>> cached = cache_.Find(key, *before);
+    if (cached.has_value()) return *std::move(cached);
+  }
+  Result<Entry> answer = ReadLatest(key);
+  if (before.has_value() && probe_->Read() == before) cache_.Insert(key, *before, answer);
+  return answer;
+}
+
+Result<Entry> SqliteConfigStore::ReadLatest(std::string_view key) {
   ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
   ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectLatest));
   StatementUse use(*stmt);
@@ -339,60 +365,96 @@ Result<WriteResult> SqliteConfigStore::Write(WriteOp& op) {
                                 Quote(op.key) + " is negative");
   }
   std::unique_lock lock(write_mu_);
-  if (stopping_) return UnavailableError("store " + Quote(path_) + " is closing");
   queue_.push_back(&op);
-  write_cv_.notify_one();
-  done_cv_.wait(lock, [&op] { return op.done; });
+  op.cv.wait(lock, [&] { return op.done || queue_.front() == &op; });
+  if (op.done) return std::move(*op.result);
+  // This op leads: whatever queued while the previous batch was committing goes into this
+  // transaction, so N concurrent writers pay for about one fsync per batch instead of N.
+  batch_.assign(queue_.begin(), queue_.end());
+  lock.unlock();
+  CommitAndPublish();
+  lock.lock();
+  const std::size_t n = batch_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    WriteOp* done = queue_.front();
+    queue_.pop_front();
+    done->done = true;
+    if (done != &op) done->cv.notify_one();
+  }
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
   return std::move(*op.result);
 }
 
-// Group commit: whatever queued while the previous batch was committing goes into the next
-// transaction, so N concurrent writers pay for about one fsync per batch instead of N.
-void SqliteConfigStore::WriterLoop() {
-  std::vector<WriteOp*> batch;
-  for (;;) {
-    {
-      std::unique_lock lock(write_mu_);
-      write_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and every queued write is done
-      batch.assign(queue_.begin(), queue_.end());
-      queue_.clear();
-    }
-    std::vector<ChangeEvent> events;
-    Status status = CommitBatch(batch, events);
-    if (!status.ok()) {
-      for (WriteOp* op : batch) op->result = status;
-    }
-    Publish(events);
-    {
-      std::lock_guard lock(write_mu_);
-      for (WriteOp* op : batch) op->done = true;
-    }
-    done_cv_.notify_all();
+void SqliteConfigStore::CommitAndPublish() {
+  Revision after = 0;
+  std::vector<ChangeEvent> events;
+  Status status;
+  {
+    std::lock_guard slot(writer_slot_.mu);
+    status = CommitBatch(after, events);
   }
+  if (!status.ok()) {
+    for (WriteOp* op : batch_) op->result = status;
+    return;
+  }
+  Publish(after, events);
+  // After Publish, so that our own notifier, woken by the signal, finds nothing new.
+  if (!events.empty() && !wal_path_.empty()) SignalCommit(wal_path_);
 }
 
-Status SqliteConfigStore::CommitBatch(const std::vector<WriteOp*>& batch,
-                                      std::vector<ChangeEvent>& events) {
-  std::lock_guard lock(writer_slot_.mu);
+Status SqliteConfigStore::CommitBatch(Revision& after, std::vector<ChangeEvent>& events) {
   Connection& conn = *writer_slot_.conn;
-  ODMD_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
-  // Read inside the transaction: another process may have written since our last batch.
-  Result<Revision> latest = conn.QueryInt64(kSelectMaxRevision);
-  Status status = latest.status();
+  ODMD_RETURN_IF_ERROR(conn.Run(kBegin));
+  Status status = RefreshWriterState(conn);
   std::vector<ChangeEvent> applied;
-  for (std::size_t i = 0; status.ok() && i < batch.size(); ++i) {
-    Result<bool> ok =
-        ApplyOne(conn, *batch[i], *latest + 1 + static_cast<Revision>(applied.size()), applied);
+  for (std::size_t i = 0; status.ok() && i < batch_.size(); ++i) {
+    Result<bool> ok = ApplyOne(
+        conn, *batch_[i], latest_revision_ + 1 + static_cast<Revision>(applied.size()), applied);
     status = ok.status();
   }
-  if (status.ok()) status = conn.Exec("COMMIT");
+  if (status.ok()) status = conn.Run(kCommit);
   if (!status.ok()) {
-    (void)conn.Exec("ROLLBACK");
+    writer_state_valid_ = false;  // it may hold what was rolled back
+    (void)conn.Run(kRollback);
     return status;
   }
+  after = latest_revision_;
+  latest_revision_ += static_cast<Revision>(applied.size());
   events = std::move(applied);
   return OkStatus();
+}
+
+// Inside the write transaction nobody else can commit, so what the writer remembers stays
+// true until COMMIT, unless another connection (or process) committed since our last batch:
+// data_version tells (it changes only for commits by other connections).
+Status SqliteConfigStore::RefreshWriterState(Connection& conn) {
+  ODMD_ASSIGN_OR_RETURN(std::int64_t data_version, conn.QueryInt64(kDataVersion));
+  if (writer_state_valid_ && data_version == data_version_ &&
+      key_states_.size() < kMaxWriterKeyStates) {
+    return OkStatus();
+  }
+  writer_state_valid_ = false;
+  key_states_.clear();
+  ODMD_ASSIGN_OR_RETURN(latest_revision_, conn.QueryInt64(kSelectMaxRevision));
+  data_version_ = data_version;
+  writer_state_valid_ = true;
+  return OkStatus();
+}
+
+Result<SqliteConfigStore::KeyState> SqliteConfigStore::LatestState(Connection& conn,
+                                                                   std::string_view key) {
+  auto it = key_states_.find(key);
+  if (it != key_states_.end()) return it->second;
+  KeyState state;
+  {
+    ODMD_ASSIGN_OR_RETURN(Statement * stmt, conn.Cached(kSelectLatestState));
+    StatementUse use(*stmt);
+    use->BindText(1, key);
+    ODMD_ASSIGN_OR_RETURN(bool found, use->Step());
+    if (found) state = KeyState{use->ColumnInt64(0), use->ColumnInt64(1), use->ColumnInt64(2) == 0};
+  }
+  key_states_.emplace(std::string(key), state);
+  return state;
 }
 
 // Writes one op at `revision`. Returns false when the op itself is refused (lost
@@ -400,43 +462,31 @@ Status SqliteConfigStore::CommitBatch(const std::vector<WriteOp*>& batch,
 // An error is a database failure that fails the whole batch.
 Result<bool> SqliteConfigStore::ApplyOne(Connection& conn, WriteOp& op, Revision revision,
                                          std::vector<ChangeEvent>& applied) {
-  Revision previous_revision = 0;
-  Version previous_version = 0;
-  bool live = false;
-  {
-    ODMD_ASSIGN_OR_RETURN(Statement * stmt, conn.Cached(kSelectLatestState));
-    StatementUse use(*stmt);
-    use->BindText(1, op.key);
-    ODMD_ASSIGN_OR_RETURN(bool found, use->Step());
-    if (found) {
-      previous_revision = use->ColumnInt64(0);
-      previous_version = use->ColumnInt64(1);
-      live = use->ColumnInt64(2) == 0;
-    }
-  }
-  const Revision current = live ? previous_revision : 0;
+  ODMD_ASSIGN_OR_RETURN(KeyState previous, LatestState(conn, op.key));
+  const Revision current = previous.live ? previous.revision : 0;
   if (op.if_revision.has_value() && *op.if_revision != current) {
     op.result = AbortedError("key " + Quote(op.key) + " is at revision " + std::to_string(current) +
                              ", not " + std::to_string(*op.if_revision));
     return false;
   }
-  if (op.tombstone && !live) {
+  if (op.tombstone && !previous.live) {
     op.result = NotFoundError("key " + Quote(op.key) + " not found");
     return false;
   }
+  const Version version = previous.version + 1;
   ODMD_ASSIGN_OR_RETURN(Statement * insert, conn.Cached(kInsert));
   StatementUse use(*insert);
   use->BindInt64(1, revision);
   use->BindText(2, op.key);
-  use->BindInt64(3, previous_version + 1);
+  use->BindInt64(3, version);
   use->BindBlob(4, op.tombstone ? std::string_view() : op.value);
   use->BindInt64(5, op.tombstone ? 1 : 0);
   ODMD_RETURN_IF_ERROR(use->Step());
-  op.result = WriteResult{revision, previous_version + 1};
-  applied.push_back(ChangeEvent{revision, std::string(op.key),
-                                op.tombstone ? ChangeKind::kDelete : ChangeKind::kPut,
-                                op.tombstone ? std::string() : std::string(op.value),
-                                previous_version + 1, previous_revision});
+  key_states_.find(op.key)->second = KeyState{revision, version, !op.tombstone};
+  op.result = WriteResult{revision, version};
+  applied.push_back(ChangeEvent{
+      revision, std::string(op.key), op.tombstone ? ChangeKind::kDelete : ChangeKind::kPut,
+      op.tombstone ? std::string() : std::string(op.value), version, previous.revision});
   return true;
 }
 
@@ -449,26 +499,45 @@ Result<WatchHandlePtr> SqliteConfigStore::Watch(std::string_view prefix, Revisio
     return InvalidArgumentError("watch revision " + std::to_string(after) + " is negative");
   }
   if (!sink) return InvalidArgumentError("watch has no sink");
-  std::unique_ptr<SqliteWatch> watch;
+  auto watch = std::make_unique<SqliteWatch>(*this, std::string(prefix), after, std::move(sink));
   {
     std::lock_guard lock(watch_mu_);
-    watch = std::make_unique<SqliteWatch>(*this, std::string(prefix), after,
-                                          std::max(after, committed_revision_), std::move(sink));
+    // Another connection or process can write a file: from here on its commits poke the
+    // watches; what it committed before, the watch's backlog read finds.
+    if (!in_memory_ && notifier_ == nullptr) {
+      notifier_ = std::make_unique<SqliteNotifier>(wal_path_, [this] { CheckForOtherWriters(); });
+    }
     watches_.insert(watch.get());
   }
   watch->Start();
   return WatchHandlePtr(std::move(watch));
 }
 
-void SqliteConfigStore::Publish(const std::vector<ChangeEvent>& events) {
+void SqliteConfigStore::Publish(Revision after, const std::vector<ChangeEvent>& events) {
   if (events.empty()) return;
   std::lock_guard lock(watch_mu_);
-  committed_revision_ = events.back().revision;
+  const Revision until = events.back().revision;
+  announced_revision_ = std::max(announced_revision_, until);
   for (SqliteWatch* watch : watches_) {
+    std::vector<ChangeEvent> matching;
     for (const ChangeEvent& event : events) {
-      if (watch->Matches(event.key)) watch->EnqueueLocked(event);
+      if (watch->Matches(event.key)) matching.push_back(event);
     }
+    watch->PublishLocked(after, until, std::move(matching));
   }
+}
+
+void SqliteConfigStore::CheckForOtherWriters() {
+  {
+    std::lock_guard lock(watch_mu_);
+    if (watches_.empty()) return;
+  }
+  Result<Revision> latest = LatestRevision();
+  if (!latest.ok()) return;  // the next signal or poll tries again
+  std::lock_guard lock(watch_mu_);
+  if (*latest <= announced_revision_) return;
+  announced_revision_ = *latest;
+  for (SqliteWatch* watch : watches_) watch->PokeLocked();
 }
 
 void SqliteConfigStore::Unregister(SqliteWatch* watch) {

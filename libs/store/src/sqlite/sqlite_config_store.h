@@ -4,34 +4,47 @@
 //
 // - Layout: an append-only log keyed by the store-wide revision plus a unique (key,
 //   version) index.
-// - Writes: one writer thread owns the write connection and groups every put waiting at
-//   the time into one transaction (group commit); callers block until their batch has
-//   committed (with synchronous=FULL in WAL mode, until it is on disk).
+// - Writes: group commit without a writer thread (LevelDB's writer queue). Each put queues
+//   itself; the one at the front leads: it commits every put queued at that time in one
+//   transaction on the write connection, then wakes the others and the next leader. Callers
+//   return once their batch has committed (with synchronous=FULL in WAL mode, once it is on
+//   disk). The leader remembers each key's latest record, so a write needs no SELECT; it
+//   checks PRAGMA data_version inside every write transaction and forgets everything when
+//   another connection or process has committed since.
 // - Reads: a file store gives each concurrent reader its own connection (WAL lets them run
 //   beside the writer); an in-memory store has a single connection, shared under a mutex.
-// - Watch: the backlog comes from the log, live changes are handed over by the writer
-//   after each commit; each watch delivers on its own thread. Live events come from writes
-//   made through this object only: another process (or another SqliteConfigStore on the
-//   same file) writing at the same time is not watched.
+//   Get answers from a latest-value cache while the WAL index says nothing at all has
+//   committed since the answer was read, by any process (sqlite_read_cache.h).
+// - Watch: each watch delivers on its own thread from a cursor over the log
+//   (sqlite_watch.h). Commits made through this object are handed over by their leader
+//   right after the commit. Commits by other connections or processes on the same file
+//   reach the watches through the notifier thread (sqlite_notifier.h: an inotify wake-up
+//   that every SqliteConfigStore sends after its commits by opening the WAL file, and a 1 s poll
+//   for writers that do not), after which each watch reads the log from its cursor. Either way
+//   every change is delivered once, in revision order.
 
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
-#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "odmd/store/config_store.h"
 #include "odmd/store/open_config_store.h"
 #include "sqlite/sqlite_db.h"
+#include "sqlite/sqlite_read_cache.h"
 
 namespace odmd::store::sqlite {
 
+class SqliteNotifier;
 class SqliteWatch;
 
 class SqliteConfigStore final : public ConfigStore {
@@ -77,19 +90,36 @@ class SqliteConfigStore final : public ConfigStore {
     std::optional<Revision> if_revision;
     bool done = false;
     std::optional<Result<WriteResult>> result;
+    std::condition_variable cv;  // signalled when done or when this op leads the queue
   };
 
+  // The writer's memory of a key's latest record (see key_states_).
+  struct KeyState {
+    Revision revision = 0;  // 0: never written
+    Version version = 0;
+    bool live = false;
+  };
   SqliteConfigStore(std::string path, StoreOptions options, std::unique_ptr<Connection> writer);
 
   Result<Lease> AcquireReader();
+  // Get without the cache.
+  Result<Entry> ReadLatest(std::string_view key);
   void Release(Slot* slot);
   Result<WriteResult> Write(WriteOp& op);
-  void WriterLoop();
-  // Applies `batch` in one transaction; fills `events` with what committed.
-  Status CommitBatch(const std::vector<WriteOp*>& batch, std::vector<ChangeEvent>& events);
+  // Commits `batch_` (the leader's batch) and hands its events to the watches.
+  void CommitAndPublish();
+  // Applies `batch_` in one transaction; on success `after` is the revision before it and
+  // `events` what it committed.
+  Status CommitBatch(Revision& after, std::vector<ChangeEvent>& events);
+  // Makes key_states_ and latest_revision_ valid for the transaction just begun.
+  Status RefreshWriterState(Connection& conn);
+  Result<KeyState> LatestState(Connection& conn, std::string_view key);
   Result<bool> ApplyOne(Connection& conn, WriteOp& op, Revision revision,
                         std::vector<ChangeEvent>& applied);
-  void Publish(const std::vector<ChangeEvent>& events);
+  void Publish(Revision after, const std::vector<ChangeEvent>& events);
+  // SqliteNotifier's callback: pokes the watches if the log has revisions they were not
+  // handed.
+  void CheckForOtherWriters();
 
   const std::string path_;
   const StoreOptions options_;
@@ -98,22 +128,43 @@ class SqliteConfigStore final : public ConfigStore {
   // The write connection (also the only connection of an in-memory store).
   Slot writer_slot_;
 
+  // The latest-value cache of a file store (sqlite_read_cache.h); none in memory.
+  std::optional<WalIndexProbe> probe_;
+  ReadCache cache_;
+
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Slot>> readers_;  // guarded by pool_mu_
   std::vector<Slot*> free_readers_;             // guarded by pool_mu_
 
+  // Group commit (LevelDB's writer queue): a write queues its op; the op at the front leads,
+  // commits every op queued at that time as one transaction, marks them done and wakes the
+  // next front. No writer thread: a lone writer commits on its own thread.
   std::mutex write_mu_;
-  std::condition_variable write_cv_;  // the writer waits for work or shutdown
-  std::condition_variable done_cv_;   // callers wait for their op to be done
-  std::deque<WriteOp*> queue_;        // guarded by write_mu_
-  bool stopping_ = false;             // guarded by write_mu_
+  std::deque<WriteOp*> queue_;  // guarded by write_mu_
 
-  // Orders watch registration against the writer's hand-over of committed events.
+  // The leader's batch: used only by the op at the front of queue_.
+  std::vector<WriteOp*> batch_;
+  // Used only by the leader, under writer_slot_.mu. The latest record of recently written keys and
+  // the store's latest revision, so a write needs no SELECT. Valid only while no other connection
+  // wrote: the leader checks PRAGMA data_version inside each write transaction and starts over when
+  // it changed.
+  bool writer_state_valid_ = false;
+  std::int64_t data_version_ = 0;
+  Revision latest_revision_ = 0;
+  std::unordered_map<std::string, KeyState, TransparentStringHash, std::equal_to<>> key_states_;
+
+  // The WAL file, opened and closed after each commit as the signal to other processes'
+  // watches (sqlite_notifier.h); empty in memory.
+  std::string wal_path_;
+
+  // Orders watch registration against the hand-over of committed events and pokes.
   mutable std::mutex watch_mu_;
-  Revision committed_revision_ = 0;  // guarded by watch_mu_
+  // Every revision up to this one was handed to the watches or poked about.
+  Revision announced_revision_ = 0;  // guarded by watch_mu_
   std::set<SqliteWatch*> watches_;   // guarded by watch_mu_
+  // Started by the first watch of a file store.
+  std::unique_ptr<SqliteNotifier> notifier_;  // guarded by watch_mu_
 
-  std::thread writer_;
   friend class SqliteWatch;
 };
 

@@ -93,6 +93,15 @@ Status Connection::Exec(const char* sql) {
   return OkStatus();
 }
 
+Status Connection::Run(const char* sql) {
+  ODMD_ASSIGN_OR_RETURN(Statement * stmt, Cached(sql));
+  StatementUse use(*stmt);
+  for (;;) {
+    ODMD_ASSIGN_OR_RETURN(bool row, use->Step());
+    if (!row) return OkStatus();
+  }
+}
+
 Result<Statement*> Connection::Cached(const char* sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return it->second.get();
@@ -103,6 +112,39 @@ Result<Statement*> Connection::Cached(const char* sql) {
     return SqliteError(db_, rc, "store " + Quote(path_));
   }
   return cache_.emplace(sql, std::make_unique<Statement>(stmt)).first->second.get();
+}
+
+std::string Connection::WalPath() const {
+  sqlite3_filename db_file = sqlite3_db_filename(db_, "main");
+  if (db_file == nullptr || *db_file == '\0') return std::string();
+  const char* wal = sqlite3_filename_wal(db_file);
+  return wal != nullptr ? std::string(wal) : std::string();
+}
+
+const volatile void* Connection::WalIndex() {
+  // SQLite's WAL-index regions are 32 KiB (walformat.html); region 0 holds the header.
+  constexpr int kRegionBytes = 32768;
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+      file == nullptr || file->pMethods == nullptr || file->pMethods->iVersion < 2 ||
+      file->pMethods->xShmMap == nullptr) {
+    return nullptr;
+  }
+  // Only a connection in WAL mode has a WAL index; asking another would create one.
+  Result<std::string> mode = QueryText("PRAGMA journal_mode");
+  if (!mode.ok() || *mode != "wal") return nullptr;
+  void volatile* region = nullptr;
+  // bExtend = 0: only an existing region; the connection has mapped it by its first read.
+  if (file->pMethods->xShmMap(file, 0, kRegionBytes, 0, &region) != SQLITE_OK) return nullptr;
+  return region;
+}
+
+Result<std::string> Connection::QueryText(const char* sql) {
+  ODMD_ASSIGN_OR_RETURN(Statement * stmt, Cached(sql));
+  StatementUse use(*stmt);
+  ODMD_ASSIGN_OR_RETURN(bool has_row, use->Step());
+  if (!has_row) return InternalError("store " + Quote(path_) + ": no row for " + sql);
+  return use->ColumnBytes(0);
 }
 
 Result<std::int64_t> Connection::QueryInt64(const char* sql) {

@@ -68,11 +68,26 @@ class Connection {
 
   // Runs one or more statements that return no rows of interest.
   Status Exec(const char* sql);
+  // Runs one statement that returns no rows of interest through the statement cache (no
+  // parsing after the first use: BEGIN, COMMIT, ROLLBACK on the write path).
+  // REQUIRES: `sql` is a string literal, as for Cached.
+  Status Run(const char* sql);
   // The statement for `sql`, prepared on first use and kept for the connection's life.
   // REQUIRES: `sql` is a string literal (the cache is keyed by its address).
   Result<Statement*> Cached(const char* sql);
   // The first column of the first row of `sql` as an integer.
   Result<std::int64_t> QueryInt64(const char* sql);
+  // The first column of the first row of `sql` as text.
+  Result<std::string> QueryText(const char* sql);
+
+  // The first region of the database's shared-memory WAL index (the start of the -shm
+  // file) as SQLite maps it for this connection, or nullptr when there is none (not in WAL
+  // mode, or no read has happened yet). Stays mapped while the connection is open and in
+  // WAL mode. Read-only use: see sqlite_read_cache.h.
+  const volatile void* WalIndex();
+
+  // The path of the database's WAL file as SQLite names it; empty for an in-memory database.
+  std::string WalPath() const;
 
   const std::string& path() const { return path_; }
 

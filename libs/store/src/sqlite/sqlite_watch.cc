@@ -2,26 +2,21 @@
 
 #include <mutex>
 #include <utility>
-#include <vector>
 
 #include "sqlite/sqlite_config_store.h"
 
 namespace odmd::store::sqlite {
 namespace {
 
-// Backlog rows read per query: the reader connection is released between pages, so a
-// slow sink never holds a read transaction (or, in memory, the only connection).
-constexpr int kBacklogPage = 256;
+// Log rows read per query: the reader connection is released between pages, so a slow
+// sink never holds a read transaction (or, in memory, the only connection).
+constexpr int kLogPage = 256;
 
 }  // namespace
 
 SqliteWatch::SqliteWatch(SqliteConfigStore& store, std::string prefix, Revision after,
-                         Revision backlog_until, ChangeSink sink)
-    : store_(store),
-      prefix_(std::move(prefix)),
-      after_(after),
-      backlog_until_(backlog_until),
-      sink_(std::move(sink)) {}
+                         ChangeSink sink)
+    : store_(store), prefix_(std::move(prefix)), after_(after), sink_(std::move(sink)) {}
 
 SqliteWatch::~SqliteWatch() {
   store_.Unregister(this);
@@ -39,8 +34,26 @@ void SqliteWatch::Start() {
 
 bool SqliteWatch::Matches(std::string_view key) const { return key.starts_with(prefix_); }
 
-void SqliteWatch::EnqueueLocked(const ChangeEvent& event) {
-  queue_.push_back(event);
+void SqliteWatch::PublishLocked(Revision after, Revision until, std::vector<ChangeEvent> events) {
+  // Wake the thread for events, and for a gap (someone else committed in between, to be read
+  // from the log); a run of commits with nothing under the prefix just extends one segment.
+  const bool contiguous = !segments_.empty() && segments_.back().until == after;
+  const bool wake = !events.empty() || (!segments_.empty() && !contiguous);
+  if (contiguous) {
+    Segment& last = segments_.back();
+    last.until = until;
+    for (ChangeEvent& event : events) last.events.push_back(std::move(event));
+  } else {
+    segments_.push_back(Segment{after, until, std::move(events)});
+  }
+  if (wake) {
+    wake_ = true;
+    cv_.notify_one();
+  }
+}
+
+void SqliteWatch::PokeLocked() {
+  poked_ = true;
   cv_.notify_one();
 }
 
@@ -54,48 +67,59 @@ bool SqliteWatch::Stopped() const {
   return stop_;
 }
 
+void SqliteWatch::Fail(const Status& status) {
+  std::lock_guard lock(store_.watch_mu_);
+  status_ = status.WithContext("watch of " + std::string(prefix_.empty() ? "everything" : prefix_));
+  stop_ = true;
+}
+
 void SqliteWatch::Run() {
   Revision cursor = after_;
-  DeliverBacklog(cursor);
-  DeliverLive(cursor);
-}
-
-void SqliteWatch::DeliverBacklog(Revision& cursor) {
-  while (cursor < backlog_until_) {
-    if (Stopped()) return;
-    Result<std::vector<ChangeEvent>> page =
-        store_.ReadChanges(prefix_, cursor, backlog_until_, kBacklogPage);
-    if (!page.ok()) {
-      std::lock_guard lock(store_.watch_mu_);
-      status_ = page.status().WithContext("watch backlog");
-      stop_ = true;
-      return;
-    }
-    for (const ChangeEvent& event : *page) {
-      if (Stopped()) return;
-      sink_(event);
-    }
-    cursor = static_cast<int>(page->size()) < kBacklogPage ? backlog_until_ : page->back().revision;
-  }
-}
-
-void SqliteWatch::DeliverLive(Revision& cursor) {
+  CatchUp(cursor);  // the backlog
   for (;;) {
-    std::deque<ChangeEvent> batch;
+    std::deque<Segment> segments;
+    bool poked = false;
     {
       std::unique_lock lock(store_.watch_mu_);
-      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      cv_.wait(lock, [this] { return stop_ || poked_ || wake_; });
       if (stop_) return;
-      batch.swap(queue_);
+      segments.swap(segments_);
+      poked = poked_;
+      poked_ = false;
+      wake_ = false;
     }
-    for (const ChangeEvent& event : batch) {
-      if (Stopped()) return;
-      // Live events are all newer than the backlog; the check keeps "exactly once" obvious.
-      if (event.revision <= cursor) continue;
-      sink_(event);
-      cursor = event.revision;
-    }
+    for (const Segment& segment : segments) DeliverSegment(segment, cursor);
+    if (poked) CatchUp(cursor);
   }
+}
+
+void SqliteWatch::DeliverSegment(const Segment& segment, Revision& cursor) {
+  if (segment.until <= cursor) return;  // the log already brought all of it
+  if (segment.after > cursor) DeliverLog(cursor, segment.after);
+  for (const ChangeEvent& event : segment.events) Deliver(event, cursor);
+  if (!Stopped()) cursor = segment.until;
+}
+
+void SqliteWatch::CatchUp(Revision& cursor) {
+  if (Stopped()) return;
+  Result<Revision> latest = store_.LatestRevision();
+  if (!latest.ok()) return Fail(latest.status());
+  if (*latest > cursor) DeliverLog(cursor, *latest);
+}
+
+void SqliteWatch::DeliverLog(Revision& cursor, Revision until) {
+  while (cursor < until && !Stopped()) {
+    Result<std::vector<ChangeEvent>> page = store_.ReadChanges(prefix_, cursor, until, kLogPage);
+    if (!page.ok()) return Fail(page.status());
+    for (const ChangeEvent& event : *page) Deliver(event, cursor);
+    cursor = static_cast<int>(page->size()) < kLogPage ? until : page->back().revision;
+  }
+}
+
+void SqliteWatch::Deliver(const ChangeEvent& event, Revision& cursor) {
+  if (event.revision <= cursor || Stopped()) return;
+  sink_(event);
+  cursor = event.revision;
 }
 
 }  // namespace odmd::store::sqlite
