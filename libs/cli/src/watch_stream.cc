@@ -151,6 +151,23 @@ int StreamWatch(Io& io, store::ConfigStore& store, const WatchStreamOptions& opt
 
   std::int64_t delivered = 0;
   for (;;) {
+    // Drain the pipe before taking the events: a wake-up written after this point is
+    // for an event this Take() may miss, and it makes the next poll return at once.
+    inbox->wake.Drain();
+    for (const store::ChangeEvent& event : inbox->Take()) {
+      io.out << JsonLine(EventJson(event)) << '\n' << std::flush;
+      if (!io.out) {
+        io.err << "odmd: watch: cannot write the output\n";
+        return kExitFailure;
+      }
+      if (++delivered == options.count) return kExitOk;
+    }
+    // Events delivered before a failure are printed first (above).
+    const Status status = (*handle)->status();
+    if (!status.ok()) {
+      io.err << "odmd: watch stopped: " << status.message() << "\n";
+      return kExitFailure;
+    }
     pollfd fds[2] = {{inbox->wake.read_fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
     const int ready = ::poll(fds, signals.fd() >= 0 ? 2 : 1, kStatusCheckMs);
     if (ready < 0 && errno != EINTR) {
@@ -161,22 +178,6 @@ int StreamWatch(Io& io, store::ConfigStore& store, const WatchStreamOptions& opt
       // SIGINT is an interrupt (130, as ninja); SIGTERM is the ordinary way to end a
       // stream that has no natural end, so it is a success.
       return signals.Received() == SIGINT ? kExitInterrupted : kExitOk;
-    }
-    if (ready > 0 && (fds[0].revents & POLLIN) != 0) {
-      inbox->wake.Drain();
-      for (const store::ChangeEvent& event : inbox->Take()) {
-        io.out << JsonLine(EventJson(event)) << '\n' << std::flush;
-        if (!io.out) {
-          io.err << "odmd: watch: cannot write the output\n";
-          return kExitFailure;
-        }
-        if (++delivered == options.count) return kExitOk;
-      }
-    }
-    const Status status = (*handle)->status();
-    if (!status.ok()) {
-      io.err << "odmd: watch stopped: " << status.message() << "\n";
-      return kExitFailure;
     }
   }
 }
