@@ -1,5 +1,6 @@
 #include "sqlite/sqlite_watch.h"
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
@@ -16,7 +17,11 @@ constexpr int kLogPage = 256;
 
 SqliteWatch::SqliteWatch(SqliteConfigStore& store, std::string prefix, Revision after,
                          ChangeSink sink)
-    : store_(store), prefix_(std::move(prefix)), after_(after), sink_(std::move(sink)) {}
+    : store_(store),
+      prefix_(std::move(prefix)),
+      after_(after),
+      sink_(std::move(sink)),
+      known_until_(after) {}
 
 SqliteWatch::~SqliteWatch() {
   store_.Unregister(this);
@@ -37,9 +42,9 @@ bool SqliteWatch::Matches(std::string_view key) const { return key.starts_with(p
 void SqliteWatch::PublishLocked(Revision after, Revision until, std::vector<ChangeEvent> events) {
   // Wake the thread for events, and for a gap (someone else committed in between, to be read
   // from the log); a run of commits with nothing under the prefix just extends one segment.
-  const bool contiguous = !segments_.empty() && segments_.back().until == after;
-  const bool wake = !events.empty() || (!segments_.empty() && !contiguous);
-  if (contiguous) {
+  const bool wake = !events.empty() || after != known_until_;
+  known_until_ = std::max(known_until_, until);
+  if (!segments_.empty() && segments_.back().until == after) {
     Segment& last = segments_.back();
     last.until = until;
     for (ChangeEvent& event : events) last.events.push_back(std::move(event));
@@ -81,6 +86,7 @@ void SqliteWatch::Run() {
     bool poked = false;
     {
       std::unique_lock lock(store_.watch_mu_);
+      known_until_ = std::max(known_until_, cursor);
       cv_.wait(lock, [this] { return stop_ || poked_ || wake_; });
       if (stop_) return;
       segments.swap(segments_);

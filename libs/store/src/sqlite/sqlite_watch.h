@@ -67,7 +67,10 @@ class SqliteWatch final : public WatchHandle {
 
   // Guarded by the store's watch mutex.
   std::deque<Segment> segments_;
-  bool wake_ = false;  // segments_ holds something to deliver now
+  bool wake_ = false;  // segments_ holds something to deliver, or a gap to read, now
+  // The watch has delivered, or holds in segments_, everything up to here; a segment that
+  // starts elsewhere leaves a gap only the log can fill.
+  Revision known_until_ = 0;
   bool poked_ = false;
   bool stop_ = false;
   Status status_;
