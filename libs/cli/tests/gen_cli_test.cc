@@ -150,7 +150,8 @@ TEST_F(GenCliTest, JsonListsPathBuildAndStatusAndASecondRunChangesNothing) {
   fs::path foundation = fs::path(out_dir_) / kFoundationWorkflow;
   std::ofstream(foundation, std::ios::binary) << "edited by hand\n";
   ASSERT_EQ(Run({"gen", "workflows", sample_, "--out", out_dir_, "--json"}), 0) << err_;
-  for (const nlohmann::json& f : Json()["files"]) {
+  nlohmann::json second = Json();
+  for (const nlohmann::json& f : second["files"]) {
     std::string want = f["build"] == "userAuth"           ? "user-owned"
                        : f["file"] == kFoundationWorkflow ? "written"
                                                           : "unchanged";
