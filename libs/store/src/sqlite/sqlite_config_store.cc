@@ -372,7 +372,7 @@ Result<WriteResult> SqliteConfigStore::Write(WriteOp& op) {
   // transaction, so N concurrent writers pay for about one fsync per batch instead of N.
   batch_.assign(queue_.begin(), queue_.end());
   lock.unlock();
-  CommitAndPublish();
+  const bool committed = CommitAndPublish();
   lock.lock();
   const std::size_t n = batch_.size();
   for (std::size_t i = 0; i < n; ++i) {
@@ -382,10 +382,14 @@ Result<WriteResult> SqliteConfigStore::Write(WriteOp& op) {
     if (done != &op) done->cv.notify_one();
   }
   if (!queue_.empty()) queue_.front()->cv.notify_one();
+  lock.unlock();
+  // Off the others' critical path, after Publish (so that our own notifier, woken by it,
+  // finds nothing new).
+  if (committed && !wal_path_.empty()) SignalCommit(wal_path_);
   return std::move(*op.result);
 }
 
-void SqliteConfigStore::CommitAndPublish() {
+bool SqliteConfigStore::CommitAndPublish() {
   Revision after = 0;
   std::vector<ChangeEvent> events;
   Status status;
@@ -395,11 +399,10 @@ void SqliteConfigStore::CommitAndPublish() {
   }
   if (!status.ok()) {
     for (WriteOp* op : batch_) op->result = status;
-    return;
+    return false;
   }
   Publish(after, events);
-  // After Publish, so that our own notifier, woken by the signal, finds nothing new.
-  if (!events.empty() && !wal_path_.empty()) SignalCommit(wal_path_);
+  return !events.empty();
 }
 
 Status SqliteConfigStore::CommitBatch(Revision& after, std::vector<ChangeEvent>& events) {

@@ -106,8 +106,9 @@ class SqliteConfigStore final : public ConfigStore {
   Result<Entry> ReadLatest(std::string_view key);
   void Release(Slot* slot);
   Result<WriteResult> Write(WriteOp& op);
-  // Commits `batch_` (the leader's batch) and hands its events to the watches.
-  void CommitAndPublish();
+  // Commits `batch_` (the leader's batch) and hands its events to the watches; true if
+  // anything was written.
+  bool CommitAndPublish();
   // Applies `batch_` in one transaction; on success `after` is the revision before it and
   // `events` what it committed.
   Status CommitBatch(Revision& after, std::vector<ChangeEvent>& events);
