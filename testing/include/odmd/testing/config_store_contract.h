@@ -485,4 +485,53 @@ TEST_P(ConfigStoreContractTest, ReopenedStoreHasEverything) {
   EXPECT_THAT(RevisionsOf(collector.WaitFor(3)), ElementsAre(3, 4, 5));
 }
 
+// Two store objects on one store (as two processes would hold it): each sees the other's
+// commits at once, in reads, compare-and-set and watches.
+TEST_P(ConfigStoreContractTest, AnotherStoreObjectsWritesAreSeenByReadsAndCompareAndSet) {
+  if (!GetParam().persistent) GTEST_SKIP() << GetParam().name << " cannot be opened twice";
+  Result<store::ConfigStorePtr> opened = GetParam().open(dir_);
+  ASSERT_THAT(opened, IsOk());
+  store::ConfigStore& other = **opened;
+  EXPECT_EQ(MustPut("/k", "mine"), (WriteResult{1, 1}));
+  ASSERT_THAT(store_->Get("/k"), IsOk());  // a read before the other object's write
+  Result<WriteResult> theirs = other.Put("/k", "theirs", 1);
+  ASSERT_THAT(theirs, IsOk());
+  EXPECT_EQ(*theirs, (WriteResult{2, 2}));
+  Result<Entry> got = store_->Get("/k");
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(*got, (Entry{"/k", "theirs", 2, 2, false}));
+  EXPECT_THAT(store_->Put("/k", "stale", 1),
+              StatusIs(StatusCode::kAborted, HasSubstr("revision 2")));
+  EXPECT_EQ(MustPut("/k", "mine again"), (WriteResult{3, 3}));
+  EXPECT_THAT(other.Put("/k", "stale", 2), StatusIs(StatusCode::kAborted));
+}
+
+TEST_P(ConfigStoreContractTest, WatchDeliversAnotherStoreObjectsWritesInOrderExactlyOnce) {
+  if (!GetParam().persistent) GTEST_SKIP() << GetParam().name << " cannot be opened twice";
+  Result<store::ConfigStorePtr> opened = GetParam().open(dir_);
+  ASSERT_THAT(opened, IsOk());
+  store::ConfigStore& other = **opened;
+  ODMD_ASSERT_OK(other.Put("/w/a", "1", std::nullopt).status());
+  MustPut("/w/b", "2");
+  ChangeCollector collector;
+  Result<store::WatchHandlePtr> watch = store_->Watch("/w/", 0, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  ODMD_ASSERT_OK(other.Put("/w/a", "3", std::nullopt).status());
+  ODMD_ASSERT_OK(other.Put("/x", "4", std::nullopt).status());
+  MustPut("/w/b", "5");
+  ODMD_ASSERT_OK(other.Delete("/w/a", std::nullopt).status());
+  EXPECT_THAT(collector.WaitFor(5),
+              ElementsAre(ChangeEvent{1, "/w/a", ChangeKind::kPut, "1", 1, 0},
+                          ChangeEvent{2, "/w/b", ChangeKind::kPut, "2", 1, 0},
+                          ChangeEvent{3, "/w/a", ChangeKind::kPut, "3", 2, 1},
+                          ChangeEvent{5, "/w/b", ChangeKind::kPut, "5", 2, 2},
+                          ChangeEvent{6, "/w/a", ChangeKind::kDelete, "", 3, 3}));
+  // Nothing came twice: the next event is the sixth.
+  ODMD_ASSERT_OK(other.Put("/w/c", "7", std::nullopt).status());
+  std::vector<ChangeEvent> events = collector.WaitFor(6);
+  ASSERT_EQ(events.size(), 6u);
+  EXPECT_EQ(events.back().revision, 7);
+  ODMD_EXPECT_OK((*watch)->status());
+}
+
 }  // namespace odmd::testing
