@@ -40,4 +40,44 @@ section "odmd parse-commit"
 "$odmd" parse-commit --manifest "$manifest" $'add login\n\nodmd: create@main' || true
 "$odmd" parse-commit --manifest "$manifest" 'odmd: create@mian' || true
 
-printf '\ndemo done: manifest, graph and plan are in %s\n' "$out"
+section "odmd gen workflows / roles -> $out/gen"
+rm -rf "$out/gen"
+"$odmd" gen workflows "$manifest" --out "$out/gen/workflows" | tail -n 3
+"$odmd" gen roles "$manifest" --out "$out/gen" | tail -n 3
+echo "(every file: $out/gen)"
+
+# The config store on the embedded default: a fresh SQLite file, secrets key beside it.
+export ODMD_STORE="sqlite:$out/state.db"
+rm -f "$out/state.db" "$out/state.db-wal" "$out/state.db-shm" "$out/secret.key"
+
+section "odmd contracts publish (as the local operator: admin)"
+"$odmd" contracts publish "$manifest"
+
+section "tokens for a producer and a consumer enver (shown once, stored hashed)"
+net_token=$("$odmd" token issue enver:networking/b..main 2>/dev/null)
+log_token=$("$odmd" token issue enver:centralLogging/b..main 2>/dev/null)
+"$odmd" token ls
+
+section "networking/b..main publishes hostedZoneId; centralLogging/b..main consumes it"
+"$odmd" store put --token "$net_token" /odmd-share/networking/b..main/hostedZoneId Z0123EXAMPLE
+"$odmd" store put --token "$net_token" /odmd-share/networking/b..main/hostedZoneId Z0456EXAMPLE
+printf 'consumer reads: '
+"$odmd" store get --token "$log_token" /odmd-share/networking/b..main/hostedZoneId
+echo
+"$odmd" store history /odmd-share/networking/b..main/hostedZoneId
+
+section "access rules: the consumer may not overwrite its producer's product"
+"$odmd" store put --token "$log_token" /odmd-share/networking/b..main/hostedZoneId evil || true
+
+section "secrets: sealed at rest, decrypted only for the owning enver"
+"$odmd" secret put --token "$net_token" networking/b..main apiKey s3cr3t-value
+"$odmd" secret ls networking/b..main
+printf 'owner reads: '
+"$odmd" secret get --token "$net_token" networking/b..main apiKey
+echo
+"$odmd" secret get networking/b..main apiKey || true
+
+section "odmd store watch --from 0 (every change, as JSON lines)"
+"$odmd" store watch /odmd-share/ --from 0 --count 2
+
+printf '\ndemo done: manifest, graph, plan, generated files and the store are in %s\n' "$out"

@@ -10,7 +10,8 @@
 namespace odmd::cli {
 
 void AddStoreFlags(CLI::App& sub, StoreFlags& flags) {
-  sub.add_option("--store", flags.url, "Store URL: sqlite:<path> or sqlite::memory:")
+  sub.add_option("--store", flags.url,
+                 "Store URL: sqlite:<path>, sqlite::memory: or postgres://user@host/db")
       ->envname("ODMD_STORE")
       ->capture_default_str();
   sub.add_option("--token", flags.token,
