@@ -7,6 +7,7 @@
 #include "role_grants.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "odmd/base/strings.h"
@@ -187,6 +188,19 @@ std::vector<std::string> Normalized(std::vector<std::string> v) {
   return v;
 }
 
+// The registry repositories of a build: "<build id lowercased, keeping [a-z0-9-]>", the
+// first part of the repository name the image workflow pushes to (ODMD_image_repo).
+std::string RegistryPrefix(std::string_view build_id) {
+  std::string prefix;
+  for (char c : build_id) {
+    char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '-') {
+      prefix += lower;
+    }
+  }
+  return prefix;
+}
+
 }  // namespace
 
 Result<RoleGrants> ComputeRoleGrants(const model::Org& org, const RoleGroup& group) {
@@ -250,6 +264,10 @@ Result<RoleGrants> ComputeRoleGrants(const model::Org& org, const RoleGroup& gro
     g.trusted_subs.push_back(sub_prefix + "refs/heads/*");
     g.trusted_subs.push_back(sub_prefix + "refs/tags/*");
     g.stack_arns.push_back(StackArn(group, StackPrefix(build.id) + "*"));
+  }
+  if (build.kind == model::BuildKind::kImage) {
+    g.image_repository_arns.push_back("arn:aws:ecr:" + group.region + ":" + group.account->id +
+                                      ":repository/" + RegistryPrefix(build.id) + "/*");
   }
   ODMD_RETURN_IF_ERROR(AddDeniedStacks(org, group, own_stacks, &g));
   if (!clones) g.denied_stack_arns.clear();  // exact stack ARNs reach no other build

@@ -43,6 +43,10 @@ struct RoleGrants {
   // SSM parameter ARNs (central account) the central role may read: exactly the product
   // paths the group's consumers name.
   std::vector<std::string> read_arns;
+  // Image builds only: the container registry repositories (ECR, target account and region)
+  // the build role may create and push to: "repository/<registry prefix>/*", where the
+  // prefix is the build id lowercased, keeping [a-z0-9-] (ONDEMANDENV-CONVENTIONS).
+  std::vector<std::string> image_repository_arns;
 };
 
 // kNotFound for an undeclared account, kInvalidArgument for a value that cannot go into a

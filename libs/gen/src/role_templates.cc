@@ -35,6 +35,22 @@ const std::vector<std::string>& StackActions() {
   return kActions;
 }
 
+// Creating the build's registry repositories and pushing images to them (what the image
+// workflow's tail does); every one of them takes a repository ARN as its resource.
+const std::vector<std::string>& ImagePushActions() {
+  static const std::vector<std::string> kActions = {
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:CompleteLayerUpload",
+      "ecr:CreateRepository",
+      "ecr:DescribeRepositories",
+      "ecr:InitiateLayerUpload",
+      "ecr:PutImage",
+      "ecr:UploadLayerPart",
+  };
+  return kActions;
+}
+
 json Statement(std::string_view sid, std::string_view effect, json actions, json resources) {
   return json{{"Sid", sid},
               {"Effect", effect},
@@ -103,6 +119,15 @@ Result<std::string> BuildRoleTemplate(const RoleGroup& group, const RoleGrants& 
   }
   statements.push_back(Statement("AssumeCentralRole", "Allow", "sts:AssumeRole",
                                  json::array({grants.central_role_arn})));
+  if (!grants.image_repository_arns.empty()) {
+    // `docker login` to ECR: GetAuthorizationToken has no resource-level permission, so
+    // AWS accepts only "*" here; the token it returns grants nothing by itself — every
+    // push is checked against PushBuildImages below (docs/roles.md).
+    statements.push_back(
+        Statement("RegistryLogin", "Allow", "ecr:GetAuthorizationToken", json::array({"*"})));
+    statements.push_back(
+        Statement("PushBuildImages", "Allow", ImagePushActions(), grants.image_repository_arns));
+  }
   return Template("BuildRole",
                   "odmd build role of " + Where(group) +
                       ": GitHub OIDC for the build's repo; deploys the envers' stacks. "

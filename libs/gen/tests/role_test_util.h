@@ -93,6 +93,10 @@ struct TemplateGrants {
   std::vector<std::string> ssm_write;      // Allow resources of ssm:PutParameter
   std::vector<std::string> actions;        // every action of the permission policy
   std::vector<std::string> all_resources;  // every resource of the permission policy
+  // The one statement IAM allows only on "*": ecr:GetAuthorizationToken alone (image
+  // builds). Kept out of `actions` and `all_resources`, counted here.
+  int registry_logins = 0;
+  std::vector<std::string> image_push;  // resources of ecr: push actions
 };
 inline TemplateGrants ReadGrants(const nlohmann::json& doc) {
   // A string or an array of strings, as IAM allows for Action and Resource.
@@ -126,6 +130,11 @@ inline TemplateGrants ReadGrants(const nlohmann::json& doc) {
     for (const auto& st : policy.at("PolicyDocument").at("Statement")) {
       std::vector<std::string> actions = strings(st.at("Action"));
       std::vector<std::string> res = strings(st.at("Resource"));
+      if (actions == std::vector<std::string>{"ecr:GetAuthorizationToken"} &&
+          res == std::vector<std::string>{"*"} && st.at("Effect") == "Allow") {
+        ++g.registry_logins;
+        continue;
+      }
       append(&g.actions, actions);
       append(&g.all_resources, res);
       bool allow = st.at("Effect") == "Allow";
@@ -138,6 +147,7 @@ inline TemplateGrants ReadGrants(const nlohmann::json& doc) {
       if (has("sts:AssumeRole")) append(&g.assumable, res);
       if (has("ssm:GetParameter")) append(&g.ssm_read, res);
       if (has("ssm:PutParameter")) append(&g.ssm_write, res);
+      if (has("ecr:")) append(&g.image_push, res);
     }
   }
   return g;
