@@ -19,6 +19,7 @@
 #include "odmd/model/org.h"
 #include "odmd/model/validate.h"
 #include "odmd/store/open_config_store.h"
+#include "odmd/testing/change_collector.h"
 #include "odmd/testing/status_matchers.h"
 #include "odmd/testing/testdata.h"
 
@@ -106,38 +107,13 @@ class TempDir {
   std::string path_;
 };
 
-// Collects watch events; WaitFor blocks until enough have arrived (a generous timeout is
-// only a failure guard).
-class EventCollector {
- public:
-  store::ChangeSink Sink() {
-    return [this](const store::ChangeEvent& event) {
-      std::lock_guard lock(mu_);
-      events_.push_back(event);
-      cv_.notify_all();
-    };
-  }
-  // The events so far, once the last one has revision >= `revision` (or the guard expired).
-  std::vector<store::ChangeEvent> WaitForRevision(store::Revision revision) {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(30),
-                 [&] { return !events_.empty() && events_.back().revision >= revision; });
-    return events_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<store::ChangeEvent> events_;
-};
-
 // Every change ever written to `store` (the whole log, replayed by a watch from revision 0):
 // every key and every value of every version, deleted keys included.
 inline std::vector<store::ChangeEvent> WholeLog(store::ConfigStore& store) {
   Result<store::Revision> latest = store.LatestRevision();
   EXPECT_THAT(latest, ::odmd::testing::IsOk());
   if (!latest.ok() || *latest == 0) return {};
-  EventCollector collector;
+  ::odmd::testing::ChangeCollector collector;
   Result<store::WatchHandlePtr> watch = store.Watch("", 0, collector.Sink());
   EXPECT_THAT(watch, ::odmd::testing::IsOk());
   if (!watch.ok()) return {};

@@ -7,11 +7,13 @@
 #include <vector>
 
 #include "access_test_util.h"
+#include "odmd/testing/change_collector.h"
 #include "odmd/testing/status_matchers.h"
 
 namespace odmd::access {
 namespace {
 
+using ::odmd::testing::ChangeCollector;
 using ::odmd::testing::IsOk;
 using ::odmd::testing::StatusIs;
 using ::testing::ElementsAre;
@@ -163,7 +165,7 @@ TEST_F(GuardedConfigStoreTest, SecretValuesAreEmptyEvenForAdmin) {
 }
 
 TEST_F(GuardedConfigStoreTest, WatchDeliversOnlyReadableKeysInOrder) {
-  test::EventCollector collector;
+  ChangeCollector collector;
   GuardedConfigStore view = View(Principal::Enver("svcA/b..main-_b..feat1"));
   Result<store::WatchHandlePtr> watch = view.Watch("", 0, collector.Sink());
   ASSERT_THAT(watch, IsOk());
@@ -182,7 +184,7 @@ TEST_F(GuardedConfigStoreTest, WatchDeliversOnlyReadableKeysInOrder) {
 }
 
 TEST_F(GuardedConfigStoreTest, WatchBlanksSecretValuesForEveryone) {
-  test::EventCollector collector;
+  ChangeCollector collector;
   GuardedConfigStore admin = View(Principal::Admin());
   Result<store::WatchHandlePtr> watch = admin.Watch("/odmd/", 0, collector.Sink());
   ASSERT_THAT(watch, IsOk());

@@ -17,14 +17,17 @@
 #include <vector>
 
 #include "odmd/store/open_config_store.h"
+#include "odmd/testing/change_collector.h"
 #include "odmd/testing/status_matchers.h"
 #include "postgres_test_db.h"
 
 namespace odmd::store {
 namespace {
 
+using ::odmd::testing::ChangeCollector;
 using ::odmd::testing::IsOk;
 using ::odmd::testing::PostgresTestDb;
+using ::odmd::testing::RevisionsOf;
 using ::odmd::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -37,40 +40,6 @@ Result<ConfigStorePtr> OpenUrl(const std::string& url,
   options.url = url;
   options.busy_timeout = busy_timeout;
   return OpenConfigStore(options);
-}
-
-// Collects watch events (the contract suite has one too, but its header may be included
-// only once per test binary).
-class ChangeCollector {
- public:
-  ChangeSink Sink() {
-    return [this](const ChangeEvent& event) {
-      std::lock_guard lock(mu_);
-      events_.push_back(event);
-      cv_.notify_all();
-    };
-  }
-  // The events so far, once there are at least `n` (fewer if the guard expired).
-  std::vector<ChangeEvent> WaitFor(std::size_t n) {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return events_.size() >= n; });
-    return events_;
-  }
-  std::vector<ChangeEvent> Snapshot() {
-    std::lock_guard lock(mu_);
-    return events_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<ChangeEvent> events_;
-};
-
-std::vector<Revision> RevisionsOf(const std::vector<ChangeEvent>& events) {
-  std::vector<Revision> revisions;
-  for (const ChangeEvent& event : events) revisions.push_back(event.revision);
-  return revisions;
 }
 
 std::vector<std::string> KeysOf(const std::vector<Entry>& entries) {

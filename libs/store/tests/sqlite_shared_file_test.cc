@@ -30,12 +30,15 @@
 #include <vector>
 
 #include "odmd/store/open_config_store.h"
+#include "odmd/testing/change_collector.h"
 #include "odmd/testing/status_matchers.h"
 
 namespace odmd::store {
 namespace {
 
+using ::odmd::testing::ChangeCollector;
 using ::odmd::testing::IsOk;
+using ::odmd::testing::RevisionsOf;
 using ::odmd::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -123,34 +126,6 @@ int WaitChild(pid_t pid) {
   return WEXITSTATUS(status);
 }
 
-class EventCollector {
- public:
-  ChangeSink Sink() {
-    return [this](const ChangeEvent& event) {
-      std::lock_guard lock(mu_);
-      events_.push_back(event);
-      cv_.notify_all();
-    };
-  }
-  // The events once there are at least `n`; the timeout is a failure guard, not a wait.
-  std::vector<ChangeEvent> WaitFor(std::size_t n) {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(60), [&] { return events_.size() >= n; });
-    return events_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<ChangeEvent> events_;
-};
-
-std::vector<Revision> RevisionsOf(const std::vector<ChangeEvent>& events) {
-  std::vector<Revision> revisions;
-  for (const ChangeEvent& event : events) revisions.push_back(event.revision);
-  return revisions;
-}
-
 class SqliteSharedFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -206,7 +181,7 @@ class SqliteSharedFileTest : public ::testing::Test {
   // with no live writes) delivers it: the oracle for the live watches.
   std::vector<ChangeEvent> LogEvents(const std::string& prefix, std::size_t n) {
     ConfigStorePtr reader = Open();
-    EventCollector collector;
+    ChangeCollector collector;
     Result<WatchHandlePtr> watch = reader->Watch(prefix, 0, collector.Sink());
     EXPECT_THAT(watch, IsOk());
     return collector.WaitFor(n);
@@ -335,7 +310,7 @@ TEST_F(SqliteSharedFileTest, WatchDeliversAnotherStoresPutsBeforeAndWhileItRuns)
   MustPut(*a, "/w/2", "a");
   MustPut(*b, "/other", "b");
   MustPut(*b, "/w/1", "b");
-  EventCollector collector;
+  ChangeCollector collector;
   Result<WatchHandlePtr> watch = a->Watch("/w/", 0, collector.Sink());
   ASSERT_THAT(watch, IsOk());
   for (int i = 0; i < 10; ++i) {
@@ -358,7 +333,7 @@ TEST_F(SqliteSharedFileTest, WatchDeliversAnotherStoresPutsBeforeAndWhileItRuns)
 TEST_F(SqliteSharedFileTest, WatchDeliversAChildProcessesPutsInOrderExactlyOnce) {
   ConfigStorePtr a = Open();
   RunChild("/w/child", "before", 5);
-  EventCollector collector;
+  ChangeCollector collector;
   Result<WatchHandlePtr> watch = a->Watch("/w/", 0, collector.Sink());
   ASSERT_THAT(watch, IsOk());
   // The child and this process write at the same time: their commits interleave.
@@ -379,7 +354,7 @@ TEST_F(SqliteSharedFileTest, WatchDeliversAChildProcessesPutsInOrderExactlyOnce)
 TEST_F(SqliteSharedFileTest, WatchSeesAForeignProgramsCommitByTheFallbackPoll) {
   ConfigStorePtr a = Open();
   MustPut(*a, "/w/1", "odmd");
-  EventCollector collector;
+  ChangeCollector collector;
   Result<WatchHandlePtr> watch = a->Watch("/w/", 0, collector.Sink());
   ASSERT_THAT(watch, IsOk());
   ASSERT_EQ(collector.WaitFor(1).size(), 1u);
@@ -397,7 +372,7 @@ TEST_F(SqliteSharedFileTest, WatchSeesAForeignProgramsCommitByTheFallbackPoll) {
 TEST_F(SqliteSharedFileTest, WatchReadsAForeignCommitFromTheLogBeforeTheNextOwnWrite) {
   ConfigStorePtr a = Open();
   MustPut(*a, "/w/1", "odmd");
-  EventCollector collector;
+  ChangeCollector collector;
   Result<WatchHandlePtr> watch = a->Watch("/w/", 0, collector.Sink());
   ASSERT_THAT(watch, IsOk());
   ASSERT_EQ(collector.WaitFor(1).size(), 1u);
@@ -415,7 +390,7 @@ TEST_F(SqliteSharedFileTest, WatchReadsAForeignCommitFromTheLogBeforeTheNextOwnW
 TEST_F(SqliteSharedFileTest, WatchFillsAGapEvenWhenTheOwnWriteAfterItIsNotUnderItsPrefix) {
   ConfigStorePtr a = Open();
   MustPut(*a, "/w/1", "odmd");
-  EventCollector collector;
+  ChangeCollector collector;
   Result<WatchHandlePtr> watch = a->Watch("/w/", 0, collector.Sink());
   ASSERT_THAT(watch, IsOk());
   ASSERT_EQ(collector.WaitFor(1).size(), 1u);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "odmd/store/config_store.h"
+#include "odmd/testing/change_collector.h"
 #include "odmd/testing/status_matchers.h"
 
 namespace odmd::testing {
@@ -47,39 +48,6 @@ inline void PrintTo(const ConfigStoreContractParam& param, std::ostream* os) { *
 inline std::string ConfigStoreContractName(
     const ::testing::TestParamInfo<ConfigStoreContractParam>& info) {
   return info.param.name;
-}
-
-// Collects watch events; WaitFor blocks until enough have arrived (or the guard expires).
-class ChangeCollector {
- public:
-  store::ChangeSink Sink() {
-    return [this](const store::ChangeEvent& event) {
-      std::lock_guard lock(mu_);
-      events_.push_back(event);
-      cv_.notify_all();
-    };
-  }
-  // The events so far, once there are at least `n` (fewer if the guard expired).
-  std::vector<store::ChangeEvent> WaitFor(std::size_t n) {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return events_.size() >= n; });
-    return events_;
-  }
-  std::vector<store::ChangeEvent> Snapshot() {
-    std::lock_guard lock(mu_);
-    return events_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<store::ChangeEvent> events_;
-};
-
-inline std::vector<store::Revision> RevisionsOf(const std::vector<store::ChangeEvent>& events) {
-  std::vector<store::Revision> revisions;
-  for (const store::ChangeEvent& event : events) revisions.push_back(event.revision);
-  return revisions;
 }
 
 inline std::vector<std::string> KeysOf(const std::vector<store::Entry>& entries) {
