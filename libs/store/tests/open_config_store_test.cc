@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -84,6 +85,33 @@ TEST_F(OpenConfigStoreTest, SqliteFileAndParentDirectoryAreCreated) {
   ASSERT_THAT(store, IsOk());
   ODMD_ASSERT_OK((*store)->Put("/a", "1", std::nullopt));
   EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST_F(OpenConfigStoreTest, NewSqliteFileAndItsWalAreReadableByTheOwnerOnly) {
+  const std::string path = dir_ + "/state.db";
+  const ::mode_t old_umask = ::umask(022);  // a typical umask would give 0644
+  Result<ConfigStorePtr> store = OpenUrl("sqlite:" + path);
+  ::umask(old_umask);
+  ASSERT_THAT(store, IsOk());
+  ODMD_ASSERT_OK((*store)->Put("/a", "1", std::nullopt));
+  using std::filesystem::perms;
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    SCOPED_TRACE(file);
+    ASSERT_TRUE(std::filesystem::exists(file));
+    const perms p = std::filesystem::status(file).permissions();
+    EXPECT_EQ(p & (perms::group_all | perms::others_all), perms::none);
+  }
+}
+
+TEST_F(OpenConfigStoreTest, ExistingSqliteFileKeepsItsPermissions) {
+  const std::string path = dir_ + "/state.db";
+  ODMD_ASSERT_OK(OpenUrl("sqlite:" + path).status());
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_read);
+  ODMD_ASSERT_OK(OpenUrl("sqlite:" + path).status());
+  EXPECT_NE(std::filesystem::status(path).permissions() & std::filesystem::perms::group_read,
+            std::filesystem::perms::none);
 }
 
 TEST_F(OpenConfigStoreTest, SqliteFileUsesWalAndIsMarkedAsOdmdStore) {

@@ -1,6 +1,11 @@
 #include "sqlite/sqlite_config_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -146,6 +151,24 @@ class SqliteConfigStore::Lease {
   std::unique_lock<std::mutex> lock_;
 };
 
+namespace {
+
+// Creates the store file readable by its owner only (0600) if it does not exist yet: it
+// holds every product value. SQLite gives the -wal and -shm files the database file's
+// permissions. An empty file is an empty SQLite database.
+Status CreatePrivateFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return OkStatus();
+  }
+  if (errno == EEXIST) return OkStatus();
+  return UnavailableError("store " + Quote(path) +
+                          ": cannot create the file: " + std::strerror(errno));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SqliteConfigStore>> SqliteConfigStore::Open(const std::string& path,
                                                                    const StoreOptions& options) {
   const bool in_memory = path == ":memory:";
@@ -158,6 +181,7 @@ Result<std::unique_ptr<SqliteConfigStore>> SqliteConfigStore::Open(const std::st
       return UnavailableError("store " + Quote(path) + ": cannot create directory " +
                               Quote(parent.string()) + ": " + ec.message());
     }
+    ODMD_RETURN_IF_ERROR(CreatePrivateFile(path));
   }
   const int timeout_ms = static_cast<int>(options.busy_timeout.count());
   ODMD_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
