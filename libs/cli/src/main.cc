@@ -28,9 +28,4 @@ int Main(int argc, char** argv, std::ostream& out, std::ostream& err, Clock& clo
   return kExitUsage;
 }
 
-int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {
-  SystemClock clock;
-  return Main(argc, argv, out, err, clock);
-}
-
 }  // namespace odmd::cli

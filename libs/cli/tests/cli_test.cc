@@ -11,6 +11,7 @@
 #include "odmd/cli/main.h"
 #include "odmd/model/contracts.h"
 #include "odmd/model/manifest.h"
+#include "odmd/testing/fake_clock.h"
 
 namespace odmd::cli {
 namespace {
@@ -64,7 +65,8 @@ class CliTest : public ::testing::Test {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     std::ostringstream out, err;
-    int code = Main(static_cast<int>(argv.size()), argv.data(), out, err);
+    testing::FakeClock clock;
+    int code = Main(static_cast<int>(argv.size()), argv.data(), out, err, clock);
     out_ = out.str();
     err_ = err.str();
     return code;

@@ -17,6 +17,7 @@
 #include "odmd/gen/workflows.h"
 #include "odmd/model/contracts.h"
 #include "odmd/model/manifest.h"
+#include "odmd/testing/fake_clock.h"
 #include "odmd/testing/testdata.h"
 
 namespace odmd::cli {
@@ -79,7 +80,8 @@ class GenCliTest : public ::testing::Test {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     std::ostringstream out, err;
-    int code = Main(static_cast<int>(argv.size()), argv.data(), out, err);
+    testing::FakeClock clock;
+    int code = Main(static_cast<int>(argv.size()), argv.data(), out, err, clock);
     out_ = out.str();
     err_ = err.str();
     return code;

@@ -11,7 +11,4 @@ namespace odmd::cli {
 // times (token issue times) from `clock`.
 int Main(int argc, char** argv, std::ostream& out, std::ostream& err, Clock& clock);
 
-// As above with a SystemClock: for callers (tests) whose commands never read the time.
-int Main(int argc, char** argv, std::ostream& out, std::ostream& err);
-
 }  // namespace odmd::cli
