@@ -36,6 +36,8 @@ TEST(StatusTest, OkHasNoMessage) {
 TEST(StatusTest, ToStringNamesCode) {
   EXPECT_EQ(NotFoundError("enver \"a\" not found").ToString(), "NOT_FOUND: enver \"a\" not found");
   EXPECT_EQ(StatusCodeName(StatusCode::kFailedPrecondition), "FAILED_PRECONDITION");
+  EXPECT_EQ(ResourceExhaustedError("payload is 9 bytes").ToString(),
+            "RESOURCE_EXHAUSTED: payload is 9 bytes");
 }
 
 TEST(StatusTest, WithContextPrefixesMessageAndKeepsCode) {

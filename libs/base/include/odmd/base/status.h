@@ -20,6 +20,7 @@ enum class StatusCode : int {
   kNotFound = 5,
   kAlreadyExists = 6,
   kPermissionDenied = 7,
+  kResourceExhausted = 8,
   kFailedPrecondition = 9,
   kAborted = 10,
   kUnimplemented = 12,
@@ -62,6 +63,7 @@ Status InvalidArgumentError(std::string message);
 Status NotFoundError(std::string message);
 Status AlreadyExistsError(std::string message);
 Status PermissionDeniedError(std::string message);
+Status ResourceExhaustedError(std::string message);
 Status FailedPreconditionError(std::string message);
 Status AbortedError(std::string message);
 Status UnimplementedError(std::string message);
