@@ -1,0 +1,83 @@
+#pragma once
+
+// GitHub webhook intake, pure part: verifying the X-Hub-Signature-256 header and parsing a
+// delivery (X-GitHub-Event plus JSON body) into a WebhookEvent. No sockets here: the HTTP
+// receiver (apps/odmd-server) reads the request and hands the header values and body over.
+//
+//   ODMD_RETURN_IF_ERROR(VerifyGitHubSignature(secret, body, signature_header));
+//   ODMD_ASSIGN_OR_RETURN(WebhookEvent event,
+//                         ParseGitHubWebhook(event_header, body, kMaxGitHubPayloadBytes));
+//   if (event.kind == WebhookEventKind::kPush) { ... event.push->after ... }
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "odmd/base/status.h"
+
+namespace odmd::reconcile {
+
+// GitHub caps webhook payloads at 25 MB and drops larger deliveries; the receiver passes
+// this (or a smaller limit) as `max_bytes`.
+inline constexpr size_t kMaxGitHubPayloadBytes = 25 * 1024 * 1024;
+
+// The 40-hex-digit object id GitHub sends as `before` of a created ref and `after` of a
+// deleted one.
+inline constexpr std::string_view kGitHubZeroSha = "0000000000000000000000000000000000000000";
+
+// Checks `header` (the value of X-Hub-Signature-256, "sha256=<64 hex digits>") against
+// HMAC-SHA256(secret, body), compared in constant time. Errors:
+//   kUnauthenticated  the header is missing (empty) or the digest does not match
+//   kInvalidArgument  the header is malformed (no "sha256=" prefix, not 64 hex digits), or
+//                     `secret` is empty (a configuration error: never accept unsigned hooks)
+// Messages never contain the secret, the body or the expected digest.
+Status VerifyGitHubSignature(std::string_view secret, std::string_view body,
+                             std::string_view header);
+
+// One commit of a push, as GitHub lists it (`commits[]` and `head_commit`).
+struct PushCommit {
+  std::string id;         // 40 hex digits
+  std::string message;    // the full commit message
+  std::string timestamp;  // ISO 8601 with offset, as GitHub sends it
+
+  friend bool operator==(const PushCommit&, const PushCommit&) = default;
+};
+
+// A `push` delivery: one ref moved (created, updated, force-updated or deleted).
+struct PushEvent {
+  std::string repository;  // repository.full_name, "owner/name"
+  std::string ref;         // "refs/heads/main", "refs/tags/v1"
+  std::string before;      // old object id; kGitHubZeroSha when created
+  std::string after;       // new object id; kGitHubZeroSha when deleted
+  bool created = false;
+  bool deleted = false;
+  bool forced = false;
+  std::vector<PushCommit> commits;        // as GitHub lists them, at most 2048
+  std::optional<PushCommit> head_commit;  // absent (JSON null) for a deletion
+};
+
+enum class WebhookEventKind {
+  kPush,     // `push`: WebhookEvent::push is set
+  kPing,     // `ping`: sent once when the hook is created; answer 2xx
+  kIgnored,  // any other event: answer 2xx and do nothing
+};
+
+struct WebhookEvent {
+  WebhookEventKind kind = WebhookEventKind::kIgnored;
+  std::string event;              // the X-GitHub-Event value, e.g. "push"
+  std::optional<PushEvent> push;  // set iff kind == kPush
+};
+
+// Parses one delivery. `event_header` is the X-GitHub-Event value, `body` the JSON payload.
+// Errors:
+//   kResourceExhausted  body is larger than `max_bytes` (the message names both sizes)
+//   kInvalidArgument    empty event header; body is not a JSON object (push and ping);
+//                       a push lacks a required field or has one of the wrong type (the
+//                       message names it as a JSON pointer, e.g. "/commits/2/id")
+// Other events are not parsed at all (their body need not be JSON): kIgnored.
+Result<WebhookEvent> ParseGitHubWebhook(std::string_view event_header, std::string_view body,
+                                        size_t max_bytes);
+
+}  // namespace odmd::reconcile
