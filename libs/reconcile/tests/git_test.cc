@@ -394,7 +394,8 @@ TYPED_TEST(GitContractTest, CommitFileRejectsAMissingBranchAndBadPaths) {
   EXPECT_THAT(this->git().CommitFile(repo, request),
               StatusIs(StatusCode::kNotFound, HasSubstr("\"nope\"")));
   request.branch = "main";
-  for (const std::string path : {"", "/etc/passwd", "../x", "a/../../x"}) {
+  for (const std::string path :
+       {"", "/etc/passwd", "../x", "a/../../x", "a//b", "dir/", ".git/config"}) {
     request.path = path;
     EXPECT_THAT(this->git().CommitFile(repo, request),
                 StatusIs(StatusCode::kInvalidArgument, HasSubstr("\"" + path + "\"")));

@@ -158,8 +158,7 @@ class FakeGit final : public reconcile::Git {
     ODMD_ASSIGN_OR_RETURN(const Repo* found, FindRepo(repo));
     Repo& r = const_cast<Repo&>(*found);
     const std::string q = "\"" + std::string(repo) + "\"";
-    if (request.path.empty() || request.path.front() == '/' ||
-        request.path.find("..") != std::string::npos) {
+    if (!ValidPath(request.path)) {
       return InvalidArgumentError("invalid file path \"" + request.path + "\" for git repository " +
                                   q);
     }
@@ -216,6 +215,23 @@ class FakeGit final : public reconcile::Git {
       return NotFoundError("git repository \"" + std::string(repo) + "\" not found");
     }
     return &it->second;
+  }
+
+  // As CliGit: relative, no empty, ".", ".." or ".git" component, no NUL or newline.
+  static bool ValidPath(std::string_view path) {
+    if (path.empty() || path.find('\0') != std::string_view::npos ||
+        path.find('\n') != std::string_view::npos) {
+      return false;
+    }
+    size_t pos = 0;
+    while (pos <= path.size()) {
+      size_t end = path.find('/', pos);
+      if (end == std::string_view::npos) end = path.size();
+      const std::string_view part = path.substr(pos, end - pos);
+      if (part.empty() || part == "." || part == ".." || part == ".git") return false;
+      pos = end + 1;
+    }
+    return true;
   }
 
   static Status CheckCommit(const Repo& r, std::string_view repo, std::string_view sha) {
