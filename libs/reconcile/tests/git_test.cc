@@ -463,6 +463,28 @@ TEST_F(CliGitTest, AGitFailureNamesTheRepoTheCommandAndGitsError) {
   EXPECT_THAT(s.message(), HasSubstr("fatal: "));  // git's stderr
 }
 
+TEST_F(CliGitTest, CommitFileIsAbortedWhenAPushLandsDuringTheCommit) {
+  const std::string repo = world_.NewRepo("app");
+  const std::string c1 = world_.Commit(repo, "main", {{"a.txt", "1"}}, "one");
+  const std::string c2 = world_.Commit(repo, "main", {{"a.txt", "2"}}, "two");
+  world_.SetBranch(repo, "main", c1);
+  // A git wrapper that lets "a concurrent push" move main to c2 just before CliGit's
+  // update-ref (argv: git --git-dir=<dir> update-ref <ref> <new> <old>).
+  const fs::path wrapper = world_.root() / "racy-git";
+  std::ofstream(wrapper) << "#!/bin/sh\n"
+                         << "if [ \"$2\" = update-ref ]; then git \"$1\" update-ref \"$3\" " << c2
+                         << "; fi\nexec git \"$@\"\n";
+  fs::permissions(wrapper, fs::perms::owner_all);
+  std::unique_ptr<Git> git = NewCliGit({wrapper.string(), {"odmd", "odmd@localhost"}});
+
+  CommitFileRequest request{"main", "wf.yml", "x\n", "write", {"P", "p@example.com"}, ""};
+  EXPECT_THAT(git->CommitFile(repo, request),
+              StatusIs(StatusCode::kAborted, HasSubstr("moved during the commit")));
+  Result<std::vector<GitRef>> refs = git->ListRefs(repo);
+  ODMD_ASSERT_OK(refs);
+  EXPECT_THAT(*refs, ElementsAre(GitRef{"refs/heads/main", c2}));  // the push is kept
+}
+
 TEST_F(CliGitTest, AMissingGitBinaryIsUnavailable) {
   const std::string repo = world_.NewRepo("app");
   std::unique_ptr<Git> git = NewCliGit({"/nonexistent/git", {"odmd", "odmd@localhost"}});
