@@ -89,6 +89,8 @@ Result<std::vector<std::pair<std::string, TokenInfo>>> ReadAll(store::ConfigStor
 
 }  // namespace
 
+std::string TokenId(std::string_view token) { return Sha256Hex(token).substr(0, kIdChars); }
+
 TokenRegistry::TokenRegistry(store::ConfigStore& store, Clock& clock)
     : store_(store), clock_(clock) {}
 

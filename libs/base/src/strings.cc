@@ -76,6 +76,21 @@ std::optional<std::string> ClosestMatch(std::string_view word,
   return best;
 }
 
+std::string JsonPointerEscape(std::string_view token) {
+  std::string out;
+  out.reserve(token.size());
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string Quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {

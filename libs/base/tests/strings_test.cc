@@ -42,6 +42,12 @@ TEST(StringsTest, ClosestMatchIgnoresCandidatesTooDifferentInLength) {
   EXPECT_EQ(ClosestMatch("mainline-with-a-long-sufix", c), "mainline-with-a-long-suffix");
 }
 
+TEST(StringsTest, JsonPointerEscapeFollowsRfc6901) {
+  EXPECT_EQ(JsonPointerEscape("a/b~c"), "a~1b~0c");
+  EXPECT_EQ(JsonPointerEscape("~1"), "~01");
+  EXPECT_EQ(JsonPointerEscape(""), "");
+}
+
 TEST(StringsTest, QuoteEscapes) { EXPECT_EQ(Quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\x0a\""); }
 
 TEST(Sha256Test, KnownVector) {

@@ -6,7 +6,6 @@
 #include "command.h"
 #include "common.h"
 #include "odmd/access/tokens.h"
-#include "odmd/base/sha256.h"
 #include "odmd/base/strings.h"
 #include "store_access.h"
 
@@ -48,7 +47,7 @@ RunFn SetupTokenIssue(CLI::App& sub, Io& io) {
     access::TokenRegistry tokens(session->raw(), io.clock);
     Result<std::string> token = tokens.Issue(*principal);
     if (!token.ok()) return ReportFailure(io, o->flags.json, token.status());
-    const std::string id = Sha256Hex(*token).substr(0, 12);
+    const std::string id = access::TokenId(*token);
     if (o->flags.json) {
       PrintJson(io, {{"principal", principal->ToString()}, {"token", *token}, {"id", id}});
     } else {

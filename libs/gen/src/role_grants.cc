@@ -11,6 +11,7 @@
 #include <set>
 
 #include "odmd/base/strings.h"
+#include "odmd/gen/iam_match.h"
 #include "odmd/model/naming.h"
 
 namespace odmd::gen {
@@ -147,28 +148,6 @@ bool AllowsClones(const Build& build, const Enver& enver) {
          build.kind != model::BuildKind::kUserAuth;
 }
 
-// IAM's wildcard matching (ARNs and StringLike): '*' matches any run of characters,
-// '?' any one. Glob matching with a single backtrack point, the last '*'.
-bool WildcardMatch(std::string_view pattern, std::string_view value) {
-  size_t p = 0, v = 0, star = std::string_view::npos, mark = 0;
-  while (v < value.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = v;
-    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == value[v])) {
-      ++p;
-      ++v;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      v = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 // Sorted, without duplicates, and without values another value of the list already
 // covers ("refs/heads/main" next to "refs/heads/*", "stack/svc--main/*" next to
 // "stack/svc--*/*"): the grant is the same and IAM's size limits are tight (a trust policy
@@ -182,7 +161,7 @@ std::vector<std::string> Normalized(std::vector<std::string> v) {
                [](const std::string& s) { return s.find('*') != std::string::npos; });
   std::erase_if(v, [&](const std::string& s) {
     return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
-      return p != s && WildcardMatch(p, s) && !WildcardMatch(s, p);
+      return p != s && IamMatch(p, s) && !IamMatch(s, p);
     });
   });
   return v;

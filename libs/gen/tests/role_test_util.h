@@ -12,34 +12,15 @@
 #include <vector>
 
 #include "odmd/gen/generated_file.h"
+#include "odmd/gen/iam_match.h"
 #include "odmd/model/manifest.h"
 #include "odmd/model/org.h"
 #include "odmd/testing/testdata.h"
 
 namespace odmd::gen::role_test {
 
-// IAM's ARN and StringLike matching: '*' matches any run of characters (including '/'),
-// '?' exactly one; everything else matches itself, case-sensitively.
-inline bool IamMatch(std::string_view pattern, std::string_view value) {
-  // Classic glob matching with one backtrack point (the last '*').
-  size_t p = 0, v = 0, star = std::string_view::npos, mark = 0;
-  while (v < value.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = v;
-    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == value[v])) {
-      ++p;
-      ++v;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      v = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
+// IAM's ARN and StringLike matching (the library's, tested in roles_edge_test.cc).
+using ::odmd::gen::IamMatch;
 
 // The sample org of examples/sandbox (its golden manifest); fails the test if unreadable.
 inline model::Org SampleOrg() {

@@ -29,21 +29,6 @@ constexpr std::array<std::string_view, 1> kProductFields = {"name"};
 constexpr std::array<std::string_view, 5> kConsumerFields = {"name", "producer", "product",
                                                              "placeholder", "reaction"};
 
-// RFC 6901: '~' is written "~0" and '/' is written "~1" inside a reference token.
-std::string Escape(std::string_view token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::vector<std::string_view> KindNames() {
   std::vector<std::string_view> names;
   for (BuildKind k : {BuildKind::kContracts, BuildKind::kCdk, BuildKind::kImage, BuildKind::kCmd,
@@ -98,7 +83,7 @@ std::optional<std::string> PeekString(const Json& j, std::string_view key) {
 ManifestReader::Scope::Scope(ManifestReader* r, std::string_view key)
     : r_(r), size_(r->path_.size()) {
   r_->path_ += '/';
-  r_->path_ += Escape(key);
+  r_->path_ += JsonPointerEscape(key);
 }
 
 ManifestReader::Scope::Scope(ManifestReader* r, size_t index) : r_(r), size_(r->path_.size()) {
@@ -110,7 +95,7 @@ void ManifestReader::Add(std::string_view rule, std::string_view key, std::strin
                          std::string message) {
   if (rule != "M2" && rule != "M4" && rule != "M6") complete_ = false;
   std::string path = path_;
-  if (!key.empty()) path += "/" + Escape(key);
+  if (!key.empty()) path += "/" + JsonPointerEscape(key);
   out_->push_back(Violation{std::string(rule), std::move(path), Subject(), std::move(value),
                             std::move(message)});
 }

@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "odmd/base/strings.h"
+
 namespace odmd::reconcile {
 namespace {
 
@@ -48,20 +50,9 @@ Result<std::array<unsigned char, kDigestBytes>> DecodeSignatureHeader(std::strin
   return digest;
 }
 
-// "<path>/<key>" as a JSON pointer (RFC 6901 escaping of '~' and '/').
+// "<path>/<key>" as a JSON pointer.
 std::string Pointer(std::string_view path, std::string_view key) {
-  std::string out(path);
-  out += '/';
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return std::string(path) + "/" + JsonPointerEscape(key);
 }
 
 Status MissingField(const std::string& pointer) {

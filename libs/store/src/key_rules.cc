@@ -50,4 +50,25 @@ Status ValidatePrefix(std::string_view prefix) {
   return ValidatePath("prefix", prefix);
 }
 
+Status ValidateVersion(std::string_view key, Version version) {
+  if (version >= 1) return OkStatus();
+  return InvalidArgumentError("version " + std::to_string(version) + " of key " + Quote(key) +
+                              " is not positive");
+}
+
+Status ValidateIfRevision(std::string_view key, std::optional<Revision> if_revision) {
+  if (!if_revision.has_value() || *if_revision >= 0) return OkStatus();
+  return InvalidArgumentError("if_revision " + std::to_string(*if_revision) + " of key " +
+                              Quote(key) + " is negative");
+}
+
+Status ValidateWatch(std::string_view prefix, Revision after, const ChangeSink& sink) {
+  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  if (after < 0) {
+    return InvalidArgumentError("watch revision " + std::to_string(after) + " is negative");
+  }
+  if (!sink) return InvalidArgumentError("watch has no sink");
+  return OkStatus();
+}
+
 }  // namespace odmd::store

@@ -192,10 +192,7 @@ Result<Entry> PostgresConfigStore::Get(std::string_view key) {
 
 Result<Entry> PostgresConfigStore::GetVersion(std::string_view key, Version version) {
   ODMD_RETURN_IF_ERROR(ValidateKey(key));
-  if (version < 1) {
-    return InvalidArgumentError("version " + std::to_string(version) + " of key " + Quote(key) +
-                                " is not positive");
-  }
+  ODMD_RETURN_IF_ERROR(ValidateVersion(key, version));
   ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
   PgParams params;
   params.Bytes(key).Int64(version);
@@ -292,10 +289,7 @@ Result<WriteResult> PostgresConfigStore::Delete(std::string_view key,
 }
 
 Result<WriteResult> PostgresConfigStore::Write(WriteOp& op) {
-  if (op.if_revision.has_value() && *op.if_revision < 0) {
-    return InvalidArgumentError("if_revision " + std::to_string(*op.if_revision) + " of key " +
-                                Quote(op.key) + " is negative");
-  }
+  ODMD_RETURN_IF_ERROR(ValidateIfRevision(op.key, op.if_revision));
   std::unique_lock lock(write_mu_);
   if (stopping_) return UnavailableError("store " + Quote(target_.label) + " is closing");
   queue_.push_back(&op);
@@ -397,11 +391,7 @@ Result<Revision> PostgresConfigStore::CommitBatch(const std::vector<WriteOp*>& b
 
 Result<WatchHandlePtr> PostgresConfigStore::Watch(std::string_view prefix, Revision after,
                                                   ChangeSink sink) {
-  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
-  if (after < 0) {
-    return InvalidArgumentError("watch revision " + std::to_string(after) + " is negative");
-  }
-  if (!sink) return InvalidArgumentError("watch has no sink");
+  ODMD_RETURN_IF_ERROR(ValidateWatch(prefix, after, sink));
   {
     std::lock_guard lock(listener_mu_);
     if (listener_ == nullptr) {

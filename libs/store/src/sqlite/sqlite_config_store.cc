@@ -282,10 +282,7 @@ Result<Entry> SqliteConfigStore::ReadLatest(std::string_view key) {
 
 Result<Entry> SqliteConfigStore::GetVersion(std::string_view key, Version version) {
   ODMD_RETURN_IF_ERROR(ValidateKey(key));
-  if (version < 1) {
-    return InvalidArgumentError("version " + std::to_string(version) + " of key " + Quote(key) +
-                                " is not positive");
-  }
+  ODMD_RETURN_IF_ERROR(ValidateVersion(key, version));
   ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
   ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectVersion));
   StatementUse use(*stmt);
@@ -384,10 +381,7 @@ Result<WriteResult> SqliteConfigStore::Delete(std::string_view key,
 }
 
 Result<WriteResult> SqliteConfigStore::Write(WriteOp& op) {
-  if (op.if_revision.has_value() && *op.if_revision < 0) {
-    return InvalidArgumentError("if_revision " + std::to_string(*op.if_revision) + " of key " +
-                                Quote(op.key) + " is negative");
-  }
+  ODMD_RETURN_IF_ERROR(ValidateIfRevision(op.key, op.if_revision));
   std::unique_lock lock(write_mu_);
   queue_.push_back(&op);
   op.cv.wait(lock, [&] { return op.done || queue_.front() == &op; });
@@ -521,11 +515,7 @@ Result<bool> SqliteConfigStore::ApplyOne(Connection& conn, WriteOp& op, Revision
 
 Result<WatchHandlePtr> SqliteConfigStore::Watch(std::string_view prefix, Revision after,
                                                 ChangeSink sink) {
-  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
-  if (after < 0) {
-    return InvalidArgumentError("watch revision " + std::to_string(after) + " is negative");
-  }
-  if (!sink) return InvalidArgumentError("watch has no sink");
+  ODMD_RETURN_IF_ERROR(ValidateWatch(prefix, after, sink));
   auto watch = std::make_unique<SqliteWatch>(*this, std::string(prefix), after, std::move(sink));
   {
     std::lock_guard lock(watch_mu_);

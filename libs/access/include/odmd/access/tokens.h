@@ -29,6 +29,10 @@ struct TokenInfo {
   friend bool operator==(const TokenInfo&, const TokenInfo&) = default;
 };
 
+// The short id listings show for `token` (TokenInfo::id): the first 12 hex characters of its
+// SHA-256.
+std::string TokenId(std::string_view token);
+
 // Issues, checks and revokes tokens kept in a ConfigStore. Holds no state of its own: every
 // call reads or writes the store, so several registries (and processes) on one store agree.
 // Thread-safe. `store` and `clock` must outlive the registry.

@@ -33,4 +33,7 @@ std::optional<std::string> ClosestMatch(std::string_view word,
 // Quotes `s` for messages: "abc" with '"' and '\\' escaped and control bytes as \xNN.
 std::string Quote(std::string_view s);
 
+// `token` as one reference token of a JSON Pointer (RFC 6901): '~' -> "~0", '/' -> "~1".
+std::string JsonPointerEscape(std::string_view token);
+
 }  // namespace odmd

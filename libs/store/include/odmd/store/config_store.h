@@ -28,6 +28,13 @@ Status ValidateValue(std::string_view key, std::string_view value);
 // OK, or kInvalidArgument: a prefix is empty (everything) or a valid key prefix (starts
 // with '/', no NUL, at most kMaxKeyBytes bytes).
 Status ValidatePrefix(std::string_view prefix);
+// OK, or kInvalidArgument naming the key: a version is >= 1.
+Status ValidateVersion(std::string_view key, Version version);
+// OK, or kInvalidArgument naming the key: a compare-and-set revision is >= 0.
+Status ValidateIfRevision(std::string_view key, std::optional<Revision> if_revision);
+// OK, or kInvalidArgument: what every backend's Watch checks first (a valid prefix, `after`
+// >= 0, a sink).
+Status ValidateWatch(std::string_view prefix, Revision after, const ChangeSink& sink);
 
 // Keeps a watch running; destroying it stops the watch: when the destructor returns, the
 // sink is not running and will not be called again.
