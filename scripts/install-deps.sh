@@ -9,6 +9,7 @@ packages=(
   clang clang-format libclang-rt-14-dev  # sanitizer build, libFuzzer targets, format check
   nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev libsodium-dev
   libpq-dev postgresql  # PostgreSQL store backend; the tests start a throwaway cluster
+  libcpp-httplib-dev  # the HTTP API of odmd serve (libs/api) and its clients
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-dev  # the workflow tests parse the generated YAML
 )

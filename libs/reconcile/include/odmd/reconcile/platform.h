@@ -1,0 +1,156 @@
+#pragma once
+
+// The platform core (DESIGN.md §3, §6): what `odmd serve` runs. It keeps reality in line
+// with the contracts: git intake (local repositories, level-triggered from their refs, and
+// GitHub push webhooks), commit commands and the clone lifecycle, contracts publish and
+// sync, the durable deployment queue and its workers, and reactions to product changes.
+// It talks to the world only through its seams: ConfigStore, Git, Runner, Clock.
+//
+// Every read returns JSON views (the HTTP API serves them as they are, the CLI prints them);
+// their shapes are documented in docs/platform.md.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "odmd/access/principal.h"
+#include "odmd/access/secrets.h"
+#include "odmd/base/clock.h"
+#include "odmd/base/status.h"
+#include "odmd/reconcile/git.h"
+#include "odmd/reconcile/github_push.h"
+#include "odmd/reconcile/runner.h"
+#include "odmd/store/config_store.h"
+
+namespace odmd::reconcile {
+
+struct PlatformOptions {
+  // Where local accounts, worktrees, logs and the process-group records live. Required.
+  std::string state_dir;
+  // The platform's HTTP API as build scripts reach it (ODMD_API); set by `odmd serve` once
+  // it listens.
+  std::string api_url;
+  // The `odmd` binary build scripts call (`odmd product put`); its directory goes first in
+  // the scripts' PATH. Empty: scripts get the default PATH only.
+  std::string odmd_binary;
+  // Deployments running at once.
+  int concurrency = 2;
+  // Runs of one deployment before a transient failure becomes final.
+  int max_attempts = 3;
+  // Backoff before the second run; doubles for every further run.
+  std::chrono::milliseconds retry_backoff{2000};
+  // Wall time a build script may take.
+  std::chrono::milliseconds deploy_time_limit{std::chrono::minutes(30)};
+  // Placeholder redeploy rounds per enver and root cause before convergence is reported
+  // as failed.
+  int max_rounds = 10;
+  // The registered repository ("owner/name") that holds the contracts, used to bootstrap
+  // an empty store. Empty: the contracts build's repo of the first published manifest.
+  std::string contracts_repo;
+  // Secret that GitHub signs webhooks with; empty refuses every webhook.
+  std::string webhook_secret;
+  // Maximum webhook payload.
+  size_t max_webhook_bytes = 25u << 20;
+  // When false, Start() does not start worker threads: tests drive RunOnce().
+  bool start_workers = true;
+};
+
+// A local repository registered with the platform.
+struct RepoRegistration {
+  std::string name;  // "owner/name", as builds name their repo in the contracts
+  std::string path;  // a local git repository (bare or not)
+};
+
+// What one intake pass did.
+struct IntakeReport {
+  int refs_changed = 0;
+  int deployments_queued = 0;
+  int commands_accepted = 0;
+  int commands_rejected = 0;
+};
+
+// What publishing a manifest did.
+struct PublishReport {
+  bool changed = false;  // false: the same manifest was already current
+  std::string version;
+  std::string digest;
+  int workflows_written = 0;  // commits the platform made into enver branches
+  int envers_added = 0;
+  int envers_removed = 0;
+};
+
+class Platform {
+ public:
+  // Every reference must outlive the platform.
+  Platform(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
+           const access::SecretBox& secrets, PlatformOptions options);
+  ~Platform();
+  Platform(const Platform&) = delete;
+  Platform& operator=(const Platform&) = delete;
+
+  // Loads the state, kills what a previous process left running and re-queues its
+  // deployments, bootstraps an empty store from the contracts repo, scans every registered
+  // repo, starts watching products and (start_workers) the workers.
+  Status Start();
+  // Cancels running deployments' waits, joins the workers, stops watching. Idempotent.
+  void Stop();
+
+  // --- intake ---
+  Status RegisterRepo(const RepoRegistration& repo);
+  Result<std::vector<RepoRegistration>> ListRepos();
+  // Level-triggered: compares every ref of `repo` (every registered repo when empty) with
+  // what the platform last saw and handles each difference as a push. `odmd notify` and the
+  // git hook call this.
+  Result<IntakeReport> Scan(std::string_view repo);
+  // A verified GitHub push delivery.
+  Result<IntakeReport> IngestPush(const PushEvent& push);
+
+  // --- contracts ---
+  // Validates fully, refuses a changed manifest under a published version, stores it,
+  // publishes contractsLibLatest and syncs. `who` must be admin or the contracts enver.
+  Result<PublishReport> PublishManifest(const access::Principal& who, std::string_view text);
+
+  // --- products (build scripts, `odmd product put|get`) ---
+  // `path` is "/odmd-share/<build>/<rev>/<product>". An unchanged value writes nothing and
+  // returns the current version.
+  Result<store::WriteResult> PutProduct(const access::Principal& who, std::string_view path,
+                                        std::string_view value);
+  Result<store::Entry> GetProduct(const access::Principal& who, std::string_view path);
+
+  // --- manual ---
+  Result<nlohmann::json> Redeploy(const access::Principal& who, std::string_view enver_id);
+
+  // --- reads (JSON views, docs/platform.md) ---
+  Result<nlohmann::json> ListEnvers();
+  Result<nlohmann::json> GetEnver(std::string_view enver_id);
+  Result<nlohmann::json> ListDeployments(std::string_view enver_id, int limit);
+  Result<nlohmann::json> GetDeployment(std::string_view id);
+  Result<std::string> GetLog(std::string_view deployment_id);
+  // Events with seq > `after`, oldest first, at most `limit`.
+  Result<nlohmann::json> ListEvents(std::int64_t after, int limit);
+  // Calls `sink` with every event with seq > `after`, then live ones, until the handle goes.
+  Result<store::WatchHandlePtr> FollowEvents(std::int64_t after,
+                                             std::function<void(const nlohmann::json&)> sink);
+  // The CI context variables of docs/workflows.md for an enver ("NAME" -> value).
+  Result<std::vector<std::pair<std::string, std::string>>> CiContext(const access::Principal& who,
+                                                                     std::string_view build,
+                                                                     std::string_view git_ref);
+
+  // --- for tests, the demo and `serve --once` ---
+  // Runs due deployments on the calling thread until none is runnable; returns how many ran.
+  Result<int> RunOnce();
+  // Blocks until nothing is queued or running (or `timeout` passes: false).
+  bool WaitIdle(std::chrono::milliseconds timeout);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace odmd::reconcile
