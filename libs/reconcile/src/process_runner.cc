@@ -223,6 +223,7 @@ Result<RunResult> ProcessRunner::Run(const RunRequest& request) {
     ExecChild(in_r.get(), out_w.get(), err_w.get(), cwd, program.c_str(), argv.data(), envp.data());
   }
   ::setpgid(pid, pid);  // Also done by the child; whichever runs first wins the race.
+  if (request.on_started) request.on_started(static_cast<int>(pid));
   in_r.Close();
   out_w.Close();
   err_w.Close();

@@ -57,6 +57,10 @@ struct RunRequest {
   // Not owned; when set it must outlive Run. Cancelling it stops the process group as a
   // time limit does (RunResult::cancelled).
   const CancelFlag* cancel = nullptr;
+  // Called once in the calling thread right after the child is forked, before Run waits,
+  // with the child's process group id (its pid), so the caller can record the group and
+  // kill it after a crash. Not called when the process could not be forked.
+  std::function<void(int pgid)> on_started;
 
   static constexpr const char* kDefaultPath =
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

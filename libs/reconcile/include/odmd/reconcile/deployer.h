@@ -1,0 +1,148 @@
+#pragma once
+
+// The Deployer: runs one deployment of one enver on the local runner, and tears an enver
+// down. A deployment checks out the exact commit, resolves the enver's consumers to their
+// current values (or placeholders), runs the build script with the enver's context in its
+// environment (i5_design.md, docs/workflows.md), stores the log, and collects what the
+// script published. Local accounts: <state_dir>/accounts/<account name>/<region> is where
+// scripts deploy their "stacks".
+//
+// Layout under DeployerOptions::state_dir:
+//   accounts/<account>/<region>/   the local account directories (kept)
+//   work/<id>/                     the worktree of deployment <id> (removed at the end)
+//   work/<id>.products/            ODMD_PRODUCTS_DIR (removed at the end)
+//   work/<id>.manifest.json        ODMD_MANIFEST_FILE of contracts builds (removed at the end)
+//   logs/<id>.log                  the build script's log (also stored at LogKey(id))
+//   running/<id>.pgid              the process group of a running script (see KillLeftovers)
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "odmd/base/clock.h"
+#include "odmd/base/status.h"
+#include "odmd/model/org.h"
+#include "odmd/reconcile/git.h"
+#include "odmd/reconcile/runner.h"
+#include "odmd/store/config_store.h"
+
+#if __has_include("odmd/reconcile/state.h")
+#include "odmd/reconcile/state.h"
+#else
+// TEMPORARY, until helper "queue" commits odmd/reconcile/state.h (which owns these records):
+// the parts the Deployer reads, with the same names and types.
+#include <cstdint>
+
+#include "odmd/store/entry.h"
+namespace odmd::reconcile {
+struct ConsumedValue {
+  std::string consumer;
+  std::string path;
+  store::Version version = 0;
+  bool placeholder = false;
+};
+struct Deployment {
+  std::string id;
+  std::string enver_id;
+  std::string sha;
+};
+}  // namespace odmd::reconcile
+#endif
+
+namespace odmd::reconcile {
+
+// Everything the Deployer needs to know about the enver, resolved by the platform core.
+struct DeployTarget {
+  // The effective org: static envers plus live clones. Not owned; required.
+  const model::Org* org = nullptr;
+  // The enver's build (in `org`). Not owned; required.
+  const model::Build* build = nullptr;
+  // A static enver or a derived clone (model::DeriveClone). Not owned; required.
+  const model::Enver* enver = nullptr;
+  // The build's local repository (for Git).
+  std::string repo_path;
+  // The enver's platform token: ODMD_TOKEN.
+  std::string token;
+};
+
+struct DeployerOptions {
+  // Where accounts/, work/, logs/ and running/ live. Required.
+  std::string state_dir;
+  // The platform's URL: ODMD_API and ODMD_STORE.
+  std::string api_url;
+  // The `odmd` binary; its directory goes first in the scripts' PATH ("" = default PATH).
+  std::string odmd_binary;
+  // Wall time a build (or destroy) script may take.
+  std::chrono::milliseconds time_limit{std::chrono::minutes(30)};
+};
+
+// How one run ended. Operational failures are outcomes, not errors.
+struct DeployOutcome {
+  bool succeeded = false;
+  // Worth retrying: checkout or runner start failures, store unavailable. A build script
+  // that exited with a code != 0 is not transient.
+  bool transient = false;
+  // The cancel flag stopped the run (succeeded is false).
+  bool cancelled = false;
+  // One sentence for failures, e.g. "build script exited with 3", "timed out after 30m",
+  // `consumer "vpc": product /odmd-share/... has no value and no placeholder`. "" on success.
+  std::string reason;
+  // The script's exit code; -1 when it did not exit (not run, signalled, timed out).
+  int exit_code = -1;
+  // Every consumer as resolved for this run, in the enver's consumer order.
+  std::vector<ConsumedValue> consumed;
+  // Product paths whose value this run changed from files in ODMD_PRODUCTS_DIR.
+  std::vector<std::string> published;
+  // Contracts builds: the content of ODMD_MANIFEST_FILE if written and non-empty.
+  std::optional<std::string> manifest;
+};
+
+// "/odmd/logs/<deployment id>": where a deployment's log is stored (the last 1 MiB).
+std::string LogKey(std::string_view deployment_id);
+
+// Maps a consumer name to its variable: "ODMD_consumer_" + the name with every character
+// outside [A-Za-z0-9_] replaced by '_'.
+std::string ConsumerVariable(std::string_view consumer_name);
+
+// Thread-safe for different deployments (and teardowns) at once; the caller makes sure one
+// deployment id runs at most once at a time.
+class Deployer {
+ public:
+  // Every reference must outlive the deployer.
+  Deployer(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
+           DeployerOptions options);
+
+  // Runs deployment `d` (d.sha must be set) of `target`. Errors only for programming
+  // errors (kInvalidArgument: a null target field, an empty id or sha); every operational
+  // failure is an outcome. `cancel` may be null.
+  Result<DeployOutcome> Deploy(const Deployment& d, const DeployTarget& target,
+                               const CancelFlag* cancel);
+
+  // Deletes the enver: runs `.scripts/destroy.sh` (relative to the work dir) of commit `sha`
+  // if that file exists, with the same environment as a deployment (ODMD_deployment_id is
+  // `deployment_id`, whose log it stores), then removes the enver's stack directory
+  // <account dir>/<stack name>. A failing destroy script fails the outcome and keeps the
+  // directory. Errors as Deploy.
+  Result<DeployOutcome> Teardown(const DeployTarget& target, std::string_view sha,
+                                 std::string_view deployment_id);
+
+  // <state_dir>/accounts/<account name>/<region>.
+  std::string AccountDir(const model::Enver& enver) const;
+
+  // For startup: SIGKILLs the process groups a previous process recorded under
+  // <state_dir>/running/ (their deployments will be re-run), waits until they are gone,
+  // then removes the records and every leftover under <state_dir>/work/. kInternal if a
+  // group is still alive after the wait or a directory cannot be removed, naming it.
+  Status KillLeftovers();
+
+ private:
+  store::ConfigStore& store_;
+  Git& git_;
+  Runner& runner_;
+  Clock& clock_;
+  DeployerOptions options_;
+};
+
+}  // namespace odmd::reconcile

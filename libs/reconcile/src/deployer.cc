@@ -1,0 +1,563 @@
+// Deployer: one deployment of one enver on the local runner, teardown, and the startup
+// cleanup of what a crashed process left running.
+
+#include "odmd/reconcile/deployer.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include "nlohmann/json.hpp"
+#include "odmd/model/naming.h"
+#include "odmd/model/rev_ref.h"
+
+namespace odmd::reconcile {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string ShortSha(std::string_view sha) { return std::string(sha.substr(0, 7)); }
+
+// "30m", "90s", "250ms": the largest unit that divides the limit.
+std::string FormatDuration(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  if (ms > 0 && ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+  if (ms > 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot read " + Quote(path.string()));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return InternalError("cannot read " + Quote(path.string()));
+  return ss.str();
+}
+
+// The last `max` bytes of a file ("" when it does not exist).
+std::string ReadTail(const fs::path& path, std::size_t max) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return "";
+  const std::streamoff size = in.tellg();
+  const std::streamoff start = size > static_cast<std::streamoff>(max)
+                                   ? size - static_cast<std::streamoff>(max)
+                                   : std::streamoff{0};
+  in.seekg(start);
+  std::string out(static_cast<std::size_t>(size - start), '\0');
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  return out;
+}
+
+// True if `path` (made lexically normal) lies inside `root`.
+bool Inside(const fs::path& root, const fs::path& path) {
+  const fs::path rel = path.lexically_normal().lexically_relative(root.lexically_normal());
+  return !rel.empty() && *rel.begin() != ".." && !rel.is_absolute();
+}
+
+DeployOutcome Failed(std::string reason, bool transient) {
+  DeployOutcome o;
+  o.reason = std::move(reason);
+  o.transient = transient;
+  return o;
+}
+
+Status CheckTarget(const DeployTarget& t, std::string_view id, std::string_view what) {
+  if (t.org == nullptr || t.build == nullptr || t.enver == nullptr) {
+    return InvalidArgumentError(std::string(what) + " " + Quote(id) +
+                                ": the target's org, build and enver must be set");
+  }
+  const bool safe =
+      !id.empty() && id != "." && id != ".." && std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      });
+  if (!safe) {
+    return InvalidArgumentError(std::string(what) + ": deployment id " + Quote(id) +
+                                " is empty or not a plain name ([A-Za-z0-9._-])");
+  }
+  return OkStatus();
+}
+
+// True if a process group (not counting zombies, which only wait to be reaped) exists.
+bool GroupAlive(int pgid) {
+  if (::kill(-pgid, 0) != 0 && errno == ESRCH) return false;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    std::string state;
+    long ppid = 0, pgrp = 0;
+    if (!(rest >> state >> ppid >> pgrp)) continue;
+    if (pgrp == pgid && state != "Z" && state != "X") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string LogKey(std::string_view deployment_id) {
+  return "/odmd/logs/" + std::string(deployment_id);
+}
+
+std::string ConsumerVariable(std::string_view consumer_name) {
+  std::string out = "ODMD_consumer_";
+  for (char c : consumer_name) {
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '_';
+  }
+  return out;
+}
+
+// Everything one run (a deployment or a teardown) shares.
+class DeployRun {
+ public:
+  DeployRun(store::ConfigStore& store, Git& git, Runner& runner, const DeployerOptions& options,
+            const DeployTarget& target, std::string id, std::string sha)
+      : store_(store),
+        git_(git),
+        runner_(runner),
+        options_(options),
+        target_(target),
+        id_(std::move(id)),
+        sha_(std::move(sha)) {
+    const fs::path state(options_.state_dir);
+    worktree_ = state / "work" / id_;
+    products_dir_ = state / "work" / (id_ + ".products");
+    manifest_file_ = state / "work" / (id_ + ".manifest.json");
+    log_file_ = state / "logs" / (id_ + ".log");
+    pgid_file_ = state / "running" / (id_ + ".pgid");
+  }
+  ~DeployRun() { Cleanup(); }
+  DeployRun(const DeployRun&) = delete;
+  DeployRun& operator=(const DeployRun&) = delete;
+
+  const model::Enver& enver() const { return *target_.enver; }
+  const model::Build& build() const { return *target_.build; }
+  bool is_contracts() const { return build().kind == model::BuildKind::kContracts; }
+  const fs::path& worktree() const { return worktree_; }
+  const fs::path& products_dir() const { return products_dir_; }
+  const fs::path& manifest_file() const { return manifest_file_; }
+
+  // Resolves every consumer into `out.consumed` and the environment. `strict`: a consumer
+  // without value and placeholder fails the outcome; otherwise its variable is empty.
+  std::optional<DeployOutcome> ResolveConsumers(bool strict, DeployOutcome& out) {
+    for (const model::Consumer& c : enver().consumers) {
+      const auto parts = model::SplitEnverId(c.producer);
+      Result<model::RevRef> rev = parts.has_value()
+                                      ? model::RevRef::Parse(parts->second)
+                                      : Result<model::RevRef>(InvalidArgumentError("no '/'"));
+      if (!rev.ok()) {
+        return Failed(
+            "consumer " + Quote(c.name) + ": producer " + Quote(c.producer) + " is not an enver id",
+            false);
+      }
+      ConsumedValue v;
+      v.consumer = c.name;
+      v.path = model::ProductPath(parts->first, *rev, c.product);
+      std::string value;
+      Result<store::Entry> entry = store_.Get(v.path);
+      if (entry.ok()) {
+        value = entry->value;
+        v.version = entry->version;
+      } else if (IsNotFound(entry.status())) {
+        if (c.placeholder.has_value()) {
+          value = *c.placeholder;
+          v.placeholder = true;
+        } else if (strict) {
+          return Failed("consumer " + Quote(c.name) + ": product " + v.path +
+                            " has no value and no placeholder",
+                        false);
+        }
+      } else {
+        return Failed("consumer " + Quote(c.name) + ": cannot read product " + v.path + ": " +
+                          entry.status().message(),
+                      true);
+      }
+      env_[ConsumerVariable(c.name)] = value;
+      out.consumed.push_back(std::move(v));
+    }
+    return std::nullopt;
+  }
+
+  // The rest of the environment; creates the account directory and a fresh products dir.
+  std::optional<DeployOutcome> PrepareEnvironment(const std::string& account_dir) {
+    const model::Account* account = target_.org->FindAccount(enver().account);
+    if (account == nullptr) {
+      return Failed("account " + Quote(enver().account) + " of enver " + EnverId() +
+                        " is not declared in the contracts",
+                    false);
+    }
+    std::error_code ec;
+    fs::create_directories(account_dir, ec);
+    if (ec) {
+      return Failed("cannot create account directory " + Quote(account_dir) + ": " + ec.message(),
+                    true);
+    }
+    fs::remove_all(products_dir_, ec);
+    fs::remove(manifest_file_, ec);
+    ec.clear();
+    fs::create_directories(products_dir_, ec);
+    if (!ec) fs::create_directories(log_file_.parent_path(), ec);
+    if (!ec) fs::create_directories(pgid_file_.parent_path(), ec);
+    if (ec) return Failed("cannot create the run's directories: " + ec.message(), true);
+
+    std::string products;
+    for (const model::Product& p : enver().products) {
+      if (!products.empty()) products += ' ';
+      products += p.name;
+    }
+    env_["ODMD_build_id"] = build().id;
+    env_["ODMD_rev_ref"] = enver().rev.str();
+    env_["ODMD_awsRegion"] = enver().region;
+    env_["ODMD_awsAccount"] = account->id;
+    env_["ODMD_work_dir"] = enver().work_dir;
+    env_["ODMD_build_script"] = enver().build_script;
+    env_["ODMD_products"] = products;
+    env_["ODMD_stack_names"] = model::StackName(build().id, enver().rev);
+    env_["ODMD_enver_id"] = EnverId();
+    env_["ODMD_deployment_id"] = id_;
+    env_["ODMD_account_name"] = enver().account;
+    env_["ODMD_account_dir"] = account_dir;
+    env_["ODMD_PRODUCTS_DIR"] = products_dir_.string();
+    if (is_contracts()) env_["ODMD_MANIFEST_FILE"] = manifest_file_.string();
+    env_["ODMD_API"] = options_.api_url;
+    env_["ODMD_STORE"] = options_.api_url;
+    env_["ODMD_TOKEN"] = target_.token;
+    env_["HOME"] = worktree_.string();
+    std::string path = RunRequest::kDefaultPath;
+    if (!options_.odmd_binary.empty()) {
+      const fs::path dir = fs::absolute(options_.odmd_binary, ec).parent_path();
+      if (!ec && !dir.empty()) path = dir.string() + ":" + path;
+    }
+    env_["PATH"] = path;
+    return std::nullopt;
+  }
+
+  std::optional<DeployOutcome> Checkout() {
+    std::error_code ec;
+    fs::create_directories(worktree_.parent_path(), ec);
+    Status removed = git_.RemoveWorktree(target_.repo_path, worktree_.string());
+    if (!removed.ok()) {
+      return Failed("cannot remove a leftover worktree: " + removed.message(), true);
+    }
+    checked_out_ = true;
+    Status s = git_.CheckoutWorktree(target_.repo_path, sha_, worktree_.string());
+    if (!s.ok()) {
+      return Failed("cannot check out " + ShortSha(sha_) + " of " + Quote(target_.repo_path) +
+                        ": " + s.message(),
+                    true);
+    }
+    return std::nullopt;
+  }
+
+  // The script `relative` to the work dir inside the worktree, or a failed outcome.
+  // `optional`: a missing script returns "" instead of failing.
+  Result<std::string> ScriptPath(std::string_view what, std::string_view relative, bool optional,
+                                 DeployOutcome& failed) {
+    const fs::path work = worktree_ / enver().work_dir;
+    const fs::path script = (work / relative).lexically_normal();
+    if (!Inside(worktree_, work) || !Inside(worktree_, script)) {
+      failed = Failed(std::string(what) + " " + Quote(relative) + " (work dir " +
+                          Quote(enver().work_dir) + ") lies outside the repository",
+                      false);
+      return AbortedError("");
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(script, ec)) {
+      if (optional) return std::string();
+      failed = Failed(std::string(what) + " " + Quote(relative) + " not found in commit " +
+                          ShortSha(sha_) + " (work dir " + Quote(enver().work_dir) + ")",
+                      false);
+      return AbortedError("");
+    }
+    fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                    fs::perm_options::add, ec);
+    if (ec) {
+      failed = Failed("cannot make " + std::string(what) + " " + Quote(relative) +
+                          " executable: " + ec.message(),
+                      true);
+      return AbortedError("");
+    }
+    return script.string();
+  }
+
+  // Runs `script`; fills exit code and the failure of `out`, stores the log.
+  void RunScript(std::string_view what, const std::string& script, const CancelFlag* cancel,
+                 std::chrono::milliseconds limit, DeployOutcome& out) {
+    RunRequest req;
+    req.argv = {script};
+    req.working_dir = (worktree_ / enver().work_dir).lexically_normal().string();
+    req.env = env_;
+    req.time_limit = limit;
+    req.log_path = log_file_.string();
+    req.cancel = cancel;
+    const fs::path pgid_file = pgid_file_;
+    req.on_started = [&pgid_file](int pgid) {
+      // Best effort: a record that cannot be written only weakens crash cleanup.
+      std::ofstream(pgid_file, std::ios::trunc) << pgid << "\n";
+    };
+    Result<RunResult> r = runner_.Run(req);
+    std::error_code ec;
+    fs::remove(pgid_file_, ec);
+    if (!r.ok()) {
+      if (IsAborted(r.status()) && cancel != nullptr && cancel->cancelled()) {
+        out = Failed("cancelled", false);
+        out.cancelled = true;
+      } else {
+        out = Failed("could not start " + std::string(what) + ": " + r.status().message(), true);
+      }
+      return;
+    }
+    out.exit_code = r->exit_code;
+    if (r->cancelled) {
+      out.reason = "cancelled";
+      out.cancelled = true;
+    } else if (r->timed_out) {
+      out.reason = std::string(what) + " timed out after " + FormatDuration(limit);
+    } else if (r->term_signal != 0) {
+      out.reason = std::string(what) + " was killed by signal " + std::to_string(r->term_signal);
+    } else if (r->exit_code != 0) {
+      out.reason = std::string(what) + " exited with " + std::to_string(r->exit_code);
+    }
+    out.succeeded = r->succeeded();
+    Result<store::WriteResult> put =
+        store_.Put(LogKey(id_), ReadTail(log_file_, store::kMaxValueBytes), std::nullopt);
+    if (!put.ok()) {
+      const std::string reason = "cannot store the log: " + put.status().message();
+      out.reason = out.succeeded ? reason : out.reason + "; " + reason;
+      out.succeeded = false;
+      out.transient = true;
+    }
+  }
+
+  // After a successful build: products from files, then the consumed versions record.
+  void Publish(DeployOutcome& out) {
+    std::set<std::string> declared;
+    for (const model::Product& p : enver().products) declared.insert(p.name);
+    std::map<std::string, std::string> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(products_dir_, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_directory()) continue;
+      const std::string name = it->path().lexically_relative(products_dir_).generic_string();
+      if (!declared.contains(name)) {
+        return Fail(out, "build script wrote undeclared product " + Quote(name), false);
+      }
+      if (!it->is_regular_file() || it->is_symlink()) {
+        return Fail(out, "product file " + Quote(name) + " is not a regular file", false);
+      }
+      Result<std::string> value = ReadFile(it->path());
+      if (!value.ok()) return Fail(out, value.status().message(), true);
+      if (value->size() > store::kMaxValueBytes) {
+        return Fail(out, "product " + Quote(name) + " is larger than 1 MiB", false);
+      }
+      files[name] = *std::move(value);
+    }
+    if (ec) return Fail(out, "cannot read the products directory: " + ec.message(), true);
+
+    for (const auto& [name, value] : files) {
+      const std::string path = model::ProductPath(build().id, enver().rev, name);
+      Result<bool> written = PutIfChanged(path, value);
+      if (!written.ok()) {
+        return Fail(out, "cannot write product " + path + ": " + written.status().message(), true);
+      }
+      if (*written) out.published.push_back(path);
+    }
+    nlohmann::json record = nlohmann::json::object();
+    for (const ConsumedValue& v : out.consumed) {
+      record[v.consumer] = {
+          {"path", v.path}, {"version", v.version}, {"placeholder", v.placeholder}};
+    }
+    const std::string path = model::ConsumedVersionsPath(build().id, enver().rev);
+    Result<bool> written = PutIfChanged(path, record.dump());
+    if (!written.ok()) {
+      return Fail(out, "cannot write " + path + ": " + written.status().message(), true);
+    }
+  }
+
+  std::string EnverId() const { return model::EnverId(build().id, enver().rev); }
+
+  void Cleanup() {
+    std::error_code ec;
+    if (checked_out_) (void)git_.RemoveWorktree(target_.repo_path, worktree_.string());
+    fs::remove_all(products_dir_, ec);
+    fs::remove(manifest_file_, ec);
+    fs::remove(pgid_file_, ec);
+  }
+
+ private:
+  static void Fail(DeployOutcome& out, std::string reason, bool transient) {
+    out.succeeded = false;
+    out.reason = std::move(reason);
+    out.transient = transient;
+  }
+
+  // Writes `value` unless the key holds it already; true if it wrote.
+  Result<bool> PutIfChanged(const std::string& path, const std::string& value) {
+    Result<store::Entry> current = store_.Get(path);
+    if (current.ok() && current->value == value) return false;
+    if (!current.ok() && !IsNotFound(current.status())) return current.status();
+    ODMD_RETURN_IF_ERROR(store_.Put(path, value, std::nullopt));
+    return true;
+  }
+
+  store::ConfigStore& store_;
+  Git& git_;
+  Runner& runner_;
+  const DeployerOptions& options_;
+  const DeployTarget& target_;
+  const std::string id_;
+  const std::string sha_;
+  fs::path worktree_, products_dir_, manifest_file_, log_file_, pgid_file_;
+  std::map<std::string, std::string> env_;
+  bool checked_out_ = false;
+};
+
+Deployer::Deployer(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
+                   DeployerOptions options)
+    : store_(store), git_(git), runner_(runner), clock_(clock), options_(std::move(options)) {}
+
+std::string Deployer::AccountDir(const model::Enver& enver) const {
+  return (fs::path(options_.state_dir) / "accounts" / enver.account / enver.region).string();
+}
+
+Result<DeployOutcome> Deployer::Deploy(const Deployment& d, const DeployTarget& target,
+                                       const CancelFlag* cancel) {
+  ODMD_RETURN_IF_ERROR(CheckTarget(target, d.id, "deployment"));
+  if (d.sha.empty()) return InvalidArgumentError("deployment " + Quote(d.id) + ": no sha");
+  DeployRun run(store_, git_, runner_, options_, target, d.id, d.sha);
+  DeployOutcome out;
+  if (auto failed = run.ResolveConsumers(/*strict=*/true, out)) {
+    failed->consumed = std::move(out.consumed);
+    return *failed;
+  }
+  std::vector<ConsumedValue> consumed = out.consumed;
+  auto keep_consumed = [&consumed](DeployOutcome o) {
+    o.consumed = consumed;
+    return o;
+  };
+  if (auto failed = run.PrepareEnvironment(AccountDir(*target.enver))) {
+    return keep_consumed(*failed);
+  }
+  if (auto failed = run.Checkout()) return keep_consumed(*failed);
+  Result<std::string> script =
+      run.ScriptPath("build script", target.enver->build_script, /*optional=*/false, out);
+  if (!script.ok()) return keep_consumed(out);
+  run.RunScript("build script", *script, cancel, options_.time_limit, out);
+  out.consumed = consumed;
+  if (!out.succeeded) return out;
+  run.Publish(out);
+  if (out.succeeded && run.is_contracts()) {
+    Result<std::string> manifest = ReadFile(run.manifest_file());
+    if (manifest.ok() && !manifest->empty()) out.manifest = *std::move(manifest);
+  }
+  return out;
+}
+
+Result<DeployOutcome> Deployer::Teardown(const DeployTarget& target, std::string_view sha,
+                                         std::string_view deployment_id) {
+  ODMD_RETURN_IF_ERROR(CheckTarget(target, deployment_id, "teardown"));
+  const std::string account_dir = AccountDir(*target.enver);
+  DeployRun run(store_, git_, runner_, options_, target, std::string(deployment_id),
+                std::string(sha));
+  DeployOutcome out;
+  if (!sha.empty()) {
+    if (auto failed = run.ResolveConsumers(/*strict=*/false, out)) return *failed;
+    if (auto failed = run.PrepareEnvironment(account_dir)) return *failed;
+    if (auto failed = run.Checkout()) return *failed;
+    Result<std::string> script =
+        run.ScriptPath("destroy script", ".scripts/destroy.sh", /*optional=*/true, out);
+    if (!script.ok()) return out;
+    if (!script->empty()) {
+      run.RunScript("destroy script", *script, nullptr, options_.time_limit, out);
+      if (!out.succeeded) return out;
+    }
+  }
+  const fs::path stack_dir =
+      fs::path(account_dir) / model::StackName(target.build->id, target.enver->rev);
+  std::error_code ec;
+  fs::remove_all(stack_dir, ec);
+  if (ec) {
+    return Failed(
+        "cannot remove stack directory " + Quote(stack_dir.string()) + ": " + ec.message(), true);
+  }
+  out.succeeded = true;
+  out.reason.clear();
+  return out;
+}
+
+Status Deployer::KillLeftovers() {
+  const fs::path state(options_.state_dir);
+  const fs::path running = state / "running";
+  std::error_code ec;
+  std::vector<std::pair<int, fs::path>> groups;
+  if (fs::is_directory(running, ec)) {
+    for (const auto& entry : fs::directory_iterator(running, ec)) {
+      if (entry.path().extension() != ".pgid") continue;
+      std::ifstream in(entry.path());
+      long pgid = 0;
+      // Only a plausible group id: never 0 (our own group), 1 (init) or negative.
+      if (in >> pgid && pgid > 1 && pgid <= std::numeric_limits<int>::max()) {
+        ::kill(-static_cast<pid_t>(pgid), SIGKILL);
+        groups.emplace_back(static_cast<int>(pgid), entry.path());
+      } else {
+        groups.emplace_back(0, entry.path());
+      }
+    }
+    if (ec) {
+      return InternalError("cannot list " + Quote(running.string()) + ": " + ec.message());
+    }
+  }
+  // Wait, bounded, until every group is gone (its members killed and reaped).
+  const auto deadline = clock_.SteadyNow() + std::chrono::seconds(10);
+  for (const auto& [pgid, record] : groups) {
+    for (int i = 0; pgid > 0 && GroupAlive(pgid); ++i) {
+      if (i >= 1000 || clock_.SteadyNow() > deadline) {
+        return InternalError("process group " + std::to_string(pgid) + " recorded in " +
+                             Quote(record.string()) + " is still alive after SIGKILL");
+      }
+      ::kill(-pgid, SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    fs::remove(record, ec);
+    if (ec) {
+      return InternalError("cannot remove " + Quote(record.string()) + ": " + ec.message());
+    }
+  }
+  const fs::path work = state / "work";
+  if (fs::is_directory(work, ec)) {
+    for (const auto& entry : fs::directory_iterator(work, ec)) {
+      std::error_code remove_ec;
+      fs::remove_all(entry.path(), remove_ec);
+      if (remove_ec) {
+        return InternalError("cannot remove leftover " + Quote(entry.path().string()) + ": " +
+                             remove_ec.message());
+      }
+    }
+    if (ec) return InternalError("cannot list " + Quote(work.string()) + ": " + ec.message());
+  }
+  return OkStatus();
+}
+
+}  // namespace odmd::reconcile
