@@ -117,10 +117,6 @@ bool GroupAlive(int pgid) {
 
 }  // namespace
 
-std::string LogKey(std::string_view deployment_id) {
-  return "/odmd/logs/" + std::string(deployment_id);
-}
-
 std::string ConsumerVariable(std::string_view consumer_name) {
   std::string out = "ODMD_consumer_";
   for (char c : consumer_name) {

@@ -26,30 +26,8 @@
 #include "odmd/model/org.h"
 #include "odmd/reconcile/git.h"
 #include "odmd/reconcile/runner.h"
-#include "odmd/store/config_store.h"
-
-#if __has_include("odmd/reconcile/state.h")
 #include "odmd/reconcile/state.h"
-#else
-// TEMPORARY, until helper "queue" commits odmd/reconcile/state.h (which owns these records):
-// the parts the Deployer reads, with the same names and types.
-#include <cstdint>
-
-#include "odmd/store/entry.h"
-namespace odmd::reconcile {
-struct ConsumedValue {
-  std::string consumer;
-  std::string path;
-  store::Version version = 0;
-  bool placeholder = false;
-};
-struct Deployment {
-  std::string id;
-  std::string enver_id;
-  std::string sha;
-};
-}  // namespace odmd::reconcile
-#endif
+#include "odmd/store/config_store.h"
 
 namespace odmd::reconcile {
 
@@ -98,9 +76,6 @@ struct DeployOutcome {
   // Contracts builds: the content of ODMD_MANIFEST_FILE if written and non-empty.
   std::optional<std::string> manifest;
 };
-
-// "/odmd/logs/<deployment id>": where a deployment's log is stored (the last 1 MiB).
-std::string LogKey(std::string_view deployment_id);
 
 // Maps a consumer name to its variable: "ODMD_consumer_" + the name with every character
 // outside [A-Za-z0-9_] replaced by '_'.
