@@ -27,6 +27,8 @@
 #include "odmd/model/naming.h"
 #include "odmd/store/open_config_store.h"
 #include "odmd/testing/fake_clock.h"
+#include "odmd/testing/faulty_config_store.h"
+#include "odmd/testing/recording_runner.h"
 #include "odmd/testing/status_matchers.h"
 
 namespace odmd::reconcile {
@@ -541,6 +543,55 @@ TEST_F(DeployerTest, UnknownCommitIsATransientCheckoutFailure) {
   EXPECT_FALSE(out.succeeded);
   EXPECT_TRUE(out.transient);
   EXPECT_THAT(out.reason, HasSubstr("cannot check out aaaaaaa of \"" + repo_ + "\""));
+  ExpectNoLeftovers();
+}
+
+TEST_F(DeployerTest, RunnerThatCannotStartIsATransientFailure) {
+  const std::string sha = Commit({{".scripts/build.sh", kEnvScript}});
+  Put("/odmd-share/net/b..main/vpcId", "vpc-1");
+  ::odmd::testing::RecordingRunner recording;
+  recording.AddError(InternalError("fork: no more processes"));
+  Deployer deployer(*store_, *git_, recording, fake_clock_, Options());
+  Result<DeployOutcome> out = deployer.Deploy(NewDeployment("d1", sha), Target("svc"), nullptr);
+  ASSERT_THAT(out, IsOk());
+  EXPECT_FALSE(out->succeeded);
+  EXPECT_TRUE(out->transient);
+  EXPECT_EQ(out->reason, "could not start build script: fork: no more processes");
+  ASSERT_EQ(recording.requests().size(), 1u);
+  EXPECT_EQ(recording.requests()[0].argv,
+            std::vector<std::string>{state_dir_ + "/work/d1/.scripts/build.sh"});
+  EXPECT_EQ(recording.requests()[0].time_limit, std::chrono::milliseconds(60000));
+  ExpectNoLeftovers();
+}
+
+TEST_F(DeployerTest, StoreThatCannotTakeTheLogIsATransientFailure) {
+  const std::string sha = Commit({{".scripts/build.sh", kProductScript}});
+  Put("/odmd-share/net/b..main/vpcId", "vpc-1");
+  ::odmd::testing::FaultyConfigStore faulty(*store_);
+  faulty.SetFailWrites(true);
+  Deployer deployer(faulty, *git_, *runner_, fake_clock_, Options());
+  Result<DeployOutcome> out = deployer.Deploy(NewDeployment("d1", sha), Target("svc"), nullptr);
+  ASSERT_THAT(out, IsOk());
+  EXPECT_FALSE(out->succeeded);
+  EXPECT_TRUE(out->transient);
+  EXPECT_THAT(out->reason, HasSubstr("cannot store the log: injected fault"));
+  EXPECT_EQ(Value("/odmd-share/svc/b..main/url"), "<absent>");
+  ExpectNoLeftovers();
+}
+
+TEST_F(DeployerTest, StoreThatCannotTakeAProductIsATransientFailure) {
+  const std::string sha = Commit({{".scripts/build.sh", kProductScript}});
+  Put("/odmd-share/net/b..main/vpcId", "vpc-1");
+  ::odmd::testing::FaultyConfigStore faulty(*store_);
+  faulty.FailNthWrite(2);  // the log passes, the products fail
+  Deployer deployer(faulty, *git_, *runner_, fake_clock_, Options());
+  Result<DeployOutcome> out = deployer.Deploy(NewDeployment("d1", sha), Target("svc"), nullptr);
+  ASSERT_THAT(out, IsOk());
+  EXPECT_FALSE(out->succeeded);
+  EXPECT_TRUE(out->transient);
+  EXPECT_THAT(out->reason, HasSubstr("cannot write product"));
+  EXPECT_THAT(out->reason, HasSubstr("injected fault"));
+  EXPECT_EQ(Value("/odmd-share/svc/b..main/share..version"), "<absent>");
   ExpectNoLeftovers();
 }
 
