@@ -432,7 +432,12 @@ class DeployRun {
 
 Deployer::Deployer(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
                    DeployerOptions options)
-    : store_(store), git_(git), runner_(runner), clock_(clock), options_(std::move(options)) {}
+    : store_(store), git_(git), runner_(runner), clock_(clock), options_(std::move(options)) {
+  // Scripts run in their worktree: every path they get must be absolute.
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(options_.state_dir, ec);
+  if (!ec) options_.state_dir = absolute.lexically_normal().string();
+}
 
 std::string Deployer::AccountDir(const model::Enver& enver) const {
   return (fs::path(options_.state_dir) / "accounts" / enver.account / enver.region).string();

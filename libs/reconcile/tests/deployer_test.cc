@@ -709,6 +709,29 @@ TEST_F(DeployerTest, FailingDestroyScriptKeepsTheStackDirectory) {
   ExpectNoLeftovers();
 }
 
+TEST_F(DeployerTest, UndeclaredAccountFailsNamingIt) {
+  org_.FindBuild("svc")->envers[0].account = "nowhere";
+  const std::string sha = Commit({{".scripts/build.sh", kEnvScript}});
+  Put("/odmd-share/net/b..main/vpcId", "vpc-1");
+  auto deployer = NewDeployer();
+  DeployOutcome out = DeployOk(*deployer, NewDeployment("d1", sha), Target("svc"));
+  EXPECT_FALSE(out.succeeded);
+  EXPECT_FALSE(out.transient);
+  EXPECT_EQ(out.reason,
+            "account \"nowhere\" of enver svc/b..main is not declared in the contracts");
+  ExpectNoLeftovers();
+}
+
+TEST_F(DeployerTest, RelativeStateDirIsMadeAbsolute) {
+  const fs::path cwd = fs::current_path();
+  fs::current_path(root_);
+  DeployerOptions o = Options();
+  o.state_dir = "state/./";
+  auto deployer = NewDeployer(o);
+  fs::current_path(cwd);
+  EXPECT_EQ(deployer->AccountDir(*Target("svc").enver), AccountDir());
+}
+
 TEST_F(DeployerTest, AccountDirIsPerAccountAndRegion) {
   auto deployer = NewDeployer();
   EXPECT_EQ(deployer->AccountDir(*Target("svc").enver), AccountDir());

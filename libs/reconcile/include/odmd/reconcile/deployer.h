@@ -46,7 +46,7 @@ struct DeployTarget {
 };
 
 struct DeployerOptions {
-  // Where accounts/, work/, logs/ and running/ live. Required.
+  // Where accounts/, work/, logs/ and running/ live (made absolute). Required.
   std::string state_dir;
   // The platform's URL: ODMD_API and ODMD_STORE.
   std::string api_url;
