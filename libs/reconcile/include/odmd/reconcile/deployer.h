@@ -89,9 +89,14 @@ class Deployer {
   Deployer(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
            DeployerOptions options);
 
-  // Runs deployment `d` (d.sha must be set) of `target`. Errors only for programming
-  // errors (kInvalidArgument: a null target field, an empty id or sha); every operational
-  // failure is an outcome. `cancel` may be null.
+  // Runs deployment `d` (d.sha must be set) of `target`: resolves the consumers (a
+  // consumer with neither value nor placeholder fails it before anything runs), checks out
+  // d.sha, runs the build script, stores its log; on success writes each product file whose
+  // value differs from the stored one, then the consumed-versions record (share..version)
+  // when it differs. The worktree, products dir and manifest file are always removed.
+  // Errors only for programming errors (kInvalidArgument: a null target field, an id that
+  // is not a plain name, an empty sha); every operational failure is an outcome. `cancel`
+  // may be null.
   Result<DeployOutcome> Deploy(const Deployment& d, const DeployTarget& target,
                                const CancelFlag* cancel);
 
