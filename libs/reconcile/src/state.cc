@@ -35,6 +35,131 @@ std::optional<std::int64_t> ParseDigits(std::string_view text, size_t digits) {
   return n;
 }
 
+// The length of the valid UTF-8 sequence starting at text[i], or 0 if there is none.
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c < 0x80) return 1;
+  size_t n = 0;
+  std::uint32_t cp = 0;
+  std::uint32_t min = 0;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2, cp = c & 0x1F, min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3, cp = c & 0x0F, min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4, cp = c & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > text.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    const auto b = static_cast<unsigned char>(text[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// `text` as a JSON string literal, as nlohmann's dump writes it (bad UTF-8 replaced).
+void AppendJsonString(std::string& out, std::string_view text) {
+  out += '"';
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      size_t n = Utf8SequenceLength(text, i);
+      if (n == 0) {
+        out += kReplacement;
+        ++i;
+      } else {
+        out.append(text.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20) {
+          constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+// Writes one JSON object's members in call order.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
+  ObjectWriter& Str(std::string_view key, std::string_view value) {
+    Key(key);
+    AppendJsonString(out_, value);
+    return *this;
+  }
+  // A string, or null when empty.
+  ObjectWriter& IdOrNull(std::string_view key, std::string_view value) {
+    if (!value.empty()) return Str(key, value);
+    Key(key);
+    out_ += "null";
+    return *this;
+  }
+  ObjectWriter& Int(std::string_view key, std::int64_t value) {
+    Key(key);
+    out_ += std::to_string(value);
+    return *this;
+  }
+  ObjectWriter& Bool(std::string_view key, bool value) {
+    Key(key);
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+  // Starts a member whose value the caller writes next.
+  std::string& Member(std::string_view key) {
+    Key(key);
+    return out_;
+  }
+  void End() { out_ += '}'; }
+
+ private:
+  void Key(std::string_view key) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    AppendJsonString(out_, key);
+    out_ += ':';
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
 // Reads the fields of one JSON object of a record, turning every problem into
 // kFailedPrecondition "<record> record <where>: field \"<pointer>\" ...".
 class Reader {
@@ -228,26 +353,70 @@ bool IsFinal(DeploymentState state) {
 json ToJson(const Deployment& d) {
   json consumed = json::array();
   for (const ConsumedValue& c : d.consumed) {
-    consumed.push_back({{"consumer", c.consumer},
-                        {"path", c.path},
+    consumed.push_back({{"consumer", ValidUtf8(c.consumer)},
+                        {"path", ValidUtf8(c.path)},
                         {"version", c.version},
                         {"placeholder", c.placeholder}});
   }
-  return {{"id", d.id},
-          {"enver", d.enver_id},
-          {"sha", d.sha},
+  json published = json::array();
+  for (const std::string& path : d.published) published.push_back(ValidUtf8(path));
+  return {{"id", ValidUtf8(d.id)},
+          {"enver", ValidUtf8(d.enver_id)},
+          {"sha", ValidUtf8(d.sha)},
           {"state", DeploymentStateName(d.state)},
-          {"cause", {{"kind", d.cause.kind}, {"detail", d.cause.detail}, {"root", d.cause.root}}},
+          {"cause",
+           {{"kind", ValidUtf8(d.cause.kind)},
+            {"detail", ValidUtf8(d.cause.detail)},
+            {"root", ValidUtf8(d.cause.root)}}},
           {"attempt", d.attempt},
           {"queued_at_ms", d.queued_at_ms},
           {"started_at_ms", d.started_at_ms},
           {"finished_at_ms", d.finished_at_ms},
           {"not_before_ms", d.not_before_ms},
-          {"reason", d.reason},
-          {"owner", d.owner},
+          {"reason", ValidUtf8(d.reason)},
+          {"owner", ValidUtf8(d.owner)},
           {"exit_code", d.exit_code},
           {"consumed", std::move(consumed)},
-          {"published", d.published}};
+          {"published", std::move(published)}};
+}
+
+std::string ToJsonText(const Deployment& d) {
+  std::string out;
+  out.reserve(512);
+  ObjectWriter w(out);
+  w.Str("id", d.id).Str("enver", d.enver_id).Str("sha", d.sha);
+  w.Str("state", DeploymentStateName(d.state));
+  ObjectWriter cause(w.Member("cause"));
+  cause.Str("kind", d.cause.kind).Str("detail", d.cause.detail).Str("root", d.cause.root);
+  cause.End();
+  w.Int("attempt", d.attempt)
+      .Int("queued_at_ms", d.queued_at_ms)
+      .Int("started_at_ms", d.started_at_ms)
+      .Int("finished_at_ms", d.finished_at_ms)
+      .Int("not_before_ms", d.not_before_ms)
+      .Str("reason", d.reason)
+      .Str("owner", d.owner)
+      .Int("exit_code", d.exit_code);
+  w.Member("consumed") += '[';
+  for (size_t i = 0; i < d.consumed.size(); ++i) {
+    if (i > 0) out += ',';
+    const ConsumedValue& c = d.consumed[i];
+    ObjectWriter item(out);
+    item.Str("consumer", c.consumer)
+        .Str("path", c.path)
+        .Int("version", c.version)
+        .Bool("placeholder", c.placeholder);
+    item.End();
+  }
+  out += ']';
+  w.Member("published") += '[';
+  for (size_t i = 0; i < d.published.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(out, d.published[i]);
+  }
+  out += ']';
+  w.End();
+  return out;
 }
 
 Result<Deployment> DeploymentFromJson(const json& object, std::string_view where) {
@@ -281,13 +450,32 @@ Result<Deployment> ParseDeployment(std::string_view text, std::string_view where
 }
 
 json ToJson(const Event& e) {
+  json fields = json::object();
+  for (const auto& [name, value] : e.fields) fields[ValidUtf8(name)] = ValidUtf8(value);
   return {{"seq", e.seq},
           {"time_ms", e.time_ms},
-          {"kind", e.kind},
-          {"enver", e.enver_id},
-          {"message", e.message},
-          {"suggestion", e.suggestion},
-          {"fields", json(e.fields)}};
+          {"kind", ValidUtf8(e.kind)},
+          {"enver", ValidUtf8(e.enver_id)},
+          {"message", ValidUtf8(e.message)},
+          {"suggestion", ValidUtf8(e.suggestion)},
+          {"fields", std::move(fields)}};
+}
+
+std::string ToJsonText(const Event& e) {
+  std::string out;
+  out.reserve(256);
+  ObjectWriter w(out);
+  w.Int("seq", e.seq)
+      .Int("time_ms", e.time_ms)
+      .Str("kind", e.kind)
+      .Str("enver", e.enver_id)
+      .Str("message", e.message)
+      .Str("suggestion", e.suggestion);
+  ObjectWriter fields(w.Member("fields"));
+  for (const auto& [name, value] : e.fields) fields.Str(name, value);
+  fields.End();
+  w.End();
+  return out;
 }
 
 Result<Event> EventFromJson(const json& object, std::string_view where) {
@@ -315,8 +503,32 @@ Result<Event> ParseEvent(std::string_view text, std::string_view where) {
 }
 
 json ToJson(const QueueRecord& record) {
-  auto id = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  auto id = [](const std::string& s) { return s.empty() ? json(nullptr) : json(ValidUtf8(s)); };
   return {{"pending", id(record.pending)}, {"running", id(record.running)}};
+}
+
+std::string ToJsonText(const QueueRecord& record) {
+  std::string out;
+  ObjectWriter w(out);
+  w.IdOrNull("pending", record.pending).IdOrNull("running", record.running);
+  w.End();
+  return out;
+}
+
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) {
+      out += kReplacement;
+      ++i;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
 }
 
 Result<QueueRecord> QueueRecordFromJson(const json& object, std::string_view where) {

@@ -236,5 +236,50 @@ TEST(QueueRecordJsonTest, MalformedRecordsNameTheKeyAndThePointer) {
               StatusIs(StatusCode::kFailedPrecondition, HasSubstr("\"/pending\"")));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Text form and UTF-8
+
+TEST(StateTextTest, TextFormIsTheJsonFormForEveryRecord) {
+  Deployment d = FullDeployment();
+  d.reason =
+      "quote \" backslash \\ newline \n tab \t bell \x07 del \x7f e\xC3\xA9 \xF0\x9F\x9A\x80";
+  d.cause.detail = std::string("nul \0 inside", 12);
+  EXPECT_EQ(json::parse(ToJsonText(d)), ToJson(d));
+  Result<Deployment> back = ParseDeployment(ToJsonText(d), kKey);
+  ODMD_ASSERT_OK(back);
+  EXPECT_EQ(*back, d);
+  Deployment empty;
+  EXPECT_EQ(json::parse(ToJsonText(empty)), ToJson(empty));
+
+  Event e = FullEvent();
+  e.fields["we\"ird"] = "line\r\nbreak";
+  EXPECT_EQ(json::parse(ToJsonText(e)), ToJson(e));
+  Event bare;
+  EXPECT_EQ(json::parse(ToJsonText(bare)), ToJson(bare));
+
+  for (const QueueRecord& r :
+       {QueueRecord{}, QueueRecord{"d0000000002", ""}, QueueRecord{"", "d0000000001"}}) {
+    EXPECT_EQ(json::parse(ToJsonText(r)), ToJson(r));
+  }
+}
+
+TEST(StateTextTest, InvalidUtf8IsReplacedNotThrown) {
+  EXPECT_EQ(ValidUtf8("ok \xC3\xA9"), "ok \xC3\xA9");
+  EXPECT_EQ(ValidUtf8("a\xFFz"), "a\xEF\xBF\xBDz");
+  EXPECT_EQ(ValidUtf8("\xC3"), "\xEF\xBF\xBD");                                  // truncated
+  EXPECT_EQ(ValidUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong
+  EXPECT_EQ(ValidUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  Deployment d = FullDeployment();
+  d.reason = "build output \xFF\xFE ends";
+  d.published = {"/odmd-share/a/b..main/\x80"};
+  std::string dumped = ToJson(d).dump();  // would throw on invalid UTF-8
+  EXPECT_EQ(json::parse(ToJsonText(d)), json::parse(dumped));
+  EXPECT_THAT(dumped, HasSubstr("build output \xEF\xBF\xBD\xEF\xBF\xBD ends"));
+  Event e = FullEvent();
+  e.message = "bad \xC3";
+  e.fields["\xFF"] = "\xFF";
+  EXPECT_EQ(json::parse(ToJsonText(e)), json::parse(ToJson(e).dump()));
+}
+
 }  // namespace
 }  // namespace odmd::reconcile

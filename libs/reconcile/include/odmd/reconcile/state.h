@@ -142,7 +142,12 @@ struct Deployment {
 // {"id","enver","sha","state","cause":{"kind","detail","root"},"attempt","queued_at_ms",
 //  "started_at_ms","finished_at_ms","not_before_ms","reason","owner","exit_code",
 //  "consumed":[{"consumer","path","version","placeholder"}],"published":[paths]}
+// Strings that are not valid UTF-8 have each bad byte replaced by U+FFFD (build output is
+// arbitrary bytes; JSON is not).
 nlohmann::json ToJson(const Deployment& deployment);
+// ToJson(deployment) as compact JSON text (the stored form), written directly: the queue
+// writes thousands of records per commit.
+std::string ToJsonText(const Deployment& deployment);
 // Every field above is required with its type; unknown fields are ignored.
 // kFailedPrecondition: "deployment record <where>: field \"/cause/root\" is missing".
 Result<Deployment> DeploymentFromJson(const nlohmann::json& json, std::string_view where);
@@ -169,6 +174,7 @@ struct Event {
 
 // {"seq","time_ms","kind","enver","message","suggestion","fields":{...}}
 nlohmann::json ToJson(const Event& event);
+std::string ToJsonText(const Event& event);
 // Strict as DeploymentFromJson ("event record <where>: ...").
 Result<Event> EventFromJson(const nlohmann::json& json, std::string_view where);
 Result<Event> ParseEvent(std::string_view text, std::string_view where);
@@ -184,6 +190,10 @@ struct QueueRecord {
 
 // {"pending": "<id>"|null, "running": "<id>"|null}
 nlohmann::json ToJson(const QueueRecord& record);
+std::string ToJsonText(const QueueRecord& record);
+
+// `text` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD.
+std::string ValidUtf8(std::string_view text);
 // Strict as DeploymentFromJson ("queue record <where>: ...").
 Result<QueueRecord> QueueRecordFromJson(const nlohmann::json& json, std::string_view where);
 Result<QueueRecord> ParseQueueRecord(std::string_view text, std::string_view where);
