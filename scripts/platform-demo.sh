@@ -26,6 +26,8 @@ case "${2:-}" in
 esac
 [ $# -le 2 ] || usage
 
+# The server and the clients below must use this demo's state only.
+unset ODMD_STORE ODMD_API ODMD_TOKEN
 root="$(cd "$(dirname "$0")/.." && pwd)"
 odmd="$(cd "$build" && pwd)/apps/odmd/odmd"
 timeout=${ODMD_DEMO_TIMEOUT:-120}
@@ -144,6 +146,7 @@ enver_exists() { od envers --json | jq -e --arg id "$1" 'any(.envers[]; .id == $
 enver_succeeded_at() { # ENVER SHA
   enver_json "$1" | jq -e --arg sha "$2" '.status == "succeeded" and .sha == $sha' > /dev/null
 }
+enver_succeeded() { enver_json "$1" | jq -e '.status == "succeeded"' > /dev/null; }
 enver_gone() { ! enver_exists "$1"; }
 # The highest deployment id and event seq so far: later steps look only at what is newer.
 last_deployment() { deployments_json | jq -r '[.deployments[].id] | max // ""'; }
@@ -154,7 +157,7 @@ deployments_after() { # ID -> the deployments newer than ID
 events_after() {
   local after=$1 page next all='[]'
   while :; do
-    page=$(od events --json --after "$after")
+    page=$(od events --json --after "$after" --limit 10000)
     next=$(jq -r '[.events[].seq] | max // empty' <<< "$page")
     [ -n "$next" ] || break
     all=$(jq -c --argjson page "$page" '. + $page.events' <<< "$all")
@@ -170,9 +173,15 @@ has_event() { # AFTER KIND ENVER
 resource() { # ACCOUNT STACK JQ-PATH -> a value of the stack's resources.json
   jq -r "$3" "$state/accounts/$1/us-west-1/$2/resources.json"
 }
-push() { # WORK-CLONE REF
+# push WORK-CLONE BRANCH: as a developer would: rebase on what the platform committed to the
+# branch meanwhile (its generated workflow), push, tell the platform (`odmd notify`, what the
+# post-receive hook does).
+push() {
+  if git -C "$1" ls-remote --exit-code -q origin "refs/heads/$2" > /dev/null; then
+    git -C "$1" pull -q --rebase origin "$2"
+  fi
   git -C "$1" push -q origin "$2"
-  od notify --repo "$(basename "$1" | sed 's/^/demo\//')" > /dev/null
+  od notify --repo "demo/$(basename "$1")" > /dev/null
 }
 
 t_start=$(now_ms)
@@ -226,8 +235,7 @@ git -C "$om" commit -q -m $'try x\n\nodmd: create@main'
 t0=$(now_ms)
 push "$om" feature-x
 wait_for "the clone $clone_id to exist" enver_exists "$clone_id"
-clone_sha=$(git -C "$om" rev-parse HEAD)
-wait_for "the clone $clone_id to deploy $clone_sha" enver_succeeded_at "$clone_id" "$clone_sha"
+wait_for "the clone $clone_id to deploy" enver_succeeded "$clone_id"
 wait_for "the platform to go idle after the clone" idle
 t_clone=$(elapsed "$t0")
 od enver "$clone_id"
@@ -256,9 +264,9 @@ git -C "$net" config user.name "A Network Engineer"
 git -C "$net" config user.email "net@demo.invalid"
 sed -i 's/^zone_domain=.*/zone_domain=demo.example/' "$net/config.env"
 git -C "$net" commit -q -am "networking: move the hosted zone to demo.example"
-net_sha=$(git -C "$net" rev-parse HEAD)
 t0=$(now_ms)
 push "$net" main
+net_sha=$(git -C "$net" rev-parse HEAD)
 wait_for "networking/b..main to deploy $net_sha" enver_succeeded_at networking/b..main "$net_sha"
 reacted() { # the downstream redeploys and the dashboard's alert are done
   deployments_after "$before_d" | jq -e '
@@ -288,6 +296,7 @@ echo "one push to networking: $(jq length <<< "$new") deployments, one alert, in
 
 section "delete: 'odmd: delete' on feature-x"
 before_e=$(last_event)
+git -C "$om" pull -q --rebase origin feature-x
 git -C "$om" commit -q --allow-empty -m "odmd: delete"
 t0=$(now_ms)
 push "$om" feature-x
