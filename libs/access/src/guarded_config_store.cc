@@ -54,6 +54,17 @@ Result<store::WriteResult> GuardedConfigStore::Delete(std::string_view key,
   return base_.Delete(key, if_revision);
 }
 
+Result<std::vector<store::WriteResult>> GuardedConfigStore::WriteBatch(
+    std::span<const store::BatchOp> ops) {
+  // Malformed ops get the store's own kInvalidArgument first, as in CheckKey.
+  ODMD_RETURN_IF_ERROR(store::ValidateBatch(ops));
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    Status allowed = policy_.Check(principal_, Access::kWrite, ops[i].key);
+    if (!allowed.ok()) return store::AtBatchOp(i, ops[i].key, allowed);
+  }
+  return base_.WriteBatch(ops);
+}
+
 Result<std::vector<store::Entry>> GuardedConfigStore::List(std::string_view prefix) {
   ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> entries, base_.List(prefix));
   std::erase_if(entries, [this](const store::Entry& e) {

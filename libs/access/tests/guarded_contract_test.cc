@@ -29,6 +29,9 @@ class OwningAdminView final : public store::ConfigStore {
                                     std::optional<store::Revision> if_revision) override {
     return view_.Delete(key, if_revision);
   }
+  Result<std::vector<store::WriteResult>> WriteBatch(std::span<const store::BatchOp> ops) override {
+    return view_.WriteBatch(ops);
+  }
   Result<std::vector<store::Entry>> List(std::string_view prefix) override {
     return view_.List(prefix);
   }

@@ -33,6 +33,9 @@ class ScriptedWatchStore final : public store::ConfigStore {
   Result<store::WriteResult> Delete(std::string_view, std::optional<store::Revision>) override {
     return Unused();
   }
+  Result<std::vector<store::WriteResult>> WriteBatch(std::span<const store::BatchOp>) override {
+    return Unused();
+  }
   Result<std::vector<store::Entry>> List(std::string_view) override { return Unused(); }
   Result<std::vector<store::Entry>> History(std::string_view) override { return Unused(); }
   Result<store::Revision> LatestRevision() override { return Unused(); }

@@ -271,37 +271,64 @@ Result<WriteResult> PostgresConfigStore::Put(std::string_view key, std::string_v
                                              std::optional<Revision> if_revision) {
   ODMD_RETURN_IF_ERROR(ValidateKey(key));
   ODMD_RETURN_IF_ERROR(ValidateValue(key, value));
+  ODMD_RETURN_IF_ERROR(ValidateIfRevision(key, if_revision));
   WriteOp op;
   op.key = key;
   op.value = value;
   op.if_revision = if_revision;
-  return Write(op);
+  ODMD_RETURN_IF_ERROR(Write(op));
+  return std::move(*op.result);
 }
 
 Result<WriteResult> PostgresConfigStore::Delete(std::string_view key,
                                                 std::optional<Revision> if_revision) {
   ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  ODMD_RETURN_IF_ERROR(ValidateIfRevision(key, if_revision));
   WriteOp op;
   op.key = key;
   op.tombstone = true;
   op.if_revision = if_revision;
-  return Write(op);
+  ODMD_RETURN_IF_ERROR(Write(op));
+  return std::move(*op.result);
 }
 
-Result<WriteResult> PostgresConfigStore::Write(WriteOp& op) {
-  ODMD_RETURN_IF_ERROR(ValidateIfRevision(op.key, op.if_revision));
+Result<std::vector<WriteResult>> PostgresConfigStore::WriteBatch(std::span<const BatchOp> ops) {
+  ODMD_RETURN_IF_ERROR(ValidateBatch(ops));
+  if (ops.empty()) return std::vector<WriteResult>();
+  WriteOp op;
+  op.batch = ops;
+  ODMD_RETURN_IF_ERROR(Write(op));
+  return std::move(*op.batch_result);
+}
+
+Status PostgresConfigStore::Write(WriteOp& op) {
   std::unique_lock lock(write_mu_);
   if (stopping_) return UnavailableError("store " + Quote(target_.label) + " is closing");
   queue_.push_back(&op);
   write_cv_.notify_one();
   done_cv_.wait(lock, [&op] { return op.done; });
-  return std::move(*op.result);
+  return OkStatus();
 }
 
+void PostgresConfigStore::Fail(WriteOp& op, const Status& status) {
+  if (op.batch.empty()) {
+    op.result = status;
+  } else {
+    op.batch_result = status;
+  }
+}
+
+// A WriteBatch goes alone; puts and deletes go together up to the next WriteBatch.
 std::vector<PostgresConfigStore::WriteOp*> PostgresConfigStore::TakeBatchLocked() {
   std::vector<WriteOp*> batch;
+  if (!queue_.empty() && !queue_.front()->batch.empty()) {
+    batch.push_back(queue_.front());
+    queue_.pop_front();
+    return batch;
+  }
   std::size_t bytes = 0;
-  while (!queue_.empty() && batch.size() < kMaxBatchOps && bytes < kMaxBatchBytes) {
+  while (!queue_.empty() && queue_.front()->batch.empty() && batch.size() < kMaxBatchOps &&
+         bytes < kMaxBatchBytes) {
     batch.push_back(queue_.front());
     bytes += queue_.front()->key.size() + queue_.front()->value.size();
     queue_.pop_front();
@@ -320,9 +347,10 @@ void PostgresConfigStore::WriterLoop() {
       if (queue_.empty()) return;  // stopping, and every queued write is done
       batch = TakeBatchLocked();
     }
-    Result<Revision> latest = CommitBatch(batch);
+    Result<Revision> latest =
+        batch.front()->batch.empty() ? CommitBatch(batch) : CommitAtomic(*batch.front());
     if (!latest.ok()) {
-      for (WriteOp* op : batch) op->result = latest.status();
+      for (WriteOp* op : batch) Fail(*op, latest.status());
     } else if (*latest > 0) {
       Committed(*latest);
     }
@@ -384,6 +412,71 @@ Result<Revision> PostgresConfigStore::CommitBatch(const std::vector<WriteOp*>& b
       op.result = NotFoundError("key " + Quote(op.key) + " not found");
     }
   }
+  return latest;
+}
+
+Result<Revision> PostgresConfigStore::CommitAtomic(WriteOp& op) {
+  ODMD_RETURN_IF_ERROR(ConnectWriter());
+  const std::span<const BatchOp> ops = op.batch;
+  std::vector<std::string_view> keys, values;
+  std::vector<bool> tombstones;
+  std::vector<std::int64_t> if_revisions;
+  for (const BatchOp& one : ops) {
+    const bool tombstone = one.kind == BatchOp::Kind::kDelete;
+    keys.push_back(one.key);
+    values.push_back(tombstone ? std::string_view() : std::string_view(one.value));
+    tombstones.push_back(tombstone);
+    if_revisions.push_back(one.if_revision.value_or(-1));  // -1: no condition
+  }
+  PgParams params;
+  params.Encoded(kByteaArrayOid, EncodeByteaArray(keys))
+      .Encoded(kByteaArrayOid, EncodeByteaArray(values))
+      .Encoded(kBoolArrayOid, EncodeBoolArray(tombstones))
+      .Encoded(kInt8ArrayOid, EncodeInt64Array(if_revisions));
+  // odmd_write runs in this transaction and holds the head row until its end, so the
+  // batch's revisions are consecutive; a refused op rolls back the ones before it.
+  ODMD_RETURN_IF_ERROR(writer_conn_->Exec("BEGIN"));
+  auto apply = [&]() -> Result<std::vector<WriteResult>> {
+    ODMD_ASSIGN_OR_RETURN(PgRows rows, writer_conn_->Run(kWrite, params));
+    if (rows.rows() != static_cast<int>(ops.size())) {
+      return InternalError("store " + Quote(target_.label) + ": odmd_write returned " +
+                           std::to_string(rows.rows()) + " results for " +
+                           std::to_string(ops.size()) + " writes");
+    }
+    std::vector<WriteResult> results;
+    results.reserve(ops.size());
+    for (int i = 0; i < rows.rows(); ++i) {
+      const BatchOp& one = ops[static_cast<std::size_t>(i)];
+      if (rows.Int64(i, 0) != i + 1) {
+        return InternalError("store " + Quote(target_.label) +
+                             ": odmd_write answered out of order");
+      }
+      const std::int64_t outcome = rows.Int64(i, 1);
+      const Revision revision = rows.Int64(i, 2);
+      Status refused;
+      if (outcome == kLostCompareAndSet) {
+        refused =
+            AbortedError("key " + Quote(one.key) + " is at revision " + std::to_string(revision) +
+                         ", not " + std::to_string(*one.if_revision));
+      } else if (outcome != kWritten) {
+        refused = NotFoundError("key " + Quote(one.key) + " not found");
+      }
+      if (!refused.ok()) return AtBatchOp(static_cast<std::size_t>(i), one.key, refused);
+      results.push_back(WriteResult{revision, rows.Int64(i, 3)});
+    }
+    return results;
+  };
+  Result<std::vector<WriteResult>> results = apply();
+  if (!results.ok()) {
+    (void)writer_conn_->Exec("ROLLBACK");  // a lost connection has rolled back already
+    if (writer_conn_->broken()) return results.status();
+    // A refusal is this op's answer, not a failure of the store.
+    op.batch_result = std::move(results);
+    return Revision{0};
+  }
+  ODMD_RETURN_IF_ERROR(writer_conn_->Exec("COMMIT"));
+  const Revision latest = results->back().revision;
+  op.batch_result = std::move(results);
   return latest;
 }
 

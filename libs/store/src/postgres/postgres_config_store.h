@@ -7,7 +7,9 @@
 //   time as one call of odmd_write: one statement, one transaction, one commit (group
 //   commit). Callers block until that transaction has committed (durable: with
 //   synchronous_commit on, until it is on disk). Writers in every process serialise on the
-//   store's head row, so revisions stay gapless store-wide.
+//   store's head row, so revisions stay gapless store-wide. A WriteBatch is committed alone:
+//   one odmd_write call in a transaction of its own, rolled back if any of its ops is
+//   refused.
 // - Reads: a pool of at most kMaxReaders connections, each used by one call at a time.
 // - Watch: the log table is the only source of events. A watch reads the log after its own
 //   last delivered revision, in pages, then waits for a wake-up: this store's writer after
@@ -29,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -64,6 +67,7 @@ class PostgresConfigStore final : public ConfigStore {
   Result<WriteResult> Put(std::string_view key, std::string_view value,
                           std::optional<Revision> if_revision) override;
   Result<WriteResult> Delete(std::string_view key, std::optional<Revision> if_revision) override;
+  Result<std::vector<WriteResult>> WriteBatch(std::span<const BatchOp> ops) override;
   Result<std::vector<Entry>> List(std::string_view prefix) override;
   Result<std::vector<Entry>> History(std::string_view key) override;
   Result<Revision> LatestRevision() override;
@@ -83,14 +87,18 @@ class PostgresConfigStore final : public ConfigStore {
   // A pooled read connection, returned to the pool (or dropped, if broken) when destroyed.
   class Lease;
 
-  // One queued put or delete; lives on the caller's stack until `done`.
+  // One queued put, delete or WriteBatch; lives on the caller's stack until `done`.
   struct WriteOp {
     std::string_view key;
     std::string_view value;
     bool tombstone = false;
     std::optional<Revision> if_revision;
+    // A WriteBatch's ops (non-empty; key to if_revision unused): committed in a transaction
+    // of its own, all or nothing.
+    std::span<const BatchOp> batch;
     bool done = false;
-    std::optional<Result<WriteResult>> result;
+    std::optional<Result<WriteResult>> result;                     // a put or delete
+    std::optional<Result<std::vector<WriteResult>>> batch_result;  // a WriteBatch
   };
 
   PostgresConfigStore(std::string url, PgTarget target, StoreOptions options,
@@ -99,12 +107,19 @@ class PostgresConfigStore final : public ConfigStore {
   Result<Lease> AcquireReader();
   void Release(std::unique_ptr<PgConnection> conn);
 
-  Result<WriteResult> Write(WriteOp& op);
+  // Queues `op` and returns once it is done (its result set), or kUnavailable if the store
+  // is closing.
+  Status Write(WriteOp& op);
+  static void Fail(WriteOp& op, const Status& status);
   void WriterLoop();
   std::vector<WriteOp*> TakeBatchLocked();
   // Commits `batch` in one transaction and sets each op's result; returns the latest
   // revision written (0 if none) or the error that failed the whole batch.
+  // REQUIRES: no WriteBatch op in `batch`.
   Result<Revision> CommitBatch(const std::vector<WriteOp*>& batch);
+  // Commits the WriteBatch `op` in a transaction of its own, all or nothing, and sets its
+  // result; returns the latest revision written (0 if none) or the error.
+  Result<Revision> CommitAtomic(WriteOp& op);
   // Replaces a missing or lost write connection.
   Status ConnectWriter();
 

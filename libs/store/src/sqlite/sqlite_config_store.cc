@@ -363,29 +363,47 @@ Result<WriteResult> SqliteConfigStore::Put(std::string_view key, std::string_vie
                                            std::optional<Revision> if_revision) {
   ODMD_RETURN_IF_ERROR(ValidateKey(key));
   ODMD_RETURN_IF_ERROR(ValidateValue(key, value));
+  ODMD_RETURN_IF_ERROR(ValidateIfRevision(key, if_revision));
+  const Change change{key, value, false, if_revision};
   WriteOp op;
-  op.key = key;
-  op.value = value;
-  op.if_revision = if_revision;
-  return Write(op);
+  op.changes = std::span(&change, 1);
+  ODMD_RETURN_IF_ERROR(Write(op));
+  return op.results.front();
 }
 
 Result<WriteResult> SqliteConfigStore::Delete(std::string_view key,
                                               std::optional<Revision> if_revision) {
   ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  ODMD_RETURN_IF_ERROR(ValidateIfRevision(key, if_revision));
+  const Change change{key, std::string_view(), true, if_revision};
   WriteOp op;
-  op.key = key;
-  op.tombstone = true;
-  op.if_revision = if_revision;
-  return Write(op);
+  op.changes = std::span(&change, 1);
+  ODMD_RETURN_IF_ERROR(Write(op));
+  return op.results.front();
 }
 
-Result<WriteResult> SqliteConfigStore::Write(WriteOp& op) {
-  ODMD_RETURN_IF_ERROR(ValidateIfRevision(op.key, op.if_revision));
+Result<std::vector<WriteResult>> SqliteConfigStore::WriteBatch(std::span<const BatchOp> ops) {
+  ODMD_RETURN_IF_ERROR(ValidateBatch(ops));
+  if (ops.empty()) return std::vector<WriteResult>();
+  std::vector<Change> changes;
+  changes.reserve(ops.size());
+  for (const BatchOp& op : ops) {
+    const bool tombstone = op.kind == BatchOp::Kind::kDelete;
+    changes.push_back(
+        Change{op.key, tombstone ? std::string_view() : op.value, tombstone, op.if_revision});
+  }
+  WriteOp op;
+  op.changes = changes;
+  op.batch = true;
+  ODMD_RETURN_IF_ERROR(Write(op));
+  return std::move(op.results);
+}
+
+Status SqliteConfigStore::Write(WriteOp& op) {
   std::unique_lock lock(write_mu_);
   queue_.push_back(&op);
   op.cv.wait(lock, [&] { return op.done || queue_.front() == &op; });
-  if (op.done) return std::move(*op.result);
+  if (op.done) return op.status;
   // This op leads: whatever queued while the previous batch was committing goes into this
   // transaction, so N concurrent writers pay for about one fsync per batch instead of N.
   batch_.assign(queue_.begin(), queue_.end());
@@ -404,7 +422,7 @@ Result<WriteResult> SqliteConfigStore::Write(WriteOp& op) {
   // Off the others' critical path, after Publish (so that our own notifier, woken by it,
   // finds nothing new).
   if (committed && !wal_path_.empty()) SignalCommit(wal_path_);
-  return std::move(*op.result);
+  return op.status;
 }
 
 bool SqliteConfigStore::CommitAndPublish() {
@@ -416,7 +434,10 @@ bool SqliteConfigStore::CommitAndPublish() {
     status = CommitBatch(after, events);
   }
   if (!status.ok()) {
-    for (WriteOp* op : batch_) op->result = status;
+    for (WriteOp* op : batch_) {
+      op->status = status;
+      op->results.clear();
+    }
     return false;
   }
   Publish(after, events);
@@ -478,36 +499,58 @@ Result<SqliteConfigStore::KeyState> SqliteConfigStore::LatestState(Connection& c
   return state;
 }
 
-// Writes one op at `revision`. Returns false when the op itself is refused (lost
-// compare-and-set, delete of an absent key): its result says why and the batch goes on.
-// An error is a database failure that fails the whole batch.
+Status SqliteConfigStore::Refusal(const WriteOp& op, std::size_t index, const Change& change,
+                                  const KeyState& previous) {
+  const Revision current = previous.live ? previous.revision : 0;
+  Status status;
+  if (change.if_revision.has_value() && *change.if_revision != current) {
+    status = AbortedError("key " + Quote(change.key) + " is at revision " +
+                          std::to_string(current) + ", not " + std::to_string(*change.if_revision));
+  } else if (change.tombstone && !previous.live) {
+    status = NotFoundError("key " + Quote(change.key) + " not found");
+  }
+  return op.batch ? AtBatchOp(index, change.key, status) : status;
+}
+
+// Writes every change of `op` from `revision` on. Returns false when the op is refused (a
+// lost compare-and-set, a delete of an absent key): its status says why, nothing of it is
+// written and the transaction goes on. An error is a database failure that fails the whole
+// transaction.
 Result<bool> SqliteConfigStore::ApplyOne(Connection& conn, WriteOp& op, Revision revision,
                                          std::vector<ChangeEvent>& applied) {
-  ODMD_ASSIGN_OR_RETURN(KeyState previous, LatestState(conn, op.key));
-  const Revision current = previous.live ? previous.revision : 0;
-  if (op.if_revision.has_value() && *op.if_revision != current) {
-    op.result = AbortedError("key " + Quote(op.key) + " is at revision " + std::to_string(current) +
-                             ", not " + std::to_string(*op.if_revision));
-    return false;
+  // Check every change before writing any: the keys of an op are distinct, so each check
+  // sees what the op's own earlier changes leave untouched. LatestState only remembers what
+  // is committed or written earlier in this transaction, so a refusal leaves it right.
+  std::vector<KeyState> previous;
+  previous.reserve(op.changes.size());
+  for (std::size_t i = 0; i < op.changes.size(); ++i) {
+    ODMD_ASSIGN_OR_RETURN(KeyState state, LatestState(conn, op.changes[i].key));
+    Status refusal = Refusal(op, i, op.changes[i], state);
+    if (!refusal.ok()) {
+      op.status = std::move(refusal);
+      return false;
+    }
+    previous.push_back(state);
   }
-  if (op.tombstone && !previous.live) {
-    op.result = NotFoundError("key " + Quote(op.key) + " not found");
-    return false;
+  op.results.reserve(op.changes.size());
+  for (std::size_t i = 0; i < op.changes.size(); ++i) {
+    const Change& change = op.changes[i];
+    const Revision at = revision + static_cast<Revision>(i);
+    const Version version = previous[i].version + 1;
+    ODMD_ASSIGN_OR_RETURN(Statement * insert, conn.Cached(kInsert));
+    StatementUse use(*insert);
+    use->BindInt64(1, at);
+    use->BindText(2, change.key);
+    use->BindInt64(3, version);
+    use->BindBlob(4, change.value);
+    use->BindInt64(5, change.tombstone ? 1 : 0);
+    ODMD_RETURN_IF_ERROR(use->Step());
+    key_states_.find(change.key)->second = KeyState{at, version, !change.tombstone};
+    op.results.push_back(WriteResult{at, version});
+    applied.push_back(ChangeEvent{at, std::string(change.key),
+                                  change.tombstone ? ChangeKind::kDelete : ChangeKind::kPut,
+                                  std::string(change.value), version, previous[i].revision});
   }
-  const Version version = previous.version + 1;
-  ODMD_ASSIGN_OR_RETURN(Statement * insert, conn.Cached(kInsert));
-  StatementUse use(*insert);
-  use->BindInt64(1, revision);
-  use->BindText(2, op.key);
-  use->BindInt64(3, version);
-  use->BindBlob(4, op.tombstone ? std::string_view() : op.value);
-  use->BindInt64(5, op.tombstone ? 1 : 0);
-  ODMD_RETURN_IF_ERROR(use->Step());
-  key_states_.find(op.key)->second = KeyState{revision, version, !op.tombstone};
-  op.result = WriteResult{revision, version};
-  applied.push_back(ChangeEvent{
-      revision, std::string(op.key), op.tombstone ? ChangeKind::kDelete : ChangeKind::kPut,
-      op.tombstone ? std::string() : std::string(op.value), version, previous.revision});
   return true;
 }
 

@@ -4,9 +4,12 @@
 //
 // - Layout: an append-only log keyed by the store-wide revision plus a unique (key,
 //   version) index.
-// - Writes: group commit without a writer thread (LevelDB's writer queue). Each put queues
-//   itself; the one at the front leads: it commits every put queued at that time in one
-//   transaction on the write connection, then wakes the others and the next leader. Callers
+// - Writes: group commit without a writer thread (LevelDB's writer queue). Each put, delete
+//   or WriteBatch queues itself as one op; the one at the front leads: it commits every op
+//   queued at that time in one transaction on the write connection, then wakes the others
+//   and the next leader. An op that is refused (a lost compare-and-set, a delete of an
+//   absent key: for a batch, any of its changes) writes nothing and the others go on; a
+//   database error fails them all. Callers
 //   return once their batch has committed (with synchronous=FULL in WAL mode, once it is on
 //   disk). The leader remembers each key's latest record, so a write needs no SELECT; it
 //   checks PRAGMA data_version inside every write transaction and forgets everything when
@@ -32,6 +35,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -61,6 +65,7 @@ class SqliteConfigStore final : public ConfigStore {
   Result<WriteResult> Put(std::string_view key, std::string_view value,
                           std::optional<Revision> if_revision) override;
   Result<WriteResult> Delete(std::string_view key, std::optional<Revision> if_revision) override;
+  Result<std::vector<WriteResult>> WriteBatch(std::span<const BatchOp> ops) override;
   Result<std::vector<Entry>> List(std::string_view prefix) override;
   Result<std::vector<Entry>> History(std::string_view key) override;
   Result<Revision> LatestRevision() override;
@@ -82,15 +87,23 @@ class SqliteConfigStore final : public ConfigStore {
   // A slot locked for one read; returns it to the pool when destroyed.
   class Lease;
 
-  // One queued put or delete; lives on the caller's stack until `done`.
-  struct WriteOp {
+  // One put or delete of a WriteOp.
+  struct Change {
     std::string_view key;
     std::string_view value;
     bool tombstone = false;
     std::optional<Revision> if_revision;
+  };
+  // One queued Put, Delete or WriteBatch: committed whole or not at all (a refused change
+  // refuses its op, and the leader's other ops go on). Lives on the caller's stack until
+  // `done`.
+  struct WriteOp {
+    std::span<const Change> changes;
+    bool batch = false;  // a WriteBatch: errors name the change's index and key
     bool done = false;
-    std::optional<Result<WriteResult>> result;
-    std::condition_variable cv;  // signalled when done or when this op leads the queue
+    Status status;                     // set when done: why nothing was written
+    std::vector<WriteResult> results;  // set when done and OK: one per change
+    std::condition_variable cv;        // signalled when done or when this op leads the queue
   };
 
   // The writer's memory of a key's latest record (see key_states_).
@@ -105,7 +118,8 @@ class SqliteConfigStore final : public ConfigStore {
   // Get without the cache.
   Result<Entry> ReadLatest(std::string_view key);
   void Release(Slot* slot);
-  Result<WriteResult> Write(WriteOp& op);
+  // Queues `op` and returns once it is done: its status, with its results set when OK.
+  Status Write(WriteOp& op);
   // Commits `batch_` (the leader's batch) and hands its events to the watches; true if
   // anything was written.
   bool CommitAndPublish();
@@ -117,6 +131,9 @@ class SqliteConfigStore final : public ConfigStore {
   Result<KeyState> LatestState(Connection& conn, std::string_view key);
   Result<bool> ApplyOne(Connection& conn, WriteOp& op, Revision revision,
                         std::vector<ChangeEvent>& applied);
+  // Why `change` (change `index` of `op`) cannot be written over `previous`, or OK.
+  static Status Refusal(const WriteOp& op, std::size_t index, const Change& change,
+                        const KeyState& previous);
   void Publish(Revision after, const std::vector<ChangeEvent>& events);
   // SqliteNotifier's callback: pokes the watches if the log has revisions they were not
   // handed.

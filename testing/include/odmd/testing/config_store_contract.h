@@ -502,4 +502,257 @@ TEST_P(ConfigStoreContractTest, WatchDeliversAnotherStoreObjectsWritesInOrderExa
   ODMD_EXPECT_OK((*watch)->status());
 }
 
+// WriteBatch
+
+using store::BatchOp;
+
+TEST_P(ConfigStoreContractTest, WriteBatchAppliesOpsInOrderWithConsecutiveRevisions) {
+  MustPut("/a", "a1");
+  MustPut("/c", "c1");
+  const std::vector<BatchOp> ops = {BatchOp::Put("/a", "a2", 1), BatchOp::Put("/b", "b1"),
+                                    BatchOp::Delete("/c", 2), BatchOp::Put("/d", "d1", 0)};
+  Result<std::vector<WriteResult>> written = store_->WriteBatch(ops);
+  ASSERT_THAT(written, IsOk());
+  EXPECT_THAT(*written, ElementsAre(WriteResult{3, 2}, WriteResult{4, 1}, WriteResult{5, 2},
+                                    WriteResult{6, 1}));
+  EXPECT_EQ(Latest(), 6);
+  Result<Entry> a = store_->Get("/a");
+  ASSERT_THAT(a, IsOk());
+  EXPECT_EQ(*a, (Entry{"/a", "a2", 3, 2, false}));
+  EXPECT_THAT(store_->Get("/c"), StatusIs(StatusCode::kNotFound, HasSubstr("deleted")));
+  Result<std::vector<Entry>> c = store_->History("/c");
+  ASSERT_THAT(c, IsOk());
+  EXPECT_THAT(*c, ElementsAre(Entry{"/c", "c1", 2, 1, false}, Entry{"/c", "", 5, 2, true}));
+  Result<std::vector<Entry>> all = store_->List("/");
+  ASSERT_THAT(all, IsOk());
+  EXPECT_THAT(*all, ElementsAre(Entry{"/a", "a2", 3, 2, false}, Entry{"/b", "b1", 4, 1, false},
+                                Entry{"/d", "d1", 6, 1, false}));
+  // Writes after the batch continue from it.
+  EXPECT_EQ(MustPut("/c", "c3"), (WriteResult{7, 3}));
+}
+
+TEST_P(ConfigStoreContractTest, WriteBatchWithALostCompareAndSetWritesNothing) {
+  MustPut("/a", "a1");
+  MustPut("/b", "b1");
+  MustPut("/b", "b2");
+  // Read first, so that a read cache holding these must still be right afterwards.
+  ASSERT_THAT(store_->Get("/a"), IsOk());
+  ASSERT_THAT(store_->Get("/c"), StatusIs(StatusCode::kNotFound));
+  const std::vector<BatchOp> ops = {BatchOp::Put("/a", "new", 1), BatchOp::Put("/c", "new"),
+                                    BatchOp::Put("/b", "new", 2), BatchOp::Put("/d", "new")};
+  EXPECT_THAT(
+      store_->WriteBatch(ops),
+      StatusIs(StatusCode::kAborted, HasSubstr("op 2 (/b): key \"/b\" is at revision 3, not 2")));
+  EXPECT_EQ(Latest(), 3);
+  Result<Entry> a = store_->Get("/a");
+  ASSERT_THAT(a, IsOk());
+  EXPECT_EQ(*a, (Entry{"/a", "a1", 1, 1, false}));
+  Result<Entry> b = store_->Get("/b");
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(*b, (Entry{"/b", "b2", 3, 2, false}));
+  EXPECT_THAT(store_->Get("/c"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(store_->History("/d"), StatusIs(StatusCode::kNotFound));
+  Result<std::vector<Entry>> history = store_->History("/a");
+  ASSERT_THAT(history, IsOk());
+  EXPECT_EQ(history->size(), 1u);
+  // The store's own view of each key is unchanged too: compare-and-set and versions go on
+  // from the committed state.
+  EXPECT_THAT(store_->Put("/c", "c1", 0), IsOk());
+  Result<WriteResult> a2 = store_->Put("/a", "a2", 1);
+  ASSERT_THAT(a2, IsOk());
+  EXPECT_EQ(*a2, (WriteResult{5, 2}));
+  EXPECT_THAT(store_->Put("/d", "x", 1), StatusIs(StatusCode::kAborted));
+  // A corrected batch then commits whole.
+  Result<std::vector<WriteResult>> retried = store_->WriteBatch(
+      std::vector<BatchOp>{BatchOp::Put("/b", "b3", 3), BatchOp::Put("/d", "d")});
+  ASSERT_THAT(retried, IsOk());
+  EXPECT_THAT(*retried, ElementsAre(WriteResult{6, 3}, WriteResult{7, 1}));
+}
+
+TEST_P(ConfigStoreContractTest, WriteBatchDeletingAnAbsentKeyWritesNothing) {
+  MustPut("/gone", "v");
+  ODMD_ASSERT_OK(store_->Delete("/gone", std::nullopt));
+  for (const std::string key : {"/never", "/gone"}) {
+    SCOPED_TRACE(key);
+    const std::vector<BatchOp> ops = {BatchOp::Put("/x", "x"), BatchOp::Delete(key)};
+    EXPECT_THAT(store_->WriteBatch(ops),
+                StatusIs(StatusCode::kNotFound,
+                         HasSubstr("op 1 (" + key + "): key \"" + key + "\" not found")));
+  }
+  EXPECT_EQ(Latest(), 2);
+  EXPECT_THAT(store_->Get("/x"), StatusIs(StatusCode::kNotFound));
+}
+
+TEST_P(ConfigStoreContractTest, WriteBatchRefusesMalformedOpsAndRepeatedKeys) {
+  MustPut("/a", "a1");
+  const struct {
+    std::vector<BatchOp> ops;
+    std::string message;
+  } cases[] = {
+      {{BatchOp::Put("/a", "1"), BatchOp::Put("/b", "2"), BatchOp::Delete("/a")},
+       "op 2 (/a): key \"/a\" is already written by op 0 of this batch"},
+      {{BatchOp::Put("/b", "1"), BatchOp::Put("b", "2")}, "op 1 (b): key \"b\" must start"},
+      {{BatchOp::Put("", "1")}, "op 0 (\"\"): key is empty"},
+      {{BatchOp::Put("/b", std::string(store::kMaxValueBytes + 1, 'v'))},
+       "op 0 (/b): value of key \"/b\" is"},
+      {{BatchOp::Put("/b", "1"), BatchOp::Delete("/a", -1)}, "op 1 (/a): if_revision -1"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.message);
+    EXPECT_THAT(store_->WriteBatch(c.ops),
+                StatusIs(StatusCode::kInvalidArgument, HasSubstr(c.message)));
+  }
+  EXPECT_EQ(Latest(), 1);
+  EXPECT_THAT(store_->Get("/b"), StatusIs(StatusCode::kNotFound));
+}
+
+TEST_P(ConfigStoreContractTest, EmptyWriteBatchWritesNothing) {
+  MustPut("/a", "a1");
+  Result<std::vector<WriteResult>> written = store_->WriteBatch({});
+  ASSERT_THAT(written, IsOk());
+  EXPECT_TRUE(written->empty());
+  EXPECT_EQ(Latest(), 1);
+  EXPECT_EQ(MustPut("/a", "a2"), (WriteResult{2, 2}));
+}
+
+TEST_P(ConfigStoreContractTest, WatchSeesABatchsEventsInOpOrderExactlyOnce) {
+  MustPut("/a", "a1");
+  ChangeCollector collector;
+  Result<store::WatchHandlePtr> watch = store_->Watch("/", 0, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  const std::vector<BatchOp> ops = {BatchOp::Put("/c", "c1"), BatchOp::Delete("/a"),
+                                    BatchOp::Put("/b", "b1")};
+  ODMD_ASSERT_OK(store_->WriteBatch(ops).status());
+  // A refused batch delivers nothing.
+  EXPECT_THAT(
+      store_->WriteBatch(std::vector<BatchOp>{BatchOp::Put("/z", "z"), BatchOp::Put("/b", "x", 0)}),
+      StatusIs(StatusCode::kAborted));
+  MustPut("/d", "d1");
+  EXPECT_THAT(collector.WaitFor(5),
+              ElementsAre(ChangeEvent{1, "/a", ChangeKind::kPut, "a1", 1, 0},
+                          ChangeEvent{2, "/c", ChangeKind::kPut, "c1", 1, 0},
+                          ChangeEvent{3, "/a", ChangeKind::kDelete, "", 2, 1},
+                          ChangeEvent{4, "/b", ChangeKind::kPut, "b1", 1, 0},
+                          ChangeEvent{5, "/d", ChangeKind::kPut, "d1", 1, 0}));
+  MustPut("/e", "e1");
+  std::vector<ChangeEvent> events = collector.WaitFor(6);
+  ASSERT_EQ(events.size(), 6u);
+  EXPECT_EQ(events.back().revision, 6);
+  ODMD_EXPECT_OK((*watch)->status());
+}
+
+// Batches (some refused) racing single puts from other threads: every acknowledged write
+// is in the store exactly once, a batch's revisions are consecutive, and a refused batch
+// left nothing.
+TEST_P(ConfigStoreContractTest, WriteBatchesRacingSinglePutsLoseAndDuplicateNothing) {
+  constexpr int kPutThreads = 4;
+  constexpr int kPutsPerThread = 40;
+  constexpr int kBatches = 20;
+  constexpr int kBatchSize = 10;
+  MustPut("/taken", "v");  // every refused batch's last op is "create /taken"
+  ChangeCollector collector;
+  Result<store::WatchHandlePtr> watch = store_->Watch("/", 1, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  std::vector<std::vector<WriteResult>> put_acks(kPutThreads);
+  std::vector<std::vector<WriteResult>> batch_acks;
+  std::vector<Status> refusals;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kPutThreads; ++t) {
+    threads.emplace_back([this, t, &put_acks] {
+      for (int i = 0; i < kPutsPerThread; ++i) {
+        Result<WriteResult> written =
+            store_->Put("/t" + std::to_string(t), std::to_string(i), std::nullopt);
+        if (written.ok()) put_acks[t].push_back(*written);
+      }
+    });
+  }
+  threads.emplace_back([this, &batch_acks] {
+    for (int b = 0; b < kBatches; ++b) {
+      std::vector<BatchOp> ops;
+      for (int k = 0; k < kBatchSize; ++k) {
+        ops.push_back(BatchOp::Put("/b/" + std::to_string(k), std::to_string(b)));
+      }
+      Result<std::vector<WriteResult>> written = store_->WriteBatch(ops);
+      batch_acks.push_back(written.ok() ? *written : std::vector<WriteResult>());
+    }
+  });
+  threads.emplace_back([this, &refusals] {
+    for (int b = 0; b < kBatches; ++b) {
+      const std::vector<BatchOp> ops = {BatchOp::Put("/r/" + std::to_string(b), "x"),
+                                        BatchOp::Put("/taken", "x", 0)};
+      refusals.push_back(store_->WriteBatch(ops).status());
+    }
+  });
+  for (std::thread& thread : threads) thread.join();
+
+  std::vector<store::Revision> revisions;
+  for (int t = 0; t < kPutThreads; ++t) {
+    ASSERT_EQ(put_acks[t].size(), static_cast<std::size_t>(kPutsPerThread));
+    for (const WriteResult& ack : put_acks[t]) revisions.push_back(ack.revision);
+  }
+  ASSERT_EQ(batch_acks.size(), static_cast<std::size_t>(kBatches));
+  for (int b = 0; b < kBatches; ++b) {
+    ASSERT_EQ(batch_acks[b].size(), static_cast<std::size_t>(kBatchSize)) << "batch " << b;
+    for (int k = 0; k < kBatchSize; ++k) {
+      EXPECT_EQ(batch_acks[b][k].revision, batch_acks[b][0].revision + k);
+      EXPECT_EQ(batch_acks[b][k].version, b + 1);
+      revisions.push_back(batch_acks[b][k].revision);
+    }
+  }
+  for (const Status& refusal : refusals) {
+    EXPECT_THAT(refusal, StatusIs(StatusCode::kAborted, HasSubstr("op 1 (/taken)")));
+  }
+  const int total = kPutThreads * kPutsPerThread + kBatches * kBatchSize;
+  std::sort(revisions.begin(), revisions.end());
+  ASSERT_EQ(revisions.size(), static_cast<std::size_t>(total));
+  for (int i = 0; i < total; ++i) ASSERT_EQ(revisions[i], i + 2);
+  EXPECT_EQ(Latest(), total + 1);
+  Result<std::vector<Entry>> refused = store_->List("/r/");
+  ASSERT_THAT(refused, IsOk());
+  EXPECT_TRUE(refused->empty());
+  for (int k = 0; k < kBatchSize; ++k) {
+    Result<Entry> got = store_->Get("/b/" + std::to_string(k));
+    ASSERT_THAT(got, IsOk());
+    EXPECT_EQ(got->value, std::to_string(kBatches - 1));
+  }
+  std::vector<ChangeEvent> events = collector.WaitFor(static_cast<std::size_t>(total));
+  ASSERT_EQ(events.size(), static_cast<std::size_t>(total));
+  for (int i = 0; i < total; ++i) ASSERT_EQ(events[i].revision, i + 2);
+}
+
+TEST_P(ConfigStoreContractTest, WriteBatchComparesWithAnotherStoreObjectsWrites) {
+  if (!GetParam().persistent) GTEST_SKIP() << GetParam().name << " cannot be opened twice";
+  Result<store::ConfigStorePtr> opened = GetParam().open(dir_);
+  ASSERT_THAT(opened, IsOk());
+  store::ConfigStore& other = **opened;
+  MustPut("/k", "mine");
+  ODMD_ASSERT_OK(
+      store_->WriteBatch(std::vector<BatchOp>{BatchOp::Put("/k", "mine 2", 1)}).status());
+  ODMD_ASSERT_OK(other.Put("/k", "theirs", 2).status());
+  EXPECT_THAT(store_->WriteBatch(
+                  std::vector<BatchOp>{BatchOp::Put("/j", "j"), BatchOp::Put("/k", "stale", 2)}),
+              StatusIs(StatusCode::kAborted, HasSubstr("op 1 (/k): key \"/k\" is at revision 3")));
+  Result<std::vector<WriteResult>> written =
+      other.WriteBatch(std::vector<BatchOp>{BatchOp::Put("/j", "j"), BatchOp::Delete("/k", 3)});
+  ASSERT_THAT(written, IsOk());
+  EXPECT_THAT(*written, ElementsAre(WriteResult{4, 1}, WriteResult{5, 4}));
+  EXPECT_THAT(store_->Get("/k"), StatusIs(StatusCode::kNotFound));
+  Result<Entry> j = store_->Get("/j");
+  ASSERT_THAT(j, IsOk());
+  EXPECT_EQ(j->revision, 4);
+  EXPECT_EQ(MustPut("/k", "again"), (WriteResult{6, 5}));
+}
+
+TEST_P(ConfigStoreContractTest, ReopenedStoreHasAWholeBatch) {
+  if (!GetParam().persistent) GTEST_SKIP() << GetParam().name << " does not persist";
+  std::vector<BatchOp> ops;
+  for (int i = 0; i < 100; ++i) ops.push_back(BatchOp::Put("/q/" + std::to_string(i), "v"));
+  ODMD_ASSERT_OK(store_->WriteBatch(ops).status());
+  Reopen();
+  EXPECT_EQ(Latest(), 100);
+  Result<std::vector<Entry>> all = store_->List("/q/");
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(all->size(), 100u);
+}
+
 }  // namespace odmd::testing

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,8 +28,9 @@ class FaultyConfigStore final : public store::ConfigStore {
   explicit FaultyConfigStore(store::ConfigStorePtr base)
       : owned_(std::move(base)), base_(*owned_) {}
 
-  // The `n`th write (put or delete) from now fails, n >= 1 (1 = the next one); the writes
-  // before and after it pass. Replaces an earlier FailNthWrite that has not fired yet.
+  // The `n`th write (put, delete or non-empty batch: a batch is one write) from now fails, n >= 1
+  // (1 = the next one); the writes before and after it pass. Replaces an earlier FailNthWrite that
+  // has not fired yet.
   void FailNthWrite(int n) {
     std::lock_guard lock(mu_);
     countdown_ = n;
@@ -51,13 +53,20 @@ class FaultyConfigStore final : public store::ConfigStore {
   }
   Result<store::WriteResult> Put(std::string_view key, std::string_view value,
                                  std::optional<store::Revision> if_revision) override {
-    ODMD_RETURN_IF_ERROR(MaybeFail("put", key));
+    ODMD_RETURN_IF_ERROR(MaybeFail("put of key \"" + std::string(key) + "\""));
     return base_.Put(key, value, if_revision);
   }
   Result<store::WriteResult> Delete(std::string_view key,
                                     std::optional<store::Revision> if_revision) override {
-    ODMD_RETURN_IF_ERROR(MaybeFail("delete", key));
+    ODMD_RETURN_IF_ERROR(MaybeFail("delete of key \"" + std::string(key) + "\""));
     return base_.Delete(key, if_revision);
+  }
+  Result<std::vector<store::WriteResult>> WriteBatch(std::span<const store::BatchOp> ops) override {
+    if (!ops.empty()) {
+      ODMD_RETURN_IF_ERROR(MaybeFail("batch of " + std::to_string(ops.size()) +
+                                     " ops, the first of key \"" + ops.front().key + "\""));
+    }
+    return base_.WriteBatch(ops);
   }
   Result<std::vector<store::Entry>> List(std::string_view prefix) override {
     return base_.List(prefix);
@@ -72,14 +81,14 @@ class FaultyConfigStore final : public store::ConfigStore {
   }
 
  private:
-  Status MaybeFail(std::string_view op, std::string_view key) {
+  // `what`: the refused write, e.g. "put of key \"/a\"".
+  Status MaybeFail(const std::string& what) {
     std::lock_guard lock(mu_);
     bool fail = fail_all_;
     if (countdown_ > 0 && --countdown_ == 0) fail = true;
     if (!fail) return OkStatus();
     ++injected_failures_;
-    return UnavailableError("injected fault: " + std::string(op) + " of key \"" + std::string(key) +
-                            "\"");
+    return UnavailableError("injected fault: " + what);
   }
 
   store::ConfigStorePtr owned_;

@@ -4,6 +4,8 @@
 // testing/faulty_config_store.h. Every call is checked against an AccessPolicy:
 //   Get, GetVersion, History  need read access to the key;
 //   Put, Delete               need write access to the key;
+//   WriteBatch                needs write access to every key of the batch: one denial
+//                             refuses the whole batch (naming the op), nothing written;
 //   List, Watch               silently leave out keys the principal may not read (asking
 //                             for a prefix is not a denial);
 //   LatestRevision            is open to every principal.
@@ -18,6 +20,7 @@
 // Thread-safe. `base` and `policy` must outlive the view and every watch it made.
 
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -40,6 +43,7 @@ class GuardedConfigStore final : public store::ConfigStore {
                                  std::optional<store::Revision> if_revision) override;
   Result<store::WriteResult> Delete(std::string_view key,
                                     std::optional<store::Revision> if_revision) override;
+  Result<std::vector<store::WriteResult>> WriteBatch(std::span<const store::BatchOp> ops) override;
   Result<std::vector<store::Entry>> List(std::string_view prefix) override;
   Result<std::vector<store::Entry>> History(std::string_view key) override;
   Result<store::Revision> LatestRevision() override;

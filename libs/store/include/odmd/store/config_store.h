@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -35,6 +37,25 @@ Status ValidateIfRevision(std::string_view key, std::optional<Revision> if_revis
 // OK, or kInvalidArgument: what every backend's Watch checks first (a valid prefix, `after`
 // >= 0, a sink).
 Status ValidateWatch(std::string_view prefix, Revision after, const ChangeSink& sink);
+
+// One operation of ConfigStore::WriteBatch.
+struct BatchOp {
+  enum class Kind { kPut, kDelete };
+  Kind kind = Kind::kPut;
+  std::string key;
+  std::string value;                    // kPut only
+  std::optional<Revision> if_revision;  // as Put's and Delete's if_revision
+
+  static BatchOp Put(std::string key, std::string value,
+                     std::optional<Revision> if_revision = std::nullopt);
+  static BatchOp Delete(std::string key, std::optional<Revision> if_revision = std::nullopt);
+};
+
+// `status` as the error of op `index` of a batch: "op 3 (/a/b): <message>". OK stays OK.
+Status AtBatchOp(std::size_t index, std::string_view key, const Status& status);
+// OK, or kInvalidArgument naming the op: what every backend's WriteBatch checks first (each
+// op's key, value and if_revision as Put and Delete check them; no key twice).
+Status ValidateBatch(std::span<const BatchOp> ops);
 
 // Keeps a watch running; destroying it stops the watch: when the destructor returns, the
 // sink is not running and will not be called again.
@@ -78,6 +99,16 @@ class ConfigStore {
   // Writes a tombstone as the key's next version; its history stays readable.
   // kNotFound if the key is absent or already deleted; otherwise as Put.
   virtual Result<WriteResult> Delete(std::string_view key, std::optional<Revision> if_revision) = 0;
+
+  // Applies `ops` in order in one atomic transaction: every op is committed, or none is.
+  // Each op gets its own revision, consecutive in op order (and the key's next version);
+  // watches see the events in that order. A key may appear at most once in a batch.
+  // Returns one WriteResult per op, in op order. Errors as Put and Delete (kInvalidArgument
+  // for a malformed key or value or a repeated key, kAborted for a failed if_revision,
+  // kNotFound for deleting an absent key, kUnavailable), the message naming the op's index
+  // and key ("op 3 (/odmd/queue/a/b..main): ..."). Nothing is written on any error. An empty
+  // batch writes nothing and returns an empty vector.
+  virtual Result<std::vector<WriteResult>> WriteBatch(std::span<const BatchOp> ops) = 0;
 
   // The latest live records of all keys starting with `prefix`, sorted by key. Deleted
   // keys are left out. kInvalidArgument for a malformed prefix.
