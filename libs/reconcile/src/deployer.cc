@@ -372,23 +372,36 @@ class DeployRun {
     }
     if (ec) return Fail(out, "cannot read the products directory: " + ec.message(), true);
 
+    // Every changed product and the consumed-versions record: one atomic write.
+    std::vector<store::BatchOp> ops;
     for (const auto& [name, value] : files) {
       const std::string path = model::ProductPath(build().id, enver().rev, name);
-      Result<bool> written = PutIfChanged(path, value);
-      if (!written.ok()) {
-        return Fail(out, "cannot write product " + path + ": " + written.status().message(), true);
+      Result<bool> changed = Differs(path, value);
+      if (!changed.ok()) {
+        return Fail(out, "cannot read product " + path + ": " + changed.status().message(), true);
       }
-      if (*written) out.published.push_back(path);
+      if (!*changed) continue;
+      ops.push_back(store::BatchOp::Put(path, value));
+      out.published.push_back(path);
     }
     nlohmann::json record = nlohmann::json::object();
     for (const ConsumedValue& v : out.consumed) {
       record[v.consumer] = {
           {"path", v.path}, {"version", v.version}, {"placeholder", v.placeholder}};
     }
-    const std::string path = model::ConsumedVersionsPath(build().id, enver().rev);
-    Result<bool> written = PutIfChanged(path, record.dump());
+    const std::string record_path = model::ConsumedVersionsPath(build().id, enver().rev);
+    Result<bool> changed = Differs(record_path, record.dump());
+    if (!changed.ok()) {
+      return Fail(out, "cannot read " + record_path + ": " + changed.status().message(), true);
+    }
+    if (*changed) ops.push_back(store::BatchOp::Put(record_path, record.dump()));
+    Result<std::vector<store::WriteResult>> written = store_.WriteBatch(ops);
     if (!written.ok()) {
-      return Fail(out, "cannot write " + path + ": " + written.status().message(), true);
+      out.published.clear();
+      return Fail(
+          out,
+          "cannot write the products of enver " + EnverId() + ": " + written.status().message(),
+          true);
     }
   }
 
@@ -409,13 +422,12 @@ class DeployRun {
     out.transient = transient;
   }
 
-  // Writes `value` unless the key holds it already; true if it wrote.
-  Result<bool> PutIfChanged(const std::string& path, const std::string& value) {
-    Result<store::Entry> current = store_.Get(path);
-    if (current.ok() && current->value == value) return false;
-    if (!current.ok() && !IsNotFound(current.status())) return current.status();
-    ODMD_RETURN_IF_ERROR(store_.Put(path, value, std::nullopt));
-    return true;
+  // True unless `key` holds `value` already.
+  Result<bool> Differs(const std::string& key, const std::string& value) {
+    Result<store::Entry> current = store_.Get(key);
+    if (current.ok()) return current->value != value;
+    if (IsNotFound(current.status())) return true;
+    return current.status();
   }
 
   store::ConfigStore& store_;

@@ -583,13 +583,15 @@ TEST_F(DeployerTest, StoreThatCannotTakeAProductIsATransientFailure) {
   const std::string sha = Commit({{".scripts/build.sh", kProductScript}});
   Put("/odmd-share/net/b..main/vpcId", "vpc-1");
   ::odmd::testing::FaultyConfigStore faulty(*store_);
-  faulty.FailNthWrite(2);  // the log passes, the products fail
+  faulty.FailNthWrite(2);  // the log passes, the products (one batch) fail
   Deployer deployer(faulty, *git_, *runner_, fake_clock_, Options());
   Result<DeployOutcome> out = deployer.Deploy(NewDeployment("d1", sha), Target("svc"), nullptr);
   ASSERT_THAT(out, IsOk());
   EXPECT_FALSE(out->succeeded);
   EXPECT_TRUE(out->transient);
-  EXPECT_THAT(out->reason, HasSubstr("cannot write product"));
+  EXPECT_THAT(out->reason, HasSubstr("cannot write the products of enver svc/b..main"));
+  EXPECT_THAT(out->published, IsEmpty());
+  EXPECT_EQ(Value("/odmd-share/svc/b..main/url"), "<absent>");
   EXPECT_THAT(out->reason, HasSubstr("injected fault"));
   EXPECT_EQ(Value("/odmd-share/svc/b..main/share..version"), "<absent>");
   ExpectNoLeftovers();

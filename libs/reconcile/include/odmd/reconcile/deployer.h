@@ -91,10 +91,10 @@ class Deployer {
 
   // Runs deployment `d` (d.sha must be set) of `target`: resolves the consumers (a
   // consumer with neither value nor placeholder fails it before anything runs), checks out
-  // d.sha, runs the build script, stores its log; on success writes each product file whose
-  // value differs from the stored one, then the consumed-versions record (share..version)
-  // when it differs. The worktree, products dir and manifest file are always removed.
-  // Errors only for programming errors (kInvalidArgument: a null target field, an id that
+  // d.sha, runs the build script, stores its log; on success writes, in one store batch,
+  // each product file whose value differs from the stored one and the consumed-versions
+  // record (share..version) if it differs. The worktree, products dir and manifest file are always
+  // removed. Errors only for programming errors (kInvalidArgument: a null target field, an id that
   // is not a plain name, an empty sha); every operational failure is an outcome. `cancel`
   // may be null.
   Result<DeployOutcome> Deploy(const Deployment& d, const DeployTarget& target,
