@@ -18,6 +18,7 @@
 
 #include "odmd/store/open_config_store.h"
 #include "odmd/testing/fake_clock.h"
+#include "odmd/testing/faulty_config_store.h"
 #include "odmd/testing/status_matchers.h"
 
 namespace odmd::reconcile {
@@ -233,6 +234,19 @@ TEST_F(EventLogTest, TwoConcurrentAppendersGetEverySeqExactlyOnce) {
   ODMD_ASSERT_OK(listed);
   ASSERT_EQ(listed->size(), 2u * kPerThread);
   for (size_t i = 0; i < listed->size(); ++i) EXPECT_EQ((*listed)[i].seq, int(i) + 1);
+}
+
+TEST_F(EventLogTest, AFailedAppendWritesNothingAndTheNextOneTakesTheSameSeq) {
+  odmd::testing::FaultyConfigStore faulty(*store_);
+  EventLog log(faulty, clock_);
+  ODMD_ASSERT_OK(log.Append(MakeEvent("a")));
+  faulty.FailNthWrite(1);
+  EXPECT_THAT(log.Append(MakeEvent("b")),
+              StatusIs(StatusCode::kUnavailable, HasSubstr("injected fault")));
+  EXPECT_THAT(store_->Get(EventKey(2)), StatusIs(StatusCode::kNotFound));
+  Result<Event> next = log.Append(MakeEvent("c"));
+  ODMD_ASSERT_OK(next);
+  EXPECT_EQ(next->seq, 2);
 }
 
 TEST_F(EventLogTest, ListPagesOldestFirst) {

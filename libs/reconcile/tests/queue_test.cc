@@ -19,6 +19,7 @@
 #include "odmd/store/open_config_store.h"
 #include "odmd/testing/change_collector.h"
 #include "odmd/testing/fake_clock.h"
+#include "odmd/testing/faulty_config_store.h"
 #include "odmd/testing/status_matchers.h"
 
 namespace odmd::reconcile {
@@ -633,6 +634,49 @@ TEST_F(DeploymentQueueTest, AClaimLosingItsCompareAndSetLeavesTheDeploymentPendi
               StatusIs(StatusCode::kAborted, HasSubstr("/odmd/deployments/d0000000001")));
   EXPECT_EQ(queue_->running_count(), 0u);
   EXPECT_EQ(Get("d0000000001").state, DeploymentState::kQueued);
+}
+
+TEST_F(DeploymentQueueTest, AFailedCommitChangesNothingAndTheNextOneWorks) {
+  odmd::testing::FaultyConfigStore faulty(*store_);
+  DeploymentQueue q(faulty, clock_, options_);
+  ODMD_ASSERT_OK(q.Load());
+
+  faulty.FailNthWrite(1);
+  EXPECT_THAT(q.Enqueue(std::vector{Req("a/b..main", "r")}),
+              StatusIs(StatusCode::kUnavailable, HasSubstr("injected fault")));
+  EXPECT_TRUE(q.Idle());
+  Result<std::vector<EnqueueResult>> r = q.Enqueue(std::vector{Req("a/b..main", "r")});
+  ODMD_ASSERT_OK(r);
+  EXPECT_EQ((*r)[0].deployment_id, "d0000000001");  // no id was burnt
+
+  faulty.FailNthWrite(1);
+  EXPECT_THAT(q.Claim(Always), StatusIs(StatusCode::kUnavailable));
+  EXPECT_EQ(q.running_count(), 0u);
+  EXPECT_EQ(Stored("d0000000001").state, DeploymentState::kQueued);
+  Result<std::optional<Deployment>> claimed = q.Claim(Always);
+  ODMD_ASSERT_OK(claimed);
+  ASSERT_TRUE(*claimed);
+
+  faulty.FailNthWrite(1);
+  Deployment done = Finished(**claimed, DeploymentState::kSucceeded);
+  EXPECT_THAT(q.Finish(done), StatusIs(StatusCode::kUnavailable));
+  EXPECT_EQ(q.running_count(), 1u);
+  EXPECT_EQ(Stored("d0000000001").state, DeploymentState::kRunning);
+  ODMD_ASSERT_OK(q.Finish(done));
+  EXPECT_EQ(Stored("d0000000001").state, DeploymentState::kSucceeded);
+
+  // A restart whose resume commit fails stays unloaded until a Load succeeds.
+  ODMD_ASSERT_OK(q.Enqueue(std::vector{Req("b/b..main", "r")}));
+  Result<std::optional<Deployment>> interrupted = q.Claim(Always);
+  ODMD_ASSERT_OK(interrupted);
+  ASSERT_TRUE(*interrupted);
+  DeploymentQueue restarted(faulty, clock_, options_);
+  faulty.FailNthWrite(1);
+  EXPECT_THAT(restarted.Load(), StatusIs(StatusCode::kUnavailable));
+  EXPECT_THAT(restarted.Claim(Always), StatusIs(StatusCode::kFailedPrecondition));
+  ODMD_ASSERT_OK(restarted.Load());
+  EXPECT_THAT(restarted.resumed(), ElementsAre("d0000000002"));
+  EXPECT_EQ(faulty.injected_failures(), 4);
 }
 
 // ---------------------------------------------------------------------------------------------
