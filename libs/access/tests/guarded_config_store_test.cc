@@ -200,5 +200,34 @@ TEST_F(GuardedConfigStoreTest, WatchBlanksSecretValuesForEveryone) {
   EXPECT_EQ(events[3].version, 2);
 }
 
+TEST_F(GuardedConfigStoreTest, ABatchWithOneDeniedKeyIsDeniedWholeAndWritesNothing) {
+  Principal feat1 = Principal::Enver("svcA/b..main-_b..feat1");
+  GuardedConfigStore view = View(feat1);
+  for (const char* key : {kFeat2Url, kSecret, kToken}) {
+    SCOPED_TRACE(key);
+    const std::vector<store::BatchOp> ops = {store::BatchOp::Put(kFeat1Url, "mine"),
+                                             store::BatchOp::Delete(key)};
+    EXPECT_THAT(view.WriteBatch(ops), StatusIs(StatusCode::kPermissionDenied,
+                                               "op 1 (" + std::string(key) + "): principal " +
+                                                   feat1.ToString() + " may not write " + key));
+  }
+  EXPECT_EQ(*base_->LatestRevision(), 8);
+  // Malformed ops are the store's kInvalidArgument, before any denial.
+  EXPECT_THAT(view.WriteBatch(std::vector<store::BatchOp>{store::BatchOp::Put(kDb, "x"),
+                                                          store::BatchOp::Put("relative", "x")}),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("op 1 (relative)")));
+  Result<std::vector<store::WriteResult>> allowed = view.WriteBatch(std::vector<store::BatchOp>{
+      store::BatchOp::Put(kFeat1Url, "v2"),
+      store::BatchOp::Put("/odmd-share/svcA/b..main-_b..feat1/share..version", "{}")});
+  ASSERT_THAT(allowed, IsOk());
+  EXPECT_THAT(*allowed, ElementsAre(store::WriteResult{9, 2}, store::WriteResult{10, 2}));
+  // The admin may write secrets in a batch, as with Put; reads of them stay blank.
+  GuardedConfigStore admin = View(Principal::Admin());
+  ODMD_ASSERT_OK(
+      admin.WriteBatch(std::vector<store::BatchOp>{store::BatchOp::Put(kSecret, "s2")}).status());
+  EXPECT_EQ(admin.Get(kSecret)->value, "");
+  EXPECT_EQ(base_->Get(kSecret)->value, "s2");
+}
+
 }  // namespace
 }  // namespace odmd::access

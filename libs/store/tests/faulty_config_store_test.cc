@@ -64,5 +64,27 @@ TEST_F(FaultyConfigStoreTest, FailsEveryWriteWhileTheFlagIsSetAndReadsStillWork)
   EXPECT_EQ(faulty_->injected_failures(), 3);
 }
 
+TEST_F(FaultyConfigStoreTest, ABatchIsOneWriteAndFailsWhole) {
+  const std::vector<store::BatchOp> ops = {store::BatchOp::Put("/a", "1"),
+                                           store::BatchOp::Put("/b", "1")};
+  faulty_->FailNthWrite(2);
+  ODMD_EXPECT_OK(faulty_->WriteBatch(ops));
+  EXPECT_THAT(faulty_->WriteBatch(ops),
+              StatusIs(StatusCode::kUnavailable,
+                       HasSubstr("injected fault: batch of 2 ops, the first of key \"/a\"")));
+  EXPECT_EQ(*base_->LatestRevision(), 2);
+  // An empty batch writes nothing, so it is no write to fail.
+  faulty_->SetFailWrites(true);
+  Result<std::vector<store::WriteResult>> empty = faulty_->WriteBatch({});
+  ASSERT_THAT(empty, IsOk());
+  EXPECT_TRUE(empty->empty());
+  EXPECT_THAT(faulty_->WriteBatch(ops), StatusIs(StatusCode::kUnavailable));
+  faulty_->SetFailWrites(false);
+  Result<std::vector<store::WriteResult>> written = faulty_->WriteBatch(ops);
+  ASSERT_THAT(written, IsOk());
+  EXPECT_EQ(written->back(), (store::WriteResult{4, 2}));
+  EXPECT_EQ(faulty_->injected_failures(), 2);
+}
+
 }  // namespace
 }  // namespace odmd::testing

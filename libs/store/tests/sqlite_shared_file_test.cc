@@ -261,6 +261,41 @@ TEST_F(SqliteSharedFileTest, WriteLockHeldElsewhereIsUnavailableAndTheNextWriteS
   EXPECT_EQ(second->value, "foreign");
 }
 
+// A database error in the middle of a batch (here a foreign trigger refusing its third
+// insert, after two inserts ran) rolls the whole transaction back: the writer's memory of
+// the keys, the read cache and the watches all stay with what was committed.
+TEST_F(SqliteSharedFileTest, BatchFailingInTheDatabaseMidwayWritesNothingAndForgetsNothing) {
+  ConfigStorePtr a = Open();
+  EXPECT_EQ(MustPut(*a, "/a", "a1"), (WriteResult{1, 1}));
+  ChangeCollector collector;
+  Result<WatchHandlePtr> watch = a->Watch("/", 0, collector.Sink());
+  ASSERT_THAT(watch, IsOk());
+  ASSERT_EQ(ValueOf(*a, "/a"), "a1");  // cached
+  sqlite3* raw = OpenRaw();
+  ExecRaw(raw,
+          "CREATE TRIGGER refuse_boom BEFORE INSERT ON log WHEN NEW.key = '/boom' "
+          "BEGIN SELECT RAISE(ABORT, 'boom refused'); END");
+  // The store's own write first, so the trigger's schema change is behind it.
+  EXPECT_EQ(MustPut(*a, "/z", "z1"), (WriteResult{2, 1}));
+  const std::vector<BatchOp> ops = {BatchOp::Put("/a", "a2", 1), BatchOp::Put("/b", "b1"),
+                                    BatchOp::Put("/boom", "x")};
+  Result<std::vector<WriteResult>> failed = a->WriteBatch(ops);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_THAT(failed.status().message(), HasSubstr("boom refused"));
+  EXPECT_EQ(*a->LatestRevision(), 2);
+  EXPECT_EQ(ValueOf(*a, "/a"), "a1");
+  EXPECT_THAT(a->Get("/b"), StatusIs(StatusCode::kNotFound));
+  ExecRaw(raw, "DROP TRIGGER refuse_boom");
+  sqlite3_close(raw);
+  // The revisions and versions the failed batch used are free again.
+  EXPECT_THAT(a->Put("/a", "stale", 3), StatusIs(StatusCode::kAborted, HasSubstr("revision 1")));
+  Result<std::vector<WriteResult>> written = a->WriteBatch(ops);
+  ASSERT_THAT(written, IsOk());
+  EXPECT_THAT(*written, ElementsAre(WriteResult{3, 2}, WriteResult{4, 1}, WriteResult{5, 1}));
+  EXPECT_EQ(ValueOf(*a, "/a"), "a2");
+  EXPECT_THAT(RevisionsOf(collector.WaitFor(5)), ElementsAre(1, 2, 3, 4, 5));
+}
+
 // --- reads (the latest-value cache) --------------------------------------------------
 
 TEST_F(SqliteSharedFileTest, GetSeesEveryCommitOfAnotherStoreAtOnce) {
