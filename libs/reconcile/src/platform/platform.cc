@@ -1,53 +1,340 @@
-// Placeholder implementation while the platform core is being written: every operation
-// reports kUnimplemented. Replaced by the real core in this same file.
 #include "odmd/reconcile/platform.h"
+
+#include <utility>
+
+#include "impl.h"
+#include "odmd/base/strings.h"
+#include "odmd/model/naming.h"
 
 namespace odmd::reconcile {
 
-class Platform::Impl {};
-
 namespace {
-Status NotYet() { return UnimplementedError("the platform core is not built yet"); }
+
+QueueOptions MakeQueueOptions(const PlatformOptions& o) {
+  QueueOptions q;
+  q.concurrency = o.concurrency;
+  q.max_attempts = o.max_attempts;
+  q.backoff = o.retry_backoff;
+  q.owner = "odmd-serve";
+  return q;
+}
+
+DeployerOptions MakeDeployerOptions(const PlatformOptions& o) {
+  DeployerOptions d;
+  d.state_dir = o.state_dir;
+  d.api_url = o.api_url;
+  d.odmd_binary = o.odmd_binary;
+  d.time_limit = o.deploy_time_limit;
+  return d;
+}
+
+Status ValidateRepoName(std::string_view name) {
+  const size_t slash = name.find('/');
+  auto part_ok = [](std::string_view p) {
+    if (p.empty() || p == "." || p == "..") return false;
+    for (char c : p) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (slash == std::string_view::npos || !part_ok(name.substr(0, slash)) ||
+      !part_ok(name.substr(slash + 1))) {
+    return InvalidArgumentError("repository name " + Quote(name) +
+                                " is not \"owner/name\" ([A-Za-z0-9_.-] in each part)");
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
-Platform::Platform(store::ConfigStore&, Git&, Runner&, Clock&, const access::SecretBox&,
-                   PlatformOptions)
-    : impl_(std::make_unique<Impl>()) {}
+Platform::Impl::Impl(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
+                     const access::SecretBox& secrets, PlatformOptions options)
+    : store_(store),
+      git_(git),
+      runner_(runner),
+      clock_(clock),
+      secrets_(secrets),
+      options_(std::move(options)),
+      tokens_(store, clock),
+      queue_(store, clock, MakeQueueOptions(options_)),
+      deployer_(store, git, runner, clock, MakeDeployerOptions(options_)) {}
+
+Platform::Impl::~Impl() { Stop(); }
+
+std::int64_t Platform::Impl::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.WallNow().time_since_epoch())
+      .count();
+}
+
+WorldPtr Platform::Impl::world() const {
+  std::lock_guard<std::mutex> lock(world_mu_);
+  return world_;
+}
+
+Status Platform::Impl::ReloadWorld() {
+  std::string manifest;
+  Result<store::Entry> entry = store_.Get(access::kManifestKey);
+  if (entry.ok()) {
+    manifest = entry->value;
+  } else if (!IsNotFound(entry.status())) {
+    return entry.status();
+  }
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> records, store_.List(access::kClonesPrefix));
+  std::vector<CloneRecord> clones;
+  for (const store::Entry& r : records) {
+    ODMD_ASSIGN_OR_RETURN(CloneRecord c, ParseCloneRecord(r.key, r.value));
+    clones.push_back(std::move(c));
+  }
+  std::vector<std::string> dropped;
+  ODMD_ASSIGN_OR_RETURN(WorldPtr fresh, World::Build(manifest, std::move(clones), &dropped));
+  {
+    std::lock_guard<std::mutex> lock(world_mu_);
+    world_ = std::move(fresh);
+  }
+  Wake();
+  return OkStatus();
+}
+
+Status Platform::Impl::Emit(Event event) {
+  Result<Event> appended = events().Append(std::move(event));
+  return appended.status();
+}
+
+Status Platform::Impl::Start() {
+  if (options_.state_dir.empty()) {
+    return InvalidArgumentError("the platform needs a state directory (PlatformOptions)");
+  }
+  ODMD_RETURN_IF_ERROR(deployer_.KillLeftovers());
+  ODMD_RETURN_IF_ERROR(queue_.Load());
+  ODMD_RETURN_IF_ERROR(ReloadWorld());
+  for (const std::string& id : queue_.resumed()) {
+    Event e;
+    e.kind = "deployment.resumed";
+    e.message = "deployment " + id + " was running when the platform stopped; it runs again";
+    e.fields["deployment"] = id;
+    ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
+  }
+  if (!world()->has_manifest()) ODMD_RETURN_IF_ERROR(Bootstrap());
+  ODMD_RETURN_IF_ERROR(StartReactions());
+  ODMD_RETURN_IF_ERROR(Scan(""));
+  {
+    std::lock_guard<std::mutex> lock(run_mu_);
+    stopping_ = false;
+    started_ = true;
+    if (options_.start_workers) {
+      for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
+        workers_.emplace_back([this] { WorkerLoop(); });
+      }
+    }
+  }
+  return OkStatus();
+}
+
+void Platform::Impl::Stop() {
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard<std::mutex> lock(run_mu_);
+    stopping_ = true;
+    for (auto& [enver, flag] : running_) flag->Cancel();
+    workers.swap(workers_);
+  }
+  run_cv_.notify_all();
+  for (std::thread& t : workers) t.join();
+  StopReactions();
+}
+
+void Platform::Impl::Wake() { run_cv_.notify_all(); }
+
+// --- repositories ---
+
+Status Platform::Impl::RegisterRepo(const RepoRegistration& repo) {
+  ODMD_RETURN_IF_ERROR(ValidateRepoName(repo.name));
+  if (repo.path.empty() || repo.path.front() != '/') {
+    return InvalidArgumentError("repository " + Quote(repo.name) + ": path " + Quote(repo.path) +
+                                " must be absolute");
+  }
+  ODMD_RETURN_IF_ERROR(git_.ListRefs(repo.path));
+  nlohmann::json j = {{"name", repo.name}, {"path", repo.path}};
+  return store_.Put(std::string(kReposPrefix) + repo.name, j.dump(), std::nullopt).status();
+}
+
+Result<std::vector<RepoRegistration>> Platform::Impl::ListRepos() {
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> entries, store_.List(kReposPrefix));
+  std::vector<RepoRegistration> out;
+  for (const store::Entry& e : entries) {
+    nlohmann::json j = nlohmann::json::parse(e.value, nullptr, false);
+    if (!j.is_object() || !j.contains("path") || !j["path"].is_string()) {
+      return FailedPreconditionError("repository record " + Quote(e.key) + " is malformed");
+    }
+    out.push_back({e.key.substr(kReposPrefix.size()), j["path"].get<std::string>()});
+  }
+  return out;
+}
+
+Result<std::string> Platform::Impl::RepoPath(std::string_view repo) {
+  Result<store::Entry> e = store_.Get(std::string(kReposPrefix) + std::string(repo));
+  if (IsNotFound(e.status())) {
+    return NotFoundError("repository " + Quote(repo) +
+                         " is not registered (odmd repo add NAME PATH)");
+  }
+  if (!e.ok()) return e.status();
+  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
+  if (!j.is_object() || !j.contains("path") || !j["path"].is_string()) {
+    return FailedPreconditionError("repository record " + Quote(e->key) + " is malformed");
+  }
+  return j["path"].get<std::string>();
+}
+
+// --- tokens ---
+
+Result<std::string> Platform::Impl::EnverToken(std::string_view enver_id) {
+  const std::string key = std::string(kEnverTokensPrefix) + std::string(enver_id);
+  Result<store::Entry> sealed = store_.Get(key);
+  if (sealed.ok()) return secrets_.Open(sealed->value);
+  if (!IsNotFound(sealed.status())) return sealed.status();
+  ODMD_ASSIGN_OR_RETURN(std::string token,
+                        tokens_.Issue(access::Principal::Enver(std::string(enver_id))));
+  ODMD_RETURN_IF_ERROR(store_.Put(key, secrets_.Seal(token), std::nullopt));
+  return token;
+}
+
+Status Platform::Impl::DropEnverToken(std::string_view enver_id) {
+  ODMD_RETURN_IF_ERROR(tokens_.Revoke(access::Principal::Enver(std::string(enver_id))));
+  Status s =
+      store_.Delete(std::string(kEnverTokensPrefix) + std::string(enver_id), std::nullopt).status();
+  return IsNotFound(s) ? OkStatus() : s;
+}
+
+// --- queue ---
+
+Result<std::vector<EnqueueResult>> Platform::Impl::EnqueueAll(std::vector<EnqueueRequest> requests,
+                                                              std::vector<Event> events) {
+  if (requests.empty() && events.empty()) return std::vector<EnqueueResult>{};
+  ODMD_ASSIGN_OR_RETURN(std::vector<EnqueueResult> results,
+                        queue_.Enqueue(requests, std::move(events)));
+  Wake();
+  return results;
+}
+
+// --- products ---
+
+namespace {
+
+// Checks that `path` is a product the world declares; returns it normalised.
+Status CheckDeclaredProduct(const World& world, std::string_view path) {
+  if (path.rfind(access::kSharePrefix, 0) != 0) {
+    return InvalidArgumentError("product path " + Quote(path) + " does not start with " +
+                                std::string(access::kSharePrefix));
+  }
+  if (!world.graph().FindProduct(path)) {
+    return NotFoundError("product " + Quote(path) +
+                         " is not declared by any enver of the published contracts");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<store::WriteResult> Platform::Impl::PutProduct(const access::Principal& who,
+                                                      std::string_view path,
+                                                      std::string_view value) {
+  WorldPtr w = world();
+  ODMD_RETURN_IF_ERROR(store::ValidateKey(path));
+  ODMD_RETURN_IF_ERROR(w->policy().Check(who, access::Access::kWrite, path));
+  ODMD_RETURN_IF_ERROR(CheckDeclaredProduct(*w, path));
+  ODMD_RETURN_IF_ERROR(store::ValidateValue(path, value));
+  Result<store::Entry> current = store_.Get(path);
+  if (current.ok() && current->value == value) {
+    return store::WriteResult{current->revision, current->version};
+  }
+  if (!current.ok() && !IsNotFound(current.status())) return current.status();
+  ODMD_ASSIGN_OR_RETURN(
+      store::WriteResult written,
+      store_.Put(path, value, current.ok() ? current->revision : store::Revision{0}));
+  // React now; the product watch would too, later (ReactTo runs once per version).
+  ODMD_RETURN_IF_ERROR(ReactTo(std::string(path), written.version));
+  return written;
+}
+
+Result<store::Entry> Platform::Impl::GetProduct(const access::Principal& who,
+                                                std::string_view path) {
+  WorldPtr w = world();
+  ODMD_RETURN_IF_ERROR(store::ValidateKey(path));
+  ODMD_RETURN_IF_ERROR(w->policy().Check(who, access::Access::kRead, path));
+  Result<store::Entry> e = store_.Get(path);
+  if (IsNotFound(e.status())) return NotFoundError("product " + Quote(path) + " has no value");
+  return e;
+}
+
+Result<nlohmann::json> Platform::Impl::Redeploy(const access::Principal& who,
+                                                std::string_view enver_id) {
+  if (who.kind != access::Principal::Kind::kAdmin &&
+      !(who.kind == access::Principal::Kind::kEnver && who.enver_id == enver_id)) {
+    return PermissionDeniedError("redeploy of " + Quote(enver_id) + " needs the admin token");
+  }
+  WorldPtr w = world();
+  if (!w->FindEnver(enver_id)) {
+    return NotFoundError("enver " + Quote(enver_id) + " is not in the published contracts");
+  }
+  EnqueueRequest r;
+  r.enver_id = std::string(enver_id);
+  r.cause.kind = "redeploy";
+  r.cause.detail = "redeploy requested by " + who.ToString();
+  r.cause.root = "redeploy:" + std::string(enver_id) + "@" + std::to_string(NowMs());
+  ODMD_ASSIGN_OR_RETURN(std::vector<EnqueueResult> results, EnqueueAll({r}));
+  return nlohmann::json{{"deployment", results.front().deployment_id},
+                        {"superseded", results.front().superseded_id}};
+}
+
+// --- the public class forwards to Impl ---
+
+Platform::Platform(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
+                   const access::SecretBox& secrets, PlatformOptions options)
+    : impl_(std::make_unique<Impl>(store, git, runner, clock, secrets, std::move(options))) {}
 Platform::~Platform() = default;
-Status Platform::Start() { return NotYet(); }
-void Platform::Stop() {}
-Status Platform::RegisterRepo(const RepoRegistration&) { return NotYet(); }
-Result<std::vector<RepoRegistration>> Platform::ListRepos() { return NotYet(); }
-Result<IntakeReport> Platform::Scan(std::string_view) { return NotYet(); }
-Result<IntakeReport> Platform::IngestPush(const PushEvent&) { return NotYet(); }
-Result<PublishReport> Platform::PublishManifest(const access::Principal&, std::string_view) {
-  return NotYet();
+Status Platform::Start() { return impl_->Start(); }
+void Platform::Stop() { impl_->Stop(); }
+Status Platform::RegisterRepo(const RepoRegistration& r) { return impl_->RegisterRepo(r); }
+Result<std::vector<RepoRegistration>> Platform::ListRepos() { return impl_->ListRepos(); }
+Result<IntakeReport> Platform::Scan(std::string_view repo) { return impl_->Scan(repo); }
+Result<IntakeReport> Platform::IngestPush(const PushEvent& p) { return impl_->IngestPush(p); }
+Result<PublishReport> Platform::PublishManifest(const access::Principal& who,
+                                                std::string_view text) {
+  return impl_->PublishManifest(who, text);
 }
-Result<store::WriteResult> Platform::PutProduct(const access::Principal&, std::string_view,
-                                                std::string_view) {
-  return NotYet();
+Result<store::WriteResult> Platform::PutProduct(const access::Principal& who, std::string_view path,
+                                                std::string_view value) {
+  return impl_->PutProduct(who, path, value);
 }
-Result<store::Entry> Platform::GetProduct(const access::Principal&, std::string_view) {
-  return NotYet();
+Result<store::Entry> Platform::GetProduct(const access::Principal& who, std::string_view path) {
+  return impl_->GetProduct(who, path);
 }
-Result<nlohmann::json> Platform::Redeploy(const access::Principal&, std::string_view) {
-  return NotYet();
+Result<nlohmann::json> Platform::Redeploy(const access::Principal& who, std::string_view id) {
+  return impl_->Redeploy(who, id);
 }
-Result<nlohmann::json> Platform::ListEnvers() { return NotYet(); }
-Result<nlohmann::json> Platform::GetEnver(std::string_view) { return NotYet(); }
-Result<nlohmann::json> Platform::ListDeployments(std::string_view, int) { return NotYet(); }
-Result<nlohmann::json> Platform::GetDeployment(std::string_view) { return NotYet(); }
-Result<std::string> Platform::GetLog(std::string_view) { return NotYet(); }
-Result<nlohmann::json> Platform::ListEvents(std::int64_t, int) { return NotYet(); }
-Result<store::WatchHandlePtr> Platform::FollowEvents(std::int64_t,
-                                                     std::function<void(const nlohmann::json&)>) {
-  return NotYet();
+Result<nlohmann::json> Platform::ListEnvers() { return impl_->ListEnvers(); }
+Result<nlohmann::json> Platform::GetEnver(std::string_view id) { return impl_->GetEnver(id); }
+Result<nlohmann::json> Platform::ListDeployments(std::string_view enver_id, int limit) {
+  return impl_->ListDeployments(enver_id, limit);
+}
+Result<nlohmann::json> Platform::GetDeployment(std::string_view id) {
+  return impl_->GetDeployment(id);
+}
+Result<std::string> Platform::GetLog(std::string_view id) { return impl_->GetLog(id); }
+Result<nlohmann::json> Platform::ListEvents(std::int64_t after, int limit) {
+  return impl_->ListEvents(after, limit);
+}
+Result<store::WatchHandlePtr> Platform::FollowEvents(
+    std::int64_t after, std::function<void(const nlohmann::json&)> sink) {
+  return impl_->FollowEvents(after, std::move(sink));
 }
 Result<std::vector<std::pair<std::string, std::string>>> Platform::CiContext(
-    const access::Principal&, std::string_view, std::string_view) {
-  return NotYet();
+    const access::Principal& who, std::string_view build, std::string_view git_ref) {
+  return impl_->CiContext(who, build, git_ref);
 }
-Result<int> Platform::RunOnce() { return NotYet(); }
-bool Platform::WaitIdle(std::chrono::milliseconds) { return false; }
+Result<int> Platform::RunOnce() { return impl_->RunOnce(); }
+bool Platform::WaitIdle(std::chrono::milliseconds timeout) { return impl_->WaitIdle(timeout); }
 
 }  // namespace odmd::reconcile

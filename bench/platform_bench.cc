@@ -1,0 +1,272 @@
+// Platform benchmark driver (issue 5, "Benchmarks"): the two latencies DESIGN.md §8 sets
+// targets for, on the embedded default (a durable SQLite store file, real git).
+//   1. a clone command, from push intake (a GitHub push delivery naming a new branch whose
+//      commit says `odmd: create@main`) until its deployment is queued with its clone
+//      record, token, access rules and workflow commit in place (target < 50 ms p99);
+//   2. a product change until the reactions of its 1,000 consumers are queued, in one
+//      store commit (target < 50 ms).
+// Prints `platform <name>: <figures> (target ...)`; asserts nothing about time and exits 0
+// unless the platform itself fails.
+//
+//   odmd_platform_bench [--clones=30] [--consumers=1000] [--changes=20] [--dir=PATH]
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "odmd/access/secrets.h"
+#include "odmd/model/manifest.h"
+#include "odmd/model/org.h"
+#include "odmd/reconcile/git.h"
+#include "odmd/reconcile/platform.h"
+#include "odmd/reconcile/runner.h"
+#include "odmd/store/open_config_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Steady = std::chrono::steady_clock;
+using namespace odmd;
+
+struct Flags {
+  int clones = 30;
+  int consumers = 1000;
+  int changes = 20;
+  std::string dir;
+};
+
+[[noreturn]] void Die(const std::string& what, const Status& s) {
+  std::fprintf(stderr, "platform bench: %s: %s\n", what.c_str(), s.ToString().c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T Must(Result<T> r, const std::string& what) {
+  if (!r.ok()) Die(what, r.status());
+  return std::move(r).value();
+}
+
+void Must(const Status& s, const std::string& what) {
+  if (!s.ok()) Die(what, s);
+}
+
+void Sh(const std::string& command) {
+  if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) {
+    std::fprintf(stderr, "platform bench: failed: %s\n", command.c_str());
+    std::exit(1);
+  }
+}
+
+std::string ShOut(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::array<char, 256> buf;
+  size_t n;
+  while (pipe && (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  if (pipe) ::pclose(pipe);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+double Percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+model::Enver MakeEnver(std::vector<std::string> products, std::vector<model::Consumer> consumers) {
+  model::Enver e;
+  e.rev = model::RevRef::Branch("main");
+  e.account = "workspace";
+  e.region = "us-east-1";
+  for (auto& p : products) e.products.push_back({std::move(p)});
+  e.consumers = std::move(consumers);
+  e.clone_limit = 100000;
+  return e;
+}
+
+model::Org BenchOrg(int consumers) {
+  model::Org org;
+  org.name = "bench";
+  org.version = "1.0.0";
+  org.accounts = {{"central", "111111111111"}, {"workspace", "222222222222"}};
+  model::Build contracts;
+  contracts.id = "contracts";
+  contracts.kind = model::BuildKind::kContracts;
+  contracts.repo = {"bench", "contracts", 1};
+  contracts.envers = {MakeEnver({}, {})};
+  contracts.envers[0].account = "central";
+  org.builds.push_back(contracts);
+  model::Build src;
+  src.id = "src";
+  src.repo = {"bench", "src", 1};
+  src.envers = {MakeEnver({"value"}, {})};
+  org.builds.push_back(src);
+  model::Build app;
+  app.id = "app";
+  app.repo = {"bench", "app", 1};
+  app.envers = {MakeEnver(
+      {"url"}, {{"v", "src/b..main", "value", std::nullopt, model::Reaction::kRedeploy}})};
+  org.builds.push_back(app);
+  for (int i = 0; i < consumers; ++i) {
+    model::Build b;
+    b.id = "c" + std::to_string(i);
+    b.repo = {"bench", "many", 1};
+    b.envers = {
+        MakeEnver({}, {{"v", "src/b..main", "value", std::nullopt, model::Reaction::kRedeploy}})};
+    org.builds.push_back(b);
+  }
+  model::Canonicalize(org);
+  return org;
+}
+
+struct Rig {
+  explicit Rig(const fs::path& where) : dir(where) {
+    fs::create_directories(dir / "state");
+    std::array<unsigned char, 32> key{};
+    box = std::make_unique<access::SecretBox>(access::SecretBox::FromKey(key));
+    git = reconcile::NewCliGit();
+    runner = reconcile::NewProcessRunner(clock);
+    store = Must(store::OpenConfigStore({"sqlite:" + (dir / "state.db").string()}), "open store");
+    reconcile::PlatformOptions o;
+    o.state_dir = (dir / "state").string();
+    o.start_workers = false;
+    platform = std::make_unique<reconcile::Platform>(*store, *git, *runner, clock, *box, o);
+  }
+  fs::path dir;
+  SystemClock clock;
+  std::unique_ptr<access::SecretBox> box;
+  std::unique_ptr<reconcile::Git> git;
+  std::unique_ptr<reconcile::Runner> runner;
+  store::ConfigStorePtr store;
+  std::unique_ptr<reconcile::Platform> platform;
+};
+
+// 1: clone intake.
+void BenchClones(const Flags& flags, const fs::path& dir) {
+  Rig rig(dir);
+  const std::string bare = (dir / "app.git").string();
+  const std::string work = (dir / "app-work").string();
+  Sh("git -c init.defaultBranch=main init -q --bare '" + bare + "'");
+  Sh("git clone -q '" + bare + "' '" + work + "'");
+  Sh("cd '" + work +
+     "' && mkdir -p .scripts && printf '#!/bin/sh\\n' > .scripts/build.sh && "
+     "git add -A && git -c user.name=b -c user.email=b@x commit -q -m init && "
+     "git push -q origin main");
+  for (int i = 0; i < flags.clones; ++i) {
+    Sh("cd '" + work +
+       "' && git -c user.name=b -c user.email=b@x commit -q --allow-empty "
+       "-m 'odmd: create@main' && git push -q origin HEAD:refs/heads/feature-" +
+       std::to_string(i) + " && git reset -q --hard origin/main");
+  }
+  Must(rig.platform->RegisterRepo({"bench/app", bare}), "register");
+  Must(rig.platform->Start(), "start");
+  Must(
+      rig.platform->PublishManifest(access::Principal::Admin(), model::WriteManifest(BenchOrg(10))),
+      "publish");
+  std::vector<double> ms;
+  for (int i = 0; i < flags.clones; ++i) {
+    const std::string ref = "refs/heads/feature-" + std::to_string(i);
+    reconcile::PushEvent push;
+    push.repository = "bench/app";
+    push.ref = ref;
+    push.before = std::string(40, '0');
+    push.after = ShOut("git -C '" + bare + "' rev-parse " + ref);
+    push.created = true;
+    push.commits.push_back({push.after, "odmd: create@main", "2026-11-24T00:00:00Z"});
+    const auto start = Steady::now();
+    reconcile::IntakeReport report = Must(rig.platform->IngestPush(push), "ingest");
+    ms.push_back(Ms(Steady::now() - start));
+    if (report.commands_accepted != 1 || report.deployments_queued != 1) {
+      std::fprintf(stderr, "platform bench: clone %d was not queued\n", i);
+      std::exit(1);
+    }
+  }
+  std::printf(
+      "platform clone intake -> queued (record, token, access, workflow commit): "
+      "p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d clones (target p99 < 50 ms)\n",
+      Percentile(ms, 0.5), Percentile(ms, 0.99), Percentile(ms, 1.0), flags.clones);
+  rig.platform->Stop();
+}
+
+// 2: reactions of N consumers to one product change.
+void BenchReactions(const Flags& flags, const fs::path& dir) {
+  Rig rig(dir);
+  Must(rig.platform->Start(), "start");
+  Must(rig.platform->PublishManifest(access::Principal::Admin(),
+                                     model::WriteManifest(BenchOrg(flags.consumers))),
+       "publish");
+  // Every consumer has been deployed once (reactions redo what was deployed).
+  for (int i = 0; i < flags.consumers; ++i) {
+    Must(rig.store->Put("/odmd/envers/c" + std::to_string(i) + "/b..main",
+                        "{\"status\":\"succeeded\",\"sha\":\"" + std::string(40, 'a') + "\"}",
+                        std::nullopt),
+         "seed enver state");
+  }
+  std::vector<double> ms;
+  for (int round = 0; round < flags.changes; ++round) {
+    const auto start = Steady::now();
+    Must(rig.platform->PutProduct(access::Principal::Admin(), "/odmd-share/src/b..main/value",
+                                  "value-" + std::to_string(round)),
+         "put product");
+    ms.push_back(Ms(Steady::now() - start));
+  }
+  auto queued = Must(rig.platform->ListDeployments("", 1000000), "list");
+  int pending = 0;
+  for (const auto& d : queued["deployments"]) pending += d["state"] == "queued";
+  if (pending != flags.consumers) {
+    std::fprintf(stderr, "platform bench: %d deployments queued, expected %d\n", pending,
+                 flags.consumers);
+    std::exit(1);
+  }
+  std::printf(
+      "platform product change -> %d reactions queued (one commit): p50 %.2f ms, "
+      "p99 %.2f ms over %d changes (target < 50 ms)\n",
+      flags.consumers, Percentile(ms, 0.5), Percentile(ms, 0.99), flags.changes);
+  rig.platform->Stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      const std::string prefix = std::string("--") + name + "=";
+      return a.rfind(prefix, 0) == 0 ? argv[i] + prefix.size() : nullptr;
+    };
+    if (const char* v = value("clones")) {
+      flags.clones = std::atoi(v);
+    } else if (const char* v2 = value("consumers")) {
+      flags.consumers = std::atoi(v2);
+    } else if (const char* v3 = value("changes")) {
+      flags.changes = std::atoi(v3);
+    } else if (const char* v4 = value("dir")) {
+      flags.dir = v4;
+    } else {
+      std::fprintf(stderr,
+                   "usage: odmd_platform_bench [--clones=N] [--consumers=N] "
+                   "[--changes=N] [--dir=PATH]\n");
+      return 2;
+    }
+  }
+  std::random_device rd;
+  const fs::path dir = (flags.dir.empty() ? fs::temp_directory_path() : fs::path(flags.dir)) /
+                       ("odmd-platform-bench-" + std::to_string(rd()));
+  ::setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+  BenchClones(flags, dir / "clones");
+  BenchReactions(flags, dir / "reactions");
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  std::printf("platform bench done\n");
+  return 0;
+}

@@ -1,0 +1,280 @@
+// Contracts publish and sync: validate a manifest fully, refuse changed content under a
+// published version, store it, publish contractsLibLatest, then bring the platform side of
+// every enver in line (workflows into its branches, role templates, tokens, deployments of
+// new and changed envers, teardown of removed ones).
+#include <set>
+#include <utility>
+
+#include "enver_state.h"
+#include "impl.h"
+#include "odmd/base/strings.h"
+#include "odmd/gen/roles.h"
+#include "odmd/gen/workflows.h"
+#include "odmd/model/manifest.h"
+#include "odmd/model/naming.h"
+
+namespace odmd::reconcile {
+
+namespace {
+
+constexpr std::string_view kVersionsPrefix = "/odmd/contracts/versions/";
+
+std::string ViolationsText(const std::vector<model::Violation>& violations) {
+  std::string out;
+  for (const model::Violation& v : violations) {
+    out += "\n  " + v.ToString();
+  }
+  return out;
+}
+
+// The static envers of an org by id, with a fingerprint of everything sync cares about.
+std::map<std::string, std::string> EnverFingerprints(const model::Org& org) {
+  std::map<std::string, std::string> out;
+  for (const model::Build& b : org.builds) {
+    for (const model::Enver& e : b.envers) {
+      model::Org one;
+      model::Build copy = b;
+      copy.envers = {e};
+      one.builds = {copy};
+      one.accounts = org.accounts;
+      out[model::EnverId(b.id, e.rev)] = model::WriteManifest(one);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<PublishReport> Platform::Impl::PublishManifest(const access::Principal& who,
+                                                      std::string_view text) {
+  std::lock_guard<std::mutex> lock(intake_mu_);
+  WorldPtr before = world();
+  auto refuse = [&](Status status) -> Result<PublishReport> {
+    Event e;
+    e.kind = "contracts.refused";
+    e.message = "manifest refused: " + status.message();
+    e.suggestion = "fix the contracts and publish again; nothing was changed";
+    ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
+    return status;
+  };
+  std::vector<model::Violation> violations;
+  Result<model::Org> read = model::ReadManifest(text, &violations);
+  if (!read.ok()) {
+    return refuse(InvalidArgumentError(read.status().message() + ViolationsText(violations)));
+  }
+  model::Org org = std::move(read).value();
+  if (who.kind != access::Principal::Kind::kAdmin) {
+    std::string contracts = before->has_manifest() ? before->ContractsEnverId() : "";
+    if (contracts.empty()) {
+      for (const model::Build& b : org.builds) {
+        if (b.kind == model::BuildKind::kContracts && !b.envers.empty()) {
+          contracts = model::EnverId(b.id, b.envers.front().rev);
+        }
+      }
+    }
+    if (who.kind != access::Principal::Kind::kEnver || who.enver_id != contracts) {
+      return PermissionDeniedError(
+          "publishing the contracts needs the admin token or the token of " +
+          (contracts.empty() ? "the contracts enver" : contracts) + ", not " + who.ToString());
+    }
+  }
+  PublishReport report;
+  report.version = org.version;
+  report.digest = model::ManifestDigest(org);
+  if (before->has_manifest() && before->digest() == report.digest) return report;
+
+  const std::string canonical = model::WriteManifest(org);
+  const std::string version_key = std::string(kVersionsPrefix) + org.version;
+  Result<store::Entry> same_version = store_.Get(version_key);
+  if (same_version.ok()) {
+    Result<model::Org> stored = model::ReadManifest(same_version->value, nullptr);
+    const std::string stored_digest = stored.ok() ? model::ManifestDigest(*stored) : "(invalid)";
+    if (stored_digest != report.digest) {
+      return refuse(FailedPreconditionError("manifest version " + Quote(org.version) +
+                                            " is already published with digest " + stored_digest +
+                                            ", but this manifest has digest " + report.digest +
+                                            ": publish changed contracts under a new version"));
+    }
+  } else if (IsNotFound(same_version.status())) {
+    ODMD_RETURN_IF_ERROR(store_.Put(version_key, canonical, store::Revision{0}));
+  } else {
+    return same_version.status();
+  }
+  Result<store::Entry> current = store_.Get(access::kManifestKey);
+  if (!current.ok() && !IsNotFound(current.status())) return current.status();
+  ODMD_RETURN_IF_ERROR(store_.Put(access::kManifestKey, canonical,
+                                  current.ok() ? current->revision : store::Revision{0}));
+  ODMD_RETURN_IF_ERROR(ReloadWorld());
+  WorldPtr after = world();
+  report.changed = true;
+
+  // contractsLibLatest: the version every enver can read to know which contracts rule.
+  const std::string contracts_id = after->ContractsEnverId();
+  if (auto ref = after->FindEnver(contracts_id)) {
+    ODMD_RETURN_IF_ERROR(
+        store_.Put(model::ProductPath(ref->build->id, ref->enver->rev, "contractsLibLatest"),
+                   org.version, std::nullopt));
+  }
+  ODMD_RETURN_IF_ERROR(Sync(before, after, report));
+  Event e;
+  e.kind = "contracts.published";
+  e.enver_id = contracts_id;
+  e.message = "contracts " + org.name + " " + org.version + " published (" +
+              std::to_string(report.envers_added) + " envers added, " +
+              std::to_string(report.envers_removed) + " removed, " +
+              std::to_string(report.workflows_written) + " workflow commits)";
+  e.fields = {{"version", org.version}, {"digest", report.digest}};
+  ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
+  return report;
+}
+
+Status Platform::Impl::Sync(const WorldPtr& before, const WorldPtr& after, PublishReport& report) {
+  const auto old_envers = EnverFingerprints(before->static_org());
+  const auto new_envers = EnverFingerprints(after->static_org());
+  std::vector<std::string> added, changed, removed;
+  for (const auto& [id, print] : new_envers) {
+    auto it = old_envers.find(id);
+    if (it == old_envers.end()) {
+      added.push_back(id);
+    } else if (it->second != print) {
+      changed.push_back(id);
+    }
+  }
+  for (const auto& [id, print] : old_envers) {
+    if (!new_envers.count(id)) removed.push_back(id);
+  }
+  report.envers_added = static_cast<int>(added.size());
+  report.envers_removed = static_cast<int>(removed.size());
+
+  // Removed envers (and their clones) are torn down with the old world's picture of them.
+  for (const std::string& id : removed) {
+    for (const auto& [clone_id, record] : before->clones()) {
+      if (record.origin == id) {
+        CancelAndWait(clone_id, "its origin " + id + " left the contracts");
+        ODMD_RETURN_IF_ERROR(TearDown(before, clone_id, "its origin left the contracts"));
+        Status s =
+            store_.Delete(std::string(access::kClonesPrefix) + clone_id, std::nullopt).status();
+        if (!s.ok() && !IsNotFound(s)) return s;
+      }
+    }
+    CancelAndWait(id, "it left the contracts");
+    ODMD_RETURN_IF_ERROR(TearDown(before, id, "it left the contracts " + after->version()));
+  }
+  if (!removed.empty()) ODMD_RETURN_IF_ERROR(ReloadWorld());
+
+  // Workflows into the branches of every build with an added or changed enver.
+  std::set<std::string> builds;
+  for (const auto* list : {&added, &changed}) {
+    for (const std::string& id : *list) builds.insert(id.substr(0, id.find('/')));
+  }
+  ODMD_RETURN_IF_ERROR(WriteWorkflows(after, builds, report));
+
+  // Role templates.
+  ODMD_ASSIGN_OR_RETURN(std::vector<gen::GeneratedFile> roles,
+                        gen::GenerateRoles(after->static_org()));
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> old_roles, store_.List(kRolesPrefix));
+  std::map<std::string, const store::Entry*> stored;
+  for (const store::Entry& e : old_roles) stored[e.key] = &e;
+  std::vector<store::BatchOp> ops;
+  for (const gen::GeneratedFile& f : roles) {
+    const std::string key = std::string(kRolesPrefix) + f.path;
+    auto it = stored.find(key);
+    if (it == stored.end() || it->second->value != f.content) {
+      ops.push_back(store::BatchOp::Put(key, f.content));
+    }
+    if (it != stored.end()) stored.erase(it);
+  }
+  for (const auto& [key, entry] : stored) ops.push_back(store::BatchOp::Delete(key));
+  if (!ops.empty()) ODMD_RETURN_IF_ERROR(store_.WriteBatch(ops));
+
+  // Tokens, and deployments of new and changed envers whose ref exists.
+  std::vector<EnqueueRequest> requests;
+  std::map<std::string, std::map<std::string, std::string>> heads;  // repo -> ref -> sha
+  for (const auto* list : {&added, &changed}) {
+    for (const std::string& id : *list) {
+      ODMD_RETURN_IF_ERROR(EnverToken(id));
+      std::optional<EnverRef> ref = after->FindEnver(id);
+      if (!ref) continue;
+      const std::string repo = ref->build->repo.FullName();
+      if (!heads.count(repo)) {
+        Result<std::string> path = RepoPath(repo);
+        auto& refs = heads[repo];
+        if (path.ok()) {
+          Result<std::vector<GitRef>> listed = git_.ListRefs(*path);
+          if (listed.ok()) {
+            for (const GitRef& g : *listed) refs[g.name] = g.sha;
+          }
+        }
+      }
+      auto head = heads[repo].find(after->GitRefOf(ref->build->id, *ref->enver));
+      if (head == heads[repo].end()) continue;
+      EnqueueRequest r;
+      r.enver_id = id;
+      r.sha = head->second;
+      r.cause.kind = "contracts";
+      r.cause.detail =
+          "contracts " + after->version() + (list == &added ? " added " : " changed ") + id;
+      r.cause.root = "contracts:" + after->version();
+      requests.push_back(std::move(r));
+    }
+  }
+  return EnqueueAll(std::move(requests)).status();
+}
+
+Status Platform::Impl::WriteWorkflows(const WorldPtr& world, const std::set<std::string>& builds,
+                                      PublishReport& report, std::string_view only_ref,
+                                      bool in_scan) {
+  if (builds.empty()) return OkStatus();
+  ODMD_ASSIGN_OR_RETURN(std::vector<gen::GeneratedFile> files,
+                        gen::GenerateWorkflows(world->static_org()));
+  for (const std::string& build_id : builds) {
+    const model::Build* build = world->org().FindBuild(build_id);
+    if (!build) continue;
+    Result<std::string> path = RepoPath(build->repo.FullName());
+    if (!path.ok()) continue;  // not registered here (GitHub-hosted, or not yet)
+    ODMD_ASSIGN_OR_RETURN(std::vector<GitRef> refs, git_.ListRefs(*path));
+    std::map<std::string, std::string> head_of;
+    for (const GitRef& g : refs) head_of[g.name] = g.sha;
+    for (const model::Enver& enver : build->envers) {
+      if (enver.rev.type() != model::RevType::kBranch) continue;  // tags are immutable
+      const std::string ref = world->GitRefOf(build->id, enver);
+      if (!only_ref.empty() && ref != only_ref) continue;
+      auto head = head_of.find(ref);
+      if (head == head_of.end()) continue;
+      for (const gen::GeneratedFile& f : files) {
+        if (f.build_id != build_id || f.user_owned) continue;
+        CommitFileRequest request;
+        request.branch = ref.substr(std::string_view("refs/heads/").size());
+        request.path = f.path;
+        request.content = f.content;
+        request.message = "Sync generated workflow " + f.path + " (contracts " + world->version() +
+                          ")\n\nWritten by the platform.\n";
+        request.author = {"odmd", "odmd@localhost"};
+        request.expected_head = head->second;
+        ODMD_ASSIGN_OR_RETURN(CommitFileResult written, git_.CommitFile(*path, request));
+        if (written.unchanged) continue;
+        ++report.workflows_written;
+        head->second = written.sha;
+        if (in_scan) {
+          platform_commits_[build->repo.FullName() + ":" + ref] = written.sha;
+          continue;
+        }
+        // The platform's own commit is not a push to deploy: intake records it as seen when
+        // intake had seen the commit it was made on.
+        const std::string key = std::string(kIntakePrefix) + build->repo.FullName();
+        Result<store::Entry> seen = store_.Get(key);
+        if (seen.ok()) {
+          nlohmann::json j = nlohmann::json::parse(seen->value, nullptr, false);
+          if (j.is_object() && j.contains("refs") && j["refs"].is_object() &&
+              j["refs"].value(ref, "") == request.expected_head) {
+            j["refs"][ref] = written.sha;
+            ODMD_RETURN_IF_ERROR(store_.Put(key, j.dump(), seen->revision));
+          }
+        }
+      }
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace odmd::reconcile

@@ -1,0 +1,188 @@
+#pragma once
+
+// Platform::Impl: the state and threads behind odmd::reconcile::Platform. Its methods are
+// spread over platform/*.cc by concern: platform.cc (lifecycle, products, reads), intake.cc
+// (refs, pushes, commit commands, clones), contracts.cc (publish and sync), reactions.cc
+// (product changes), dispatch.cc (workers, one deployment), views.cc (JSON views).
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "odmd/access/tokens.h"
+#include "odmd/model/commit_command.h"
+#include "odmd/reconcile/deployer.h"
+#include "odmd/reconcile/events.h"
+#include "odmd/reconcile/platform.h"
+#include "odmd/reconcile/queue.h"
+#include "odmd/reconcile/state.h"
+#include "world.h"
+
+namespace odmd::reconcile {
+
+// One ref change of one repository, from a local scan or a GitHub push delivery.
+struct RefChange {
+  std::string repo;     // "owner/name"
+  std::string ref;      // "refs/heads/main"
+  std::string old_sha;  // "" when created
+  std::string new_sha;  // "" when deleted
+  // Commit messages of the push, oldest first (with their shas).
+  std::vector<std::string> messages;
+  std::vector<std::string> shas;
+};
+
+class Platform::Impl {
+ public:
+  Impl(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
+       const access::SecretBox& secrets, PlatformOptions options);
+  ~Impl();
+
+  // platform.cc
+  Status Start();
+  void Stop();
+  Status RegisterRepo(const RepoRegistration& repo);
+  Result<std::vector<RepoRegistration>> ListRepos();
+  Result<store::WriteResult> PutProduct(const access::Principal& who, std::string_view path,
+                                        std::string_view value);
+  Result<store::Entry> GetProduct(const access::Principal& who, std::string_view path);
+  Result<nlohmann::json> Redeploy(const access::Principal& who, std::string_view enver_id);
+
+  // intake.cc
+  Result<IntakeReport> Scan(std::string_view repo);
+  Result<IntakeReport> IngestPush(const PushEvent& push);
+
+  // contracts.cc
+  Result<PublishReport> PublishManifest(const access::Principal& who, std::string_view text);
+
+  // dispatch.cc
+  Result<int> RunOnce();
+  bool WaitIdle(std::chrono::milliseconds timeout);
+
+  // views.cc
+  Result<nlohmann::json> ListEnvers();
+  Result<nlohmann::json> GetEnver(std::string_view enver_id);
+  Result<nlohmann::json> ListDeployments(std::string_view enver_id, int limit);
+  Result<nlohmann::json> GetDeployment(std::string_view id);
+  Result<std::string> GetLog(std::string_view deployment_id);
+  Result<nlohmann::json> ListEvents(std::int64_t after, int limit);
+  Result<store::WatchHandlePtr> FollowEvents(std::int64_t after,
+                                             std::function<void(const nlohmann::json&)> sink);
+  Result<std::vector<std::pair<std::string, std::string>>> CiContext(const access::Principal& who,
+                                                                     std::string_view build,
+                                                                     std::string_view git_ref);
+
+ private:
+  // --- platform.cc ---
+  WorldPtr world() const;
+  // Rebuilds the world from the store (manifest + clone records) and swaps it in.
+  Status ReloadWorld();
+  std::int64_t NowMs() const;
+  Status Emit(Event event);
+  Result<std::string> RepoPath(std::string_view repo);
+  // The enver's token, issued and sealed on first use.
+  Result<std::string> EnverToken(std::string_view enver_id);
+  Status DropEnverToken(std::string_view enver_id);
+  Result<std::vector<EnqueueResult>> EnqueueAll(std::vector<EnqueueRequest> requests,
+                                                std::vector<Event> events = {});
+  Status Bootstrap();
+
+  // --- intake.cc ---
+  Result<IntakeReport> ScanRepo(const RepoRegistration& repo);
+  void TakePlatformCommits(const std::string& repo, std::map<std::string, std::string>& refs);
+  Status ApplyRefChange(const RefChange& change, IntakeReport& report);
+  Status HandleCreate(const model::CommitCommand& cmd, const RefChange& change,
+                      IntakeReport& report);
+  Status HandleDelete(const model::CommitCommand* cmd, const RefChange& change,
+                      IntakeReport& report);
+  Status Reject(const RefChange& change, std::string command, std::string reason,
+                std::string suggestion, IntakeReport& report);
+
+ public:  // used by contracts.cc and dispatch.cc too
+  // Tears a clone down: cancels its work, runs its teardown, tombstones its products,
+  // revokes its token, deletes its record.
+  Status DeleteClone(const std::string& clone_id, const std::string& why);
+  // Tears a static enver that left the contracts down (products tombstoned, token revoked).
+  Status TearDown(const WorldPtr& world, const std::string& enver_id, const std::string& why);
+  // Stops a running deployment of `enver_id` and waits until it ended.
+  void CancelAndWait(const std::string& enver_id, const std::string& why);
+  // What the deployer needs to run `enver_id` of `world` (which must outlive the target).
+  Result<DeployTarget> TargetFor(const WorldPtr& world, const std::string& enver_id);
+
+ private:
+  // --- contracts.cc ---
+  Status Sync(const WorldPtr& before, const WorldPtr& after, PublishReport& report);
+  // Commits the generated workflows of `builds` into their branches (only `only_ref` when
+  // set). Inside a scan (`in_scan`) the new heads are left in platform_commits_ for the scan
+  // to record; otherwise the intake record is updated directly.
+  Status WriteWorkflows(const WorldPtr& world, const std::set<std::string>& builds,
+                        PublishReport& report, std::string_view only_ref = {},
+                        bool in_scan = false);
+
+  // --- reactions.cc ---
+  Status StartReactions();
+  void StopReactions();
+  void ReactionLoop();
+
+ public:
+  // Applies the reactions to version `version` of product `path`, once per (path, version).
+  Status ReactTo(const std::string& path, store::Version version);
+  bool ReactionsIdle();
+
+ private:
+  // --- dispatch.cc ---
+  void WorkerLoop();
+  // Claims and runs one deployment; false when none is runnable.
+  Result<bool> RunOne();
+  void Execute(Deployment d);
+  bool Ready(const Deployment& d, std::set<std::string>& blocked, bool& computed);
+  void Wake();
+
+ public:
+  store::ConfigStore& store_;
+  Git& git_;
+  Runner& runner_;
+  Clock& clock_;
+  const access::SecretBox& secrets_;
+  const PlatformOptions options_;
+  access::TokenRegistry tokens_;
+  DeploymentQueue queue_;
+  EventLog& events() { return queue_.events(); }
+  Deployer deployer_;
+
+ private:
+  mutable std::mutex world_mu_;
+  WorldPtr world_;
+  // Serialises intake, publish/sync and clone deletion (they change refs, clones, manifest).
+  std::mutex intake_mu_;
+  // "<repo>:<ref>" -> the head of a commit the platform made during the current scan.
+  std::map<std::string, std::string> platform_commits_;
+
+  // Dispatch.
+  std::mutex run_mu_;
+  std::condition_variable run_cv_;
+  bool stopping_ = false;
+  std::map<std::string, std::shared_ptr<CancelFlag>> running_;  // by enver id
+  std::vector<std::thread> workers_;
+  // Deployments per (enver, root cause), for bounded convergence.
+  std::map<std::pair<std::string, std::string>, int> rounds_;
+
+  store::WatchHandlePtr product_watch_;
+  std::mutex reactions_mu_;
+  std::condition_variable reactions_cv_;
+  std::deque<store::ChangeEvent> reaction_backlog_;
+  int reactions_in_flight_ = 0;
+  bool reactions_stop_ = false;
+  std::thread reactions_thread_;
+  std::mutex reacted_mu_;
+  std::set<std::string> reacted_;  // "<path>@<version>" already handled
+  bool started_ = false;
+};
+
+}  // namespace odmd::reconcile

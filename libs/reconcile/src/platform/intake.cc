@@ -1,0 +1,378 @@
+// Git intake: level-triggered scans of registered repositories and GitHub push
+// deliveries become ref changes; each ref change yields events, commit commands (clone
+// create/delete) and deployments of the envers on that ref.
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "impl.h"
+#include "odmd/base/strings.h"
+#include "odmd/model/clone.h"
+#include "odmd/model/commit_command.h"
+#include "odmd/model/naming.h"
+
+namespace odmd::reconcile {
+
+namespace {
+
+std::string ShortSha(std::string_view sha) { return std::string(sha.substr(0, 7)); }
+
+struct SeenRefs {
+  store::Revision revision = 0;  // 0: never scanned
+  std::map<std::string, std::string> refs;
+};
+
+Result<SeenRefs> ReadSeen(store::ConfigStore& store, std::string_view repo) {
+  const std::string key = std::string(kIntakePrefix) + std::string(repo);
+  Result<store::Entry> e = store.Get(key);
+  SeenRefs seen;
+  if (IsNotFound(e.status())) return seen;
+  if (!e.ok()) return e.status();
+  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
+  if (!j.is_object() || !j.contains("refs") || !j["refs"].is_object()) {
+    return FailedPreconditionError("intake record " + Quote(key) + " is malformed");
+  }
+  for (auto& [ref, sha] : j["refs"].items()) {
+    if (!sha.is_string())
+      return FailedPreconditionError("intake record " + Quote(key) + " is malformed at " +
+                                     Quote(ref));
+    seen.refs[ref] = sha.get<std::string>();
+  }
+  seen.revision = e->revision;
+  return seen;
+}
+
+Status WriteSeen(store::ConfigStore& store, std::string_view repo, SeenRefs& seen) {
+  nlohmann::json refs = nlohmann::json::object();
+  for (const auto& [ref, sha] : seen.refs) refs[ref] = sha;
+  ODMD_ASSIGN_OR_RETURN(store::WriteResult w,
+                        store.Put(std::string(kIntakePrefix) + std::string(repo),
+                                  nlohmann::json{{"refs", refs}}.dump(), seen.revision));
+  seen.revision = w.revision;
+  return OkStatus();
+}
+
+bool IsBranchOrTag(std::string_view ref) {
+  return ref.rfind("refs/heads/", 0) == 0 || ref.rfind("refs/tags/", 0) == 0;
+}
+
+std::string GitName(std::string_view ref) {
+  const size_t p = ref.find('/', 5);  // after "refs/"
+  return std::string(ref.substr(p + 1));
+}
+
+}  // namespace
+
+void Platform::Impl::TakePlatformCommits(const std::string& repo,
+                                         std::map<std::string, std::string>& refs) {
+  // The platform's own commits (workflows) are not pushes to handle.
+  for (auto it = platform_commits_.begin(); it != platform_commits_.end();) {
+    const size_t colon = it->first.find(':');
+    if (it->first.substr(0, colon) == repo) {
+      refs[it->first.substr(colon + 1)] = it->second;
+      it = platform_commits_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+Result<IntakeReport> Platform::Impl::Scan(std::string_view repo) {
+  std::lock_guard<std::mutex> lock(intake_mu_);
+  IntakeReport total;
+  ODMD_ASSIGN_OR_RETURN(std::vector<RepoRegistration> repos, ListRepos());
+  bool found = repo.empty();
+  for (const RepoRegistration& r : repos) {
+    if (!repo.empty() && r.name != repo) continue;
+    found = true;
+    ODMD_ASSIGN_OR_RETURN(IntakeReport one, ScanRepo(r));
+    total.refs_changed += one.refs_changed;
+    total.deployments_queued += one.deployments_queued;
+    total.commands_accepted += one.commands_accepted;
+    total.commands_rejected += one.commands_rejected;
+  }
+  if (!found) {
+    return NotFoundError("repository " + Quote(repo) + " is not registered (odmd repo add)");
+  }
+  return total;
+}
+
+Result<IntakeReport> Platform::Impl::ScanRepo(const RepoRegistration& repo) {
+  IntakeReport report;
+  ODMD_ASSIGN_OR_RETURN(std::vector<GitRef> refs, git_.ListRefs(repo.path));
+  ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeen(store_, repo.name));
+  std::map<std::string, std::string> current;
+  for (const GitRef& r : refs) {
+    if (IsBranchOrTag(r.name)) current[r.name] = r.sha;
+  }
+  std::vector<RefChange> changes;
+  for (const auto& [ref, sha] : current) {
+    auto it = seen.refs.find(ref);
+    if (it != seen.refs.end() && it->second == sha) continue;
+    RefChange c{repo.name, ref, it == seen.refs.end() ? "" : it->second, sha, {}, {}};
+    std::vector<GitCommit> commits;
+    if (!c.old_sha.empty()) {
+      Result<std::vector<GitCommit>> between = git_.CommitsBetween(repo.path, c.old_sha, sha);
+      // The old commit may be gone (a forced push and gc): treat the ref as new.
+      if (between.ok()) {
+        commits = std::move(between).value();
+      } else {
+        c.old_sha.clear();
+      }
+    }
+    if (c.old_sha.empty()) {
+      // A new ref: only the commits no other ref has (else every old command of the
+      // history would be read again).
+      ODMD_ASSIGN_OR_RETURN(commits, git_.CommitsBetween(repo.path, "", sha));
+      for (const auto& [other, other_sha] : current) {
+        if (other == ref || commits.empty()) continue;
+        ODMD_ASSIGN_OR_RETURN(std::vector<GitCommit> only,
+                              git_.CommitsBetween(repo.path, other_sha, sha));
+        std::set<std::string> keep;
+        for (const GitCommit& g : only) keep.insert(g.sha);
+        std::erase_if(commits, [&](const GitCommit& g) { return !keep.count(g.sha); });
+      }
+    }
+    for (auto it2 = commits.rbegin(); it2 != commits.rend(); ++it2) {
+      c.messages.push_back(it2->message);
+      c.shas.push_back(it2->sha);
+    }
+    changes.push_back(std::move(c));
+  }
+  for (const auto& [ref, sha] : seen.refs) {
+    if (!current.count(ref)) changes.push_back(RefChange{repo.name, ref, sha, "", {}, {}});
+  }
+  for (const RefChange& c : changes) {
+    ODMD_RETURN_IF_ERROR(ApplyRefChange(c, report));
+    // Recorded per change: a crash re-handles at most the change in flight.
+    if (c.new_sha.empty()) {
+      seen.refs.erase(c.ref);
+    } else {
+      seen.refs[c.ref] = c.new_sha;
+    }
+    TakePlatformCommits(repo.name, seen.refs);
+    ODMD_RETURN_IF_ERROR(WriteSeen(store_, repo.name, seen));
+    ++report.refs_changed;
+  }
+  return report;
+}
+
+Result<IntakeReport> Platform::Impl::IngestPush(const PushEvent& push) {
+  std::lock_guard<std::mutex> lock(intake_mu_);
+  IntakeReport report;
+  RefChange c;
+  c.repo = push.repository;
+  c.ref = push.ref;
+  c.old_sha = push.created ? "" : push.before;
+  c.new_sha = push.deleted ? "" : push.after;
+  for (const PushCommit& commit : push.commits) {
+    c.messages.push_back(commit.message);
+    c.shas.push_back(commit.id);
+  }
+  ODMD_RETURN_IF_ERROR(ApplyRefChange(c, report));
+  ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeen(store_, c.repo));
+  if (c.new_sha.empty()) {
+    seen.refs.erase(c.ref);
+  } else {
+    seen.refs[c.ref] = c.new_sha;
+  }
+  TakePlatformCommits(c.repo, seen.refs);
+  ODMD_RETURN_IF_ERROR(WriteSeen(store_, c.repo, seen));
+  report.refs_changed = 1;
+  return report;
+}
+
+Status Platform::Impl::Reject(const RefChange& change, std::string command, std::string reason,
+                              std::string suggestion, IntakeReport& report) {
+  Event e;
+  e.kind = "command.rejected";
+  e.message =
+      "rejected " + Quote(command) + " on " + change.ref + " of " + change.repo + ": " + reason;
+  e.suggestion = std::move(suggestion);
+  e.fields = {{"repo", change.repo}, {"ref", change.ref}, {"command", command}, {"reason", reason}};
+  if (!change.new_sha.empty()) e.fields["sha"] = change.new_sha;
+  ++report.commands_rejected;
+  return Emit(std::move(e));
+}
+
+Status Platform::Impl::ApplyRefChange(const RefChange& change, IntakeReport& report) {
+  WorldPtr w = world();
+  const bool deleted = change.new_sha.empty();
+  {
+    Event e;
+    e.kind = deleted ? "ref.deleted" : "push";
+    e.message = deleted ? change.ref + " of " + change.repo + " was deleted"
+                        : "push of " + change.ref + " " + ShortSha(change.new_sha) + " to " +
+                              change.repo + " (" + std::to_string(change.messages.size()) +
+                              " new commit" + (change.messages.size() == 1 ? "" : "s") + ")";
+    e.fields = {{"repo", change.repo}, {"ref", change.ref}};
+    if (!deleted) e.fields["sha"] = change.new_sha;
+    ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
+  }
+  std::vector<const model::Build*> builds = w->BuildsOfRepo(change.repo);
+  if (builds.empty() || !IsBranchOrTag(change.ref)) return OkStatus();
+  if (deleted) {
+    for (const model::Build* b : builds) {
+      for (const model::Enver* e : w->EnversOnRef(*b, change.ref)) {
+        const std::string id = model::EnverId(b->id, e->rev);
+        if (w->IsClone(id)) {
+          ODMD_RETURN_IF_ERROR(DeleteClone(id, "its ref " + change.ref + " was deleted"));
+        } else {
+          Event ev;
+          ev.kind = "alert";
+          ev.enver_id = id;
+          ev.message = "the ref of static enver " + id + " (" + change.ref +
+                       ") was deleted; it stays deployed until the contracts remove it";
+          ev.suggestion = "restore the ref, or remove the enver from the contracts";
+          ODMD_RETURN_IF_ERROR(Emit(std::move(ev)));
+        }
+      }
+    }
+    return OkStatus();
+  }
+
+  // Commit commands.
+  model::CommandContext context;
+  for (const model::Build* b : builds) {
+    context.known_builds.push_back(b->id);
+    for (const model::Enver& e : b->envers) {
+      if (!e.rev.is_clone()) context.known_origins.push_back(e.rev.str());
+    }
+  }
+  model::PushCommands commands = model::ParsePushMessages(change.messages, context);
+  for (const model::CommandRejection& r : commands.rejections) {
+    ODMD_RETURN_IF_ERROR(Reject(change, r.text, r.reason, r.suggestion.value_or(""), report));
+  }
+  std::string cause_kind = "push";
+  if (commands.effective) {
+    const model::CommitCommand& cmd = *commands.effective;
+    if (cmd.verb == model::CommandVerb::kDelete) {
+      return HandleDelete(&cmd, change, report);
+    }
+    ODMD_RETURN_IF_ERROR(HandleCreate(cmd, change, report));
+    cause_kind = "clone";
+    w = world();
+  }
+
+  std::vector<EnqueueRequest> requests;
+  for (const model::Build* b : w->BuildsOfRepo(change.repo)) {
+    for (const model::Enver* e : w->EnversOnRef(*b, change.ref)) {
+      EnqueueRequest r;
+      r.enver_id = model::EnverId(b->id, e->rev);
+      r.sha = change.new_sha;
+      r.cause.kind = w->IsClone(r.enver_id) ? cause_kind : "push";
+      r.cause.detail =
+          "push of " + change.ref + " " + ShortSha(change.new_sha) + " to " + change.repo;
+      r.cause.root = "push:" + change.repo + ":" + change.ref + "@" + change.new_sha;
+      requests.push_back(std::move(r));
+    }
+  }
+  report.deployments_queued += static_cast<int>(requests.size());
+  return EnqueueAll(std::move(requests)).status();
+}
+
+Status Platform::Impl::HandleCreate(const model::CommitCommand& cmd, const RefChange& change,
+                                    IntakeReport& report) {
+  WorldPtr w = world();
+  std::vector<const model::Build*> builds = w->BuildsOfRepo(change.repo);
+  const model::Build* build = nullptr;
+  if (cmd.build) {
+    for (const model::Build* b : builds) build = b->id == *cmd.build ? b : build;
+  } else if (builds.size() == 1) {
+    build = builds.front();
+  } else {
+    std::vector<std::string> ids;
+    for (const model::Build* b : builds) ids.push_back(b->id);
+    return Reject(change, cmd.text,
+                  change.repo + " hosts several builds (" + StrJoin(ids, ", ") +
+                      "): the command must name one",
+                  "odmd: create " + ids.front() + "@" + cmd.origin, report);
+  }
+  const bool is_tag = change.ref.rfind("refs/tags/", 0) == 0;
+  const std::string git_name = GitName(change.ref);
+  for (const model::Enver* e : w->EnversOnRef(*build, change.ref)) {
+    return Reject(
+        change, cmd.text, change.ref + " already has enver " + model::EnverId(build->id, e->rev),
+        "push without the command to redeploy it, or create the clone on a new branch", report);
+  }
+  const std::string origin_id = build->id + "/" + cmd.origin;
+  model::CloneRequest request{origin_id, git_name,
+                              is_tag ? model::RevType::kTag : model::RevType::kBranch,
+                              w->LiveClones(origin_id)};
+  Result<model::DerivedClone> derived = model::DeriveClone(w->static_org(), request);
+  if (!derived.ok()) {
+    std::string suggestion;
+    if (derived.status().code() == StatusCode::kFailedPrecondition) {
+      suggestion = "delete a clone of " + origin_id +
+                   " first (push \"odmd: delete\" on its branch), or raise its cloneLimit";
+    }
+    return Reject(change, cmd.text, derived.status().message(), suggestion, report);
+  }
+  const std::string id = model::EnverId(derived->build_id, derived->enver.rev);
+  if (w->FindEnver(id)) {
+    return Reject(change, cmd.text,
+                  "clone " + id + " already exists on another ref whose name maps to the same rev",
+                  "use a branch name that maps to a distinct rev value", report);
+  }
+  CloneRecord record{id, origin_id, change.ref, NowMs()};
+  Status put = store_
+                   .Put(std::string(access::kClonesPrefix) + id, CloneRecordJson(record).dump(),
+                        store::Revision{0})
+                   .status();
+  if (!put.ok()) return put;
+  ODMD_RETURN_IF_ERROR(EnverToken(id));
+  ODMD_RETURN_IF_ERROR(ReloadWorld());
+  // Its workflow file on its branch (identical to the origin's: usually already there).
+  PublishReport ignored;
+  ODMD_RETURN_IF_ERROR(WriteWorkflows(world(), {build->id}, ignored, change.ref, true));
+  Event created;
+  created.kind = "clone.created";
+  created.enver_id = id;
+  created.message = "created clone " + id + " of " + origin_id + " on " + change.ref + " (stack " +
+                    derived->names.stack_name + ")" +
+                    (derived->mapping_note.empty() ? "" : "; " + derived->mapping_note);
+  created.fields = {
+      {"origin", origin_id}, {"ref", change.ref}, {"repo", change.repo}, {"command", cmd.text}};
+  ODMD_RETURN_IF_ERROR(Emit(std::move(created)));
+  Event accepted;
+  accepted.kind = "command.accepted";
+  accepted.enver_id = id;
+  accepted.message = "accepted " + Quote(cmd.text) + " on " + change.ref + ": clone " + id +
+                     " is queued for deployment";
+  accepted.fields = {{"repo", change.repo}, {"ref", change.ref}, {"command", cmd.text}};
+  ++report.commands_accepted;
+  return Emit(std::move(accepted));
+}
+
+Status Platform::Impl::HandleDelete(const model::CommitCommand* cmd, const RefChange& change,
+                                    IntakeReport& report) {
+  WorldPtr w = world();
+  std::vector<std::string> victims;
+  for (const model::Build* b : w->BuildsOfRepo(change.repo)) {
+    if (cmd && cmd->build && b->id != *cmd->build) continue;
+    for (const model::Enver* e : w->EnversOnRef(*b, change.ref)) {
+      const std::string id = model::EnverId(b->id, e->rev);
+      if (w->IsClone(id)) victims.push_back(id);
+    }
+  }
+  const std::string text = cmd ? cmd->text : "odmd: delete";
+  if (victims.empty()) {
+    return Reject(change, text, "no clone lives on " + change.ref,
+                  "odmd: delete removes clones only; static envers leave through the contracts",
+                  report);
+  }
+  for (const std::string& id : victims) {
+    ODMD_RETURN_IF_ERROR(DeleteClone(id, "deleted by " + Quote(text) + " on " + change.ref));
+    Event accepted;
+    accepted.kind = "command.accepted";
+    accepted.enver_id = id;
+    accepted.message =
+        "accepted " + Quote(text) + " on " + change.ref + ": clone " + id + " is torn down";
+    accepted.fields = {{"repo", change.repo}, {"ref", change.ref}, {"command", text}};
+    ODMD_RETURN_IF_ERROR(Emit(std::move(accepted)));
+    ++report.commands_accepted;
+  }
+  return OkStatus();
+}
+
+}  // namespace odmd::reconcile

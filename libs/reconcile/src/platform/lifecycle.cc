@@ -1,0 +1,131 @@
+// Tearing envers down (deleted clones, envers removed from the contracts), cancelling
+// their work, and bootstrapping an empty store from the contracts repository.
+#include <utility>
+
+#include "enver_state.h"
+#include "impl.h"
+#include "odmd/base/strings.h"
+#include "odmd/model/naming.h"
+
+namespace odmd::reconcile {
+
+namespace {
+
+std::string SharePrefixOf(const model::Build& build, const model::Enver& enver) {
+  return std::string(access::kSharePrefix) + build.id + "/" + enver.rev.str() + "/";
+}
+
+}  // namespace
+
+void Platform::Impl::CancelAndWait(const std::string& enver_id, const std::string& why) {
+  Result<std::optional<std::string>> running = queue_.Cancel(enver_id, why);
+  if (!running.ok() || !running->has_value()) return;
+  std::unique_lock<std::mutex> lock(run_mu_);
+  auto it = running_.find(enver_id);
+  if (it != running_.end()) it->second->Cancel();
+  run_cv_.wait_for(lock, std::chrono::minutes(2), [&] { return !running_.count(enver_id); });
+}
+
+Status Platform::Impl::TearDown(const WorldPtr& world, const std::string& enver_id,
+                                const std::string& why) {
+  std::optional<EnverRef> ref = world->FindEnver(enver_id);
+  ODMD_ASSIGN_OR_RETURN(EnverState state, ReadEnverState(store_, enver_id));
+  if (ref && !state.sha.empty()) {
+    Result<DeployTarget> target = TargetFor(world, enver_id);
+    Result<DeployOutcome> outcome =
+        target.ok() ? deployer_.Teardown(*target, state.sha, "teardown-" + std::to_string(NowMs()))
+                    : Result<DeployOutcome>(target.status());
+    if (!outcome.ok() || !outcome->succeeded) {
+      Event e;
+      e.kind = "alert";
+      e.enver_id = enver_id;
+      e.message = "teardown of " + enver_id +
+                  " failed: " + (outcome.ok() ? outcome->reason : outcome.status().ToString());
+      e.suggestion = "remove what is left in its account directory by hand";
+      ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
+    }
+  }
+  if (ref) {
+    // Products are tombstoned: they read as absent, their history stays.
+    ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> products,
+                          store_.List(SharePrefixOf(*ref->build, *ref->enver)));
+    std::vector<store::BatchOp> ops;
+    for (const store::Entry& p : products) ops.push_back(store::BatchOp::Delete(p.key, p.revision));
+    if (!ops.empty()) ODMD_RETURN_IF_ERROR(store_.WriteBatch(ops));
+  }
+  ODMD_RETURN_IF_ERROR(DropEnverToken(enver_id));
+  state.status = "deleted";
+  state.updated_at_ms = NowMs();
+  ODMD_RETURN_IF_ERROR(WriteEnverState(store_, state));
+  Event e;
+  e.kind = "enver.deleted";
+  e.enver_id = enver_id;
+  e.message = enver_id + " was torn down: " + why;
+  return Emit(std::move(e));
+}
+
+Status Platform::Impl::DeleteClone(const std::string& clone_id, const std::string& why) {
+  CancelAndWait(clone_id, why);
+  ODMD_RETURN_IF_ERROR(TearDown(world(), clone_id, why));
+  Status s = store_.Delete(std::string(access::kClonesPrefix) + clone_id, std::nullopt).status();
+  if (!s.ok() && !IsNotFound(s)) return s;
+  ODMD_RETURN_IF_ERROR(ReloadWorld());
+  Event e;
+  e.kind = "clone.deleted";
+  e.enver_id = clone_id;
+  e.message = "deleted clone " + clone_id + ": " + why;
+  return Emit(std::move(e));
+}
+
+Status Platform::Impl::Bootstrap() {
+  if (options_.contracts_repo.empty()) return OkStatus();
+  Event start;
+  start.kind = "bootstrap";
+  start.message = "the store has no contracts: bootstrapping from " + options_.contracts_repo;
+  ODMD_RETURN_IF_ERROR(Emit(std::move(start)));
+  ODMD_ASSIGN_OR_RETURN(std::string path, RepoPath(options_.contracts_repo));
+  ODMD_ASSIGN_OR_RETURN(std::vector<GitRef> refs, git_.ListRefs(path));
+  std::string sha;
+  for (const GitRef& r : refs) {
+    if (r.name == "refs/heads/main" || (sha.empty() && r.name == "refs/heads/master")) sha = r.sha;
+  }
+  auto fail = [&](std::string why) {
+    Event e;
+    e.kind = "contracts.refused";
+    e.message = "bootstrap from " + options_.contracts_repo + " failed: " + why;
+    e.suggestion = "fix the contracts repo and push, or publish with odmd contracts publish";
+    return Emit(std::move(e));
+  };
+  if (sha.empty()) return fail("it has no main or master branch");
+  // The contracts build as far as it is known before any manifest: its repo and branch.
+  model::Org org;
+  org.name = "bootstrap";
+  org.version = "0.0.0";
+  org.accounts = {{"central", "000000000000"}};
+  model::Build build;
+  build.id = "contracts";
+  build.kind = model::BuildKind::kContracts;
+  const size_t slash = options_.contracts_repo.find('/');
+  build.repo = {options_.contracts_repo.substr(0, slash), options_.contracts_repo.substr(slash + 1),
+                0};
+  model::Enver enver;
+  enver.rev = model::RevRef::Branch("main");
+  enver.account = "central";
+  enver.region = "local";
+  build.envers.push_back(enver);
+  org.builds.push_back(build);
+  DeployTarget target{&org, &org.builds.front(), &org.builds.front().envers.front(), path, ""};
+  Deployment d;
+  d.id = "bootstrap-" + std::to_string(NowMs());
+  d.enver_id = "contracts/b..main";
+  d.sha = sha;
+  d.cause = {"bootstrap", "first start on an empty store", "bootstrap"};
+  ODMD_ASSIGN_OR_RETURN(DeployOutcome outcome, deployer_.Deploy(d, target, nullptr));
+  if (!outcome.succeeded) return fail(outcome.reason);
+  if (!outcome.manifest) return fail("its build script wrote no manifest to $ODMD_MANIFEST_FILE");
+  Result<PublishReport> published = PublishManifest(access::Principal::Admin(), *outcome.manifest);
+  if (!published.ok()) return fail(published.status().message());
+  return OkStatus();
+}
+
+}  // namespace odmd::reconcile

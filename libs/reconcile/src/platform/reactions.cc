@@ -1,0 +1,179 @@
+// Reactions: every new version of a product applies each consumer's reaction. `redeploy`
+// queues a deployment, `notify` records an alert, `ignore` does nothing; tag envers never
+// react; a consumer that ran on the product's placeholder is redeployed whatever its
+// reaction (that is how cycles converge). All deployments and alerts of one change go to
+// the store in one batch. The root cause of the change (the deployment that published it)
+// travels with the queued deployments, so a cascade queues one deployment per enver.
+#include <utility>
+
+#include "enver_state.h"
+#include "impl.h"
+#include "odmd/base/strings.h"
+#include "odmd/model/naming.h"
+
+namespace odmd::reconcile {
+
+namespace {
+
+constexpr std::string_view kCursorKey = "/odmd/reactions/cursor";
+constexpr std::string_view kConsumedSuffix = "/share..version";
+
+bool ConsumedPlaceholder(store::ConfigStore& store, const model::Build& build,
+                         const model::Enver& enver, std::string_view consumer) {
+  Result<store::Entry> e = store.Get(model::ConsumedVersionsPath(build.id, enver.rev));
+  if (!e.ok()) return false;
+  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
+  if (!j.is_object()) return false;
+  auto it = j.find(std::string(consumer));
+  return it != j.end() && it->is_object() && it->value("placeholder", false);
+}
+
+}  // namespace
+
+Status Platform::Impl::StartReactions() {
+  store::Revision cursor = 0;
+  Result<store::Entry> e = store_.Get(kCursorKey);
+  if (e.ok()) {
+    cursor = std::strtoll(e->value.c_str(), nullptr, 10);
+  } else if (!IsNotFound(e.status())) {
+    return e.status();
+  }
+  {
+    std::lock_guard<std::mutex> lock(reactions_mu_);
+    reactions_stop_ = false;
+  }
+  reactions_thread_ = std::thread([this] { ReactionLoop(); });
+  ODMD_ASSIGN_OR_RETURN(
+      store::WatchHandlePtr watch,
+      store_.Watch(access::kSharePrefix, cursor, [this](const store::ChangeEvent& change) {
+        std::lock_guard<std::mutex> lock(reactions_mu_);
+        reaction_backlog_.push_back(change);
+        reactions_cv_.notify_all();
+      }));
+  std::lock_guard<std::mutex> lock(reactions_mu_);
+  product_watch_ = std::move(watch);
+  return OkStatus();
+}
+
+void Platform::Impl::StopReactions() {
+  store::WatchHandlePtr watch;
+  {
+    std::lock_guard<std::mutex> lock(reactions_mu_);
+    reactions_stop_ = true;
+    watch = std::move(product_watch_);
+  }
+  watch.reset();
+  reactions_cv_.notify_all();
+  if (reactions_thread_.joinable()) reactions_thread_.join();
+}
+
+void Platform::Impl::ReactionLoop() {
+  std::unique_lock<std::mutex> lock(reactions_mu_);
+  while (true) {
+    reactions_cv_.wait(lock, [&] { return reactions_stop_ || !reaction_backlog_.empty(); });
+    if (reactions_stop_) return;
+    store::ChangeEvent change = std::move(reaction_backlog_.front());
+    reaction_backlog_.pop_front();
+    ++reactions_in_flight_;
+    lock.unlock();
+    if (change.kind == store::ChangeKind::kPut) {
+      Status s = ReactTo(change.key, change.version);
+      if (!s.ok()) {
+        Event e;
+        e.kind = "alert";
+        e.message = "reactions to " + change.key + " v" + std::to_string(change.version) +
+                    " failed: " + s.ToString();
+        (void)Emit(std::move(e));
+      }
+    }
+    (void)store_.Put(kCursorKey, std::to_string(change.revision), std::nullopt);
+    lock.lock();
+    --reactions_in_flight_;
+    Wake();
+  }
+}
+
+bool Platform::Impl::ReactionsIdle() {
+  std::lock_guard<std::mutex> lock(reactions_mu_);
+  return reaction_backlog_.empty() && reactions_in_flight_ == 0;
+}
+
+Status Platform::Impl::ReactTo(const std::string& path, store::Version version) {
+  if (path.size() >= kConsumedSuffix.size() &&
+      path.compare(path.size() - kConsumedSuffix.size(), kConsumedSuffix.size(), kConsumedSuffix) ==
+          0) {
+    return OkStatus();
+  }
+  const std::string key = path + "@" + std::to_string(version);
+  // One reaction at a time: the watch thread and the workers both call in.
+  std::lock_guard<std::mutex> lock(reacted_mu_);
+  if (!reacted_.insert(key).second) return OkStatus();
+  WorldPtr w = world();
+  const model::Graph& graph = w->graph();
+  std::optional<model::ProductLocation> loc = graph.FindProduct(path);
+  if (!loc) return OkStatus();
+  const std::string producer_id = graph.node(loc->enver).id;
+  ODMD_ASSIGN_OR_RETURN(EnverState producer, ReadEnverState(store_, producer_id));
+  Cause cause;
+  cause.root =
+      producer.status == "running" && !producer.root.empty() ? producer.root : "product:" + key;
+  std::vector<EnqueueRequest> requests;
+  std::vector<Event> events;
+  std::vector<std::string> unconverged;
+  std::vector<std::string> active = queue_.ActiveEnvers();
+  std::set<std::string> active_set(active.begin(), active.end());
+  for (model::EdgeIndex ei : graph.dependents(loc->enver)) {
+    const model::Edge& edge = graph.edge(ei);
+    if (edge.product_index != loc->product_index) continue;
+    const model::Enver& consumer_enver = graph.enver(edge.consumer);
+    const model::Build& consumer_build = graph.build(edge.consumer);
+    const model::Consumer& consumer = graph.consumer(edge);
+    const std::string cid = graph.node(edge.consumer).id;
+    if (consumer_enver.rev.IsImmutable()) continue;  // tags never react
+    const bool placeholder =
+        edge.has_placeholder &&
+        ConsumedPlaceholder(store_, consumer_build, consumer_enver, consumer.name);
+    model::Reaction reaction = placeholder ? model::Reaction::kRedeploy : consumer.reaction;
+    if (reaction == model::Reaction::kIgnore) continue;
+    if (reaction == model::Reaction::kNotify) {
+      Event e;
+      e.kind = "alert";
+      e.enver_id = cid;
+      e.message = path + " changed to version " + std::to_string(version) + "; " + cid +
+                  " consumes it as " + Quote(consumer.name) + " with reaction notify";
+      e.suggestion = "redeploy it when ready: odmd redeploy " + cid;
+      e.fields = {
+          {"product", path}, {"version", std::to_string(version)}, {"consumer", consumer.name}};
+      events.push_back(std::move(e));
+      continue;
+    }
+    ODMD_ASSIGN_OR_RETURN(EnverState state, ReadEnverState(store_, cid));
+    if (state.sha.empty() && !active_set.count(cid)) continue;  // never deployed: nothing to redo
+    if (state.status == "deleted") continue;
+    int& rounds = rounds_[{cid, cause.root}];
+    if (++rounds > options_.max_rounds) {
+      unconverged.push_back(cid);
+      continue;
+    }
+    EnqueueRequest r;
+    r.enver_id = cid;
+    r.cause.kind = placeholder ? "placeholder" : "reaction";
+    r.cause.detail = path + " v" + std::to_string(version) +
+                     (placeholder ? " replaces the placeholder of " : " changed; consumed as ") +
+                     Quote(consumer.name);
+    r.cause.root = cause.root;
+    requests.push_back(std::move(r));
+  }
+  if (!unconverged.empty()) {
+    Event e;
+    e.kind = "convergence.failed";
+    e.message = "redeploys caused by " + cause.root + " did not converge within " +
+                std::to_string(options_.max_rounds) +
+                " rounds; envers involved: " + StrJoin(unconverged, ", ");
+    e.suggestion = "look for a cycle whose products change on every deployment";
+    events.push_back(std::move(e));
+  }
+  return EnqueueAll(std::move(requests), std::move(events)).status();
+}
+
+}  // namespace odmd::reconcile

@@ -1,0 +1,210 @@
+// The JSON views of the platform's state (docs/platform.md): what `odmd envers`, `odmd
+// enver`, `odmd deployments`, `odmd logs` and `odmd events` print and the API serves.
+#include <utility>
+
+#include "enver_state.h"
+#include "impl.h"
+#include "odmd/base/strings.h"
+#include "odmd/model/naming.h"
+
+namespace odmd::reconcile {
+
+namespace {
+
+struct Consumed {
+  store::Version version = 0;
+  bool placeholder = false;
+};
+
+std::map<std::string, Consumed> ReadConsumed(store::ConfigStore& store, const model::Build& build,
+                                             const model::Enver& enver) {
+  std::map<std::string, Consumed> out;
+  Result<store::Entry> e = store.Get(model::ConsumedVersionsPath(build.id, enver.rev));
+  if (!e.ok()) return out;
+  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
+  if (!j.is_object()) return out;
+  for (auto& [name, v] : j.items()) {
+    if (!v.is_object()) continue;
+    out[name] = {v.value("version", store::Version{0}), v.value("placeholder", false)};
+  }
+  return out;
+}
+
+store::Version LatestVersion(store::ConfigStore& store, std::string_view path) {
+  Result<store::Entry> e = store.Get(path);
+  return e.ok() ? e->version : 0;
+}
+
+}  // namespace
+
+Result<nlohmann::json> Platform::Impl::ListEnvers() {
+  WorldPtr w = world();
+  const std::vector<std::string> active = queue_.ActiveEnvers();
+  const std::set<std::string> active_set(active.begin(), active.end());
+  nlohmann::json envers = nlohmann::json::array();
+  const model::Graph& g = w->graph();
+  for (model::EnverIndex i = 0; i < g.enver_count(); ++i) {
+    const model::Build& b = g.build(i);
+    const model::Enver& e = g.enver(i);
+    const std::string& id = g.node(i).id;
+    ODMD_ASSIGN_OR_RETURN(EnverState state, ReadEnverState(store_, id));
+    std::string status = state.status;
+    if (status != "running" && active_set.count(id)) status = "queued";
+    nlohmann::json item = {{"id", id},
+                           {"build", b.id},
+                           {"rev", e.rev.str()},
+                           {"kind", w->IsClone(id) ? "clone" : "static"},
+                           {"account", e.account},
+                           {"region", e.region},
+                           {"immutable", e.rev.IsImmutable()},
+                           {"status", status},
+                           {"sha", state.sha},
+                           {"deployment", state.deployment}};
+    if (w->IsClone(id)) item["origin"] = w->clones().at(id).origin;
+    envers.push_back(std::move(item));
+  }
+  return nlohmann::json{{"envers", std::move(envers)}};
+}
+
+Result<nlohmann::json> Platform::Impl::GetEnver(std::string_view enver_id) {
+  WorldPtr w = world();
+  std::optional<EnverRef> ref = w->FindEnver(enver_id);
+  if (!ref) {
+    return NotFoundError("enver " + Quote(enver_id) +
+                         " is not in the published contracts nor a live clone");
+  }
+  ODMD_ASSIGN_OR_RETURN(nlohmann::json all, ListEnvers());
+  nlohmann::json out;
+  for (const nlohmann::json& item : all["envers"]) {
+    if (item["id"] == enver_id) out = item;
+  }
+  ODMD_ASSIGN_OR_RETURN(model::EnverNames names,
+                        model::DeriveEnverNames(w->org(), *ref->build, *ref->enver));
+  out["names"] = {{"stack_name", names.stack_name},
+                  {"build_role_name", names.build_role_name},
+                  {"build_role_arn", names.build_role_arn},
+                  {"central_role_arn", names.central_role_arn},
+                  {"ci_type", names.ci_type},
+                  {"workflow_file", names.workflow_file},
+                  {"consumed_versions_path", names.consumed_versions_path},
+                  {"enver_config_path", names.enver_config_path},
+                  {"subdomain", names.subdomain},
+                  {"kubernetes_namespace", names.kubernetes_namespace}};
+  nlohmann::json products = nlohmann::json::array();
+  for (const model::Product& p : ref->enver->products) {
+    const std::string path = model::ProductPath(ref->build->id, ref->enver->rev, p.name);
+    Result<store::Entry> e = store_.Get(path);
+    products.push_back({{"name", p.name},
+                        {"path", path},
+                        {"version", e.ok() ? e->version : 0},
+                        {"revision", e.ok() ? e->revision : 0}});
+  }
+  out["products"] = std::move(products);
+  const auto consumed = ReadConsumed(store_, *ref->build, *ref->enver);
+  nlohmann::json consumers = nlohmann::json::array();
+  for (const model::Consumer& c : ref->enver->consumers) {
+    auto producer = model::SplitEnverId(c.producer);
+    std::string path;
+    if (producer) {
+      Result<model::RevRef> rev = model::RevRef::Parse(producer->second);
+      if (rev.ok()) path = model::ProductPath(producer->first, *rev, c.product);
+    }
+    const store::Version latest = path.empty() ? 0 : LatestVersion(store_, path);
+    auto it = consumed.find(c.name);
+    const store::Version used = it == consumed.end() ? 0 : it->second.version;
+    const bool placeholder = it != consumed.end() && it->second.placeholder;
+    consumers.push_back({{"name", c.name},
+                         {"path", path},
+                         {"producer", c.producer},
+                         {"consumed_version", used},
+                         {"latest_version", latest},
+                         {"placeholder", placeholder},
+                         {"outdated", it != consumed.end() && used < latest},
+                         {"reaction", model::ReactionName(c.reaction)}});
+  }
+  out["consumers"] = std::move(consumers);
+  ODMD_ASSIGN_OR_RETURN(std::vector<Deployment> deployments, queue_.List(enver_id, 10));
+  nlohmann::json ds = nlohmann::json::array();
+  for (const Deployment& d : deployments) ds.push_back(ToJson(d));
+  out["deployments"] = std::move(ds);
+  nlohmann::json clones = nlohmann::json::array();
+  for (const auto& [id, record] : w->clones()) {
+    if (record.origin == enver_id) clones.push_back(id);
+  }
+  out["clones"] = std::move(clones);
+  return out;
+}
+
+Result<nlohmann::json> Platform::Impl::ListDeployments(std::string_view enver_id, int limit) {
+  ODMD_ASSIGN_OR_RETURN(std::vector<Deployment> deployments, queue_.List(enver_id, limit));
+  nlohmann::json ds = nlohmann::json::array();
+  for (const Deployment& d : deployments) ds.push_back(ToJson(d));
+  return nlohmann::json{{"deployments", std::move(ds)}};
+}
+
+Result<nlohmann::json> Platform::Impl::GetDeployment(std::string_view id) {
+  ODMD_ASSIGN_OR_RETURN(Deployment d, queue_.Get(id));
+  return ToJson(d);
+}
+
+Result<std::string> Platform::Impl::GetLog(std::string_view deployment_id) {
+  ODMD_RETURN_IF_ERROR(queue_.Get(deployment_id));
+  Result<store::Entry> e = store_.Get(std::string(kLogsPrefix) + std::string(deployment_id));
+  if (IsNotFound(e.status())) return std::string();
+  if (!e.ok()) return e.status();
+  return e->value;
+}
+
+Result<nlohmann::json> Platform::Impl::ListEvents(std::int64_t after, int limit) {
+  ODMD_ASSIGN_OR_RETURN(std::vector<Event> events, events().List(after, limit));
+  nlohmann::json out = nlohmann::json::array();
+  for (const Event& e : events) out.push_back(ToJson(e));
+  return nlohmann::json{{"events", std::move(out)}};
+}
+
+Result<store::WatchHandlePtr> Platform::Impl::FollowEvents(
+    std::int64_t after, std::function<void(const nlohmann::json&)> sink) {
+  return events().Follow(after, [sink = std::move(sink)](const Event& e) { sink(ToJson(e)); });
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Platform::Impl::CiContext(
+    const access::Principal& who, std::string_view build_id, std::string_view git_ref) {
+  WorldPtr w = world();
+  const model::Build* build = w->org().FindBuild(build_id);
+  if (!build) return NotFoundError("build " + Quote(build_id) + " is not in the contracts");
+  std::vector<const model::Enver*> envers = w->EnversOnRef(*build, git_ref);
+  if (envers.empty()) {
+    return NotFoundError("build " + Quote(build_id) + " has no enver for " + Quote(git_ref));
+  }
+  const model::Enver& enver = *envers.front();
+  const std::string id = model::EnverId(build->id, enver.rev);
+  if (who.kind != access::Principal::Kind::kAdmin &&
+      !(who.kind == access::Principal::Kind::kEnver && who.enver_id == id)) {
+    return PermissionDeniedError("the CI context of " + id + " is for its own token, not " +
+                                 who.ToString());
+  }
+  const model::Account* account = w->org().FindAccount(enver.account);
+  std::vector<std::pair<std::string, std::string>> vars = {
+      {"ODMD_build_id", build->id},      {"ODMD_rev_ref", enver.rev.str()},
+      {"ODMD_awsRegion", enver.region},  {"ODMD_awsAccount", account ? account->id : ""},
+      {"ODMD_work_dir", enver.work_dir}, {"ODMD_build_script", enver.build_script},
+  };
+  std::vector<std::string> products;
+  for (const model::Product& p : enver.products) products.push_back(p.name);
+  vars.emplace_back("ODMD_products", StrJoin(products, " "));
+  vars.emplace_back("ODMD_stack_names", model::StackName(build->id, enver.rev));
+  for (const model::Consumer& c : enver.consumers) {
+    std::string value = c.placeholder.value_or("");
+    auto producer = model::SplitEnverId(c.producer);
+    Result<model::RevRef> rev = producer ? model::RevRef::Parse(producer->second)
+                                         : Result<model::RevRef>(InvalidArgumentError(""));
+    if (rev.ok()) {
+      Result<store::Entry> e = store_.Get(model::ProductPath(producer->first, *rev, c.product));
+      if (e.ok()) value = e->value;
+    }
+    vars.emplace_back(ConsumerVariable(c.name), value);
+  }
+  return vars;
+}
+
+}  // namespace odmd::reconcile

@@ -1,0 +1,263 @@
+// End to end through the platform core on real git repositories and real processes:
+// bootstrap with a cycle, pushes, clones, reactions, contracts publish.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "platform_fixture.h"
+
+namespace odmd::reconcile {
+namespace {
+
+using ::odmd::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class PlatformTest : public PlatformFixture {
+ protected:
+  // The CycleOrg on repos, bootstrapped from the contracts repo and drained.
+  void BootstrapCycleOrg(bool unstable_cycle = false, int max_rounds = 10) {
+    org_ = CycleOrg();
+    NewContractsRepo("acme/contracts", org_);
+    for (const char* name : {"acme/net", "acme/log"}) NewServiceRepo(name, unstable_cycle);
+    NewServiceRepo("acme/lib");
+    NewServiceRepo("acme/app", /*echo_consumers=*/true);
+    NewServiceRepo("acme/dash");
+    PushTag("acme/lib", "v1");
+    PushTag("acme/app", "v1");
+    PlatformOptions o = Options();
+    o.contracts_repo = "acme/contracts";
+    o.max_rounds = max_rounds;
+    StartPlatform(o);
+    Drain();
+  }
+
+  nlohmann::json Enver(const std::string& id) {
+    auto e = platform_->GetEnver(id);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? *e : nlohmann::json();
+  }
+
+  model::Org org_;
+};
+
+TEST_F(PlatformTest, BootstrapWithCycleConvergesOnRealValues) {
+  BootstrapCycleOrg();
+  auto envers = platform_->ListEnvers();
+  ODMD_ASSERT_OK(envers);
+  ASSERT_EQ((*envers)["envers"].size(), 8u);
+  for (const auto& e : (*envers)["envers"]) {
+    EXPECT_EQ(e["status"], "succeeded") << e.dump();
+    for (const auto& c : Enver(e["id"])["consumers"]) {
+      EXPECT_FALSE(c["placeholder"].get<bool>()) << e["id"] << " " << c.dump();
+      EXPECT_FALSE(c["outdated"].get<bool>()) << e["id"] << " " << c.dump();
+      EXPECT_GE(c["consumed_version"].get<int>(), 1) << e["id"] << " " << c.dump();
+    }
+  }
+  // networking ran on the placeholder first, then again on logging's real bucket.
+  auto net = Ran("net/b..main");
+  ASSERT_GE(net.size(), 2u);
+  EXPECT_TRUE(net.front()["consumed"][0]["placeholder"].get<bool>());
+  EXPECT_FALSE(net.back()["consumed"][0]["placeholder"].get<bool>());
+  EXPECT_EQ(net.back()["cause"]["kind"], "placeholder");
+  // The script really deployed into the local account with its own stack name.
+  EXPECT_TRUE(fs::exists(AccountDir("workspace", "us-east-1") / "app--main" / "env.txt"));
+  EXPECT_THAT(ReadFile(AccountDir("workspace", "us-east-1") / "app--main" / "env.txt"),
+              HasSubstr("ODMD_consumer_zone=v1-net--main-zone"));
+  // The contracts were published with contractsLibLatest.
+  auto latest = store_->Get("/odmd-share/contracts/b..main/contractsLibLatest");
+  ODMD_ASSERT_OK(latest);
+  EXPECT_EQ(latest->value, "1.0.0");
+  EXPECT_TRUE(Events("convergence.failed").empty());
+}
+
+TEST_F(PlatformTest, CloneCreateDeployDeleteWithOwnNamesAndIsolation) {
+  BootstrapCycleOrg();
+  Sh("git -C " + Q(Work("acme/app")) + " checkout -q main");
+  Push("acme/app", "feature/x", {}, "try x\n\nodmd: create@main");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  Drain();
+  const std::string clone = "app/b..main-_b..feature-x";
+  auto e = Enver(clone);
+  EXPECT_EQ(e["kind"], "clone");
+  EXPECT_EQ(e["status"], "succeeded");
+  EXPECT_EQ(e["names"]["stack_name"], "app--feature-x");
+  // Same upstream products, same versions as the origin.
+  auto origin = Enver("app/b..main");
+  for (size_t i = 0; i < origin["consumers"].size(); ++i) {
+    EXPECT_EQ(e["consumers"][i]["path"], origin["consumers"][i]["path"]);
+    EXPECT_EQ(e["consumers"][i]["consumed_version"], origin["consumers"][i]["consumed_version"]);
+  }
+  const fs::path stack = AccountDir("workspace", "us-east-1") / "app--feature-x";
+  EXPECT_TRUE(fs::exists(stack / "env.txt"));
+  EXPECT_THAT(store_->Get("/odmd-share/app/b..main-_b..feature-x/url")->value,
+              ::testing::StartsWith("v1-app--feature-x-url"));
+  ASSERT_EQ(Events("clone.created").size(), 1u);
+  ASSERT_EQ(Events("command.accepted").size(), 1u);
+
+  // A second clone cannot read the first one's products.
+  Sh("git -C " + Q(Work("acme/app")) + " checkout -q main");
+  Push("acme/app", "feature-y", {}, "try y\n\nodmd: create@main");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  Drain();
+  EXPECT_THAT(platform_->GetProduct(access::Principal::Enver("app/b..main-_b..feature-y"),
+                                    "/odmd-share/app/b..main-_b..feature-x/url"),
+              StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(platform_->GetProduct(access::Principal::Enver("app/b..main-_b..feature-y"),
+                                    "/odmd-share/net/b..main/zone"),
+              ::odmd::testing::IsOk());
+
+  // The limit (2 for app/b..main) is reached: a third clone is rejected with the reason.
+  Sh("git -C " + Q(Work("acme/app")) + " checkout -q main");
+  Push("acme/app", "feature-z", {}, "try z\n\nodmd: create@main");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  auto rejected = Events("command.rejected");
+  ASSERT_EQ(rejected.size(), 1u) << platform_->ListEvents(0, 1000)->dump(1);
+  EXPECT_THAT(rejected[0]["message"].get<std::string>(), HasSubstr("R9"));
+  EXPECT_FALSE(rejected[0]["suggestion"].get<std::string>().empty());
+  EXPECT_THAT(platform_->GetEnver("app/b..main-_b..feature-z"), StatusIs(StatusCode::kNotFound));
+
+  // Delete: teardown ran, the stack is gone, products tombstoned with history, token revoked.
+  Sh("git -C " + Q(Work("acme/app")) + " checkout -q feature/x");
+  Push("acme/app", "feature/x", {}, "done\n\nodmd: delete");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  Drain();
+  EXPECT_THAT(platform_->GetEnver(clone), StatusIs(StatusCode::kNotFound));
+  EXPECT_FALSE(fs::exists(stack));
+  EXPECT_THAT(store_->Get("/odmd-share/app/b..main-_b..feature-x/url"),
+              StatusIs(StatusCode::kNotFound));
+  auto history = store_->History("/odmd-share/app/b..main-_b..feature-x/url");
+  ODMD_ASSERT_OK(history);
+  EXPECT_TRUE(history->back().tombstone);
+  EXPECT_EQ(Events("clone.deleted").size(), 1u);
+}
+
+TEST_F(PlatformTest, CycleThatCannotConvergeIsReportedWithItsEnvers) {
+  // networking's zone and logging's bucket both change whenever what they consume changes:
+  // every redeploy causes the other one, forever.
+  BootstrapCycleOrg(/*unstable_cycle=*/true, /*max_rounds=*/3);
+  std::string messages;
+  for (const auto& e : Events("convergence.failed")) messages += e["message"].get<std::string>();
+  EXPECT_THAT(messages, HasSubstr("did not converge within 3 rounds"));
+  EXPECT_TRUE(messages.find("net/b..main") != std::string::npos ||
+              messages.find("log/b..main") != std::string::npos)
+      << messages;
+  EXPECT_LE(Ran("net/b..main").size(), 5u);
+}
+
+TEST_F(PlatformTest, MalformedCommandIsRejectedWithReasonAndSuggestion) {
+  BootstrapCycleOrg();
+  Sh("git -C " + Q(Work("acme/app")) + " checkout -q main");
+  Push("acme/app", "feature-q", {}, "odmd: craete@main");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  auto rejected = Events("command.rejected");
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_THAT(rejected[0]["message"].get<std::string>(), HasSubstr("craete"));
+  EXPECT_EQ(rejected[0]["suggestion"], "odmd: create@main");
+  EXPECT_TRUE(Events("clone.created").empty());
+}
+
+TEST_F(PlatformTest, UpstreamChangeRedeploysConsumersOnceAndNotifiesTagsNever) {
+  BootstrapCycleOrg();
+  const size_t app_before = Ran("app/b..main").size();
+  const size_t tag_before = Ran("app/t..v1").size();
+  const size_t dash_before = Ran("dash/b..main").size();
+  Sh("git -C " + Q(Work("acme/lib")) + " checkout -q main");
+  Push("acme/lib", "main", {{"config", "v2"}}, "lib v2");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  Drain();
+  // lib/b..main changed url: app/b..main redeploys exactly once; app's new url alerts the
+  // notify consumer dash, which does not redeploy; the tag enver never reacts.
+  auto app = Ran("app/b..main");
+  ASSERT_EQ(app.size(), app_before + 1);
+  EXPECT_EQ(app.back()["cause"]["kind"], "reaction");
+  EXPECT_EQ(Ran("dash/b..main").size(), dash_before);
+  EXPECT_EQ(Ran("app/t..v1").size(), tag_before);
+  bool alerted = false;
+  for (const auto& e : Events("alert")) {
+    alerted |= e["enver"] == "dash/b..main";
+  }
+  EXPECT_TRUE(alerted);
+  // A change to the tag's upstream (a tag product) does not redeploy the tag enver either.
+  ODMD_ASSERT_OK(
+      platform_->PutProduct(access::Principal::Admin(), "/odmd-share/lib/t..v1/url", "changed"));
+  Drain();
+  EXPECT_EQ(Ran("app/t..v1").size(), tag_before);
+}
+
+TEST_F(PlatformTest, SameVersionDifferentContentIsRefusedAndChangesNothing) {
+  BootstrapCycleOrg();
+  model::Org changed = org_;
+  changed.builds.back().envers.front().consumers.front().reaction = model::Reaction::kIgnore;
+  const auto manifest_before = store_->Get("/odmd/contracts/manifest");
+  ODMD_ASSERT_OK(manifest_before);
+  auto queued_before = platform_->ListDeployments("", 100000);
+  EXPECT_THAT(platform_->PublishManifest(access::Principal::Admin(), model::WriteManifest(changed)),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("1.0.0")));
+  EXPECT_EQ(store_->Get("/odmd/contracts/manifest")->revision, manifest_before->revision);
+  EXPECT_EQ((*platform_->ListDeployments("", 100000))["deployments"].size(),
+            (*queued_before)["deployments"].size());
+  EXPECT_EQ(Events("contracts.refused").size(), 1u);
+  // The same content again is no change; a new version is published and synced.
+  changed.version = "1.1.0";
+  auto published =
+      platform_->PublishManifest(access::Principal::Admin(), model::WriteManifest(changed));
+  ODMD_ASSERT_OK(published);
+  EXPECT_TRUE(published->changed);
+}
+
+TEST_F(PlatformTest, ManifestThatBreaksARuleIsRefused) {
+  BootstrapCycleOrg();
+  model::Org bad = org_;
+  bad.version = "2.0.0";
+  bad.builds[2].envers[0].consumers.push_back(Consume("nope", "missing/b..main", "x"));
+  EXPECT_THAT(platform_->PublishManifest(access::Principal::Admin(), model::WriteManifest(bad)),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("R4")));
+  EXPECT_THAT(store_->Get("/odmd/contracts/versions/2.0.0"), StatusIs(StatusCode::kNotFound));
+}
+
+TEST_F(PlatformTest, FiftyConsumersOfOneChangeGiveExactlyFiftyDeployments) {
+  model::Org org;
+  org.name = "wide";
+  org.version = "1.0.0";
+  org.accounts = {{"central", "111111111111"}, {"workspace", "222222222222"}};
+  model::Enver contracts = MakeEnver(model::RevRef::Branch("main"), {}, {});
+  contracts.account = "central";
+  org.builds.push_back(
+      MakeBuild("contracts", "contracts", {contracts}, model::BuildKind::kContracts));
+  org.builds.push_back(
+      MakeBuild("src", "src", {MakeEnver(model::RevRef::Branch("main"), {"value"}, {})}));
+  for (int i = 0; i < 50; ++i) {
+    org.builds.push_back(MakeBuild(
+        "c" + std::to_string(i), "many",
+        {MakeEnver(model::RevRef::Branch("main"), {}, {Consume("v", "src/b..main", "value")})}));
+  }
+  model::Canonicalize(org);
+  NewContractsRepo("acme/contracts", org);
+  NewServiceRepo("acme/src");
+  NewServiceRepo("acme/many");
+  PlatformOptions o = Options();
+  o.contracts_repo = "acme/contracts";
+  StartPlatform(o);
+  Drain();
+  auto before = platform_->ListDeployments("", 100000);
+  ODMD_ASSERT_OK(before);
+  const size_t n_before = (*before)["deployments"].size();
+  Sh("git -C " + Q(Work("acme/src")) + " checkout -q main");
+  Push("acme/src", "main", {{"config", "v2"}}, "v2");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  Drain();
+  auto after = platform_->ListDeployments("", 100000);
+  ODMD_ASSERT_OK(after);
+  int reactions = 0, pushes = 0;
+  for (size_t i = 0; i < (*after)["deployments"].size() - n_before; ++i) {
+    const auto& d = (*after)["deployments"][i];
+    EXPECT_EQ(d["state"], "succeeded") << d.dump();
+    reactions += d["cause"]["kind"] == "reaction";
+    pushes += d["cause"]["kind"] == "push";
+  }
+  EXPECT_EQ(reactions, 50);
+  EXPECT_EQ(pushes, 1);
+  EXPECT_EQ((*after)["deployments"].size() - n_before, 51u);
+}
+
+}  // namespace
+}  // namespace odmd::reconcile
