@@ -9,11 +9,11 @@
 //   queued at that time in one transaction on the write connection, then wakes the others
 //   and the next leader. An op that is refused (a lost compare-and-set, a delete of an
 //   absent key: for a batch, any of its changes) writes nothing and the others go on; a
-//   database error fails them all. Callers
-//   return once their batch has committed (with synchronous=FULL in WAL mode, once it is on
-//   disk). The leader remembers each key's latest record, so a write needs no SELECT; it
-//   checks PRAGMA data_version inside every write transaction and forgets everything when
-//   another connection or process has committed since.
+//   database error fails them all. Callers return once their transaction has committed
+//   (with synchronous=FULL in WAL mode, once it is on disk). The leader remembers each
+//   key's latest record, so a write needs no SELECT; it checks PRAGMA data_version inside
+//   every write transaction and forgets everything when another connection or process has
+//   committed since.
 // - Reads: a file store gives each concurrent reader its own connection (WAL lets them run
 //   beside the writer); an in-memory store has a single connection, shared under a mutex.
 //   Get answers from a latest-value cache while the WAL index says nothing at all has
