@@ -261,3 +261,162 @@ TEST_F(PlatformTest, FiftyConsumersOfOneChangeGiveExactlyFiftyDeployments) {
 
 }  // namespace
 }  // namespace odmd::reconcile
+
+namespace odmd::reconcile {
+namespace {
+
+using ::odmd::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class PlatformLifecycleTest : public PlatformFixture {
+ protected:
+  void SetUpOrg() {
+    org_ = CycleOrg();
+    NewContractsRepo("acme/contracts", org_);
+    for (const char* name : {"acme/net", "acme/log", "acme/lib", "acme/app", "acme/dash"}) {
+      NewServiceRepo(name);
+    }
+    PushTag("acme/lib", "v1");
+    PushTag("acme/app", "v1");
+  }
+  PlatformOptions BootOptions() {
+    PlatformOptions o = Options();
+    o.contracts_repo = "acme/contracts";
+    return o;
+  }
+  model::Org org_;
+};
+
+TEST_F(PlatformLifecycleTest, PushWhileThePlatformIsDownIsFoundAtStart) {
+  SetUpOrg();
+  StartPlatform(BootOptions());
+  Drain();
+  const size_t before = Ran("lib/b..main").size();
+  platform_->Stop();
+  platform_.reset();
+  Sh("git -C " + Q(Work("acme/lib")) + " checkout -q main");
+  const std::string sha = Push("acme/lib", "main", {{"config", "v2"}}, "while down");
+  StartPlatform(BootOptions());  // no notify: the start-up scan finds the moved ref
+  Drain();
+  auto ran = Ran("lib/b..main");
+  ASSERT_EQ(ran.size(), before + 1);
+  EXPECT_EQ(ran.back()["sha"], sha);
+  EXPECT_EQ(store_->Get("/odmd-share/lib/b..main/url")->value, "v2-lib--main-url");
+}
+
+TEST_F(PlatformLifecycleTest, SyncCommitsWorkflowsIntoBranchesWithoutRedeploying) {
+  SetUpOrg();
+  StartPlatform(BootOptions());
+  Drain();
+  // The generated workflow of app is on app's main, committed by the platform.
+  const std::string files = Sh("git -C " + Q(repos_["acme/app"]) + " ls-tree -r --name-only main");
+  EXPECT_THAT(files, HasSubstr(".github/workflows/ODMD_app-CmdsGHus-east-1-workspace.yaml"));
+  const std::string author = Sh("git -C " + Q(repos_["acme/app"]) + " log -1 --format=%an main");
+  EXPECT_EQ(author, "odmd");
+  // Scanning again finds nothing new: the platform's own commit is not a push to deploy.
+  const size_t before = Ran("app/b..main").size();
+  auto report = platform_->Scan("");
+  ODMD_ASSERT_OK(report);
+  EXPECT_EQ(report->deployments_queued, 0);
+  Drain();
+  EXPECT_EQ(Ran("app/b..main").size(), before);
+  // Role templates are in the state.
+  auto roles = store_->List("/odmd/roles/");
+  ODMD_ASSERT_OK(roles);
+  EXPECT_FALSE(roles->empty());
+}
+
+TEST_F(PlatformLifecycleTest, DeletingTheClonesBranchTearsItDown) {
+  SetUpOrg();
+  StartPlatform(BootOptions());
+  Drain();
+  Sh("git -C " + Q(Work("acme/app")) + " checkout -q main");
+  Push("acme/app", "feature-d", {}, "d\n\nodmd: create@main");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  Drain();
+  const std::string clone = "app/b..main-_b..feature-d";
+  ODMD_ASSERT_OK(platform_->GetEnver(clone));
+  DeleteBranch("acme/app", "feature-d");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  EXPECT_THAT(platform_->GetEnver(clone), StatusIs(StatusCode::kNotFound));
+  EXPECT_FALSE(fs::exists(AccountDir("workspace", "us-east-1") / "app--feature-d"));
+  EXPECT_FALSE(Events("ref.deleted").empty());
+  EXPECT_EQ(Events("clone.deleted").size(), 1u);
+  // Its token no longer authenticates and its sealed copy is gone.
+  EXPECT_THAT(store_->Get("/odmd/enver-tokens/" + clone), StatusIs(StatusCode::kNotFound));
+}
+
+TEST_F(PlatformLifecycleTest, GitHubPushCreatesAClone) {
+  SetUpOrg();
+  StartPlatform(BootOptions());
+  Drain();
+  // A delivery for a branch that exists in the registered repo.
+  Sh("git -C " + Q(Work("acme/app")) + " checkout -q main");
+  const std::string sha = Push("acme/app", "gh-feature", {}, "gh\n\nodmd: create@main");
+  PushEvent push;
+  push.repository = "acme/app";
+  push.ref = "refs/heads/gh-feature";
+  push.before = std::string(40, '0');
+  push.after = sha;
+  push.created = true;
+  push.commits.push_back({sha, "gh\n\nodmd: create@main", "2026-11-24T12:00:00Z"});
+  auto report = platform_->IngestPush(push);
+  ODMD_ASSERT_OK(report);
+  EXPECT_EQ(report->commands_accepted, 1);
+  EXPECT_EQ(report->deployments_queued, 1);
+  Drain();
+  auto e = platform_->GetEnver("app/b..main-_b..gh-feature");
+  ODMD_ASSERT_OK(e);
+  EXPECT_EQ((*e)["status"], "succeeded");
+  // The local scan does not handle the same push again.
+  auto again = platform_->Scan("acme/app");
+  ODMD_ASSERT_OK(again);
+  EXPECT_EQ(again->commands_accepted + again->commands_rejected, 0);
+}
+
+TEST_F(PlatformLifecycleTest, RemovedEnverIsTornDownByTheNextManifest) {
+  SetUpOrg();
+  StartPlatform(BootOptions());
+  Drain();
+  ASSERT_TRUE(fs::exists(AccountDir("workspace", "us-east-1") / "dash--main"));
+  model::Org next = org_;
+  next.version = "1.1.0";
+  std::erase_if(next.builds, [](const model::Build& b) { return b.id == "dash"; });
+  auto published =
+      platform_->PublishManifest(access::Principal::Admin(), model::WriteManifest(next));
+  ODMD_ASSERT_OK(published);
+  EXPECT_EQ(published->envers_removed, 1);
+  EXPECT_THAT(platform_->GetEnver("dash/b..main"), StatusIs(StatusCode::kNotFound));
+  EXPECT_FALSE(fs::exists(AccountDir("workspace", "us-east-1") / "dash--main"));
+}
+
+TEST_F(PlatformLifecycleTest, RedeployAndAccessChecks) {
+  SetUpOrg();
+  StartPlatform(BootOptions());
+  Drain();
+  EXPECT_THAT(platform_->Redeploy(access::Principal::Viewer(), "app/b..main"),
+              StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(platform_->Redeploy(access::Principal::Admin(), "app/b..nope"),
+              StatusIs(StatusCode::kNotFound));
+  const size_t before = Ran("app/b..main").size();
+  auto r = platform_->Redeploy(access::Principal::Admin(), "app/b..main");
+  ODMD_ASSERT_OK(r);
+  Drain();
+  auto ran = Ran("app/b..main");
+  ASSERT_EQ(ran.size(), before + 1);
+  EXPECT_EQ(ran.back()["cause"]["kind"], "redeploy");
+  // An enver writes only its own declared products.
+  EXPECT_THAT(platform_->PutProduct(access::Principal::Enver("app/b..main"),
+                                    "/odmd-share/net/b..main/zone", "x"),
+              StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(platform_->PutProduct(access::Principal::Enver("app/b..main"),
+                                    "/odmd-share/app/b..main/undeclared", "x"),
+              StatusIs(StatusCode::kPermissionDenied, HasSubstr("undeclared")));
+  // Publishing the contracts needs admin or the contracts enver.
+  EXPECT_THAT(platform_->PublishManifest(access::Principal::Enver("app/b..main"),
+                                         model::WriteManifest(org_)),
+              StatusIs(StatusCode::kPermissionDenied));
+}
+
+}  // namespace
+}  // namespace odmd::reconcile
