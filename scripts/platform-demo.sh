@@ -195,6 +195,12 @@ while read -r src name _; do
   case "$src" in '' | '#'*) continue ;; esac
   repo_args+=(--repo "$name=$repos/$name.git")
 done < "$root/examples/platform/repos.txt"
+# First start on an empty store: the platform bootstraps from the contracts repo.
+contracts_flag=0
+if "$odmd" serve --help 2>&1 | grep -q -- --contracts-repo; then
+  contracts_flag=1
+  repo_args+=(--contracts-repo demo/contracts)
+fi
 mkdir -p "$state"
 "$odmd" serve --listen 127.0.0.1:0 --state-dir "$state" "${repo_args[@]}" > "$serve_log" 2>&1 &
 server_pid=$!
@@ -203,8 +209,16 @@ wait_for "odmd serve to write $state/api.url" api_ready
 ODMD_API=$(cat "$state/api.url")
 ODMD_TOKEN=$(cat "$state/admin.token")
 export ODMD_API ODMD_TOKEN
-wait_for "the API at $ODMD_API to answer" od envers --json
+api_up() { od envers --json > /dev/null; }
+wait_for "the API at $ODMD_API to answer" api_up
 echo "odmd serve: pid $server_pid, $ODMD_API"
+if [ "$contracts_flag" = 0 ]; then
+  # This odmd serve cannot bootstrap from a repo: the operator's first publish, of the
+  # manifest on the contracts repo's main branch, through the API.
+  section "odmd contracts publish (the contracts repo's manifest, through the API)"
+  git -C "$repos/demo/contracts.git" show main:manifest.json > "$tmp/manifest.json"
+  od contracts publish "$tmp/manifest.json"
+fi
 
 section "bootstrap: contracts, then every enver in plan order (networking <-> logging cycle)"
 t0=$(now_ms)
@@ -218,7 +232,18 @@ done
 bucket=$(resource central logging--main .resources.bucket.name)
 [ "$(resource workspace0 networking--main .resources.flowLogs.bucket)" = "$bucket" ] ||
   die "networking's flow logs do not go to the real log bucket '$bucket'"
+# The cycle: networking deployed first on the placeholder, then again on the real bucket.
+networking_runs=$(deployments_json | jq -c '[.deployments[] | select(.enver == "networking/b..main"
+  and .state == "succeeded")] | sort_by(.id)
+  | map({id, logBucket: (.consumed[] | select(.consumer == "logBucket"))})')
+jq -e 'length >= 2 and (first.logBucket.placeholder == true)
+       and (last.logBucket.placeholder == false)' <<< "$networking_runs" > /dev/null ||
+  die "networking/b..main was not deployed on the placeholder and then on the real bucket:
+  $networking_runs"
+od deployments
 od envers
+jq -r '.[] | "networking \(.id): logBucket = " + (if .logBucket.placeholder then "placeholder"
+       else "\(.logBucket.path) v\(.logBucket.version)" end)' <<< "$networking_runs"
 echo "bootstrap converged in $t_bootstrap; networking's flow logs -> $bucket"
 
 section "clone: branch feature-x of order-manager with 'odmd: create@main'"
@@ -308,7 +333,7 @@ t_delete=$(elapsed "$t0")
 has_event "$before_e" clone.deleted "$clone_id" || die "no clone.deleted event for $clone_id"
 [ -f "$state/accounts/workspace1/us-west-1/orderManager--main/resources.json" ] ||
   die "deleting the clone removed main's stack"
-events_after "$before_e" | jq -r '.events[] | "\(.kind): \(.enver): \(.message)"'
+events_after "$before_e" | jq -r '.events[] | "\(.kind): \(.message)"'
 od envers
 echo "clone deleted in $t_delete; its stack directory is gone, main's is intact"
 
