@@ -46,7 +46,8 @@ TEST_F(PlatformTest, BootstrapWithCycleConvergesOnRealValues) {
   ASSERT_EQ((*envers)["envers"].size(), 8u);
   for (const auto& e : (*envers)["envers"]) {
     EXPECT_EQ(e["status"], "succeeded") << e.dump();
-    for (const auto& c : Enver(e["id"])["consumers"]) {
+    const nlohmann::json enver = Enver(e["id"]);
+    for (const auto& c : enver["consumers"]) {
       EXPECT_FALSE(c["placeholder"].get<bool>()) << e["id"] << " " << c.dump();
       EXPECT_FALSE(c["outdated"].get<bool>()) << e["id"] << " " << c.dump();
       EXPECT_GE(c["consumed_version"].get<int>(), 1) << e["id"] << " " << c.dump();
