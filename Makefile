@@ -1,5 +1,6 @@
 # The two commands of the README:
 #   make demo   install what is missing, build, run the main job on the embedded default
+#               (then keeps odmd serve running until Ctrl-C; DEMO_FLAGS=--once exits)
 #   make test   install what is missing, build, run every test (plus one ASan/UBSan build)
 .PHONY: all deps build demo test test-release test-sanitize fuzz-smoke bench format clean
 
@@ -20,7 +21,7 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	./scripts/demo.sh $(BUILD)
+	./scripts/demo.sh $(BUILD) $(DEMO_FLAGS)
 
 test: deps
 	./tools/check-format.sh

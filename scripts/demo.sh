@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: synthesise the sample org's manifest from its C++
 # contracts, validate it, and print its graph, bootstrap plan and derived names, a clone
-# preview and a parsed commit command. Usage: scripts/demo.sh [build-dir]
+# preview and a parsed commit command; then the platform scenario on `odmd serve`
+# (scripts/platform-demo.sh), which keeps serving until Ctrl-C unless --once is given.
+# Usage: scripts/demo.sh [build-dir [--once]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
+once=${2:-}
 odmd="$build/apps/odmd/odmd"
 out="$build/demo"
 mkdir -p "$out"
@@ -80,4 +83,7 @@ echo
 section "odmd store watch --from 0 (every change, as JSON lines)"
 "$odmd" store watch /odmd-share/ --from 0 --count 2
 
-printf '\ndemo done: manifest, graph, plan, generated files and the store are in %s\n' "$out"
+printf '\ndemo: manifest, graph, plan, generated files and the store are in %s\n' "$out"
+
+section "the platform: odmd serve runs the demo org (examples/platform)"
+exec ./scripts/platform-demo.sh "$build" ${once:+"$once"}

@@ -26,8 +26,10 @@ case "${2:-}" in
 esac
 [ $# -le 2 ] || usage
 
-# The server and the clients below must use this demo's state only.
+# The server and the clients below must use this demo's state only, and git nobody's
+# configuration (a global commit.gpgsign or hook would break the developer's steps).
 unset ODMD_STORE ODMD_API ODMD_TOKEN
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 root="$(cd "$(dirname "$0")/.." && pwd)"
 odmd="$(cd "$build" && pwd)/apps/odmd/odmd"
 timeout=${ODMD_DEMO_TIMEOUT:-120}
@@ -78,6 +80,7 @@ cleanup() {
   stop_server
   if [ "$finished" = 1 ] && [ "${ODMD_DEMO_KEEP:-0}" != 1 ]; then
     rm -rf "$tmp"
+    echo "platform-demo: stopped; removed $tmp"
   else
     echo "platform-demo: the org, the state and the server log are kept in $tmp" >&2
   fi
@@ -212,6 +215,7 @@ export ODMD_API ODMD_TOKEN
 api_up() { od envers --json > /dev/null; }
 wait_for "the API at $ODMD_API to answer" api_up
 echo "odmd serve: pid $server_pid, $ODMD_API"
+t_bootstrap_start=$(now_ms)
 if [ "$contracts_flag" = 0 ]; then
   # This odmd serve cannot bootstrap from a repo: the operator's first publish, of the
   # manifest on the contracts repo's main branch, through the API.
@@ -221,11 +225,10 @@ if [ "$contracts_flag" = 0 ]; then
 fi
 
 section "bootstrap: contracts, then every enver in plan order (networking <-> logging cycle)"
-t0=$(now_ms)
 wait_for "the bootstrap to converge (every enver deployed, nothing queued)" bootstrapped
 wait_for "networking/b..main to be redeployed with the real logBucket" \
   on_real_values networking/b..main
-t_bootstrap=$(elapsed "$t0")
+t_bootstrap=$(elapsed "$t_bootstrap_start")
 for e in networking/b..main logging/b..main orderManager/b..main dashboard/b..main; do
   on_real_values "$e" || die "$e still consumes a placeholder after the bootstrap"
 done
@@ -345,7 +348,7 @@ printf '%-34s %s\n' \
   "clone delete -> torn down" "$t_delete" \
   "whole demo" "$(elapsed "$t_start")"
 echo "deployments: $(deployments_json | jq '.deployments | length')," \
-  "events: $(last_event), state: $state"
+  "events: $(last_event)"
 
 finished=1
 if [ "$once" = 1 ]; then
@@ -356,6 +359,5 @@ fi
 echo
 echo "odmd serve keeps running at $ODMD_API (admin token in $state/admin.token)."
 echo "Try: ODMD_API=$ODMD_API ODMD_TOKEN=\$(cat $state/admin.token) $odmd events --follow"
-echo "Ctrl-C stops it."
-finished=0
+echo "Ctrl-C stops it (and removes $tmp unless ODMD_DEMO_KEEP=1)."
 wait "$server_pid" || true
