@@ -177,14 +177,14 @@ resource() { # ACCOUNT STACK JQ-PATH -> a value of the stack's resources.json
   jq -r "$3" "$state/accounts/$1/us-west-1/$2/resources.json"
 }
 # push WORK-CLONE BRANCH: as a developer would: rebase on what the platform committed to the
-# branch meanwhile (its generated workflow), push, tell the platform (`odmd notify`, what the
-# post-receive hook does).
+# branch meanwhile (its generated workflow), then push; the repo's post-receive hook (odmd
+# repo add --hook) tells the platform (`odmd notify`), and what it answered is shown.
 push() {
   if git -C "$1" ls-remote --exit-code -q origin "refs/heads/$2" > /dev/null; then
     git -C "$1" pull -q --rebase origin "$2"
   fi
-  git -C "$1" push -q origin "$2"
-  od notify --repo "demo/$(basename "$1")" > /dev/null
+  git -C "$1" push origin "$2" > "$tmp/push.log" 2>&1 || die "git push failed: $(cat "$tmp/push.log")"
+  grep '^remote:' "$tmp/push.log" || true
 }
 
 t_start=$(now_ms)
@@ -215,6 +215,11 @@ export ODMD_API ODMD_TOKEN
 api_up() { od envers --json > /dev/null; }
 wait_for "the API at $ODMD_API to answer" api_up
 echo "odmd serve: pid $server_pid, $ODMD_API"
+# A post-receive hook in every repo: a push tells the platform at once (`odmd notify`).
+while read -r src name _; do
+  case "$src" in '' | '#'*) continue ;; esac
+  od repo add "$name" "$repos/$name.git" --hook > /dev/null
+done < "$root/examples/platform/repos.txt"
 t_bootstrap_start=$(now_ms)
 if [ "$contracts_flag" = 0 ]; then
   # This odmd serve cannot bootstrap from a repo: the operator's first publish, of the
