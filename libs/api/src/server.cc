@@ -296,7 +296,10 @@ class ApiServer::Impl {
       return UnavailableError("cannot listen on " + host + ":" + std::to_string(port) +
                               " (in use, or not an address of this machine)");
     }
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = std::thread([this] {
+      server_.listen_after_bind();
+      serving_done_ = true;
+    });
     return bound;
   }
 
@@ -309,6 +312,11 @@ class ApiServer::Impl {
       streams.assign(streams_.begin(), streams_.end());
     }
     for (const auto& s : streams) s->Close();
+    // httplib's stop() does nothing until the serving thread has marked the server running;
+    // a Stop() right after Listen() must not miss it.
+    while (thread_.joinable() && !serving_done_ && !server_.is_running()) {
+      std::this_thread::yield();
+    }
     server_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -592,6 +600,7 @@ class ApiServer::Impl {
   const ApiOptions options_;
   httplib::Server server_;
   std::thread thread_;
+  std::atomic<bool> serving_done_{false};  // listen_after_bind returned
 
   std::mutex mu_;
   bool listened_ = false;

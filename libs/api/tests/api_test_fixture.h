@@ -72,6 +72,9 @@ class ApiFixture : public ::testing::Test {
     popts.webhook_secret = options.webhook_secret;
     platform_ =
         std::make_unique<reconcile::Platform>(*store_, git_, runner_, clock_, *secrets_, popts);
+    // The platform's operations need Start() first (it loads the state).
+    const Status started = platform_->Start();
+    ASSERT_TRUE(started.ok() || started.code() == StatusCode::kUnimplemented) << started;
     server_ = std::make_unique<ApiServer>(*platform_, *tokens_, options);
     Result<int> port = server_->Listen("127.0.0.1", 0);
     ASSERT_TRUE(port.ok()) << port.status();

@@ -2,9 +2,11 @@
 // the store, at /odmd/contracts/manifest, plus one copy per published version at
 // /odmd/contracts/versions/<version>.
 #include <array>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 
+#include "api_client.h"
 #include "command.h"
 #include "common.h"
 #include "odmd/access/policy.h"
@@ -83,20 +85,58 @@ Result<PublishResult> Publish(store::ConfigStore& store, const model::Org& org) 
   return PublishResult{true, w.revision};
 }
 
+// Publishes through a running odmd serve, which validates, stores and syncs: as admin
+// (POST /api/contracts), or inside a deployment of the contracts enver (ODMD_enver_id set)
+// with its token (PUT /api/ci/manifest/<enver>).
+int PublishViaApi(Io& io, const StoreFlags& store_flags, const std::string& server,
+                  const std::string& manifest) {
+  Result<std::string> text = ReadInput(manifest);
+  if (!text.ok()) return ReportFailure(io, store_flags.json, text.status());
+  ClientFlags flags;
+  flags.server = server;
+  flags.token = store_flags.token;
+  flags.json = store_flags.json;
+  auto client = OpenClientOrReport(io, flags);
+  if (!client) return kExitFailure;
+  const char* enver = std::getenv("ODMD_enver_id");
+  Result<nlohmann::json> report =
+      enver != nullptr && *enver != '\0'
+          ? client->Send("PUT", "/api/ci/manifest/" + UrlEncode(enver, true), *text,
+                         "application/json")
+          : client->Send("POST", "/api/contracts", *text, "application/json");
+  return PrintResult(io, flags, report, [&io](const nlohmann::json& r) {
+    if (r.value("changed", false)) {
+      io.out << "published " << Field(r, "version") << " (" << Field(r, "digest")
+             << "): " << Field(r, "envers_added") << " envers added, " << Field(r, "envers_removed")
+             << " removed, " << Field(r, "workflows_written") << " workflows written\n";
+    } else {
+      io.out << Field(r, "version") << " (" << Field(r, "digest")
+             << ") is already the published manifest: nothing written\n";
+    }
+  });
+}
+
 RunFn SetupContractsPublish(CLI::App& sub, Io& io) {
   struct Opts {
     StoreFlags flags;
     std::string manifest;
+    std::string server;
   };
   auto o = std::make_shared<Opts>();
   AddManifestArgument(sub, o->manifest);
   AddStoreFlags(sub, o->flags);
+  sub.add_option("--server", o->server,
+                 "Publish through odmd serve's API at this URL instead of writing the store")
+      ->envname("ODMD_API");
   sub.footer(
       "Admin only. Validates the manifest fully, then writes it (canonical JSON) to\n"
       "/odmd/contracts/manifest and /odmd/contracts/versions/<version>. A version is\n"
       "immutable: other content under a published version is refused. Publishing the\n"
-      "current manifest again changes nothing.");
+      "current manifest again changes nothing.\n"
+      "With --server (or ODMD_API) the platform publishes it and syncs every enver; --token\n"
+      "then is an API token (default: ODMD_TOKEN, else ./.odmd/admin.token).");
   return [o, &io]() {
+    if (!o->server.empty()) return PublishViaApi(io, o->flags, o->server, o->manifest);
     const bool json = o->flags.json;
     auto org = LoadManifestOrReport(io, json, o->manifest);
     if (!org) return kExitFailure;

@@ -61,6 +61,17 @@ RunFn SetupSecret(CLI::App& sub, Io& io);
 RunFn SetupToken(CLI::App& sub, Io& io);
 RunFn SetupContracts(CLI::App& sub, Io& io);
 RunFn SetupGen(CLI::App& sub, Io& io);
+// The platform (odmd serve) and its API's clients.
+RunFn SetupServe(CLI::App& sub, Io& io);
+RunFn SetupNotify(CLI::App& sub, Io& io);
+RunFn SetupRepo(CLI::App& sub, Io& io);
+RunFn SetupEnvers(CLI::App& sub, Io& io);
+RunFn SetupEnver(CLI::App& sub, Io& io);
+RunFn SetupDeployments(CLI::App& sub, Io& io);
+RunFn SetupLogs(CLI::App& sub, Io& io);
+RunFn SetupRedeploy(CLI::App& sub, Io& io);
+RunFn SetupEvents(CLI::App& sub, Io& io);
+RunFn SetupProduct(CLI::App& sub, Io& io);
 
 // Exit codes (STYLE.md §7.3).
 inline constexpr int kExitOk = 0;

@@ -7,7 +7,7 @@
 namespace odmd::cli {
 
 std::span<const Command> Commands() {
-  static constexpr std::array<Command, 13> kCommands = {{
+  static constexpr std::array<Command, 23> kCommands = {{
       {"validate", "Validate a manifest against every rule (R1-R12, M1-M6)", false, SetupValidate},
       {"graph", "Print the consumer graph as dot, mermaid or json", false, SetupGraph},
       {"show", "Print every derived name of one enver", false, SetupShow},
@@ -23,6 +23,17 @@ std::span<const Command> Commands() {
       {"contracts", "Publish the manifest to the store, or show the published one", true,
        SetupContracts},
       {"gen", "Write the generated workflows and role templates, or diff them", false, SetupGen},
+      {"serve", "Run the platform and its HTTP API until interrupted", true, SetupServe},
+      {"notify", "Tell odmd serve that a repository's refs moved (git hook)", false, SetupNotify},
+      {"repo", "Register and list the local repositories odmd serve watches", false, SetupRepo},
+      {"envers", "List the platform's envers and their state", false, SetupEnvers},
+      {"enver", "Show one enver: state, names, consumed versions, deployments", false, SetupEnver},
+      {"deployments", "List deployments, newest first", false, SetupDeployments},
+      {"logs", "Print a deployment's build log", false, SetupLogs},
+      {"redeploy", "Queue a deployment of an enver's current commit", false, SetupRedeploy},
+      {"events", "Print the platform's events, or follow them", false, SetupEvents},
+      {"product", "Publish or read a product value through the API (build scripts)", false,
+       SetupProduct},
   }};
   return kCommands;
 }

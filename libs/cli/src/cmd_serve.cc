@@ -1,0 +1,315 @@
+// odmd serve: the platform (reconcile::Platform) behind its HTTP API (api::ApiServer), on
+// the store, until SIGINT or SIGTERM (or, with --once, until it is idle).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api_client.h"
+#include "command.h"
+#include "common.h"
+#include "odmd/access/secrets.h"
+#include "odmd/access/tokens.h"
+#include "odmd/api/server.h"
+#include "odmd/base/strings.h"
+#include "odmd/reconcile/git.h"
+#include "odmd/reconcile/platform.h"
+#include "odmd/reconcile/runner.h"
+#include "odmd/store/open_config_store.h"
+
+namespace odmd::cli {
+namespace {
+
+// The write end of the self-pipe the stop signals are written to.
+std::atomic<int> g_serve_signal_fd{-1};
+
+void OnServeSignal(int sig) {
+  const int saved_errno = errno;
+  const int fd = g_serve_signal_fd.load();
+  if (fd >= 0) {
+    const auto byte = static_cast<unsigned char>(sig);
+    [[maybe_unused]] ssize_t n = ::write(fd, &byte, 1);
+  }
+  errno = saved_errno;
+}
+
+// Catches SIGINT and SIGTERM while alive; Wait() returns the first one.
+class ServeSignals {
+ public:
+  ServeSignals() {
+    if (::pipe2(fds_, O_CLOEXEC) != 0) return;
+    int expected = -1;
+    if (!g_serve_signal_fd.compare_exchange_strong(expected, fds_[1])) return;
+    struct sigaction sa = {};
+    sa.sa_handler = OnServeSignal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &old_int_);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+    installed_ = true;
+  }
+  ~ServeSignals() {
+    if (installed_) {
+      ::sigaction(SIGINT, &old_int_, nullptr);
+      ::sigaction(SIGTERM, &old_term_, nullptr);
+      g_serve_signal_fd.store(-1);
+    }
+    for (int fd : fds_) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+  ServeSignals(const ServeSignals&) = delete;
+  ServeSignals& operator=(const ServeSignals&) = delete;
+
+  bool installed() const { return installed_; }
+
+  // Blocks until a signal arrives; returns it.
+  int Wait() {
+    for (;;) {
+      unsigned char byte = 0;
+      const ssize_t n = ::read(fds_[0], &byte, 1);
+      if (n == 1) return byte;
+      if (n < 0 && errno == EINTR) continue;
+      return SIGTERM;
+    }
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+  bool installed_ = false;
+  struct sigaction old_int_ = {};
+  struct sigaction old_term_ = {};
+};
+
+struct ServeOpts {
+  std::string store;
+  std::string listen = "127.0.0.1:7780";
+  std::string state_dir = std::string(kDefaultStateDir);
+  std::vector<std::string> repos;
+  std::string webhook_secret_file;
+  int concurrency = 2;
+  bool once = false;
+};
+
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
+Result<HostPort> ParseListen(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  const Status bad = InvalidArgumentError("--listen " + Quote(text) +
+                                          " is not HOST:PORT (e.g. 127.0.0.1:7780, port 0 for "
+                                          "any free port)");
+  if (colon == std::string::npos || colon == 0) return bad;
+  HostPort hp{text.substr(0, colon), 0};
+  const std::string port = text.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), hp.port);
+  if (port.empty() || ec != std::errc() || ptr != port.data() + port.size() || hp.port < 0 ||
+      hp.port > 65535) {
+    return bad;
+  }
+  return hp;
+}
+
+// A free port on `host`, for --listen HOST:0: the platform must know its URL (build scripts
+// get it as ODMD_API) before the server that serves it exists.
+Result<int> PickPort(const std::string& host) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    return InvalidArgumentError("--listen host " + Quote(host) +
+                                " is not an IPv4 address (port 0 needs one)");
+  }
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return UnavailableError("cannot create a socket to pick a port");
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  if (port <= 0) return UnavailableError("cannot pick a free port on " + host);
+  return port;
+}
+
+Result<reconcile::RepoRegistration> ParseRepo(const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+    return InvalidArgumentError("--repo " + Quote(text) +
+                                " is not NAME=PATH (e.g. acme/svc=/srv/git/svc.git)");
+  }
+  std::error_code ec;
+  std::filesystem::path path = std::filesystem::absolute(text.substr(eq + 1), ec);
+  if (ec) return InvalidArgumentError("--repo " + Quote(text) + ": " + ec.message());
+  return reconcile::RepoRegistration{text.substr(0, eq), path.lexically_normal().string()};
+}
+
+// Writes `text` to `path` with mode 0600 (replacing it).
+Status WriteFile0600(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return UnavailableError("cannot write " + Quote(tmp.string()));
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  std::error_code ec;
+  if (ok) std::filesystem::rename(tmp, path, ec);
+  if (!ok || ec) return UnavailableError("cannot write " + Quote(path.string()));
+  return OkStatus();
+}
+
+std::string SelfExe() {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "" : p.string();
+}
+
+int Serve(Io& io, const ServeOpts& o) {
+  auto fail = [&io](const Status& s) { return ReportFailure(io, false, s); };
+  Result<HostPort> listen = ParseListen(o.listen);
+  if (!listen.ok()) return fail(listen.status());
+  if (o.concurrency < 1) {
+    return fail(InvalidArgumentError("--concurrency must be at least 1, not " +
+                                     std::to_string(o.concurrency)));
+  }
+  std::vector<reconcile::RepoRegistration> repos;
+  for (const std::string& r : o.repos) {
+    Result<reconcile::RepoRegistration> repo = ParseRepo(r);
+    if (!repo.ok()) return fail(repo.status());
+    repos.push_back(*repo);
+  }
+  std::string webhook_secret;
+  if (!o.webhook_secret_file.empty()) {
+    Result<std::optional<std::string>> secret = ReadFirstLine(o.webhook_secret_file);
+    if (!secret.ok()) return fail(secret.status());
+    if (!secret->has_value() || (*secret)->empty()) {
+      return fail(InvalidArgumentError("--webhook-secret-file " + Quote(o.webhook_secret_file) +
+                                       " is missing or empty"));
+    }
+    webhook_secret = **secret;
+  }
+
+  const std::filesystem::path dir = std::filesystem::absolute(o.state_dir).lexically_normal();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail(UnavailableError("cannot create state directory " + Quote(dir.string())));
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+
+  store::StoreOptions store_options;
+  store_options.url = o.store.empty() ? "sqlite:" + (dir / "state.db").string() : o.store;
+  Result<store::ConfigStorePtr> store = store::OpenConfigStore(store_options);
+  if (!store.ok()) return fail(store.status());
+  access::SecretKeyOptions key_options;
+  key_options.key_file = (dir / "secret.key").string();
+  Result<access::SecretBox> secrets = access::SecretBox::Load(key_options);
+  if (!secrets.ok()) return fail(secrets.status());
+
+  int port = listen->port;
+  if (port == 0) {
+    Result<int> picked = PickPort(listen->host);
+    if (!picked.ok()) return fail(picked.status());
+    port = *picked;
+  }
+  const std::string url = "http://" + listen->host + ":" + std::to_string(port);
+
+  std::unique_ptr<reconcile::Git> git = reconcile::NewCliGit();
+  std::unique_ptr<reconcile::Runner> runner = reconcile::NewProcessRunner(io.clock);
+  access::TokenRegistry tokens(**store, io.clock);
+  reconcile::PlatformOptions popts;
+  popts.state_dir = dir.string();
+  popts.api_url = url;
+  popts.odmd_binary = SelfExe();
+  popts.concurrency = o.concurrency;
+  popts.webhook_secret = webhook_secret;
+  reconcile::Platform platform(**store, *git, *runner, io.clock, *secrets, popts);
+  api::ApiServer server(platform, tokens, api::ApiOptions{.webhook_secret = webhook_secret});
+  auto stop = [&] {
+    platform.Stop();
+    server.Stop();
+  };
+
+  for (const auto& repo : repos) {
+    Status s = platform.RegisterRepo(repo);
+    if (!s.ok()) return fail(s.WithContext("--repo " + repo.name));
+    io.err << "odmd serve: registered repo " << repo.name << " at " << repo.path << "\n";
+  }
+  const std::filesystem::path token_file = dir / kAdminTokenFile;
+  if (!std::filesystem::exists(token_file, ec)) {
+    Result<std::string> token = tokens.Issue(access::Principal::Admin());
+    if (!token.ok()) return fail(token.status());
+    Status written = WriteFile0600(token_file, *token + "\n");
+    if (!written.ok()) return fail(written);
+    io.err << "odmd serve: wrote an admin token to " << token_file.string() << "\n";
+  }
+  Status url_written = WriteFile0600(dir / kApiUrlFile, url + "\n");
+  if (!url_written.ok()) return fail(url_written);
+
+  ServeSignals signals;  // before any thread starts, so a signal is never lost
+  Result<int> bound = server.Listen(listen->host, port);
+  if (!bound.ok()) return fail(bound.status());
+  Status started = platform.Start();
+  if (!started.ok()) {
+    stop();
+    return fail(started.WithContext("starting the platform"));
+  }
+  io.out << "odmd serve: listening on " << url << " (state " << dir.string() << ", store "
+         << store_options.url << ")\n"
+         << std::flush;
+
+  if (o.once) {
+    const bool idle = platform.WaitIdle(std::chrono::hours(1));
+    stop();
+    if (!idle) return fail(UnavailableError("--once: the platform was not idle within an hour"));
+    io.err << "odmd serve: idle, stopped\n";
+    return kExitOk;
+  }
+  if (!signals.installed()) {
+    stop();
+    return fail(FailedPreconditionError("another command in this process owns SIGINT/SIGTERM"));
+  }
+  const int sig = signals.Wait();
+  io.err << "odmd serve: " << (sig == SIGINT ? "interrupted" : "terminated") << ", stopping\n";
+  stop();
+  io.err << "odmd serve: stopped\n";
+  return sig == SIGINT ? kExitInterrupted : kExitOk;
+}
+
+}  // namespace
+
+RunFn SetupServe(CLI::App& sub, Io& io) {
+  auto o = std::make_shared<ServeOpts>();
+  sub.add_option("--store", o->store,
+                 "Store URL (default: env ODMD_STORE, else sqlite:<state-dir>/state.db)")
+      ->envname("ODMD_STORE");
+  sub.add_option("--listen", o->listen, "HOST:PORT of the HTTP API (port 0: any free port)")
+      ->capture_default_str();
+  sub.add_option("--state-dir", o->state_dir,
+                 "Accounts, worktrees, secret.key, admin.token and api.url")
+      ->capture_default_str();
+  sub.add_option("--repo", o->repos, "Register a local git repository: NAME=PATH (repeatable)");
+  sub.add_option("--webhook-secret-file", o->webhook_secret_file,
+                 "File holding the GitHub webhook secret (without it, webhooks are refused)");
+  sub.add_option("--concurrency", o->concurrency, "Deployments running at once")
+      ->capture_default_str();
+  sub.add_flag("--once", o->once, "Start, wait until nothing is queued or running, stop");
+  sub.footer(
+      "Writes <state-dir>/admin.token (0600, once) and <state-dir>/api.url, which the client\n"
+      "commands (odmd envers, events, ...) read. Serves until SIGINT (exit 130) or SIGTERM\n"
+      "(exit 0).");
+  return [o, &io]() { return Serve(io, *o); };
+}
+
+}  // namespace odmd::cli
