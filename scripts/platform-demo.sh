@@ -265,12 +265,16 @@ git -C "$om" checkout -q -b feature-x
 echo "x: try a new discount rule" >> "$om/FEATURE-X.md"
 git -C "$om" add FEATURE-X.md
 git -C "$om" commit -q -m $'try x\n\nodmd: create@main'
+before_e=$(last_event)
 t0=$(now_ms)
 push "$om" feature-x
 wait_for "the clone $clone_id to exist" enver_exists "$clone_id"
 wait_for "the clone $clone_id to deploy" enver_succeeded "$clone_id"
 wait_for "the platform to go idle after the clone" idle
 t_clone=$(elapsed "$t0")
+has_event "$before_e" command.accepted "$clone_id" ||
+  die "no command.accepted event for 'odmd: create@main' on feature-x"
+od events --after "$before_e" --limit 10000 | awk '$3 ~ /^(command|clone)\./'
 od enver "$clone_id"
 clone_stack=$(enver_json "$clone_id" | jq -r .names.stack_name)
 [ "$clone_stack" = orderManager--feature-x ] ||
@@ -311,7 +315,7 @@ reacted() { # the downstream redeploys and the dashboard's alert are done
 wait_for "the downstream redeploys and the dashboard's alert" reacted
 t_reaction=$(elapsed "$t0")
 od deployments --limit "$(deployments_after "$before_d" | jq length)"
-events_after "$before_e" | jq -r '.events[] | select(.kind == "alert") | "alert: \(.enver): \(.message)"'
+od events --after "$before_e" --limit 10000 | awk '$3 == "alert"'
 new=$(deployments_after "$before_d")
 for e in logging/b..main orderManager/b..main "$clone_id"; do
   n=$(jq --arg e "$e" '[.[] | select(.enver == $e)] | length' <<< "$new")
@@ -341,8 +345,10 @@ t_delete=$(elapsed "$t0")
 has_event "$before_e" clone.deleted "$clone_id" || die "no clone.deleted event for $clone_id"
 [ -f "$state/accounts/workspace1/us-west-1/orderManager--main/resources.json" ] ||
   die "deleting the clone removed main's stack"
-events_after "$before_e" | jq -r '.events[] | "\(.kind): \(.message)"'
+od events --after "$before_e" --limit 10000
 od envers
+stacks=("$state"/accounts/workspace1/us-west-1/*)
+echo "stacks left in account workspace1/us-west-1: ${stacks[*]##*/}"
 echo "clone deleted in $t_delete; its stack directory is gone, main's is intact"
 
 section "summary"
