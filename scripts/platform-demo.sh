@@ -292,6 +292,19 @@ consumed() { enver_json "$1" | jq -c '[.consumers[] | {name, path, consumed_vers
 echo "clone deployed in $t_clone as stack $clone_stack ($clone_url; main: $main_url)," \
   "consuming the same upstream versions as main"
 
+section "a mistyped command is rejected with a reason, not ignored: 'odmd: create@mian'"
+before_e=$(last_event)
+git -C "$om" checkout -q -b feature-y main
+git -C "$om" commit -q --allow-empty -m $'try y\n\nodmd: create@mian'
+push "$om" feature-y
+rejected() {
+  events_after "$before_e" | jq -e 'any(.events[]; .kind == "command.rejected")' > /dev/null
+}
+wait_for "the command.rejected event for 'odmd: create@mian'" rejected
+od events --after "$before_e" --limit 10000 | awk '$3 == "command.rejected" { p = 1 } p'
+enver_gone "orderManager/b..main-_b..feature-y" || die "a rejected command created a clone"
+git -C "$om" checkout -q feature-x
+
 section "upstream change: networking moves its zone to demo.example"
 before_d=$(last_deployment)
 before_e=$(last_event)
