@@ -98,6 +98,7 @@ struct ServeOpts {
   std::string state_dir = std::string(kDefaultStateDir);
   std::vector<std::string> repos;
   std::string webhook_secret_file;
+  std::string contracts_repo;
   int concurrency = 2;
   bool once = false;
 };
@@ -234,6 +235,7 @@ int Serve(Io& io, const ServeOpts& o) {
   popts.odmd_binary = SelfExe();
   popts.concurrency = o.concurrency;
   popts.webhook_secret = webhook_secret;
+  popts.contracts_repo = o.contracts_repo;
   reconcile::Platform platform(**store, *git, *runner, io.clock, *secrets, popts);
   api::ApiServer server(platform, tokens, api::ApiOptions{.webhook_secret = webhook_secret});
   auto stop = [&] {
@@ -302,6 +304,9 @@ RunFn SetupServe(CLI::App& sub, Io& io) {
   sub.add_option("--repo", o->repos, "Register a local git repository: NAME=PATH (repeatable)");
   sub.add_option("--webhook-secret-file", o->webhook_secret_file,
                  "File holding the GitHub webhook secret (without it, webhooks are refused)");
+  sub.add_option("--contracts-repo", o->contracts_repo,
+                 "The registered repo (owner/name) holding the contracts: an empty store "
+                 "bootstraps from it");
   sub.add_option("--concurrency", o->concurrency, "Deployments running at once")
       ->capture_default_str();
   sub.add_flag("--once", o->once, "Start, wait until nothing is queued or running, stop");
