@@ -233,6 +233,7 @@ section "bootstrap: contracts, then every enver in plan order (networking <-> lo
 wait_for "the bootstrap to converge (every enver deployed, nothing queued)" bootstrapped
 wait_for "networking/b..main to be redeployed with the real logBucket" \
   on_real_values networking/b..main
+wait_for "the platform to go idle after the bootstrap" bootstrapped
 t_bootstrap=$(elapsed "$t_bootstrap_start")
 for e in networking/b..main logging/b..main orderManager/b..main dashboard/b..main; do
   on_real_values "$e" || die "$e still consumes a placeholder after the bootstrap"
