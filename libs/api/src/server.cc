@@ -312,6 +312,12 @@ class ApiServer::Impl {
       streams.assign(streams_.begin(), streams_.end());
     }
     for (const auto& s : streams) s->Close();
+    {
+      // Let each stream write its last chunk: once httplib is stopping it no longer finishes
+      // a chunked response, and the client would see a broken one instead of its end.
+      std::unique_lock lock(mu_);
+      streams_cv_.wait_for(lock, std::chrono::seconds(10), [this] { return streams_.empty(); });
+    }
     // httplib's stop() does nothing until the serving thread has marked the server running;
     // a Stop() right after Listen() must not miss it.
     while (thread_.joinable() && !serving_done_ && !server_.is_running()) {
@@ -590,8 +596,11 @@ class ApiServer::Impl {
         },
         [this, inbox, watch](bool) {
           watch->reset();  // stop following before the inbox goes
-          std::lock_guard lock(mu_);
-          streams_.erase(inbox);
+          {
+            std::lock_guard lock(mu_);
+            streams_.erase(inbox);
+          }
+          streams_cv_.notify_all();
         });
   }
 
@@ -605,7 +614,8 @@ class ApiServer::Impl {
   std::mutex mu_;
   bool listened_ = false;
   bool stopped_ = false;
-  std::set<std::shared_ptr<StreamInbox>> streams_;
+  std::set<std::shared_ptr<StreamInbox>> streams_;  // open event streams
+  std::condition_variable streams_cv_;              // signalled when one ends
 };
 
 ApiServer::ApiServer(reconcile::Platform& platform, access::TokenRegistry& tokens,
