@@ -446,3 +446,31 @@ TEST_F(ApiServerTest, StreamFramesEventsAndEndsOnStop) {
 
 }  // namespace
 }  // namespace odmd::api
+
+namespace odmd::api {
+namespace {
+
+// One request thread, and a stream that writes a keepalive comment every 20 ms.
+class OneThreadTest : public ApiFixture {
+ protected:
+  void SetUp() override {
+    StartServer(ApiOptions{.webhook_secret = kWebhookSecret,
+                           .threads = 1,
+                           .stream_keepalive = std::chrono::milliseconds(20)});
+  }
+};
+
+TEST_F(OneThreadTest, StreamOfAVanishedClientFreesItsThread) {
+  {
+    StreamReader reader(port_, Bearer(viewer_), "/api/events/stream");
+    ASSERT_TRUE(reader.WaitForText(": keepalive\n\n")) << reader.text();
+    // The stream holds the only thread: the reader goes away here.
+  }
+  // Served only once the stream noticed its client is gone and let the thread go.
+  auto res = Client()->Get("/api/health");
+  ASSERT_TRUE(res) << "the event stream of a closed connection kept the server's only thread";
+  EXPECT_EQ(res->status, 200);
+}
+
+}  // namespace
+}  // namespace odmd::api
