@@ -280,6 +280,7 @@ void PrintTable(Io& io, const std::vector<std::vector<std::string>>& rows) {
       line += row[i];
       if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
     }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     io.out << line << "\n";
   }
 }

@@ -177,6 +177,33 @@ TEST_F(PlatformCliTest, EnversListsWhatTheServerHas) {
   EXPECT_THAT(out_, StartsWith("ENVER"));
 }
 
+TEST_F(PlatformCliTest, ReadCommandsPrintThePlatformsViews) {
+  if (Client({"events"}, viewer_) != 0 && CoreMissing()) GTEST_SKIP() << kCoreMissing;
+  ASSERT_EQ(RunRaw({"contracts", "publish", SampleManifest(), "--server", server_url_, "--token",
+                    admin_}),
+            0)
+      << err_;
+  EXPECT_THAT(out_, AllOf(StartsWith("published 1.0.0 (sha256:"), HasSubstr("envers added")));
+
+  ASSERT_EQ(Client({"envers"}, viewer_), 0) << err_;
+  EXPECT_THAT(out_, AllOf(StartsWith("ENVER"), HasSubstr("\ncentralLogging/b..main ")));
+  EXPECT_THAT(out_, Not(HasSubstr(" \n")));  // no trailing blanks
+
+  ASSERT_EQ(Client({"enver", "centralLogging/b..main"}, viewer_), 0) << err_;
+  EXPECT_THAT(out_, AllOf(StartsWith("enver centralLogging/b..main (static"), HasSubstr("names:"),
+                          HasSubstr("stack_name"), HasSubstr("products:")));
+
+  ASSERT_EQ(Client({"events"}, viewer_), 0) << err_;
+  EXPECT_THAT(out_, AllOf(StartsWith("1  "), HasSubstr("contracts.published")));
+
+  EXPECT_EQ(Client({"enver", "nope/b..main"}, viewer_), 1);
+  EXPECT_THAT(err_, HasSubstr("nope/b..main"));
+  EXPECT_EQ(Client({"logs", "d0000000999"}, viewer_), 1);
+  EXPECT_THAT(err_, HasSubstr("d0000000999"));
+  EXPECT_EQ(Client({"redeploy", "centralLogging/b..main"}, viewer_), 1);
+  EXPECT_THAT(err_, HasSubstr("needs the admin token"));
+}
+
 TEST_F(PlatformCliTest, FollowPrintsEventsAndEndsWhenTheServerStops) {
   if (Client({"events"}, viewer_) != 0 && CoreMissing()) GTEST_SKIP() << kCoreMissing;
   // Publishing the contracts records an event, accepted or refused.
