@@ -198,14 +198,11 @@ while read -r src name _; do
   case "$src" in '' | '#'*) continue ;; esac
   repo_args+=(--repo "$name=$repos/$name.git")
 done < "$root/examples/platform/repos.txt"
-# First start on an empty store: the platform bootstraps from the contracts repo.
-contracts_flag=0
-if "$odmd" serve --help 2>&1 | grep -q -- --contracts-repo; then
-  contracts_flag=1
-  repo_args+=(--contracts-repo demo/contracts)
-fi
+# First start on an empty store: the platform bootstraps from the contracts repo (builds
+# the contracts enver, publishes its manifest, syncs and deploys every enver).
 mkdir -p "$state"
-"$odmd" serve --listen 127.0.0.1:0 --state-dir "$state" "${repo_args[@]}" > "$serve_log" 2>&1 &
+"$odmd" serve --listen 127.0.0.1:0 --state-dir "$state" "${repo_args[@]}" \
+  --contracts-repo demo/contracts > "$serve_log" 2>&1 &
 server_pid=$!
 api_ready() { [ -s "$state/api.url" ] && [ -s "$state/admin.token" ]; }
 wait_for "odmd serve to write $state/api.url" api_ready
@@ -221,15 +218,8 @@ while read -r src name _; do
   od repo add "$name" "$repos/$name.git" --hook > /dev/null
 done < "$root/examples/platform/repos.txt"
 t_bootstrap_start=$(now_ms)
-if [ "$contracts_flag" = 0 ]; then
-  # This odmd serve cannot bootstrap from a repo: the operator's first publish, of the
-  # manifest on the contracts repo's main branch, through the API.
-  section "odmd contracts publish (the contracts repo's manifest, through the API)"
-  git -C "$repos/demo/contracts.git" show main:manifest.json > "$tmp/manifest.json"
-  od contracts publish "$tmp/manifest.json"
-fi
 
-section "bootstrap: contracts, then every enver in plan order (networking <-> logging cycle)"
+section "bootstrap from demo/contracts: every enver in plan order (networking <-> logging cycle)"
 wait_for "the bootstrap to converge (every enver deployed, nothing queued)" bootstrapped
 wait_for "networking/b..main to be redeployed with the real logBucket" \
   on_real_values networking/b..main
