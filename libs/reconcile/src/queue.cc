@@ -358,6 +358,7 @@ Status DeploymentQueue::Finish(Deployment result, bool transient) {
   std::int64_t now = NowMs();
   Deployment& d = change.StageDeployment(result.id);
   d.state = result.state;
+  if (!result.sha.empty()) d.sha = std::move(result.sha);  // resolved when it started
   d.reason = std::move(result.reason);
   d.exit_code = result.exit_code;
   d.consumed = std::move(result.consumed);

@@ -68,6 +68,18 @@ TEST_F(PlatformTest, BootstrapWithCycleConvergesOnRealValues) {
   ODMD_ASSERT_OK(latest);
   EXPECT_EQ(latest->value, "1.0.0");
   EXPECT_TRUE(Events("convergence.failed").empty());
+  // The first scan's pushes of the commits the contracts sync queued merge into those
+  // deployments instead of superseding them.
+  auto all = platform_->ListDeployments("", 1000);
+  ODMD_ASSERT_OK(all);
+  std::map<std::string, nlohmann::json> by_id;
+  for (const auto& d : (*all)["deployments"]) by_id[d["id"]] = d;
+  for (const auto& [id, d] : by_id) {
+    if (d["cause"]["kind"] != "contracts" || d["state"] != "superseded") continue;
+    const std::string by =
+        d["reason"].get<std::string>().substr(std::string("superseded by ").size());
+    EXPECT_NE(by_id[by]["cause"]["kind"], "push") << d.dump();
+  }
 }
 
 TEST_F(PlatformTest, CloneCreateDeployDeleteWithOwnNamesAndIsolation) {
@@ -170,6 +182,7 @@ TEST_F(PlatformTest, UpstreamChangeRedeploysConsumersOnceAndNotifiesTagsNever) {
   auto app = Ran("app/b..main");
   ASSERT_EQ(app.size(), app_before + 1);
   EXPECT_EQ(app.back()["cause"]["kind"], "reaction");
+  EXPECT_EQ(app.back()["sha"].get<std::string>().size(), 40u) << "the commit it redeployed";
   EXPECT_EQ(Ran("dash/b..main").size(), dash_before);
   EXPECT_EQ(Ran("app/t..v1").size(), tag_before);
   bool alerted = false;

@@ -206,7 +206,8 @@ Status Platform::Impl::Sync(const WorldPtr& before, const WorldPtr& after, Publi
           }
         }
       }
-      auto head = heads[repo].find(after->GitRefOf(ref->build->id, *ref->enver));
+      const std::string git_ref = after->GitRefOf(ref->build->id, *ref->enver);
+      auto head = heads[repo].find(git_ref);
       if (head == heads[repo].end()) continue;
       EnqueueRequest r;
       r.enver_id = id;
@@ -214,7 +215,9 @@ Status Platform::Impl::Sync(const WorldPtr& before, const WorldPtr& after, Publi
       r.cause.kind = "contracts";
       r.cause.detail =
           "contracts " + after->version() + (list == &added ? " added " : " changed ") + id;
-      r.cause.root = "contracts:" + after->version();
+      // The root a push of this commit has: the intake's first scan of the ref then merges
+      // into this deployment instead of superseding it.
+      r.cause.root = "push:" + repo + ":" + git_ref + "@" + head->second;
       requests.push_back(std::move(r));
     }
   }
