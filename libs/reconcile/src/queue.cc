@@ -20,6 +20,9 @@ Event DeploymentEvent(std::string kind, const Deployment& d, std::string message
   return e;
 }
 
+// More deployments than this in one Enqueue get one summary event instead of one each.
+constexpr size_t kMaxQueuedEvents = 20;
+
 Event QueuedEvent(const Deployment& d, const std::string& superseded) {
   std::string message = d.id + " queued for " + d.enver_id + ": " + d.cause.detail;
   if (!superseded.empty()) message += " (supersedes " + superseded + ")";
@@ -268,6 +271,7 @@ Result<std::vector<EnqueueResult>> DeploymentQueue::Enqueue(
   std::int64_t now = NowMs();
   std::vector<EnqueueResult> results;
   results.reserve(requests.size());
+  std::vector<Event> queued;
   for (const EnqueueRequest& request : requests) {
     EnqueueResult result;
     std::string pending = change.PeekQueue(request.enver_id).pending;
@@ -297,8 +301,21 @@ Result<std::vector<EnqueueResult>> DeploymentQueue::Enqueue(
       result.superseded_id = pending;
     }
     change.StageQueue(request.enver_id).pending = d.id;
-    change.events.push_back(QueuedEvent(d, pending));
+    queued.push_back(QueuedEvent(d, pending));
     results.push_back(std::move(result));
+  }
+  if (queued.size() <= kMaxQueuedEvents) {
+    for (Event& e : queued) change.events.push_back(std::move(e));
+  } else {
+    // A fan-out (one product, many consumers) gets one event: the records say the rest.
+    Event e;
+    e.kind = "deployment.queued";
+    e.message =
+        std::to_string(queued.size()) + " deployments queued (" + queued.front().message + ", ...)";
+    e.fields = {{"count", std::to_string(queued.size())},
+                {"cause", queued.front().fields["cause"]},
+                {"root", queued.front().fields["root"]}};
+    change.events.push_back(std::move(e));
   }
   ODMD_RETURN_IF_ERROR(CommitLocked(change));
   return results;

@@ -47,6 +47,7 @@ std::map<std::string, std::string> EnverFingerprints(const model::Org& org) {
 
 Result<PublishReport> Platform::Impl::PublishManifest(const access::Principal& who,
                                                       std::string_view text) {
+  ODMD_RETURN_IF_ERROR(CheckStarted());
   std::lock_guard<std::mutex> lock(intake_mu_);
   WorldPtr before = world();
   auto refuse = [&](Status status) -> Result<PublishReport> {

@@ -85,6 +85,7 @@ class Platform::Impl {
   Status ReloadWorld();
   std::int64_t NowMs() const;
   Status Emit(Event event);
+  Status CheckStarted() const;
   Result<std::string> RepoPath(std::string_view repo);
   // The enver's token, issued and sealed on first use.
   Result<std::string> EnverToken(std::string_view enver_id);
@@ -181,8 +182,8 @@ class Platform::Impl {
   bool reactions_stop_ = false;
   std::thread reactions_thread_;
   std::mutex reacted_mu_;
-  std::set<std::string> reacted_;  // "<path>@<version>" already handled
-  bool started_ = false;
+  std::set<std::string> reacted_;     // "<path>@<version>" already handled
+  std::atomic<bool> started_{false};  // the queue is loaded: writes may go on
 };
 
 }  // namespace odmd::reconcile

@@ -78,6 +78,7 @@ void Platform::Impl::TakePlatformCommits(const std::string& repo,
 }
 
 Result<IntakeReport> Platform::Impl::Scan(std::string_view repo) {
+  ODMD_RETURN_IF_ERROR(CheckStarted());
   std::lock_guard<std::mutex> lock(intake_mu_);
   IntakeReport total;
   ODMD_ASSIGN_OR_RETURN(std::vector<RepoRegistration> repos, ListRepos());
@@ -158,6 +159,7 @@ Result<IntakeReport> Platform::Impl::ScanRepo(const RepoRegistration& repo) {
 }
 
 Result<IntakeReport> Platform::Impl::IngestPush(const PushEvent& push) {
+  ODMD_RETURN_IF_ERROR(CheckStarted());
   std::lock_guard<std::mutex> lock(intake_mu_);
   IntakeReport report;
   RefChange c;

@@ -59,7 +59,11 @@ Platform::Impl::Impl(store::ConfigStore& store, Git& git, Runner& runner, Clock&
       options_(std::move(options)),
       tokens_(store, clock),
       queue_(store, clock, MakeQueueOptions(options_)),
-      deployer_(store, git, runner, clock, MakeDeployerOptions(options_)) {}
+      deployer_(store, git, runner, clock, MakeDeployerOptions(options_)) {
+  // An empty world until Start() loads the published one: nothing is declared yet.
+  Result<WorldPtr> empty = World::Build("", {}, nullptr);
+  if (empty.ok()) world_ = std::move(empty).value();
+}
 
 Platform::Impl::~Impl() { Stop(); }
 
@@ -108,6 +112,7 @@ Status Platform::Impl::Start() {
   }
   ODMD_RETURN_IF_ERROR(deployer_.KillLeftovers());
   ODMD_RETURN_IF_ERROR(queue_.Load());
+  started_ = true;
   ODMD_RETURN_IF_ERROR(ReloadWorld());
   for (const std::string& id : queue_.resumed()) {
     Event e;
@@ -122,7 +127,6 @@ Status Platform::Impl::Start() {
   {
     std::lock_guard<std::mutex> lock(run_mu_);
     stopping_ = false;
-    started_ = true;
     if (options_.start_workers) {
       for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
         workers_.emplace_back([this] { WorkerLoop(); });
@@ -143,6 +147,11 @@ void Platform::Impl::Stop() {
   run_cv_.notify_all();
   for (std::thread& t : workers) t.join();
   StopReactions();
+}
+
+Status Platform::Impl::CheckStarted() const {
+  if (started_) return OkStatus();
+  return FailedPreconditionError("the platform is not started yet (Platform::Start)");
 }
 
 void Platform::Impl::Wake() { run_cv_.notify_all(); }
@@ -274,6 +283,7 @@ Result<nlohmann::json> Platform::Impl::Redeploy(const access::Principal& who,
       !(who.kind == access::Principal::Kind::kEnver && who.enver_id == enver_id)) {
     return PermissionDeniedError("redeploy of " + Quote(enver_id) + " needs the admin token");
   }
+  ODMD_RETURN_IF_ERROR(CheckStarted());
   WorldPtr w = world();
   if (!w->FindEnver(enver_id)) {
     return NotFoundError("enver " + Quote(enver_id) + " is not in the published contracts");
