@@ -406,6 +406,66 @@ TEST_F(PlatformLifecycleTest, RemovedEnverIsTornDownByTheNextManifest) {
   EXPECT_FALSE(fs::exists(AccountDir("workspace", "us-east-1") / "dash--main"));
 }
 
+TEST_F(PlatformLifecycleTest, ContractsPushPublishesTheNewVersionThroughItsBuild) {
+  SetUpOrg();
+  StartPlatform(BootOptions());
+  Drain();
+  // A new version adds an enver: the contracts build publishes it, the sync deploys it.
+  model::Org next = org_;
+  next.version = "1.1.0";
+  next.FindBuild("dash")->envers.push_back(MakeEnver(model::RevRef::Branch("next"), {}, {}));
+  model::Canonicalize(next);
+  Sh("git -C " + Q(Work("acme/dash")) + " checkout -q main");
+  Push("acme/dash", "next", {}, "a branch for the new enver");
+  Sh("git -C " + Q(Work("acme/contracts")) + " checkout -q main");
+  Sh("git -C " + Q(Work("acme/contracts")) + " pull -q --rebase origin main");
+  Push("acme/contracts", "main", {{"manifest.json", model::WriteManifest(next)}},
+       "contracts 1.1.0");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  Drain();
+  auto latest = store_->Get("/odmd-share/contracts/b..main/contractsLibLatest");
+  ODMD_ASSERT_OK(latest);
+  EXPECT_EQ(latest->value, "1.1.0");
+  ODMD_ASSERT_OK(store_->Get("/odmd/contracts/versions/1.1.0"));
+  auto e = platform_->GetEnver("dash/b..next");
+  ODMD_ASSERT_OK(e);
+  EXPECT_EQ((*e)["status"], "succeeded");
+  // A build that writes a manifest breaking a rule fails, and the contracts stay as they were.
+  model::Org bad = next;
+  bad.version = "1.2.0";
+  bad.FindBuild("dash")->envers.back().consumers.push_back(Consume("x", "nope/b..main", "y"));
+  Push("acme/contracts", "main", {{"manifest.json", model::WriteManifest(bad)}}, "bad contracts");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  Drain();
+  auto ran = Ran("contracts/b..main");
+  ASSERT_FALSE(ran.empty());
+  EXPECT_EQ(ran.back()["state"], "failed");
+  EXPECT_THAT(ran.back()["reason"].get<std::string>(), HasSubstr("refused"));
+  EXPECT_EQ(store_->Get("/odmd-share/contracts/b..main/contractsLibLatest")->value, "1.1.0");
+}
+
+TEST_F(PlatformLifecycleTest, DeletingACloneCancelsItsPendingWork) {
+  SetUpOrg();
+  StartPlatform(BootOptions());
+  Drain();
+  Sh("git -C " + Q(Work("acme/app")) + " checkout -q main");
+  Push("acme/app", "feature-c", {}, "c\n\nodmd: create@main");
+  ODMD_ASSERT_OK(platform_->Scan(""));  // queued, not run
+  const std::string clone = "app/b..main-_b..feature-c";
+  auto queued = platform_->ListDeployments(clone, 10);
+  ODMD_ASSERT_OK(queued);
+  ASSERT_EQ((*queued)["deployments"].size(), 1u);
+  EXPECT_EQ((*queued)["deployments"][0]["state"], "queued");
+  Push("acme/app", "feature-c", {}, "never mind\n\nodmd: remove");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  Drain();
+  auto after = platform_->ListDeployments(clone, 10);
+  ODMD_ASSERT_OK(after);
+  for (const auto& d : (*after)["deployments"]) EXPECT_EQ(d["state"], "cancelled") << d.dump();
+  EXPECT_FALSE(fs::exists(AccountDir("workspace", "us-east-1") / "app--feature-c"));
+  EXPECT_EQ(Events("clone.deleted").size(), 1u);
+}
+
 TEST_F(PlatformLifecycleTest, RedeployAndAccessChecks) {
   SetUpOrg();
   StartPlatform(BootOptions());
