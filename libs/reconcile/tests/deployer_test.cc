@@ -29,6 +29,7 @@
 #include "odmd/testing/fake_clock.h"
 #include "odmd/testing/faulty_config_store.h"
 #include "odmd/testing/recording_runner.h"
+#include "odmd/testing/shell.h"
 #include "odmd/testing/status_matchers.h"
 
 namespace odmd::reconcile {
@@ -37,6 +38,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::odmd::testing::FakeClock;
 using ::odmd::testing::IsOk;
+using ::odmd::testing::Q;
+using ::odmd::testing::Sh;
 using ::odmd::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -53,26 +56,6 @@ std::string ReadAll(const fs::path& path) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-// Runs a shell command in a test; fails the test on a non-zero exit. Returns stdout
-// without trailing newlines.
-std::string Sh(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed: " << command;
-    return out;
-  }
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int rc = ::pclose(pipe);
-  EXPECT_EQ(rc, 0) << command << "\n" << out;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
-std::string Q(const std::string& s) { return "'" + s + "'"; }
 
 // "NAME=value" lines (as `env` prints them) to a map.
 std::map<std::string, std::string> ParseEnv(const std::string& text) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "odmd/testing/fake_git.h"
+#include "odmd/testing/shell.h"
 #include "odmd/testing/status_matchers.h"
 
 namespace odmd::reconcile {
@@ -27,6 +28,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::odmd::testing::IsOk;
+using ::odmd::testing::Q;
+using ::odmd::testing::Sh;
 using ::odmd::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -55,25 +58,6 @@ fs::path NewTempDir() {
   fs::create_directories(dir);
   return dir;
 }
-
-// Runs a shell command in a test (not production code); fails the test on a non-zero exit.
-std::string Sh(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed: " << command;
-    return out;
-  }
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int rc = ::pclose(pipe);
-  EXPECT_EQ(rc, 0) << command << "\n" << out;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
-std::string Q(const std::string& s) { return "'" + s + "'"; }
 
 // A world of repositories that the typed suite drives: creates repos and commits, and
 // exposes the Git under test.

@@ -23,30 +23,14 @@
 #include "odmd/reconcile/platform.h"
 #include "odmd/reconcile/runner.h"
 #include "odmd/store/open_config_store.h"
+#include "odmd/testing/shell.h"
 #include "odmd/testing/status_matchers.h"
 
 namespace odmd::reconcile {
 
 namespace fs = std::filesystem;
-
-// Runs a shell command (test code only); fails the test on a non-zero exit.
-inline std::string Sh(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "popen failed: " << command;
-    return out;
-  }
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  const int rc = ::pclose(pipe);
-  EXPECT_EQ(rc, 0) << command << "\n" << out;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
-inline std::string Q(const std::string& s) { return "'" + s + "'"; }
+using ::odmd::testing::Q;
+using ::odmd::testing::Sh;
 
 inline std::string ReadFile(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -1,0 +1,35 @@
+#pragma once
+
+// Shell commands in tests (never in production code, which goes through the Runner and
+// Git seams): setting up real git repositories and reading them back.
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace odmd::testing {
+
+// Runs `command` with /bin/sh; fails the test on a non-zero exit (naming the command and
+// its output). Returns stdout and stderr without trailing newlines.
+inline std::string Sh(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) {
+    ADD_FAILURE() << "popen failed: " << command;
+    return out;
+  }
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int rc = ::pclose(pipe);
+  EXPECT_EQ(rc, 0) << command << "\n" << out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// `s` in single quotes for a shell command line (test paths hold no quotes).
+inline std::string Q(const std::string& s) { return "'" + s + "'"; }
+
+}  // namespace odmd::testing
