@@ -51,8 +51,10 @@ stack="$ODMD_account_dir/$ODMD_stack_names"
 mkdir -p "$stack"
 env | grep '^ODMD_' | grep -v '^ODMD_TOKEN=' | sort > "$stack/env.txt"
 echo "$ODMD_deployment_id" >> "$stack/runs.log"
-if [ -f block ]; then
-  # Tests that stop the platform mid-deployment: wait until the test says go.
+if [ -f block ] && [ ! -f "$(cat block)" ]; then
+  # Tests that stop the platform mid-deployment: say so through the FIFO named in
+  # `started` (if any), then wait until the file named in `block` exists.
+  if [ -f started ]; then echo started > "$(cat started)"; fi
   while [ ! -f "$(cat block)" ]; do sleep 0.05; done
 fi
 # With a file `echo-consumers`, the products also depend on what was consumed.

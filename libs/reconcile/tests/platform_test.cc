@@ -1,7 +1,11 @@
 // End to end through the platform core on real git repositories and real processes:
 // bootstrap with a cycle, pushes, clones, reactions, contracts publish.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "platform_fixture.h"
 
@@ -502,9 +506,69 @@ namespace {
 
 using ::odmd::testing::StatusIs;
 
-class PlatformBeforeStartTest : public PlatformFixture {};
+class PlatformStartStopTest : public PlatformFixture {};
 
-TEST_F(PlatformBeforeStartTest, ReadsAndWritesBeforeStartAnswerInsteadOfCrashing) {
+// Waits until something is written to the FIFO at `path`; false after a minute.
+bool WaitForFifo(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  if (fd < 0) return false;
+  pollfd p = {fd, POLLIN, 0};
+  const int ready = ::poll(&p, 1, 60000);
+  ::close(fd);
+  return ready == 1 && (p.revents & POLLIN);
+}
+
+TEST_F(PlatformStartStopTest, ADeploymentInterruptedByStopRunsAgainAtTheNextStart) {
+  model::Org org;
+  org.name = "stop";
+  org.version = "1.0.0";
+  org.accounts = {{"central", "111111111111"}, {"workspace", "222222222222"}};
+  model::Enver contracts = MakeEnver(model::RevRef::Branch("main"), {}, {});
+  contracts.account = "central";
+  org.builds.push_back(
+      MakeBuild("contracts", "contracts", {contracts}, model::BuildKind::kContracts));
+  org.builds.push_back(
+      MakeBuild("svc", "svc", {MakeEnver(model::RevRef::Branch("main"), {"url"}, {})}));
+  model::Canonicalize(org);
+  NewContractsRepo("acme/contracts", org);
+  const fs::path fifo = root_ / "started.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  NewRepo("acme/svc");
+  Push("acme/svc", "main",
+       {{".scripts/build.sh", kServiceBuildScript},
+        {"config", "v1"},
+        {"started", fifo.string()},
+        {"block", (root_ / "go").string()}},
+       "blocks until go");
+  PlatformOptions o = Options();
+  o.contracts_repo = "acme/contracts";
+  o.start_workers = true;
+  o.retry_backoff = std::chrono::milliseconds(0);
+  StartPlatform(o);
+  ASSERT_TRUE(WaitForFifo(fifo)) << "the deployment never started";
+  platform_->Stop();  // a shutdown, not a delete: the run is stopped and queued again
+  platform_.reset();
+  auto first = store_->List("/odmd/deployments/");
+  ODMD_ASSERT_OK(first);
+  std::string interrupted;
+  for (const auto& e : *first) {
+    if (e.value.find("svc/b..main") != std::string::npos) interrupted = e.key;
+  }
+  ASSERT_FALSE(interrupted.empty());
+  EXPECT_THAT(store_->Get(interrupted)->value, ::testing::HasSubstr("\"state\":\"queued\""));
+
+  WriteFile(root_ / "go", "");
+  o.start_workers = false;
+  StartPlatform(o);
+  Drain();
+  EXPECT_THAT(store_->Get(interrupted)->value, ::testing::HasSubstr("\"state\":\"succeeded\""));
+  const std::string runs =
+      ReadFile(AccountDir("workspace", "us-east-1") / "svc--main" / "runs.log");
+  EXPECT_EQ(std::count(runs.begin(), runs.end(), '\n'), 2) << runs;
+  EXPECT_EQ(store_->Get("/odmd-share/svc/b..main/url")->value, "v1-svc--main-url");
+}
+
+TEST_F(PlatformStartStopTest, ReadsAndWritesBeforeStartAnswerInsteadOfCrashing) {
   platform_ = std::make_unique<Platform>(*store_, *git_, *runner_, clock_, *box_, Options());
   auto envers = platform_->ListEnvers();
   ODMD_ASSERT_OK(envers);

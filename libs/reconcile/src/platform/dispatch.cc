@@ -148,6 +148,19 @@ void Platform::Impl::Execute(Deployment d) {
               : flag->cancelled() ? DeploymentState::kCancelled
                                   : DeploymentState::kFailed;
   }
+  bool stopping = false;
+  {
+    std::lock_guard<std::mutex> lock(run_mu_);
+    stopping = stopping_;
+  }
+  if (d.state == DeploymentState::kCancelled && stopping) {
+    // Stopped by a shutdown, not by a delete: it runs again when the platform starts.
+    d.state = DeploymentState::kFailed;
+    d.reason = "interrupted by the platform stopping; it runs again at the next start";
+    transient = true;
+  } else if (flag->cancelled()) {
+    transient = false;
+  }
   state->status = d.state == DeploymentState::kSucceeded ? "succeeded" : "failed";
   state->sha = d.sha;
   state->updated_at_ms = NowMs();
@@ -157,7 +170,7 @@ void Platform::Impl::Execute(Deployment d) {
     Result<store::Entry> e = store_.Get(path);
     if (e.ok()) (void)ReactTo(path, e->version);
   }
-  finish(transient && !flag->cancelled());
+  finish(transient);
 }
 
 Result<int> Platform::Impl::RunOnce() {
