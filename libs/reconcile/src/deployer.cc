@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "nlohmann/json.hpp"
+#include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
 #include "odmd/model/rev_ref.h"
 
@@ -27,8 +28,6 @@ namespace odmd::reconcile {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string ShortSha(std::string_view sha) { return std::string(sha.substr(0, 7)); }
 
@@ -117,6 +116,35 @@ bool GroupAlive(int pgid) {
 
 }  // namespace
 
+Result<std::string> ConsumedProductPath(const model::Consumer& consumer) {
+  const auto parts = model::SplitEnverId(consumer.producer);
+  Result<model::RevRef> rev =
+      parts.has_value()
+          ? model::RevRef::Parse(parts->second)
+          : Result<model::RevRef>(InvalidArgumentError("producer " + Quote(consumer.producer) +
+                                                       " is not \"<build>/<rev>\""));
+  if (!rev.ok()) return rev.status();
+  return model::ProductPath(parts->first, *rev, consumer.product);
+}
+
+std::vector<std::pair<std::string, std::string>> EnverVariables(const model::Build& build,
+                                                                const model::Enver& enver,
+                                                                const model::Account& account) {
+  std::string products;
+  for (const model::Product& p : enver.products) {
+    if (!products.empty()) products += ' ';
+    products += p.name;
+  }
+  return {{"ODMD_build_id", build.id},
+          {"ODMD_rev_ref", enver.rev.str()},
+          {"ODMD_awsRegion", enver.region},
+          {"ODMD_awsAccount", account.id},
+          {"ODMD_work_dir", enver.work_dir},
+          {"ODMD_build_script", enver.build_script},
+          {"ODMD_products", products},
+          {"ODMD_stack_names", model::StackName(build.id, enver.rev)}};
+}
+
 std::string ConsumerVariable(std::string_view consumer_name) {
   std::string out = "ODMD_consumer_";
   for (char c : consumer_name) {
@@ -159,18 +187,15 @@ class DeployRun {
   // without value and placeholder fails the outcome; otherwise its variable is empty.
   std::optional<DeployOutcome> ResolveConsumers(bool strict, DeployOutcome& out) {
     for (const model::Consumer& c : enver().consumers) {
-      const auto parts = model::SplitEnverId(c.producer);
-      Result<model::RevRef> rev = parts.has_value()
-                                      ? model::RevRef::Parse(parts->second)
-                                      : Result<model::RevRef>(InvalidArgumentError("no '/'"));
-      if (!rev.ok()) {
+      Result<std::string> path = ConsumedProductPath(c);
+      if (!path.ok()) {
         return Failed(
             "consumer " + Quote(c.name) + ": producer " + Quote(c.producer) + " is not an enver id",
             false);
       }
       ConsumedValue v;
       v.consumer = c.name;
-      v.path = model::ProductPath(parts->first, *rev, c.product);
+      v.path = std::move(path).value();
       std::string value;
       Result<store::Entry> entry = store_.Get(v.path);
       if (entry.ok()) {
@@ -218,19 +243,9 @@ class DeployRun {
     if (!ec) fs::create_directories(pgid_file_.parent_path(), ec);
     if (ec) return Failed("cannot create the run's directories: " + ec.message(), true);
 
-    std::string products;
-    for (const model::Product& p : enver().products) {
-      if (!products.empty()) products += ' ';
-      products += p.name;
+    for (auto& [name, value] : EnverVariables(build(), enver(), *account)) {
+      env_[name] = std::move(value);
     }
-    env_["ODMD_build_id"] = build().id;
-    env_["ODMD_rev_ref"] = enver().rev.str();
-    env_["ODMD_awsRegion"] = enver().region;
-    env_["ODMD_awsAccount"] = account->id;
-    env_["ODMD_work_dir"] = enver().work_dir;
-    env_["ODMD_build_script"] = enver().build_script;
-    env_["ODMD_products"] = products;
-    env_["ODMD_stack_names"] = model::StackName(build().id, enver().rev);
     env_["ODMD_enver_id"] = EnverId();
     env_["ODMD_deployment_id"] = id_;
     env_["ODMD_account_name"] = enver().account;

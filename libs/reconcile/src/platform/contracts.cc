@@ -5,13 +5,13 @@
 #include <set>
 #include <utility>
 
-#include "enver_state.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/gen/roles.h"
 #include "odmd/gen/workflows.h"
 #include "odmd/model/manifest.h"
 #include "odmd/model/naming.h"
+#include "records.h"
 
 namespace odmd::reconcile {
 
@@ -265,15 +265,11 @@ Status Platform::Impl::WriteWorkflows(const WorldPtr& world, const std::set<std:
         }
         // The platform's own commit is not a push to deploy: intake records it as seen when
         // intake had seen the commit it was made on.
-        const std::string key = std::string(kIntakePrefix) + build->repo.FullName();
-        Result<store::Entry> seen = store_.Get(key);
-        if (seen.ok()) {
-          nlohmann::json j = nlohmann::json::parse(seen->value, nullptr, false);
-          if (j.is_object() && j.contains("refs") && j["refs"].is_object() &&
-              j["refs"].value(ref, "") == request.expected_head) {
-            j["refs"][ref] = written.sha;
-            ODMD_RETURN_IF_ERROR(store_.Put(key, j.dump(), seen->revision));
-          }
+        ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeenRefs(store_, build->repo.FullName()));
+        auto it = seen.refs.find(ref);
+        if (it != seen.refs.end() && it->second == request.expected_head) {
+          it->second = written.sha;
+          ODMD_RETURN_IF_ERROR(WriteSeenRefs(store_, build->repo.FullName(), seen));
         }
       }
     }

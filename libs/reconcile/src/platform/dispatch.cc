@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <utility>
 
-#include "enver_state.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
+#include "records.h"
 
 namespace odmd::reconcile {
 

@@ -79,6 +79,11 @@ class Platform::Impl {
                                                                      std::string_view git_ref);
 
  private:
+  // --- views.cc ---
+  // One enver as ListEnvers shows it; `active` holds the envers with queued or running work.
+  Result<nlohmann::json> EnverItem(const World& w, model::EnverIndex i,
+                                   const std::set<std::string>& active);
+
   // --- platform.cc ---
   WorldPtr world() const;
   // Rebuilds the world from the store (manifest + clone records) and swaps it in.

@@ -10,47 +10,13 @@
 #include "odmd/model/clone.h"
 #include "odmd/model/commit_command.h"
 #include "odmd/model/naming.h"
+#include "records.h"
 
 namespace odmd::reconcile {
 
 namespace {
 
 std::string ShortSha(std::string_view sha) { return std::string(sha.substr(0, 7)); }
-
-struct SeenRefs {
-  store::Revision revision = 0;  // 0: never scanned
-  std::map<std::string, std::string> refs;
-};
-
-Result<SeenRefs> ReadSeen(store::ConfigStore& store, std::string_view repo) {
-  const std::string key = std::string(kIntakePrefix) + std::string(repo);
-  Result<store::Entry> e = store.Get(key);
-  SeenRefs seen;
-  if (IsNotFound(e.status())) return seen;
-  if (!e.ok()) return e.status();
-  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
-  if (!j.is_object() || !j.contains("refs") || !j["refs"].is_object()) {
-    return FailedPreconditionError("intake record " + Quote(key) + " is malformed");
-  }
-  for (auto& [ref, sha] : j["refs"].items()) {
-    if (!sha.is_string())
-      return FailedPreconditionError("intake record " + Quote(key) + " is malformed at " +
-                                     Quote(ref));
-    seen.refs[ref] = sha.get<std::string>();
-  }
-  seen.revision = e->revision;
-  return seen;
-}
-
-Status WriteSeen(store::ConfigStore& store, std::string_view repo, SeenRefs& seen) {
-  nlohmann::json refs = nlohmann::json::object();
-  for (const auto& [ref, sha] : seen.refs) refs[ref] = sha;
-  ODMD_ASSIGN_OR_RETURN(store::WriteResult w,
-                        store.Put(std::string(kIntakePrefix) + std::string(repo),
-                                  nlohmann::json{{"refs", refs}}.dump(), seen.revision));
-  seen.revision = w.revision;
-  return OkStatus();
-}
 
 bool IsBranchOrTag(std::string_view ref) {
   return ref.rfind("refs/heads/", 0) == 0 || ref.rfind("refs/tags/", 0) == 0;
@@ -101,7 +67,7 @@ Result<IntakeReport> Platform::Impl::Scan(std::string_view repo) {
 Result<IntakeReport> Platform::Impl::ScanRepo(const RepoRegistration& repo) {
   IntakeReport report;
   ODMD_ASSIGN_OR_RETURN(std::vector<GitRef> refs, git_.ListRefs(repo.path));
-  ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeen(store_, repo.name));
+  ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeenRefs(store_, repo.name));
   std::map<std::string, std::string> current;
   for (const GitRef& r : refs) {
     if (IsBranchOrTag(r.name)) current[r.name] = r.sha;
@@ -152,7 +118,7 @@ Result<IntakeReport> Platform::Impl::ScanRepo(const RepoRegistration& repo) {
       seen.refs[c.ref] = c.new_sha;
     }
     TakePlatformCommits(repo.name, seen.refs);
-    ODMD_RETURN_IF_ERROR(WriteSeen(store_, repo.name, seen));
+    ODMD_RETURN_IF_ERROR(WriteSeenRefs(store_, repo.name, seen));
     ++report.refs_changed;
   }
   return report;
@@ -172,14 +138,14 @@ Result<IntakeReport> Platform::Impl::IngestPush(const PushEvent& push) {
     c.shas.push_back(commit.id);
   }
   ODMD_RETURN_IF_ERROR(ApplyRefChange(c, report));
-  ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeen(store_, c.repo));
+  ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeenRefs(store_, c.repo));
   if (c.new_sha.empty()) {
     seen.refs.erase(c.ref);
   } else {
     seen.refs[c.ref] = c.new_sha;
   }
   TakePlatformCommits(c.repo, seen.refs);
-  ODMD_RETURN_IF_ERROR(WriteSeen(store_, c.repo, seen));
+  ODMD_RETURN_IF_ERROR(WriteSeenRefs(store_, c.repo, seen));
   report.refs_changed = 1;
   return report;
 }

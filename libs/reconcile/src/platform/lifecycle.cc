@@ -2,10 +2,10 @@
 // their work, and bootstrapping an empty store from the contracts repository.
 #include <utility>
 
-#include "enver_state.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
+#include "records.h"
 
 namespace odmd::reconcile {
 

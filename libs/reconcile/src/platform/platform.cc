@@ -28,6 +28,15 @@ DeployerOptions MakeDeployerOptions(const PlatformOptions& o) {
   return d;
 }
 
+// The path of a repository record {"name","path"}.
+Result<std::string> RepoRecordPath(const store::Entry& e) {
+  nlohmann::json j = nlohmann::json::parse(e.value, nullptr, false);
+  if (!j.is_object() || !j.contains("path") || !j["path"].is_string()) {
+    return FailedPreconditionError("repository record " + Quote(e.key) + " is malformed");
+  }
+  return j["path"].get<std::string>();
+}
+
 Status ValidateRepoName(std::string_view name) {
   const size_t slash = name.find('/');
   auto part_ok = [](std::string_view p) {
@@ -166,40 +175,33 @@ Status Platform::Impl::RegisterRepo(const RepoRegistration& repo) {
   }
   ODMD_RETURN_IF_ERROR(git_.ListRefs(repo.path));
   nlohmann::json j = {{"name", repo.name}, {"path", repo.path}};
-  return store_.Put(std::string(kReposPrefix) + repo.name, j.dump(), std::nullopt).status();
+  return store_.Put(RepoKey(repo.name), j.dump(), std::nullopt).status();
 }
 
 Result<std::vector<RepoRegistration>> Platform::Impl::ListRepos() {
   ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> entries, store_.List(kReposPrefix));
   std::vector<RepoRegistration> out;
   for (const store::Entry& e : entries) {
-    nlohmann::json j = nlohmann::json::parse(e.value, nullptr, false);
-    if (!j.is_object() || !j.contains("path") || !j["path"].is_string()) {
-      return FailedPreconditionError("repository record " + Quote(e.key) + " is malformed");
-    }
-    out.push_back({e.key.substr(kReposPrefix.size()), j["path"].get<std::string>()});
+    ODMD_ASSIGN_OR_RETURN(std::string path, RepoRecordPath(e));
+    out.push_back({e.key.substr(kReposPrefix.size()), std::move(path)});
   }
   return out;
 }
 
 Result<std::string> Platform::Impl::RepoPath(std::string_view repo) {
-  Result<store::Entry> e = store_.Get(std::string(kReposPrefix) + std::string(repo));
+  Result<store::Entry> e = store_.Get(RepoKey(repo));
   if (IsNotFound(e.status())) {
     return NotFoundError("repository " + Quote(repo) +
                          " is not registered (odmd repo add NAME PATH)");
   }
   if (!e.ok()) return e.status();
-  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
-  if (!j.is_object() || !j.contains("path") || !j["path"].is_string()) {
-    return FailedPreconditionError("repository record " + Quote(e->key) + " is malformed");
-  }
-  return j["path"].get<std::string>();
+  return RepoRecordPath(*e);
 }
 
 // --- tokens ---
 
 Result<std::string> Platform::Impl::EnverToken(std::string_view enver_id) {
-  const std::string key = std::string(kEnverTokensPrefix) + std::string(enver_id);
+  const std::string key = EnverTokenKey(enver_id);
   Result<store::Entry> sealed = store_.Get(key);
   if (sealed.ok()) return secrets_.Open(sealed->value);
   if (!IsNotFound(sealed.status())) return sealed.status();
@@ -211,8 +213,7 @@ Result<std::string> Platform::Impl::EnverToken(std::string_view enver_id) {
 
 Status Platform::Impl::DropEnverToken(std::string_view enver_id) {
   ODMD_RETURN_IF_ERROR(tokens_.Revoke(access::Principal::Enver(std::string(enver_id))));
-  Status s =
-      store_.Delete(std::string(kEnverTokensPrefix) + std::string(enver_id), std::nullopt).status();
+  Status s = store_.Delete(EnverTokenKey(enver_id), std::nullopt).status();
   return IsNotFound(s) ? OkStatus() : s;
 }
 

@@ -6,10 +6,10 @@
 // travels with the queued deployments, so a cascade queues one deployment per enver.
 #include <utility>
 
-#include "enver_state.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
+#include "records.h"
 
 namespace odmd::reconcile {
 
@@ -17,16 +17,6 @@ namespace {
 
 constexpr std::string_view kCursorKey = "/odmd/reactions/cursor";
 constexpr std::string_view kConsumedSuffix = "/share..version";
-
-bool ConsumedPlaceholder(store::ConfigStore& store, const model::Build& build,
-                         const model::Enver& enver, std::string_view consumer) {
-  Result<store::Entry> e = store.Get(model::ConsumedVersionsPath(build.id, enver.rev));
-  if (!e.ok()) return false;
-  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
-  if (!j.is_object()) return false;
-  auto it = j.find(std::string(consumer));
-  return it != j.end() && it->is_object() && it->value("placeholder", false);
-}
 
 }  // namespace
 
@@ -130,9 +120,12 @@ Status Platform::Impl::ReactTo(const std::string& path, store::Version version) 
     const model::Consumer& consumer = graph.consumer(edge);
     const std::string cid = graph.node(edge.consumer).id;
     if (consumer_enver.rev.IsImmutable()) continue;  // tags never react
-    const bool placeholder =
-        edge.has_placeholder &&
-        ConsumedPlaceholder(store_, consumer_build, consumer_enver, consumer.name);
+    bool placeholder = false;
+    if (edge.has_placeholder) {
+      const auto consumed = ReadConsumedVersions(store_, consumer_build, consumer_enver);
+      auto it = consumed.find(consumer.name);
+      placeholder = it != consumed.end() && it->second.placeholder;
+    }
     model::Reaction reaction = placeholder ? model::Reaction::kRedeploy : consumer.reaction;
     if (reaction == model::Reaction::kIgnore) continue;
     if (reaction == model::Reaction::kNotify) {

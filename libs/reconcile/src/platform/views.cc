@@ -2,33 +2,14 @@
 // enver`, `odmd deployments`, `odmd logs` and `odmd events` print and the API serves.
 #include <utility>
 
-#include "enver_state.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
+#include "records.h"
 
 namespace odmd::reconcile {
 
 namespace {
-
-struct Consumed {
-  store::Version version = 0;
-  bool placeholder = false;
-};
-
-std::map<std::string, Consumed> ReadConsumed(store::ConfigStore& store, const model::Build& build,
-                                             const model::Enver& enver) {
-  std::map<std::string, Consumed> out;
-  Result<store::Entry> e = store.Get(model::ConsumedVersionsPath(build.id, enver.rev));
-  if (!e.ok()) return out;
-  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
-  if (!j.is_object()) return out;
-  for (auto& [name, v] : j.items()) {
-    if (!v.is_object()) continue;
-    out[name] = {v.value("version", store::Version{0}), v.value("placeholder", false)};
-  }
-  return out;
-}
 
 store::Version LatestVersion(store::ConfigStore& store, std::string_view path) {
   Result<store::Entry> e = store.Get(path);
@@ -37,30 +18,35 @@ store::Version LatestVersion(store::ConfigStore& store, std::string_view path) {
 
 }  // namespace
 
+Result<nlohmann::json> Platform::Impl::EnverItem(const World& w, model::EnverIndex i,
+                                                 const std::set<std::string>& active) {
+  const model::Graph& g = w.graph();
+  const model::Enver& e = g.enver(i);
+  const std::string& id = g.node(i).id;
+  ODMD_ASSIGN_OR_RETURN(EnverState state, ReadEnverState(store_, id));
+  std::string status = state.status;
+  if (status != "running" && active.count(id)) status = "queued";
+  nlohmann::json item = {{"id", id},
+                         {"build", g.build(i).id},
+                         {"rev", e.rev.str()},
+                         {"kind", w.IsClone(id) ? "clone" : "static"},
+                         {"account", e.account},
+                         {"region", e.region},
+                         {"immutable", e.rev.IsImmutable()},
+                         {"status", status},
+                         {"sha", state.sha},
+                         {"deployment", state.deployment}};
+  if (w.IsClone(id)) item["origin"] = w.clones().at(id).origin;
+  return item;
+}
+
 Result<nlohmann::json> Platform::Impl::ListEnvers() {
   WorldPtr w = world();
   const std::vector<std::string> active = queue_.ActiveEnvers();
   const std::set<std::string> active_set(active.begin(), active.end());
   nlohmann::json envers = nlohmann::json::array();
-  const model::Graph& g = w->graph();
-  for (model::EnverIndex i = 0; i < g.enver_count(); ++i) {
-    const model::Build& b = g.build(i);
-    const model::Enver& e = g.enver(i);
-    const std::string& id = g.node(i).id;
-    ODMD_ASSIGN_OR_RETURN(EnverState state, ReadEnverState(store_, id));
-    std::string status = state.status;
-    if (status != "running" && active_set.count(id)) status = "queued";
-    nlohmann::json item = {{"id", id},
-                           {"build", b.id},
-                           {"rev", e.rev.str()},
-                           {"kind", w->IsClone(id) ? "clone" : "static"},
-                           {"account", e.account},
-                           {"region", e.region},
-                           {"immutable", e.rev.IsImmutable()},
-                           {"status", status},
-                           {"sha", state.sha},
-                           {"deployment", state.deployment}};
-    if (w->IsClone(id)) item["origin"] = w->clones().at(id).origin;
+  for (model::EnverIndex i = 0; i < w->graph().enver_count(); ++i) {
+    ODMD_ASSIGN_OR_RETURN(nlohmann::json item, EnverItem(*w, i, active_set));
     envers.push_back(std::move(item));
   }
   return nlohmann::json{{"envers", std::move(envers)}};
@@ -73,11 +59,9 @@ Result<nlohmann::json> Platform::Impl::GetEnver(std::string_view enver_id) {
     return NotFoundError("enver " + Quote(enver_id) +
                          " is not in the published contracts nor a live clone");
   }
-  ODMD_ASSIGN_OR_RETURN(nlohmann::json all, ListEnvers());
-  nlohmann::json out;
-  for (const nlohmann::json& item : all["envers"]) {
-    if (item["id"] == enver_id) out = item;
-  }
+  const std::vector<std::string> active = queue_.ActiveEnvers();
+  ODMD_ASSIGN_OR_RETURN(nlohmann::json out, EnverItem(*w, *w->graph().FindEnver(enver_id),
+                                                      {active.begin(), active.end()}));
   ODMD_ASSIGN_OR_RETURN(model::EnverNames names,
                         model::DeriveEnverNames(w->org(), *ref->build, *ref->enver));
   out["names"] = {{"stack_name", names.stack_name},
@@ -100,15 +84,11 @@ Result<nlohmann::json> Platform::Impl::GetEnver(std::string_view enver_id) {
                         {"revision", e.ok() ? e->revision : 0}});
   }
   out["products"] = std::move(products);
-  const auto consumed = ReadConsumed(store_, *ref->build, *ref->enver);
+  const auto consumed = ReadConsumedVersions(store_, *ref->build, *ref->enver);
   nlohmann::json consumers = nlohmann::json::array();
   for (const model::Consumer& c : ref->enver->consumers) {
-    auto producer = model::SplitEnverId(c.producer);
-    std::string path;
-    if (producer) {
-      Result<model::RevRef> rev = model::RevRef::Parse(producer->second);
-      if (rev.ok()) path = model::ProductPath(producer->first, *rev, c.product);
-    }
+    Result<std::string> consumed_path = ConsumedProductPath(c);
+    const std::string path = consumed_path.ok() ? *consumed_path : "";
     const store::Version latest = path.empty() ? 0 : LatestVersion(store_, path);
     auto it = consumed.find(c.name);
     const store::Version used = it == consumed.end() ? 0 : it->second.version;
@@ -184,22 +164,16 @@ Result<std::vector<std::pair<std::string, std::string>>> Platform::Impl::CiConte
                                  who.ToString());
   }
   const model::Account* account = w->org().FindAccount(enver.account);
-  std::vector<std::pair<std::string, std::string>> vars = {
-      {"ODMD_build_id", build->id},      {"ODMD_rev_ref", enver.rev.str()},
-      {"ODMD_awsRegion", enver.region},  {"ODMD_awsAccount", account ? account->id : ""},
-      {"ODMD_work_dir", enver.work_dir}, {"ODMD_build_script", enver.build_script},
-  };
-  std::vector<std::string> products;
-  for (const model::Product& p : enver.products) products.push_back(p.name);
-  vars.emplace_back("ODMD_products", StrJoin(products, " "));
-  vars.emplace_back("ODMD_stack_names", model::StackName(build->id, enver.rev));
+  if (account == nullptr) {
+    return FailedPreconditionError("account " + Quote(enver.account) + " of " + id +
+                                   " is not declared in the contracts");
+  }
+  std::vector<std::pair<std::string, std::string>> vars = EnverVariables(*build, enver, *account);
   for (const model::Consumer& c : enver.consumers) {
     std::string value = c.placeholder.value_or("");
-    auto producer = model::SplitEnverId(c.producer);
-    Result<model::RevRef> rev = producer ? model::RevRef::Parse(producer->second)
-                                         : Result<model::RevRef>(InvalidArgumentError(""));
-    if (rev.ok()) {
-      Result<store::Entry> e = store_.Get(model::ProductPath(producer->first, *rev, c.product));
+    Result<std::string> path = ConsumedProductPath(c);
+    if (path.ok()) {
+      Result<store::Entry> e = store_.Get(*path);
       if (e.ok()) value = e->value;
     }
     vars.emplace_back(ConsumerVariable(c.name), value);

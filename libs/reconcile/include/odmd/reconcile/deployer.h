@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "odmd/base/clock.h"
@@ -80,6 +81,17 @@ struct DeployOutcome {
 // Maps a consumer name to its variable: "ODMD_consumer_" + the name with every character
 // outside [A-Za-z0-9_] replaced by '_'.
 std::string ConsumerVariable(std::string_view consumer_name);
+
+// The store path of the product `consumer` consumes, "/odmd-share/<build>/<rev>/<product>".
+// kInvalidArgument when its producer is not an enver id.
+Result<std::string> ConsumedProductPath(const model::Consumer& consumer);
+
+// The enver context variables every run gets, as docs/workflows.md lists them, except the
+// consumers (ODMD_build_id, ODMD_rev_ref, ODMD_awsRegion, ODMD_awsAccount, ODMD_work_dir,
+// ODMD_build_script, ODMD_products, ODMD_stack_names). `account` is the enver's account.
+std::vector<std::pair<std::string, std::string>> EnverVariables(const model::Build& build,
+                                                                const model::Enver& enver,
+                                                                const model::Account& account);
 
 // Thread-safe for different deployments (and teardowns) at once; the caller makes sure one
 // deployment id runs at most once at a time.

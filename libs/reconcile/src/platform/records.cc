@@ -1,0 +1,87 @@
+#include "records.h"
+
+#include "nlohmann/json.hpp"
+#include "odmd/base/strings.h"
+#include "odmd/model/naming.h"
+#include "odmd/reconcile/state.h"
+
+namespace odmd::reconcile {
+
+Result<EnverState> ReadEnverState(store::ConfigStore& store, std::string_view enver_id) {
+  EnverState state;
+  state.enver_id = std::string(enver_id);
+  const std::string key = EnverStateKey(enver_id);
+  Result<store::Entry> e = store.Get(key);
+  if (IsNotFound(e.status())) return state;
+  if (!e.ok()) return e.status();
+  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
+  if (!j.is_object()) {
+    return FailedPreconditionError("enver state " + Quote(key) + " is not a JSON object");
+  }
+  auto str = [&](const char* name) {
+    auto it = j.find(name);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  state.status = str("status");
+  state.sha = str("sha");
+  state.deployment = str("deployment");
+  state.root = str("root");
+  state.updated_at_ms = j.value("updated_at_ms", std::int64_t{0});
+  state.revision = e->revision;
+  return state;
+}
+
+Status WriteEnverState(store::ConfigStore& store, const EnverState& state) {
+  nlohmann::json j = {{"enver", state.enver_id}, {"status", state.status},
+                      {"sha", state.sha},        {"deployment", state.deployment},
+                      {"root", state.root},      {"updated_at_ms", state.updated_at_ms}};
+  return store.Put(EnverStateKey(state.enver_id), j.dump(), std::nullopt).status();
+}
+
+std::map<std::string, ConsumedVersion> ReadConsumedVersions(store::ConfigStore& store,
+                                                            const model::Build& build,
+                                                            const model::Enver& enver) {
+  std::map<std::string, ConsumedVersion> out;
+  Result<store::Entry> e = store.Get(model::ConsumedVersionsPath(build.id, enver.rev));
+  if (!e.ok()) return out;
+  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
+  if (!j.is_object()) return out;
+  for (auto& [name, v] : j.items()) {
+    if (!v.is_object()) continue;
+    out[name] = {v.value("version", store::Version{0}), v.value("placeholder", false)};
+  }
+  return out;
+}
+
+Result<SeenRefs> ReadSeenRefs(store::ConfigStore& store, std::string_view repo) {
+  const std::string key = IntakeKey(repo);
+  Result<store::Entry> e = store.Get(key);
+  SeenRefs seen;
+  if (IsNotFound(e.status())) return seen;
+  if (!e.ok()) return e.status();
+  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
+  if (!j.is_object() || !j.contains("refs") || !j["refs"].is_object()) {
+    return FailedPreconditionError("intake record " + Quote(key) + " is malformed");
+  }
+  for (auto& [ref, sha] : j["refs"].items()) {
+    if (!sha.is_string()) {
+      return FailedPreconditionError("intake record " + Quote(key) + " is malformed at " +
+                                     Quote(ref));
+    }
+    seen.refs[ref] = sha.get<std::string>();
+  }
+  seen.revision = e->revision;
+  return seen;
+}
+
+Status WriteSeenRefs(store::ConfigStore& store, std::string_view repo, SeenRefs& seen) {
+  nlohmann::json refs = nlohmann::json::object();
+  for (const auto& [ref, sha] : seen.refs) refs[ref] = sha;
+  ODMD_ASSIGN_OR_RETURN(
+      store::WriteResult w,
+      store.Put(IntakeKey(repo), nlohmann::json{{"refs", refs}}.dump(), seen.revision));
+  seen.revision = w.revision;
+  return OkStatus();
+}
+
+}  // namespace odmd::reconcile

@@ -1,0 +1,56 @@
+#pragma once
+
+// The core's own records in the store, read and written in one place each:
+// - an enver's deployment state at /odmd/envers/<build>/<rev>: what it last deployed and how
+//   that went (written by the dispatcher; read by the views, teardown and reactions);
+// - an enver's consumed versions at /odmd-share/<build>/<rev>/share..version (written by
+//   the Deployer; read by the views and reactions);
+// - what intake handled of a repo at /odmd/intake/<owner>/<name>.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "odmd/base/status.h"
+#include "odmd/model/org.h"
+#include "odmd/store/config_store.h"
+
+namespace odmd::reconcile {
+
+struct EnverState {
+  std::string enver_id;
+  std::string status = "never";  // "never","running","succeeded","failed","deleted"
+  std::string sha;               // the commit of the last deployment that ran
+  std::string deployment;        // its id
+  std::string root;              // its cause's root
+  std::int64_t updated_at_ms = 0;
+  store::Revision revision = 0;  // of the record; 0 when absent
+};
+
+// An absent record reads as status "never".
+Result<EnverState> ReadEnverState(store::ConfigStore& store, std::string_view enver_id);
+Status WriteEnverState(store::ConfigStore& store, const EnverState& state);
+
+// One consumer's entry in share..version.
+struct ConsumedVersion {
+  store::Version version = 0;
+  bool placeholder = false;
+};
+// By consumer name; empty when the record is absent or unreadable (nothing consumed yet).
+std::map<std::string, ConsumedVersion> ReadConsumedVersions(store::ConfigStore& store,
+                                                            const model::Build& build,
+                                                            const model::Enver& enver);
+
+// The refs intake handled last, with the record's revision (0 when never scanned).
+struct SeenRefs {
+  store::Revision revision = 0;
+  std::map<std::string, std::string> refs;
+};
+// kFailedPrecondition naming the key for a malformed record.
+Result<SeenRefs> ReadSeenRefs(store::ConfigStore& store, std::string_view repo);
+// Compare-and-set against `seen.revision`; updates it.
+Status WriteSeenRefs(store::ConfigStore& store, std::string_view repo, SeenRefs& seen);
+
+}  // namespace odmd::reconcile
