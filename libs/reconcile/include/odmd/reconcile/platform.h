@@ -61,6 +61,13 @@ struct PlatformOptions {
   bool start_workers = true;
 };
 
+// Which graph Platform::Graph shows: the live one (both empty), the one at a store
+// revision, or the one at the revision a contracts version was published.
+struct GraphQuery {
+  std::optional<store::Revision> revision;
+  std::string contracts_version;
+};
+
 // A local repository registered with the platform.
 struct RepoRegistration {
   std::string name;  // "owner/name", as builds name their repo in the contracts
@@ -137,6 +144,18 @@ class Platform {
   // Calls `sink` with every event with seq > `after`, then live ones, until the handle goes.
   Result<store::WatchHandlePtr> FollowEvents(std::int64_t after,
                                              std::function<void(const nlohmann::json&)> sink);
+  // --- console reads (JSON views, docs/platform.md) ---
+  // Builds, envers (branch/tag/clone) and product -> consumer edges with their state.
+  Result<nlohmann::json> Graph(const GraphQuery& query);
+  Result<nlohmann::json> ListBuilds();
+  Result<nlohmann::json> ListClones();
+  // Every version of a product, newest first; `who` must be allowed to read `path`.
+  Result<nlohmann::json> ProductHistory(const access::Principal& who, std::string_view path);
+  Result<nlohmann::json> ListContractsVersions();
+  Result<nlohmann::json> GetContracts(std::string_view version);
+  Result<nlohmann::json> DiffContracts(std::string_view from, std::string_view to);
+  // Downstream of a product path or of an enver (exactly one non-empty).
+  Result<nlohmann::json> Impact(std::string_view product_path, std::string_view enver_id);
   // The CI context variables of docs/workflows.md for an enver ("NAME" -> value).
   Result<std::vector<std::pair<std::string, std::string>>> CiContext(const access::Principal& who,
                                                                      std::string_view build,

@@ -114,6 +114,16 @@ class ConfigStore {
   // keys are left out. kInvalidArgument for a malformed prefix.
   virtual Result<std::vector<Entry>> List(std::string_view prefix) = 0;
 
+  // The live records of all keys starting with `prefix` as they were at store revision
+  // `at`: for each key its latest record with revision <= `at`, left out if that record is
+  // a tombstone or there is none; sorted by key. `at` beyond the latest revision is List.
+  // kInvalidArgument for a malformed prefix or `at` < 0.
+  virtual Result<std::vector<Entry>> ListAt(std::string_view prefix, Revision at) {
+    (void)prefix;
+    (void)at;
+    return UnimplementedError("ListAt is not implemented by this store");
+  }
+
   // Every record of `key`, tombstones included, by ascending version.
   // kInvalidArgument for a malformed key; kNotFound if the key was never written.
   virtual Result<std::vector<Entry>> History(std::string_view key) = 0;
