@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, with apt, whatever the build and tests need that is missing, then the npm
-# validators the tests run (tools/validators). Idempotent: a machine that has everything
+# packages (tools/validators, web/console). Idempotent: a machine that has everything
 # gets no apt call and no npm call at all.
 set -euo pipefail
 
@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-dev  # the workflow tests parse the generated YAML
   jq  # scripts/platform-demo.sh reads the CLI's --json output
+  chromium  # the console's browser tests (playwright-core drives Debian's chromium)
+  wrk  # the console bench's HTTP load figure
 )
 
 missing=()
@@ -40,14 +42,17 @@ else
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The npm validators the tests run, exactly as locked. `npm ci` only when the lockfile
-# changed since the last install (the copy in node_modules/ records which one that was).
+# The npm packages, exactly as locked: the validators the tests run and the web console's
+# front end (built offline by the build) with its browser-test driver. `npm ci` only when a
+# lockfile changed since the last install (the copy in node_modules/ records which one).
 cd "$(dirname "$0")/.."
-validators=tools/validators
-if ! cmp -s "$validators/package-lock.json" "$validators/node_modules/.odmd-installed-lock.json"; then
-  echo "install-deps: npm ci --prefix $validators"
-  npm ci --prefix "$validators" --no-audit --no-fund
-  cp "$validators/package-lock.json" "$validators/node_modules/.odmd-installed-lock.json"
-else
-  echo "install-deps: $validators is up to date"
-fi
+for dir in tools/validators web/console; do
+  [ -f "$dir/package-lock.json" ] || continue
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.odmd-installed-lock.json"; then
+    echo "install-deps: npm ci --prefix $dir"
+    npm ci --prefix "$dir" --no-audit --no-fund
+    cp "$dir/package-lock.json" "$dir/node_modules/.odmd-installed-lock.json"
+  else
+    echo "install-deps: $dir is up to date"
+  fi
+done
