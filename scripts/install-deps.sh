@@ -12,7 +12,7 @@ packages=(
   libcpp-httplib-dev  # the HTTP API of odmd serve (libs/api) and its clients
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-dev  # the workflow tests parse the generated YAML
-  jq  # scripts/platform-demo.sh reads the CLI's --json output
+  jq curl  # scripts/platform-demo.sh reads the CLI's --json output and checks the console
   chromium  # the console's browser tests (playwright-core drives Debian's chromium)
   wrk  # the console bench's HTTP load figure
 )
