@@ -1,0 +1,138 @@
+// Search, filters (build, account, region) and impact highlighting on the drawn graph.
+import { getJson } from './api.js';
+import { $, h } from './dom.js';
+import { BUILD_PREFIX } from './graph.js';
+
+function fillSelect(select, values, allLabel) {
+  const keep = select.value;
+  select.replaceChildren(h('option', { value: '' }, allLabel),
+    ...values.map((v) => h('option', { value: v }, v)));
+  select.value = values.includes(keep) ? keep : '';
+}
+
+export class Filters {
+  // ctx: {cy(): the cytoscape instance, showError(e), showInfo(text)}
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.build = $('filter-build');
+    this.account = $('filter-account');
+    this.region = $('filter-region');
+    this.search = $('search');
+    this.clearButton = $('impact-clear');
+    this.impactState = null; // {root, envers, edges}
+    for (const s of [this.build, this.account, this.region]) {
+      s.addEventListener('change', () => this.apply());
+    }
+    this.search.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter') this.find(this.search.value);
+    });
+    this.search.addEventListener('change', () => this.find(this.search.value));
+    this.clearButton.addEventListener('click', () => this.clearImpact());
+  }
+
+  // Fills the selects and the search suggestions from a graph JSON.
+  populate(graph) {
+    const uniq = (xs) => [...new Set(xs.filter(Boolean))].sort();
+    fillSelect(this.build, uniq(graph.envers.map((e) => e.build)), 'all builds');
+    fillSelect(this.account, uniq(graph.envers.map((e) => e.account)), 'all accounts');
+    fillSelect(this.region, uniq(graph.envers.map((e) => e.region)), 'all regions');
+    const options = graph.envers.length <= 3000
+      ? [...uniq(graph.envers.map((e) => e.build)), ...graph.envers.map((e) => e.id)] : [];
+    $('search-options').replaceChildren(...options.map((v) => h('option', { value: v })));
+  }
+
+  // Hides the envers that do not match the selected build, account and region (and build
+  // groups left empty). Edges of hidden envers are hidden with them.
+  apply() {
+    const cy = this.ctx.cy();
+    const b = this.build.value;
+    const a = this.account.value;
+    const r = this.region.value;
+    cy.batch(() => {
+      cy.nodes().removeClass('filtered-out');
+      if (!b && !a && !r) return;
+      cy.nodes().forEach((n) => {
+        if (n.isParent() || n.id().startsWith(BUILD_PREFIX)) return;
+        const d = n.data();
+        if ((b && d.build !== b) || (a && d.account !== a) || (r && d.region !== r)) {
+          n.addClass('filtered-out');
+        }
+      });
+      cy.nodes('.build').forEach((g) => {
+        if (g.children().not('.filtered-out').empty()) g.addClass('filtered-out');
+      });
+    });
+  }
+
+  // Finds an enver by id (or a build by id, or the first id containing the text), centres
+  // the view on it and highlights it.
+  find(text) {
+    const q = String(text || '').trim();
+    const cy = this.ctx.cy();
+    cy.nodes('.found').removeClass('found');
+    if (!q) return null;
+    let target = cy.getElementById(q);
+    if (target.empty()) target = cy.getElementById(BUILD_PREFIX + q);
+    if (target.empty()) target = cy.nodes().filter((n) => n.data('build') === q && !n.isParent());
+    if (target.empty()) {
+      const lower = q.toLowerCase();
+      const hit = cy.nodes().filter((n) => !n.isParent() && n.id().toLowerCase().includes(lower));
+      target = hit.empty() ? hit : hit.first();
+    }
+    if (target.empty()) {
+      this.ctx.showInfo(`no enver or build matches '${q}'`);
+      return null;
+    }
+    target.addClass('found');
+    cy.animate({ fit: { eles: target, padding: 120 }, duration: 250 });
+    this.ctx.showInfo(`found ${target.length === 1 ? target.id() : target.length + ' envers'}`);
+    return target;
+  }
+
+  // GET /api/impact for a product path or an enver id; highlights what it reaches, dims the
+  // rest.
+  async impact({ product, enver }) {
+    const query = product ? 'product=' + encodeURIComponent(product)
+      : 'enver=' + encodeURIComponent(enver);
+    let result;
+    try {
+      result = await getJson('/api/impact?' + query);
+    } catch (e) {
+      this.ctx.showError(e);
+      return null;
+    }
+    this.showImpact(result);
+    return result;
+  }
+
+  showImpact(result) {
+    const cy = this.ctx.cy();
+    this.impactState = result;
+    cy.batch(() => {
+      cy.elements().removeClass('impacted impact-root').addClass('dimmed');
+      cy.nodes('.build').removeClass('dimmed');
+      for (const e of result.envers || []) {
+        const n = cy.getElementById(e.id);
+        n.removeClass('dimmed').addClass(e.depth === 0 ? 'impacted impact-root' : 'impacted');
+      }
+      const root = cy.getElementById(result.root || '');
+      if (root.nonempty()) root.removeClass('dimmed').addClass('impacted impact-root');
+      for (const id of result.edges || []) cy.getElementById(id).removeClass('dimmed').addClass('impacted');
+    });
+    this.clearButton.hidden = false;
+    this.ctx.showInfo(`impact of ${result.root}: ${(result.envers || []).length} envers, ` +
+      `${(result.edges || []).length} edges`);
+  }
+
+  // Re-applies the impact highlight after a patch added elements.
+  reapply() {
+    if (this.impactState) this.showImpact(this.impactState);
+    this.apply();
+  }
+
+  clearImpact() {
+    this.impactState = null;
+    this.ctx.cy().elements().removeClass('dimmed impacted impact-root');
+    this.clearButton.hidden = true;
+  }
+}
