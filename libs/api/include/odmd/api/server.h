@@ -2,8 +2,8 @@
 
 // The platform's HTTP API (docs/api.md): JSON over HTTP/1.1 in front of reconcile::Platform,
 // what `odmd serve` listens with and the CLI's client commands, build scripts and GitHub
-// talk to. Every route but GET /api/health and POST /webhooks/github needs
-// `Authorization: Bearer <token>` (access::TokenRegistry); errors are
+// talk to. Every route but GET /api/health, GET /api/openapi.json, POST /webhooks/github and
+// the console's files needs `Authorization: Bearer <token>` (access::TokenRegistry); errors are
 // {"error": {"code": "NOT_FOUND", "message": "..."}} with the status of STYLE.md §7.3.
 //
 //   api::ApiServer server(platform, tokens, {.webhook_secret = secret});
@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "odmd/access/tokens.h"
 #include "odmd/base/status.h"
@@ -22,9 +24,16 @@
 
 namespace odmd::api {
 
+// A file of the web console, served at GET `path` (and GET / for "/index.html").
+struct StaticFile {
+  std::string path{};          // "/index.html", "/app.js"
+  std::string content_type{};  // "text/html; charset=utf-8"
+  std::string_view body{};     // static storage (odmd::console's embedded assets)
+};
+
 struct ApiOptions {
   // Secret GitHub signs webhook deliveries with; empty refuses every delivery (403).
-  std::string webhook_secret;
+  std::string webhook_secret{};
   // Largest request body of any route (webhooks, manifests, product values): larger
   // requests get 413 before their body is read or parsed.
   size_t max_body_bytes = 25u << 20;
@@ -33,6 +42,8 @@ struct ApiOptions {
   // How often an idle event stream sends a comment line, so a client that went away is
   // noticed and its thread freed.
   std::chrono::milliseconds stream_keepalive{std::chrono::seconds(15)};
+  // The web console's files (public: the page asks for a token itself). Empty: GET / is 404.
+  std::vector<StaticFile> static_files{};
 };
 
 // The HTTP status of a non-OK `code` (STYLE.md §7.3): kInvalidArgument 400, kUnauthenticated

@@ -1,0 +1,147 @@
+#pragma once
+
+// The API's route table (STYLE.md §7.2): every route is a row {method, path pattern,
+// OpenAPI path, summary, access, mutates, query parameters, handler}. Handlers take a plain
+// Request and return a Reply, with no socket library in sight; ApiServer only adapts
+// httplib to Dispatch, and GET /api/openapi.json is generated from the same rows. Tests
+// call Dispatch (or a route's handler) directly:
+//
+//   api::RouteTable table = api::BuildRoutes(platform, options);
+//   api::Request req{.method = "GET", .path = "/api/envers"};
+//   req.headers.emplace("Authorization", "Bearer " + token);
+//   api::Reply reply = api::Dispatch(table, tokens, std::move(req));
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "odmd/access/principal.h"
+#include "odmd/access/tokens.h"
+#include "odmd/api/server.h"
+#include "odmd/base/status.h"
+#include "odmd/reconcile/platform.h"
+
+namespace odmd::api {
+
+inline constexpr char kJsonType[] = "application/json";
+inline constexpr char kTextType[] = "text/plain; charset=utf-8";
+
+// Orders header names without regard to case (HTTP header names are case-insensitive).
+struct CaseInsensitiveLess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const;
+};
+using Headers = std::multimap<std::string, std::string, CaseInsensitiveLess>;
+
+// One HTTP request, as the handlers see it.
+struct Request {
+  std::string method{};               // "GET", "POST", ... ("HEAD" is served by the GET route)
+  std::string path{};                 // percent-decoded, without the query
+  std::vector<std::string> params{};  // the route pattern's captures, in order
+  std::multimap<std::string, std::string> query{};
+  Headers headers{};
+  std::string body{};
+  access::Principal who{};  // set by Dispatch (Viewer on public routes)
+
+  // The first value of header `name` ("" if absent).
+  std::string Header(std::string_view name) const;
+  bool HasHeader(std::string_view name) const { return headers.find(name) != headers.end(); }
+  // The first value of query parameter `name` ("" if absent).
+  std::string Query(const std::string& name) const;
+  bool HasQuery(const std::string& name) const { return query.count(name) > 0; }
+};
+
+// What a route answers.
+struct Reply {
+  int status = 200;
+  std::string body{};
+  std::string content_type = kJsonType;
+  std::vector<std::pair<std::string, std::string>> headers{};
+  // Set: answer with the server-sent event stream of every event with seq > this value,
+  // then the live ones (the server's stream adapter; `body` is unused).
+  std::optional<std::int64_t> event_stream_after{};
+
+  static Reply Json(const nlohmann::json& j, int status = 200);
+  static Reply Text(std::string text);
+};
+
+// Who may call a route.
+enum class Access {
+  kPublic,  // anyone, no token
+  kViewer,  // the viewer or the admin; an enver token gets 403
+  kAny,     // any token; the platform's access policy decides (products, CI, redeploy)
+  kAdmin,   // the admin only
+};
+std::string_view AccessName(Access access);  // "public", "viewer", "any", "admin"
+
+// A query parameter, for the OpenAPI document.
+struct QueryParam {
+  std::string name{};
+  std::string type = "string";  // OpenAPI schema type: "string" or "integer"
+  std::string description{};
+  bool required = false;
+};
+
+struct Route {
+  std::string method{};        // "GET", "POST", "PUT"
+  std::string pattern{};       // ECMAScript regex, matched against the whole path
+  std::string openapi_path{};  // "/api/envers/{enver}": one {name} per capture of `pattern`
+  std::string summary{};
+  Access access = Access::kViewer;
+  bool mutates = false;
+  std::vector<QueryParam> query{};
+  int status = 200;                      // on success
+  std::string content_type = kJsonType;  // on success
+  std::function<Result<Reply>(const Request&)> handler{};
+};
+
+// The routes, compiled once. Lookup: exact match of literal patterns, then the regex
+// patterns in table order (those whose literal prefix matches the path).
+class RouteTable {
+ public:
+  explicit RouteTable(std::vector<Route> routes);
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+  struct Match {
+    const Route* route = nullptr;              // null: no route of this method matches
+    std::vector<std::string> params{};         // the captures
+    std::vector<std::string> other_methods{};  // methods whose routes match the path
+  };
+  // HEAD finds the GET route.
+  Match Find(std::string_view method, const std::string& path) const;
+
+ private:
+  struct Compiled {
+    std::string prefix;  // the pattern's literal start
+    bool literal = false;
+    std::regex regex;
+  };
+  std::vector<Route> routes_;
+  std::vector<Compiled> compiled_;
+  std::unordered_map<std::string, size_t> literal_;  // "GET /api/envers" -> index
+};
+
+// The routes of docs/api.md over `platform`. `platform` must outlive the table.
+RouteTable BuildRoutes(reconcile::Platform& platform, const ApiOptions& options);
+
+// The OpenAPI 3.0.3 document of `routes`.
+nlohmann::json OpenApiDocument(const std::vector<Route>& routes);
+
+// Finds the route of `req`, authenticates it for the route's access (setting req.who and
+// req.params), runs the handler and turns any failure into its JSON error reply.
+Reply Dispatch(const RouteTable& table, access::TokenRegistry& tokens, Request req);
+
+// {"error": {"code", "message"}} with the status of `status`'s code (and WWW-Authenticate
+// for 401).
+Reply ErrorReply(const Status& status);
+
+}  // namespace odmd::api

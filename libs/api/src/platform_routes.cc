@@ -1,0 +1,296 @@
+// The platform's routes (docs/api.md "Routes"): health, GitHub webhooks, intake, contracts
+// publish, CI, products, envers, deployments and redeploy. Each handler parses the request,
+// calls the Platform and shapes its answer; nothing else.
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "handler_util.h"
+#include "odmd/reconcile/github_push.h"
+#include "route_groups.h"
+
+namespace odmd::api {
+namespace {
+
+using nlohmann::json;
+using Vars = std::vector<std::pair<std::string, std::string>>;
+
+json ToJson(const reconcile::IntakeReport& r) {
+  return {{"refs_changed", r.refs_changed},
+          {"deployments_queued", r.deployments_queued},
+          {"commands_accepted", r.commands_accepted},
+          {"commands_rejected", r.commands_rejected}};
+}
+
+json ToJson(const reconcile::PublishReport& r) {
+  return {{"changed", r.changed},
+          {"version", r.version},
+          {"digest", r.digest},
+          {"workflows_written", r.workflows_written},
+          {"envers_added", r.envers_added},
+          {"envers_removed", r.envers_removed}};
+}
+
+// GitHub's $GITHUB_ENV format: NAME=value, or NAME<<DELIM lines DELIM for a value with a
+// newline (docs/workflows.md), with a delimiter the value does not contain.
+std::string GitHubEnvText(const Vars& vars) {
+  std::string text;
+  for (const auto& [name, value] : vars) {
+    if (value.find('\n') == std::string::npos) {
+      text += name + "=" + value + "\n";
+      continue;
+    }
+    std::string delim = "ODMD_EOF_" + std::to_string(std::hash<std::string>{}(value));
+    while (value.find(delim) != std::string::npos) delim += "_";
+    text += name + "<<" + delim + "\n" + value;
+    if (value.back() != '\n') text += "\n";
+    text += delim + "\n";
+  }
+  return text;
+}
+
+Result<Reply> Publish(reconcile::Platform& platform, const Request& req,
+                      const std::string& path_enver) {
+  // The path names the contracts enver the workflow runs for; an enver token must be that
+  // enver's (the Platform then checks it is the contracts enver).
+  if (!path_enver.empty() && req.who.kind == access::Principal::Kind::kEnver &&
+      req.who.enver_id != path_enver) {
+    return PermissionDeniedError("PUT /api/ci/manifest/" + path_enver + ": the token is " +
+                                 req.who.ToString() + "'s, not enver \"" + path_enver + "\"'s");
+  }
+  ODMD_ASSIGN_OR_RETURN(reconcile::PublishReport report,
+                        platform.PublishManifest(req.who, req.body));
+  return Reply::Json(ToJson(report));
+}
+
+Result<Reply> Webhook(reconcile::Platform& platform, const ApiOptions& options,
+                      const Request& req) {
+  // The server refuses a body over max_body_bytes before it is read; this covers a smaller
+  // limit of the parser and keeps the order: size, signature, parse.
+  if (req.body.size() > options.max_body_bytes) {
+    return ResourceExhaustedError("webhook payload of " + std::to_string(req.body.size()) +
+                                  " bytes is over the limit of " +
+                                  std::to_string(options.max_body_bytes));
+  }
+  if (options.webhook_secret.empty()) {
+    return PermissionDeniedError(
+        "GitHub webhooks are disabled: odmd serve has no webhook secret "
+        "(--webhook-secret-file)");
+  }
+  ODMD_RETURN_IF_ERROR(reconcile::VerifyGitHubSignature(options.webhook_secret, req.body,
+                                                        req.Header("X-Hub-Signature-256")));
+  ODMD_ASSIGN_OR_RETURN(reconcile::WebhookEvent event,
+                        reconcile::ParseGitHubWebhook(req.Header("X-GitHub-Event"), req.body,
+                                                      options.max_body_bytes));
+  json reply = {{"ok", true}, {"event", event.event}};
+  switch (event.kind) {
+    case reconcile::WebhookEventKind::kPing:
+      reply["ignored"] = false;
+      break;
+    case reconcile::WebhookEventKind::kIgnored:
+      reply["ignored"] = true;
+      break;
+    case reconcile::WebhookEventKind::kPush: {
+      ODMD_ASSIGN_OR_RETURN(reconcile::IntakeReport report, platform.IngestPush(*event.push));
+      reply["ignored"] = false;
+      reply["report"] = ToJson(report);
+      break;
+    }
+  }
+  return Reply::Json(reply, 202);
+}
+
+}  // namespace
+
+void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform,
+                       const ApiOptions& options) {
+  reconcile::Platform* p = &platform;
+  routes.push_back(
+      {.method = "GET",
+       .pattern = "/api/health",
+       .openapi_path = "/api/health",
+       .summary = "Liveness: {\"ok\": true}",
+       .access = Access::kPublic,
+       .handler = [](const Request&) -> Result<Reply> { return Reply{.body = R"({"ok":true})"}; }});
+  routes.push_back({.method = "POST",
+                    .pattern = "/webhooks/github",
+                    .openapi_path = "/webhooks/github",
+                    .summary = "A GitHub webhook delivery (signed with X-Hub-Signature-256)",
+                    .access = Access::kPublic,
+                    .mutates = true,
+                    .status = 202,
+                    .handler = [p, options](const Request& req) -> Result<Reply> {
+                      return Webhook(*p, options, req);
+                    }});
+  routes.push_back(
+      {.method = "POST",
+       .pattern = "/api/notify",
+       .openapi_path = "/api/notify",
+       .summary = "Scan a registered repo's refs ({\"repo\": \"\"}: every repo); intake report",
+       .access = Access::kAdmin,
+       .mutates = true,
+       .handler = [p](const Request& req) -> Result<Reply> {
+         ODMD_ASSIGN_OR_RETURN(json body, BodyObject(req, "POST /api/notify", true));
+         ODMD_ASSIGN_OR_RETURN(std::string repo,
+                               StringMember(body, "repo", "POST /api/notify", false));
+         ODMD_ASSIGN_OR_RETURN(reconcile::IntakeReport report, p->Scan(repo));
+         return Reply::Json(ToJson(report));
+       }});
+  routes.push_back({.method = "GET",
+                    .pattern = "/api/repos",
+                    .openapi_path = "/api/repos",
+                    .summary = "The registered repos: {\"repos\": [{\"name\", \"path\"}]}",
+                    .access = Access::kViewer,
+                    .handler = [p](const Request&) -> Result<Reply> {
+                      ODMD_ASSIGN_OR_RETURN(std::vector<reconcile::RepoRegistration> repos,
+                                            p->ListRepos());
+                      json list = json::array();
+                      for (const auto& r : repos) {
+                        list.push_back({{"name", r.name}, {"path", r.path}});
+                      }
+                      return Reply::Json({{"repos", list}});
+                    }});
+  routes.push_back(
+      {.method = "POST",
+       .pattern = "/api/repos",
+       .openapi_path = "/api/repos",
+       .summary = "Register a local repo: {\"name\": \"owner/name\", \"path\": \"/abs/repo.git\"}",
+       .access = Access::kAdmin,
+       .mutates = true,
+       .status = 201,
+       .handler = [p](const Request& req) -> Result<Reply> {
+         ODMD_ASSIGN_OR_RETURN(json body, BodyObject(req, "POST /api/repos", false));
+         reconcile::RepoRegistration repo;
+         ODMD_ASSIGN_OR_RETURN(repo.name, StringMember(body, "name", "POST /api/repos", true));
+         ODMD_ASSIGN_OR_RETURN(repo.path, StringMember(body, "path", "POST /api/repos", true));
+         ODMD_RETURN_IF_ERROR(p->RegisterRepo(repo));
+         return Reply::Json({{"name", repo.name}, {"path", repo.path}}, 201);
+       }});
+  routes.push_back({.method = "PUT",
+                    .pattern = "/api/ci/manifest/([^/]+)/([^/]+)",
+                    .openapi_path = "/api/ci/manifest/{build}/{rev}",
+                    .summary = "Publish the manifest (the contracts enver's workflow)",
+                    .access = Access::kAny,
+                    .mutates = true,
+                    .handler = [p](const Request& req) -> Result<Reply> {
+                      return Publish(*p, req, req.params.at(0) + "/" + req.params.at(1));
+                    }});
+  routes.push_back(
+      {.method = "POST",
+       .pattern = "/api/contracts",
+       .openapi_path = "/api/contracts",
+       .summary = "Publish the manifest in the body; publish report",
+       .access = Access::kAdmin,
+       .mutates = true,
+       .handler = [p](const Request& req) -> Result<Reply> { return Publish(*p, req, ""); }});
+  routes.push_back(
+      {.method = "GET",
+       .pattern = "/api/ci/context",
+       .openapi_path = "/api/ci/context",
+       .summary = "An enver's CI context variables, as $GITHUB_ENV lines",
+       .access = Access::kAny,
+       .query = {{.name = "build", .description = "the build id", .required = true},
+                 {.name = "ref", .description = "the git ref (refs/heads/...)", .required = true}},
+       .content_type = kTextType,
+       .handler = [p](const Request& req) -> Result<Reply> {
+         ODMD_ASSIGN_OR_RETURN(std::string build, RequiredParam(req, "build"));
+         ODMD_ASSIGN_OR_RETURN(std::string ref, RequiredParam(req, "ref"));
+         ODMD_ASSIGN_OR_RETURN(Vars vars, p->CiContext(req.who, build, ref));
+         return Reply::Text(GitHubEnvText(vars));
+       }});
+  routes.push_back(
+      {.method = "PUT",
+       .pattern = "/api/ci/products/([^/]+)/([^/]+)/(.+)",
+       .openapi_path = "/api/ci/products/{build}/{rev}/{product}",
+       .summary = "Publish a product value (the body, bytes) of the producing enver",
+       .access = Access::kAny,
+       .mutates = true,
+       .handler = [p](const Request& req) -> Result<Reply> {
+         const std::string path = ProductPath(req);
+         ODMD_ASSIGN_OR_RETURN(store::WriteResult written, p->PutProduct(req.who, path, req.body));
+         return Reply::Json(
+             {{"path", path}, {"version", written.version}, {"revision", written.revision}});
+       }});
+  routes.push_back({.method = "GET",
+                    .pattern = "/api/products/([^/]+)/([^/]+)/(.+)",
+                    .openapi_path = "/api/products/{build}/{rev}/{product}",
+                    .summary = "A product's current value (readers of the product only)",
+                    .access = Access::kAny,
+                    .handler = [p](const Request& req) -> Result<Reply> {
+                      const std::string path = ProductPath(req);
+                      ODMD_ASSIGN_OR_RETURN(store::Entry entry, p->GetProduct(req.who, path));
+                      return Reply::Json({{"path", path},
+                                          {"value", entry.value},
+                                          {"version", entry.version},
+                                          {"revision", entry.revision}});
+                    }});
+  routes.push_back({.method = "GET",
+                    .pattern = "/api/envers",
+                    .openapi_path = "/api/envers",
+                    .summary = "Every enver with its latest deployment",
+                    .access = Access::kViewer,
+                    .handler = [p](const Request&) -> Result<Reply> {
+                      ODMD_ASSIGN_OR_RETURN(json envers, p->ListEnvers());
+                      return Reply::Json(envers);
+                    }});
+  routes.push_back({.method = "GET",
+                    .pattern = "/api/envers/(.+)",
+                    .openapi_path = "/api/envers/{enver}",
+                    .summary = "One enver (\"<build>/<rev>\"): derived names, products, consumers",
+                    .access = Access::kViewer,
+                    .handler = [p](const Request& req) -> Result<Reply> {
+                      ODMD_ASSIGN_OR_RETURN(json enver, p->GetEnver(req.params.at(0)));
+                      return Reply::Json(enver);
+                    }});
+  routes.push_back(
+      {.method = "POST",
+       .pattern = "/api/redeploy",
+       .openapi_path = "/api/redeploy",
+       .summary = "Queue a deployment of {\"enver\": \"<build>/<rev>\"} (the platform checks who)",
+       .access = Access::kAny,
+       .mutates = true,
+       .status = 202,
+       .handler = [p](const Request& req) -> Result<Reply> {
+         ODMD_ASSIGN_OR_RETURN(json body, BodyObject(req, "POST /api/redeploy", false));
+         ODMD_ASSIGN_OR_RETURN(std::string enver,
+                               StringMember(body, "enver", "POST /api/redeploy", true));
+         ODMD_ASSIGN_OR_RETURN(json result, p->Redeploy(req.who, enver));
+         return Reply::Json(result, 202);
+       }});
+  routes.push_back(
+      {.method = "GET",
+       .pattern = "/api/deployments",
+       .openapi_path = "/api/deployments",
+       .summary = "Deployments, newest first",
+       .access = Access::kViewer,
+       .query = {{.name = "enver", .description = "only this enver's"},
+                 {.name = "limit", .type = "integer", .description = "1..10000, default 50"}},
+       .handler = [p](const Request& req) -> Result<Reply> {
+         ODMD_ASSIGN_OR_RETURN(std::int64_t limit, IntParam(req, "limit", 50, 1, 10000));
+         ODMD_ASSIGN_OR_RETURN(json list,
+                               p->ListDeployments(req.Query("enver"), static_cast<int>(limit)));
+         return Reply::Json(list);
+       }});
+  routes.push_back({.method = "GET",
+                    .pattern = "/api/deployments/([^/]+)",
+                    .openapi_path = "/api/deployments/{id}",
+                    .summary = "One deployment",
+                    .access = Access::kViewer,
+                    .handler = [p](const Request& req) -> Result<Reply> {
+                      ODMD_ASSIGN_OR_RETURN(json d, p->GetDeployment(req.params.at(0)));
+                      return Reply::Json(d);
+                    }});
+  routes.push_back({.method = "GET",
+                    .pattern = "/api/deployments/([^/]+)/log",
+                    .openapi_path = "/api/deployments/{id}/log",
+                    .summary = "A deployment's build script log (the last 1 MiB)",
+                    .access = Access::kViewer,
+                    .content_type = kTextType,
+                    .handler = [p](const Request& req) -> Result<Reply> {
+                      ODMD_ASSIGN_OR_RETURN(std::string log, p->GetLog(req.params.at(0)));
+                      return Reply::Text(std::move(log));
+                    }});
+}
+
+}  // namespace odmd::api
