@@ -11,6 +11,7 @@ RouteTable BuildRoutes(reconcile::Platform& platform, const ApiOptions& options)
   std::vector<Route> routes;
   AddPlatformRoutes(routes, platform, options);
   AddEventRoutes(routes, platform);
+  AddStaticRoutes(routes, options);
   return RouteTable(std::move(routes));
 }
 
