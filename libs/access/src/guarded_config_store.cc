@@ -65,12 +65,23 @@ Result<std::vector<store::WriteResult>> GuardedConfigStore::WriteBatch(
   return base_.WriteBatch(ops);
 }
 
-Result<std::vector<store::Entry>> GuardedConfigStore::List(std::string_view prefix) {
-  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> entries, base_.List(prefix));
+void GuardedConfigStore::FilterReadable(std::vector<store::Entry>& entries) const {
   std::erase_if(entries, [this](const store::Entry& e) {
     return !policy_.Check(principal_, Access::kRead, e.key).ok();
   });
   for (store::Entry& e : entries) BlankSecret(e);
+}
+
+Result<std::vector<store::Entry>> GuardedConfigStore::List(std::string_view prefix) {
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> entries, base_.List(prefix));
+  FilterReadable(entries);
+  return entries;
+}
+
+Result<std::vector<store::Entry>> GuardedConfigStore::ListAt(std::string_view prefix,
+                                                             store::Revision at) {
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> entries, base_.ListAt(prefix, at));
+  FilterReadable(entries);
   return entries;
 }
 

@@ -144,6 +144,49 @@ TEST_F(GuardedConfigStoreTest, ListLeavesOutUnreadableKeys) {
                           kOriginUrl, kDb, "/odmd/contracts/manifest"));
 }
 
+TEST_F(GuardedConfigStoreTest, ListAtLeavesOutUnreadableKeysAsListDoes) {
+  ODMD_ASSERT_OK(base_->Put(kFeat1Url, "v2", std::nullopt));  // 9
+  for (const Principal& p :
+       {Principal::Enver("svcA/b..main-_b..feat1"), Principal::Enver("svcA/b..main"),
+        Principal::Enver("ghost/b..main"), Principal::Viewer(), Principal::Admin()}) {
+    SCOPED_TRACE(p.ToString());
+    GuardedConfigStore view = View(p);
+    for (const char* prefix : {"", "/odmd-share/svcA/", "/odmd/"}) {
+      SCOPED_TRACE(prefix);
+      Result<std::vector<store::Entry>> listed = view.List(prefix);
+      ASSERT_THAT(listed, IsOk());
+      Result<std::vector<store::Entry>> at_latest = view.ListAt(prefix, 9);
+      ASSERT_THAT(at_latest, IsOk());
+      EXPECT_EQ(*at_latest, *listed);
+    }
+  }
+  // Before revision 9 the feature branch saw its first url, and still only its own keys.
+  Result<std::vector<store::Entry>> feat1 =
+      View(Principal::Enver("svcA/b..main-_b..feat1")).ListAt("", 8);
+  ASSERT_THAT(feat1, IsOk());
+  EXPECT_THAT(KeysOf(*feat1),
+              ElementsAre("/odmd-share/svcA/b..main-_b..feat1/share..version", kFeat1Url, kDb));
+  EXPECT_EQ((*feat1)[1].value, std::string("value of ") + kFeat1Url);
+  Result<std::vector<store::Entry>> early =
+      View(Principal::Enver("svcA/b..main-_b..feat1")).ListAt("", 3);
+  ASSERT_THAT(early, IsOk());
+  EXPECT_THAT(KeysOf(*early),
+              ElementsAre("/odmd-share/svcA/b..main-_b..feat1/share..version", kFeat1Url));
+  Result<std::vector<store::Entry>> viewer = View(Principal::Viewer()).ListAt("", 7);
+  ASSERT_THAT(viewer, IsOk());
+  EXPECT_THAT(KeysOf(*viewer),
+              ElementsAre("/odmd-share/svcA/b..main-_b..feat1/share..version", kFeat1Url, kFeat2Url,
+                          kOriginUrl, kDb, "/odmd/contracts/manifest"));
+  Result<std::vector<store::Entry>> admin = View(Principal::Admin()).ListAt("/odmd/", 7);
+  ASSERT_THAT(admin, IsOk());
+  ASSERT_THAT(KeysOf(*admin), ElementsAre("/odmd/contracts/manifest", kSecret));
+  EXPECT_EQ((*admin)[1].value, "");  // secrets stay blank in the past too
+  GuardedConfigStore view = View(Principal::Enver("svcA/b..main"));
+  EXPECT_THAT(view.ListAt("no-slash", 1),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("prefix")));
+  EXPECT_THAT(view.ListAt("", -1), StatusIs(StatusCode::kInvalidArgument, HasSubstr("at=-1")));
+}
+
 TEST_F(GuardedConfigStoreTest, SecretValuesAreEmptyEvenForAdmin) {
   GuardedConfigStore admin = View(Principal::Admin());
   Result<store::Entry> got = admin.Get(kSecret);

@@ -35,6 +35,9 @@ class OwningAdminView final : public store::ConfigStore {
   Result<std::vector<store::Entry>> List(std::string_view prefix) override {
     return view_.List(prefix);
   }
+  Result<std::vector<store::Entry>> ListAt(std::string_view prefix, store::Revision at) override {
+    return view_.ListAt(prefix, at);
+  }
   Result<std::vector<store::Entry>> History(std::string_view key) override {
     return view_.History(key);
   }

@@ -62,6 +62,14 @@ Status ValidateIfRevision(std::string_view key, std::optional<Revision> if_revis
                               Quote(key) + " is negative");
 }
 
+Status ValidateListAt(std::string_view prefix, Revision at) {
+  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  if (at < 0) {
+    return InvalidArgumentError("list revision at=" + std::to_string(at) + " is negative");
+  }
+  return OkStatus();
+}
+
 Status ValidateWatch(std::string_view prefix, Revision after, const ChangeSink& sink) {
   ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
   if (after < 0) {

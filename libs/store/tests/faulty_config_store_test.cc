@@ -64,6 +64,26 @@ TEST_F(FaultyConfigStoreTest, FailsEveryWriteWhileTheFlagIsSetAndReadsStillWork)
   EXPECT_EQ(faulty_->injected_failures(), 3);
 }
 
+TEST_F(FaultyConfigStoreTest, ListAtPassesThroughAndIsNoWrite) {
+  ODMD_ASSERT_OK(faulty_->Put("/a", "1", std::nullopt));
+  ODMD_ASSERT_OK(faulty_->Put("/a", "2", std::nullopt));
+  faulty_->FailNthWrite(1);
+  // Reads do not count down: the armed fault still hits the next write.
+  Result<std::vector<store::Entry>> at_one = faulty_->ListAt("/", 1);
+  ASSERT_THAT(at_one, IsOk());
+  ASSERT_EQ(at_one->size(), 1u);
+  EXPECT_EQ((*at_one)[0].value, "1");
+  EXPECT_THAT(faulty_->ListAt("/", -1), StatusIs(StatusCode::kInvalidArgument, HasSubstr("at=-1")));
+  EXPECT_THAT(faulty_->Put("/b", "1", std::nullopt),
+              StatusIs(StatusCode::kUnavailable, HasSubstr("injected fault: put of key \"/b\"")));
+  faulty_->SetFailWrites(true);
+  Result<std::vector<store::Entry>> latest = faulty_->ListAt("/", 100);
+  ASSERT_THAT(latest, IsOk());
+  ASSERT_EQ(latest->size(), 1u);
+  EXPECT_EQ((*latest)[0].value, "2");
+  EXPECT_EQ(faulty_->injected_failures(), 1);
+}
+
 TEST_F(FaultyConfigStoreTest, ABatchIsOneWriteAndFailsWhole) {
   const std::vector<store::BatchOp> ops = {store::BatchOp::Put("/a", "1"),
                                            store::BatchOp::Put("/b", "1")};

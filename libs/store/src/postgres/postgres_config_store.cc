@@ -40,6 +40,15 @@ const PgStatement kSelectList{
     "ORDER BY key, version DESC) AS latest WHERE NOT tombstone ORDER BY key",
     {kByteaOid, kByteaOid},
     {kByteaOid, kInt8Oid, kInt8Oid, kByteaOid}};
+// The latest record with revision <= $3 of each key in [$1, $2) (a key's revisions grow with
+// its versions), then the live ones by key.
+const PgStatement kSelectListAt{
+    "odmd_list_at",
+    "SELECT key, revision, version, value FROM (SELECT DISTINCT ON (key) key, revision, "
+    "version, tombstone, value FROM odmd_log WHERE key >= $1 AND key < $2 AND revision <= $3 "
+    "ORDER BY key, version DESC) AS latest WHERE NOT tombstone ORDER BY key",
+    {kByteaOid, kByteaOid, kInt8Oid},
+    {kByteaOid, kInt8Oid, kInt8Oid, kByteaOid}};
 const PgStatement kSelectHead{"odmd_head", "SELECT head_revision FROM odmd_meta", {}, {kInt8Oid}};
 // One snapshot: the head, and up to $4 changes in [$2, $3) after revision $1 (a row of
 // NULLs besides the head when there are none).
@@ -210,6 +219,22 @@ Result<std::vector<Entry>> PostgresConfigStore::List(std::string_view prefix) {
   PgParams params;
   params.Bytes(prefix).Bytes(end);
   ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectList, params));
+  std::vector<Entry> entries;
+  entries.reserve(static_cast<std::size_t>(rows.rows()));
+  for (int i = 0; i < rows.rows(); ++i) {
+    entries.push_back(
+        EntryFrom(rows.Bytes(i, 0), rows.Int64(i, 1), rows.Int64(i, 2), rows.Bytes(i, 3), false));
+  }
+  return entries;
+}
+
+Result<std::vector<Entry>> PostgresConfigStore::ListAt(std::string_view prefix, Revision at) {
+  ODMD_RETURN_IF_ERROR(ValidateListAt(prefix, at));
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  const std::string end = PrefixEnd(prefix);
+  PgParams params;
+  params.Bytes(prefix).Bytes(end).Int64(at);
+  ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectListAt, params));
   std::vector<Entry> entries;
   entries.reserve(static_cast<std::size_t>(rows.rows()));
   for (int i = 0; i < rows.rows(); ++i) {

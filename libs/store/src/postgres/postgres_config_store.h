@@ -69,6 +69,7 @@ class PostgresConfigStore final : public ConfigStore {
   Result<WriteResult> Delete(std::string_view key, std::optional<Revision> if_revision) override;
   Result<std::vector<WriteResult>> WriteBatch(std::span<const BatchOp> ops) override;
   Result<std::vector<Entry>> List(std::string_view prefix) override;
+  Result<std::vector<Entry>> ListAt(std::string_view prefix, Revision at) override;
   Result<std::vector<Entry>> History(std::string_view key) override;
   Result<Revision> LatestRevision() override;
   Result<WatchHandlePtr> Watch(std::string_view prefix, Revision after, ChangeSink sink) override;

@@ -49,6 +49,13 @@ constexpr const char* kSelectList =
     "SELECT key, revision, version, value FROM log AS l "
     "WHERE key >= ?1 AND key < ?2 AND tombstone = 0 "
     "AND version = (SELECT MAX(version) FROM log WHERE key = l.key) ORDER BY key";
+// For each key in [?1, ?2), its latest record with revision <= ?3 (SQLite takes the bare
+// columns of a MAX() aggregate from the row holding the maximum), then the live ones by key.
+// One pass over the key index: a key's revisions grow with its versions.
+constexpr const char* kSelectListAt =
+    "SELECT key, revision, version, value FROM (SELECT key, revision, MAX(version) AS version, "
+    "value, tombstone FROM log WHERE key >= ?1 AND key < ?2 AND revision <= ?3 GROUP BY key) "
+    "WHERE tombstone = 0 ORDER BY key";
 // '+key' keeps the planner on the revision order instead of the key index.
 constexpr const char* kSelectChanges =
     "SELECT revision, key, version, value, tombstone, "
@@ -302,6 +309,24 @@ Result<std::vector<Entry>> SqliteConfigStore::List(std::string_view prefix) {
   StatementUse use(*stmt);
   use->BindText(1, prefix);
   use->BindText(2, PrefixEnd(prefix));
+  std::vector<Entry> entries;
+  for (;;) {
+    ODMD_ASSIGN_OR_RETURN(bool row, use->Step());
+    if (!row) break;
+    entries.push_back(EntryFrom(use->ColumnBytes(0), use->ColumnInt64(1), use->ColumnInt64(2),
+                                use->ColumnBytes(3), false));
+  }
+  return entries;
+}
+
+Result<std::vector<Entry>> SqliteConfigStore::ListAt(std::string_view prefix, Revision at) {
+  ODMD_RETURN_IF_ERROR(ValidateListAt(prefix, at));
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectListAt));
+  StatementUse use(*stmt);
+  use->BindText(1, prefix);
+  use->BindText(2, PrefixEnd(prefix));
+  use->BindInt64(3, at);
   std::vector<Entry> entries;
   for (;;) {
     ODMD_ASSIGN_OR_RETURN(bool row, use->Step());

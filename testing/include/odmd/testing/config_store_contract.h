@@ -755,4 +755,155 @@ TEST_P(ConfigStoreContractTest, ReopenedStoreHasAWholeBatch) {
   EXPECT_EQ(all->size(), 100u);
 }
 
+// ListAt
+
+TEST_P(ConfigStoreContractTest, ListAtSeesEachKeyAsOfThatRevision) {
+  MustPut("/a/1", "a1 v1");  // 1
+  MustPut("/a/2", "a2 v1");  // 2
+  MustPut("/a/1", "a1 v2");  // 3
+  MustPut("/b", "b v1");     // 4
+  MustPut("/a/3", "a3 v1");  // 5
+  MustPut("/a/1", "a1 v3");  // 6
+  const struct {
+    store::Revision at;
+    std::vector<Entry> want;
+  } cases[] = {
+      {1, {Entry{"/a/1", "a1 v1", 1, 1, false}}},
+      {2, {Entry{"/a/1", "a1 v1", 1, 1, false}, Entry{"/a/2", "a2 v1", 2, 1, false}}},
+      {3, {Entry{"/a/1", "a1 v2", 3, 2, false}, Entry{"/a/2", "a2 v1", 2, 1, false}}},
+      {4, {Entry{"/a/1", "a1 v2", 3, 2, false}, Entry{"/a/2", "a2 v1", 2, 1, false}}},
+      {5,
+       {Entry{"/a/1", "a1 v2", 3, 2, false}, Entry{"/a/2", "a2 v1", 2, 1, false},
+        Entry{"/a/3", "a3 v1", 5, 1, false}}},
+      {6,
+       {Entry{"/a/1", "a1 v3", 6, 3, false}, Entry{"/a/2", "a2 v1", 2, 1, false},
+        Entry{"/a/3", "a3 v1", 5, 1, false}}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE("at " + std::to_string(c.at));
+    Result<std::vector<Entry>> listed = store_->ListAt("/a/", c.at);
+    ASSERT_THAT(listed, IsOk());
+    EXPECT_EQ(*listed, c.want);
+  }
+  Result<std::vector<Entry>> all = store_->ListAt("", 4);
+  ASSERT_THAT(all, IsOk());
+  EXPECT_THAT(*all,
+              ElementsAre(Entry{"/a/1", "a1 v2", 3, 2, false}, Entry{"/a/2", "a2 v1", 2, 1, false},
+                          Entry{"/b", "b v1", 4, 1, false}));
+}
+
+TEST_P(ConfigStoreContractTest, ListAtLeavesOutKeysDeletedAtThatRevisionAndSeesThemRecreated) {
+  MustPut("/k", "k1");                                     // 1
+  MustPut("/other", "o1");                                 // 2
+  ODMD_ASSERT_OK(store_->Delete("/k", std::nullopt));      // 3
+  MustPut("/other", "o2");                                 // 4
+  MustPut("/k", "k3");                                     // 5: version 3
+  ODMD_ASSERT_OK(store_->Delete("/other", std::nullopt));  // 6
+  auto at = [&](store::Revision revision) {
+    Result<std::vector<Entry>> listed = store_->ListAt("/", revision);
+    EXPECT_THAT(listed, IsOk());
+    return listed.ok() ? *listed : std::vector<Entry>{Entry{"/failed", "", -1, -1, false}};
+  };
+  EXPECT_THAT(at(2),
+              ElementsAre(Entry{"/k", "k1", 1, 1, false}, Entry{"/other", "o1", 2, 1, false}));
+  // The tombstone is the record at revision 3 itself.
+  EXPECT_THAT(at(3), ElementsAre(Entry{"/other", "o1", 2, 1, false}));
+  EXPECT_THAT(at(4), ElementsAre(Entry{"/other", "o2", 4, 2, false}));
+  EXPECT_THAT(at(5),
+              ElementsAre(Entry{"/k", "k3", 5, 3, false}, Entry{"/other", "o2", 4, 2, false}));
+  EXPECT_THAT(at(6), ElementsAre(Entry{"/k", "k3", 5, 3, false}));
+  EXPECT_THAT(at(100), ElementsAre(Entry{"/k", "k3", 5, 3, false}));
+}
+
+TEST_P(ConfigStoreContractTest, ListAtMatchesPrefixesExactlyAsList) {
+  // Keys around the prefixes' edges, LIKE wildcards and bytes past 0x7f included.
+  const std::vector<std::string> keys = {"/a",         "/a/",      "/a/1", "/a0", "/a%",
+                                         "/a_",        "/ab",      "/`",   "/b",  "/x\xff",
+                                         "/x\xff\xff", "/x\xff/1", "/y"};
+  for (const std::string& key : keys) MustPut(key, "v");
+  MustPut("/a/1", "v2");
+  const store::Revision latest = Latest();
+  const std::vector<std::string> prefixes = {"",     "/",     "/a",     "/a/",        "/a_", "/a%",
+                                             "/a/1", "/a/10", "/x\xff", "/x\xff\xff", "/`",  "/z"};
+  for (const std::string& prefix : prefixes) {
+    SCOPED_TRACE("prefix " + prefix);
+    Result<std::vector<Entry>> listed = store_->List(prefix);
+    ASSERT_THAT(listed, IsOk());
+    std::vector<std::string> want;
+    for (const std::string& key : keys) {
+      if (key.starts_with(prefix)) want.push_back(key);
+    }
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(KeysOf(*listed), want);
+    Result<std::vector<Entry>> at_latest = store_->ListAt(prefix, latest);
+    ASSERT_THAT(at_latest, IsOk());
+    EXPECT_EQ(*at_latest, *listed);
+    Result<std::vector<Entry>> beyond = store_->ListAt(prefix, latest + 1000);
+    ASSERT_THAT(beyond, IsOk());
+    EXPECT_EQ(*beyond, *listed);
+  }
+  Result<std::vector<Entry>> before_last = store_->ListAt("/a/", latest - 1);
+  ASSERT_THAT(before_last, IsOk());
+  EXPECT_THAT(*before_last,
+              ElementsAre(Entry{"/a/", "v", 2, 1, false}, Entry{"/a/1", "v", 3, 1, false}));
+}
+
+TEST_P(ConfigStoreContractTest, ListAtRevisionZeroIsEmpty) {
+  Result<std::vector<Entry>> empty_store = store_->ListAt("", 0);
+  ASSERT_THAT(empty_store, IsOk());
+  EXPECT_TRUE(empty_store->empty());
+  Result<std::vector<Entry>> empty_store_later = store_->ListAt("", 5);
+  ASSERT_THAT(empty_store_later, IsOk());
+  EXPECT_TRUE(empty_store_later->empty());
+  MustPut("/a", "a1");
+  MustPut("/b", "b1");
+  Result<std::vector<Entry>> at_zero = store_->ListAt("", 0);
+  ASSERT_THAT(at_zero, IsOk());
+  EXPECT_TRUE(at_zero->empty());
+  Result<std::vector<Entry>> at_one = store_->ListAt("", 1);
+  ASSERT_THAT(at_one, IsOk());
+  EXPECT_THAT(KeysOf(*at_one), ElementsAre("/a"));
+}
+
+TEST_P(ConfigStoreContractTest, ListAtInsideABatchSeesItsEarlierOps) {
+  MustPut("/c", "c1");
+  const std::vector<BatchOp> ops = {BatchOp::Put("/a", "a1"), BatchOp::Delete("/c"),
+                                    BatchOp::Put("/b", "b1")};
+  ODMD_ASSERT_OK(store_->WriteBatch(ops).status());  // revisions 2, 3, 4
+  Result<std::vector<Entry>> at_two = store_->ListAt("/", 2);
+  ASSERT_THAT(at_two, IsOk());
+  EXPECT_THAT(KeysOf(*at_two), ElementsAre("/a", "/c"));
+  Result<std::vector<Entry>> at_three = store_->ListAt("/", 3);
+  ASSERT_THAT(at_three, IsOk());
+  EXPECT_THAT(KeysOf(*at_three), ElementsAre("/a"));
+}
+
+TEST_P(ConfigStoreContractTest, ListAtRejectsANegativeRevisionOrAMalformedPrefix) {
+  MustPut("/a", "a1");
+  EXPECT_THAT(store_->ListAt("/", -1), StatusIs(StatusCode::kInvalidArgument, HasSubstr("at=-1")));
+  EXPECT_THAT(store_->ListAt("", -7), StatusIs(StatusCode::kInvalidArgument, HasSubstr("at=-7")));
+  EXPECT_THAT(store_->ListAt("a", 1), StatusIs(StatusCode::kInvalidArgument,
+                                               HasSubstr("prefix \"a\" must start with '/'")));
+  EXPECT_THAT(store_->ListAt(std::string("/a\0b", 4), 1),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("NUL")));
+  EXPECT_THAT(store_->ListAt("/" + std::string(store::kMaxKeyBytes, 'p'), 1),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("more than the limit of 1024")));
+}
+
+TEST_P(ConfigStoreContractTest, ListAtSeesAnotherStoreObjectsWrites) {
+  if (!GetParam().persistent) GTEST_SKIP() << GetParam().name << " has no second store object";
+  MustPut("/a", "a1");
+  Result<store::ConfigStorePtr> other = GetParam().open(dir_);
+  ASSERT_THAT(other, IsOk());
+  ODMD_ASSERT_OK((*other)->Put("/a", "a2", std::nullopt));
+  ODMD_ASSERT_OK((*other)->Put("/b", "b1", std::nullopt));
+  Result<std::vector<Entry>> at_two = store_->ListAt("/", 2);
+  ASSERT_THAT(at_two, IsOk());
+  EXPECT_THAT(*at_two, ElementsAre(Entry{"/a", "a2", 2, 2, false}));
+  Reopen();
+  Result<std::vector<Entry>> at_one = store_->ListAt("/", 1);
+  ASSERT_THAT(at_one, IsOk());
+  EXPECT_THAT(*at_one, ElementsAre(Entry{"/a", "a1", 1, 1, false}));
+}
+
 }  // namespace odmd::testing

@@ -71,6 +71,9 @@ class FaultyConfigStore final : public store::ConfigStore {
   Result<std::vector<store::Entry>> List(std::string_view prefix) override {
     return base_.List(prefix);
   }
+  Result<std::vector<store::Entry>> ListAt(std::string_view prefix, store::Revision at) override {
+    return base_.ListAt(prefix, at);
+  }
   Result<std::vector<store::Entry>> History(std::string_view key) override {
     return base_.History(key);
   }

@@ -6,7 +6,7 @@
 //   Put, Delete               need write access to the key;
 //   WriteBatch                needs write access to every key of the batch: one denial
 //                             refuses the whole batch (naming the op), nothing written;
-//   List, Watch               silently leave out keys the principal may not read (asking
+//   List, ListAt, Watch       silently leave out keys the principal may not read (asking
 //                             for a prefix is not a denial);
 //   LatestRevision            is open to every principal.
 // A denial is kPermissionDenied naming the principal, the access and the key, and reaches
@@ -45,6 +45,7 @@ class GuardedConfigStore final : public store::ConfigStore {
                                     std::optional<store::Revision> if_revision) override;
   Result<std::vector<store::WriteResult>> WriteBatch(std::span<const store::BatchOp> ops) override;
   Result<std::vector<store::Entry>> List(std::string_view prefix) override;
+  Result<std::vector<store::Entry>> ListAt(std::string_view prefix, store::Revision at) override;
   Result<std::vector<store::Entry>> History(std::string_view key) override;
   Result<store::Revision> LatestRevision() override;
   Result<store::WatchHandlePtr> Watch(std::string_view prefix, store::Revision after,
@@ -52,6 +53,9 @@ class GuardedConfigStore final : public store::ConfigStore {
 
  private:
   Status CheckKey(Access access, std::string_view key) const;
+  // What List and ListAt return: `entries` without the keys the principal may not read, and
+  // secret values blanked.
+  void FilterReadable(std::vector<store::Entry>& entries) const;
 
   store::ConfigStore& base_;
   const AccessPolicy& policy_;

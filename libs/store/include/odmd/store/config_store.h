@@ -34,6 +34,9 @@ Status ValidatePrefix(std::string_view prefix);
 Status ValidateVersion(std::string_view key, Version version);
 // OK, or kInvalidArgument naming the key: a compare-and-set revision is >= 0.
 Status ValidateIfRevision(std::string_view key, std::optional<Revision> if_revision);
+// OK, or kInvalidArgument: what every backend's ListAt checks first (a valid prefix, `at` >= 0,
+// the message naming `at`).
+Status ValidateListAt(std::string_view prefix, Revision at);
 // OK, or kInvalidArgument: what every backend's Watch checks first (a valid prefix, `after`
 // >= 0, a sink).
 Status ValidateWatch(std::string_view prefix, Revision after, const ChangeSink& sink);
