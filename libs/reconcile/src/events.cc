@@ -78,6 +78,7 @@ void Deliver(FollowState& state, const store::ChangeEvent& change) {
   }
   if (event->seq <= state.last_seq) return;
   state.last_seq = event->seq;
+  event->revision = change.revision;
   state.sink(*event);
 }
 
@@ -143,6 +144,9 @@ Result<std::vector<store::WriteResult>> EventLog::Commit(std::vector<store::Batc
     if (written.ok()) {
       if (!events.empty()) {
         counter_ = Counter{events.back().seq, (*written)[own_ops].revision};
+        for (size_t i = 0; i < events.size(); ++i) {
+          events[i].revision = (*written)[own_ops + 1 + i].revision;
+        }
       }
       written->resize(own_ops);
       return written;
@@ -197,6 +201,7 @@ Result<std::vector<Event>> EventLog::List(std::int64_t after_seq, int limit) {
     if (IsNotFound(entry.status())) continue;
     if (!entry.ok()) return entry.status();
     ODMD_ASSIGN_OR_RETURN(Event event, ParseEvent(entry->value, key));
+    event.revision = entry->revision;
     out.push_back(std::move(event));
   }
   return out;

@@ -458,7 +458,8 @@ json ToJson(const Event& e) {
           {"enver", ValidUtf8(e.enver_id)},
           {"message", ValidUtf8(e.message)},
           {"suggestion", ValidUtf8(e.suggestion)},
-          {"fields", std::move(fields)}};
+          {"fields", std::move(fields)},
+          {"revision", e.revision}};
 }
 
 std::string ToJsonText(const Event& e) {
@@ -493,6 +494,10 @@ Result<Event> EventFromJson(const json& object, std::string_view where) {
   for (const auto& [name, value] : fields->items()) {
     if (!value.is_string()) return r.Error("/fields/" + JsonPointerEscape(name), "is not a string");
     e.fields.emplace(name, value.get<std::string>());
+  }
+  // Optional: only the JSON a reader produced has it, never the stored record.
+  if (object.contains("revision")) {
+    ODMD_ASSIGN_OR_RETURN(e.revision, r.Int(object, "", "revision"));
   }
   return e;
 }

@@ -48,6 +48,13 @@ class EventCollector {
       cv_.notify_all();
     };
   }
+  std::vector<store::Revision> WaitForRevisions(size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(60), [&] { return events_.size() >= n; });
+    std::vector<store::Revision> revisions;
+    for (const Event& e : events_) revisions.push_back(e.revision);
+    return revisions;
+  }
   std::vector<std::int64_t> WaitForSeqs(size_t n) {
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, std::chrono::seconds(60), [&] { return events_.size() >= n; });
@@ -114,6 +121,8 @@ TEST_F(EventLogTest, AppendAssignsConsecutiveSeqsAndTheClocksTime) {
   ODMD_ASSERT_OK(stored);
   Result<Event> decoded = ParseEvent(stored->value, stored->key);
   ODMD_ASSERT_OK(decoded);
+  EXPECT_EQ(first->revision, stored->revision);
+  decoded->revision = stored->revision;  // the record does not hold its own revision
   EXPECT_EQ(*decoded, *first);
   Result<store::Entry> counter = store_->Get(kEventSeqKey);
   ODMD_ASSERT_OK(counter);
@@ -304,6 +313,29 @@ TEST_F(EventLogTest, FollowCatchesUpThenGoesLive) {
   ODMD_ASSERT_OK(log.Append(MakeEvent("newer")));
   EXPECT_THAT(collector.WaitForSeqs(5), ElementsAre(2, 3, 4, 5, 6));
   ODMD_EXPECT_OK((*handle)->status());
+}
+
+TEST_F(EventLogTest, EventsCarryTheRevisionOfTheirRecord) {
+  EventLog log(*store_, clock_);
+  Result<Event> first = log.Append(MakeEvent("one"));
+  ODMD_ASSERT_OK(first);
+  ODMD_ASSERT_OK(store_->Put("/odmd/other", "x", std::nullopt));
+  Result<std::vector<Event>> more = log.AppendMany({MakeEvent("two"), MakeEvent("three")});
+  ODMD_ASSERT_OK(more);
+  std::vector<store::Revision> stored;
+  for (int seq = 1; seq <= 3; ++seq) stored.push_back(store_->Get(EventKey(seq))->revision);
+  EXPECT_EQ(first->revision, stored[0]);
+  EXPECT_EQ((*more)[0].revision, stored[1]);
+  EXPECT_EQ((*more)[1].revision, stored[2]);
+  EXPECT_LT(stored[0], stored[1]);
+  Result<std::vector<Event>> listed = log.List(0, 10);
+  ODMD_ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ((*listed)[i].revision, stored[i]) << i;
+  EventCollector collector;
+  Result<store::WatchHandlePtr> handle = log.Follow(1, collector.Sink());
+  ODMD_ASSERT_OK(handle);
+  EXPECT_THAT(collector.WaitForRevisions(2), ElementsAre(stored[1], stored[2]));
 }
 
 TEST_F(EventLogTest, FollowFromZeroAndFromAFutureSeq) {

@@ -4,6 +4,8 @@
 // reaction (that is how cycles converge). All deployments and alerts of one change go to
 // the store in one batch. The root cause of the change (the deployment that published it)
 // travels with the queued deployments, so a cascade queues one deployment per enver.
+// Every new version of a declared product is also recorded as a "product.published" event,
+// in the same commit as its reactions.
 #include <utility>
 
 #include "impl.h"
@@ -109,6 +111,19 @@ Status Platform::Impl::ReactTo(const std::string& path, store::Version version) 
       producer.status == "running" && !producer.root.empty() ? producer.root : "product:" + key;
   std::vector<EnqueueRequest> requests;
   std::vector<Event> events;
+  const std::string& product = graph.enver(loc->enver).products[loc->product_index].name;
+  if (product != "contractsLibLatest") {
+    // The console follows product changes through this event (one per version: reacted_).
+    Result<store::Entry> written = store_.GetVersion(path, version);
+    Event e;
+    e.kind = "product.published";
+    e.enver_id = producer_id;
+    e.message = producer_id + " published " + product + " version " + std::to_string(version);
+    e.fields = {{"path", path},
+                {"version", std::to_string(version)},
+                {"revision", std::to_string(written.ok() ? written->revision : 0)}};
+    events.push_back(std::move(e));
+  }
   std::vector<std::string> unconverged;
   std::vector<std::string> active = queue_.ActiveEnvers();
   std::set<std::string> active_set(active.begin(), active.end());

@@ -161,19 +161,23 @@ struct Event {
   // "push", "ref.deleted", "command.accepted", "command.rejected", "clone.created",
   // "clone.deleted", "deployment.queued", "deployment.started", "deployment.succeeded",
   // "deployment.failed", "deployment.cancelled", "alert", "contracts.published",
-  // "contracts.refused", "convergence.failed".
+  // "contracts.refused", "convergence.failed", "product.published".
   std::string kind;
   std::string enver_id;    // may be empty
   std::string message;     // one sentence saying what happened and why
   std::string suggestion;  // what to do instead (rejections), or ""
   // Extra: "sha", "ref", "repo", "deployment", "command", "product", "version", ...
   std::map<std::string, std::string> fields;
+  // The store revision of the event's record: set by EventLog when it commits or reads the
+  // record back (List, Follow); 0 before. Not part of the stored record.
+  store::Revision revision = 0;
 
   friend bool operator==(const Event&, const Event&) = default;
 };
 
-// {"seq","time_ms","kind","enver","message","suggestion","fields":{...}}
+// {"seq","time_ms","kind","enver","message","suggestion","fields":{...},"revision"}
 nlohmann::json ToJson(const Event& event);
+// The stored record: ToJson without "revision" (a record cannot know its own revision).
 std::string ToJsonText(const Event& event);
 // Strict as DeploymentFromJson ("event record <where>: ...").
 Result<Event> EventFromJson(const nlohmann::json& json, std::string_view where);
