@@ -3,7 +3,8 @@
 // Platform::Impl: the state and threads behind odmd::reconcile::Platform. Its methods are
 // spread over platform/*.cc by concern: platform.cc (lifecycle, products, reads), intake.cc
 // (refs, pushes, commit commands, clones), contracts.cc (publish and sync), reactions.cc
-// (product changes), dispatch.cc (workers, one deployment), views.cc (JSON views).
+// (product changes), dispatch.cc (workers, one deployment), views.cc (JSON views),
+// graph_view.cc and console_views.cc (the console's reads).
 
 #include <atomic>
 #include <condition_variable>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "graph_view.h"
 #include "odmd/access/tokens.h"
 #include "odmd/model/commit_command.h"
 #include "odmd/reconcile/deployer.h"
@@ -78,7 +80,27 @@ class Platform::Impl {
                                                                      std::string_view build,
                                                                      std::string_view git_ref);
 
+  // graph_view.cc, console_views.cc: the console's reads
+  Result<nlohmann::json> Graph(const GraphQuery& query);
+  Result<nlohmann::json> ListBuilds();
+  Result<nlohmann::json> ListClones();
+  Result<nlohmann::json> ProductHistory(const access::Principal& who, std::string_view path);
+  Result<nlohmann::json> ListContractsVersions();
+  Result<nlohmann::json> GetContracts(std::string_view version);
+  Result<nlohmann::json> DiffContracts(std::string_view from, std::string_view to);
+  Result<nlohmann::json> Impact(std::string_view product_path, std::string_view enver_id);
+
  private:
+  // --- graph_view.cc ---
+  // A published contracts version: its manifest and the store revision at which it became
+  // the manifest. kNotFound naming `version` when it was never published.
+  struct ContractsVersionAt {
+    store::Revision revision = 0;
+    std::string manifest;
+  };
+  Result<ContractsVersionAt> ResolveContractsVersion(std::string_view version);
+  ViewRecordCache view_records_;
+
   // --- views.cc ---
   // One enver as ListEnvers shows it; `active` holds the envers with queued or running work.
   Result<nlohmann::json> EnverItem(const World& w, model::EnverIndex i,

@@ -14,9 +14,15 @@ Result<EnverState> ReadEnverState(store::ConfigStore& store, std::string_view en
   Result<store::Entry> e = store.Get(key);
   if (IsNotFound(e.status())) return state;
   if (!e.ok()) return e.status();
-  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
+  return ParseEnverState(enver_id, *e);
+}
+
+Result<EnverState> ParseEnverState(std::string_view enver_id, const store::Entry& entry) {
+  EnverState state;
+  state.enver_id = std::string(enver_id);
+  nlohmann::json j = nlohmann::json::parse(entry.value, nullptr, false);
   if (!j.is_object()) {
-    return FailedPreconditionError("enver state " + Quote(key) + " is not a JSON object");
+    return FailedPreconditionError("enver state " + Quote(entry.key) + " is not a JSON object");
   }
   auto str = [&](const char* name) {
     auto it = j.find(name);
@@ -27,7 +33,7 @@ Result<EnverState> ReadEnverState(store::ConfigStore& store, std::string_view en
   state.deployment = str("deployment");
   state.root = str("root");
   state.updated_at_ms = j.value("updated_at_ms", std::int64_t{0});
-  state.revision = e->revision;
+  state.revision = entry.revision;
   return state;
 }
 
@@ -41,14 +47,20 @@ Status WriteEnverState(store::ConfigStore& store, const EnverState& state) {
 std::map<std::string, ConsumedVersion> ReadConsumedVersions(store::ConfigStore& store,
                                                             const model::Build& build,
                                                             const model::Enver& enver) {
-  std::map<std::string, ConsumedVersion> out;
   Result<store::Entry> e = store.Get(model::ConsumedVersionsPath(build.id, enver.rev));
-  if (!e.ok()) return out;
-  nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
+  if (!e.ok()) return {};
+  return ParseConsumedVersions(e->value);
+}
+
+std::map<std::string, ConsumedVersion> ParseConsumedVersions(std::string_view value) {
+  std::map<std::string, ConsumedVersion> out;
+  nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
   if (!j.is_object()) return out;
   for (auto& [name, v] : j.items()) {
     if (!v.is_object()) continue;
-    out[name] = {v.value("version", store::Version{0}), v.value("placeholder", false)};
+    auto path = v.find("path");
+    out[name] = {v.value("version", store::Version{0}), v.value("placeholder", false),
+                 path != v.end() && path->is_string() ? path->get<std::string>() : ""};
   }
   return out;
 }

@@ -31,17 +31,23 @@ struct EnverState {
 
 // An absent record reads as status "never".
 Result<EnverState> ReadEnverState(store::ConfigStore& store, std::string_view enver_id);
+// The state in `entry` (the record of `enver_id`, from a Get or a List); kFailedPrecondition
+// naming its key when it is not a JSON object.
+Result<EnverState> ParseEnverState(std::string_view enver_id, const store::Entry& entry);
 Status WriteEnverState(store::ConfigStore& store, const EnverState& state);
 
 // One consumer's entry in share..version.
 struct ConsumedVersion {
   store::Version version = 0;
   bool placeholder = false;
+  std::string path;  // the product it consumed; "" in records that do not say
 };
 // By consumer name; empty when the record is absent or unreadable (nothing consumed yet).
 std::map<std::string, ConsumedVersion> ReadConsumedVersions(store::ConfigStore& store,
                                                             const model::Build& build,
                                                             const model::Enver& enver);
+// The entries of a share..version record's value; empty when it is unreadable.
+std::map<std::string, ConsumedVersion> ParseConsumedVersions(std::string_view value);
 
 // The refs intake handled last, with the record's revision (0 when never scanned).
 struct SeenRefs {

@@ -1,0 +1,275 @@
+// Platform::Graph: the live graph (world + bulk store reads + the queue) and the graph as it
+// was at a store revision or a contracts version (everything read with ListAt).
+#include "graph_view.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "impl.h"
+#include "odmd/base/strings.h"
+#include "odmd/model/manifest.h"
+#include "odmd/model/naming.h"
+
+namespace odmd::reconcile {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kConsumedSuffix = "/share..version";
+constexpr std::string_view kVersionsPrefix = "/odmd/contracts/versions/";
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// "placeholder" if the consumer last ran on the placeholder; else "outdated" if consumed <
+// latest; else "current" if it consumed a version; else "pending".
+const char* EdgeState(const ConsumedVersion* consumed, store::Version latest) {
+  const store::Version used = consumed ? consumed->version : 0;
+  if (consumed && consumed->placeholder) return "placeholder";
+  if (used < latest) return "outdated";
+  if (used >= 1) return "current";
+  return "pending";
+}
+
+}  // namespace
+
+void ViewRecordCache::AddShareEntries(const std::vector<store::Entry>& entries, GraphInputs& in) {
+  const std::string_view prefix = access::kSharePrefix;
+  std::lock_guard<std::mutex> lock(mu_);
+  in.latest.reserve(entries.size());
+  for (const store::Entry& e : entries) {
+    if (!EndsWith(e.key, kConsumedSuffix)) {
+      in.latest.emplace(e.key, e.version);
+      continue;
+    }
+    if (e.key.size() < prefix.size() + kConsumedSuffix.size()) continue;
+    std::string enver_id =
+        e.key.substr(prefix.size(), e.key.size() - prefix.size() - kConsumedSuffix.size());
+    Parsed<ConsumedMap>& parsed = consumed_[e.key];
+    if (!parsed.value || parsed.revision != e.revision) {
+      parsed.revision = e.revision;
+      parsed.value = std::make_shared<const ConsumedMap>(ParseConsumedVersions(e.value));
+    }
+    in.consumed.emplace(std::move(enver_id), parsed.value);
+  }
+}
+
+void ViewRecordCache::AddEnverStates(const std::vector<store::Entry>& entries, GraphInputs& in) {
+  const std::string_view prefix = kEnversPrefix;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const store::Entry& e : entries) {
+    std::string enver_id = e.key.substr(std::min(prefix.size(), e.key.size()));
+    Parsed<EnverState>& parsed = states_[e.key];
+    if (!parsed.value || parsed.revision != e.revision) {
+      Result<EnverState> state = ParseEnverState(enver_id, e);
+      if (!state.ok()) continue;  // a malformed record reads as no deployment yet
+      parsed.revision = e.revision;
+      parsed.value = std::make_shared<const EnverState>(std::move(state).value());
+    }
+    in.states.emplace(std::move(enver_id), parsed.value);
+  }
+}
+
+Result<std::string> ViewRecordCache::ManifestDigest(const store::Entry& entry) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = digests_.find(entry.key);
+    if (it != digests_.end() && it->second.revision == entry.revision) return *it->second.value;
+  }
+  model::ManifestReadOptions options;
+  options.validate_rules = false;  // published manifests were validated; the digest is all
+  Result<model::Org> org = model::ReadManifest(entry.value, nullptr, options);
+  if (!org.ok()) {
+    return FailedPreconditionError("contracts record " + Quote(entry.key) +
+                                   " does not parse: " + org.status().message());
+  }
+  auto digest = std::make_shared<const std::string>(model::ManifestDigest(*org));
+  std::lock_guard<std::mutex> lock(mu_);
+  digests_[entry.key] = {entry.revision, digest};
+  return *digest;
+}
+
+std::string GraphEdgeId(const model::Graph& graph, const model::Edge& edge) {
+  std::string id = graph.node(edge.consumer).id;
+  id += '#';
+  id += graph.consumer(edge).name;
+  return id;
+}
+
+json GraphJson(const World& world, const GraphInputs& in) {
+  const model::Graph& g = world.graph();
+  const model::Org& org = world.org();
+
+  std::vector<json> build_envers(org.builds.size(), json::array());
+  json envers = json::array();
+  for (model::EnverIndex i = 0; i < g.enver_count(); ++i) {
+    const model::EnverNode& node = g.node(i);
+    const model::Enver& e = g.enver(i);
+    build_envers[node.build_index].push_back(node.id);
+    auto state = in.states.find(node.id);
+    std::string status = state == in.states.end() ? "never" : state->second->status;
+    if (status != "running" && in.active.count(node.id)) status = "queued";
+    const bool clone = world.IsClone(node.id);
+    const model::Account* account = org.FindAccount(e.account);
+    json item = json::object();
+    item["id"] = node.id;
+    item["build"] = g.build(i).id;
+    item["rev"] = e.rev.str();
+    item["kind"] = clone ? "clone" : e.rev.IsImmutable() ? "tag" : "branch";
+    if (clone) item["origin"] = world.clones().at(node.id).origin;
+    item["account"] = account ? account->id : e.account;
+    item["account_name"] = e.account;
+    item["region"] = e.region;
+    item["status"] = std::move(status);
+    item["sha"] = state == in.states.end() ? "" : state->second->sha;
+    envers.push_back(std::move(item));
+  }
+
+  json builds = json::array();
+  for (size_t b = 0; b < org.builds.size(); ++b) {
+    json item = json::object();
+    item["id"] = org.builds[b].id;
+    item["repo"] = org.builds[b].repo.FullName();
+    item["envers"] = std::move(build_envers[b]);
+    builds.push_back(std::move(item));
+  }
+
+  json edges = json::array();
+  std::string path;
+  for (const model::Edge& edge : g.edges()) {
+    const model::Consumer& consumer = g.consumer(edge);
+    const std::string& target = g.node(edge.consumer).id;
+    const std::string& source = g.node(edge.producer).id;
+    const std::string& product = g.product(edge).name;
+    path.assign(access::kSharePrefix);
+    path += source;
+    path += '/';
+    path += product;
+    auto latest_it = in.latest.find(path);
+    const store::Version latest = latest_it == in.latest.end() ? 0 : latest_it->second;
+    const ConsumedVersion* used = nullptr;
+    if (auto c = in.consumed.find(target); c != in.consumed.end()) {
+      auto it = c->second->find(consumer.name);
+      // A record of another product (the contracts changed the producer since) does not
+      // count for this edge.
+      if (it != c->second->end() && (it->second.path.empty() || it->second.path == path)) {
+        used = &it->second;
+      }
+    }
+    json item = json::object();
+    item["id"] = GraphEdgeId(g, edge);
+    item["source"] = source;
+    item["target"] = target;
+    item["product"] = product;
+    item["path"] = path;
+    item["consumer"] = consumer.name;
+    item["reaction"] = model::ReactionName(consumer.reaction);
+    item["consumed"] = used ? used->version : 0;
+    item["latest"] = latest;
+    item["state"] = EdgeState(used, latest);
+    edges.push_back(std::move(item));
+  }
+  json out = json::object();
+  out["builds"] = std::move(builds);
+  out["envers"] = std::move(envers);
+  out["edges"] = std::move(edges);
+  return out;
+}
+
+Result<json> Platform::Impl::Graph(const GraphQuery& query) {
+  const bool historical = query.revision.has_value() || !query.contracts_version.empty();
+  if (query.revision && !query.contracts_version.empty()) {
+    return InvalidArgumentError("graph: ask for a revision or a contracts version, not both");
+  }
+  if (query.revision && *query.revision < 0) {
+    return InvalidArgumentError("graph: revision " + std::to_string(*query.revision) +
+                                " is out of range; expected >= 0");
+  }
+  ODMD_ASSIGN_OR_RETURN(store::Revision latest, store_.LatestRevision());
+  GraphInputs in;
+  WorldPtr w;
+  store::Revision at = latest;
+  if (!historical) {
+    w = world();
+    const std::vector<std::string> active = queue_.ActiveEnvers();
+    in.active.insert(active.begin(), active.end());
+    ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> share, store_.List(access::kSharePrefix));
+    view_records_.AddShareEntries(share, in);
+    ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> states, store_.List(kEnversPrefix));
+    view_records_.AddEnverStates(states, in);
+  } else {
+    std::string manifest;
+    bool have_manifest = false;
+    if (!query.contracts_version.empty()) {
+      ODMD_ASSIGN_OR_RETURN(ContractsVersionAt published,
+                            ResolveContractsVersion(query.contracts_version));
+      at = published.revision;
+      manifest = std::move(published.manifest);
+      have_manifest = true;
+    } else {
+      at = std::min(*query.revision, latest);
+    }
+    if (!have_manifest) {
+      ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> records,
+                            store_.ListAt(access::kManifestKey, at));
+      for (store::Entry& r : records) {
+        if (r.key == access::kManifestKey) manifest = std::move(r.value);
+      }
+    }
+    ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> clone_records,
+                          store_.ListAt(access::kClonesPrefix, at));
+    std::vector<CloneRecord> clones;
+    for (const store::Entry& r : clone_records) {
+      ODMD_ASSIGN_OR_RETURN(CloneRecord c, ParseCloneRecord(r.key, r.value));
+      clones.push_back(std::move(c));
+    }
+    ODMD_ASSIGN_OR_RETURN(w, World::Build(manifest, std::move(clones), nullptr));
+    ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> share, store_.ListAt(access::kSharePrefix, at));
+    view_records_.AddShareEntries(share, in);
+    ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> states, store_.ListAt(kEnversPrefix, at));
+    view_records_.AddEnverStates(states, in);
+  }
+  json out = json::object();
+  out["revision"] = at;
+  out["latest_revision"] = latest;
+  out["historical"] = historical;
+  out["contracts_version"] = w->has_manifest() ? w->version() : "";
+  out["contracts_digest"] = w->digest();
+  json body = GraphJson(*w, in);
+  out["builds"] = std::move(body["builds"]);
+  out["envers"] = std::move(body["envers"]);
+  out["edges"] = std::move(body["edges"]);
+  return out;
+}
+
+Result<Platform::Impl::ContractsVersionAt> Platform::Impl::ResolveContractsVersion(
+    std::string_view version) {
+  const std::string key = std::string(kVersionsPrefix) + std::string(version);
+  ODMD_RETURN_IF_ERROR(store::ValidateKey(key));
+  Result<store::Entry> record = store_.Get(key);
+  if (IsNotFound(record.status())) {
+    return NotFoundError("contracts version " + Quote(version) + " was never published");
+  }
+  if (!record.ok()) return record.status();
+  ContractsVersionAt out;
+  out.revision = record->revision;
+  out.manifest = record->value;
+  // Publishing stores the version, then makes it the manifest: the first manifest record
+  // with this content after the version's own is the moment it took effect.
+  Result<std::vector<store::Entry>> history = store_.History(access::kManifestKey);
+  if (history.ok()) {
+    for (const store::Entry& e : *history) {
+      if (e.revision > record->revision && !e.tombstone && e.value == record->value) {
+        out.revision = e.revision;
+        break;
+      }
+    }
+  } else if (!IsNotFound(history.status())) {
+    return history.status();
+  }
+  return out;
+}
+
+}  // namespace odmd::reconcile
