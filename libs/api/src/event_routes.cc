@@ -1,5 +1,6 @@
 // GET /api/events: the event list as JSON, or the server-sent event stream (the server's
-// stream adapter, stream.cc) for GET /api/events/stream.
+// stream adapter, event_stream.cc) when the request accepts text/event-stream;
+// GET /api/events/stream (the CLI's follow) always streams.
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -31,12 +32,16 @@ void AddEventRoutes(std::vector<Route>& routes, reconcile::Platform& platform) {
       {.method = "GET",
        .pattern = "/api/events",
        .openapi_path = "/api/events",
-       .summary = "Events with seq > after, oldest first",
+       .summary = "Events with seq > after (or Last-Event-ID), oldest first; with \"Accept: "
+                  "text/event-stream\" the server-sent event stream of /api/events/stream",
        .access = Access::kViewer,
        .query = {{.name = "after", .type = "integer", .description = "resume after this seq"},
                  {.name = "limit", .type = "integer", .description = "1..10000, default 100"}},
        .handler = [p](const Request& req) -> Result<Reply> {
-         ODMD_ASSIGN_OR_RETURN(std::int64_t after, IntParam(req, "after", 0, 0, kMaxSeq));
+         ODMD_ASSIGN_OR_RETURN(std::int64_t after, ResumeAfter(req));
+         if (req.Header("Accept").find("text/event-stream") != std::string::npos) {
+           return Reply{.event_stream_after = after};
+         }
          ODMD_ASSIGN_OR_RETURN(std::int64_t limit, IntParam(req, "limit", 100, 1, 10000));
          ODMD_ASSIGN_OR_RETURN(nlohmann::json events,
                                p->ListEvents(after, static_cast<int>(limit)));

@@ -10,10 +10,13 @@
 #include <unistd.h>
 
 #include <array>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "odmd/access/secrets.h"
 #include "odmd/access/tokens.h"
@@ -42,6 +45,61 @@ inline std::string GitHubSignature(const std::string& secret, const std::string&
   }
   return out;
 }
+
+// Reads an SSE response on a thread, collecting its bytes.
+class StreamReader {
+ public:
+  StreamReader(int port, httplib::Headers headers, std::string path) {
+    thread_ = std::thread([this, port, headers = std::move(headers), path = std::move(path)] {
+      httplib::Client c("127.0.0.1", port);
+      c.set_read_timeout(std::chrono::seconds(60));
+      auto res = c.Get(path, headers, [this](const char* data, size_t n) {
+        std::lock_guard lock(mu_);
+        text_.append(data, n);
+        cv_.notify_all();
+        return !cancel_;
+      });
+      std::lock_guard lock(mu_);
+      status_ = res ? res->status : -1;
+      ended_ = true;
+      cv_.notify_all();
+    });
+  }
+  ~StreamReader() {
+    {
+      std::lock_guard lock(mu_);
+      cancel_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+  bool WaitForText(const std::string& needle) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(60), [&] {
+      return ended_ || text_.find(needle) != std::string::npos;
+    }) && text_.find(needle) != std::string::npos;
+  }
+  bool WaitEnded() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(60), [&] { return ended_; });
+  }
+  std::string text() {
+    std::lock_guard lock(mu_);
+    return text_;
+  }
+  // The response status once it ended (-1: no response).
+  int status() {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string text_;
+  bool ended_ = false, cancel_ = false;
+  int status_ = 0;
+  std::thread thread_;
+};
 
 class ApiFixture : public ::testing::Test {
  protected:

@@ -365,56 +365,6 @@ TEST_F(NoSecretWebhookTest, EveryDeliveryIsRefused) {
 // ---------------------------------------------------------------------------------------------
 // Event stream
 
-// Reads an SSE response on a thread, collecting its bytes.
-class StreamReader {
- public:
-  StreamReader(int port, httplib::Headers headers, std::string path) {
-    thread_ = std::thread([this, port, headers = std::move(headers), path = std::move(path)] {
-      httplib::Client c("127.0.0.1", port);
-      c.set_read_timeout(std::chrono::seconds(60));
-      auto res = c.Get(path, headers, [this](const char* data, size_t n) {
-        std::lock_guard lock(mu_);
-        text_.append(data, n);
-        cv_.notify_all();
-        return !cancel_;
-      });
-      std::lock_guard lock(mu_);
-      status_ = res ? res->status : -1;
-      ended_ = true;
-      cv_.notify_all();
-    });
-  }
-  ~StreamReader() {
-    {
-      std::lock_guard lock(mu_);
-      cancel_ = true;
-    }
-    if (thread_.joinable()) thread_.join();
-  }
-  bool WaitForText(const std::string& needle) {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(60), [&] {
-      return ended_ || text_.find(needle) != std::string::npos;
-    }) && text_.find(needle) != std::string::npos;
-  }
-  bool WaitEnded() {
-    std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(60), [&] { return ended_; });
-  }
-  std::string text() {
-    std::lock_guard lock(mu_);
-    return text_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string text_;
-  bool ended_ = false, cancel_ = false;
-  int status_ = 0;
-  std::thread thread_;
-};
-
 TEST_F(ApiServerTest, StreamFramesEventsAndEndsOnStop) {
   // An event to stream: publishing contracts records one whether it is accepted or not.
   auto probe = Client()->Get("/api/events", Bearer(viewer_));
