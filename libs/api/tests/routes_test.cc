@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -209,6 +210,19 @@ TEST_F(RoutesTest, AccessLevelsOfTheReadRoutes) {
   EXPECT_EQ(access_of("POST", "/api/notify"), "admin");
   EXPECT_EQ(access_of("GET", "/api/openapi.json"), "public");
   EXPECT_EQ(access_of("GET", "/"), "public");
+}
+
+TEST_F(RoutesTest, DocsListEveryRouteOfTheTable) {
+  // docs/api.md's route lines: "| `GET /api/envers/{enver}` | ...".
+  const std::string doc = odmd::testing::ReadFileOrFail(odmd::testing::SourcePath("docs/api.md"));
+  std::set<std::string> documented;
+  const std::regex line(R"(\n\| `([A-Z]+ /[^`]*)` \|)");
+  for (std::sregex_iterator it(doc.begin(), doc.end(), line), end; it != end; ++it) {
+    documented.insert((*it)[1].str());
+  }
+  std::set<std::string> table;
+  for (const Route& route : table_->routes()) table.insert(route.method + " " + route.openapi_path);
+  EXPECT_EQ(documented, table) << "docs/api.md's route table and the server's differ";
 }
 
 // ---------------------------------------------------------------------------------------------
