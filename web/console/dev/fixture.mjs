@@ -56,15 +56,10 @@ export function makeGraph({ envers = 24, edges = 40, seed = 7 } = {}) {
     const t = nonClones[1 + Math.floor(r() * (nonClones.length - 1))];
     const tb = byBuild.get(t.build);
     if (tb === 0) continue;
-    const layer = tb % 8;
-    const candidates = layer === 0 ? [0] : null;
-    let sb;
-    if (candidates) sb = 0;
-    else {
-      sb = Math.floor(r() * tb);
-      if (sb % 8 >= layer) sb = tb - (tb % 8) - 1 - Math.floor(r() * 3);
-      if (sb < 0) sb = 0;
-    }
+    const layer = tb % 8; // producers come from a lower layer: the DAG is ~8 deep
+    if (layer === 0) continue;
+    let sb = 8 * Math.floor(r() * (Math.floor(tb / 8) + 1)) + Math.floor(r() * layer);
+    if (sb >= tb) sb = Math.floor(r() * layer);
     const sEnvers = builds[sb].envers.filter((x) => !x.includes('feat'));
     const s = sEnvers[Math.floor(r() * sEnvers.length)];
     const product = `p${Math.floor(r() * 4)}`;

@@ -15,7 +15,7 @@ const t0 = Date.now();
 await page.goto(url);
 await page.evaluate(() => window.odmd.ready);
 const t1 = Date.now();
-const info = await page.evaluate(() => ({ layoutMs: window.odmd.layoutMs, renderMs: window.odmd.renderMs,
+const info = await page.evaluate(() => ({ fetchMs: window.odmd.state.fetchMs, createMs: window.odmd.state.createMs, paintMs: window.odmd.state.paintMs, layoutMs: window.odmd.layoutMs, renderMs: window.odmd.renderMs,
   readyMs: window.odmd.readyMs, fast: window.odmd.fast, nodes: window.odmd.cy.nodes().length,
   edges: window.odmd.cy.edges().length, revision: window.odmd.revision }));
 console.log(JSON.stringify({ navToReadyMs: t1 - t0, ...info }));

@@ -1,7 +1,7 @@
 // Search, filters (build, account, region) and impact highlighting on the drawn graph.
 import { getJson } from './api.js';
 import { $, h } from './dom.js';
-import { BUILD_PREFIX } from './graph.js';
+import { BUILD_PREFIX, pinEdges } from './graph.js';
 
 function fillSelect(select, values, allLabel) {
   const keep = select.value;
@@ -20,6 +20,7 @@ export class Filters {
     this.search = $('search');
     this.clearButton = $('impact-clear');
     this.impactState = null; // {root, envers, edges}
+    this.pinnedNodes = []; // fast mode: envers whose edges stay drawn (selected, found)
     for (const s of [this.build, this.account, this.region]) {
       s.addEventListener('change', () => this.apply());
     }
@@ -84,6 +85,7 @@ export class Filters {
       return null;
     }
     target.addClass('found');
+    this.pin(target.map((n) => n.id()));
     cy.animate({ fit: { eles: target, padding: 120 }, duration: 250 });
     this.ctx.showInfo(`found ${target.length === 1 ? target.id() : target.length + ' envers'}`);
     return target;
@@ -105,9 +107,27 @@ export class Filters {
     return result;
   }
 
+  // Fast mode: the edges of these envers (and of the impact) stay drawn.
+  pin(nodeIds) {
+    this.pinnedNodes = nodeIds;
+    pinEdges(this.ctx.cy(), { nodes: nodeIds, edges: this.impactState ? this.impactState.edges : [] });
+    this.paintImpact();
+  }
+
   showImpact(result) {
-    const cy = this.ctx.cy();
     this.impactState = result;
+    pinEdges(this.ctx.cy(), { nodes: this.pinnedNodes, edges: result.edges || [] });
+    this.paintImpact();
+    this.clearButton.hidden = false;
+    this.ctx.showInfo(`impact of ${result.root}: ${(result.envers || []).length} envers, ` +
+      `${(result.edges || []).length} edges`);
+  }
+
+  // Applies the impact's classes to what is drawn (again after edges were added).
+  paintImpact() {
+    const result = this.impactState;
+    if (!result) return;
+    const cy = this.ctx.cy();
     cy.batch(() => {
       cy.elements().removeClass('impacted impact-root').addClass('dimmed');
       cy.nodes('.build').removeClass('dimmed');
@@ -119,20 +139,18 @@ export class Filters {
       if (root.nonempty()) root.removeClass('dimmed').addClass('impacted impact-root');
       for (const id of result.edges || []) cy.getElementById(id).removeClass('dimmed').addClass('impacted');
     });
-    this.clearButton.hidden = false;
-    this.ctx.showInfo(`impact of ${result.root}: ${(result.envers || []).length} envers, ` +
-      `${(result.edges || []).length} edges`);
   }
 
   // Re-applies the impact highlight after a patch added elements.
   reapply() {
-    if (this.impactState) this.showImpact(this.impactState);
+    this.paintImpact();
     this.apply();
   }
 
   clearImpact() {
     this.impactState = null;
     this.ctx.cy().elements().removeClass('dimmed impacted impact-root');
+    pinEdges(this.ctx.cy(), { nodes: this.pinnedNodes });
     this.clearButton.hidden = true;
   }
 }

@@ -6,9 +6,13 @@ import dagre from 'cytoscape-dagre';
 cytoscape.use(dagre);
 
 // Above either bound the graph is drawn in fast mode: no build groups, straight (haystack)
-// edges without arrows, labels only when zoomed in, a cheaper layered layout.
-export const FAST_NODES = 1200;
-export const FAST_EDGES = 5000;
+// edges without arrows, labels only when zoomed in, and the quick layered layout below
+// instead of dagre. dagre (cytoscape-dagre 4.0.1) is the better drawing but its time grows
+// fast: measured in node on synthetic orgs, 50 envers/100 edges 0.3 s, 100/300 1.4 s,
+// 200/400 1.9 s, 500/2,000 48 s, 5,000/50,000 did not finish in 5 minutes; cytoscape's
+// breadthfirst took 9 s at 5,000/50,000.
+export const FAST_NODES = 150;
+export const FAST_EDGES = 400;
 
 export function isFast(graph) {
   return graph.envers.length > FAST_NODES || graph.edges.length > FAST_EDGES;
@@ -151,10 +155,156 @@ function layoutOptions(fast) {
     edgeSep: 6, animate: false, fit: true, padding: 20 };
 }
 
-// Lays out every enver node (clones included) with the layered layout, then puts each clone
-// beside its origin. Resolves with the time it took in ms.
+const COL_W = NODE_W + 40; // a sub-column of the quick layout
+const RANK_GAP = 120; // extra space between ranks of the quick layout
+const ROW_H = NODE_H + 8;
+
+// The quick layered layout for large graphs, in O(envers + edges): ranks by longest path
+// from the producers that consume nothing (a cycle is broken at the enver with the fewest
+// unranked producers), envers of a rank grouped by build and ordered by the mean position
+// of their producers (one sweep), each clone right after its origin in the origin's rank.
+// A rank taller than the drawing's target height wraps into several sub-columns. Returns
+// {id: {x, y}} for every enver.
+export function layeredPositions(graph) {
+  const ids = [];
+  const clonesOf = new Map();
+  const known = new Set(graph.envers.map((e) => e.id));
+  const build = new Map();
+  for (const e of graph.envers) {
+    build.set(e.id, e.build || '');
+    if (e.kind === 'clone' && e.origin && known.has(e.origin)) {
+      if (!clonesOf.has(e.origin)) clonesOf.set(e.origin, []);
+      clonesOf.get(e.origin).push(e.id);
+    } else {
+      ids.push(e.id);
+    }
+  }
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const succ = ids.map(() => []);
+  const pred = ids.map(() => []);
+  const pairs = new Set();
+  for (const e of graph.edges) {
+    const s = index.get(e.source);
+    const t = index.get(e.target);
+    if (s === undefined || t === undefined || s === t) continue;
+    const key = s * 1e6 + t;
+    if (pairs.has(key)) continue;
+    pairs.add(key);
+    succ[s].push(t);
+    pred[t].push(s);
+  }
+  const n = ids.length;
+  const rank = new Array(n).fill(0);
+  const indeg = pred.map((p) => p.length);
+  const done = new Array(n).fill(false);
+  const queue = [];
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) queue.push(i);
+  let processed = 0;
+  let scan = 0;
+  while (processed < n) {
+    if (queue.length === 0) {
+      // A cycle: start from the unranked enver with the fewest unranked producers.
+      let best = -1;
+      for (let i = 0; i < n; i++) {
+        if (!done[i] && indeg[i] > 0 && (best < 0 || indeg[i] < indeg[best])) best = i;
+      }
+      indeg[best] = 0;
+      queue.push(best);
+    }
+    const u = queue[scan++];
+    if (done[u]) continue;
+    done[u] = true;
+    processed++;
+    for (const v of succ[u]) {
+      if (done[v]) continue;
+      if (rank[u] + 1 > rank[v]) rank[v] = rank[u] + 1;
+      if (--indeg[v] === 0) queue.push(v);
+    }
+  }
+  const ranks = [];
+  for (let i = 0; i < n; i++) (ranks[rank[i]] ||= []).push(i);
+  const total = graph.envers.length;
+  const rowsPerCol = Math.max(12, Math.ceil(Math.sqrt(total * 1.2)));
+  const order = new Array(n).fill(0);
+  // Each rank: its envers in sub-columns, placed from (0, 0); then the ranks side by side,
+  // wrapped into bands below each other when the drawing would be far wider than high.
+  const blocks = [];
+  for (const members of ranks) {
+    if (!members) continue;
+    const bary = new Map();
+    for (const i of members) {
+      const b = build.get(ids[i]);
+      const p = pred[i];
+      let sum = 0;
+      for (const j of p) sum += order[j];
+      const entry = bary.get(b) || { sum: 0, count: 0 };
+      entry.sum += p.length ? sum / p.length : 0;
+      entry.count++;
+      bary.set(b, entry);
+    }
+    const key = (i) => bary.get(build.get(ids[i]));
+    members.sort((a, b) => {
+      const ka = key(a).sum / key(a).count;
+      const kb = key(b).sum / key(b).count;
+      if (ka !== kb) return ka - kb;
+      return ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0;
+    });
+    const local = {};
+    let row = 0;
+    let col = 0;
+    let rows = 0;
+    let slot = 0;
+    for (const i of members) {
+      const clones = clonesOf.get(ids[i]) || [];
+      if (row > 0 && row + 1 + clones.length > rowsPerCol) {
+        row = 0;
+        col++;
+      }
+      order[i] = slot++;
+      local[ids[i]] = { x: col * COL_W, y: row * ROW_H };
+      row++;
+      for (const c of clones) local[c] = { x: col * COL_W, y: row++ * ROW_H };
+      rows = Math.max(rows, row);
+    }
+    blocks.push({ local, width: (col + 1) * COL_W, height: rows * ROW_H });
+  }
+  let totalWidth = 0;
+  let maxHeight = 0;
+  for (const b of blocks) {
+    totalWidth += b.width + RANK_GAP;
+    maxHeight = Math.max(maxHeight, b.height);
+  }
+  const bandWidth = Math.max(maxHeight * 1.6, Math.sqrt(totalWidth * maxHeight * 1.6));
+  const pos = {};
+  let x = 0;
+  let y = 0;
+  let bandHeight = 0;
+  for (const b of blocks) {
+    if (x > 0 && x + b.width > bandWidth) {
+      x = 0;
+      y += bandHeight + RANK_GAP;
+      bandHeight = 0;
+    }
+    for (const [id, p] of Object.entries(b.local)) pos[id] = { x: x + p.x, y: y + p.y };
+    x += b.width + RANK_GAP;
+    bandHeight = Math.max(bandHeight, b.height);
+  }
+  return pos;
+}
+
+// Lays out every enver node: dagre for normal graphs (then each clone beside its origin),
+// the quick layered layout in fast mode. Resolves with the time it took in ms.
 export function runLayout(cy, fast) {
   const t0 = performance.now();
+  if (fast) {
+    return new Promise((resolve) => {
+      const pos = layeredPositions(graphOf(cy));
+      const layout = cy.layout({ name: 'preset', positions: (n) => pos[n.id()] || { x: 0, y: 0 },
+        fit: true, padding: 20, animate: false });
+      layout.one('layoutstop', () => resolve(performance.now() - t0));
+      layout.run();
+    });
+  }
   return new Promise((resolve) => {
     const eles = cy.elements();
     const layout = eles.layout(layoutOptions(fast));
@@ -167,35 +317,32 @@ export function runLayout(cy, fast) {
   });
 }
 
-function overlaps(cy, pos, self) {
-  const hw = NODE_W / 2 + GAP / 2;
-  const hh = NODE_H / 2 + GAP / 2;
-  let hit = false;
-  cy.nodes(':childless').forEach((n) => {
-    if (hit || n.same(self)) return;
-    const p = n.position();
-    if (Math.abs(p.x - pos.x) < 2 * hw && Math.abs(p.y - pos.y) < 2 * hh) hit = true;
-  });
-  return hit;
-}
-
 // Puts a clone in its origin's rank (same x: the layout runs left to right) at the nearest
 // free place next to the origin, first below then above, so nothing else moves.
 export function placeClone(cy, clone) {
   const origin = cy.getElementById(clone.data('origin'));
   if (!origin || origin.empty()) return;
   const o = origin.position();
+  const w = NODE_W + GAP / 2;
+  const hgt = NODE_H + GAP / 2;
+  // Only envers in the origin's column can be in the way.
+  const column = [];
+  cy.nodes().forEach((n) => {
+    if (n.same(clone) || n.isParent() || n.hasClass('build')) return;
+    const p = n.position();
+    if (Math.abs(p.x - o.x) < w) column.push(p.y);
+  });
+  const free = (y) => column.every((cy2) => Math.abs(cy2 - y) >= hgt);
   const step = NODE_H + GAP;
-  for (let k = 1; k < 200; k++) {
+  for (let k = 1; k < 10000; k++) {
     for (const dir of [1, -1]) {
-      const pos = { x: o.x, y: o.y + dir * k * step };
-      if (!overlaps(cy, pos, clone)) {
-        clone.position(pos);
+      const y = o.y + dir * k * step;
+      if (free(y)) {
+        clone.position({ x: o.x, y });
         return;
       }
     }
   }
-  clone.position({ x: o.x, y: o.y + step });
 }
 
 export function placeAllClones(cy) {
@@ -221,9 +368,14 @@ function setClasses(ele, classes) {
 
 function dataChanged(ele, data) {
   const cur = ele.data();
-  for (const k of Object.keys(data)) {
+  for (const k in data) {
     if (k === 'parent') continue;
-    if (JSON.stringify(cur[k]) !== JSON.stringify(data[k])) return true;
+    const a = cur[k];
+    const b = data[k];
+    if (a === b) continue;
+    if (typeof a !== 'object' || typeof b !== 'object' || JSON.stringify(a) !== JSON.stringify(b)) {
+      return true;
+    }
   }
   return false;
 }
@@ -263,7 +415,11 @@ export function patch(cy, graph, fast) {
       const parentId = parent.empty() ? undefined : parent.id();
       if (parentId !== n.data.parent) ele.move({ parent: n.data.parent ?? null });
     }
-    for (const e of edges) {
+    const lazy = isLazy(cy);
+    if (lazy) setLazy(cy, edges);
+    // Fast mode: only the drawn edges need updating (syncEdges draws new ones if in view).
+    const edgeList = lazy ? cy.edges().map((ele) => want.get(ele.id())).filter(Boolean) : edges;
+    for (const e of edgeList) {
       const ele = cy.getElementById(e.data.id);
       if (ele.empty()) {
         cy.add(e);
@@ -280,15 +436,136 @@ export function patch(cy, graph, fast) {
     }
     if (!result.needsLayout) newClones.forEach((c) => placeClone(cy, c));
   });
+  if (isLazy(cy)) result.added += syncEdges(cy);
   return result;
 }
 
-// A fresh cytoscape instance in `container` with the graph's elements (not laid out yet).
+// The envers and edges of a drawn graph in the JSON's shape (what the layout needs).
+function graphOf(cy) {
+  const envers = [];
+  cy.nodes().forEach((n) => {
+    if (!n.hasClass('build')) envers.push(n.data());
+  });
+  const lazy = lazyEdges(cy);
+  const edges = [];
+  if (lazy) {
+    for (const e of lazy.values()) edges.push(e.data);
+  } else {
+    cy.edges().forEach((e) => {
+      edges.push({ source: e.data('source'), target: e.data('target') });
+    });
+  }
+  return { envers, edges };
+}
+
+// ---- fast mode: edges drawn on demand ------------------------------------------------------
+// Creating and painting 50,000 edges takes cytoscape tens of seconds in headless Chromium
+// (measured: 9 s to create, 20 s to paint, on this 2-core machine under load), so in fast
+// mode every edge stays in memory and only these are drawn: the edges of the envers in
+// view once few enough are in view (zoomed in), and the edges of pinned envers and edges
+// (the selected or found enver, an impact).
+const LAZY = 'odmdLazyEdges';
+const VISIBLE_FOR_EDGES = 600;
+const MAX_DRAWN_EDGES = 6000;
+
+function setLazy(cy, edges) {
+  const old = cy.scratch(LAZY);
+  const byId = new Map();
+  const byNode = new Map();
+  for (const e of edges) {
+    byId.set(e.data.id, e);
+    for (const n of [e.data.source, e.data.target]) {
+      if (!byNode.has(n)) byNode.set(n, []);
+      byNode.get(n).push(e.data.id);
+    }
+  }
+  cy.scratch(LAZY, { byId, byNode, pinned: old ? old.pinned : new Set(),
+    pinnedEdges: old ? old.pinnedEdges : new Set() });
+}
+
+// The edge descriptions of the whole graph in fast mode (null otherwise).
+export function lazyEdges(cy) {
+  const lazy = cy.scratch(LAZY);
+  return lazy ? lazy.byId : null;
+}
+
+// Fast mode: brings the drawn edges to those wanted now. Returns how many were added.
+export function syncEdges(cy) {
+  const lazy = cy.scratch(LAZY);
+  if (!lazy) return 0;
+  const want = new Set();
+  const addOf = (nodeId) => {
+    for (const id of lazy.byNode.get(nodeId) || []) {
+      if (want.size >= MAX_DRAWN_EDGES) return;
+      want.add(id);
+    }
+  };
+  for (const id of lazy.pinnedEdges) if (want.size < MAX_DRAWN_EDGES) want.add(id);
+  for (const id of lazy.pinned) addOf(id);
+  const ext = cy.extent();
+  const visible = [];
+  cy.nodes().forEach((n) => {
+    if (n.hasClass('filtered-out')) return;
+    const p = n.position();
+    if (p.x >= ext.x1 && p.x <= ext.x2 && p.y >= ext.y1 && p.y <= ext.y2) visible.push(n.id());
+  });
+  if (visible.length <= VISIBLE_FOR_EDGES) visible.forEach(addOf);
+  let added = 0;
+  cy.batch(() => {
+    cy.edges().forEach((e) => {
+      if (!want.has(e.id())) e.remove();
+    });
+    const toAdd = [];
+    for (const id of want) {
+      if (cy.getElementById(id).nonempty()) continue;
+      const d = lazy.byId.get(id);
+      if (d && cy.getElementById(d.data.source).nonempty() &&
+          cy.getElementById(d.data.target).nonempty()) {
+        toAdd.push(d);
+      }
+    }
+    added = toAdd.length;
+    if (added) cy.add(toAdd);
+  });
+  return added;
+}
+
+// Fast mode: keeps the edges of these envers and these edges drawn wherever the view is.
+export function pinEdges(cy, { nodes = [], edges = [] } = {}) {
+  const lazy = cy.scratch(LAZY);
+  if (!lazy) return 0;
+  lazy.pinned = new Set(nodes);
+  lazy.pinnedEdges = new Set(edges);
+  return syncEdges(cy);
+}
+
+// Fast mode: node labels only when zoomed in far enough to read them (measuring 5,000
+// labels is a large part of the first paint).
+function syncLabels(cy) {
+  const show = cy.zoom() >= 0.5;
+  if (cy.scratch('odmdLabels') === show) return;
+  cy.scratch('odmdLabels', show);
+  cy.style().selector('node[label]').style('label', show ? 'data(label)' : '').update();
+}
+
+export function isLazy(cy) {
+  return Boolean(cy.scratch(LAZY));
+}
+
+// A fresh cytoscape instance in `container` with the graph's elements. In fast mode the
+// envers are already placed by the quick layered layout (cy.scratch('odmdLayoutMs')).
 export function create(container, graph, fast) {
   const { nodes, edges } = elementsOf(graph, fast);
+  let layoutMs = 0;
+  if (fast) {
+    const t0 = performance.now();
+    const pos = layeredPositions(graph);
+    for (const n of nodes) n.position = pos[n.data.id] || { x: 0, y: 0 };
+    layoutMs = performance.now() - t0;
+  }
   const options = {
     container,
-    elements: [...nodes, ...edges],
+    elements: fast ? nodes : [...nodes, ...edges],
     style: styles(fast),
     minZoom: 0.02,
     maxZoom: 4,
@@ -300,17 +577,48 @@ export function create(container, graph, fast) {
       textureOnViewport: true,
       motionBlur: false,
       pixelRatio: 1,
+      layout: { name: 'preset', fit: true, padding: 20 },
     });
   }
-  return cytoscape(options);
+  const cy = cytoscape(options);
+  cy.scratch('odmdLayoutMs', layoutMs);
+  if (fast) {
+    setLazy(cy, edges);
+    cy.scratch('odmdLabels', true);
+    syncLabels(cy);
+  }
+  return cy;
 }
 
-// Replaces every element (a mode change or a historical view).
+// Replaces every element (a historical view, or back to live).
 export function replaceAll(cy, graph, fast) {
   const { nodes, edges } = elementsOf(graph, fast);
+  if (fast) {
+    const pos = layeredPositions(graph);
+    for (const n of nodes) n.position = pos[n.data.id] || { x: 0, y: 0 };
+  }
   cy.batch(() => {
     cy.elements().remove();
-    cy.add([...nodes, ...edges]);
+    cy.add(fast ? nodes : [...nodes, ...edges]);
   });
-  cy.style(styles(fast));
+  if (fast) {
+    setLazy(cy, edges);
+    cy.fit(undefined, 20);
+  }
+}
+
+// Fast mode handlers: edges and labels follow the viewport. onEdgesAdded(n) after edges
+// were added (to re-apply highlights).
+export function followViewport(cy, onEdgesAdded) {
+  if (!isLazy(cy)) return;
+  let timer = null;
+  cy.on('viewport', () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      syncLabels(cy);
+      const added = syncEdges(cy);
+      if (added) onEdgesAdded(added);
+    }, 150);
+  });
 }

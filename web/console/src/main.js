@@ -44,6 +44,10 @@ window.odmd = {
   get historical() { return state.historical; },
   get events() { return state.events; },
   refresh: () => refreshLive(),
+  // The JSON of one edge or enver of the last graph (drawn or not: fast mode draws edges
+  // on demand).
+  edge: (id) => (state.graph ? state.graph.edges.find((e) => e.id === id) : undefined),
+  enver: (id) => (state.graph ? state.graph.envers.find((e) => e.id === id) : undefined),
 };
 
 // ---- status bar and token prompt ----------------------------------------------------------
@@ -103,6 +107,7 @@ const history = new History({ showError, showHistorical, backToLive });
 function selectEnver(id) {
   const n = cy && cy.getElementById(id);
   if (n && n.nonempty()) {
+    filters.pin([id]);
     cy.elements(':selected').unselect();
     n.select();
     cy.animate({ center: { eles: n }, duration: 200 });
@@ -114,8 +119,10 @@ function bind(instance) {
   instance.on('tap', 'node', (ev) => {
     const n = ev.target;
     if (n.hasClass('build')) return;
+    filters.pin([n.id()]);
     panel.open(n.id());
   });
+  G.followViewport(instance, () => filters.paintImpact());
 }
 
 function painted() {
@@ -125,6 +132,7 @@ function painted() {
 // Draws `graph` from scratch (first load, a mode change, entering or leaving history).
 async function drawFull(graph) {
   const fast = G.isFast(graph);
+  const t0 = performance.now();
   if (!cy || fast !== state.fast) {
     if (cy) cy.destroy();
     cy = G.create($('graph'), graph, fast);
@@ -132,8 +140,10 @@ async function drawFull(graph) {
   } else {
     G.replaceAll(cy, graph, fast);
   }
+  state.createMs = performance.now() - t0;
   state.fast = fast;
-  state.layoutMs = await G.runLayout(cy, fast);
+  // Fast mode: the envers were placed when they were added.
+  state.layoutMs = fast ? cy.scratch('odmdLayoutMs') : await G.runLayout(cy, fast);
   state.graph = graph;
   filters.populate(graph);
   filters.reapply();
@@ -268,6 +278,7 @@ async function start() {
   const t0 = performance.now();
   try {
     graph = await getJson('/api/graph');
+    state.fetchMs = performance.now() - t0;
   } catch (e) {
     showError(e);
     if (!(e instanceof ApiError) || (e.status !== 401 && e.status !== 403)) {
@@ -277,7 +288,9 @@ async function start() {
   }
   await drawFull(graph);
   state.revision = graph.revision;
+  const tp = performance.now();
   await painted();
+  state.paintMs = performance.now() - tp;
   state.renderMs = performance.now() - t0;
   state.readyMs = performance.now();
   showInfo(`${graph.envers.length} envers, ${graph.edges.length} edges · store revision ` +
@@ -302,3 +315,12 @@ async function start() {
 $('fit').addEventListener('click', () => cy && cy.fit(undefined, 20));
 takeTokenFromLocation();
 start();
+// A link with "#token=..." opened in this page (a same-document navigation).
+window.addEventListener('hashchange', () => {
+  if (!/(^#|&)token=/.test(window.location.hash)) return;
+  takeTokenFromLocation();
+  if (!$('token-prompt').hidden) {
+    $('token-prompt').hidden = true;
+    start();
+  }
+});
