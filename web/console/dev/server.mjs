@@ -2,9 +2,10 @@
 // platform's API over a synthetic graph (fixture.mjs), so the UI can be developed and
 // measured in a browser without odmd. Not used by odmd itself.
 //   node dev/server.mjs --dist DIR [--port 8089] [--envers 24] [--edges 40] [--token dev]
+//   node dev/server.mjs --dist DIR --proxy http://127.0.0.1:PORT   (/api/ from a real odmd serve)
 // Test helpers: POST /dev/bump?edge=<id> (a new version of that edge's product: the edge
 // becomes outdated), POST /dev/clone?origin=<enver id>&name=<rev> (a new clone).
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { makeGraph } from './fixture.mjs';
@@ -104,6 +105,16 @@ createServer((req, res) => {
       return json(res, 200, { ok: true, id: c.id });
     }
   }
+  if (p.startsWith('/api/') && args.proxy) {
+    const target = new URL(req.url, args.proxy);
+    const fwd = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    fwd.on('error', (e) => error(res, 502, 'UNAVAILABLE', 'proxy: ' + e.message));
+    req.pipe(fwd);
+    return;
+  }
   if (p.startsWith('/api/')) {
     if ((req.headers.authorization || '') !== 'Bearer ' + token) return error(res, 401, 'UNAUTHENTICATED', 'missing or unknown bearer token');
     const q = url.searchParams;
@@ -118,6 +129,7 @@ createServer((req, res) => {
       const after = Number(req.headers['last-event-id'] || q.get('after') || 0);
       if ((req.headers.accept || '').includes('text/event-stream')) {
         res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+        res.flushHeaders();
         for (const e of events.filter((x) => x.seq > after)) res.write(`id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`);
         streams.add(res);
         req.on('close', () => streams.delete(res));
