@@ -5,6 +5,8 @@
 #include "odmd/api/server.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -67,10 +69,15 @@ class ApiServer::Impl {
     server_.set_keep_alive_timeout(2);
     // httplib's default adds SO_REUSEPORT, which lets a second server bind the same port
     // and share its connections; one address, one server.
+    // TCP_NODELAY: httplib writes a response's header and body apart, and Nagle's algorithm
+    // would hold the body until the client's delayed ACK (~40 ms a request on loopback).
+    // Accepted sockets inherit it from the listening one.
     server_.set_socket_options([](socket_t sock) {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     });
+    server_.set_tcp_nodelay(true);
     server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
                                                                       httplib::Response& res) {
       // Only httplib's own answers reach here without a body; ours carry their JSON.
