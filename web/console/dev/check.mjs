@@ -88,6 +88,30 @@ await page.waitForSelector('[data-testid=impact-clear]:not([hidden])');
 ok(await page.evaluate(() => window.odmd.cy.$('.impacted').length > 0), 'impact highlights');
 await page.screenshot({ path: outdir + '/impact.png' });
 
+// Search, filters, diff, a deployment's log.
+await page.click('[data-testid=impact-clear]');
+await page.fill('[data-testid=search]', first.origin);
+await page.press('[data-testid=search]', 'Enter');
+ok(await page.evaluate((id) => window.odmd.cy.getElementById(id).hasClass('found'), first.origin), 'search finds and highlights ' + first.origin);
+const b = first.origin.split('/')[0];
+await page.selectOption('[data-testid=filter-build]', b);
+const shown = await page.evaluate(() => window.odmd.cy.nodes().filter((n) => !n.hasClass('build') && !n.hasClass('filtered-out')).map((n) => n.data('build')));
+ok(shown.length > 0 && shown.every((x) => x === b), `build filter shows only ${b} (${shown.length})`);
+await page.selectOption('[data-testid=filter-build]', '');
+await page.click('[data-testid=diff-open]');
+await page.click('[data-testid=diff-run]');
+await page.waitForSelector('[data-testid=diff-changes] li');
+ok(true, 'diff lists changes: ' + (await page.textContent('[data-testid=diff-changes]')).slice(0, 80));
+await page.click('#diff-close');
+await page.evaluate((id) => window.odmd.cy.getElementById(id).emit('tap'), first.origin);
+await page.click('[data-testid=deployment-log-link]');
+await page.waitForSelector('[data-testid=deployment-log]');
+ok(true, 'deployment log: ' + JSON.stringify((await page.textContent('[data-testid=deployment-log]')).slice(0, 40)));
+await page.click('[data-testid=product-history]');
+await page.waitForSelector('[data-testid=product-history-table]');
+ok(true, 'product history shown');
+await page.screenshot({ path: outdir + '/panel2.png' });
+
 if (fast) {
   const n = await page.evaluate(async () => {
     const cy = window.odmd.cy;

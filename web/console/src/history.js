@@ -80,6 +80,8 @@ export class History {
 
   liveShown() {
     this.liveButton.hidden = true;
+    this.revision.value = '';
+    this.contracts.value = '';
   }
 
   async openDiff() {
