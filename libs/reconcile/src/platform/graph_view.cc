@@ -35,9 +35,11 @@ const char* EdgeState(const ConsumedVersion* consumed, store::Version latest) {
 
 }  // namespace
 
-void ViewRecordCache::AddShareEntries(const std::vector<store::Entry>& entries, GraphInputs& in) {
+void ViewRecordCache::AddShareEntries(const std::vector<store::Entry>& entries, GraphInputs& in,
+                                      bool live) {
   const std::string_view prefix = access::kSharePrefix;
   std::lock_guard<std::mutex> lock(mu_);
+  std::unordered_map<std::string, Parsed<ConsumedMap>> next;
   in.latest.reserve(entries.size());
   for (const store::Entry& e : entries) {
     if (!EndsWith(e.key, kConsumedSuffix)) {
@@ -47,29 +49,39 @@ void ViewRecordCache::AddShareEntries(const std::vector<store::Entry>& entries, 
     if (e.key.size() < prefix.size() + kConsumedSuffix.size()) continue;
     std::string enver_id =
         e.key.substr(prefix.size(), e.key.size() - prefix.size() - kConsumedSuffix.size());
-    Parsed<ConsumedMap>& parsed = consumed_[e.key];
-    if (!parsed.value || parsed.revision != e.revision) {
-      parsed.revision = e.revision;
-      parsed.value = std::make_shared<const ConsumedMap>(ParseConsumedVersions(e.value));
+    std::shared_ptr<const ConsumedMap> value;
+    auto cached = consumed_.find(e.key);
+    if (cached != consumed_.end() && cached->second.revision == e.revision) {
+      value = cached->second.value;
+    } else {
+      value = std::make_shared<const ConsumedMap>(ParseConsumedVersions(e.value));
     }
-    in.consumed.emplace(std::move(enver_id), parsed.value);
+    if (live) next.emplace(e.key, Parsed<ConsumedMap>{e.revision, value});
+    in.consumed.emplace(std::move(enver_id), std::move(value));
   }
+  if (live) consumed_.swap(next);  // keys gone from the store leave the cache
 }
 
-void ViewRecordCache::AddEnverStates(const std::vector<store::Entry>& entries, GraphInputs& in) {
+void ViewRecordCache::AddEnverStates(const std::vector<store::Entry>& entries, GraphInputs& in,
+                                     bool live) {
   const std::string_view prefix = kEnversPrefix;
   std::lock_guard<std::mutex> lock(mu_);
+  std::unordered_map<std::string, Parsed<EnverState>> next;
   for (const store::Entry& e : entries) {
     std::string enver_id = e.key.substr(std::min(prefix.size(), e.key.size()));
-    Parsed<EnverState>& parsed = states_[e.key];
-    if (!parsed.value || parsed.revision != e.revision) {
+    std::shared_ptr<const EnverState> value;
+    auto cached = states_.find(e.key);
+    if (cached != states_.end() && cached->second.revision == e.revision) {
+      value = cached->second.value;
+    } else {
       Result<EnverState> state = ParseEnverState(enver_id, e);
       if (!state.ok()) continue;  // a malformed record reads as no deployment yet
-      parsed.revision = e.revision;
-      parsed.value = std::make_shared<const EnverState>(std::move(state).value());
+      value = std::make_shared<const EnverState>(std::move(state).value());
     }
-    in.states.emplace(std::move(enver_id), parsed.value);
+    if (live) next.emplace(e.key, Parsed<EnverState>{e.revision, value});
+    in.states.emplace(std::move(enver_id), std::move(value));
   }
+  if (live) states_.swap(next);
 }
 
 Result<std::string> ViewRecordCache::ManifestDigest(const store::Entry& entry) {
@@ -201,9 +213,9 @@ Result<json> Platform::Impl::Graph(const GraphQuery& query) {
     const std::vector<std::string> active = queue_.ActiveEnvers();
     in.active.insert(active.begin(), active.end());
     ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> share, store_.List(access::kSharePrefix));
-    view_records_.AddShareEntries(share, in);
+    view_records_.AddShareEntries(share, in, /*live=*/!historical);
     ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> states, store_.List(kEnversPrefix));
-    view_records_.AddEnverStates(states, in);
+    view_records_.AddEnverStates(states, in, /*live=*/!historical);
   } else {
     std::string manifest;
     bool have_manifest = false;
@@ -232,9 +244,9 @@ Result<json> Platform::Impl::Graph(const GraphQuery& query) {
     }
     ODMD_ASSIGN_OR_RETURN(w, World::Build(manifest, std::move(clones), nullptr));
     ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> share, store_.ListAt(access::kSharePrefix, at));
-    view_records_.AddShareEntries(share, in);
+    view_records_.AddShareEntries(share, in, /*live=*/!historical);
     ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> states, store_.ListAt(kEnversPrefix, at));
-    view_records_.AddEnverStates(states, in);
+    view_records_.AddEnverStates(states, in, /*live=*/!historical);
   }
   json out = json::object();
   out["revision"] = at;

@@ -40,10 +40,12 @@ struct GraphInputs {
 // and a manifest's digest needs the whole manifest parsed). Thread-safe.
 class ViewRecordCache {
  public:
-  // The records of `entries` (a List or ListAt of /odmd-share/) into `in`.
-  void AddShareEntries(const std::vector<store::Entry>& entries, GraphInputs& in);
-  // The records of `entries` (a List or ListAt of /odmd/envers/) into `in`.
-  void AddEnverStates(const std::vector<store::Entry>& entries, GraphInputs& in);
+  // The records of `entries` (a List or ListAt of /odmd-share/) into `in`. `live`: the
+  // entries are the store's current ones and replace the cache (keys gone are dropped);
+  // otherwise (a historical read) the cache is used but left as it is.
+  void AddShareEntries(const std::vector<store::Entry>& entries, GraphInputs& in, bool live);
+  // The same for `entries` of /odmd/envers/.
+  void AddEnverStates(const std::vector<store::Entry>& entries, GraphInputs& in, bool live);
   // model::ManifestDigest of the manifest in `entry` (a contracts version record);
   // kFailedPrecondition naming its key when it does not parse.
   Result<std::string> ManifestDigest(const store::Entry& entry);
