@@ -161,6 +161,29 @@ async function drawPatch(graph) {
   return result;
 }
 
+// The open panel is read again only when its enver changed: its item, edges or clones in
+// the graph, or an event about it or one of its clones (re-rendering on every event would
+// pull the panel from under a click).
+let panelTouched = false;
+let lastPanelSignature = '';
+
+function panelSignature(graph) {
+  const id = panel.current;
+  if (!id || !graph) return '';
+  return JSON.stringify([
+    graph.envers.filter((e) => e.id === id || e.origin === id),
+    graph.edges.filter((e) => e.target === id || e.source === id),
+  ]);
+}
+
+function touchesPanel(event) {
+  const id = panel.current;
+  if (!id) return false;
+  if (event.enver === id) return true;
+  const e = state.graph && state.graph.envers.find((x) => x.id === event.enver);
+  return Boolean(e && e.origin === id);
+}
+
 let refreshTimer = null;
 let refreshing = false;
 let refreshAgain = false;
@@ -185,7 +208,11 @@ async function refreshLive() {
         await drawPatch(graph);
         state.revision = graph.revision;
       }
-      if (panel.current) panel.refresh();
+      if (panel.current && (panelTouched || panelSignature(graph) !== lastPanelSignature)) {
+        panelTouched = false;
+        lastPanelSignature = panelSignature(graph);
+        panel.refresh();
+      }
     }
   } catch (e) {
     showError(e);
@@ -254,6 +281,7 @@ function startStream(after) {
     after,
     onEvent: (event) => {
       remember(event);
+      if (touchesPanel(event)) panelTouched = true;
       scheduleRefresh();
     },
     onState: (s, err) => {
