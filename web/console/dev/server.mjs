@@ -156,6 +156,8 @@ createServer((req, res) => {
   }
   const file = normalize(join(dist, p === '/' ? 'index.html' : p));
   if (!file.startsWith(normalize(dist)) || !existsSync(file)) { res.writeHead(404); return res.end('not found'); }
-  res.writeHead(200, { 'Content-Type': types[extname(file)] || 'application/octet-stream' });
+  // The header odmd serve sends with the console's files (libs/api/src/static_files.cc).
+  res.writeHead(200, { 'Content-Type': types[extname(file)] || 'application/octet-stream',
+    'Content-Security-Policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:" });
   res.end(readFileSync(file));
 }).listen(port, '127.0.0.1', () => console.log(`dev server: http://127.0.0.1:${port}/#token=${token}`));
