@@ -4,6 +4,9 @@ import { $, h } from './dom.js';
 import { BUILD_PREFIX, pinEdges } from './graph.js';
 
 function fillSelect(select, values, allLabel) {
+  const key = values.join('\n');
+  if (select.dataset.values === key) return; // unchanged: keep an open select open
+  select.dataset.values = key;
   const keep = select.value;
   select.replaceChildren(h('option', { value: '' }, allLabel),
     ...values.map((v) => h('option', { value: v }, v)));
@@ -39,7 +42,12 @@ export class Filters {
     fillSelect(this.region, uniq(graph.envers.map((e) => e.region)), 'all regions');
     const options = graph.envers.length <= 3000
       ? [...uniq(graph.envers.map((e) => e.build)), ...graph.envers.map((e) => e.id)] : [];
-    $('search-options').replaceChildren(...options.map((v) => h('option', { value: v })));
+    const list = $('search-options');
+    const key = options.join('\n');
+    if (list.dataset.values !== key) {
+      list.dataset.values = key;
+      list.replaceChildren(...options.map((v) => h('option', { value: v })));
+    }
   }
 
   // Hides the envers that do not match the selected build, account and region (and build

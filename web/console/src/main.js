@@ -100,6 +100,10 @@ const panel = new EnverPanel({
   select: (id) => selectEnver(id),
   impact: (what) => filters.impact(what),
   events: () => state.events,
+  repoOf: (build) => {
+    const b = state.graph && (state.graph.builds || []).find((x) => x.id === build);
+    return b ? b.repo : '';
+  },
 });
 const filters = new Filters({ cy: () => cy, showError, showInfo });
 const history = new History({ showError, showHistorical, backToLive });

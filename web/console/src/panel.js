@@ -8,7 +8,8 @@ import { $, h, table, time } from './dom.js';
 const EVENTS_SHOWN = 50;
 
 export class EnverPanel {
-  // ctx: {showError(e), select(id), impact({enver}|{product}), events(): recent events}
+  // ctx: {showError(e), select(id), impact({enver}|{product}), events(): recent events,
+  //       repoOf(build): the build's repository}
   constructor(ctx) {
     this.ctx = ctx;
     this.el = $('enver-panel');
@@ -159,7 +160,12 @@ export class EnverPanel {
       : h('p', { class: 'muted' }, 'no clones');
 
     const mine = new Set([e.id, ...clones]);
-    const events = this.ctx.events().filter((ev) => mine.has(ev.enver)).slice(-EVENTS_SHOWN).reverse();
+    // Commit commands name no enver (a rejected one may create none): those of the build's
+    // repository are shown with each of its envers.
+    const repo = this.ctx.repoOf(e.build);
+    const events = this.ctx.events().filter((ev) => mine.has(ev.enver) ||
+      (repo && String(ev.kind).startsWith('command.') && ev.fields && ev.fields.repo === repo))
+      .slice(-EVENTS_SHOWN).reverse();
     const eventRows = events.map((ev) => {
       const f = ev.fields || {};
       const rejected = ev.kind === 'command.rejected';
@@ -168,7 +174,7 @@ export class EnverPanel {
         .filter(Boolean).join(' · ');
       return h('tr', { 'data-event': ev.kind, class: rejected ? 'ev-rejected' : '' },
         h('td', {}, time(ev.time_ms)),
-        h('td', {}, ev.enver === e.id ? '' : ev.enver),
+        h('td', {}, ev.enver === e.id ? '' : ev.enver || (ev.fields && ev.fields.ref) || ''),
         h('td', {}, ev.kind),
         h('td', {}, detail));
     });
