@@ -24,6 +24,7 @@
 #include "odmd/access/tokens.h"
 #include "odmd/api/server.h"
 #include "odmd/base/strings.h"
+#include "odmd/console/assets.h"
 #include "odmd/reconcile/git.h"
 #include "odmd/reconcile/platform.h"
 #include "odmd/reconcile/runner.h"
@@ -177,6 +178,15 @@ std::string SelfExe() {
   return ec ? "" : p.string();
 }
 
+// The web console's files (built into the binary from web/console) as the API serves them.
+std::vector<api::StaticFile> ConsoleFiles() {
+  std::vector<api::StaticFile> files;
+  for (const console::Asset& a : console::Assets()) {
+    files.push_back({std::string(a.path), std::string(a.content_type), a.body});
+  }
+  return files;
+}
+
 int Serve(Io& io, const ServeOpts& o) {
   auto fail = [&io](const Status& s) { return ReportFailure(io, false, s); };
   Result<HostPort> listen = ParseListen(o.listen);
@@ -237,7 +247,9 @@ int Serve(Io& io, const ServeOpts& o) {
   popts.webhook_secret = webhook_secret;
   popts.contracts_repo = o.contracts_repo;
   reconcile::Platform platform(**store, *git, *runner, io.clock, *secrets, popts);
-  api::ApiServer server(platform, tokens, api::ApiOptions{.webhook_secret = webhook_secret});
+  api::ApiOptions api_options{.webhook_secret = webhook_secret};
+  api_options.static_files = ConsoleFiles();
+  api::ApiServer server(platform, tokens, std::move(api_options));
   auto stop = [&] {
     platform.Stop();
     server.Stop();
@@ -269,6 +281,8 @@ int Serve(Io& io, const ServeOpts& o) {
   }
   io.out << "odmd serve: listening on " << url << " (state " << dir.string() << ", store "
          << store_options.url << ")\n"
+         << "odmd serve: web console at " << url << "/ (give it a token: " << url
+         << "/#token=<viewer token>; odmd token issue viewer)\n"
          << std::flush;
 
   if (o.once) {
