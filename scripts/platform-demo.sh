@@ -365,9 +365,23 @@ printf '%-34s %s\n' \
 echo "deployments: $(deployments_json | jq '.deployments | length')," \
   "events: $(last_event)"
 
+section "the web console"
+# A viewer token (reads everything but secrets, changes nothing) for the browser; the URL
+# carries it in the fragment, which the browser never sends to the server.
+viewer_token=$(od token issue viewer --store "sqlite:$state/state.db") ||
+  die "could not issue a viewer token"
+console_url="$ODMD_API/#token=$viewer_token"
+# The page and the graph it reads must answer before the URL is handed out.
+page=$(curl -fsS "$ODMD_API/") || die "GET / of odmd serve failed"
+grep -qi "<html" <<< "$page" || die "odmd serve does not serve the console at /"
+curl -fsS -H "Authorization: Bearer $viewer_token" "$ODMD_API/api/graph" |
+  jq -e '(.envers | length) >= 8 and (.edges | length) >= 1' > /dev/null ||
+  die "GET /api/graph with the viewer token did not return the demo org's graph"
+
 finished=1
 if [ "$once" = 1 ]; then
   stop_server
+  echo "console (served until odmd serve stopped just now): $console_url"
   echo "platform-demo: done"
   exit 0
 fi
@@ -375,4 +389,6 @@ echo
 echo "odmd serve keeps running at $ODMD_API (admin token in $state/admin.token)."
 echo "Try: ODMD_API=$ODMD_API ODMD_TOKEN=\$(cat $state/admin.token) $odmd events --follow"
 echo "Ctrl-C stops it (and removes $tmp unless ODMD_DEMO_KEEP=1)."
+echo
+echo "Open the web console (viewer token included): $console_url"
 wait "$server_pid" || true
