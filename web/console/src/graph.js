@@ -151,7 +151,8 @@ function layoutOptions(fast) {
     return { name: 'dagre', rankDir: 'LR', ranker: 'longest-path', nodeSep: 6, rankSep: 80,
       edgeSep: 2, animate: false, fit: true };
   }
-  return { name: 'dagre', rankDir: 'LR', ranker: 'network-simplex', nodeSep: 12, rankSep: 90,
+  // nodeSep leaves room for a build group's label above its box (dagre does not see it).
+  return { name: 'dagre', rankDir: 'LR', ranker: 'network-simplex', nodeSep: 40, rankSep: 90,
     edgeSep: 6, animate: false, fit: true, padding: 20 };
 }
 
