@@ -77,7 +77,9 @@ export function styles(fast) {
         'font-size': 10,
         'text-valign': 'center',
         'text-halign': 'center',
-        'text-wrap': 'ellipsis',
+        // Ellipsis needs every label measured: not in fast mode (labels there are short ids
+        // shown only when zoomed in).
+        'text-wrap': fast ? 'none' : 'ellipsis',
         'text-max-width': NODE_W - 8,
         color: '#fff',
         'background-color': '#4c8bf5',
