@@ -353,7 +353,7 @@ class DeployRun {
     }
     out.succeeded = r->succeeded();
     Result<store::WriteResult> put =
-        store_.Put(LogKey(id_), ReadTail(log_file_, store::kMaxValueBytes), std::nullopt);
+        store_.Put(LogKey(id_), ReadTail(log_file_, kMaxLogBytes), std::nullopt);
     if (!put.ok()) {
       const std::string reason = "cannot store the log: " + put.status().message();
       out.reason = out.succeeded ? reason : out.reason + "; " + reason;
@@ -380,7 +380,7 @@ class DeployRun {
       }
       Result<std::string> value = ReadFile(it->path());
       if (!value.ok()) return Fail(out, value.status().message(), true);
-      if (value->size() > store::kMaxValueBytes) {
+      if (value->size() > kMaxProductBytes) {
         return Fail(out, "product " + Quote(name) + " is larger than 1 MiB", false);
       }
       files[name] = *std::move(value);

@@ -434,7 +434,7 @@ TEST_F(DeployerTest, StoredLogKeepsTheLastMebibyte) {
   DeployOutcome out = DeployOk(*deployer, NewDeployment("d1", sha), Target("svc"));
   ASSERT_TRUE(out.succeeded) << out.reason;
   const std::string log = Value(LogKey("d1"));
-  EXPECT_EQ(log.size(), store::kMaxValueBytes);
+  EXPECT_EQ(log.size(), kMaxLogBytes);
   EXPECT_EQ(log.substr(log.size() - 8), "the-end\n");
   EXPECT_EQ(fs::file_size(state_dir_ + "/logs/d1.log"), 1048576u + 8u);
 }

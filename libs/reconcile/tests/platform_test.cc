@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "odmd/reconcile/deployer.h"
 #include "platform_fixture.h"
 
 namespace odmd::reconcile {
@@ -492,6 +493,12 @@ TEST_F(PlatformLifecycleTest, RedeployAndAccessChecks) {
   EXPECT_THAT(platform_->PutProduct(access::Principal::Enver("app/b..main"),
                                     "/odmd-share/app/b..main/undeclared", "x"),
               StatusIs(StatusCode::kPermissionDenied, HasSubstr("undeclared")));
+  // A product value is at most 1 MiB (the store takes larger values: the manifest).
+  const store::Revision before_put = *store_->LatestRevision();
+  EXPECT_THAT(platform_->PutProduct(access::Principal::Admin(), "/odmd-share/app/b..main/url",
+                                    std::string(kMaxProductBytes + 1, 'x')),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("over the limit of 1 MiB")));
+  EXPECT_EQ(*store_->LatestRevision(), before_put);
   // Publishing the contracts needs admin or the contracts enver.
   EXPECT_THAT(platform_->PublishManifest(access::Principal::Enver("app/b..main"),
                                          model::WriteManifest(org_)),

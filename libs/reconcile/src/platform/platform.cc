@@ -255,6 +255,10 @@ Result<store::WriteResult> Platform::Impl::PutProduct(const access::Principal& w
   ODMD_RETURN_IF_ERROR(w->policy().Check(who, access::Access::kWrite, path));
   ODMD_RETURN_IF_ERROR(CheckDeclaredProduct(*w, path));
   ODMD_RETURN_IF_ERROR(store::ValidateValue(path, value));
+  if (value.size() > kMaxProductBytes) {
+    return InvalidArgumentError("product " + Quote(path) + " is " + std::to_string(value.size()) +
+                                " bytes, over the limit of 1 MiB");
+  }
   Result<store::Entry> current = store_.Get(path);
   if (current.ok() && current->value == value) {
     return store::WriteResult{current->revision, current->version};

@@ -16,6 +16,7 @@
 //   running/<id>.pgid              the process group of a running script (see KillLeftovers)
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@
 #include "odmd/store/config_store.h"
 
 namespace odmd::reconcile {
+
+// The largest product value the platform stores (a build's file or `odmd product put`).
+inline constexpr std::size_t kMaxProductBytes = std::size_t{1} << 20;  // 1 MiB
 
 // Everything the Deployer needs to know about the enver, resolved by the platform core.
 struct DeployTarget {

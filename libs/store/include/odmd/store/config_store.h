@@ -20,7 +20,10 @@ namespace odmd::store {
 
 // Limits every backend enforces (kInvalidArgument, nothing written).
 inline constexpr std::size_t kMaxKeyBytes = 1024;
-inline constexpr std::size_t kMaxValueBytes = std::size_t{1} << 20;  // 1 MiB
+// Values are small but for one: the contracts manifest is a single value, and an org of
+// 5,000 envers and 50,000 consumers writes ~12 MB of it. The platform bounds what it
+// stores itself (products and logs: reconcile::kMaxProductBytes, kMaxLogBytes).
+inline constexpr std::size_t kMaxValueBytes = std::size_t{32} << 20;  // 32 MiB
 
 // OK, or kInvalidArgument naming the key: a key is non-empty, starts with '/', has no NUL
 // byte and at most kMaxKeyBytes bytes.
