@@ -1,0 +1,315 @@
+// The console in a real browser (issue 6, "Tests in a real browser"): headless Debian
+// chromium driven by playwright-core against the demo org on an `odmd serve` started by the
+// harness. Run by CTest as console_browser (web/console/tests/CMakeLists.txt), or by hand:
+//   ODMD_BIN=build/apps/odmd/odmd node --test web/console/tests/console.test.mjs
+// The tests run in order on one server and one page: the graph, the enver panel, a product
+// change turning an edge outdated live, a clone appearing live, then the refusals.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { Demo, ROOT, artifactsDir, http, launchBrowser, run } from './harness.mjs';
+
+const STEP_MS = 120_000;
+
+// The demo org's manifest, read from the examples (not from the server): the envers and the
+// producer -> consumer edges the graph must show whatever the API says.
+function manifestGraph() {
+  const m = JSON.parse(
+    fs.readFileSync(path.join(ROOT, 'examples/platform/contracts/manifest.json'), 'utf8'));
+  const envers = new Set();
+  const edges = new Set();
+  for (const b of m.builds) {
+    for (const e of b.envers) {
+      const id = `${b.id}/${e.rev}`;
+      envers.add(id);
+      for (const c of e.consumers) edges.add(`${c.producer}->${id}#${c.name}`);
+    }
+  }
+  return { envers, edges };
+}
+
+const sorted = (it) => [...it].sort();
+
+let demo;
+let browser;
+let context;
+let page;
+let artifacts;
+const pageErrors = [];
+let navigations = 0;
+
+// The enver nodes (not the build groups) and edges the page draws.
+function drawn() {
+  return page.evaluate(() => {
+    const cy = window.odmd.cy;
+    return {
+      envers: cy.nodes().filter((n) => !n.hasClass('build')).map((n) => ({
+        id: n.id(), kind: n.data('kind'), origin: n.data('origin'), parent: n.data('parent'),
+        pos: n.position(), w: n.width(), h: n.height(), visible: n.visible(),
+      })),
+      edges: cy.edges().map((e) => ({
+        id: e.id(), source: e.data('source'), target: e.data('target'), state: e.data('state'),
+        reaction: e.data('reaction'), consumer: e.data('consumer'),
+      })),
+    };
+  });
+}
+
+// Where `id` is on the screen: its rendered position plus the graph container's offset.
+async function screenPoint(id) {
+  const p = await page.evaluate((nid) => {
+    const n = window.odmd.cy.getElementById(nid);
+    if (n.empty()) return null;
+    const r = n.renderedPosition();
+    const c = window.odmd.cy.container().getBoundingClientRect();
+    return { x: c.left + r.x, y: c.top + r.y, cw: c.width, ch: c.height, rx: r.x, ry: r.y };
+  }, id);
+  assert.ok(p, `node ${id} is not in the graph`);
+  assert.ok(p.rx > 0 && p.ry > 0 && p.rx < p.cw && p.ry < p.ch,
+    `node ${id} is drawn outside the graph's ${p.cw}x${p.ch} area (at ${p.rx},${p.ry})`);
+  return p;
+}
+
+describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
+  before(async () => {
+    artifacts = artifactsDir();
+    demo = await Demo.start();
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });
+    await page.goto(`${demo.api}/#token=${demo.viewerToken}`);
+    await page.evaluate(() => window.odmd.ready);
+    // Set once: a reload or a new navigation would lose it. The count starts now (removing
+    // the token from the address bar is a same-document navigation of its own).
+    await page.evaluate(() => { window.__e2eSamePage = true; });
+    navigations = 0;
+  }, { timeout: STEP_MS });
+
+  after(async () => {
+    if (browser) await browser.close().catch(() => {});
+    if (demo) await demo.stop({ keepLog: true });
+  });
+
+  test('the token left the address bar', async () => {
+    assert.ok(!page.url().includes('token='), `the address bar still has the token: ${page.url()}`);
+  });
+
+  test('the graph shows the demo org\'s envers and edges', async () => {
+    const api = await demo.server.get('/api/graph', demo.viewerToken);
+    assert.equal(api.status, 200, api.text);
+    const g = api.json;
+    const fromApi = {
+      envers: new Set(g.envers.map((e) => e.id)),
+      edges: new Set(g.edges.map((e) => `${e.source}->${e.id}`)),
+    };
+    // The API against the examples, so a broken API cannot make the page look right.
+    const m = manifestGraph();
+    assert.deepEqual(sorted(fromApi.envers), sorted(m.envers));
+    assert.deepEqual(sorted(fromApi.edges), sorted(m.edges));
+    for (const id of ['networking/b..main', 'logging/b..main', 'orderManager/b..main',
+      'orderManager/t..v1.0.0', 'inventory/t..v1.0.0', 'dashboard/b..main']) {
+      assert.ok(fromApi.envers.has(id), `${id} missing from GET /api/graph`);
+    }
+    for (const edge of ['networking/b..main->logging/b..main#hostedZone',
+      'logging/b..main->networking/b..main#logBucket',
+      'orderManager/b..main->dashboard/b..main#orderApi',
+      'inventory/t..v1.0.0->orderManager/t..v1.0.0#inventoryApi']) {
+      assert.ok(fromApi.edges.has(edge), `${edge} missing from GET /api/graph`);
+    }
+    assert.equal(m.envers.size, 8);
+    assert.equal(m.edges.size, 7);
+
+    const d = await drawn();
+    assert.deepEqual(sorted(d.envers.map((n) => n.id)), sorted(m.envers));
+    assert.deepEqual(sorted(d.edges.map((e) => `${e.source}->${e.id}`)), sorted(m.edges));
+    // Data mirrors the JSON: kinds, edge states and reactions.
+    const kind = Object.fromEntries(d.envers.map((n) => [n.id, n.kind]));
+    assert.equal(kind['orderManager/t..v1.0.0'], 'tag');
+    assert.equal(kind['orderManager/b..main'], 'branch');
+    for (const e of g.edges) {
+      const de = d.edges.find((x) => x.id === e.id);
+      assert.equal(de.state, e.state, `edge ${e.id}`);
+      assert.equal(de.reaction, e.reaction, `edge ${e.id}`);
+    }
+    // After the bootstrap every edge is current; the dashboard's consumer is notify.
+    assert.ok(d.edges.every((e) => e.state === 'current'), JSON.stringify(d.edges));
+    assert.equal(d.edges.find((e) => e.id === 'dashboard/b..main#orderApi').reaction, 'notify');
+    // Builds are groups: every enver sits in its build's group node.
+    for (const n of d.envers) assert.equal(n.parent, 'build:' + n.id.split('/')[0], n.id);
+    // Every enver is drawn inside the visible area.
+    for (const n of d.envers) {
+      assert.ok(n.visible, `${n.id} is not visible`);
+      await screenPoint(n.id);
+    }
+    await page.screenshot({ path: path.join(artifacts, 'console-graph.png') });
+  });
+
+  test('clicking an enver opens its panel with the derived names', async () => {
+    const id = 'orderManager/b..main';
+    const p = await screenPoint(id);
+    await page.mouse.click(p.x, p.y);
+    const panel = page.locator('#enver-panel');
+    await panel.locator('[data-name="stack_name"]').waitFor({ timeout: 10_000 });
+    assert.equal(await panel.getAttribute('data-enver'), id);
+    assert.equal(await panel.locator('[data-testid="panel-title"]').textContent(), id);
+    // The names in the panel are the CLI's (odmd enver --json against the same server).
+    const cli = await demo.server.cliJson(['enver', id]);
+    const names = Object.entries(cli.names);
+    assert.ok(names.length >= 3, `odmd enver ${id} --json has few names: ${JSON.stringify(cli.names)}`);
+    for (const [k, v] of names) {
+      const cell = panel.locator(`td[data-name="${k}"]`);
+      assert.equal(await cell.textContent(), String(v), `derived name ${k}`);
+    }
+    // Literal values: the model's naming, independent of the server.
+    assert.equal(await panel.locator('td[data-name="stack_name"]').textContent(),
+      'orderManager--main');
+    const facts = panel.locator('[data-testid="panel-facts"]');
+    assert.equal(await facts.locator('tr[data-field="account"] td').textContent(), 'workspace1');
+    assert.equal(await facts.locator('tr[data-field="rev"] td').textContent(), 'b..main');
+    // Its three consumers, current after the bootstrap.
+    const consumers = panel.locator('[data-testid="panel-consumers"] tr[data-consumer]');
+    assert.deepEqual(sorted(await consumers.evaluateAll((rows) => rows.map((r) =>
+      r.dataset.consumer + ':' + r.dataset.state))),
+    ['hostedZone:current', 'inventoryApi:current', 'logBucket:current']);
+    await page.screenshot({ path: path.join(artifacts, 'console-enver-panel.png') });
+  });
+
+  test('a product change through the CLI turns the notify edge outdated within 1 s, live',
+    async () => {
+      const edge = 'dashboard/b..main#orderApi';
+      const before = await page.evaluate((id) => window.odmd.cy.getElementById(id).data('state'),
+        edge);
+      assert.equal(before, 'current');
+      // Page side: the epoch time at which the edge's state became "outdated".
+      await page.evaluate((id) => {
+        const cy = window.odmd.cy;
+        window.__outdatedAt = new Promise((resolve) => {
+          const check = () => {
+            const e = cy.getElementById(id);
+            if (e.nonempty() && e.data('state') === 'outdated') {
+              cy.off('data add', 'edge', check);
+              resolve(performance.timeOrigin + performance.now());
+            }
+          };
+          cy.on('data add', 'edge', check);
+        });
+      }, edge);
+      const put = await demo.server.cli(['product', 'put', 'orderManager/b..main/apiUrl',
+        'https://orders.e2e.example/v2']);
+      const cliExit = performance.timeOrigin + put.endedAt;
+      const outdatedAt = await page.evaluate(() => Promise.race([window.__outdatedAt,
+        new Promise((r) => setTimeout(() => r(null), 10_000))]));
+      assert.ok(outdatedAt, `edge ${edge} did not turn outdated within 10 s`);
+      const ms = outdatedAt - cliExit;
+      console.log(`# product put -> edge outdated in the page: ${ms.toFixed(0)} ms`);
+      assert.ok(ms < 1000, `edge ${edge} turned outdated ${ms.toFixed(0)} ms after the CLI exit`);
+      // The API agrees, and the page was not reloaded.
+      const g = (await demo.server.get('/api/graph', demo.viewerToken)).json;
+      const e = g.edges.find((x) => x.id === edge);
+      assert.equal(e.state, 'outdated');
+      assert.ok(e.consumed < e.latest, JSON.stringify(e));
+      assert.equal(await page.evaluate(() => window.__e2eSamePage), true, 'the page was reloaded');
+      assert.equal(navigations, 0, 'the page navigated again');
+      // The other edges stay as they were (notify does not redeploy anything).
+      await demo.waitIdle('the platform to go idle after the product change');
+      const d = await drawn();
+      for (const x of d.edges) {
+        assert.equal(x.state, x.id === edge ? 'outdated' : 'current', x.id);
+      }
+      await page.screenshot({ path: path.join(artifacts, 'console-outdated.png') });
+    });
+
+  test('a clone created by a commit appears beside its origin, live', async () => {
+    const origin = 'orderManager/b..main';
+    const clone = 'orderManager/b..main-_b..feature-x';
+    const om = await demo.checkout('demo/order-manager');
+    await run('git', ['-C', om, 'checkout', '-q', '-b', 'feature-x']);
+    await run('git', ['-C', om, 'commit', '-q', '--allow-empty', '-m', 'odmd: create@main']);
+    await run('git', ['-C', om, 'push', '-q', 'origin', 'feature-x']);
+    await demo.server.cli(['notify', '--repo', 'demo/order-manager']);
+    await page.waitForFunction((id) => window.odmd.cy.getElementById(id).nonempty(), clone,
+      { timeout: 30_000 });
+    const d = await drawn();
+    const c = d.envers.find((n) => n.id === clone);
+    const o = d.envers.find((n) => n.id === origin);
+    assert.equal(c.kind, 'clone');
+    assert.equal(c.origin, origin);
+    assert.equal(c.parent, 'build:orderManager');
+    // Beside its origin: in the same layer (one coordinate equal, the layered layout's rank)
+    // and within two node sizes along the other; no enver lies between them.
+    const dx = Math.abs(c.pos.x - o.pos.x);
+    const dy = Math.abs(c.pos.y - o.pos.y);
+    const sameRank = dx < 1 ? 'x' : dy < 1 ? 'y' : null;
+    assert.ok(sameRank, `the clone at ${JSON.stringify(c.pos)} is not in its origin's layer ` +
+      `(origin at ${JSON.stringify(o.pos)})`);
+    const gap = sameRank === 'x' ? dy : dx;
+    const size = sameRank === 'x' ? o.h : o.w;
+    assert.ok(gap > 0 && gap <= 2 * (size + 14), `the clone is ${gap} px from its origin`);
+    const between = d.envers.filter((n) => n.id !== clone && n.id !== origin &&
+      Math.abs(n.pos[sameRank] - o.pos[sameRank]) < 1 &&
+      (sameRank === 'x' ? n.pos.y - o.pos.y : n.pos.x - o.pos.x) *
+        (sameRank === 'x' ? n.pos.y - c.pos.y : n.pos.x - c.pos.x) < 0);
+    assert.deepEqual(between.map((n) => n.id), [], 'envers between the clone and its origin');
+    await screenPoint(clone);
+    // Its consumer edges are drawn too (the origin's consumers, from the same producers).
+    const g = (await demo.server.get('/api/graph', demo.viewerToken)).json;
+    const want = sorted(g.edges.filter((e) => e.target === clone).map((e) => `${e.source}->${e.id}`));
+    assert.deepEqual(want, [
+      `inventory/b..main->${clone}#inventoryApi`,
+      `logging/b..main->${clone}#logBucket`,
+      `networking/b..main->${clone}#hostedZone`,
+    ]);
+    await page.waitForFunction((n) => window.odmd.cy.edges(`[target = "${n}"]`).length === 3,
+      clone, { timeout: 10_000 });
+    // Once the clone has deployed, its edges turn current in the page too (status patched).
+    await demo.waitIdle('the clone to deploy');
+    await page.waitForFunction((n) => {
+      const cy = window.odmd.cy;
+      return cy.getElementById(n).data('status') === 'succeeded' &&
+        cy.edges(`[target = "${n}"]`).every((e) => e.data('state') === 'current');
+    }, clone, { timeout: 10_000 });
+    assert.equal(await page.evaluate(() => window.__e2eSamePage), true, 'the page was reloaded');
+    assert.equal(navigations, 0, 'the page navigated again');
+    await page.locator('[data-testid="panel-close"]').click();
+    await page.screenshot({ path: path.join(artifacts, 'console-clone.png') });
+  });
+
+  test('an unauthenticated request is refused', async () => {
+    for (const token of [undefined, 'odmd_not-a-token']) {
+      const r = await http(`${demo.api}/api/graph`, { token });
+      assert.equal(r.status, 401, `GET /api/graph with token ${token}: ${r.text}`);
+      assert.match(r.headers.get('content-type') || '', /application\/json/);
+      assert.equal(r.json.error.code, 'UNAUTHENTICATED', r.text);
+      assert.ok(r.json.error.message, r.text);
+      assert.ok(!r.text.includes('orderManager'), 'the refusal leaks the graph');
+    }
+    // A fresh page without #token: the token prompt, no graph.
+    const fresh = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      const p = await fresh.newPage();
+      const graphAnswers = [];
+      p.on('response', (res) => { if (res.url().includes('/api/graph')) graphAnswers.push(res.status()); });
+      await p.goto(`${demo.api}/`);
+      await p.locator('[data-testid="token-prompt"]').waitFor({ state: 'visible', timeout: 10_000 });
+      assert.equal(await p.evaluate(() => window.odmd.cy), null, 'a graph was drawn without a token');
+      assert.equal(await p.locator('#graph canvas').count(), 0);
+      assert.ok(graphAnswers.every((s) => s === 401), `graph answers: ${graphAnswers}`);
+      await p.screenshot({ path: path.join(artifacts, 'console-token-prompt.png') });
+      // The viewer token typed into the prompt opens the graph.
+      await p.locator('[data-testid="token-input"]').fill(demo.viewerToken);
+      await p.locator('[data-testid="token-submit"]').click();
+      await p.evaluate(() => window.odmd.ready);
+      assert.ok(await p.evaluate(() => window.odmd.cy.nodes().length) >= 8);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test('no script errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
