@@ -205,12 +205,14 @@ export function layeredPositions(graph) {
   let processed = 0;
   let scan = 0;
   while (processed < n) {
-    if (queue.length === 0) {
-      // A cycle: start from the unranked enver with the fewest unranked producers.
+    if (scan >= queue.length) {
+      // Every queued enver is ranked and some are left: they are on cycles. Start from the
+      // unranked enver with the fewest unranked producers.
       let best = -1;
       for (let i = 0; i < n; i++) {
-        if (!done[i] && indeg[i] > 0 && (best < 0 || indeg[i] < indeg[best])) best = i;
+        if (!done[i] && (best < 0 || indeg[i] < indeg[best])) best = i;
       }
+      if (best < 0) break;
       indeg[best] = 0;
       queue.push(best);
     }
@@ -584,6 +586,11 @@ export function create(container, graph, fast) {
     });
   }
   const cy = cytoscape(options);
+  // The drawing area changes when the enver panel opens or closes, or the window resizes:
+  // cytoscape must learn its new size, or part of the graph stays cut off.
+  if (typeof ResizeObserver !== 'undefined') {
+    new ResizeObserver(() => cy.resize()).observe(container);
+  }
   cy.scratch('odmdLayoutMs', layoutMs);
   if (fast) {
     setLazy(cy, edges);
