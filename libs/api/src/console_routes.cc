@@ -55,10 +55,14 @@ void AddConsoleRoutes(std::vector<Route>& routes, reconcile::Platform& platform)
        .access = Access::kViewer,
        .query = {{.name = "revision", .type = "integer", .description = "store revision >= 0"},
                  {.name = "contracts_version", .description = "a published contracts version"}},
-       .handler = View([p](const Request& req) -> Result<json> {
+       .handler = [p](const Request& req) -> Result<Reply> {
          ODMD_ASSIGN_OR_RETURN(reconcile::GraphQuery q, GraphQueryOf(req));
-         return p->Graph(q);
-       })});
+         // The text the platform keeps for the live graph: no re-serialising per request.
+         ODMD_ASSIGN_OR_RETURN(std::shared_ptr<const std::string> text, p->GraphText(q));
+         Reply reply;
+         reply.body = *text;
+         return reply;
+       }});
   routes.push_back({.method = "GET",
                     .pattern = "/api/builds",
                     .openapi_path = "/api/builds",

@@ -206,6 +206,32 @@ TEST_F(PlatformViewsTest, GraphShowsKindsOriginsAndEdgeStatesAsTheyChange) {
   EXPECT_GT(record["created_at"].get<std::int64_t>(), 0);
 }
 
+// The live graph's text is shared while nothing changed, and recomputed after any write.
+TEST_F(PlatformViewsTest, GraphTextIsKeptUntilTheStoreChanges) {
+  Bootstrap();
+  auto first = platform_->GraphText({});
+  ODMD_ASSERT_OK(first);
+  auto again = platform_->GraphText({});
+  ODMD_ASSERT_OK(again);
+  EXPECT_EQ(first->get(), again->get()) << "same revision: the same text";
+  EXPECT_EQ(json::parse(**first), Graph());
+  ODMD_ASSERT_OK(
+      platform_->PutProduct(access::Principal::Admin(), "/odmd-share/lib/b..main/url", "v2"));
+  auto after = platform_->GraphText({});
+  ODMD_ASSERT_OK(after);
+  EXPECT_NE(first->get(), after->get());
+  EXPECT_EQ(ById(json::parse(**after)["edges"], "app/b..main#lib")["state"], "outdated");
+  // A historical read is computed for its revision and leaves the live text alone.
+  GraphQuery then;
+  then.revision = json::parse(**first)["revision"].get<int64_t>();
+  auto past = platform_->GraphText(then);
+  ODMD_ASSERT_OK(past);
+  EXPECT_EQ(ById(json::parse(**past)["edges"], "app/b..main#lib")["state"], "current");
+  auto live = platform_->GraphText({});
+  ODMD_ASSERT_OK(live);
+  EXPECT_EQ(after->get(), live->get());
+}
+
 TEST_F(PlatformViewsTest, GraphAtARevisionAndAtAContractsVersion) {
   Bootstrap();
   // networking first ran on the placeholder: at that revision its edge says so.

@@ -204,6 +204,9 @@ Result<json> Platform::Impl::Impact(std::string_view product_path, std::string_v
 // --- the public class forwards to Impl ---
 
 Result<json> Platform::Graph(const GraphQuery& query) { return impl_->Graph(query); }
+Result<std::shared_ptr<const std::string>> Platform::GraphText(const GraphQuery& query) {
+  return impl_->GraphText(query);
+}
 Result<json> Platform::ListBuilds() { return impl_->ListBuilds(); }
 Result<json> Platform::ListClones() { return impl_->ListClones(); }
 Result<json> Platform::ProductHistory(const access::Principal& who, std::string_view path) {

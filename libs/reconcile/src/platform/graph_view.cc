@@ -261,6 +261,37 @@ Result<json> Platform::Impl::Graph(const GraphQuery& query) {
   return out;
 }
 
+Result<std::shared_ptr<const std::string>> Platform::Impl::GraphText(const GraphQuery& query) {
+  const bool historical = query.revision.has_value() || !query.contracts_version.empty();
+  if (historical) {
+    ODMD_ASSIGN_OR_RETURN(json graph, Graph(query));
+    return std::make_shared<const std::string>(graph.dump());
+  }
+  // Read the key before the graph: a write in between makes the graph newer than its key,
+  // and the next read recomputes; never the other way round.
+  ODMD_ASSIGN_OR_RETURN(store::Revision latest, store_.LatestRevision());
+  WorldPtr w = world();
+  std::vector<std::string> active = queue_.ActiveEnvers();
+  std::sort(active.begin(), active.end());
+  {
+    std::lock_guard<std::mutex> lock(graph_text_.mu);
+    if (graph_text_.text && graph_text_.revision == latest && graph_text_.world == w &&
+        graph_text_.active == active) {
+      return graph_text_.text;
+    }
+  }
+  ODMD_ASSIGN_OR_RETURN(json graph, Graph(query));
+  auto text = std::make_shared<const std::string>(graph.dump());
+  std::lock_guard<std::mutex> lock(graph_text_.mu);
+  if (latest >= graph_text_.revision) {
+    graph_text_.revision = latest;
+    graph_text_.world = std::move(w);
+    graph_text_.active = std::move(active);
+    graph_text_.text = text;
+  }
+  return text;
+}
+
 Result<Platform::Impl::ContractsVersionAt> Platform::Impl::ResolveContractsVersion(
     std::string_view version) {
   const std::string key = std::string(kVersionsPrefix) + std::string(version);

@@ -82,6 +82,7 @@ class Platform::Impl {
 
   // graph_view.cc, console_views.cc: the console's reads
   Result<nlohmann::json> Graph(const GraphQuery& query);
+  Result<std::shared_ptr<const std::string>> GraphText(const GraphQuery& query);
   Result<nlohmann::json> ListBuilds();
   Result<nlohmann::json> ListClones();
   Result<nlohmann::json> ProductHistory(const access::Principal& who, std::string_view path);
@@ -100,6 +101,14 @@ class Platform::Impl {
   };
   Result<ContractsVersionAt> ResolveContractsVersion(std::string_view version);
   ViewRecordCache view_records_;
+  // The live graph's text and what it was computed from (GraphText).
+  struct GraphTextCache {
+    std::mutex mu;
+    store::Revision revision = -1;
+    WorldPtr world;
+    std::vector<std::string> active;
+    std::shared_ptr<const std::string> text;
+  } graph_text_;
 
   // --- views.cc ---
   // One enver as ListEnvers shows it; `active` holds the envers with queued or running work.
