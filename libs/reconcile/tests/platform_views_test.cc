@@ -287,6 +287,10 @@ TEST_F(PlatformViewsTest, GraphAtARevisionAndAtAContractsVersion) {
 
 TEST_F(PlatformViewsTest, ContractsVersionsTheirManifestsAndDiff) {
   Bootstrap();
+  auto before = platform_->ListContractsVersions();  // kept until the store changes
+  ODMD_ASSERT_OK(before);
+  EXPECT_EQ((*before)["versions"].size(), 1u);
+  EXPECT_EQ(*platform_->ListContractsVersions(), *before);
   PublishNext();
   auto versions = platform_->ListContractsVersions();
   ODMD_ASSERT_OK(versions);

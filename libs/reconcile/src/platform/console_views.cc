@@ -101,6 +101,11 @@ Result<json> Platform::Impl::ProductHistory(const access::Principal& who, std::s
 }
 
 Result<json> Platform::Impl::ListContractsVersions() {
+  ODMD_ASSIGN_OR_RETURN(store::Revision latest, store_.LatestRevision());
+  {
+    std::lock_guard<std::mutex> lock(contracts_versions_.mu);
+    if (contracts_versions_.revision == latest) return contracts_versions_.versions;
+  }
   ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> records, store_.List(kVersionsPrefix));
   std::sort(records.begin(), records.end(),
             [](const store::Entry& a, const store::Entry& b) { return a.revision > b.revision; });
@@ -112,7 +117,13 @@ Result<json> Platform::Impl::ListContractsVersions() {
                         {"revision", r.revision}});
   }
   WorldPtr w = world();
-  return json{{"latest", w->has_manifest() ? w->version() : ""}, {"versions", std::move(versions)}};
+  json out{{"latest", w->has_manifest() ? w->version() : ""}, {"versions", std::move(versions)}};
+  std::lock_guard<std::mutex> lock(contracts_versions_.mu);
+  if (latest >= contracts_versions_.revision) {
+    contracts_versions_.revision = latest;
+    contracts_versions_.versions = out;
+  }
+  return out;
 }
 
 Result<json> Platform::Impl::GetContracts(std::string_view version) {

@@ -109,6 +109,13 @@ class Platform::Impl {
     std::vector<std::string> active;
     std::shared_ptr<const std::string> text;
   } graph_text_;
+  // ListContractsVersions' answer and the store revision it was read at: listing the
+  // versions reads every published manifest (~12 MB each for 5,000 envers).
+  struct ContractsVersionsCache {
+    std::mutex mu;
+    store::Revision revision = -1;
+    nlohmann::json versions;
+  } contracts_versions_;
 
   // --- views.cc ---
   // One enver as ListEnvers shows it; `active` holds the envers with queued or running work.
