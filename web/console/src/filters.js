@@ -141,7 +141,9 @@ export class Filters {
       cy.nodes('.build').removeClass('dimmed');
       for (const e of result.envers || []) {
         const n = cy.getElementById(e.id);
-        n.removeClass('dimmed').addClass(e.depth === 0 ? 'impacted impact-root' : 'impacted');
+        // Only the root is the root: the API's depths start at 0 for an enver's direct
+        // consumers (and at 1 for a product's).
+        n.removeClass('dimmed').addClass('impacted');
       }
       const root = cy.getElementById(result.root || '');
       if (root.nonempty()) root.removeClass('dimmed').addClass('impacted impact-root');

@@ -39,6 +39,8 @@ let page;
 let artifacts;
 const pageErrors = [];
 let navigations = 0;
+// The store revision of the live graph just before the clone test created its clone.
+let revisionBeforeClone;
 
 // The enver nodes (not the build groups) and edges the page draws.
 function drawn() {
@@ -226,6 +228,7 @@ describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
   test('a clone created by a commit appears beside its origin, live', async () => {
     const origin = 'orderManager/b..main';
     const clone = 'orderManager/b..main-_b..feature-x';
+    revisionBeforeClone = (await demo.server.get('/api/graph', demo.viewerToken)).json.revision;
     const om = await demo.checkout('demo/order-manager');
     await run('git', ['-C', om, 'checkout', '-q', '-b', 'feature-x']);
     await run('git', ['-C', om, 'commit', '-q', '--allow-empty', '-m', 'odmd: create@main']);
@@ -277,6 +280,123 @@ describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
     await page.locator('[data-testid="panel-close"]').click();
     await page.screenshot({ path: path.join(artifacts, 'console-clone.png') });
   });
+
+  test('the panel shows product history, logs, clones and command events', async () => {
+    const id = 'orderManager/b..main';
+    const p = await screenPoint(id);
+    await page.mouse.click(p.x, p.y);
+    const panel = page.locator('#enver-panel');
+    await panel.locator('[data-name="stack_name"]').waitFor({ timeout: 10_000 });
+    // Product history: apiUrl was changed by the product test, so it has >= 2 versions, and
+    // the page lists exactly the API's, newest first, with their values.
+    const api = (await demo.server.get('/api/history/products/orderManager/b..main/apiUrl',
+      demo.viewerToken)).json;
+    assert.ok(api.versions.length >= 2, JSON.stringify(api));
+    await panel.locator('tr[data-product="apiUrl"] [data-testid="product-history"]').click();
+    const rows = panel.locator('[data-testid="product-history-table"] tbody tr');
+    await rows.first().waitFor({ timeout: 10_000 });
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.equal(shown.length, api.versions.length);
+    assert.ok(shown[0].join(' ').includes('https://orders.e2e.example/v2'), shown[0].join(' '));
+    assert.ok(shown[0].join(' ').includes(String(api.versions[0].version)));
+    // A deployment's log, as the API has it.
+    const link = panel.locator('[data-testid="deployment-log-link"]').first();
+    const deployment = await link.textContent();
+    await link.click();
+    const log = (await http(`${demo.api}/api/deployments/${deployment}/log`,
+      { token: demo.viewerToken })).text;
+    assert.ok(log.length > 0, `deployment ${deployment} has an empty log`);
+    await panel.locator('[data-testid="deployment-log"]').waitFor({ timeout: 10_000 });
+    assert.equal((await panel.locator('[data-testid="deployment-log"]').textContent()).trim(),
+      log.trim());
+    // Its clone and the commit command that made it.
+    assert.ok((await panel.locator('[data-testid="panel-clones"]').textContent())
+      .includes('orderManager/b..main-_b..feature-x'));
+    await panel.locator('[data-testid="panel-events"] tr[data-event="command.accepted"]')
+      .first().waitFor({ timeout: 10_000 });
+  });
+
+  test('search, filters and impact highlight the right envers', async () => {
+    // Search by id: the enver is marked found.
+    await page.locator('[data-testid="search"]').fill('networking/b..main');
+    await page.locator('[data-testid="search"]').press('Enter');
+    await page.waitForFunction(() =>
+      window.odmd.cy.getElementById('networking/b..main').hasClass('found'), null,
+    { timeout: 5_000 });
+    // A build filter hides every other build's envers, and clearing it shows them again.
+    await page.locator('[data-testid="filter-build"]').selectOption('inventory');
+    const shownIds = () => page.evaluate(() => window.odmd.cy.nodes()
+      .filter((n) => !n.hasClass('build') && !n.hasClass('filtered-out')).map((n) => n.id()).sort());
+    assert.deepEqual(await shownIds(), ['inventory/b..main', 'inventory/t..v1.0.0']);
+    await page.locator('[data-testid="filter-build"]').selectOption('');
+    assert.ok((await shownIds()).length >= 9);
+    // Impact of networking/b..main: exactly the API's downstream envers are highlighted.
+    const want = (await demo.server.get('/api/impact?enver=networking/b..main',
+      demo.viewerToken)).json;
+    assert.ok(want.envers.length >= 2, JSON.stringify(want));
+    const p = await screenPoint('networking/b..main');
+    await page.mouse.click(p.x, p.y);
+    // The panel still shows the previous enver until networking's has loaded.
+    await page.waitForFunction(() => document.querySelector('#enver-panel')
+      ?.getAttribute('data-enver') === 'networking/b..main', null, { timeout: 10_000 });
+    await page.locator('[data-testid="enver-impact"]').click();
+    await page.locator('[data-testid="impact-clear"]').waitFor({ state: 'visible', timeout: 5_000 });
+    const impacted = await page.evaluate(() => window.odmd.cy.nodes('.impacted')
+      .filter((n) => !n.hasClass('impact-root')).map((n) => n.id()).sort());
+    assert.deepEqual(impacted, sorted(want.envers.map((e) => e.id)));
+    assert.deepEqual(await page.evaluate(() => window.odmd.cy.nodes('.impact-root')
+      .map((n) => n.id())), ['networking/b..main']);
+    const dimmed = await page.evaluate(() => window.odmd.cy.nodes('.dimmed')
+      .filter((n) => !n.hasClass('build')).map((n) => n.id()));
+    assert.ok(dimmed.includes('inventory/t..v1.0.0'), `dimmed: ${dimmed}`);
+    await page.screenshot({ path: path.join(artifacts, 'console-impact.png') });
+    await page.locator('[data-testid="impact-clear"]').click();
+    assert.equal(await page.evaluate(() => window.odmd.cy.nodes('.impacted, .dimmed').length), 0);
+  });
+
+  test('history: the graph at a store revision and a contracts version, and a diff',
+    async () => {
+      const clone = 'orderManager/b..main-_b..feature-x';
+      // The revision just before the clone was created: the clone is not in that graph.
+      assert.ok(revisionBeforeClone > 0, 'the clone test did not run first');
+      const before = revisionBeforeClone;
+      await page.locator('[data-testid="history-revision"]').fill(String(before));
+      await page.locator('[data-testid="history-show"]').click();
+      await page.locator('[data-testid="history-banner"]').waitFor({ state: 'visible',
+        timeout: 10_000 });
+      await page.waitForFunction((id) => window.odmd.historical &&
+        window.odmd.cy.getElementById(id).empty(), clone, { timeout: 10_000 });
+      assert.ok((await page.locator('[data-testid="history-banner"]').textContent())
+        .includes(String(before)));
+      const past = (await demo.server.get(`/api/graph?revision=${before}`, demo.viewerToken)).json;
+      assert.deepEqual(sorted((await drawn()).envers.map((n) => n.id)),
+        sorted(past.envers.map((e) => e.id)));
+      // Back to live: the clone is there again.
+      await page.locator('[data-testid="history-live"]').click();
+      await page.waitForFunction((id) => !window.odmd.historical &&
+        window.odmd.cy.getElementById(id).nonempty(), clone, { timeout: 10_000 });
+      // The contracts version the demo published: the graph of the manifest alone (no clone).
+      const versions = (await demo.server.get('/api/contracts', demo.viewerToken)).json;
+      const version = versions.latest;
+      await page.locator('[data-testid="history-contracts"]').selectOption(version);
+      await page.locator('[data-testid="history-show"]').click();
+      await page.waitForFunction((id) => window.odmd.historical &&
+        window.odmd.cy.getElementById(id).empty(), clone, { timeout: 10_000 });
+      assert.ok((await page.locator('[data-testid="history-banner"]').textContent())
+        .includes(version));
+      await page.locator('[data-testid="history-live"]').click();
+      await page.waitForFunction(() => !window.odmd.historical, null, { timeout: 10_000 });
+      // A diff of two versions (the demo has one: no changes, said so).
+      await page.locator('[data-testid="diff-open"]').click();
+      await page.locator('[data-testid="diff-from"]').selectOption(version);
+      await page.locator('[data-testid="diff-to"]').selectOption(version);
+      await page.locator('[data-testid="diff-run"]').click();
+      await page.locator('[data-testid="diff-changes"]').waitFor({ state: 'attached',
+        timeout: 10_000 });
+      assert.ok((await page.locator('[data-testid="diff-result"]').textContent())
+        .includes(`${version} → ${version}: 0 changes`));
+    });
 
   test('an unauthenticated request is refused', async () => {
     for (const token of [undefined, 'odmd_not-a-token']) {
