@@ -74,6 +74,25 @@ async function screenPoint(id) {
   return p;
 }
 
+// Clicks enver `id` with the real mouse and waits until the panel shows it. The view may
+// still be animating (search centres with an animation), so each try waits for it to stop
+// and reads the node's position then; a click that missed is tried again.
+async function openPanel(id) {
+  for (let attempt = 1; ; attempt++) {
+    await page.waitForFunction(() => !window.odmd.cy.animated(), null, { timeout: 10_000 });
+    const p = await screenPoint(id);
+    await page.mouse.click(p.x, p.y);
+    try {
+      await page.waitForFunction((nid) => document.querySelector('#enver-panel')
+        ?.getAttribute('data-enver') === nid &&
+        document.querySelector('#enver-panel [data-name="stack_name"]'), id, { timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
 describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
   before(async () => {
     artifacts = artifactsDir();
@@ -283,10 +302,8 @@ describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
 
   test('the panel shows product history, logs, clones and command events', async () => {
     const id = 'orderManager/b..main';
-    const p = await screenPoint(id);
-    await page.mouse.click(p.x, p.y);
+    await openPanel(id);
     const panel = page.locator('#enver-panel');
-    await panel.locator('[data-name="stack_name"]').waitFor({ timeout: 10_000 });
     // Product history: apiUrl was changed by the product test, so it has >= 2 versions, and
     // the page lists exactly the API's, newest first, with their values.
     const api = (await demo.server.get('/api/history/products/orderManager/b..main/apiUrl',
@@ -335,11 +352,7 @@ describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
     const want = (await demo.server.get('/api/impact?enver=networking/b..main',
       demo.viewerToken)).json;
     assert.ok(want.envers.length >= 2, JSON.stringify(want));
-    const p = await screenPoint('networking/b..main');
-    await page.mouse.click(p.x, p.y);
-    // The panel still shows the previous enver until networking's has loaded.
-    await page.waitForFunction(() => document.querySelector('#enver-panel')
-      ?.getAttribute('data-enver') === 'networking/b..main', null, { timeout: 10_000 });
+    await openPanel('networking/b..main');
     await page.locator('[data-testid="enver-impact"]').click();
     await page.locator('[data-testid="impact-clear"]').waitFor({ state: 'visible', timeout: 5_000 });
     const impacted = await page.evaluate(() => window.odmd.cy.nodes('.impacted')
