@@ -212,13 +212,10 @@ Result<Entry> PostgresConfigStore::GetVersion(std::string_view key, Version vers
   return EntryFrom(std::string(key), rows.Int64(0, 0), version, rows.Bytes(0, 2), false);
 }
 
-Result<std::vector<Entry>> PostgresConfigStore::List(std::string_view prefix) {
-  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
-  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
-  const std::string end = PrefixEnd(prefix);
-  PgParams params;
-  params.Bytes(prefix).Bytes(end);
-  ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectList, params));
+namespace {
+
+// The rows of a List or ListAt query (key, revision, version, value; live records only).
+std::vector<Entry> LiveEntries(const PgRows& rows) {
   std::vector<Entry> entries;
   entries.reserve(static_cast<std::size_t>(rows.rows()));
   for (int i = 0; i < rows.rows(); ++i) {
@@ -228,6 +225,18 @@ Result<std::vector<Entry>> PostgresConfigStore::List(std::string_view prefix) {
   return entries;
 }
 
+}  // namespace
+
+Result<std::vector<Entry>> PostgresConfigStore::List(std::string_view prefix) {
+  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  const std::string end = PrefixEnd(prefix);
+  PgParams params;
+  params.Bytes(prefix).Bytes(end);
+  ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectList, params));
+  return LiveEntries(rows);
+}
+
 Result<std::vector<Entry>> PostgresConfigStore::ListAt(std::string_view prefix, Revision at) {
   ODMD_RETURN_IF_ERROR(ValidateListAt(prefix, at));
   ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
@@ -235,13 +244,7 @@ Result<std::vector<Entry>> PostgresConfigStore::ListAt(std::string_view prefix, 
   PgParams params;
   params.Bytes(prefix).Bytes(end).Int64(at);
   ODMD_ASSIGN_OR_RETURN(PgRows rows, lease->Run(kSelectListAt, params));
-  std::vector<Entry> entries;
-  entries.reserve(static_cast<std::size_t>(rows.rows()));
-  for (int i = 0; i < rows.rows(); ++i) {
-    entries.push_back(
-        EntryFrom(rows.Bytes(i, 0), rows.Int64(i, 1), rows.Int64(i, 2), rows.Bytes(i, 3), false));
-  }
-  return entries;
+  return LiveEntries(rows);
 }
 
 Result<std::vector<Entry>> PostgresConfigStore::History(std::string_view key) {

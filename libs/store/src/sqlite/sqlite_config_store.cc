@@ -302,13 +302,10 @@ Result<Entry> SqliteConfigStore::GetVersion(std::string_view key, Version versio
   return EntryFrom(key, use->ColumnInt64(0), version, use->ColumnBytes(1), false);
 }
 
-Result<std::vector<Entry>> SqliteConfigStore::List(std::string_view prefix) {
-  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
-  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
-  ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectList));
-  StatementUse use(*stmt);
-  use->BindText(1, prefix);
-  use->BindText(2, PrefixEnd(prefix));
+namespace {
+
+// The rows of a List or ListAt query (key, revision, version, value; live records only).
+Result<std::vector<Entry>> LiveEntries(StatementUse& use) {
   std::vector<Entry> entries;
   for (;;) {
     ODMD_ASSIGN_OR_RETURN(bool row, use->Step());
@@ -319,6 +316,18 @@ Result<std::vector<Entry>> SqliteConfigStore::List(std::string_view prefix) {
   return entries;
 }
 
+}  // namespace
+
+Result<std::vector<Entry>> SqliteConfigStore::List(std::string_view prefix) {
+  ODMD_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
+  ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectList));
+  StatementUse use(*stmt);
+  use->BindText(1, prefix);
+  use->BindText(2, PrefixEnd(prefix));
+  return LiveEntries(use);
+}
+
 Result<std::vector<Entry>> SqliteConfigStore::ListAt(std::string_view prefix, Revision at) {
   ODMD_RETURN_IF_ERROR(ValidateListAt(prefix, at));
   ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
@@ -327,14 +336,7 @@ Result<std::vector<Entry>> SqliteConfigStore::ListAt(std::string_view prefix, Re
   use->BindText(1, prefix);
   use->BindText(2, PrefixEnd(prefix));
   use->BindInt64(3, at);
-  std::vector<Entry> entries;
-  for (;;) {
-    ODMD_ASSIGN_OR_RETURN(bool row, use->Step());
-    if (!row) break;
-    entries.push_back(EntryFrom(use->ColumnBytes(0), use->ColumnInt64(1), use->ColumnInt64(2),
-                                use->ColumnBytes(3), false));
-  }
-  return entries;
+  return LiveEntries(use);
 }
 
 Result<std::vector<Entry>> SqliteConfigStore::History(std::string_view key) {
