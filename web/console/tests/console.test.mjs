@@ -347,6 +347,18 @@ describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
       .filter((n) => !n.hasClass('build') && !n.hasClass('filtered-out')).map((n) => n.id()).sort());
     assert.deepEqual(await shownIds(), ['inventory/b..main', 'inventory/t..v1.0.0']);
     await page.locator('[data-testid="filter-build"]').selectOption('');
+    // The account and region filters leave exactly the API's envers of that account/region.
+    const live = (await demo.server.get('/api/graph', demo.viewerToken)).json;
+    const account = live.envers.find((e) => e.id === 'networking/b..main').account;
+    await page.locator('[data-testid="filter-account"]').selectOption(account);
+    assert.deepEqual(await shownIds(),
+      sorted(live.envers.filter((e) => e.account === account).map((e) => e.id)));
+    assert.ok((await shownIds()).length < live.envers.length, 'the account filter hid nothing');
+    await page.locator('[data-testid="filter-account"]').selectOption('');
+    await page.locator('[data-testid="filter-region"]').selectOption('us-west-1');
+    assert.deepEqual(await shownIds(),
+      sorted(live.envers.filter((e) => e.region === 'us-west-1').map((e) => e.id)));
+    await page.locator('[data-testid="filter-region"]').selectOption('');
     assert.ok((await shownIds()).length >= 9);
     // Impact of networking/b..main: exactly the API's downstream envers are highlighted.
     const want = (await demo.server.get('/api/impact?enver=networking/b..main',
@@ -410,6 +422,39 @@ describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
       assert.ok((await page.locator('[data-testid="diff-result"]').textContent())
         .includes(`${version} → ${version}: 0 changes`));
     });
+
+  test('the mouse wheel zooms and a drag on the background pans', async () => {
+    if (await page.locator('#enver-panel').isVisible()) {
+      await page.locator('[data-testid="panel-close"]').click();
+    }
+    await page.waitForFunction(() => !window.odmd.cy.animated(), null, { timeout: 10_000 });
+    const box = await page.locator('[data-testid="graph"]').boundingBox();
+    const view = () => page.evaluate(() => ({ zoom: window.odmd.cy.zoom(),
+      pan: { ...window.odmd.cy.pan() } }));
+    const before = await view();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    for (let i = 0; i < 5; i++) await page.mouse.wheel(0, -120);
+    await page.waitForFunction((z) => window.odmd.cy.zoom() > z * 1.05, before.zoom,
+      { timeout: 5_000 });
+    // Drag from a corner no node covers (the view is zoomed in around the centre).
+    const corner = { x: box.x + box.width - 8, y: box.y + 8 };
+    const onNode = await page.evaluate(({ x, y }) => {
+      const c = window.odmd.cy.container().getBoundingClientRect();
+      return window.odmd.cy.nodes().some((n) => {
+        const b = n.renderedBoundingBox();
+        return x - c.left >= b.x1 && x - c.left <= b.x2 && y - c.top >= b.y1 && y - c.top <= b.y2;
+      });
+    }, corner);
+    assert.ok(!onNode, 'the corner is covered by a node');
+    const zoomed = await view();
+    await page.mouse.move(corner.x, corner.y);
+    await page.mouse.down();
+    await page.mouse.move(corner.x - 150, corner.y + 80, { steps: 10 });
+    await page.mouse.up();
+    const panned = await view();
+    assert.ok(Math.abs(panned.pan.x - zoomed.pan.x) > 50, JSON.stringify([zoomed, panned]));
+    await page.locator('[data-testid="fit"]').click();
+  });
 
   test('an unauthenticated request is refused', async () => {
     for (const token of [undefined, 'odmd_not-a-token']) {
