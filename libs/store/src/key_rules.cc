@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -29,11 +30,31 @@ Status ValidatePath(std::string_view what, std::string_view path) {
   return OkStatus();
 }
 
+// A path names one thing: no segment is empty ("//", a trailing '/' of a key), "." or "..".
+// A prefix may end with '/' (its last, empty segment is where the names start).
+Status ValidateSegments(std::string_view what, std::string_view path, bool trailing_slash_ok) {
+  std::size_t start = 1;
+  for (int index = 1;; ++index) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view segment = path.substr(start, end - start);
+    const bool last = end == path.size();
+    if ((segment.empty() && !(last && trailing_slash_ok)) || segment == "." || segment == "..") {
+      return InvalidArgumentError(std::string(what) + " " + Shown(path) + ": segment " +
+                                  std::to_string(index) + " is " +
+                                  (segment.empty() ? "empty" : Quote(segment)) +
+                                  " (a segment may not be empty, \".\" or \"..\")");
+    }
+    if (last) return OkStatus();
+    start = end + 1;
+  }
+}
+
 }  // namespace
 
 Status ValidateKey(std::string_view key) {
   if (key.empty()) return InvalidArgumentError("key is empty");
-  return ValidatePath("key", key);
+  ODMD_RETURN_IF_ERROR(ValidatePath("key", key));
+  return ValidateSegments("key", key, /*trailing_slash_ok=*/false);
 }
 
 Status ValidateValue(std::string_view key, std::string_view value) {
@@ -46,8 +67,9 @@ Status ValidateValue(std::string_view key, std::string_view value) {
 }
 
 Status ValidatePrefix(std::string_view prefix) {
-  if (prefix.empty()) return OkStatus();
-  return ValidatePath("prefix", prefix);
+  if (prefix.empty() || prefix == "/") return OkStatus();
+  ODMD_RETURN_IF_ERROR(ValidatePath("prefix", prefix));
+  return ValidateSegments("prefix", prefix, /*trailing_slash_ok=*/true);
 }
 
 Status ValidateVersion(std::string_view key, Version version) {

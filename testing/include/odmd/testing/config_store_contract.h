@@ -262,6 +262,13 @@ TEST_P(ConfigStoreContractTest, InvalidKeysAreRejectedAndNothingIsWritten) {
       {"a/b", "must start with '/'"},
       {std::string("/a\0b", 4), "NUL"},
       {too_long, "more than the limit of 1024"},
+      // Segments: a key names one thing, so no prefix rule can be walked out of.
+      {"/odmd-share/a/b..main/url/../../c/b..main/url", "segment 5 is \"..\""},
+      {"/a/./b", "segment 2 is \".\""},
+      {"/a//b", "segment 2 is empty"},
+      {"/a/", "segment 2 is empty"},
+      {"/", "segment 1 is empty"},
+      {"/..", "segment 1 is \"..\""},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.message);
@@ -294,6 +301,11 @@ TEST_P(ConfigStoreContractTest, KeyAndValueAtTheLimitsAreAccepted) {
 TEST_P(ConfigStoreContractTest, InvalidPrefixOrWatchRevisionIsRejected) {
   ChangeCollector collector;
   EXPECT_THAT(store_->List("a"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("prefix")));
+  EXPECT_THAT(store_->List("/a/../b/"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("segment 2 is \"..\"")));
+  EXPECT_THAT(store_->List("//"), StatusIs(StatusCode::kInvalidArgument, HasSubstr("empty")));
+  EXPECT_THAT(store_->List("/a/"), IsOk());
+  EXPECT_THAT(store_->List("/a.."), IsOk());
   EXPECT_THAT(store_->Watch("a", 0, collector.Sink()), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(store_->Watch("/", -1, collector.Sink()),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("-1")));
@@ -816,8 +828,9 @@ TEST_P(ConfigStoreContractTest, ListAtLeavesOutKeysDeletedAtThatRevisionAndSeesT
 }
 
 TEST_P(ConfigStoreContractTest, ListAtMatchesPrefixesExactlyAsList) {
-  // Keys around the prefixes' edges, LIKE wildcards and bytes past 0x7f included.
-  const std::vector<std::string> keys = {"/a",         "/a/",      "/a/1", "/a0", "/a%",
+  // Keys around the prefixes' edges, LIKE wildcards and bytes past 0x7f included ("/a/!"
+  // sorts first under "/a/": a key may not end with '/').
+  const std::vector<std::string> keys = {"/a",         "/a/!",     "/a/1", "/a0", "/a%",
                                          "/a_",        "/ab",      "/`",   "/b",  "/x\xff",
                                          "/x\xff\xff", "/x\xff/1", "/y"};
   for (const std::string& key : keys) MustPut(key, "v");
@@ -845,7 +858,7 @@ TEST_P(ConfigStoreContractTest, ListAtMatchesPrefixesExactlyAsList) {
   Result<std::vector<Entry>> before_last = store_->ListAt("/a/", latest - 1);
   ASSERT_THAT(before_last, IsOk());
   EXPECT_THAT(*before_last,
-              ElementsAre(Entry{"/a/", "v", 2, 1, false}, Entry{"/a/1", "v", 3, 1, false}));
+              ElementsAre(Entry{"/a/!", "v", 2, 1, false}, Entry{"/a/1", "v", 3, 1, false}));
 }
 
 TEST_P(ConfigStoreContractTest, ListAtRevisionZeroIsEmpty) {

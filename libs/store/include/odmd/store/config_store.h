@@ -26,12 +26,15 @@ inline constexpr std::size_t kMaxKeyBytes = 1024;
 inline constexpr std::size_t kMaxValueBytes = std::size_t{32} << 20;  // 32 MiB
 
 // OK, or kInvalidArgument naming the key: a key is non-empty, starts with '/', has no NUL
-// byte and at most kMaxKeyBytes bytes.
+// byte and at most kMaxKeyBytes bytes, and none of its '/'-separated segments is empty
+// ("/a//b", "/a/"), "." or ".." (the message names the segment). So a key names one thing
+// and a prefix check on it (access rules) can never be walked out of.
 Status ValidateKey(std::string_view key);
 // OK, or kInvalidArgument: at most kMaxValueBytes bytes.
 Status ValidateValue(std::string_view key, std::string_view value);
-// OK, or kInvalidArgument: a prefix is empty (everything) or a valid key prefix (starts
-// with '/', no NUL, at most kMaxKeyBytes bytes).
+// OK, or kInvalidArgument: a prefix is empty or "/" (everything) or a valid key prefix
+// (starts with '/', no NUL, at most kMaxKeyBytes bytes, no empty, "." or ".." segment
+// except that it may end with '/').
 Status ValidatePrefix(std::string_view prefix);
 // OK, or kInvalidArgument naming the key: a version is >= 1.
 Status ValidateVersion(std::string_view key, Version version);
