@@ -1,6 +1,7 @@
 #include "odmd/access/policy.h"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -19,8 +20,22 @@
 namespace odmd::access {
 namespace {
 
-constexpr std::string_view kTokensDir = "/odmd/tokens/";
+constexpr std::string_view kPlatformDir = "/odmd/";
 constexpr std::string_view kShareVersion = "share..version";
+
+// The directories of /odmd/ a viewer reads (policy.h): the platform's records that hold no
+// token or secret material. Anything else under /odmd/ is denied to viewers, so a new kind
+// of record (or a lookalike such as /odmd/secrets-index) starts unreadable.
+constexpr std::array<std::string_view, 12> kViewerReadableDirs = {
+    "/odmd/contracts/", "/odmd/clones/",      "/odmd/repos/", "/odmd/intake/",
+    "/odmd/queue/",     "/odmd/deployments/", "/odmd/seq/",   "/odmd/logs/",
+    "/odmd/events/",    "/odmd/envers/",      "/odmd/roles/", "/odmd/reactions/"};
+
+bool ViewerMayRead(std::string_view key) {
+  if (!IsUnderDir(key, kPlatformDir)) return true;
+  return std::any_of(kViewerReadableDirs.begin(), kViewerReadableDirs.end(),
+                     [key](std::string_view dir) { return key.starts_with(dir); });
+}
 
 // Heterogeneous lookup, so Check() hashes substrings of the key without copying them.
 struct StringHash {
@@ -167,10 +182,7 @@ Status AccessPolicy::Check(const Principal& principal, Access access, std::strin
     case Principal::Kind::kAdmin:
       return OkStatus();
     case Principal::Kind::kViewer:
-      if (access == Access::kRead && !IsUnderDir(key, kSecretsPrefix) &&
-          !IsUnderDir(key, kTokensDir)) {
-        return OkStatus();
-      }
+      if (access == Access::kRead && ViewerMayRead(key)) return OkStatus();
       return DenyAccess(principal, access, key);
     case Principal::Kind::kEnver:
       break;

@@ -159,7 +159,7 @@ TEST_F(SamplePolicyTest, AdminReadsAndWritesEverything) {
   }
 }
 
-TEST_F(SamplePolicyTest, ViewerReadsAllButSecretsAndTokensAndWritesNothing) {
+TEST_F(SamplePolicyTest, ViewerReadsNoTokenOrSecretMaterialAndWritesNothing) {
   Principal viewer = Principal::Viewer();
   for (const auto& [id, enver] : Envers()) {
     for (const model::Product& product : enver->products) {
@@ -170,13 +170,22 @@ TEST_F(SamplePolicyTest, ViewerReadsAllButSecretsAndTokensAndWritesNothing) {
   ExpectAllowed(policy_, viewer, Access::kRead, "/odmd/contracts/manifest");
   ExpectAllowed(policy_, viewer, Access::kRead, "/odmd/clones/svcA/b..main-_b..x");
   ExpectDenied(policy_, viewer, Access::kWrite, "/odmd/contracts/manifest");
-  for (const char* key : {"/odmd/secrets/networking/b..main/x", "/odmd/secrets", "/odmd/tokens/abc",
-                          "/odmd/tokens"}) {
+  for (const char* key :
+       {"/odmd/secrets/networking/b..main/x", "/odmd/secrets", "/odmd/tokens/abc", "/odmd/tokens",
+        "/odmd/enver-tokens/networking/b..main", "/odmd/enver-tokens", "/odmd/secrets-index",
+        "/odmd/new-kind/x", "/odmd", "/odmd/contracts"}) {
     ExpectDenied(policy_, viewer, Access::kRead, key);
     ExpectDenied(policy_, viewer, Access::kWrite, key);
   }
-  // Only the directories themselves: a lookalike sibling is ordinary platform state.
-  ExpectAllowed(policy_, viewer, Access::kRead, "/odmd/secrets-index");
+  // The platform's records without token or secret material, and everything outside /odmd/.
+  for (const char* key :
+       {"/odmd/contracts/versions/1.0.0", "/odmd/repos/o/n", "/odmd/intake/o/n",
+        "/odmd/queue/networking/b..main", "/odmd/deployments/d0000000001", "/odmd/seq/events",
+        "/odmd/logs/d0000000001", "/odmd/events/000000000001", "/odmd/envers/networking/b..main",
+        "/odmd/roles/networking/x", "/odmd/reactions/cursor", "/odmd-other/x", "/app/x"}) {
+    ExpectAllowed(policy_, viewer, Access::kRead, key);
+    ExpectDenied(policy_, viewer, Access::kWrite, key);
+  }
 }
 
 TEST_F(SamplePolicyTest, UnknownEnverIsDeniedEverythingSayingSo) {

@@ -189,6 +189,22 @@ TEST_F(TokenCliTest, ViewerReadsProductsButNotTokensOrSecrets) {
   EXPECT_EQ(Latest(), before);
 }
 
+TEST_F(TokenCliTest, ViewerReadsNoSealedEnverTokenNorOtherPlatformSecret) {
+  PublishSample();
+  const std::string viewer = Issue("viewer");
+  const std::string sealed = "/odmd/enver-tokens/coffeeShopOrderManager/b..main";
+  ASSERT_EQ(Run({"store", "put", sealed, "sealed-token-bytes"}), 0) << err_;
+  ASSERT_EQ(Run({"store", "put", "/odmd/new-kind/x", "unknown-record"}), 0) << err_;
+  EXPECT_EQ(Run({"store", "get", sealed, "--token", viewer, "--json"}), 1);
+  EXPECT_EQ(JsonErrorCode(), "PERMISSION_DENIED");
+  EXPECT_THAT(out_, Not(HasSubstr("sealed-token-bytes")));
+  EXPECT_EQ(Run({"store", "history", sealed, "--token", viewer}), 1);
+  EXPECT_THAT(err_, AllOf(HasSubstr("principal viewer"), HasSubstr(sealed)));
+  ASSERT_EQ(Run({"store", "ls", "/odmd", "--values", "--token", viewer}), 0) << err_;
+  EXPECT_THAT(out_, AllOf(HasSubstr("/odmd/contracts/manifest"), Not(HasSubstr("enver-tokens")),
+                          Not(HasSubstr("sealed-token-bytes")), Not(HasSubstr("unknown-record"))));
+}
+
 TEST_F(TokenCliTest, AnEnversWatchAndListingShowOnlyWhatItMayRead) {
   PublishSample();
   const std::string token = Issue(kOrders);

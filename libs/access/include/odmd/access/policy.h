@@ -13,7 +13,11 @@
 // Rules:
 //   admin   reads and writes everything (secret values are still decrypted only for their
 //           owner: secrets.h).
-//   viewer  reads everything except /odmd/secrets/ and /odmd/tokens/; writes nothing.
+//   viewer  reads everything outside /odmd/ and, under /odmd/, only the platform's records
+//           that hold no token or secret material: contracts/, clones/, repos/, intake/,
+//           queue/, deployments/, seq/, logs/, events/, envers/, roles/, reactions/.
+//           Never /odmd/secrets/, /odmd/tokens/, /odmd/enver-tokens/ (sealed enver tokens)
+//           nor any other /odmd/ key (a new kind of record starts unreadable). Writes nothing.
 //   enver E = <b>/<r> (declared in the manifest, or a live clone):
 //     write /odmd-share/<b>/<r>/<p> and /odmd-share/<b>/<r>/<p>/... for each product p of E,
 //           and /odmd-share/<b>/<r>/share..version. Nothing else.
