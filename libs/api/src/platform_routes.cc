@@ -59,6 +59,9 @@ Result<Reply> Publish(reconcile::Platform& platform, const Request& req,
     return PermissionDeniedError("PUT /api/ci/manifest/" + path_enver + ": the token is " +
                                  req.who.ToString() + "'s, not enver \"" + path_enver + "\"'s");
   }
+  // Decided before the body is parsed: a foreign principal's manifest is never read, so it
+  // costs no parse and records no contracts.refused event.
+  ODMD_RETURN_IF_ERROR(platform.CheckPublisher(req.who));
   ODMD_ASSIGN_OR_RETURN(reconcile::PublishReport report,
                         platform.PublishManifest(req.who, req.body));
   return Reply::Json(ToJson(report));

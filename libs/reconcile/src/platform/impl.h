@@ -54,6 +54,7 @@ class Platform::Impl {
   Result<store::WriteResult> PutProduct(const access::Principal& who, std::string_view path,
                                         std::string_view value);
   Result<store::Entry> GetProduct(const access::Principal& who, std::string_view path);
+  Status CheckPublisher(const access::Principal& who);
   Result<nlohmann::json> Redeploy(const access::Principal& who, std::string_view enver_id);
 
   // intake.cc

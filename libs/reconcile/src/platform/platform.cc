@@ -282,6 +282,19 @@ Result<store::Entry> Platform::Impl::GetProduct(const access::Principal& who,
   return e;
 }
 
+Status Platform::Impl::CheckPublisher(const access::Principal& who) {
+  if (who.kind == access::Principal::Kind::kAdmin) return OkStatus();
+  WorldPtr w = world();
+  const std::string contracts = w->has_manifest() ? w->ContractsEnverId() : "";
+  if (who.kind == access::Principal::Kind::kEnver &&
+      (contracts.empty() || who.enver_id == contracts)) {
+    return OkStatus();
+  }
+  return PermissionDeniedError("publishing the contracts needs the admin token or the token of " +
+                               (contracts.empty() ? "the contracts enver" : contracts) + ", not " +
+                               who.ToString());
+}
+
 Result<nlohmann::json> Platform::Impl::Redeploy(const access::Principal& who,
                                                 std::string_view enver_id) {
   if (who.kind != access::Principal::Kind::kAdmin &&
@@ -323,6 +336,7 @@ Result<store::WriteResult> Platform::PutProduct(const access::Principal& who, st
                                                 std::string_view value) {
   return impl_->PutProduct(who, path, value);
 }
+Status Platform::CheckPublisher(const access::Principal& who) { return impl_->CheckPublisher(who); }
 Result<store::Entry> Platform::GetProduct(const access::Principal& who, std::string_view path) {
   return impl_->GetProduct(who, path);
 }

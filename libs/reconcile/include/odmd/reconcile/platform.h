@@ -122,6 +122,11 @@ class Platform {
   // Validates fully, refuses a changed manifest under a published version, stores it,
   // publishes contractsLibLatest and syncs. `who` must be admin or the contracts enver.
   Result<PublishReport> PublishManifest(const access::Principal& who, std::string_view text);
+  // Who may publish, decided before a manifest is read (the API calls it before it parses
+  // a body): OK for admin and for the token of the current contracts enver (any enver while
+  // no contracts are published: PublishManifest then checks the manifest's own contracts
+  // enver); kPermissionDenied naming the principal otherwise.
+  Status CheckPublisher(const access::Principal& who);
 
   // --- products (build scripts, `odmd product put|get`) ---
   // `path` is "/odmd-share/<build>/<rev>/<product>". An unchanged value writes nothing and
