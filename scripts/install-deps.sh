@@ -9,7 +9,8 @@ packages=(
   clang clang-format libclang-rt-14-dev  # sanitizer build, libFuzzer targets, format check
   nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev libsodium-dev
   libpq-dev postgresql  # PostgreSQL store backend; the tests start a throwaway cluster
-  libcpp-httplib-dev  # the HTTP API of odmd serve (libs/api) and its clients
+  libcpp-httplib-dev  # the CLI's HTTP client (libs/cli), the tests' and benches' clients
+  libmicrohttpd-dev zlib1g-dev  # the HTTP server of odmd serve (libs/api; gzip of replies)
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-dev  # the workflow tests parse the generated YAML
   jq curl  # scripts/platform-demo.sh reads the CLI's --json output and checks the console

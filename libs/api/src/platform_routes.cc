@@ -123,6 +123,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                     .access = Access::kPublic,
                     .mutates = true,
                     .status = 202,
+                    .max_body_bytes = kMaxWebhookBodyBytes,
                     .handler = [p, options](const Request& req) -> Result<Reply> {
                       return Webhook(*p, options, req);
                     }});
@@ -176,6 +177,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                     .summary = "Publish the manifest (the contracts enver's workflow)",
                     .access = Access::kAny,
                     .mutates = true,
+                    .max_body_bytes = kMaxManifestBodyBytes,
                     .handler = [p](const Request& req) -> Result<Reply> {
                       return Publish(*p, req, req.params.at(0) + "/" + req.params.at(1));
                     }});
@@ -186,6 +188,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .summary = "Publish the manifest in the body; publish report",
        .access = Access::kAdmin,
        .mutates = true,
+       .max_body_bytes = kMaxManifestBodyBytes,
        .handler = [p](const Request& req) -> Result<Reply> { return Publish(*p, req, ""); }});
   routes.push_back(
       {.method = "GET",
@@ -209,6 +212,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .summary = "Publish a product value (the body, bytes) of the producing enver",
        .access = Access::kAny,
        .mutates = true,
+       .max_body_bytes = kMaxProductBodyBytes,
        .handler = [p](const Request& req) -> Result<Reply> {
          const std::string path = ProductPath(req);
          ODMD_ASSIGN_OR_RETURN(store::WriteResult written, p->PutProduct(req.who, path, req.body));

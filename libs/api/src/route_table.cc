@@ -2,6 +2,7 @@
 // access level, and errors as their JSON answers (STYLE.md §7.3).
 #include <algorithm>
 #include <cctype>
+#include <exception>
 #include <string>
 #include <utility>
 
@@ -173,7 +174,7 @@ RouteTable::Match RouteTable::Find(std::string_view method, const std::string& p
   return match;
 }
 
-Reply Dispatch(const RouteTable& table, access::TokenRegistry& tokens, Request req) {
+Result<const Route*> Admit(const RouteTable& table, access::TokenRegistry& tokens, Request& req) {
   RouteTable::Match match = table.Find(req.method, req.path);
   if (match.route == nullptr) {
     std::string message = "no such route: " + req.method + " " + req.path;
@@ -182,15 +183,42 @@ Reply Dispatch(const RouteTable& table, access::TokenRegistry& tokens, Request r
       for (const std::string& m : match.other_methods) methods += (methods.empty() ? "" : ", ") + m;
       message += " (the path takes " + methods + ")";
     }
-    return ErrorReply(NotFoundError(std::move(message)));
+    return NotFoundError(std::move(message));
   }
   req.params = std::move(match.params);
-  Result<access::Principal> who = Authenticate(tokens, req, match.route->access);
-  if (!who.ok()) return ErrorReply(who.status());
-  req.who = std::move(who).value();
-  Result<Reply> reply = match.route->handler(req);
+  ODMD_ASSIGN_OR_RETURN(req.who, Authenticate(tokens, req, match.route->access));
+  return match.route;
+}
+
+size_t BodyLimit(const Route& route, size_t cap) { return std::min(route.max_body_bytes, cap); }
+
+Status CheckBodySize(const Request& req, size_t bytes, size_t limit) {
+  if (bytes <= limit) return OkStatus();
+  return ResourceExhaustedError("the body of " + req.method + " " + req.path + " (" +
+                                std::to_string(bytes) + " bytes) is larger than the limit of " +
+                                std::to_string(limit) + " bytes");
+}
+
+Reply Run(const Route& route, const Request& req) {
+  Result<Reply> reply = InternalError("no reply");
+  try {
+    reply = route.handler(req);
+  } catch (const std::exception& e) {
+    return ErrorReply(InternalError(std::string("request failed: ") + e.what()));
+  } catch (...) {
+    return ErrorReply(InternalError("request failed: unknown exception"));
+  }
   if (!reply.ok()) return ErrorReply(reply.status());
   return std::move(reply).value();
+}
+
+Reply Dispatch(const RouteTable& table, access::TokenRegistry& tokens, Request req,
+               size_t max_body_bytes) {
+  Result<const Route*> route = Admit(table, tokens, req);
+  if (!route.ok()) return ErrorReply(route.status());
+  const Status size = CheckBodySize(req, req.body.size(), BodyLimit(**route, max_body_bytes));
+  if (!size.ok()) return ErrorReply(size);
+  return Run(**route, req);
 }
 
 }  // namespace odmd::api

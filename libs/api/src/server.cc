@@ -1,93 +1,106 @@
-// The HTTP API on cpp-httplib: the adapter between httplib and the route table
-// (routes.h). It turns an httplib request into a Request, a Reply into the response (or an
-// event stream, event_stream.cc), and httplib's own refusals (unknown method, body over the
-// limit, malformed request, an exception) into the JSON error shape. Nothing else.
+// The HTTP API on libmicrohttpd: the adapter between it and the route table (routes.h). A
+// request's head is checked (connections, URI and header sizes), routed and authenticated
+// before its body is read; the body is read against its route's limit as it arrives; then
+// the handler runs and its Reply becomes the response (http_reply.cc) or an event stream
+// (event_stream.cc). Connections are served by a few event-loop threads (epoll), so slow,
+// idle and streaming clients hold no thread. docs/platform.md "Limits".
 #include "odmd/api/server.h"
 
-#include <httplib.h>
+#include <microhttpd.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
+#include <charconv>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "event_stream.h"
+#include "http_reply.h"
 #include "odmd/api/routes.h"
 
 namespace odmd::api {
 namespace {
 
-// The error code of an httplib answer without a Status of ours (a body over the limit,
-// a malformed request, a method no route has).
-std::string_view CodeForHttpStatus(int status) {
-  switch (status) {
-    case 400:
-      return "INVALID_ARGUMENT";
-    case 404:
-      return "NOT_FOUND";
-    case 413:
-      return "RESOURCE_EXHAUSTED";
-    default:
-      return "INTERNAL";
-  }
+// Connections accepted past max_connections before libmicrohttpd closes new ones at once:
+// within this margin a request gets a 503 saying so.
+constexpr int kConnectionMargin = 64;
+
+// One request: its head, then its body as it arrives.
+struct Call {
+  Request req;
+  const Route* route = nullptr;
+  size_t limit = 0;
+  bool answered = false;  // a reply was queued before the body (refused)
+  std::shared_ptr<EventStream> stream;
+};
+
+MHD_Result CollectHeader(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  static_cast<Headers*>(cls)->emplace(key, value != nullptr ? value : "");
+  return MHD_YES;
 }
 
-// Bodies larger than this go out uncompressed (see WriteReply).
-constexpr size_t kCompressMaxBytes = size_t{1} << 20;
-
-// httplib compresses a response with brotli at its highest quality whenever the client
-// accepts br (every browser does): ~1 s for the console's 500 KB bundle, ~27 s for a
-// 12 MB graph. gzip is ~50 times faster, so "br" is taken out of Accept-Encoding before
-// httplib looks at it. httplib owns the request as a non-const object and hands it to its
-// handlers as const; this is the one place that edits it.
-void DropBrotli(const httplib::Request& req) {
-  auto& headers = const_cast<httplib::Headers&>(req.headers);
-  auto it = headers.find("Accept-Encoding");
-  if (it == headers.end()) return;
-  std::string kept;
-  std::string_view rest = it->second;
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    std::string_view token = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    const std::string_view name = token.substr(0, token.find(';'));
-    if (name == "br" || name.empty()) continue;
-    if (!kept.empty()) kept += ", ";
-    kept += token;
-  }
-  it->second = kept.empty() ? "identity" : kept;
+MHD_Result CollectQuery(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  static_cast<std::multimap<std::string, std::string>*>(cls)->emplace(
+      key, value != nullptr ? value : "");
+  return MHD_YES;
 }
 
-void WriteReply(Reply reply, httplib::Response& res) {
-  res.status = reply.status;
-  for (auto& [name, value] : reply.headers) res.set_header(name.c_str(), value);
-  // httplib compresses only the exact content type "application/json": a large JSON body
-  // (the graph of a big org) is sent as "application/json; charset=utf-8" instead, because
-  // gzip of ~12 MB costs more per request than sending it on loopback or a LAN does.
-  if (reply.body.size() > kCompressMaxBytes && reply.content_type == kJsonType) {
-    reply.content_type = std::string(kJsonType) + "; charset=utf-8";
+// A listening TCP socket on host:port (SO_REUSEADDR, not SO_REUSEPORT: one address, one
+// server; TCP_NODELAY, which accepted sockets inherit), or -1.
+int ListenSocket(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found) != 0) {
+    return -1;
   }
-  res.set_content(std::move(reply.body), reply.content_type.c_str());
+  int fd = -1;
+  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(found);
+  return fd;
 }
 
-Request FromHttplib(const httplib::Request& req) {
-  Request r;
-  r.method = req.method;
-  r.path = req.path;
-  r.query.insert(req.params.begin(), req.params.end());
-  r.headers.insert(req.headers.begin(), req.headers.end());
-  r.body = req.body;
-  return r;
+int BoundPort(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return -1;
+  if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
 }
 
 }  // namespace
+
+size_t RaiseOpenFileLimit(size_t want) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < want) {
+    limit.rlim_cur = std::min<rlim_t>(want, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur;
+}
 
 class ApiServer::Impl {
  public:
@@ -95,127 +108,200 @@ class ApiServer::Impl {
       : tokens_(tokens),
         options_(std::move(options)),
         table_(BuildRoutes(platform, options_)),
-        streams_(platform, options_.stream_keepalive) {
-    const int threads = std::max(1, options_.threads);
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    server_.set_payload_max_length(options_.max_body_bytes);
-    server_.set_keep_alive_timeout(2);
-    // httplib's default adds SO_REUSEPORT, which lets a second server bind the same port
-    // and share its connections; one address, one server.
-    // TCP_NODELAY: httplib writes a response's header and body apart, and Nagle's algorithm
-    // would hold the body until the client's delayed ACK (~40 ms a request on loopback).
-    // Accepted sockets inherit it from the listening one.
-    server_.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-      ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-    });
-    server_.set_tcp_nodelay(true);
-    server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
-      DropBrotli(req);
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
-                                                                      httplib::Response& res) {
-      // Only httplib's own answers reach here without a body; ours carry their JSON.
-      if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      std::string message;
-      switch (res.status) {
-        case 404:
-          message = "no such route";
-          break;
-        case 413:
-          message = "the request body is larger than the limit";
-          break;
-        default:
-          message = "the request was refused (HTTP " + std::to_string(res.status) + ")";
-      }
-      res.set_content(
-          nlohmann::json{{"error", {{"code", CodeForHttpStatus(res.status)}, {"message", message}}}}
-              .dump(),
-          kJsonType);
-      return httplib::Server::HandlerResponse::Handled;
-    }));
-    server_.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-          std::string what = "unknown exception";
-          try {
-            if (ep) std::rethrow_exception(ep);
-          } catch (const std::exception& e) {
-            what = e.what();
-          } catch (...) {
-          }
-          WriteReply(ErrorReply(InternalError("request failed: " + what)), res);
-        });
-    auto handler = [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); };
-    server_.Get(".*", handler);  // and HEAD
-    server_.Post(".*", handler);
-    server_.Put(".*", handler);
-    server_.Delete(".*", handler);
-    server_.Patch(".*", handler);
-  }
+        streams_(platform, options_.stream_keepalive, options_.max_event_streams) {}
 
   ~Impl() { Stop(); }
 
   Result<int> Listen(const std::string& host, int port) {
-    {
-      std::lock_guard lock(mu_);
-      if (listened_) {
-        return FailedPreconditionError("the API server already listened (a server listens once)");
-      }
-      listened_ = true;
+    std::lock_guard lock(mu_);
+    if (listened_) {
+      return FailedPreconditionError("the API server already listened (a server listens once)");
     }
-    int bound = port;
-    if (port == 0) {
-      bound = server_.bind_to_any_port(host);
-      if (bound <= 0) {
-        return UnavailableError("cannot listen on " + host + ":0 (no ephemeral port bound)");
-      }
-    } else if (!server_.bind_to_port(host, port)) {
+    listened_ = true;
+    const int fd = ListenSocket(host, port);
+    if (fd < 0) {
       return UnavailableError("cannot listen on " + host + ":" + std::to_string(port) +
                               " (in use, or not an address of this machine)");
     }
-    thread_ = std::thread([this] {
-      server_.listen_after_bind();
-      serving_done_ = true;
-    });
+    const int bound = BoundPort(fd);
+    const unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+    daemon_ = MHD_start_daemon(
+        flags, 0, nullptr, nullptr, &Impl::OnRequest, this, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(std::max(1, options_.threads)),
+        MHD_OPTION_CONNECTION_LIMIT,
+        static_cast<unsigned>(std::max(1, options_.max_connections) + kConnectionMargin),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        static_cast<unsigned>(std::max(0, options_.max_connections_per_client)),
+        MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(options_.idle_timeout.count()),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, size_t{48} << 10, MHD_OPTION_NOTIFY_COMPLETED,
+        &Impl::OnCompleted, this, MHD_OPTION_NOTIFY_CONNECTION, &Impl::OnConnection, this,
+        MHD_OPTION_END);
+    if (daemon_ == nullptr) {
+      ::close(fd);
+      return UnavailableError("cannot serve on " + host + ":" + std::to_string(port) +
+                              " (libmicrohttpd did not start; too few file descriptors?)");
+    }
     return bound;
   }
 
   void Stop() {
+    MHD_Daemon* daemon = nullptr;
     {
       std::lock_guard lock(mu_);
       if (stopped_) return;
       stopped_ = true;
+      listened_ = true;
+      daemon = daemon_;
     }
     streams_.CloseAll();
-    // httplib's stop() does nothing until the serving thread has marked the server running;
-    // a Stop() right after Listen() must not miss it.
-    while (thread_.joinable() && !serving_done_ && !server_.is_running()) {
-      std::this_thread::yield();
-    }
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
+    // Closes the listening socket, every connection, and waits for requests in flight.
+    if (daemon != nullptr) MHD_stop_daemon(daemon);
+  }
+
+  ServerStats stats() const {
+    return ServerStats{.open_connections = open_connections_.load(),
+                       .open_event_streams = streams_.open(),
+                       .body_bytes_read = body_bytes_read_.load(),
+                       .requests_refused = requests_refused_.load()};
   }
 
  private:
-  void Serve(const httplib::Request& req, httplib::Response& res) {
-    Reply reply = Dispatch(table_, tokens_, FromHttplib(req));
-    if (reply.event_stream_after) {
-      const Status started = streams_.Start(*reply.event_stream_after, res);
-      if (!started.ok()) WriteReply(ErrorReply(started), res);
-      return;
+  static MHD_Result OnRequest(void* cls, MHD_Connection* connection, const char* url,
+                              const char* method, const char*, const char* upload_data,
+                              size_t* upload_data_size, void** con_cls) {
+    auto* self = static_cast<Impl*>(cls);
+    auto* call = static_cast<Call*>(*con_cls);
+    if (call == nullptr) {
+      call = new Call;
+      *con_cls = call;
+      return self->Head(connection, url, method, *call);
     }
-    WriteReply(std::move(reply), res);
+    if (*upload_data_size > 0) return self->Body(upload_data, upload_data_size, *call);
+    if (call->answered) return MHD_YES;
+    return self->Complete(connection, *call);
+  }
+
+  static void OnCompleted(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
+    auto* call = static_cast<Call*>(*con_cls);
+    if (call == nullptr) return;
+    if (call->stream) static_cast<Impl*>(cls)->streams_.Ended(call->stream);
+    delete call;
+    *con_cls = nullptr;
+  }
+
+  static void OnConnection(void* cls, MHD_Connection*, void**, MHD_ConnectionNotificationCode c) {
+    auto* self = static_cast<Impl*>(cls);
+    if (c == MHD_CONNECTION_NOTIFY_STARTED) ++self->open_connections_;
+    if (c == MHD_CONNECTION_NOTIFY_CLOSED) --self->open_connections_;
+  }
+
+  // The first call, with the request's head only: every refusal that needs no body.
+  MHD_Result Head(MHD_Connection* connection, const char* url, const char* method, Call& call) {
+    Request& req = call.req;
+    req.method = method;
+    req.path = url;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, &CollectHeader, &req.headers);
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &CollectQuery, &req.query);
+    const Status head = CheckHead(req);
+    if (!head.ok()) return Refuse(connection, call, ErrorReply(head), HeadStatus(head));
+    Result<const Route*> route = Admit(table_, tokens_, req);
+    if (!route.ok()) return Refuse(connection, call, ErrorReply(route.status()));
+    call.route = *route;
+    call.limit = BodyLimit(**route, options_.max_body_bytes);
+    const std::string length = req.Header("Content-Length");
+    if (!length.empty()) {
+      std::uint64_t bytes = 0;
+      std::from_chars(length.data(), length.data() + length.size(), bytes);
+      const Status size = CheckBodySize(req, bytes, call.limit);
+      if (!size.ok()) return Refuse(connection, call, ErrorReply(size));
+    }
+    return MHD_YES;
+  }
+
+  // Connections, URI and header sizes; their refusals carry kResourceExhausted or
+  // kUnavailable, told apart by HeadStatus.
+  Status CheckHead(const Request& req) const {
+    if (open_connections_.load() > options_.max_connections) {
+      return UnavailableError("the server has " + std::to_string(open_connections_.load()) +
+                              " open connections, over its limit of " +
+                              std::to_string(options_.max_connections) + "; retry later");
+    }
+    size_t uri = req.path.size();
+    for (const auto& [k, v] : req.query) uri += k.size() + v.size() + 2;
+    if (uri > options_.max_uri_bytes) {
+      return ResourceExhaustedError("the request URI is " + std::to_string(uri) +
+                                    " bytes, over the limit of " +
+                                    std::to_string(options_.max_uri_bytes) + " bytes");
+    }
+    size_t head = 0;
+    for (const auto& [k, v] : req.headers) head += k.size() + v.size() + 4;
+    if (head > options_.max_header_bytes) {
+      return ResourceExhaustedError("the request's header fields are " + std::to_string(head) +
+                                    " bytes, over the limit of " +
+                                    std::to_string(options_.max_header_bytes) + " bytes");
+    }
+    return OkStatus();
+  }
+
+  static int HeadStatus(const Status& status) {
+    const std::string& m = status.message();
+    if (m.find("request URI") != std::string::npos) return 414;
+    if (m.find("header fields") != std::string::npos) return 431;
+    return HttpStatus(status.code());
+  }
+
+  // More of the body: kept while within the route's limit; past it the connection is
+  // closed (libmicrohttpd cannot answer in the middle of a body).
+  MHD_Result Body(const char* data, size_t* size, Call& call) {
+    const size_t n = *size;
+    *size = 0;
+    body_bytes_read_ += n;
+    if (call.answered) return MHD_YES;
+    if (call.req.body.size() + n > call.limit) {
+      ++requests_refused_;
+      return MHD_NO;
+    }
+    call.req.body.append(data, n);
+    return MHD_YES;
+  }
+
+  MHD_Result Complete(MHD_Connection* connection, Call& call) {
+    Reply reply = Run(*call.route, call.req);
+    if (!reply.event_stream_after) return Queue(connection, call, std::move(reply));
+    Result<EventStreams::Started> started = streams_.Start(*reply.event_stream_after, connection);
+    if (!started.ok()) return Queue(connection, call, ErrorReply(started.status()));
+    call.stream = started->stream;
+    const MHD_Result queued = MHD_queue_response(connection, 200, started->response);
+    MHD_destroy_response(started->response);
+    return queued;
+  }
+
+  // Answers before the body is read; libmicrohttpd then closes a connection with a body
+  // pending instead of reading it.
+  MHD_Result Refuse(MHD_Connection* connection, Call& call, Reply reply, int status = 0) {
+    ++requests_refused_;
+    call.answered = true;
+    if (status != 0) reply.status = status;
+    return Queue(connection, call, std::move(reply));
+  }
+
+  MHD_Result Queue(MHD_Connection* connection, const Call& call, Reply reply) {
+    const int status = reply.status;
+    MHD_Response* response = MakeResponse(std::move(reply), call.req.Header("Accept-Encoding"));
+    if (response == nullptr) return MHD_NO;
+    const MHD_Result queued = MHD_queue_response(connection, status, response);
+    MHD_destroy_response(response);
+    return queued;
   }
 
   access::TokenRegistry& tokens_;
   const ApiOptions options_;
   const RouteTable table_;
   EventStreams streams_;
-  httplib::Server server_;
-  std::thread thread_;
-  std::atomic<bool> serving_done_{false};  // listen_after_bind returned
+  MHD_Daemon* daemon_ = nullptr;
+  std::atomic<int> open_connections_{0};
+  std::atomic<std::uint64_t> body_bytes_read_{0};
+  std::atomic<std::uint64_t> requests_refused_{0};
 
   std::mutex mu_;
   bool listened_ = false;
@@ -230,5 +316,6 @@ Result<int> ApiServer::Listen(const std::string& host, int port) {
   return impl_->Listen(host, port);
 }
 void ApiServer::Stop() { impl_->Stop(); }
+ServerStats ApiServer::stats() const { return impl_->stats(); }
 
 }  // namespace odmd::api

@@ -11,6 +11,7 @@
 //   req.headers.emplace("Authorization", "Bearer " + token);
 //   api::Reply reply = api::Dispatch(table, tokens, std::move(req));
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -27,12 +28,21 @@
 #include "odmd/access/tokens.h"
 #include "odmd/api/server.h"
 #include "odmd/base/status.h"
+#include "odmd/reconcile/deployer.h"
 #include "odmd/reconcile/platform.h"
 
 namespace odmd::api {
 
 inline constexpr char kJsonType[] = "application/json";
 inline constexpr char kTextType[] = "text/plain; charset=utf-8";
+// A route's body limit unless it sets its own (Route::max_body_bytes).
+inline constexpr size_t kDefaultMaxBodyBytes = size_t{1} << 20;  // 1 MiB
+// The manifest routes' (a manifest of a large org is ~10 MB) and GitHub deliveries' (GitHub
+// caps a payload at 25 MB).
+inline constexpr size_t kMaxManifestBodyBytes = size_t{32} << 20;
+inline constexpr size_t kMaxWebhookBodyBytes = size_t{25} << 20;
+// A product put's: a product value's bound.
+inline constexpr size_t kMaxProductBodyBytes = reconcile::kMaxProductBytes;
 
 // Orders header names without regard to case (HTTP header names are case-insensitive).
 struct CaseInsensitiveLess {
@@ -100,6 +110,10 @@ struct Route {
   std::vector<QueryParam> query{};
   int status = 200;                      // on success
   std::string content_type = kJsonType;  // on success
+  // The largest body the route takes (capped by ApiOptions::max_body_bytes): a larger one is
+  // refused with 413 before it is read (Content-Length), or the connection is closed as soon
+  // as the body passes it (chunked).
+  size_t max_body_bytes = kDefaultMaxBodyBytes;
   std::function<Result<Reply>(const Request&)> handler{};
 };
 
@@ -136,9 +150,24 @@ RouteTable BuildRoutes(reconcile::Platform& platform, const ApiOptions& options)
 // The OpenAPI 3.0.3 document of `routes`.
 nlohmann::json OpenApiDocument(const std::vector<Route>& routes);
 
-// Finds the route of `req`, authenticates it for the route's access (setting req.who and
-// req.params), runs the handler and turns any failure into its JSON error reply.
-Reply Dispatch(const RouteTable& table, access::TokenRegistry& tokens, Request req);
+// The half of Dispatch that needs only the request's head: finds the route of `req` and
+// authenticates it for the route's access (setting req.who and req.params). kNotFound naming
+// the path (and the methods it takes), kUnauthenticated or kPermissionDenied. The server
+// calls it before it reads a body, so a refused request's body is never read.
+Result<const Route*> Admit(const RouteTable& table, access::TokenRegistry& tokens, Request& req);
+
+// The route's limit for a body (Route::max_body_bytes capped by `cap`), and the 413 error
+// naming both when `bytes` is over it.
+size_t BodyLimit(const Route& route, size_t cap);
+Status CheckBodySize(const Request& req, size_t bytes, size_t limit);
+
+// The other half: runs the admitted route's handler on `req` (its body read) and turns any
+// failure, an exception included, into its JSON error reply.
+Reply Run(const Route& route, const Request& req);
+
+// Admit, the body limit (with cap `max_body_bytes`), then Run.
+Reply Dispatch(const RouteTable& table, access::TokenRegistry& tokens, Request req,
+               size_t max_body_bytes = size_t{32} << 20);
 
 // {"error": {"code", "message"}} with the status of `status`'s code (and WWW-Authenticate
 // for 401).

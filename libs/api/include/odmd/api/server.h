@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,20 +32,54 @@ struct StaticFile {
   std::string_view body{};     // static storage (odmd::console's embedded assets)
 };
 
+// The limits that keep the server up under slow, huge and many clients (docs/platform.md
+// "Limits" says what a client gets past each).
 struct ApiOptions {
   // Secret GitHub signs webhook deliveries with; empty refuses every delivery (403).
   std::string webhook_secret{};
-  // Largest request body of any route (webhooks, manifests, product values): larger
-  // requests get 413 before their body is read or parsed.
-  size_t max_body_bytes = 25u << 20;
-  // Requests served at once. An open event stream (GET /api/events/stream) holds one.
+  // The cap of every route's body limit (Route::max_body_bytes: 1 MiB unless the route says
+  // otherwise; manifests 32 MiB, webhook deliveries 25 MiB). A body with a Content-Length
+  // over its route's limit gets 413 before it is read; a chunked one has its connection
+  // closed as soon as it passes the limit. A request refused by its route's access (401,
+  // 403) or unknown (404) is answered before its body is read, and the connection closed.
+  size_t max_body_bytes = 32u << 20;
+  // Threads serving connections: each runs an event loop over its share of the
+  // connections (idle ones, slow ones and open event streams hold no thread).
   int threads = 8;
-  // How often an idle event stream sends a comment line, so a client that went away is
-  // noticed and its thread freed.
+  // Open connections in all, and from one client address. Past max_connections a request
+  // gets 503; connections past it (plus a margin) and past the per-client limit are closed
+  // when accepted.
+  int max_connections = 2048;
+  int max_connections_per_client = 1536;
+  // Open event streams; past it, a stream request gets 503.
+  int max_event_streams = 1024;
+  // Request target (path and query) and request head (header lines) sizes: past them 414
+  // and 431.
+  size_t max_uri_bytes = 8u << 10;
+  size_t max_header_bytes = 16u << 10;
+  // A connection with no traffic for this long (an idle keep-alive, a client that stopped
+  // sending its request or reading its answer) is closed. Event streams are not idle: they
+  // write a keepalive comment every stream_keepalive.
+  std::chrono::seconds idle_timeout{10};
+  // How often an idle event stream sends a comment line (also how long a client that
+  // vanished without closing its connection holds its stream at most; one that closed it
+  // frees its stream at once).
   std::chrono::milliseconds stream_keepalive{std::chrono::seconds(15)};
   // The web console's files (public: the page asks for a token itself). Empty: GET / is 404.
   std::vector<StaticFile> static_files{};
 };
+
+// What the server holds now (ApiServer::stats).
+struct ServerStats {
+  int open_connections = 0;
+  int open_event_streams = 0;
+  std::uint64_t body_bytes_read = 0;   // request body bytes read since Listen
+  std::uint64_t requests_refused = 0;  // answered before their body was read, or cut off
+};
+
+// Raises this process's soft limit of open files to at least `want` (up to the hard
+// limit), so the server's connection limits can be reached; returns the limit now.
+size_t RaiseOpenFileLimit(size_t want);
 
 // The HTTP status of a non-OK `code` (STYLE.md §7.3): kInvalidArgument 400, kUnauthenticated
 // 401, kPermissionDenied 403, kNotFound 404, kAlreadyExists/kFailedPrecondition/kAborted
@@ -70,6 +105,8 @@ class ApiServer {
   // Ends open event streams, stops accepting, waits for requests in flight and the serving
   // thread. Idempotent.
   void Stop();
+
+  ServerStats stats() const;
 
  private:
   class Impl;
