@@ -25,6 +25,7 @@ using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 using Json = nlohmann::ordered_json;
 using Pointer = Json::json_pointer;
@@ -93,6 +94,25 @@ INSTANTIATE_TEST_SUITE_P(
         SyntaxCase{"{\"org\": \"a\x01\"}", "control character"},
         SyntaxCase{"{\"org\": 'x'}", "line 1, column 9"},
         SyntaxCase{"{\"a\": 1,}", "line 1, column 9"}));
+
+TEST(ManifestReadTest, DuplicateKeyIsM1AtItsPointerNotTheLastValueWinning) {
+  // The valid manifest with its first build's id given twice: the second would win.
+  std::string text = EditedManifest([](Json&) {});
+  const std::string first_id = "\"id\": \"" + ValidOrg().builds[0].id + "\"";
+  const size_t at = text.find(first_id);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.insert(at, "\"id\": \"someOtherBuild\",\n");
+  EXPECT_THAT(Problems(text),
+              ElementsAre(AllOf(IsViolation("M1", "/builds/0/id", ""),
+                                Field(&Violation::message, HasSubstr("appears twice")))));
+  EXPECT_THAT(Problems("{\"org\": \"a\", \"org\": \"a\"}"),
+              ElementsAre(IsViolation("M1", "/org", "")));
+  EXPECT_THAT(Problems("{\"a\": [{}, {\"x/y\": 1, \"x/y\": 2}]}"),
+              ElementsAre(IsViolation("M1", "/a/1/x~1y", "")));
+  // Equal keys in different objects are no duplicate.
+  EXPECT_THAT(Problems("{\"a\": {\"k\": 1}, \"b\": {\"k\": 1}}"),
+              Not(Contains(Field(&Violation::rule, "M1"))));
+}
 
 TEST(ManifestReadTest, SyntaxErrorMessageIsPrintableAscii) {
   std::vector<Violation> found = Problems("{\"org\": \"caf\xc3\xa9\xff\"}");
@@ -343,12 +363,12 @@ TEST(ManifestReadTest, RulesAreSkippedWhenNotRequested) {
                           IsViolation("R12", "/builds/0/envers", "")));
 }
 
-TEST(ManifestReadTest, DuplicateKeysKeepTheLastValue) {
+TEST(ManifestReadTest, DuplicateKeysAreRefusedNotLastValueWins) {
   std::string text = WriteManifest(ValidOrg());
   text.replace(text.find("\"org\": \"sandbox\""), 16, "\"org\": \"first\", \"org\": \"sandbox\"");
-  Result<Org> org = ReadManifest(text, nullptr);
-  ASSERT_TRUE(org.ok()) << org.status();
-  EXPECT_EQ(org->name, "sandbox");
+  EXPECT_THAT(ReadManifest(text, nullptr),
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("M1 /org: invalid JSON: the key at /org appears twice")));
 }
 
 // --- robustness ---------------------------------------------------------------------------

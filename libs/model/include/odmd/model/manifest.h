@@ -9,7 +9,8 @@
 //
 // Reading validates fully and reports every problem as a Violation whose path is a JSON
 // Pointer into the document:
-//   M1  syntax error (the message gives line and column)
+//   M1  syntax error (the message gives line and column), or a key repeated in one object
+//       (the violation's path is the repeated key's JSON Pointer)
 //   M2  unknown field
 //   M3  wrong type, missing required field, or unknown enum value (kind, reaction, rev)
 //   M4  version is not semantic versioning (MAJOR.MINOR.PATCH[-pre][+build])

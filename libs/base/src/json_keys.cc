@@ -1,0 +1,52 @@
+#include "odmd/base/json_keys.h"
+
+namespace odmd {
+
+void JsonKeyTracker::Value() {
+  if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+}
+
+void JsonKeyTracker::StartObject() {
+  frames_.emplace_back();
+  frames_.back().object = true;
+}
+
+void JsonKeyTracker::StartArray() { frames_.emplace_back(); }
+
+void JsonKeyTracker::EndContainer() {
+  if (!frames_.empty()) frames_.pop_back();
+}
+
+bool JsonKeyTracker::Key(std::string_view key) {
+  if (frames_.empty() || !frames_.back().object) return true;
+  Frame& f = frames_.back();
+  f.key = std::string(key);
+  if (f.keys.insert(f.key).second) return true;
+  if (duplicate_.empty()) duplicate_ = Pointer();
+  return false;
+}
+
+std::string JsonKeyTracker::Pointer() const {
+  std::string out;
+  for (const Frame& f : frames_) {
+    out += '/';
+    out += f.object ? JsonPointerToken(f.key) : std::to_string(f.index);
+  }
+  return out;
+}
+
+std::string JsonPointerToken(std::string_view token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace odmd
