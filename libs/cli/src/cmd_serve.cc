@@ -102,6 +102,7 @@ struct ServeOpts {
   std::string contracts_repo;
   int concurrency = 2;
   bool once = false;
+  std::string sandbox = "bwrap";
 };
 
 struct HostPort {
@@ -237,7 +238,18 @@ int Serve(Io& io, const ServeOpts& o) {
   const std::string url = "http://" + listen->host + ":" + std::to_string(port);
 
   std::unique_ptr<reconcile::Git> git = reconcile::NewCliGit();
-  std::unique_ptr<reconcile::Runner> runner = reconcile::NewProcessRunner(io.clock);
+  reconcile::ProcessRunnerOptions runner_options;
+  if (o.sandbox == "none") {
+    runner_options.sandbox = reconcile::SandboxMode::kNone;
+    io.err << "odmd serve: WARNING: --sandbox=none: build scripts run unconfined as this "
+              "process's user and can read "
+           << dir.string()
+           << " (admin.token, secret.key, the store) and every other enver's files: for "
+              "development only\n";
+  } else if (Status s = reconcile::CheckSandbox(runner_options); !s.ok()) {
+    io.err << "odmd serve: WARNING: deployments will fail: " << s.message() << "\n";
+  }
+  std::unique_ptr<reconcile::Runner> runner = reconcile::NewProcessRunner(io.clock, runner_options);
   access::TokenRegistry tokens(**store, io.clock);
   reconcile::PlatformOptions popts;
   popts.state_dir = dir.string();
@@ -249,6 +261,8 @@ int Serve(Io& io, const ServeOpts& o) {
   reconcile::Platform platform(**store, *git, *runner, io.clock, *secrets, popts);
   api::ApiOptions api_options{.webhook_secret = webhook_secret};
   api_options.static_files = ConsoleFiles();
+  // Room for every connection the server accepts (docs/platform.md "Limits").
+  api::RaiseOpenFileLimit(static_cast<size_t>(api_options.max_connections) + 1024);
   api::ApiServer server(platform, tokens, std::move(api_options));
   auto stop = [&] {
     platform.Stop();
@@ -324,6 +338,11 @@ RunFn SetupServe(CLI::App& sub, Io& io) {
   sub.add_option("--concurrency", o->concurrency, "Deployments running at once")
       ->capture_default_str();
   sub.add_flag("--once", o->once, "Start, wait until nothing is queued or running, stop");
+  sub.add_option("--sandbox", o->sandbox,
+                 "How build scripts are confined: bwrap (bubblewrap; see docs/platform.md, "
+                 "Threat model) or none (unconfined: development only)")
+      ->check(CLI::IsMember({"bwrap", "none"}))
+      ->capture_default_str();
   sub.footer(
       "Writes <state-dir>/admin.token (0600, once) and <state-dir>/api.url, which the client\n"
       "commands (odmd envers, events, ...) read. Serves until SIGINT (exit 130) or SIGTERM\n"

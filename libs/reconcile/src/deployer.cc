@@ -5,10 +5,13 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -114,7 +117,42 @@ bool GroupAlive(int pgid) {
   return false;
 }
 
+// <state_dir>/enver-accounts/<account>/<region>/<stack>: one enver's account directory.
+fs::path EnverAccountDir(const std::string& state_dir, const model::Enver& enver,
+                         const std::string& stack) {
+  return fs::path(state_dir) / "enver-accounts" / enver.account / enver.region / stack;
+}
+
+// Gives `path` (not following symlinks) and, `recursive`, everything under it to uid/gid.
+Status ChownTree(const fs::path& path, std::uint32_t uid, bool recursive) {
+  auto one = [uid](const fs::path& p) -> Status {
+    if (::lchown(p.c_str(), uid, uid) != 0) {
+      return InternalError("cannot give " + Quote(p.string()) + " to the sandbox's uid " +
+                           std::to_string(uid) + ": " + std::strerror(errno));
+    }
+    return OkStatus();
+  };
+  ODMD_RETURN_IF_ERROR(one(path));
+  if (!recursive) return OkStatus();
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(path, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    ODMD_RETURN_IF_ERROR(one(it->path()));
+  }
+  if (ec) return InternalError("cannot list " + Quote(path.string()) + ": " + ec.message());
+  return OkStatus();
+}
+
 }  // namespace
+
+std::uint32_t SandboxUid(std::string_view enver_id) {
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  for (char c : enver_id) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 16777619u;
+  }
+  return kSandboxUidBase + h % kSandboxUidCount;
+}
 
 Result<std::string> ConsumedProductPath(const model::Consumer& consumer) {
   const auto parts = model::SplitEnverId(consumer.producer);
@@ -221,6 +259,49 @@ class DeployRun {
     return std::nullopt;
   }
 
+  // The enver's own account directory (EnverAccountDir) with its stack directory in it, and
+  // <account_dir>/<stack> pointing there by a relative symlink (a directory an older odmd
+  // left there moves in). In the sandbox the script sees only this directory at
+  // <account_dir>: no other enver's stacks.
+  std::optional<DeployOutcome> PrepareAccount(const std::string& account_dir) {
+    const std::string stack = model::StackName(build().id, enver().rev);
+    private_account_ = EnverAccountDir(options_.state_dir, enver(), stack);
+    const fs::path own_stack = private_account_ / stack;
+    const fs::path link = fs::path(account_dir) / stack;
+    const fs::path target =
+        fs::path("../../..") / "enver-accounts" / enver().account / enver().region / stack / stack;
+    std::error_code ec;
+    fs::create_directories(account_dir, ec);
+    if (!ec) fs::create_directories(private_account_, ec);
+    if (ec) {
+      return Failed("cannot create account directory " + Quote(account_dir) + ": " + ec.message(),
+                    true);
+    }
+    const fs::file_status st = fs::symlink_status(link, ec);
+    ec.clear();  // not_found is no error here
+    if (fs::is_directory(st) && !fs::exists(own_stack, ec)) {
+      fs::rename(link, own_stack, ec);
+    } else if (fs::is_symlink(st) && fs::read_symlink(link, ec) != target) {
+      fs::remove(link, ec);
+    }
+    if (ec) return Failed("cannot move " + Quote(link.string()) + ": " + ec.message(), true);
+    fs::create_directories(own_stack, ec);
+    std::error_code ignored;
+    if (!ec && !fs::exists(fs::symlink_status(link, ignored))) {
+      fs::create_directory_symlink(target, link, ec);
+    }
+    if (ec || !fs::is_symlink(fs::symlink_status(link, ignored))) {
+      return Failed("cannot link stack directory " + Quote(link.string()) + " to " +
+                        Quote(own_stack.string()) + (ec ? ": " + ec.message() : ""),
+                    true);
+    }
+    if (root_) {
+      Status owned = ChownTree(private_account_, SandboxUid(EnverId()), /*recursive=*/true);
+      if (!owned.ok()) return Failed(owned.message(), true);
+    }
+    return std::nullopt;
+  }
+
   // The rest of the environment; creates the account directory and a fresh products dir.
   std::optional<DeployOutcome> PrepareEnvironment(const std::string& account_dir) {
     const model::Account* account = target_.org->FindAccount(enver().account);
@@ -229,12 +310,8 @@ class DeployRun {
                         " is not declared in the contracts",
                     false);
     }
+    if (auto failed = PrepareAccount(account_dir)) return failed;
     std::error_code ec;
-    fs::create_directories(account_dir, ec);
-    if (ec) {
-      return Failed("cannot create account directory " + Quote(account_dir) + ": " + ec.message(),
-                    true);
-    }
     fs::remove_all(products_dir_, ec);
     fs::remove(manifest_file_, ec);
     ec.clear();
@@ -242,6 +319,28 @@ class DeployRun {
     if (!ec) fs::create_directories(log_file_.parent_path(), ec);
     if (!ec) fs::create_directories(pgid_file_.parent_path(), ec);
     if (ec) return Failed("cannot create the run's directories: " + ec.message(), true);
+    sandbox_.binds.push_back({products_dir_.string(), products_dir_.string(), true});
+    sandbox_.binds.push_back({private_account_.string(), account_dir, true});
+    if (is_contracts()) {
+      // The script writes the manifest into a file made here: in the sandbox only that
+      // file of work/ is bound.
+      std::ofstream(manifest_file_, std::ios::trunc).flush();
+      if (!fs::is_regular_file(manifest_file_, ec)) {
+        return Failed("cannot create " + Quote(manifest_file_.string()), true);
+      }
+      fs::permissions(manifest_file_, fs::perms::owner_read | fs::perms::owner_write,
+                      fs::perm_options::replace, ec);
+      sandbox_.binds.push_back({manifest_file_.string(), manifest_file_.string(), true});
+    }
+    sandbox_.hidden = {options_.state_dir};
+    sandbox_.uid = sandbox_.gid = SandboxUid(EnverId());
+    if (root_) {
+      for (const fs::path& p : {products_dir_, manifest_file_}) {
+        if (p == manifest_file_ && !is_contracts()) continue;
+        Status s = ChownTree(p, *sandbox_.uid, /*recursive=*/false);
+        if (!s.ok()) return Failed(s.message(), true);
+      }
+    }
 
     for (auto& [name, value] : EnverVariables(build(), enver(), *account)) {
       env_[name] = std::move(value);
@@ -258,8 +357,12 @@ class DeployRun {
     env_["HOME"] = worktree_.string();
     std::string path = RunRequest::kDefaultPath;
     if (!options_.odmd_binary.empty()) {
-      const fs::path dir = fs::absolute(options_.odmd_binary, ec).parent_path();
+      const fs::path binary = fs::absolute(options_.odmd_binary, ec);
+      const fs::path dir = binary.parent_path();
       if (!ec && !dir.empty()) path = dir.string() + ":" + path;
+      if (!ec && fs::exists(binary, ec)) {
+        sandbox_.binds.push_back({binary.string(), binary.string(), false});
+      }
     }
     env_["PATH"] = path;
     return std::nullopt;
@@ -278,6 +381,13 @@ class DeployRun {
       return Failed("cannot check out " + ShortSha(sha_) + " of " + Quote(target_.repo_path) +
                         ": " + s.message(),
                     true);
+    }
+    if (root_ && fs::exists(worktree_, ec)) {
+      Status owned = ChownTree(worktree_, *sandbox_.uid, /*recursive=*/true);
+      if (!owned.ok()) return Failed(owned.message(), true);
+    }
+    if (fs::exists(worktree_, ec)) {
+      sandbox_.binds.insert(sandbox_.binds.begin(), {worktree_.string(), worktree_.string(), true});
     }
     return std::nullopt;
   }
@@ -323,6 +433,7 @@ class DeployRun {
     req.time_limit = limit;
     req.log_path = log_file_.string();
     req.cancel = cancel;
+    req.sandbox = sandbox_;
     const fs::path pgid_file = pgid_file_;
     req.on_started = [&pgid_file](int pgid) {
       // Best effort: a record that cannot be written only weakens crash cleanup.
@@ -336,11 +447,14 @@ class DeployRun {
         out = Failed("cancelled", false);
         out.cancelled = true;
       } else {
-        out = Failed("could not start " + std::string(what) + ": " + r.status().message(), true);
+        // A missing sandbox (bubblewrap) does not heal by retrying.
+        out = Failed("could not start " + std::string(what) + ": " + r.status().message(),
+                     !IsFailedPrecondition(r.status()));
       }
       return;
     }
-    out.exit_code = r->exit_code;
+    // A stopped run did not exit on its own (in the sandbox bwrap reports 128 + signal).
+    out.exit_code = r->timed_out || r->cancelled ? -1 : r->exit_code;
     if (r->cancelled) {
       out.reason = "cancelled";
       out.cancelled = true;
@@ -453,6 +567,10 @@ class DeployRun {
   const std::string id_;
   const std::string sha_;
   fs::path worktree_, products_dir_, manifest_file_, log_file_, pgid_file_;
+  // The enver's own account directory (see Deployer::PrivateAccountDir).
+  fs::path private_account_;
+  const bool root_ = ::geteuid() == 0;
+  SandboxSpec sandbox_;
   std::map<std::string, std::string> env_;
   bool checked_out_ = false;
 };
@@ -522,10 +640,12 @@ Result<DeployOutcome> Deployer::Teardown(const DeployTarget& target, std::string
       if (!out.succeeded) return out;
     }
   }
-  const fs::path stack_dir =
-      fs::path(account_dir) / model::StackName(target.build->id, target.enver->rev);
+  const std::string stack = model::StackName(target.build->id, target.enver->rev);
+  const fs::path stack_dir = fs::path(account_dir) / stack;
+  const fs::path own = EnverAccountDir(options_.state_dir, *target.enver, stack);
   std::error_code ec;
-  fs::remove_all(stack_dir, ec);
+  fs::remove_all(own, ec);
+  if (!ec) fs::remove_all(stack_dir, ec);  // the symlink, or an older odmd's directory
   if (ec) {
     return Failed(
         "cannot remove stack directory " + Quote(stack_dir.string()) + ": " + ec.message(), true);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "odmd/reconcile/runner.h"
+#include "sandbox.h"
 
 namespace odmd::reconcile {
 namespace {
@@ -132,8 +133,10 @@ bool WriteAll(int fd, std::string_view data) {
 }
 
 // In the child, between fork and exec: async-signal-safe calls only; never returns.
+// `new_session`: a session of its own (no controlling terminal to inject input into), whose
+// id is also its process group's.
 [[noreturn]] void ExecChild(int in_fd, int out_fd, int err_fd, const char* cwd, const char* path,
-                            char* const* argv, char* const* envp) {
+                            char* const* argv, char* const* envp, bool new_session) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -141,7 +144,11 @@ bool WriteAll(int fd, std::string_view data) {
   std::memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
-  setpgid(0, 0);
+  if (new_session) {
+    setsid();
+  } else {
+    setpgid(0, 0);
+  }
   dup2(in_fd, 0);
   dup2(out_fd, 1);
   dup2(out_fd, 2);
@@ -157,15 +164,29 @@ bool WriteAll(int fd, std::string_view data) {
   _exit(127);
 }
 
+// A sandboxed run's program must exist and be executable at its path (bwrap runs it by
+// that path inside the sandbox), and its working directory must be a directory.
+Status CheckSandboxedStart(const RunRequest& r, const std::string& program) {
+  if (::access(program.c_str(), X_OK) != 0) {
+    return ErrnoStatus(errno, Where(r) + ": cannot execute " + Quote(program));
+  }
+  struct stat st;
+  if (!r.working_dir.empty() && (::stat(r.working_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
+    return NotFoundError(Where(r) + ": cannot enter working directory " + Quote(r.working_dir));
+  }
+  return OkStatus();
+}
+
 class ProcessRunner final : public Runner {
  public:
-  ProcessRunner(const Clock& clock, std::chrono::milliseconds grace)
-      : clock_(clock), grace_(grace) {}
+  ProcessRunner(const Clock& clock, ProcessRunnerOptions options)
+      : clock_(clock), options_(std::move(options)), grace_(options_.grace) {}
 
   Result<RunResult> Run(const RunRequest& request) override;
 
  private:
   const Clock& clock_;
+  const ProcessRunnerOptions options_;
   const std::chrono::milliseconds grace_;
 };
 
@@ -190,13 +211,24 @@ Result<RunResult> ProcessRunner::Run(const RunRequest& request) {
   }
   if (!has_path) env_strings.push_back(std::string("PATH=") + RunRequest::kDefaultPath);
   ODMD_ASSIGN_OR_RETURN(std::string program, ResolveProgram(request, path_var));
+  const bool sandboxed = request.sandbox.has_value() && options_.sandbox == SandboxMode::kBwrap;
+  std::vector<std::string> args = request.argv;
+  const char* cwd = request.working_dir.empty() ? nullptr : request.working_dir.c_str();
+  if (sandboxed) {
+    const bool as_root = sandbox::DropsToUid(*request.sandbox);
+    ODMD_RETURN_IF_ERROR(sandbox::CheckTools(options_, as_root, Where(request)));
+    ODMD_RETURN_IF_ERROR(CheckSandboxedStart(request, program));
+    args = sandbox::BwrapArgv(options_, *request.sandbox, request.working_dir, program,
+                              request.argv, as_root);
+    program = options_.bwrap;
+    cwd = nullptr;  // bwrap --chdir, inside the sandbox
+  }
   std::vector<char*> argv;
-  for (const std::string& a : request.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
-  const char* cwd = request.working_dir.empty() ? nullptr : request.working_dir.c_str();
 
   Fd log_file;
   if (!request.log_path.empty()) {
@@ -220,7 +252,8 @@ Result<RunResult> ProcessRunner::Run(const RunRequest& request) {
   pid_t pid = ::fork();
   if (pid < 0) return ErrnoStatus(errno, Where(request) + ": fork");
   if (pid == 0) {
-    ExecChild(in_r.get(), out_w.get(), err_w.get(), cwd, program.c_str(), argv.data(), envp.data());
+    ExecChild(in_r.get(), out_w.get(), err_w.get(), cwd, program.c_str(), argv.data(), envp.data(),
+              sandboxed);
   }
   ::setpgid(pid, pid);  // Also done by the child; whichever runs first wins the race.
   if (request.on_started) request.on_started(static_cast<int>(pid));
@@ -270,7 +303,13 @@ Result<RunResult> ProcessRunner::Run(const RunRequest& request) {
         if (limited && now >= deadline) result.timed_out = true;
         if (request.cancel != nullptr && request.cancel->cancelled()) result.cancelled = true;
         if (result.timed_out || result.cancelled) {
-          ::kill(-pid, SIGTERM);
+          // Sandboxed: the leader is the outer bwrap, whose death kills the sandbox at
+          // once; the script gets its grace period while bwrap waits for it.
+          if (sandboxed) {
+            sandbox::SignalGroupExcept(pid, pid, SIGTERM);
+          } else {
+            ::kill(-pid, SIGTERM);
+          }
           stop = Stop::kTermSent;
           term_sent = now;
         }
@@ -345,8 +384,36 @@ Result<RunResult> ProcessRunner::Run(const RunRequest& request) {
 
 }  // namespace
 
+std::unique_ptr<Runner> NewProcessRunner(const Clock& clock, ProcessRunnerOptions options) {
+  return std::make_unique<ProcessRunner>(clock, std::move(options));
+}
+
 std::unique_ptr<Runner> NewProcessRunner(const Clock& clock, std::chrono::milliseconds grace) {
-  return std::make_unique<ProcessRunner>(clock, grace);
+  ProcessRunnerOptions options;
+  options.grace = grace;
+  return NewProcessRunner(clock, std::move(options));
+}
+
+Status CheckSandbox(const ProcessRunnerOptions& options) {
+  if (options.sandbox == SandboxMode::kNone) return OkStatus();
+  const SystemClock clock;
+  std::unique_ptr<Runner> runner = NewProcessRunner(clock, options);
+  RunRequest probe;
+  probe.argv = {"true"};
+  probe.time_limit = std::chrono::seconds(30);
+  SandboxSpec spec;
+  spec.uid = spec.gid = 65534;  // nobody: the probe needs no files of its own
+  probe.sandbox = spec;
+  std::string log;
+  probe.log_sink = [&log](std::string_view chunk) { log += chunk; };
+  ODMD_ASSIGN_OR_RETURN(RunResult r, runner->Run(probe));
+  if (!r.succeeded()) {
+    while (!log.empty() && (log.back() == '\n' || log.back() == ' ')) log.pop_back();
+    return FailedPreconditionError("bubblewrap (" + options.bwrap +
+                                   ") cannot sandbox a build script here (exit " +
+                                   std::to_string(r.exit_code) + "): " + log);
+  }
+  return OkStatus();
 }
 
 }  // namespace odmd::reconcile

@@ -457,7 +457,8 @@ TEST_F(DeployerTest, TimeLimitFailsTheRunAsTimedOut) {
 TEST_F(DeployerTest, CancelStopsARunningScript) {
   const std::string sha = Commit({{".scripts/build.sh",
                                    "#!/bin/sh\n"
-                                   "touch \"$ODMD_account_dir/started\"\n"
+                                   "mkdir -p \"$ODMD_account_dir/$ODMD_stack_names\"\n"
+                                   "touch \"$ODMD_account_dir/$ODMD_stack_names/started\"\n"
                                    "sleep 1000\n"}});
   Put("/odmd-share/net/b..main/vpcId", "vpc-1");
   auto deployer = NewDeployer();
@@ -466,10 +467,10 @@ TEST_F(DeployerTest, CancelStopsARunningScript) {
   const DeployTarget target = Target("svc");
   std::thread t([&] { out = deployer->Deploy(NewDeployment("d1", sha), target, &cancel); });
   // Wait (bounded) until the script runs, then cancel it.
-  for (int i = 0; i < 6000 && !fs::exists(AccountDir() + "/started"); ++i) {
+  for (int i = 0; i < 6000 && !fs::exists(AccountDir() + "/svc--main/started"); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  EXPECT_TRUE(fs::exists(AccountDir() + "/started"));
+  EXPECT_TRUE(fs::exists(AccountDir() + "/svc--main/started"));
   cancel.Cancel();
   t.join();
   ASSERT_THAT(out, IsOk());
@@ -610,15 +611,17 @@ TEST_F(DeployerTest, ContractsBuildManifestIsCaptured) {
   const std::string sha = Commit({{".scripts/build.sh",
                                    "#!/bin/sh\n"
                                    "printf '{\"version\":\"1.0.0\"}' > \"$ODMD_MANIFEST_FILE\"\n"
-                                   "echo \"$ODMD_MANIFEST_FILE\" > \"$HOME/../where\"\n"}});
+                                   "mkdir -p \"$ODMD_account_dir/$ODMD_stack_names\"\n"
+                                   "echo \"$ODMD_MANIFEST_FILE\" > "
+                                   "\"$ODMD_account_dir/$ODMD_stack_names/where\"\n"}});
   auto deployer = NewDeployer();
   DeployOutcome out =
       DeployOk(*deployer, NewDeployment("d1", sha, "contracts/b..main"), Target("contracts"));
   ASSERT_TRUE(out.succeeded) << out.reason;
   ASSERT_TRUE(out.manifest.has_value());
   EXPECT_EQ(*out.manifest, "{\"version\":\"1.0.0\"}");
-  EXPECT_EQ(ReadAll(state_dir_ + "/work/where"), state_dir_ + "/work/d1.manifest.json\n");
-  fs::remove(state_dir_ + "/work/where");
+  EXPECT_EQ(ReadAll(state_dir_ + "/accounts/central/us-east-1/contracts--main/where"),
+            state_dir_ + "/work/d1.manifest.json\n");
   ExpectNoLeftovers();
 }
 
@@ -633,13 +636,12 @@ TEST_F(DeployerTest, ContractsBuildWithoutManifestHasNone) {
 }
 
 TEST_F(DeployerTest, TeardownRunsDestroyScriptThenRemovesTheStackDirectory) {
-  const std::string sha =
-      Commit({{".scripts/build.sh", kEnvScript},
-              {".scripts/destroy.sh",
-               "#!/bin/sh\n"
-               "echo destroying\n"
-               "test -f \"$ODMD_account_dir/$ODMD_stack_names/env.txt\"\n"
-               "echo \"$ODMD_consumer_vpc\" > \"$ODMD_account_dir/destroyed\"\n"}});
+  const std::string sha = Commit({{".scripts/build.sh", kEnvScript},
+                                  {".scripts/destroy.sh",
+                                   "#!/bin/sh\n"
+                                   "echo destroying\n"
+                                   "test -f \"$ODMD_account_dir/$ODMD_stack_names/env.txt\"\n"
+                                   "echo \"destroyed $ODMD_consumer_vpc\"\n"}});
   Put("/odmd-share/net/b..main/vpcId", "vpc-1");
   auto deployer = NewDeployer();
   ASSERT_TRUE(DeployOk(*deployer, NewDeployment("d1", sha), Target("svc")).succeeded);
@@ -649,9 +651,9 @@ TEST_F(DeployerTest, TeardownRunsDestroyScriptThenRemovesTheStackDirectory) {
   Result<DeployOutcome> out = deployer->Teardown(Target("svc"), sha, "d2");
   ASSERT_THAT(out, IsOk());
   EXPECT_TRUE(out->succeeded) << out->reason;
-  EXPECT_EQ(ReadAll(AccountDir() + "/destroyed"), "vpc-1\n");
   EXPECT_FALSE(fs::exists(AccountDir() + "/svc--main"));
-  EXPECT_EQ(Value(LogKey("d2")), "destroying\n");
+  EXPECT_FALSE(fs::exists(state_dir_ + "/enver-accounts/ws1/us-west-1/svc--main"));
+  EXPECT_EQ(Value(LogKey("d2")), "destroying\ndestroyed vpc-1\n");
   ExpectNoLeftovers();
 }
 

@@ -538,14 +538,21 @@ TEST_F(PlatformStartStopTest, ADeploymentInterruptedByStopRunsAgainAtTheNextStar
       MakeBuild("svc", "svc", {MakeEnver(model::RevRef::Branch("main"), {"url"}, {})}));
   model::Canonicalize(org);
   NewContractsRepo("acme/contracts", org);
-  const fs::path fifo = root_ / "started.fifo";
+  // The FIFO and the `go` file lie in the enver's own stack directory: the sandboxed script
+  // sees nothing else of the host (enver-accounts/... is where its account directory is
+  // kept; the script sees it at $ODMD_account_dir).
+  const fs::path own_stack =
+      root_ / "state" / "enver-accounts" / "workspace" / "us-east-1" / "svc--main" / "svc--main";
+  fs::create_directories(own_stack);
+  const fs::path fifo = own_stack / "started.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const fs::path seen = AccountDir("workspace", "us-east-1") / "svc--main";
   NewRepo("acme/svc");
   Push("acme/svc", "main",
        {{".scripts/build.sh", kServiceBuildScript},
         {"config", "v1"},
-        {"started", fifo.string()},
-        {"block", (root_ / "go").string()}},
+        {"started", (seen / "started.fifo").string()},
+        {"block", (seen / "go").string()}},
        "blocks until go");
   PlatformOptions o = Options();
   o.contracts_repo = "acme/contracts";
@@ -564,7 +571,7 @@ TEST_F(PlatformStartStopTest, ADeploymentInterruptedByStopRunsAgainAtTheNextStar
   ASSERT_FALSE(interrupted.empty());
   EXPECT_THAT(store_->Get(interrupted)->value, ::testing::HasSubstr("\"state\":\"queued\""));
 
-  WriteFile(root_ / "go", "");
+  WriteFile(own_stack / "go", "");
   o.start_workers = false;
   StartPlatform(o);
   Drain();

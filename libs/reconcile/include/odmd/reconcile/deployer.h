@@ -7,8 +7,18 @@
 // script published. Local accounts: <state_dir>/accounts/<account name>/<region> is where
 // scripts deploy their "stacks".
 //
+// Build and destroy scripts run sandboxed (SandboxSpec; docs/platform.md, "Threat model"):
+// they see the system's tools, their worktree, their products dir (and manifest file), and
+// at ODMD_account_dir their own account directory, which holds only their stack directory;
+// nothing else of the state directory. When the platform runs as root they run as the
+// enver's own unprivileged uid (SandboxUid), which owns those directories.
+//
 // Layout under DeployerOptions::state_dir:
-//   accounts/<account>/<region>/   the local account directories (kept)
+//   accounts/<account>/<region>/   the local account directories (kept); each <stack> in
+//                                  it is a symlink to enver-accounts/.../<stack>/<stack>
+//   enver-accounts/<account>/<region>/<stack>/
+//                                  one enver's view of its account directory (kept; removed
+//                                  by Teardown)
 //   work/<id>/                     the worktree of deployment <id> (removed at the end)
 //   work/<id>.products/            ODMD_PRODUCTS_DIR (removed at the end)
 //   work/<id>.manifest.json        ODMD_MANIFEST_FILE of contracts builds (removed at the end)
@@ -17,6 +27,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +93,17 @@ struct DeployOutcome {
   std::optional<std::string> manifest;
 };
 
+// The unprivileged uids (and gids) build scripts run as when the platform runs as root:
+// [kSandboxUidBase, kSandboxUidBase + kSandboxUidCount), above the ranges systemd and
+// container tools hand out; no /etc/passwd entry is needed.
+inline constexpr std::uint32_t kSandboxUidBase = 0x70000000;
+inline constexpr std::uint32_t kSandboxUidCount = 0x08000000;
+
+// The uid of enver `enver_id`'s scripts: kSandboxUidBase + FNV-1a(enver_id) mod
+// kSandboxUidCount (stable across restarts; two envers rarely share one, and even then each
+// sees only its own directories).
+std::uint32_t SandboxUid(std::string_view enver_id);
+
 // Maps a consumer name to its variable: "ODMD_consumer_" + the name with every character
 // outside [A-Za-z0-9_] replaced by '_'.
 std::string ConsumerVariable(std::string_view consumer_name);
@@ -119,8 +141,8 @@ class Deployer {
   // Deletes the enver: runs `.scripts/destroy.sh` (relative to the work dir) of commit `sha`
   // if that file exists, with the same environment as a deployment (ODMD_deployment_id is
   // `deployment_id`, whose log it stores), then removes the enver's stack directory
-  // <account dir>/<stack name>. A failing destroy script fails the outcome and keeps the
-  // directory. Errors as Deploy.
+  // <account dir>/<stack name> and its own account directory (enver-accounts/...). A failing
+  // destroy script fails the outcome and keeps the directory. Errors as Deploy.
   Result<DeployOutcome> Teardown(const DeployTarget& target, std::string_view sha,
                                  std::string_view deployment_id);
 

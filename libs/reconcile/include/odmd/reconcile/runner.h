@@ -36,6 +36,30 @@ class CancelFlag {
 // on the thread that called Run.
 using LogSink = std::function<void(std::string_view chunk)>;
 
+// A host directory or file a sandboxed run sees at `path`. The host one must exist.
+struct SandboxBind {
+  std::string host;
+  std::string path;
+  bool writable = false;
+};
+
+// What a sandboxed run may see (docs/platform.md, "Threat model"). The process gets a fresh
+// mount, pid, ipc, uts and cgroup namespace whose root holds only the system's tools
+// (/usr, /etc, /bin, /lib*, /sbin, /opt: read-only), a fresh /proc and /dev, a private /tmp
+// and `binds`; the network is shared (it must reach the API).
+struct SandboxSpec {
+  // In order (a later bind may lie inside an earlier one).
+  std::vector<SandboxBind> binds;
+  // Covered by an empty read-only directory before the binds (for example the state
+  // directory, in case it lies under a system directory that is bound read-only).
+  std::vector<std::string> hidden;
+  // When the runner runs as root: the unprivileged user and group the process runs as
+  // (after the namespaces are set up; no capabilities, no new privileges). Unset, or when
+  // the runner is not root: the runner's own user, mapped into a user namespace.
+  std::optional<std::uint32_t> uid;
+  std::optional<std::uint32_t> gid;
+};
+
 struct RunRequest {
   // Program and arguments. argv[0] is a path (absolute, or relative to `working_dir`) when
   // it contains a '/'; otherwise it is looked up in the child's PATH.
@@ -61,6 +85,9 @@ struct RunRequest {
   // with the child's process group id (its pid), so the caller can record the group and
   // kill it after a crash. Not called when the process could not be forked.
   std::function<void(int pgid)> on_started;
+  // Set: the process runs confined (see SandboxSpec), unless the runner was made with
+  // SandboxMode::kNone. Unset: it runs as the runner's user with the runner's view.
+  std::optional<SandboxSpec> sandbox;
 
   static constexpr const char* kDefaultPath =
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -99,11 +126,38 @@ class Runner {
   virtual Result<RunResult> Run(const RunRequest& request) = 0;
 };
 
+// How a ProcessRunner runs requests that carry a SandboxSpec.
+enum class SandboxMode {
+  // Under bubblewrap (bwrap): the production default.
+  kBwrap,
+  // Unconfined, as the runner's user (`odmd serve --sandbox=none`, development only).
+  kNone,
+};
+
+struct ProcessRunnerOptions {
+  // On the time limit or cancel: SIGTERM, then this long before SIGKILL.
+  std::chrono::milliseconds grace{std::chrono::seconds(5)};
+  SandboxMode sandbox = SandboxMode::kBwrap;
+  // bubblewrap's binary, and util-linux's setpriv (drops to SandboxSpec::uid when root).
+  std::string bwrap = "/usr/bin/bwrap";
+  std::string setpriv = "/usr/bin/setpriv";
+};
+
+// kFailedPrecondition naming bubblewrap when `options` sandbox with bwrap and bwrap (or,
+// as root, setpriv) is missing or cannot confine a process here (it runs `true` sandboxed);
+// OK otherwise, and always for SandboxMode::kNone.
+Status CheckSandbox(const ProcessRunnerOptions& options);
+
 // The production Runner: fork/exec, the child in its own process group, log through one
 // pipe shared by stdout and stderr. On the time limit or cancel: SIGTERM to the group,
 // `grace`, then SIGKILL. When the child exits, whatever is left of its group is killed, so
 // no background process outlives a run. The child is always reaped.
+// A request with a SandboxSpec runs under bwrap (see ProcessRunnerOptions); its process
+// group is the outer bwrap's, so killing the group (also after a crash, by the recorded id)
+// ends the sandbox and everything in it. If bwrap is missing such a run fails with
+// kFailedPrecondition naming bubblewrap.
 // `clock` must outlive the runner; it times runs and deadlines.
+std::unique_ptr<Runner> NewProcessRunner(const Clock& clock, ProcessRunnerOptions options);
 std::unique_ptr<Runner> NewProcessRunner(const Clock& clock,
                                          std::chrono::milliseconds grace = std::chrono::seconds(5));
 
