@@ -1,0 +1,286 @@
+// HTTP server benchmark driver (issue 12, defect 4): the API keeps answering while it holds
+// many open event streams (console tabs, `odmd events --follow`) and slowloris clients (one
+// header line every 2 s, never finishing their request). Prints, while they are held, the
+// latencies and throughput of health checks, product reads and build scripts' product
+// puts; health throughput on its own; and how long the server takes to free the streams of
+// clients that hung up (target < 2 s). Asserts nothing about time; exits 0 unless a request
+// fails.
+//
+//   odmd_http_bench [--streams=1000] [--slow=200] [--seconds=10] [--dir=PATH]
+//                   [--manifest=examples/sandbox/manifest.golden.json]
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "odmd/access/secrets.h"
+#include "odmd/access/tokens.h"
+#include "odmd/api/server.h"
+#include "odmd/reconcile/platform.h"
+#include "odmd/store/open_config_store.h"
+#include "odmd/testing/fake_clock.h"
+#include "odmd/testing/fake_git.h"
+#include "odmd/testing/recording_runner.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Steady = std::chrono::steady_clock;
+using namespace odmd;  // NOLINT: a driver's one file
+
+constexpr char kProductPut[] = "/api/ci/products/centralLogging/b..main/logBucketArn";
+constexpr char kProductGet[] = "/api/products/centralLogging/b..main/logBucketArn";
+
+struct Flags {
+  int streams = 1000;
+  int slow = 200;
+  int seconds = 10;
+  std::string dir;
+  std::string manifest = ODMD_SOURCE_DIR "/examples/sandbox/manifest.golden.json";
+};
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "http bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T Must(Result<T> r, const std::string& what) {
+  if (!r.ok()) Die(what + ": " + r.status().ToString());
+  return std::move(r).value();
+}
+
+Flags ParseFlags(int argc, char** argv) {
+  Flags f;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      const std::string prefix = std::string("--") + name + "=";
+      return a.rfind(prefix, 0) == 0 ? argv[i] + prefix.size() : nullptr;
+    };
+    if (const char* v = value("streams")) {
+      f.streams = std::atoi(v);
+    } else if (const char* v2 = value("slow")) {
+      f.slow = std::atoi(v2);
+    } else if (const char* v3 = value("seconds")) {
+      f.seconds = std::atoi(v3);
+    } else if (const char* v4 = value("dir")) {
+      f.dir = v4;
+    } else if (const char* v5 = value("manifest")) {
+      f.manifest = v5;
+    } else {
+      Die("unknown flag " + a);
+    }
+  }
+  return f;
+}
+
+int Connect(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    Die(std::string("cannot connect: ") + std::strerror(errno));
+  }
+  return fd;
+}
+
+void SendAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// Latencies of one kind of request.
+struct Series {
+  std::vector<double> ms;
+  int failed = 0;
+  void Print(const char* name, double seconds) {
+    std::sort(ms.begin(), ms.end());
+    auto at = [&](double p) {
+      return ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))];
+    };
+    std::printf(
+        "http %-14s %7zu requests, %8.0f req/s, p50 %6.2f ms, p99 %7.2f ms, max %7.2f ms,"
+        " failed %d\n",
+        name, ms.size(), static_cast<double>(ms.size()) / seconds, at(0.5), at(0.99),
+        ms.empty() ? 0.0 : ms.back(), failed);
+  }
+};
+
+// Runs `request` in a loop on its own keep-alive client until `stop`.
+std::thread Loop(int port, std::atomic<bool>& stop, Series& series,
+                 std::function<httplib::Result(httplib::Client&, int)> request, int expect) {
+  return std::thread([port, &stop, &series, request = std::move(request), expect] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_keep_alive(true);
+    c.set_read_timeout(std::chrono::seconds(30));
+    for (int i = 0; !stop; ++i) {
+      const auto start = Steady::now();
+      auto res = request(c, i);
+      series.ms.push_back(Ms(Steady::now() - start));
+      if (!res || res->status != expect) ++series.failed;
+    }
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Flags flags = ParseFlags(argc, argv);
+  const size_t fds = api::RaiseOpenFileLimit(2 * (flags.streams + flags.slow) + 512);
+  const fs::path dir = (flags.dir.empty() ? fs::temp_directory_path() : fs::path(flags.dir)) /
+                       ("odmd_http_bench_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "state");
+
+  testing::FakeClock clock;
+  testing::FakeGit git;
+  testing::RecordingRunner runner;
+  store::ConfigStorePtr store =
+      Must(store::OpenConfigStore({"sqlite:" + (dir / "state.db").string()}), "open store");
+  std::array<unsigned char, 32> key{};
+  access::SecretBox box = access::SecretBox::FromKey(key);
+  access::TokenRegistry tokens(*store, clock);
+  reconcile::PlatformOptions popts;
+  popts.state_dir = (dir / "state").string();
+  popts.start_workers = false;
+  reconcile::Platform platform(*store, git, runner, clock, box, popts);
+  (void)platform.Start();
+  api::ApiServer server(platform, tokens, api::ApiOptions{});
+  const int port = Must(server.Listen("127.0.0.1", 0), "listen");
+  const std::string admin = Must(tokens.Issue(access::Principal::Admin()), "admin token");
+  const std::string viewer = Must(tokens.Issue(access::Principal::Viewer()), "viewer token");
+  const std::string enver =
+      Must(tokens.Issue(access::Principal::Enver("centralLogging/b..main")), "enver token");
+  {
+    std::ifstream in(flags.manifest);
+    std::stringstream manifest;
+    manifest << in.rdbuf();
+    httplib::Client c("127.0.0.1", port);
+    auto res = c.Post("/api/contracts", {{"Authorization", "Bearer " + admin}}, manifest.str(),
+                      "application/json");
+    if (!res || res->status != 200) Die("cannot publish " + flags.manifest);
+    res = c.Put(kProductPut, {{"Authorization", "Bearer " + enver}}, "arn:first", "text/plain");
+    if (!res || res->status != 200) Die("cannot put " + std::string(kProductPut));
+  }
+  std::printf("http bench: %d event streams, %d slowloris clients, %d s (open files limit %zu)\n",
+              flags.streams, flags.slow, flags.seconds, fds);
+
+  // The held connections.
+  std::vector<int> streams, slow;
+  const std::string stream_request =
+      "GET /api/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + viewer + "\r\n\r\n";
+  for (int i = 0; i < flags.streams; ++i) {
+    streams.push_back(Connect(port));
+    SendAll(streams.back(), stream_request);
+  }
+  for (int i = 0; i < flags.slow; ++i) {
+    slow.push_back(Connect(port));
+    SendAll(slow.back(), "GET /api/health HTTP/1.1\r\nHost: x\r\n");
+  }
+  const auto opened = Steady::now();
+  while (server.stats().open_event_streams < flags.streams) {
+    if (Steady::now() - opened > std::chrono::seconds(60)) Die("the streams did not open");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::printf("http streams open: %d in %.0f ms; connections held: %d\n",
+              server.stats().open_event_streams, Ms(Steady::now() - opened),
+              server.stats().open_connections);
+  std::atomic<bool> stop{false};
+  std::thread slowloris([&] {
+    for (int line = 0; !stop; ++line) {
+      for (int fd : slow) SendAll(fd, "X-Slow-" + std::to_string(line) + ": 1\r\n");
+      for (int i = 0; i < 20 && !stop; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+
+  // Health, reads and product puts while they are held.
+  Series health, reads, puts;
+  const httplib::Headers as_admin{{"Authorization", "Bearer " + admin}};
+  const httplib::Headers as_enver{{"Authorization", "Bearer " + enver}};
+  std::vector<std::thread> load;
+  load.push_back(Loop(
+      port, stop, health, [](httplib::Client& c, int) { return c.Get("/api/health"); }, 200));
+  load.push_back(Loop(
+      port, stop, reads, [&](httplib::Client& c, int) { return c.Get(kProductGet, as_admin); },
+      200));
+  load.push_back(Loop(
+      port, stop, puts,
+      [&](httplib::Client& c, int i) {
+        return c.Put(kProductPut, as_enver, "arn:" + std::to_string(i), "text/plain");
+      },
+      200));
+  std::this_thread::sleep_for(std::chrono::seconds(flags.seconds));
+  stop = true;
+  for (auto& t : load) t.join();
+  std::printf("http while holding %d streams and %d slowloris clients:\n", flags.streams,
+              flags.slow);
+  health.Print("health", flags.seconds);
+  reads.Print("product read", flags.seconds);
+  puts.Print("product put", flags.seconds);
+
+  // Health throughput alone (8 keep-alive clients), still holding the connections.
+  stop = false;
+  std::vector<Series> many(8);
+  std::vector<std::thread> hammer;
+  for (auto& s : many) {
+    hammer.push_back(Loop(
+        port, stop, s, [](httplib::Client& c, int) { return c.Get("/api/health"); }, 200));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(std::max(1, flags.seconds / 3)));
+  stop = true;
+  for (auto& t : hammer) t.join();
+  Series all;
+  for (auto& s : many) {
+    all.ms.insert(all.ms.end(), s.ms.begin(), s.ms.end());
+    all.failed += s.failed;
+  }
+  all.Print("health x8", std::max(1, flags.seconds / 3));
+  slowloris.join();
+
+  // Clients that hang up: their streams are freed.
+  const int before = server.stats().open_event_streams;
+  const auto closed = Steady::now();
+  for (int fd : streams) ::close(fd);
+  while (server.stats().open_event_streams > 0 &&
+         Steady::now() - closed < std::chrono::seconds(30)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::printf(
+      "http %d streams of clients that hung up freed in %.0f ms (target < 2000 ms); "
+      "%d still open\n",
+      before, Ms(Steady::now() - closed), server.stats().open_event_streams);
+  for (int fd : slow) ::close(fd);
+  server.Stop();
+  platform.Stop();
+  fs::remove_all(dir);
+  const int failed = health.failed + reads.failed + puts.failed + all.failed;
+  if (failed > 0) Die(std::to_string(failed) + " requests failed");
+  std::printf("http bench done\n");
+  return 0;
+}
