@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include "odmd/model/manifest.h"
@@ -87,12 +88,21 @@ model::Org CrashOrg() {
   return org;
 }
 
-// True while `pid` runs (a zombie, dead but not yet reaped by its new parent, does not).
-bool Running(pid_t pid) {
-  if (::kill(pid, 0) != 0) return false;
-  const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  const size_t paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+// True while a process of group `pgid` runs (a zombie, dead but not yet reaped by its new
+// parent, does not).
+bool GroupRunning(int pgid) {
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name[0] < '0' || name[0] > '9') continue;
+    const std::string stat = ReadFile(e.path() / "stat");
+    const size_t paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size()) continue;
+    std::istringstream rest(stat.substr(paren + 2));
+    std::string state;
+    long ppid = 0, pgrp = 0;
+    if (rest >> state >> ppid >> pgrp && pgrp == pgid && state != "Z") return true;
+  }
+  return false;
 }
 
 // Waits until something is written to the FIFO at `path` (opened without blocking).
@@ -110,10 +120,17 @@ TEST(ServeCrashTest, KilledMidDeploymentRunsToCompletionExactlyOnceAfterRestart)
   const fs::path root = fs::temp_directory_path() / ("odmd-serve-crash-" + std::to_string(rd()));
   fs::create_directories(root);
   ::setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-  const fs::path started = root / "started.fifo";
-  ASSERT_EQ(::mkfifo(started.c_str(), 0600), 0);
-  const fs::path marker = root / "first-run";
-  // The first run records its pid, tells the test it runs, and never ends on its own.
+  // The script is sandboxed: it sees only its own directories, so the FIFO and the marker
+  // lie in its stack directory (kept under enver-accounts/, seen at $ODMD_account_dir).
+  const fs::path state = root / "state";
+  const fs::path own_stack =
+      state / "enver-accounts" / "workspace" / "us-east-1" / "svc--main" / "svc--main";
+  fs::create_directories(own_stack);
+  const fs::path seen_stack = state / "accounts" / "workspace" / "us-east-1" / "svc--main";
+  ASSERT_EQ(::mkfifo((own_stack / "started.fifo").c_str(), 0600), 0);
+  const fs::path started = seen_stack / "started.fifo";
+  const fs::path marker = seen_stack / "first-run";
+  // The first run leaves a marker, tells the test it runs, and never ends on its own.
   const std::string build =
       "#!/bin/sh\nset -eu\n"
       "stack=\"$ODMD_account_dir/$ODMD_stack_names\"\nmkdir -p \"$stack\"\n"
@@ -135,7 +152,6 @@ TEST(ServeCrashTest, KilledMidDeploymentRunsToCompletionExactlyOnceAfterRestart)
   MakeRepo(root, "contracts", root / "contracts.git",
            {{".scripts/build.sh", {"#!/bin/sh\ncp manifest.json \"$ODMD_MANIFEST_FILE\"\n", true}},
             {"manifest.json", {model::WriteManifest(CrashOrg()), false}}});
-  const fs::path state = root / "state";
   const std::vector<std::string> serve = {"serve",
                                           "--store",
                                           "sqlite:" + (root / "state.db").string(),
@@ -150,13 +166,20 @@ TEST(ServeCrashTest, KilledMidDeploymentRunsToCompletionExactlyOnceAfterRestart)
                                           "--contracts-repo",
                                           "acme/contracts"};
 
+  int group = 0;
   {
     Child first(serve);
-    ASSERT_TRUE(WaitForFifo(started)) << "the deployment never started";
+    ASSERT_TRUE(WaitForFifo(own_stack / "started.fifo")) << "the deployment never started";
+    for (const auto& e : fs::directory_iterator(state / "running")) {
+      group = std::stoi(ReadFile(e.path()));
+    }
+    ASSERT_GT(group, 1) << "no process group recorded under running/";
     ASSERT_EQ(::kill(first.pid(), SIGKILL), 0);
   }  // ~Child reaps it
-  const pid_t orphan = std::stoi(ReadFile(marker));
-  ASSERT_TRUE(Running(orphan)) << "the killed server's build script should still run";
+  // The sandbox dies with the server (bwrap --die-with-parent); its record stays for the
+  // restart, which kills the group again (harmless) and removes the record.
+  for (int i = 0; i < 1000 && GroupRunning(group); ++i) ::usleep(5000);
+  EXPECT_FALSE(GroupRunning(group)) << "the killed server's build script still runs";
 
   std::vector<std::string> once = serve;
   once.push_back("--once");
@@ -165,9 +188,9 @@ TEST(ServeCrashTest, KilledMidDeploymentRunsToCompletionExactlyOnceAfterRestart)
   ChildResult result = second.Finish();
   ASSERT_EQ(result.exit_code, 0) << result.err;
 
-  // The orphaned script was killed before the deployment ran again.
-  EXPECT_FALSE(Running(orphan));
-  const fs::path stack = state / "accounts" / "workspace" / "us-east-1" / "svc--main";
+  EXPECT_TRUE(fs::exists(marker));
+  EXPECT_TRUE(fs::is_empty(state / "running")) << "the crashed run's record was removed";
+  const fs::path stack = seen_stack;
   const auto runs = Lines(ReadFile(stack / "runs.log"));
   const auto done = Lines(ReadFile(stack / "done.log"));
   ASSERT_EQ(done.size(), 1u) << ReadFile(stack / "done.log");
