@@ -8,9 +8,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -152,6 +154,11 @@ bool WriteAll(int fd, std::string_view data) {
   dup2(in_fd, 0);
   dup2(out_fd, 1);
   dup2(out_fd, 2);
+  // No descriptor of this process (a store file, a socket opened without close-on-exec)
+  // passes to the program: everything above stderr closes at exec.
+  if (syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
+    for (int fd = 3; fd < 65536; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
   ChildError e{0, 0};
   if (cwd != nullptr && chdir(cwd) != 0) {
     e = {kStageChdir, errno};

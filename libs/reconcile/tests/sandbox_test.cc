@@ -5,6 +5,7 @@
 // outside its directories; every attempt fails while its own work succeeds. The same
 // script without the sandbox (SandboxMode::kNone, what every run was before) reads them.
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -173,6 +174,7 @@ class SandboxTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (leaked_fd_ >= 0) ::close(leaked_fd_);
     if (victim_ > 0) {
       ::kill(victim_, SIGKILL);
       ::waitpid(victim_, nullptr, 0);
@@ -197,6 +199,12 @@ class SandboxTest : public ::testing::Test {
     o.api_url = api;
     o.time_limit = std::chrono::seconds(60);
     return std::make_unique<Deployer>(*store_, *git_, runner, clock_, o);
+  }
+
+  // An open descriptor without close-on-exec, as a library might leave one.
+  void LeakADescriptor() {
+    leaked_fd_ = ::open((state_ / "secret.key").c_str(), O_RDONLY);
+    ASSERT_GE(leaked_fd_, 0);
   }
 
   std::string Commit(const std::map<std::string, std::string>& files) {
@@ -234,6 +242,8 @@ class SandboxTest : public ::testing::Test {
         "try secret.key cat \"$S/secret.key\"\n"
         "try state.db cat \"$S/state.db\"\n"
         "try logs ls \"$S/logs\"\n"
+        // ls's own /proc/self/fd holds 0, 1, 2 and the directory it reads: more is inherited.
+        "try inherited-fds test \"$(ls /proc/self/fd | wc -l)\" -gt 4\n"
         "try server-environ cat /proc/" +
         std::to_string(::getpid()) + "/environ\n" + "try victim-environ cat /proc/" +
         std::to_string(victim_) + "/environ\n" + "try signal-victim kill -TERM " +
@@ -311,11 +321,13 @@ class SandboxTest : public ::testing::Test {
   std::unique_ptr<Git> git_;
   model::Org org_;
   pid_t victim_ = -1;
+  int leaked_fd_ = -1;
 };
 
 TEST_F(SandboxTest, HostileBuildScriptReachesNothingButItsOwnEnver) {
   SystemClock clock;
   std::unique_ptr<Runner> runner = NewProcessRunner(clock, std::chrono::milliseconds(200));
+  LeakADescriptor();
   std::string log, request;
   DeployOutcome out = Attack(*runner, log, request);
   ASSERT_TRUE(out.succeeded) << out.reason << "\n" << log;
@@ -323,9 +335,9 @@ TEST_F(SandboxTest, HostileBuildScriptReachesNothingButItsOwnEnver) {
   // Every attempt failed.
   EXPECT_THAT(log, Not(HasSubstr("LEAK"))) << log;
   for (const char* what :
-       {"admin.token", "admin.token-relative", "secret.key", "state.db", "logs", "server-environ",
-        "victim-environ", "signal-victim", "signal-server", "other-worktree", "other-products",
-        "other-account", "other-account-direct"}) {
+       {"admin.token", "admin.token-relative", "secret.key", "state.db", "logs", "inherited-fds",
+        "server-environ", "victim-environ", "signal-victim", "signal-server", "other-worktree",
+        "other-products", "other-account", "other-account-direct"}) {
     EXPECT_THAT(log, HasSubstr(std::string("DENIED ") + what + "\n")) << log;
   }
   EXPECT_THAT(log, Not(HasSubstr("platform-")));
