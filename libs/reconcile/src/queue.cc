@@ -92,11 +92,15 @@ class DeploymentQueue::Change {
     }
     return it->second.record;
   }
-  bool empty() const { return deployments.empty() && queues.empty() && events.empty(); }
+  bool empty() const {
+    return deployments.empty() && queues.empty() && events.empty() && extra_ops.empty();
+  }
 
   std::map<std::string, Tracked> deployments;
   std::map<std::string, TrackedQueue> queues;
   std::vector<Event> events;
+  // The caller's own ops, committed after the queue's (their results are dropped).
+  std::vector<store::BatchOp> extra_ops;
   std::int64_t new_ids = 0;
 
  private:
@@ -131,6 +135,7 @@ Status DeploymentQueue::CommitLocked(Change& change) {
   for (const auto& [enver_id, t] : change.queues) {
     ops.push_back(store::BatchOp::Put(QueueKey(enver_id), ToJsonText(t.record), t.revision));
   }
+  for (store::BatchOp& op : change.extra_ops) ops.push_back(std::move(op));
   ODMD_ASSIGN_OR_RETURN(std::vector<store::WriteResult> written,
                         events_.Commit(std::move(ops), change.events));
 
@@ -262,12 +267,14 @@ Status DeploymentQueue::LoadLocked() {
 // --- Enqueue ---
 
 Result<std::vector<EnqueueResult>> DeploymentQueue::Enqueue(
-    std::span<const EnqueueRequest> requests, std::vector<Event> events) {
+    std::span<const EnqueueRequest> requests, std::vector<Event> events,
+    std::vector<store::BatchOp> ops) {
   for (size_t i = 0; i < requests.size(); ++i) ODMD_RETURN_IF_ERROR(CheckRequest(i, requests[i]));
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
   Change change(*this);
   change.events = std::move(events);
+  change.extra_ops = std::move(ops);
   std::int64_t now = NowMs();
   std::vector<EnqueueResult> results;
   results.reserve(requests.size());

@@ -2,9 +2,15 @@
 // published version, store it, publish contractsLibLatest, then bring the platform side of
 // every enver in line (workflows into its branches, role templates, tokens, deployments of
 // new and changed envers, teardown of removed ones).
+// Crash safety: the commit that makes a version current also writes the sync it owes
+// (kContractsSyncKey); every step of the sync is idempotent, and its last commit queues the
+// deployments, records "contracts.published" and deletes the intent. A platform that
+// stopped in between finds the intent at start (or at the next publish) and syncs again.
+#include <algorithm>
 #include <set>
 #include <utility>
 
+#include "../crash_point.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/gen/roles.h"
@@ -12,6 +18,7 @@
 #include "odmd/model/manifest.h"
 #include "odmd/model/naming.h"
 #include "records.h"
+#include "token_batch.h"
 
 namespace odmd::reconcile {
 
@@ -49,6 +56,8 @@ Result<PublishReport> Platform::Impl::PublishManifest(const access::Principal& w
                                                       std::string_view text) {
   ODMD_RETURN_IF_ERROR(CheckStarted());
   std::lock_guard<std::mutex> lock(intake_mu_);
+  // A publish whose sync a crash interrupted is finished first: its version is current.
+  ODMD_RETURN_IF_ERROR(ResumeSyncLocked());
   WorldPtr before = world();
   auto refuse = [&](Status status) -> Result<PublishReport> {
     Event e;
@@ -86,6 +95,9 @@ Result<PublishReport> Platform::Impl::PublishManifest(const access::Principal& w
 
   const std::string canonical = model::WriteManifest(org);
   const std::string version_key = std::string(kVersionsPrefix) + org.version;
+  // One commit makes the version current and records the sync it owes (kContractsSyncKey):
+  // the version's copy, the manifest, contractsLibLatest and the intent.
+  std::vector<store::BatchOp> ops;
   Result<store::Entry> same_version = store_.Get(version_key);
   if (same_version.ok()) {
     Result<model::Org> stored = model::ReadManifest(same_version->value, nullptr);
@@ -97,39 +109,96 @@ Result<PublishReport> Platform::Impl::PublishManifest(const access::Principal& w
                                             ": publish changed contracts under a new version"));
     }
   } else if (IsNotFound(same_version.status())) {
-    ODMD_RETURN_IF_ERROR(store_.Put(version_key, canonical, store::Revision{0}));
+    ops.push_back(store::BatchOp::Put(version_key, canonical, store::Revision{0}));
   } else {
     return same_version.status();
   }
   Result<store::Entry> current = store_.Get(access::kManifestKey);
   if (!current.ok() && !IsNotFound(current.status())) return current.status();
-  ODMD_RETURN_IF_ERROR(store_.Put(access::kManifestKey, canonical,
-                                  current.ok() ? current->revision : store::Revision{0}));
-  ODMD_RETURN_IF_ERROR(ReloadWorld());
-  WorldPtr after = world();
-  report.changed = true;
-
+  ops.push_back(store::BatchOp::Put(std::string(access::kManifestKey), canonical,
+                                    current.ok() ? current->revision : store::Revision{0}));
+  ODMD_ASSIGN_OR_RETURN(std::vector<CloneRecord> clones, ReadCloneRecords());
+  ODMD_ASSIGN_OR_RETURN(WorldPtr next, World::Build(canonical, std::move(clones), nullptr));
   // contractsLibLatest: the version every enver can read to know which contracts rule.
-  const std::string contracts_id = after->ContractsEnverId();
-  if (auto ref = after->FindEnver(contracts_id)) {
-    ODMD_RETURN_IF_ERROR(
-        store_.Put(model::ProductPath(ref->build->id, ref->enver->rev, "contractsLibLatest"),
-                   org.version, std::nullopt));
+  const std::string contracts_id = next->ContractsEnverId();
+  if (auto ref = next->FindEnver(contracts_id)) {
+    ops.push_back(store::BatchOp::Put(
+        model::ProductPath(ref->build->id, ref->enver->rev, "contractsLibLatest"), org.version));
   }
-  ODMD_RETURN_IF_ERROR(Sync(before, after, report));
-  Event e;
-  e.kind = "contracts.published";
-  e.enver_id = contracts_id;
-  e.message = "contracts " + org.name + " " + org.version + " published (" +
-              std::to_string(report.envers_added) + " envers added, " +
-              std::to_string(report.envers_removed) + " removed, " +
-              std::to_string(report.workflows_written) + " workflow commits)";
-  e.fields = {{"version", org.version}, {"digest", report.digest}};
-  ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
+  const nlohmann::json intent = {{"version", org.version},
+                                 {"digest", report.digest},
+                                 {"from", before->has_manifest() ? before->version() : ""}};
+  ops.push_back(
+      store::BatchOp::Put(std::string(kContractsSyncKey), intent.dump(), store::Revision{0}));
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::WriteResult> written, store_.WriteBatch(ops));
+  CrashPoint("publish.committed");
+  ODMD_RETURN_IF_ERROR(ReloadWorld());
+  report.changed = true;
+  ODMD_RETURN_IF_ERROR(FinishSync(before, world(), written.back().revision, report));
   return report;
 }
 
-Status Platform::Impl::Sync(const WorldPtr& before, const WorldPtr& after, PublishReport& report) {
+Status Platform::Impl::ResumeSyncLocked() {
+  Result<store::Entry> entry = store_.Get(kContractsSyncKey);
+  if (IsNotFound(entry.status())) return OkStatus();
+  if (!entry.ok()) return entry.status();
+  const nlohmann::json intent = nlohmann::json::parse(entry->value, nullptr, false);
+  if (!intent.is_object() || !intent.contains("version") || !intent["version"].is_string() ||
+      !intent.contains("from") || !intent["from"].is_string()) {
+    return FailedPreconditionError("contracts sync record " + Quote(kContractsSyncKey) +
+                                   " is malformed: expected {\"version\", \"digest\", \"from\"}");
+  }
+  // The world before the publish: the version it replaced (none: every enver is new).
+  std::string before_manifest;
+  const std::string from = intent["from"].get<std::string>();
+  if (!from.empty()) {
+    Result<store::Entry> old = store_.Get(std::string(kVersionsPrefix) + from);
+    if (old.ok()) {
+      before_manifest = old->value;
+    } else if (!IsNotFound(old.status())) {
+      return old.status();
+    }
+  }
+  ODMD_ASSIGN_OR_RETURN(std::vector<CloneRecord> clones, ReadCloneRecords());
+  ODMD_ASSIGN_OR_RETURN(WorldPtr before, World::Build(before_manifest, std::move(clones), nullptr));
+  WorldPtr after = world();
+  Event e;
+  e.kind = "contracts.resumed";
+  e.enver_id = after->ContractsEnverId();
+  e.message = "the sync of contracts " + after->version() +
+              " was interrupted (the platform stopped); it runs again";
+  e.fields = {{"version", after->version()}};
+  ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
+  PublishReport report;
+  report.version = after->version();
+  report.digest = after->digest();
+  report.changed = true;
+  return FinishSync(before, after, entry->revision, report);
+}
+
+Status Platform::Impl::FinishSync(const WorldPtr& before, const WorldPtr& after,
+                                  store::Revision intent_revision, PublishReport& report) {
+  ODMD_ASSIGN_OR_RETURN(std::vector<EnqueueRequest> requests, Sync(before, after, report));
+  CrashPoint("sync.enqueue");
+  // The deployments, the event and the end of the intent: one commit.
+  Event e;
+  e.kind = "contracts.published";
+  e.enver_id = after->ContractsEnverId();
+  e.message = "contracts " + after->static_org().name + " " + after->version() + " published (" +
+              std::to_string(report.envers_added) + " envers added, " +
+              std::to_string(report.envers_removed) + " removed, " +
+              std::to_string(report.workflows_written) + " workflow commits)";
+  e.fields = {{"version", after->version()}, {"digest", after->digest()}};
+  std::vector<Event> events;
+  events.push_back(std::move(e));
+  std::vector<store::BatchOp> done;
+  done.push_back(store::BatchOp::Delete(std::string(kContractsSyncKey), intent_revision));
+  return EnqueueAll(std::move(requests), std::move(events), std::move(done)).status();
+}
+
+Result<std::vector<EnqueueRequest>> Platform::Impl::Sync(const WorldPtr& before,
+                                                         const WorldPtr& after,
+                                                         PublishReport& report) {
   const auto old_envers = EnverFingerprints(before->static_org());
   const auto new_envers = EnverFingerprints(after->static_org());
   std::vector<std::string> added, changed, removed;
@@ -160,6 +229,7 @@ Status Platform::Impl::Sync(const WorldPtr& before, const WorldPtr& after, Publi
     }
     CancelAndWait(id, "it left the contracts");
     ODMD_RETURN_IF_ERROR(TearDown(before, id, "it left the contracts " + after->version()));
+    CrashPoint("sync.teardown");
   }
   if (!removed.empty()) ODMD_RETURN_IF_ERROR(ReloadWorld());
 
@@ -169,6 +239,7 @@ Status Platform::Impl::Sync(const WorldPtr& before, const WorldPtr& after, Publi
     for (const std::string& id : *list) builds.insert(id.substr(0, id.find('/')));
   }
   ODMD_RETURN_IF_ERROR(WriteWorkflows(after, builds, report));
+  CrashPoint("sync.workflows");
 
   // Role templates.
   ODMD_ASSIGN_OR_RETURN(std::vector<gen::GeneratedFile> roles,
@@ -187,13 +258,26 @@ Status Platform::Impl::Sync(const WorldPtr& before, const WorldPtr& after, Publi
   }
   for (const auto& [key, entry] : stored) ops.push_back(store::BatchOp::Delete(key));
   if (!ops.empty()) ODMD_RETURN_IF_ERROR(store_.WriteBatch(ops));
+  CrashPoint("sync.roles");
 
-  // Tokens, and deployments of new and changed envers whose ref exists.
+  // Tokens of new and changed envers, a few hundred per commit.
+  constexpr size_t kTokensPerCommit = 250;
+  std::vector<std::string> need_tokens;
+  for (const auto* list : {&added, &changed}) {
+    need_tokens.insert(need_tokens.end(), list->begin(), list->end());
+  }
+  for (size_t i = 0; i < need_tokens.size(); i += kTokensPerCommit) {
+    const size_t end = std::min(need_tokens.size(), i + kTokensPerCommit);
+    ODMD_RETURN_IF_ERROR(IssueEnverTokens(store_, clock_, secrets_,
+                                          {need_tokens.begin() + i, need_tokens.begin() + end}));
+    CrashPoint("sync.token");
+  }
+
+  // Deployments of new and changed envers whose ref exists.
   std::vector<EnqueueRequest> requests;
   std::map<std::string, std::map<std::string, std::string>> heads;  // repo -> ref -> sha
   for (const auto* list : {&added, &changed}) {
     for (const std::string& id : *list) {
-      ODMD_RETURN_IF_ERROR(EnverToken(id));
       std::optional<EnverRef> ref = after->FindEnver(id);
       if (!ref) continue;
       const std::string repo = ref->build->repo.FullName();
@@ -222,7 +306,7 @@ Status Platform::Impl::Sync(const WorldPtr& before, const WorldPtr& after, Publi
       requests.push_back(std::move(r));
     }
   }
-  return EnqueueAll(std::move(requests)).status();
+  return requests;
 }
 
 Status Platform::Impl::WriteWorkflows(const WorldPtr& world, const std::set<std::string>& builds,

@@ -133,9 +133,12 @@ class Platform::Impl {
   Result<std::string> RepoPath(std::string_view repo);
   // The enver's token, issued and sealed on first use.
   Result<std::string> EnverToken(std::string_view enver_id);
-  Status DropEnverToken(std::string_view enver_id);
+  // Queues `requests` with `events` and the caller's `ops` in one commit (queue.h).
   Result<std::vector<EnqueueResult>> EnqueueAll(std::vector<EnqueueRequest> requests,
-                                                std::vector<Event> events = {});
+                                                std::vector<Event> events = {},
+                                                std::vector<store::BatchOp> ops = {});
+  // Every record under /odmd/clones/.
+  Result<std::vector<CloneRecord>> ReadCloneRecords();
   Status Bootstrap();
 
   // --- intake.cc ---
@@ -153,6 +156,9 @@ class Platform::Impl {
   // Tears a clone down: cancels its work, runs its teardown, tombstones its products,
   // revokes its token, deletes its record.
   Status DeleteClone(const std::string& clone_id, const std::string& why);
+  // Records a new clone: its record, its sealed token and `told` (its events) in one
+  // commit (a crash leaves the clone whole or absent), then reloads the world.
+  Status RecordClone(const CloneRecord& record, std::vector<Event> told);
   // Tears a static enver that left the contracts down (products tombstoned, token revoked).
   Status TearDown(const WorldPtr& world, const std::string& enver_id, const std::string& why);
   // Stops a running deployment of `enver_id` and waits until it ended.
@@ -162,7 +168,17 @@ class Platform::Impl {
 
  private:
   // --- contracts.cc ---
-  Status Sync(const WorldPtr& before, const WorldPtr& after, PublishReport& report);
+  // Brings tokens, workflows, roles and teardowns in line with `after` (each step
+  // idempotent) and returns the deployments to queue for added and changed envers.
+  Result<std::vector<EnqueueRequest>> Sync(const WorldPtr& before, const WorldPtr& after,
+                                           PublishReport& report);
+  // Sync, then one commit: the deployments, "contracts.published" and the deletion of the
+  // sync intent (at `intent_revision`).
+  Status FinishSync(const WorldPtr& before, const WorldPtr& after, store::Revision intent_revision,
+                    PublishReport& report);
+  // Finishes a publish whose sync a crash interrupted (kContractsSyncKey present).
+  // REQUIRES: intake_mu_ held.
+  Status ResumeSyncLocked();
   // Commits the generated workflows of `builds` into their branches (only `only_ref` when
   // set). Inside a scan (`in_scan`) the new heads are left in platform_commits_ for the scan
   // to record; otherwise the intake record is updated directly.
@@ -178,6 +194,10 @@ class Platform::Impl {
  public:
   // Applies the reactions to version `version` of product `path`, once per (path, version).
   Status ReactTo(const std::string& path, store::Version version);
+  // ReactTo, also committing the reaction loop's `cursor` with the reactions when there are
+  // any; true when it did (else the caller writes the cursor alone).
+  Result<bool> React(const std::string& path, store::Version version,
+                     std::optional<store::Revision> cursor);
   bool ReactionsIdle();
 
  private:
@@ -225,8 +245,8 @@ class Platform::Impl {
   int reactions_in_flight_ = 0;
   bool reactions_stop_ = false;
   std::thread reactions_thread_;
+  // One reaction at a time; what was handled is in the store (kReactionsDonePrefix).
   std::mutex reacted_mu_;
-  std::set<std::string> reacted_;     // "<path>@<version>" already handled
   std::atomic<bool> started_{false};  // the queue is loaded: writes may go on
 };
 

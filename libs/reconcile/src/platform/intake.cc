@@ -259,6 +259,12 @@ Status Platform::Impl::HandleCreate(const model::CommitCommand& cmd, const RefCh
   const bool is_tag = change.ref.rfind("refs/tags/", 0) == 0;
   const std::string git_name = GitName(change.ref);
   for (const model::Enver* e : w->EnversOnRef(*build, change.ref)) {
+    // This push's own clone: a crash stopped the scan from recording the push as handled.
+    auto made = w->clones().find(model::EnverId(build->id, e->rev));
+    if (made != w->clones().end() && made->second.sha == change.new_sha) {
+      PublishReport ignored;
+      return WriteWorkflows(w, {build->id}, ignored, change.ref, true);
+    }
     return Reject(
         change, cmd.text, change.ref + " already has enver " + model::EnverId(build->id, e->rev),
         "push without the command to redeploy it, or create the clone on a new branch", report);
@@ -282,17 +288,7 @@ Status Platform::Impl::HandleCreate(const model::CommitCommand& cmd, const RefCh
                   "clone " + id + " already exists on another ref whose name maps to the same rev",
                   "use a branch name that maps to a distinct rev value", report);
   }
-  CloneRecord record{id, origin_id, change.ref, NowMs()};
-  Status put = store_
-                   .Put(std::string(access::kClonesPrefix) + id, CloneRecordJson(record).dump(),
-                        store::Revision{0})
-                   .status();
-  if (!put.ok()) return put;
-  ODMD_RETURN_IF_ERROR(EnverToken(id));
-  ODMD_RETURN_IF_ERROR(ReloadWorld());
-  // Its workflow file on its branch (identical to the origin's: usually already there).
-  PublishReport ignored;
-  ODMD_RETURN_IF_ERROR(WriteWorkflows(world(), {build->id}, ignored, change.ref, true));
+  CloneRecord record{id, origin_id, change.ref, NowMs(), change.new_sha};
   Event created;
   created.kind = "clone.created";
   created.enver_id = id;
@@ -301,15 +297,17 @@ Status Platform::Impl::HandleCreate(const model::CommitCommand& cmd, const RefCh
                     (derived->mapping_note.empty() ? "" : "; " + derived->mapping_note);
   created.fields = {
       {"origin", origin_id}, {"ref", change.ref}, {"repo", change.repo}, {"command", cmd.text}};
-  ODMD_RETURN_IF_ERROR(Emit(std::move(created)));
   Event accepted;
   accepted.kind = "command.accepted";
   accepted.enver_id = id;
   accepted.message = "accepted " + Quote(cmd.text) + " on " + change.ref + ": clone " + id +
                      " is queued for deployment";
   accepted.fields = {{"repo", change.repo}, {"ref", change.ref}, {"command", cmd.text}};
+  ODMD_RETURN_IF_ERROR(RecordClone(record, {std::move(created), std::move(accepted)}));
   ++report.commands_accepted;
-  return Emit(std::move(accepted));
+  // Its workflow file on its branch (identical to the origin's: usually already there).
+  PublishReport ignored;
+  return WriteWorkflows(world(), {build->id}, ignored, change.ref, true);
 }
 
 Status Platform::Impl::HandleDelete(const model::CommitCommand* cmd, const RefChange& change,

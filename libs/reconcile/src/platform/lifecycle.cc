@@ -2,6 +2,7 @@
 // their work, and bootstrapping an empty store from the contracts repository.
 #include <utility>
 
+#include "../crash_point.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
@@ -30,7 +31,12 @@ Status Platform::Impl::TearDown(const WorldPtr& world, const std::string& enver_
                                 const std::string& why) {
   std::optional<EnverRef> ref = world->FindEnver(enver_id);
   ODMD_ASSIGN_OR_RETURN(EnverState state, ReadEnverState(store_, enver_id));
-  if (ref && !state.sha.empty()) {
+  const std::string token_key = EnverTokenKey(enver_id);
+  Result<store::Entry> token = store_.Get(token_key);
+  if (!token.ok() && !IsNotFound(token.status())) return token.status();
+  // Torn down already (a teardown resumed after a crash): its last commit wrote both.
+  if (state.status == "deleted" && !token.ok()) return OkStatus();
+  if (ref && !state.sha.empty() && state.status != "deleted") {
     Result<DeployTarget> target = TargetFor(world, enver_id);
     Result<DeployOutcome> outcome =
         target.ok() ? deployer_.Teardown(*target, state.sha, "teardown-" + std::to_string(NowMs()))
@@ -45,6 +51,7 @@ Status Platform::Impl::TearDown(const WorldPtr& world, const std::string& enver_
       ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
     }
   }
+  CrashPoint("teardown.script");
   if (ref) {
     // Products are tombstoned: they read as absent, their history stays.
     ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> products,
@@ -53,28 +60,58 @@ Status Platform::Impl::TearDown(const WorldPtr& world, const std::string& enver_
     for (const store::Entry& p : products) ops.push_back(store::BatchOp::Delete(p.key, p.revision));
     if (!ops.empty()) ODMD_RETURN_IF_ERROR(store_.WriteBatch(ops));
   }
-  ODMD_RETURN_IF_ERROR(DropEnverToken(enver_id));
+  ODMD_RETURN_IF_ERROR(tokens_.Revoke(access::Principal::Enver(enver_id)));
+  CrashPoint("teardown.revoked");
+  // Its state, its sealed token and the event: one commit, the teardown's last.
   state.status = "deleted";
   state.updated_at_ms = NowMs();
-  ODMD_RETURN_IF_ERROR(WriteEnverState(store_, state));
+  std::vector<store::BatchOp> ops = {EnverStateOp(state)};
+  if (token.ok()) ops.push_back(store::BatchOp::Delete(token_key, token->revision));
   Event e;
   e.kind = "enver.deleted";
   e.enver_id = enver_id;
   e.message = enver_id + " was torn down: " + why;
-  return Emit(std::move(e));
+  std::vector<Event> told;
+  told.push_back(std::move(e));
+  Result<std::vector<store::WriteResult>> committed = events().Commit(std::move(ops), told);
+  return committed.status();
+}
+
+Status Platform::Impl::RecordClone(const CloneRecord& record, std::vector<Event> told) {
+  // An issued token nobody received (a crash before the commit) opens nothing.
+  ODMD_ASSIGN_OR_RETURN(std::string token, tokens_.Issue(access::Principal::Enver(record.id)));
+  CrashPoint("clone.token_issued");
+  std::vector<store::BatchOp> ops = {
+      store::BatchOp::Put(std::string(access::kClonesPrefix) + record.id,
+                          CloneRecordJson(record).dump(), store::Revision{0}),
+      store::BatchOp::Put(EnverTokenKey(record.id), secrets_.Seal(token))};
+  Result<std::vector<store::WriteResult>> committed = events().Commit(std::move(ops), told);
+  ODMD_RETURN_IF_ERROR(committed.status());
+  CrashPoint("clone.recorded");
+  return ReloadWorld();
 }
 
 Status Platform::Impl::DeleteClone(const std::string& clone_id, const std::string& why) {
   CancelAndWait(clone_id, why);
   ODMD_RETURN_IF_ERROR(TearDown(world(), clone_id, why));
-  Status s = store_.Delete(std::string(access::kClonesPrefix) + clone_id, std::nullopt).status();
-  if (!s.ok() && !IsNotFound(s)) return s;
-  ODMD_RETURN_IF_ERROR(ReloadWorld());
-  Event e;
-  e.kind = "clone.deleted";
-  e.enver_id = clone_id;
-  e.message = "deleted clone " + clone_id + ": " + why;
-  return Emit(std::move(e));
+  CrashPoint("clone.torn_down");
+  // The record and the event: one commit (a crash before it deletes the clone again).
+  const std::string key = std::string(access::kClonesPrefix) + clone_id;
+  Result<store::Entry> record = store_.Get(key);
+  if (record.ok()) {
+    Event e;
+    e.kind = "clone.deleted";
+    e.enver_id = clone_id;
+    e.message = "deleted clone " + clone_id + ": " + why;
+    std::vector<Event> told;
+    told.push_back(std::move(e));
+    Result<std::vector<store::WriteResult>> committed =
+        events().Commit({store::BatchOp::Delete(key, record->revision)}, told);
+    ODMD_RETURN_IF_ERROR(committed.status());
+  } else if (!IsNotFound(record.status())) {
+    return record.status();
+  }
+  return ReloadWorld();
 }
 
 Status Platform::Impl::Bootstrap() {

@@ -94,12 +94,7 @@ Status Platform::Impl::ReloadWorld() {
   } else if (!IsNotFound(entry.status())) {
     return entry.status();
   }
-  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> records, store_.List(access::kClonesPrefix));
-  std::vector<CloneRecord> clones;
-  for (const store::Entry& r : records) {
-    ODMD_ASSIGN_OR_RETURN(CloneRecord c, ParseCloneRecord(r.key, r.value));
-    clones.push_back(std::move(c));
-  }
+  ODMD_ASSIGN_OR_RETURN(std::vector<CloneRecord> clones, ReadCloneRecords());
   std::vector<std::string> dropped;
   ODMD_ASSIGN_OR_RETURN(WorldPtr fresh, World::Build(manifest, std::move(clones), &dropped));
   {
@@ -108,6 +103,16 @@ Status Platform::Impl::ReloadWorld() {
   }
   Wake();
   return OkStatus();
+}
+
+Result<std::vector<CloneRecord>> Platform::Impl::ReadCloneRecords() {
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> records, store_.List(access::kClonesPrefix));
+  std::vector<CloneRecord> clones;
+  for (const store::Entry& r : records) {
+    ODMD_ASSIGN_OR_RETURN(CloneRecord c, ParseCloneRecord(r.key, r.value));
+    clones.push_back(std::move(c));
+  }
+  return clones;
 }
 
 Status Platform::Impl::Emit(Event event) {
@@ -129,6 +134,11 @@ Status Platform::Impl::Start() {
     e.message = "deployment " + id + " was running when the platform stopped; it runs again";
     e.fields["deployment"] = id;
     ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
+  }
+  {
+    // A publish a crash interrupted: its version is current, its sync runs again.
+    std::lock_guard<std::mutex> lock(intake_mu_);
+    ODMD_RETURN_IF_ERROR(ResumeSyncLocked());
   }
   if (!world()->has_manifest()) ODMD_RETURN_IF_ERROR(Bootstrap());
   ODMD_RETURN_IF_ERROR(StartReactions());
@@ -211,19 +221,14 @@ Result<std::string> Platform::Impl::EnverToken(std::string_view enver_id) {
   return token;
 }
 
-Status Platform::Impl::DropEnverToken(std::string_view enver_id) {
-  ODMD_RETURN_IF_ERROR(tokens_.Revoke(access::Principal::Enver(std::string(enver_id))));
-  Status s = store_.Delete(EnverTokenKey(enver_id), std::nullopt).status();
-  return IsNotFound(s) ? OkStatus() : s;
-}
-
 // --- queue ---
 
 Result<std::vector<EnqueueResult>> Platform::Impl::EnqueueAll(std::vector<EnqueueRequest> requests,
-                                                              std::vector<Event> events) {
-  if (requests.empty() && events.empty()) return std::vector<EnqueueResult>{};
+                                                              std::vector<Event> events,
+                                                              std::vector<store::BatchOp> ops) {
+  if (requests.empty() && events.empty() && ops.empty()) return std::vector<EnqueueResult>{};
   ODMD_ASSIGN_OR_RETURN(std::vector<EnqueueResult> results,
-                        queue_.Enqueue(requests, std::move(events)));
+                        queue_.Enqueue(requests, std::move(events), std::move(ops)));
   Wake();
   return results;
 }

@@ -6,8 +6,13 @@
 // travels with the queued deployments, so a cascade queues one deployment per enver.
 // Every new version of a declared product is also recorded as a "product.published" event,
 // in the same commit as its reactions.
+// Exactly once across crashes: the commit of a product version's reactions also records it
+// as handled (kReactionsDonePrefix: the revision of the last version handled, one record per
+// product) and, from the reaction loop, the loop's cursor. A restarted platform watches from
+// the cursor and skips what the records say was handled; nothing is kept in memory.
 #include <utility>
 
+#include "../crash_point.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
@@ -17,14 +22,18 @@ namespace odmd::reconcile {
 
 namespace {
 
-constexpr std::string_view kCursorKey = "/odmd/reactions/cursor";
 constexpr std::string_view kConsumedSuffix = "/share..version";
+
+// "/odmd/reactions/done/<build>/<rev>/<product>" for "/odmd-share/<build>/<rev>/<product>".
+std::string DoneKey(std::string_view path) {
+  return std::string(kReactionsDonePrefix) + std::string(path.substr(access::kSharePrefix.size()));
+}
 
 }  // namespace
 
 Status Platform::Impl::StartReactions() {
   store::Revision cursor = 0;
-  Result<store::Entry> e = store_.Get(kCursorKey);
+  Result<store::Entry> e = store_.Get(kReactionsCursorKey);
   if (e.ok()) {
     cursor = std::strtoll(e->value.c_str(), nullptr, 10);
   } else if (!IsNotFound(e.status())) {
@@ -68,17 +77,22 @@ void Platform::Impl::ReactionLoop() {
     reaction_backlog_.pop_front();
     ++reactions_in_flight_;
     lock.unlock();
+    bool cursor_written = false;
     if (change.kind == store::ChangeKind::kPut) {
-      Status s = ReactTo(change.key, change.version);
-      if (!s.ok()) {
+      Result<bool> reacted = React(change.key, change.version, change.revision);
+      if (reacted.ok()) {
+        cursor_written = *reacted;
+      } else {
         Event e;
         e.kind = "alert";
         e.message = "reactions to " + change.key + " v" + std::to_string(change.version) +
-                    " failed: " + s.ToString();
+                    " failed: " + reacted.status().ToString();
         (void)Emit(std::move(e));
       }
     }
-    (void)store_.Put(kCursorKey, std::to_string(change.revision), std::nullopt);
+    if (!cursor_written) {
+      (void)store_.Put(kReactionsCursorKey, std::to_string(change.revision), std::nullopt);
+    }
     lock.lock();
     --reactions_in_flight_;
     Wake();
@@ -91,19 +105,39 @@ bool Platform::Impl::ReactionsIdle() {
 }
 
 Status Platform::Impl::ReactTo(const std::string& path, store::Version version) {
+  return React(path, version, std::nullopt).status();
+}
+
+Result<bool> Platform::Impl::React(const std::string& path, store::Version version,
+                                   std::optional<store::Revision> cursor) {
   if (path.size() >= kConsumedSuffix.size() &&
       path.compare(path.size() - kConsumedSuffix.size(), kConsumedSuffix.size(), kConsumedSuffix) ==
           0) {
-    return OkStatus();
+    return false;
   }
   const std::string key = path + "@" + std::to_string(version);
   // One reaction at a time: the watch thread and the workers both call in.
   std::lock_guard<std::mutex> lock(reacted_mu_);
-  if (!reacted_.insert(key).second) return OkStatus();
+  Result<store::Entry> written = store_.GetVersion(path, version);
+  if (IsNotFound(written.status())) return false;  // its history is gone: nothing to do
+  if (!written.ok()) return written.status();
+  // Handled already (before a crash, or by the other caller): the done record is at or past it.
+  const std::string done_key = DoneKey(path);
+  Result<store::Entry> done = store_.Get(done_key);
+  if (!done.ok() && !IsNotFound(done.status())) return done.status();
+  if (done.ok() && std::strtoll(done->value.c_str(), nullptr, 10) >= written->revision) {
+    return false;
+  }
+  std::vector<store::BatchOp> ops;
+  ops.push_back(store::BatchOp::Put(done_key, std::to_string(written->revision),
+                                    done.ok() ? done->revision : store::Revision{0}));
+  if (cursor) {
+    ops.push_back(store::BatchOp::Put(std::string(kReactionsCursorKey), std::to_string(*cursor)));
+  }
   WorldPtr w = world();
   const model::Graph& graph = w->graph();
   std::optional<model::ProductLocation> loc = graph.FindProduct(path);
-  if (!loc) return OkStatus();
+  if (!loc) return false;
   const std::string producer_id = graph.node(loc->enver).id;
   ODMD_ASSIGN_OR_RETURN(EnverState producer, ReadEnverState(store_, producer_id));
   Cause cause;
@@ -113,15 +147,14 @@ Status Platform::Impl::ReactTo(const std::string& path, store::Version version) 
   std::vector<Event> events;
   const std::string& product = graph.enver(loc->enver).products[loc->product_index].name;
   if (product != "contractsLibLatest") {
-    // The console follows product changes through this event (one per version: reacted_).
-    Result<store::Entry> written = store_.GetVersion(path, version);
+    // The console follows product changes through this event (one per version).
     Event e;
     e.kind = "product.published";
     e.enver_id = producer_id;
     e.message = producer_id + " published " + product + " version " + std::to_string(version);
     e.fields = {{"path", path},
                 {"version", std::to_string(version)},
-                {"revision", std::to_string(written.ok() ? written->revision : 0)}};
+                {"revision", std::to_string(written->revision)}};
     events.push_back(std::move(e));
   }
   std::vector<std::string> unconverged;
@@ -181,7 +214,9 @@ Status Platform::Impl::ReactTo(const std::string& path, store::Version version) 
     e.suggestion = "look for a cycle whose products change on every deployment";
     events.push_back(std::move(e));
   }
-  return EnqueueAll(std::move(requests), std::move(events)).status();
+  ODMD_RETURN_IF_ERROR(EnqueueAll(std::move(requests), std::move(events), std::move(ops)));
+  CrashPoint("reactions.committed");
+  return cursor.has_value();
 }
 
 }  // namespace odmd::reconcile

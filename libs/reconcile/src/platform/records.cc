@@ -37,11 +37,16 @@ Result<EnverState> ParseEnverState(std::string_view enver_id, const store::Entry
   return state;
 }
 
-Status WriteEnverState(store::ConfigStore& store, const EnverState& state) {
+store::BatchOp EnverStateOp(const EnverState& state) {
   nlohmann::json j = {{"enver", state.enver_id}, {"status", state.status},
                       {"sha", state.sha},        {"deployment", state.deployment},
                       {"root", state.root},      {"updated_at_ms", state.updated_at_ms}};
-  return store.Put(EnverStateKey(state.enver_id), j.dump(), std::nullopt).status();
+  return store::BatchOp::Put(EnverStateKey(state.enver_id), j.dump());
+}
+
+Status WriteEnverState(store::ConfigStore& store, const EnverState& state) {
+  store::BatchOp op = EnverStateOp(state);
+  return store.Put(op.key, op.value, std::nullopt).status();
 }
 
 std::map<std::string, ConsumedVersion> ReadConsumedVersions(store::ConfigStore& store,

@@ -35,6 +35,8 @@ Result<EnverState> ReadEnverState(store::ConfigStore& store, std::string_view en
 // naming its key when it is not a JSON object.
 Result<EnverState> ParseEnverState(std::string_view enver_id, const store::Entry& entry);
 Status WriteEnverState(store::ConfigStore& store, const EnverState& state);
+// The put of WriteEnverState, for a caller's own batch.
+store::BatchOp EnverStateOp(const EnverState& state);
 
 // One consumer's entry in share..version.
 struct ConsumedVersion {

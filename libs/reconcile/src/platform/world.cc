@@ -10,9 +10,11 @@
 namespace odmd::reconcile {
 
 nlohmann::json CloneRecordJson(const CloneRecord& record) {
-  return {{"origin", record.origin},
-          {"git_ref", record.git_ref},
-          {"created_at_ms", record.created_at_ms}};
+  nlohmann::json j = {{"origin", record.origin},
+                      {"git_ref", record.git_ref},
+                      {"created_at_ms", record.created_at_ms}};
+  if (!record.sha.empty()) j["sha"] = record.sha;
+  return j;
 }
 
 Result<CloneRecord> ParseCloneRecord(std::string_view key, std::string_view value) {
@@ -32,6 +34,8 @@ Result<CloneRecord> ParseCloneRecord(std::string_view key, std::string_view valu
   record.origin = origin->get<std::string>();
   record.git_ref = ref->get<std::string>();
   record.created_at_ms = j.value("created_at_ms", std::int64_t{0});
+  auto sha = j.find("sha");
+  if (sha != j.end() && sha->is_string()) record.sha = sha->get<std::string>();
   return record;
 }
 

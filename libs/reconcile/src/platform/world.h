@@ -27,6 +27,9 @@ struct CloneRecord {
   std::string origin;   // "<build>/<originRev>"
   std::string git_ref;  // the ref it lives on, "refs/heads/feature/x"
   std::int64_t created_at_ms = 0;
+  // The head of the push whose command created it ("" in records that do not say): the
+  // same push handled again after a crash finds its clone made, not a second command.
+  std::string sha;
 };
 
 nlohmann::json CloneRecordJson(const CloneRecord& record);

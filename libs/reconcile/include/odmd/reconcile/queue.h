@@ -82,11 +82,14 @@ class DeploymentQueue {
   // - otherwise the new one replaces the pending one, which becomes superseded.
   // A running deployment is untouched: the new one waits for it. Requests for the same
   // enver apply in span order. Reads only the mirror.
+  // `ops` (the caller's own records, e.g. a sync's completion or a reactions' marker) go
+  // into the same commit: the deployments are queued if and only if they are written.
   // kInvalidArgument for a request without an enver id ("<build>/<rev>") or cause root
-  // (naming its index; nothing written); kAborted if a record changed under the queue;
-  // store errors.
+  // (naming its index; nothing written); kAborted if a record changed under the queue or
+  // one of `ops` failed its if_revision; store errors.
   Result<std::vector<EnqueueResult>> Enqueue(std::span<const EnqueueRequest> requests,
-                                             std::vector<Event> events = {});
+                                             std::vector<Event> events = {},
+                                             std::vector<store::BatchOp> ops = {});
 
   // Claims the oldest pending deployment (by id) that is due (not_before_ms passed), whose
   // enver has nothing running and for which `ready` returns true, unless `concurrency`

@@ -22,6 +22,15 @@ namespace odmd::reconcile {
 
 // Contracts manifest and its published versions (access::kManifestKey is the manifest).
 inline constexpr std::string_view kContractsPrefix = "/odmd/contracts/";
+// A publish's sync in progress: {"version","digest","from"} (from: the version it replaced,
+// "" for none). Written in the commit that makes the version current, deleted in the commit
+// that records its "contracts.published" event; found at start, the sync runs again.
+inline constexpr std::string_view kContractsSyncKey = "/odmd/contracts/sync";
+// "/odmd/reactions/done/<build>/<rev>/<product>": the store revision of the product's last
+// version the reactions handled, written in the commit of those reactions.
+inline constexpr std::string_view kReactionsDonePrefix = "/odmd/reactions/done/";
+// The revision of the last product change the reaction loop took from its watch.
+inline constexpr std::string_view kReactionsCursorKey = "/odmd/reactions/cursor";
 // "/odmd/clones/<build>/<cloneRev>": {"origin","git_ref","created_at"}.
 inline constexpr std::string_view kClonesPrefix = "/odmd/clones/";
 // Token hashes (access::TokenRegistry).
