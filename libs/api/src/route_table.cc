@@ -58,7 +58,11 @@ std::string Request::Query(const std::string& name) const {
   return it == query.end() ? std::string() : it->second;
 }
 
-Reply Reply::Json(const json& j, int status) { return Reply{.status = status, .body = j.dump()}; }
+// Strings that are not UTF-8 (a path or product value of arbitrary bytes) are sent with
+// U+FFFD in place of their bad bytes rather than failing the reply.
+Reply Reply::Json(const json& j, int status) {
+  return Reply{.status = status, .body = j.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
 
 Reply Reply::Text(std::string text) {
   return Reply{.body = std::move(text), .content_type = kTextType};

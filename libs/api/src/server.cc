@@ -17,8 +17,10 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -33,12 +35,22 @@ namespace {
 // within this margin a request gets a 503 saying so.
 constexpr int kConnectionMargin = 64;
 
+// A refused request whose Content-Length is at most this is read (and thrown away) before
+// it is answered, so that a client that writes its whole body before it reads (as httplib
+// does) gets the answer instead of a reset connection; a larger body is never read: the
+// answer goes out at once and the connection is closed. Small for a request refused by its
+// route's access (unauthenticated or forbidden), larger for an authenticated one over its
+// route's limit.
+constexpr size_t kDrainRefusedBytes = size_t{64} << 10;
+constexpr size_t kDrainTooLargeBytes = size_t{8} << 20;
+
 // One request: its head, then its body as it arrives.
 struct Call {
   Request req;
   const Route* route = nullptr;
   size_t limit = 0;
-  bool answered = false;  // a reply was queued before the body (refused)
+  bool answered = false;         // a reply was queued before the body (refused)
+  std::optional<Reply> refusal;  // to queue once the (drained) body is in
   std::shared_ptr<EventStream> stream;
 };
 
@@ -171,14 +183,25 @@ class ApiServer::Impl {
                               size_t* upload_data_size, void** con_cls) {
     auto* self = static_cast<Impl*>(cls);
     auto* call = static_cast<Call*>(*con_cls);
-    if (call == nullptr) {
-      call = new Call;
-      *con_cls = call;
-      return self->Head(connection, url, method, *call);
+    try {
+      if (call == nullptr) {
+        call = new Call;
+        *con_cls = call;
+        return self->Head(connection, url, method, *call);
+      }
+      if (*upload_data_size > 0) return self->Body(upload_data, upload_data_size, *call);
+      if (call->answered) return MHD_YES;
+      if (call->refusal) {
+        call->answered = true;
+        return self->Queue(connection, *call, std::move(*call->refusal));
+      }
+      return self->Complete(connection, *call);
+    } catch (const std::exception& e) {
+      // A bug of ours: answered (if it still can be) rather than taking the server down.
+      call->answered = true;
+      return self->Queue(connection, *call,
+                         ErrorReply(InternalError(std::string("request failed: ") + e.what())));
     }
-    if (*upload_data_size > 0) return self->Body(upload_data, upload_data_size, *call);
-    if (call->answered) return MHD_YES;
-    return self->Complete(connection, *call);
   }
 
   static void OnCompleted(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
@@ -203,17 +226,30 @@ class ApiServer::Impl {
     MHD_get_connection_values(connection, MHD_HEADER_KIND, &CollectHeader, &req.headers);
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &CollectQuery, &req.query);
     const Status head = CheckHead(req);
-    if (!head.ok()) return Refuse(connection, call, ErrorReply(head), HeadStatus(head));
+    std::uint64_t length = 0;
+    const std::string length_header = req.Header("Content-Length");
+    const bool sized = !length_header.empty() && !req.HasHeader("Transfer-Encoding");
+    if (sized) {
+      std::from_chars(length_header.data(), length_header.data() + length_header.size(), length);
+    }
+    // No body, or a small one: answered after it, and the connection kept.
+    const bool small = !req.HasHeader("Transfer-Encoding") && length <= kDrainRefusedBytes;
+    if (!head.ok()) {
+      Reply reply = ErrorReply(head);
+      reply.status = HeadStatus(head);
+      // Past the connection limit: shed this one.
+      if (reply.status == 503) reply.headers.emplace_back("Connection", "close");
+      return Refuse(connection, call, std::move(reply), small);
+    }
     Result<const Route*> route = Admit(table_, tokens_, req);
-    if (!route.ok()) return Refuse(connection, call, ErrorReply(route.status()));
+    if (!route.ok()) return Refuse(connection, call, ErrorReply(route.status()), small);
     call.route = *route;
     call.limit = BodyLimit(**route, options_.max_body_bytes);
-    const std::string length = req.Header("Content-Length");
-    if (!length.empty()) {
-      std::uint64_t bytes = 0;
-      std::from_chars(length.data(), length.data() + length.size(), bytes);
-      const Status size = CheckBodySize(req, bytes, call.limit);
-      if (!size.ok()) return Refuse(connection, call, ErrorReply(size));
+    if (sized) {
+      const Status size = CheckBodySize(req, length, call.limit);
+      if (!size.ok()) {
+        return Refuse(connection, call, ErrorReply(size), length <= kDrainTooLargeBytes);
+      }
     }
     return MHD_YES;
   }
@@ -256,7 +292,7 @@ class ApiServer::Impl {
     const size_t n = *size;
     *size = 0;
     body_bytes_read_ += n;
-    if (call.answered) return MHD_YES;
+    if (call.answered || call.refusal) return MHD_YES;  // thrown away
     if (call.req.body.size() + n > call.limit) {
       ++requests_refused_;
       return MHD_NO;
@@ -276,12 +312,16 @@ class ApiServer::Impl {
     return queued;
   }
 
-  // Answers before the body is read; libmicrohttpd then closes a connection with a body
-  // pending instead of reading it.
-  MHD_Result Refuse(MHD_Connection* connection, Call& call, Reply reply, int status = 0) {
+  // Refuses the request: at once, before its body is read (libmicrohttpd then closes a
+  // connection with a body pending instead of reading it), or once a small body was
+  // drained (`drain`).
+  MHD_Result Refuse(MHD_Connection* connection, Call& call, Reply reply, bool drain) {
     ++requests_refused_;
+    if (drain) {
+      call.refusal = std::move(reply);
+      return MHD_YES;
+    }
     call.answered = true;
-    if (status != 0) reply.status = status;
     return Queue(connection, call, std::move(reply));
   }
 

@@ -151,6 +151,13 @@ TEST_F(ServerLimitsTest, UnauthenticatedBodyIsRefusedBeforeItIsRead) {
   EXPECT_LT(SendChunked(c, size_t{100} << 20), size_t{25} << 20)
       << "the server read the body of an unauthenticated request";
   EXPECT_EQ(server_->stats().body_bytes_read, 0u);
+
+  // The same with a Content-Length.
+  RawConnection sized(port_);
+  ASSERT_TRUE(sized.Send("PUT " + std::string(kProduct) +
+                         " HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\n"));
+  EXPECT_EQ(StatusOf(sized.ReadUntil()), 401);
+  EXPECT_EQ(server_->stats().body_bytes_read, 0u);
 }
 
 TEST_F(ServerLimitsTest, ContentLengthPastTheLimitIs413BeforeTheBody) {
@@ -220,6 +227,19 @@ TEST_F(ServerLimitsTest, LargeHeadersAre431NamingTheLimit) {
   EXPECT_EQ(res->status, 431);
   EXPECT_EQ(ErrorCode(res), "RESOURCE_EXHAUSTED");
   EXPECT_THAT(ErrorMessage(res), AllOf(HasSubstr("header"), HasSubstr("limit of 16384 bytes")));
+}
+
+// Found by fuzz/http_request_fuzz.cc: the 404 naming a path that is not UTF-8 threw while
+// its JSON was written, which took the server down.
+TEST_F(ServerLimitsTest, PathThatIsNotUtf8IsA404) {
+  RawConnection c(port_);
+  ASSERT_TRUE(c.Send("GET /%FE%FEx HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  const std::string response = c.ReadUntil();
+  EXPECT_EQ(StatusOf(response), 404) << response;
+  EXPECT_EQ(JsonOf(response)["error"]["code"], "NOT_FOUND") << response;
+  auto res = Client()->Get("/api/health");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
 }
 
 class ConnectionLimitTest : public ApiFixture {
