@@ -567,7 +567,7 @@ class DeployRun {
   const std::string id_;
   const std::string sha_;
   fs::path worktree_, products_dir_, manifest_file_, log_file_, pgid_file_;
-  // The enver's own account directory (see Deployer::PrivateAccountDir).
+  // The enver's own account directory (EnverAccountDir), bound at its account directory.
   fs::path private_account_;
   const bool root_ = ::geteuid() == 0;
   SandboxSpec sandbox_;

@@ -673,6 +673,26 @@ TEST_F(DeployerTest, TeardownWithoutDestroyScriptRemovesTheStackDirectory) {
   ExpectNoLeftovers();
 }
 
+TEST_F(DeployerTest, StackDirectoryOfAnOlderOdmdMovesIntoTheEnversAccountDirectory) {
+  // Before the sandbox, stacks were plain directories in the shared account directory.
+  fs::create_directories(AccountDir() + "/svc--main");
+  std::ofstream(AccountDir() + "/svc--main/resources.json") << "old";
+  const std::string sha = Commit({{".scripts/build.sh",
+                                   "#!/bin/sh\nset -e\n"
+                                   "cat \"$ODMD_account_dir/$ODMD_stack_names/resources.json\"\n"
+                                   "ls \"$ODMD_account_dir\"\n"}});
+  Put("/odmd-share/net/b..main/vpcId", "vpc-1");
+  auto deployer = NewDeployer();
+  DeployOutcome out = DeployOk(*deployer, NewDeployment("d1", sha), Target("svc"));
+  ASSERT_TRUE(out.succeeded) << out.reason;
+  EXPECT_EQ(Value(LogKey("d1")), "oldsvc--main\n");
+  EXPECT_TRUE(fs::is_symlink(AccountDir() + "/svc--main"));
+  EXPECT_EQ(
+      ReadAll(state_dir_ + "/enver-accounts/ws1/us-west-1/svc--main/svc--main/resources.json"),
+      "old");
+  EXPECT_EQ(ReadAll(AccountDir() + "/svc--main/resources.json"), "old");
+}
+
 TEST_F(DeployerTest, TeardownWithoutShaOnlyRemovesTheStackDirectory) {
   fs::create_directories(AccountDir() + "/svc--main");
   auto deployer = NewDeployer();
