@@ -3,16 +3,16 @@
 #include <charconv>
 #include <system_error>
 
+#include "odmd/reconcile/json_input.h"
+
 namespace odmd::api {
 
 using nlohmann::json;
 
 Result<json> BodyObject(const Request& req, std::string_view what, bool empty_ok) {
   if (req.body.empty() && empty_ok) return json::object();
-  json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
-    return InvalidArgumentError(std::string(what) + ": the body is not valid JSON");
-  }
+  ODMD_ASSIGN_OR_RETURN(json j,
+                        reconcile::ParseJsonInput(req.body, std::string(what) + ": the body"));
   if (!j.is_object()) {
     return InvalidArgumentError(std::string(what) + ": the body must be a JSON object");
   }

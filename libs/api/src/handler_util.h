@@ -13,7 +13,8 @@
 
 namespace odmd::api {
 
-// The body as a JSON object; kInvalidArgument naming `what` otherwise. An empty body is an
+// The body as a JSON object; kInvalidArgument naming `what` otherwise (not JSON, not an
+// object, or a key repeated in an object: reconcile/json_input.h). An empty body is an
 // empty object when `empty_ok`.
 Result<nlohmann::json> BodyObject(const Request& req, std::string_view what, bool empty_ok);
 

@@ -67,6 +67,14 @@ Result<Reply> Publish(reconcile::Platform& platform, const Request& req,
   return Reply::Json(ToJson(report));
 }
 
+// The sentence a webhook reply gives for IntakeReport::ignored.
+std::string IgnoredPushReason(const std::string& ignored) {
+  if (ignored == "duplicate delivery") return "duplicate delivery, ignored";
+  if (ignored == "already handled") return "the ref is already at this push's after, ignored";
+  if (ignored == "stale") return "stale push: the ref's current commit is not its after, ignored";
+  return ignored + ", ignored";
+}
+
 Result<Reply> Webhook(reconcile::Platform& platform, const ApiOptions& options,
                       const Request& req) {
   // The server refuses a body over max_body_bytes before it is read; this covers a smaller
@@ -95,7 +103,15 @@ Result<Reply> Webhook(reconcile::Platform& platform, const ApiOptions& options,
       reply["ignored"] = true;
       break;
     case reconcile::WebhookEventKind::kPush: {
+      event.push->delivery = req.Header("X-GitHub-Delivery");
       ODMD_ASSIGN_OR_RETURN(reconcile::IntakeReport report, platform.IngestPush(*event.push));
+      if (!report.ignored.empty()) {
+        // A replay (or a push the ref has moved past) changed nothing: 200, not 202.
+        reply["ignored"] = true;
+        reply["reason"] = IgnoredPushReason(report.ignored);
+        reply["report"] = ToJson(report);
+        return Reply::Json(reply, 200);
+      }
       reply["ignored"] = false;
       reply["report"] = ToJson(report);
       break;

@@ -106,5 +106,98 @@ TEST_F(InputAuthzTest, ForeignPrincipalsCannotPublishAndRecordNothing) {
   EXPECT_EQ(same.status, 200) << same.body;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Defect 6: a replayed webhook delivery changes nothing.
+
+TEST_F(InputAuthzTest, ReplayedWebhookDeliveryIsIgnoredWith200) {
+  table_ = std::make_unique<RouteTable>(
+      BuildRoutes(*platform_, ApiOptions{.webhook_secret = kWebhookSecret}));
+  const json push = {{"ref", "refs/heads/main"},
+                     {"before", std::string(40, 'a')},
+                     {"after", std::string(40, 'b')},
+                     {"created", false},
+                     {"deleted", false},
+                     {"forced", false},
+                     {"repository", {{"full_name", "octo/app"}}},
+                     {"commits", json::array()},
+                     {"head_commit", nullptr}};
+  auto deliver = [&](const std::string& body, const std::string& id) {
+    Request req{.method = "POST", .path = "/webhooks/github", .body = body};
+    req.headers.emplace("X-GitHub-Event", "push");
+    req.headers.emplace("X-GitHub-Delivery", id);
+    req.headers.emplace("X-Hub-Signature-256", GitHubSignature(kWebhookSecret, body));
+    return Dispatch(*table_, *tokens_, std::move(req));
+  };
+  Reply first = deliver(push.dump(), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+  ASSERT_EQ(first.status, 202) << first.body;
+  EXPECT_EQ(JsonOf(first)["report"]["refs_changed"], 1);
+  const std::vector<std::string> before = EventKinds();
+  Reply replay = deliver(push.dump(), "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+  ASSERT_EQ(replay.status, 200) << replay.body;
+  EXPECT_EQ(JsonOf(replay)["reason"], "duplicate delivery, ignored");
+  EXPECT_EQ(JsonOf(replay)["ignored"], true);
+  // The same push under a new delivery id: the ref is already where it took it.
+  Reply redelivered = deliver(push.dump(), "another-id");
+  ASSERT_EQ(redelivered.status, 200) << redelivered.body;
+  EXPECT_THAT(JsonOf(redelivered)["reason"].get<std::string>(), HasSubstr("already at"));
+  EXPECT_EQ(EventKinds(), before);
+
+  // A 5,000-character repository name is refused before a "push" event is recorded.
+  json long_name = push;
+  long_name["repository"]["full_name"] = "octo/" + std::string(5000, 'r');
+  long_name["after"] = std::string(40, 'c');
+  Reply refused = deliver(long_name.dump(), "long-name");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_THAT(Message(refused), HasSubstr("/repository/full_name"));
+  // A payload that repeats a key.
+  const std::string twice =
+      "{\"after\": \"" + std::string(40, 'd') + "\", " + push.dump().substr(1);
+  Reply duplicate = deliver(twice, "twice");
+  EXPECT_EQ(duplicate.status, 400) << duplicate.body;
+  EXPECT_THAT(Message(duplicate), HasSubstr("repeats the key at /after"));
+  EXPECT_EQ(EventKinds(), before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Defect 8: duplicate JSON keys, key segments.
+
+TEST_F(InputAuthzTest, JsonBodyWithARepeatedKeyIsRefusedNamingIt) {
+  Reply repos = Call("POST", "/api/repos", admin_,
+                     R"({"name": "octo/a", "path": "/tmp/a.git", "name": "octo/b"})");
+  EXPECT_EQ(repos.status, 400) << repos.body;
+  EXPECT_THAT(Message(repos), AllOf(HasSubstr("POST /api/repos"), HasSubstr("/name")));
+  EXPECT_EQ(JsonOf(Call("GET", "/api/repos", viewer_))["repos"], json::array());
+  // A manifest: M1 at the repeated key, nothing published.
+  std::string manifest = SandboxManifest();
+  manifest.insert(manifest.find('{') + 1, "\"org\": \"other\",");
+  Reply published = Call("POST", "/api/contracts", admin_, manifest);
+  EXPECT_EQ(published.status, 400) << published.body;
+  EXPECT_THAT(Message(published), HasSubstr("M1 /org"));
+  EXPECT_EQ(Call("GET", "/api/envers", viewer_).status, 200);
+  EXPECT_EQ(JsonOf(Call("GET", "/api/envers", viewer_))["envers"], json::array());
+}
+
+TEST_F(InputAuthzTest, ProductPathWithDotSegmentsIsRefusedNamingTheSegment) {
+  PublishSandbox();
+  const std::string own = Issue(access::Principal::Enver(kFoundation));
+  const std::string walk = std::string("/api/ci/products/") + kFoundation +
+                           "/eventBusArn/../../../coffeeShopOrderManager/b..main/orderApiUrl";
+  for (const std::string& token : {own, admin_}) {
+    Reply put = Call("PUT", walk, token, "arn:x");
+    EXPECT_EQ(put.status, 400) << put.body;
+    EXPECT_THAT(Message(put), HasSubstr("segment 5 is \"..\""));
+  }
+  for (const std::string& path :
+       {std::string("/api/ci/products/..") + "/b..main/x",
+        std::string("/api/ci/products/") + kFoundation + "/./eventBusArn",
+        std::string("/api/ci/products/") + kFoundation + "//eventBusArn"}) {
+    Reply put = Call("PUT", path, own, "x");
+    EXPECT_EQ(put.status, 400) << path << ": " << put.body;
+    EXPECT_THAT(Message(put), HasSubstr("segment")) << path;
+  }
+  EXPECT_EQ(Call("GET", "/api/products/coffeeShopOrderManager/b..main/orderApiUrl", admin_).status,
+            404);
+}
+
 }  // namespace
 }  // namespace odmd::api

@@ -1,5 +1,7 @@
 #include "odmd/base/json_keys.h"
 
+#include "odmd/base/strings.h"
+
 namespace odmd {
 
 void JsonKeyTracker::Value() {
@@ -30,21 +32,7 @@ std::string JsonKeyTracker::Pointer() const {
   std::string out;
   for (const Frame& f : frames_) {
     out += '/';
-    out += f.object ? JsonPointerToken(f.key) : std::to_string(f.index);
-  }
-  return out;
-}
-
-std::string JsonPointerToken(std::string_view token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
+    out += f.object ? JsonPointerEscape(f.key) : std::to_string(f.index);
   }
   return out;
 }

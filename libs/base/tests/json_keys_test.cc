@@ -46,10 +46,5 @@ TEST(JsonKeyTrackerTest, SiblingObjectsAndArraysStartAfresh) {
   EXPECT_EQ(t.duplicate(), "");
 }
 
-TEST(JsonKeyTrackerTest, PointerTokensAreEscaped) {
-  EXPECT_EQ(JsonPointerToken("a/b~c"), "a~1b~0c");
-  EXPECT_EQ(JsonPointerToken(""), "");
-}
-
 }  // namespace
 }  // namespace odmd

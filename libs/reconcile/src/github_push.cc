@@ -4,12 +4,15 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
 #include "odmd/base/strings.h"
+#include "odmd/reconcile/json_input.h"
 
 namespace odmd::reconcile {
 namespace {
@@ -118,14 +121,100 @@ Result<PushEvent> ParsePush(const json& root) {
     ODMD_ASSIGN_OR_RETURN(PushCommit commit, ParseCommit(*head, "/head_commit"));
     push.head_commit = std::move(commit);
   }
+  ODMD_RETURN_IF_ERROR(ValidatePush(push));
   return push;
 }
 
-Result<json> ParseObject(std::string_view event, std::string_view body) {
-  json root = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) {
-    return InvalidArgumentError("\"" + std::string(event) + "\" payload is not valid JSON");
+// --- ValidatePush ---
+
+// At most 60 bytes of `value`, quoted, for a message about a bad field.
+std::string Shown(std::string_view value) {
+  if (value.size() <= 60) return Quote(value);
+  return Quote(std::string(value.substr(0, 60)) + "...") + " (" + std::to_string(value.size()) +
+         " bytes)";
+}
+
+Status Bad(std::string_view pointer, std::string_view value, std::string_view rule) {
+  return InvalidArgumentError("push payload: field \"" + std::string(pointer) + "\" " +
+                              Shown(value) + " " + std::string(rule));
+}
+
+bool AllOf(std::string_view s, std::string_view extra) {
+  return std::all_of(s.begin(), s.end(), [extra](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
+  });
+}
+
+Status CheckRepository(std::string_view full_name) {
+  constexpr std::string_view kPointer = "/repository/full_name";
+  const size_t slash = full_name.find('/');
+  if (slash == std::string_view::npos) return Bad(kPointer, full_name, "is not \"owner/name\"");
+  const std::string_view owner = full_name.substr(0, slash);
+  const std::string_view name = full_name.substr(slash + 1);
+  if (owner.empty() || owner.size() > kMaxRepoOwnerBytes || !AllOf(owner, "-")) {
+    return Bad(kPointer, full_name,
+               "has an owner that is not 1-39 letters, digits and '-' (GitHub's rule)");
   }
+  if (name.empty() || name.size() > kMaxRepoNameBytes || !AllOf(name, "._-") || name == "." ||
+      name == "..") {
+    return Bad(kPointer, full_name,
+               "has a name that is not 1-100 letters, digits, '.', '_' and '-' (GitHub's rule)");
+  }
+  return OkStatus();
+}
+
+Status CheckRef(std::string_view ref) {
+  const bool printable = std::all_of(ref.begin(), ref.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u != 0x7f;
+  });
+  if (!ref.starts_with("refs/") || ref.size() > kMaxRefBytes || !printable ||
+      ref.find("..") != std::string_view::npos || ref.find("//") != std::string_view::npos ||
+      ref.ends_with('/')) {
+    return Bad("/ref", ref,
+               "is not a git ref (\"refs/...\", at most 255 printable bytes, no \"..\", "
+               "\"//\" or trailing '/')");
+  }
+  return OkStatus();
+}
+
+Status CheckSha(std::string_view pointer, std::string_view sha) {
+  const bool hex = std::all_of(sha.begin(), sha.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+  if ((sha.size() != 40 && sha.size() != 64) || !hex) {
+    return Bad(pointer, sha, "is not an object id (40 or 64 lowercase hex digits)");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status ValidatePush(const PushEvent& push) {
+  ODMD_RETURN_IF_ERROR(CheckRepository(push.repository));
+  ODMD_RETURN_IF_ERROR(CheckRef(push.ref));
+  ODMD_RETURN_IF_ERROR(CheckSha("/before", push.before));
+  ODMD_RETURN_IF_ERROR(CheckSha("/after", push.after));
+  if (push.commits.size() > kMaxPushCommits) {
+    return InvalidArgumentError("push payload: field \"/commits\" has " +
+                                std::to_string(push.commits.size()) +
+                                " commits, more than GitHub's 2048");
+  }
+  for (size_t i = 0; i < push.commits.size(); ++i) {
+    ODMD_RETURN_IF_ERROR(CheckSha("/commits/" + std::to_string(i) + "/id", push.commits[i].id));
+  }
+  if (push.head_commit) ODMD_RETURN_IF_ERROR(CheckSha("/head_commit/id", push.head_commit->id));
+  if (push.delivery.size() > kMaxDeliveryIdBytes || !AllOf(push.delivery, "-")) {
+    return InvalidArgumentError("X-GitHub-Delivery header " + Shown(push.delivery) +
+                                " is not 1-100 letters, digits and '-'");
+  }
+  return OkStatus();
+}
+
+namespace {
+
+Result<json> ParseObject(std::string_view event, std::string_view body) {
+  ODMD_ASSIGN_OR_RETURN(json root, ParseJsonInput(body, "\"" + std::string(event) + "\" payload"));
   if (!root.is_object()) {
     return InvalidArgumentError("\"" + std::string(event) + "\" payload is not a JSON object");
   }

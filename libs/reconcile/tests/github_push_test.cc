@@ -342,6 +342,60 @@ TEST_F(GitHubExamplesTest, WrongFieldTypeIsNamedAsJsonPointer) {
   }
 }
 
+TEST_F(GitHubExamplesTest, OverlongOrMalformedFieldsAreRefusedNamingThem) {
+  const json base = OneCommitPush();
+  struct Case {
+    const char* pointer;
+    json value;
+    const char* expected;
+  };
+  const std::string long_repo = "octo/" + std::string(5000, 'r');
+  std::vector<Case> cases = {
+      {"/repository/full_name", long_repo, "(5005 bytes) has a name that is not 1-100"},
+      {"/repository/full_name", "no-slash", "is not \"owner/name\""},
+      {"/repository/full_name", "octo/..", "has a name"},
+      {"/repository/full_name", "oc to/x", "has an owner"},
+      {"/ref", "refs/heads/" + std::string(300, 'b'), "is not a git ref"},
+      {"/ref", "refs/heads/a/../../x", "is not a git ref"},
+      {"/ref", "heads/main", "is not a git ref"},
+      {"/after", "xyz", "is not an object id"},
+      {"/before", std::string(41, 'a'), "is not an object id"},
+      {"/commits/0/id", "ABCDEF", "is not an object id"},
+  };
+  for (const Case& c : cases) {
+    json payload = base;
+    payload[json::json_pointer(c.pointer)] = c.value;
+    Result<WebhookEvent> parsed = ParsePush(payload);
+    EXPECT_THAT(parsed, StatusIs(StatusCode::kInvalidArgument,
+                                 AllOf(HasSubstr("field \"" + std::string(c.pointer) + "\""),
+                                       HasSubstr(c.expected))))
+        << c.pointer;
+    // A message shows at most 60 bytes of the value.
+    if (!parsed.ok()) {
+      EXPECT_LT(parsed.status().message().size(), 400u);
+    }
+  }
+  Result<WebhookEvent> ok = ParsePush(base);
+  ODMD_ASSERT_OK(ok);
+  PushEvent push = *ok->push;
+  push.delivery = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
+  ODMD_EXPECT_OK(ValidatePush(push));
+  push.delivery = std::string(101, 'd');
+  EXPECT_THAT(ValidatePush(push),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("X-GitHub-Delivery")));
+}
+
+TEST_F(GitHubExamplesTest, DuplicateKeyIsRefusedNamingIt) {
+  const std::string body = OneCommitPush().dump();
+  // The same object with "ref" given twice: the last value would win.
+  const std::string twice = "{\"ref\": \"refs/heads/other\", " + body.substr(1);
+  EXPECT_THAT(ParseGitHubWebhook("push", twice, kMaxGitHubPayloadBytes),
+              StatusIs(StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("\"push\" payload"), HasSubstr("repeats the key at /ref"))));
+  EXPECT_THAT(ParseGitHubWebhook("ping", "{\"hook\": {\"id\": 1, \"id\": 2}}", 100),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("/hook/id")));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Envelope: size, headers, JSON
 

@@ -29,6 +29,8 @@
 
 namespace odmd::reconcile {
 
+struct SeenRefs;  // records.h
+
 // One ref change of one repository, from a local scan or a GitHub push delivery.
 struct RefChange {
   std::string repo;     // "owner/name"
@@ -145,6 +147,8 @@ class Platform::Impl {
   Result<IntakeReport> ScanRepo(const RepoRegistration& repo);
   void TakePlatformCommits(const std::string& repo, std::map<std::string, std::string>& refs);
   Status ApplyRefChange(const RefChange& change, IntakeReport& report);
+  // Why a pushed `change` changes nothing ("already handled", "stale"); "" when it does.
+  Result<std::string> WhyPushChangesNothing(const RefChange& change, const SeenRefs& seen);
   Status HandleCreate(const model::CommitCommand& cmd, const RefChange& change,
                       IntakeReport& report);
   Status HandleDelete(const model::CommitCommand* cmd, const RefChange& change,

@@ -2,6 +2,7 @@
 // deliveries become ref changes; each ref change yields events, commit commands (clone
 // create/delete) and deployments of the envers on that ref.
 #include <algorithm>
+#include <deque>
 #include <set>
 #include <utility>
 
@@ -25,6 +26,51 @@ bool IsBranchOrTag(std::string_view ref) {
 std::string GitName(std::string_view ref) {
   const size_t p = ref.find('/', 5);  // after "refs/"
   return std::string(ref.substr(p + 1));
+}
+
+// The GitHub delivery ids IngestPush handled, oldest first, at most
+// PlatformOptions::remembered_deliveries:
+// {"ids": ["<id>", ...]} at kDeliveriesKey (read only by the platform: no viewer reads it).
+constexpr std::string_view kDeliveriesKey = "/odmd/webhooks/deliveries";
+
+struct Deliveries {
+  store::Revision revision = 0;
+  std::deque<std::string> ids;
+  bool Has(std::string_view id) const { return std::find(ids.begin(), ids.end(), id) != ids.end(); }
+  void Add(std::string id, size_t cap) {
+    ids.push_back(std::move(id));
+    while (ids.size() > cap) ids.pop_front();
+  }
+};
+
+Result<Deliveries> ReadDeliveries(store::ConfigStore& store) {
+  Deliveries out;
+  Result<store::Entry> e = store.Get(kDeliveriesKey);
+  if (IsNotFound(e.status())) return out;
+  if (!e.ok()) return e.status();
+  out.revision = e->revision;
+  const nlohmann::json j = nlohmann::json::parse(e->value, nullptr, false);
+  const auto ids = j.is_object() ? j.find("ids") : j.end();
+  if (!j.is_object() || ids == j.end() || !ids->is_array()) {
+    return FailedPreconditionError("store record " + std::string(kDeliveriesKey) +
+                                   ": /ids is missing or not an array");
+  }
+  for (const nlohmann::json& id : *ids) {
+    if (!id.is_string()) {
+      return FailedPreconditionError("store record " + std::string(kDeliveriesKey) +
+                                     ": /ids holds a value that is not a string");
+    }
+    out.ids.push_back(id.get<std::string>());
+  }
+  return out;
+}
+
+Status WriteDeliveries(store::ConfigStore& store, Deliveries& deliveries) {
+  const nlohmann::json j = {{"ids", deliveries.ids}};
+  ODMD_ASSIGN_OR_RETURN(store::WriteResult w,
+                        store.Put(kDeliveriesKey, j.dump(), deliveries.revision));
+  deliveries.revision = w.revision;
+  return OkStatus();
 }
 
 }  // namespace
@@ -126,8 +172,14 @@ Result<IntakeReport> Platform::Impl::ScanRepo(const RepoRegistration& repo) {
 
 Result<IntakeReport> Platform::Impl::IngestPush(const PushEvent& push) {
   ODMD_RETURN_IF_ERROR(CheckStarted());
+  ODMD_RETURN_IF_ERROR(ValidatePush(push));
   std::lock_guard<std::mutex> lock(intake_mu_);
   IntakeReport report;
+  ODMD_ASSIGN_OR_RETURN(Deliveries deliveries, ReadDeliveries(store_));
+  if (!push.delivery.empty() && deliveries.Has(push.delivery)) {
+    report.ignored = "duplicate delivery";
+    return report;
+  }
   RefChange c;
   c.repo = push.repository;
   c.ref = push.ref;
@@ -137,17 +189,45 @@ Result<IntakeReport> Platform::Impl::IngestPush(const PushEvent& push) {
     c.messages.push_back(commit.message);
     c.shas.push_back(commit.id);
   }
-  ODMD_RETURN_IF_ERROR(ApplyRefChange(c, report));
   ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeenRefs(store_, c.repo));
-  if (c.new_sha.empty()) {
-    seen.refs.erase(c.ref);
-  } else {
-    seen.refs[c.ref] = c.new_sha;
+  ODMD_ASSIGN_OR_RETURN(report.ignored, WhyPushChangesNothing(c, seen));
+  if (report.ignored.empty()) {
+    ODMD_RETURN_IF_ERROR(ApplyRefChange(c, report));
+    ODMD_ASSIGN_OR_RETURN(seen, ReadSeenRefs(store_, c.repo));
+    if (c.new_sha.empty()) {
+      seen.refs.erase(c.ref);
+    } else {
+      seen.refs[c.ref] = c.new_sha;
+    }
+    TakePlatformCommits(c.repo, seen.refs);
+    ODMD_RETURN_IF_ERROR(WriteSeenRefs(store_, c.repo, seen));
+    report.refs_changed = 1;
   }
-  TakePlatformCommits(c.repo, seen.refs);
-  ODMD_RETURN_IF_ERROR(WriteSeenRefs(store_, c.repo, seen));
-  report.refs_changed = 1;
+  if (!push.delivery.empty()) {
+    deliveries.Add(push.delivery, options_.remembered_deliveries);
+    ODMD_RETURN_IF_ERROR(WriteDeliveries(store_, deliveries));
+  }
   return report;
+}
+
+// Level-triggered intake: a push is a claim that `change.ref` is now at `change.new_sha`.
+// It changes nothing when the platform already handled that state, or when the ref has
+// moved on in the registered local repository (a replay of an old delivery).
+Result<std::string> Platform::Impl::WhyPushChangesNothing(const RefChange& change,
+                                                          const SeenRefs& seen) {
+  auto it = seen.refs.find(change.ref);
+  const std::string handled = it == seen.refs.end() ? "" : it->second;
+  if (handled == change.new_sha) return std::string("already handled");
+  Result<std::string> path = RepoPath(change.repo);
+  if (IsNotFound(path.status())) return std::string();  // no local copy to compare with
+  if (!path.ok()) return path.status();
+  ODMD_ASSIGN_OR_RETURN(std::vector<GitRef> refs, git_.ListRefs(*path));
+  std::string current;
+  for (const GitRef& r : refs) {
+    if (r.name == change.ref) current = r.sha;
+  }
+  if (current != change.new_sha) return std::string("stale");
+  return std::string();
 }
 
 Status Platform::Impl::Reject(const RefChange& change, std::string command, std::string reason,

@@ -49,7 +49,4 @@ class JsonKeyTracker {
   std::string duplicate_;
 };
 
-// `token` escaped for a JSON Pointer: '~' as "~0", '/' as "~1".
-std::string JsonPointerToken(std::string_view token);
-
 }  // namespace odmd

@@ -56,7 +56,25 @@ struct PushEvent {
   bool forced = false;
   std::vector<PushCommit> commits;        // as GitHub lists them, at most 2048
   std::optional<PushCommit> head_commit;  // absent (JSON null) for a deletion
+  // The X-GitHub-Delivery header (set by the receiver, not parsed from the body): the id
+  // a redelivery or replay of the same delivery is recognised by. Empty: unknown.
+  std::string delivery;
 };
+
+// Limits of a push ValidatePush enforces (GitHub's own: owner 39, repository name 100).
+inline constexpr size_t kMaxRepoOwnerBytes = 39;
+inline constexpr size_t kMaxRepoNameBytes = 100;
+inline constexpr size_t kMaxRefBytes = 255;
+inline constexpr size_t kMaxPushCommits = 2048;
+inline constexpr size_t kMaxDeliveryIdBytes = 100;
+
+// OK, or kInvalidArgument naming the field as a JSON pointer: repository "owner/name"
+// (owner 1-39 of [A-Za-z0-9-], name 1-100 of [A-Za-z0-9._-], not "." or ".."); ref
+// "refs/..." of at most 255 printable bytes without "..", "//" or a trailing '/'; before,
+// after and every commit id 40 or 64 lowercase hex digits; at most 2048 commits; delivery
+// empty or 1-100 of [A-Za-z0-9-]. ParseGitHubWebhook checks it, so a refused push has done
+// nothing; Platform::IngestPush checks it again for callers that build a PushEvent.
+Status ValidatePush(const PushEvent& push);
 
 enum class WebhookEventKind {
   kPush,     // `push`: WebhookEvent::push is set
@@ -73,8 +91,9 @@ struct WebhookEvent {
 // Parses one delivery. `event_header` is the X-GitHub-Event value, `body` the JSON payload.
 // Errors:
 //   kResourceExhausted  body is larger than `max_bytes` (the message names both sizes)
-//   kInvalidArgument    empty event header; body is not a JSON object (push and ping);
-//                       a push lacks a required field or has one of the wrong type (the
+//   kInvalidArgument    empty event header; body is not a JSON object (push and ping) or
+//                       repeats a key in an object (json_input.h); a push lacks a required
+//                       field, has one of the wrong type or fails ValidatePush (the
 //                       message names it as a JSON pointer, e.g. "/commits/2/id")
 // Other events are not parsed at all (their body need not be JSON): kIgnored.
 Result<WebhookEvent> ParseGitHubWebhook(std::string_view event_header, std::string_view body,

@@ -57,6 +57,8 @@ struct PlatformOptions {
   std::string webhook_secret;
   // Maximum webhook payload.
   size_t max_webhook_bytes = 25u << 20;
+  // GitHub delivery ids IngestPush remembers to recognise replays (oldest forgotten first).
+  size_t remembered_deliveries = 1000;
   // When false, Start() does not start worker threads: tests drive RunOnce().
   bool start_workers = true;
 };
@@ -80,6 +82,10 @@ struct IntakeReport {
   int deployments_queued = 0;
   int commands_accepted = 0;
   int commands_rejected = 0;
+  // Non-empty when a push delivery changed nothing and why: "duplicate delivery" (its
+  // X-GitHub-Delivery id was handled before), "already handled" (the ref is where the push
+  // took it), "stale" (the ref has moved on: the push's `after` is not its current commit).
+  std::string ignored;
 };
 
 // What publishing a manifest did.
@@ -115,7 +121,11 @@ class Platform {
   // what the platform last saw and handles each difference as a push. `odmd notify` and the
   // git hook call this.
   Result<IntakeReport> Scan(std::string_view repo);
-  // A verified GitHub push delivery.
+  // A verified GitHub push delivery. Level-triggered like Scan: it changes nothing (and
+  // says why in IntakeReport::ignored) when its delivery id was handled before (the last
+  // PlatformOptions::remembered_deliveries ids are kept in the store), when the ref is already
+  // where the push took it, or when the ref's current commit (in the registered local repository)
+  // is not the push's `after`. kInvalidArgument (ValidatePush) before anything is recorded.
   Result<IntakeReport> IngestPush(const PushEvent& push);
 
   // --- contracts ---
