@@ -337,6 +337,33 @@ TEST_F(HeldConnectionsTest, AStreamWhoseClientHungUpIsFreed) {
           "the connection of a closed stream stayed open");
 }
 
+TEST_F(HeldConnectionsTest, ANewEventWakesAParkedStream) {
+  PublishSandbox(*Client(), admin_);
+  const json events = Body(Client()->Get("/api/events?limit=10000", Bearer(viewer_)));
+  ASSERT_FALSE(events["events"].empty());
+  const std::int64_t last = events["events"].back()["seq"].get<std::int64_t>();
+  RawConnection c(port_);
+  ASSERT_TRUE(c.Send("GET /api/events/stream?after=" + std::to_string(last) +
+                     " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + viewer_ + "\r\n\r\n"));
+  // Nothing to send after the retry line: the stream's connection is parked.
+  ASSERT_THAT(c.ReadUntil("retry: 1000\n\n"), HasSubstr("retry"));
+  auto put = Client()->Put(kProduct, Bearer(admin_), "arn:1", "text/plain");
+  ASSERT_TRUE(put);
+  ASSERT_EQ(put->status, 200) << put->body;
+  EXPECT_THAT(c.ReadUntil("\n\n"), HasSubstr("id: " + std::to_string(last + 1) + "\ndata: "));
+}
+
+TEST_F(HeldConnectionsTest, HeadOfAStreamAnswersWithoutOne) {
+  RawConnection c(port_);
+  ASSERT_TRUE(c.Send("HEAD /api/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                     viewer_ + "\r\nConnection: close\r\n\r\n"));
+  const std::string response = c.ReadUntil();
+  EXPECT_EQ(StatusOf(response), 200) << response;
+  EXPECT_THAT(response, HasSubstr("text/event-stream"));
+  WaitFor([&] { return server_->stats().open_event_streams == 0; },
+          "the stream of a HEAD request stayed open");
+}
+
 class StreamLimitTest : public ApiFixture {
  protected:
   void SetUp() override {
