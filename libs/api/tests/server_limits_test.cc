@@ -191,6 +191,26 @@ TEST_F(ServerLimitsTest, ChunkedJsonBodyWithinTheLimitIsServed) {
   EXPECT_THAT(JsonOf(response)["error"]["message"].get<std::string>(), HasSubstr("/path"));
 }
 
+// The same order without a socket: route, the route's access, then its body limit (then
+// the handler, where the platform decides who may put which product).
+TEST_F(ServerLimitsTest, DispatchChecksAccessBeforeTheRoutesBodyLimit) {
+  const RouteTable table = BuildRoutes(*platform_, ApiOptions{});
+  auto put = [&](const std::string& token, size_t bytes) {
+    Request req{.method = "PUT", .path = kProduct, .body = std::string(bytes, 'v')};
+    if (!token.empty()) req.headers.emplace("Authorization", "Bearer " + token);
+    return Dispatch(table, *tokens_, std::move(req));
+  };
+  EXPECT_EQ(put("", kMaxProductBodyBytes + 1).status, 401);
+  const Reply too_large = put(admin_, kMaxProductBodyBytes + 1);
+  EXPECT_EQ(too_large.status, 413);
+  EXPECT_THAT(too_large.body, HasSubstr("larger than the limit of 1048576 bytes"));
+  // The manifest routes take more.
+  const RouteTable::Match manifest = table.Find("POST", "/api/contracts");
+  ASSERT_NE(manifest.route, nullptr);
+  EXPECT_EQ(BodyLimit(*manifest.route, ApiOptions{}.max_body_bytes), kMaxManifestBodyBytes);
+  EXPECT_EQ(BodyLimit(*manifest.route, 4096), 4096u);
+}
+
 // Defect 8: httplib parsed form-encoded bodies itself and refused those over 8 KiB.
 TEST_F(ServerLimitsTest, FormEncodedProductPutOver8KiBIsServed) {
   PublishSandbox(*Client(), admin_);
