@@ -199,5 +199,43 @@ TEST_F(InputAuthzTest, ProductPathWithDotSegmentsIsRefusedNamingTheSegment) {
             404);
 }
 
+TEST_F(InputAuthzTest, OverlongOrMalformedContractsVersionIs400NamingTheParameter) {
+  PublishSandbox();
+  const std::string digits(2000, '1');
+  struct Case {
+    std::string target, param;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"/api/graph?contracts_version=" + digits, "contracts_version"},
+           {"/api/graph?contracts_version=1.0.0-" + digits, "contracts_version"},
+           {"/api/contracts/versions/" + digits, "version"},
+           {"/api/contracts/versions/../manifest", "version"},
+           {"/api/contracts/diff?from=" + digits + "&to=1.0.0", "from"},
+           {"/api/contracts/diff?from=1.0.0&to=x", "to"},
+       }) {
+    std::string path = c.target, query;
+    Request req{.method = "GET"};
+    const size_t q = path.find('?');
+    req.path = path.substr(0, q);
+    if (q != std::string::npos) {
+      for (std::string rest = path.substr(q + 1); !rest.empty();) {
+        const size_t amp = rest.find('&');
+        const std::string pair = rest.substr(0, amp);
+        req.query.emplace(pair.substr(0, pair.find('=')), pair.substr(pair.find('=') + 1));
+        rest = amp == std::string::npos ? "" : rest.substr(amp + 1);
+      }
+    }
+    req.headers.emplace("Authorization", "Bearer " + viewer_);
+    Reply reply = Dispatch(*table_, *tokens_, std::move(req));
+    EXPECT_EQ(reply.status, 400) << c.target.substr(0, 80) << ": " << reply.body;
+    EXPECT_THAT(Message(reply),
+                AllOf(HasSubstr(c.param + " \""), HasSubstr("is not a contracts version"),
+                      Not(HasSubstr("1024")), Not(HasSubstr("key"))))
+        << c.target.substr(0, 80);
+    EXPECT_LT(Message(reply).size(), 300u);
+  }
+  EXPECT_EQ(Call("GET", "/api/contracts/versions/9.9.9", viewer_).status, 404);
+}
+
 }  // namespace
 }  // namespace odmd::api

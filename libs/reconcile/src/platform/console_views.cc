@@ -20,8 +20,11 @@ using nlohmann::json;
 
 constexpr std::string_view kVersionsPrefix = "/odmd/contracts/versions/";
 
-// The record of contracts version `version`; kNotFound naming it.
-Result<store::Entry> GetVersionRecord(store::ConfigStore& store, std::string_view version) {
+// The record of contracts version `version` (request parameter `param`); kInvalidArgument
+// naming the parameter when it cannot be a version, kNotFound naming it when unpublished.
+Result<store::Entry> GetVersionRecord(store::ConfigStore& store, std::string_view param,
+                                      std::string_view version) {
+  ODMD_RETURN_IF_ERROR(CheckContractsVersionParam(param, version));
   const std::string key = std::string(kVersionsPrefix) + std::string(version);
   ODMD_RETURN_IF_ERROR(store::ValidateKey(key));
   Result<store::Entry> e = store.Get(key);
@@ -127,7 +130,7 @@ Result<json> Platform::Impl::ListContractsVersions() {
 }
 
 Result<json> Platform::Impl::GetContracts(std::string_view version) {
-  ODMD_ASSIGN_OR_RETURN(store::Entry record, GetVersionRecord(store_, version));
+  ODMD_ASSIGN_OR_RETURN(store::Entry record, GetVersionRecord(store_, "version", version));
   ODMD_ASSIGN_OR_RETURN(std::string digest, view_records_.ManifestDigest(record));
   json manifest = json::parse(record.value, nullptr, false);
   if (manifest.is_discarded()) {
@@ -140,8 +143,8 @@ Result<json> Platform::Impl::GetContracts(std::string_view version) {
 }
 
 Result<json> Platform::Impl::DiffContracts(std::string_view from, std::string_view to) {
-  ODMD_ASSIGN_OR_RETURN(store::Entry before_record, GetVersionRecord(store_, from));
-  ODMD_ASSIGN_OR_RETURN(store::Entry after_record, GetVersionRecord(store_, to));
+  ODMD_ASSIGN_OR_RETURN(store::Entry before_record, GetVersionRecord(store_, "from", from));
+  ODMD_ASSIGN_OR_RETURN(store::Entry after_record, GetVersionRecord(store_, "to", to));
   ODMD_ASSIGN_OR_RETURN(model::Org before, ReadVersion(before_record));
   ODMD_ASSIGN_OR_RETURN(model::Org after, ReadVersion(after_record));
   const model::ManifestDiff diff = model::DiffOrgs(before, after);

@@ -292,8 +292,21 @@ Result<std::shared_ptr<const std::string>> Platform::Impl::GraphText(const Graph
   return text;
 }
 
+Status CheckContractsVersionParam(std::string_view param, std::string_view version) {
+  if (version.size() <= kMaxContractsVersionBytes && model::IsSemVer(version)) return OkStatus();
+  const std::string shown = version.size() <= 40
+                                ? Quote(version)
+                                : Quote(std::string(version.substr(0, 40)) + "...") + " (" +
+                                      std::to_string(version.size()) + " bytes)";
+  return InvalidArgumentError(
+      std::string(param) + " " + shown +
+      " is not a contracts version (semantic versioning, MAJOR.MINOR.PATCH, at most " +
+      std::to_string(kMaxContractsVersionBytes) + " bytes)");
+}
+
 Result<Platform::Impl::ContractsVersionAt> Platform::Impl::ResolveContractsVersion(
     std::string_view version) {
+  ODMD_RETURN_IF_ERROR(CheckContractsVersionParam("contracts_version", version));
   const std::string key = std::string(kVersionsPrefix) + std::string(version);
   ODMD_RETURN_IF_ERROR(store::ValidateKey(key));
   Result<store::Entry> record = store_.Get(key);

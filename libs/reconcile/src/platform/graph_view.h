@@ -20,6 +20,15 @@
 
 namespace odmd::reconcile {
 
+// The longest contracts version a view looks up.
+inline constexpr size_t kMaxContractsVersionBytes = 128;
+
+// OK when `version` (the value of request parameter `param`, e.g. "contracts_version") can
+// name a published contracts version: semantic versioning (model::IsSemVer) of at most
+// kMaxContractsVersionBytes. kInvalidArgument naming the parameter and (at most 40 bytes of)
+// the value otherwise, decided before the store is asked.
+Status CheckContractsVersionParam(std::string_view param, std::string_view version);
+
 // Consumer name -> what its enver last consumed (one share..version record).
 using ConsumedMap = std::map<std::string, ConsumedVersion>;
 
