@@ -35,9 +35,21 @@ class InputAuthzTest : public ApiFixture {
     table_ = std::make_unique<RouteTable>(BuildRoutes(*platform_, ApiOptions{}));
   }
 
-  Reply Call(const std::string& method, const std::string& path, const std::string& token,
+  // `target` is the path with an optional "?name=value&..." query (not percent-decoded).
+  Reply Call(const std::string& method, const std::string& target, const std::string& token,
              std::string body = "") {
-    Request req{.method = method, .path = path, .body = std::move(body)};
+    Request req{.method = method, .body = std::move(body)};
+    const size_t q = target.find('?');
+    req.path = target.substr(0, q);
+    if (q != std::string::npos) {
+      for (std::string rest = target.substr(q + 1); !rest.empty();) {
+        const size_t amp = rest.find('&');
+        const std::string pair = rest.substr(0, amp);
+        const size_t eq = pair.find('=');
+        req.query.emplace(pair.substr(0, eq), eq == std::string::npos ? "" : pair.substr(eq + 1));
+        rest = amp == std::string::npos ? "" : rest.substr(amp + 1);
+      }
+    }
     if (!token.empty()) req.headers.emplace("Authorization", "Bearer " + token);
     return Dispatch(*table_, *tokens_, std::move(req));
   }
@@ -64,7 +76,9 @@ class InputAuthzTest : public ApiFixture {
 
   // The kinds of every recorded event, oldest first.
   std::vector<std::string> EventKinds() {
-    json events = JsonOf(Call("GET", "/api/events?limit=10000", viewer_))["events"];
+    Reply reply = Call("GET", "/api/events?limit=10000", viewer_);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    json events = JsonOf(reply)["events"];
     std::vector<std::string> kinds;
     for (const json& e : events) kinds.push_back(e.value("kind", ""));
     return kinds;
@@ -213,20 +227,7 @@ TEST_F(InputAuthzTest, OverlongOrMalformedContractsVersionIs400NamingTheParamete
            {"/api/contracts/diff?from=" + digits + "&to=1.0.0", "from"},
            {"/api/contracts/diff?from=1.0.0&to=x", "to"},
        }) {
-    std::string path = c.target, query;
-    Request req{.method = "GET"};
-    const size_t q = path.find('?');
-    req.path = path.substr(0, q);
-    if (q != std::string::npos) {
-      for (std::string rest = path.substr(q + 1); !rest.empty();) {
-        const size_t amp = rest.find('&');
-        const std::string pair = rest.substr(0, amp);
-        req.query.emplace(pair.substr(0, pair.find('=')), pair.substr(pair.find('=') + 1));
-        rest = amp == std::string::npos ? "" : rest.substr(amp + 1);
-      }
-    }
-    req.headers.emplace("Authorization", "Bearer " + viewer_);
-    Reply reply = Dispatch(*table_, *tokens_, std::move(req));
+    Reply reply = Call("GET", c.target, viewer_);
     EXPECT_EQ(reply.status, 400) << c.target.substr(0, 80) << ": " << reply.body;
     EXPECT_THAT(Message(reply),
                 AllOf(HasSubstr(c.param + " \""), HasSubstr("is not a contracts version"),
@@ -235,6 +236,42 @@ TEST_F(InputAuthzTest, OverlongOrMalformedContractsVersionIs400NamingTheParamete
     EXPECT_LT(Message(reply).size(), 300u);
   }
   EXPECT_EQ(Call("GET", "/api/contracts/versions/9.9.9", viewer_).status, 404);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Defect 8: concurrent puts of one product are versioned writes, not conflicts.
+
+TEST_F(InputAuthzTest, ConcurrentPutsOfOneProductAllSucceedWithConsecutiveVersions) {
+  PublishSandbox();
+  const std::string token = Issue(access::Principal::Enver(kFoundation));
+  const std::string path = std::string("/odmd-share/") + kFoundation + "/eventBusArn";
+  const std::string target = std::string("/api/ci/products/") + kFoundation + "/eventBusArn";
+  constexpr int kWriters = 16;
+  std::vector<Reply> replies(kWriters);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back(
+        [&, i] { replies[i] = Call("PUT", target, token, "arn:bus:" + std::to_string(i)); });
+  }
+  for (std::thread& t : writers) t.join();
+  std::set<std::int64_t> versions;
+  for (const Reply& r : replies) {
+    ASSERT_EQ(r.status, 200) << r.body;
+    versions.insert(JsonOf(r)["version"].get<std::int64_t>());
+  }
+  ASSERT_EQ(versions.size(), static_cast<size_t>(kWriters)) << "versions are not distinct";
+  EXPECT_EQ(*versions.begin(), 1);
+  EXPECT_EQ(*versions.rbegin(), kWriters);
+  // One product.published per version, no more.
+  json events = JsonOf(Call("GET", "/api/events?limit=10000", viewer_))["events"];
+  std::multiset<std::string> published;
+  for (const json& e : events) {
+    if (e.value("kind", "") != "product.published") continue;
+    if (e["fields"].value("path", "") != path) continue;
+    published.insert(e["fields"].value("version", ""));
+  }
+  EXPECT_EQ(published.size(), static_cast<size_t>(kWriters)) << events.dump(1).substr(0, 2000);
+  EXPECT_EQ(std::set<std::string>(published.begin(), published.end()).size(), published.size());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // (product changes), dispatch.cc (workers, one deployment), views.cc (JSON views),
 // graph_view.cc and console_views.cc (the console's reads).
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -232,6 +233,10 @@ class Platform::Impl {
   std::mutex intake_mu_;
   // "<repo>:<ref>" -> the head of a commit the platform made during the current scan.
   std::map<std::string, std::string> platform_commits_;
+
+  // PutProduct: puts of one product take turns (a stripe per path hash), so a concurrent
+  // writer never fails another's compare-and-set and each version reacts in order.
+  std::array<std::mutex, 64> product_mu_;
 
   // Dispatch.
   std::mutex run_mu_;

@@ -264,17 +264,27 @@ Result<store::WriteResult> Platform::Impl::PutProduct(const access::Principal& w
     return InvalidArgumentError("product " + Quote(path) + " is " + std::to_string(value.size()) +
                                 " bytes, over the limit of 1 MiB");
   }
-  Result<store::Entry> current = store_.Get(path);
-  if (current.ok() && current->value == value) {
-    return store::WriteResult{current->revision, current->version};
+  // A versioned write: puts of one product in this process take turns; a writer in another
+  // process sharing the store can still move the product between our read and our
+  // compare-and-set, so that (kAborted) is retried with the value it wrote.
+  std::lock_guard<std::mutex> lock(
+      product_mu_[std::hash<std::string_view>{}(path) % product_mu_.size()]);
+  constexpr int kMaxAttempts = 100;
+  for (int attempt = 1;; ++attempt) {
+    Result<store::Entry> current = store_.Get(path);
+    if (current.ok() && current->value == value) {
+      return store::WriteResult{current->revision, current->version};
+    }
+    if (!current.ok() && !IsNotFound(current.status())) return current.status();
+    Result<store::WriteResult> written =
+        store_.Put(path, value, current.ok() ? current->revision : store::Revision{0});
+    if (written.status().code() == StatusCode::kAborted && attempt < kMaxAttempts) continue;
+    if (!written.ok()) return written.status();
+    // React now (in version order: still under the lock); the product watch would too,
+    // later (ReactTo runs once per version).
+    ODMD_RETURN_IF_ERROR(ReactTo(std::string(path), written->version));
+    return *written;
   }
-  if (!current.ok() && !IsNotFound(current.status())) return current.status();
-  ODMD_ASSIGN_OR_RETURN(
-      store::WriteResult written,
-      store_.Put(path, value, current.ok() ? current->revision : store::Revision{0}));
-  // React now; the product watch would too, later (ReactTo runs once per version).
-  ODMD_RETURN_IF_ERROR(ReactTo(std::string(path), written.version));
-  return written;
 }
 
 Result<store::Entry> Platform::Impl::GetProduct(const access::Principal& who,
