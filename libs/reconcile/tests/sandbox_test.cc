@@ -466,5 +466,46 @@ TEST(SandboxRunnerTest, KillingTheRecordedGroupEndsTheWholeSandbox) {
   EXPECT_FALSE(GroupAlive(pgid)) << "a process of the sandbox survived";
 }
 
+// True if a live process runs `sleep <arg>`.
+bool SleepRuns(const std::string& arg) {
+  const std::string wanted = std::string("sleep") + '\0' + arg + '\0';
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    if (ReadAll(entry.path() / "cmdline") != wanted) continue;
+    const std::string stat = ReadAll(entry.path() / "stat");
+    const auto close = stat.rfind(')');
+    if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z') {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST(SandboxRunnerTest, AProcessThatLeftTheGroupDiesWithTheRun) {
+  // setsid takes it out of the run's process group; the end of the sandbox's pid namespace
+  // still ends it.
+  SystemClock clock;
+  std::unique_ptr<Runner> runner = NewProcessRunner(clock, std::chrono::milliseconds(200));
+  std::random_device rd;
+  const std::string arg = std::to_string(100000 + rd() % 800000);
+  RunRequest req;
+  req.argv = {"/bin/sh", "-c",
+              "setsid sleep " + arg +
+                  " > /dev/null 2>&1 < /dev/null & "
+                  "while ! ps -eo args | grep -q '^sleep " +
+                  arg + "'; do :; done"};
+  req.sandbox = SandboxSpec{};
+  req.time_limit = std::chrono::seconds(30);  // bounds the wait for the detached process
+  Result<RunResult> r = runner->Run(req);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_FALSE(r->timed_out);
+  for (int i = 0; i < 400 && SleepRuns(arg); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_FALSE(SleepRuns(arg)) << "the detached process outlived the sandbox";
+}
+
 }  // namespace
 }  // namespace odmd::reconcile
