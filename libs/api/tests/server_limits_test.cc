@@ -293,6 +293,31 @@ TEST_F(ConnectionLimitTest, RequestsPastTheConnectionLimitGet503) {
   EXPECT_EQ(res->status, 200);
 }
 
+class PerClientLimitTest : public ApiFixture {
+ protected:
+  void SetUp() override {
+    StartServer(ApiOptions{.webhook_secret = kWebhookSecret, .max_connections_per_client = 2});
+  }
+};
+
+TEST_F(PerClientLimitTest, ConnectionsPastTheClientsLimitAreClosedUnanswered) {
+  RawConnection a(port_), b(port_);
+  ASSERT_TRUE(a.connected() && b.connected());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (server_->stats().open_connections < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  RawConnection c(port_);
+  // Accepted by the kernel, closed by the server before it reads a byte.
+  c.Send("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(c.ReadUntil(), "");
+  // The two within the limit are served.
+  for (RawConnection* held : {&a, &b}) {
+    ASSERT_TRUE(held->Send("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_EQ(StatusOf(held->ReadUntil("}")), 200);
+  }
+}
+
 // Two serving threads: 50 open event streams and 50 clients that never finish their
 // request head would each have held one under the old server (8 threads).
 class HeldConnectionsTest : public ApiFixture {
