@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -138,6 +139,22 @@ Result<nlohmann::json> ApiClient::Send(const std::string& method, const std::str
     return InternalError(method + " " + path + ": the server's answer is not JSON");
   }
   return j;
+}
+
+bool IsTransient(const Status& status) {
+  return status.code() == StatusCode::kAborted || status.code() == StatusCode::kUnavailable;
+}
+
+Result<nlohmann::json> WithRetries(const std::function<Result<nlohmann::json>()>& attempt,
+                                   const RetryPolicy& policy,
+                                   const std::function<void(std::chrono::milliseconds)>& sleep) {
+  std::chrono::milliseconds backoff = policy.first_backoff;
+  for (int n = 1;; ++n) {
+    Result<nlohmann::json> result = attempt();
+    if (result.ok() || !IsTransient(result.status()) || n >= policy.attempts) return result;
+    sleep(backoff);
+    backoff = std::min(backoff * 2, policy.max_backoff);
+  }
 }
 
 Result<nlohmann::json> ApiClient::Get(const std::string& path) { return Send("GET", path, "", ""); }

@@ -4,6 +4,7 @@
 // running `odmd serve`: the flags they share (--server, --token, --state-dir, --json), and
 // requests that turn the server's {"error": {...}} answers back into a Status.
 
+#include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -69,6 +70,25 @@ class ApiClient {
   std::string server_;
   std::string token_;
 };
+
+// How a request whose failure is transient is tried again.
+struct RetryPolicy {
+  int attempts = 5;  // in all, the first included
+  std::chrono::milliseconds first_backoff{100};
+  std::chrono::milliseconds max_backoff{2000};  // the backoff doubles up to this
+};
+
+// A failure worth trying again: kAborted (a concurrent writer won a compare-and-set) and
+// kUnavailable (HTTP 503, or the server could not be reached or reset the connection: a
+// restart).
+bool IsTransient(const Status& status);
+
+// Calls `attempt` until it succeeds, fails with an error that is not transient, or
+// `policy.attempts` calls were made; between calls `sleep` waits the backoff. Returns the
+// last call's result. For requests that are safe to repeat (a product put of one value).
+Result<nlohmann::json> WithRetries(const std::function<Result<nlohmann::json>()>& attempt,
+                                   const RetryPolicy& policy,
+                                   const std::function<void(std::chrono::milliseconds)>& sleep);
 
 // Opens the client or reports why not (ReportFailure); nullopt after reporting.
 std::optional<ApiClient> OpenClientOrReport(Io& io, const ClientFlags& flags);

@@ -1,7 +1,9 @@
 // odmd product put|get: products of an enver, for build scripts (token from ODMD_TOKEN,
 // server from ODMD_API, both set in a deployment's environment).
 #include <array>
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "api_client.h"
 #include "command.h"
@@ -26,6 +28,12 @@ Result<std::string> ProductRoute(const std::string& text) {
     return InvalidArgumentError("product " + Quote(text) +
                                 " is not <build>/<rev>/<product>, e.g. svc/b..main/apiUrl");
   }
+  for (std::string_view p : parts) {
+    if (p == "." || p == "..") {
+      return InvalidArgumentError("product " + Quote(text) + " has a " + Quote(p) +
+                                  " segment: a product path names one product");
+    }
+  }
   std::string route;
   for (std::string_view p : parts) route += "/" + UrlEncode(p);
   return route;
@@ -41,7 +49,10 @@ RunFn SetupProductPut(CLI::App& sub, Io& io) {
   sub.add_option("value", o->value, "The new value, or - to read it from standard input")
       ->required();
   AddClientFlags(sub, o->flags);
-  sub.footer("Prints the product's version (unchanged value: the current one).");
+  sub.footer(
+      "Prints the product's version (unchanged value: the current one). A concurrent "
+      "writer (ABORTED) or an unreachable or restarting server (UNAVAILABLE) is retried up "
+      "to 5 times with backoff.");
   return [o, &io]() {
     Result<std::string> route = ProductRoute(o->product);
     if (!route.ok()) return ReportFailure(io, o->flags.json, route.status());
@@ -49,10 +60,16 @@ RunFn SetupProductPut(CLI::App& sub, Io& io) {
     if (!value.ok()) return ReportFailure(io, o->flags.json, value.status());
     auto client = OpenClientOrReport(io, o->flags);
     if (!client) return kExitFailure;
-    return PrintResult(
-        io, o->flags,
-        client->Send("PUT", "/api/ci/products" + *route, *value, "application/octet-stream"),
-        [&io](const json& j) { io.out << Field(j, "version") << "\n"; });
+    // A put of one value is safe to repeat: a concurrent writer (ABORTED) or a restarting
+    // server (UNAVAILABLE) is waited out.
+    Result<json> put = WithRetries(
+        [&] {
+          return client->Send("PUT", "/api/ci/products" + *route, *value,
+                              "application/octet-stream");
+        },
+        RetryPolicy{}, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
+    return PrintResult(io, o->flags, put,
+                       [&io](const json& j) { io.out << Field(j, "version") << "\n"; });
   };
 }
 
