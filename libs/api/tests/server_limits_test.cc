@@ -318,6 +318,25 @@ TEST_F(PerClientLimitTest, ConnectionsPastTheClientsLimitAreClosedUnanswered) {
   }
 }
 
+class IdleTimeoutTest : public ApiFixture {
+ protected:
+  void SetUp() override {
+    StartServer(
+        ApiOptions{.webhook_secret = kWebhookSecret, .idle_timeout = std::chrono::seconds(1)});
+  }
+};
+
+TEST_F(IdleTimeoutTest, AClientThatStopsSendingItsRequestIsClosed) {
+  RawConnection c(port_);
+  ASSERT_TRUE(c.Send("GET /api/health HTTP/1.1\r\nHost: x\r\n"));
+  EXPECT_EQ(c.ReadUntil(), "") << "closed without an answer";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (server_->stats().open_connections > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(server_->stats().open_connections, 0);
+}
+
 // Two serving threads: 50 open event streams and 50 clients that never finish their
 // request head would each have held one under the old server (8 threads).
 class HeldConnectionsTest : public ApiFixture {
