@@ -16,6 +16,7 @@ packages=(
   jq curl  # scripts/platform-demo.sh reads the CLI's --json output and checks the console
   chromium  # the console's browser tests (playwright-core drives Debian's chromium)
   wrk  # the console bench's HTTP load figure
+  libcurl4-openssl-dev libxml2-dev  # libs/aws: SigV4 requests (CURLOPT_AWS_SIGV4), XML answers
   bubblewrap  # odmd serve runs build scripts in a bwrap sandbox (docs/platform.md, Threat model)
 )
 

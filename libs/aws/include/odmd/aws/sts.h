@@ -1,0 +1,35 @@
+#pragma once
+
+// STS: the caller's identity and temporary credentials of a role (query protocol).
+
+#include <string>
+
+#include "odmd/aws/client.h"
+
+namespace odmd::aws {
+
+struct CallerIdentity {
+  std::string account;
+  std::string arn;
+  std::string user_id;
+};
+
+struct AssumedRole {
+  Credentials credentials;
+  std::string expiration;  // ISO 8601, as AWS gives it
+  std::string assumed_role_arn;
+};
+
+class StsClient {
+ public:
+  explicit StsClient(AwsClient& client) : client_(client) {}
+  Result<CallerIdentity> GetCallerIdentity();
+  // Errors name the role ARN; an untrusted role is PERMISSION_DENIED.
+  Result<AssumedRole> AssumeRole(const std::string& role_arn, const std::string& session_name,
+                                 int duration_seconds = 3600);
+
+ private:
+  AwsClient& client_;
+};
+
+}  // namespace odmd::aws

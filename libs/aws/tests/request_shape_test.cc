@@ -1,0 +1,240 @@
+// The request each call sends (protocol, action, version, target, body, signing scope) and
+// how the answers and errors are read, against a recording transport.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fake_transport.h"
+#include "odmd/aws/cloudformation.h"
+#include "odmd/aws/eventbridge.h"
+#include "odmd/aws/secretsmanager.h"
+#include "odmd/aws/ssm.h"
+#include "odmd/aws/sts.h"
+#include "odmd/testing/status_matchers.h"
+
+namespace odmd::aws {
+namespace {
+
+using ::odmd::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class RequestShapeTest : public ::testing::Test {
+ protected:
+  static AwsConfig Config() {
+    AwsConfig c;
+    c.region = "eu-west-1";
+    c.credentials = {"AKIDEXAMPLE", "s3cr3t-value", ""};
+    return c;
+  }
+  testing::FakeTransport transport_;
+  AwsClient client_{Config(), transport_, [](std::chrono::milliseconds) {}};
+};
+
+TEST_F(RequestShapeTest, AssumeRoleIsAFormPostToRegionalSts) {
+  transport_.Answer(200, R"(<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult><Credentials><AccessKeyId>ASIA1</AccessKeyId>
+  <SecretAccessKey>tmp</SecretAccessKey><SessionToken>tok</SessionToken>
+  <Expiration>2026-01-01T01:00:00Z</Expiration></Credentials>
+  <AssumedRoleUser><Arn>arn:aws:sts::1:assumed-role/r/s</Arn></AssumedRoleUser>
+  </AssumeRoleResult></AssumeRoleResponse>)");
+  StsClient sts(client_);
+  Result<AssumedRole> r = sts.AssumeRole("arn:aws:iam::111111111111:role/build", "odmd-1");
+  ODMD_ASSERT_OK(r);
+  EXPECT_EQ(r->credentials.access_key_id, "ASIA1");
+  EXPECT_EQ(r->credentials.secret_access_key, "tmp");
+  EXPECT_EQ(r->credentials.session_token, "tok");
+  EXPECT_EQ(r->expiration, "2026-01-01T01:00:00Z");
+  EXPECT_EQ(r->assumed_role_arn, "arn:aws:sts::1:assumed-role/r/s");
+  const HttpRequest& req = transport_.requests.at(0);
+  EXPECT_EQ(req.url, "https://sts.eu-west-1.amazonaws.com/");
+  EXPECT_EQ(req.region, "eu-west-1");
+  EXPECT_EQ(req.signing_service, "sts");
+  EXPECT_EQ(req.body,
+            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole"
+            "%2Fbuild&RoleSessionName=odmd-1&DurationSeconds=3600");
+  EXPECT_EQ(transport_.Header(0, "Content-Type"),
+            "application/x-www-form-urlencoded; charset=utf-8");
+  EXPECT_EQ(req.credentials.access_key_id, "AKIDEXAMPLE");
+}
+
+TEST_F(RequestShapeTest, GetCallerIdentityReadsTheIdentity) {
+  transport_.Answer(200, R"(<GetCallerIdentityResponse><GetCallerIdentityResult>
+  <Arn>arn:aws:iam::123:user/u</Arn><UserId>AID</UserId><Account>123</Account>
+  </GetCallerIdentityResult></GetCallerIdentityResponse>)");
+  StsClient sts(client_);
+  Result<CallerIdentity> r = sts.GetCallerIdentity();
+  ODMD_ASSERT_OK(r);
+  EXPECT_EQ(r->account, "123");
+  EXPECT_EQ(r->arn, "arn:aws:iam::123:user/u");
+  EXPECT_EQ(r->user_id, "AID");
+  EXPECT_EQ(transport_.requests.at(0).body, "Action=GetCallerIdentity&Version=2011-06-15");
+}
+
+TEST_F(RequestShapeTest, AssumeRoleRefusalNamesServiceActionAndRole) {
+  transport_.Answer(403, R"(<ErrorResponse><Error><Code>AccessDenied</Code>
+<Message>User: arn:aws:iam::1:user/u is not authorized to perform: sts:AssumeRole</Message>
+</Error></ErrorResponse>)");
+  StsClient sts(client_);
+  Result<AssumedRole> r = sts.AssumeRole("arn:aws:iam::1:role/x", "s1");
+  EXPECT_THAT(r.status(), StatusIs(StatusCode::kPermissionDenied,
+                                   HasSubstr("sts AssumeRole role \"arn:aws:iam::1:role/x\": "
+                                             "AccessDenied: User: arn:aws:iam::1:user/u")));
+  EXPECT_THAT(r.status().message(), Not(HasSubstr("s3cr3t-value")));
+}
+
+TEST_F(RequestShapeTest, DescribeStackReadsStatusAndOutputs) {
+  transport_.Answer(200, R"(<DescribeStacksResponse><DescribeStacksResult><Stacks><member>
+  <StackName>net--abc</StackName><StackId>arn:stack/net--abc/1</StackId>
+  <StackStatus>CREATE_COMPLETE</StackStatus><Outputs>
+  <member><OutputKey>VpcId</OutputKey><OutputValue>vpc-1</OutputValue></member>
+  <member><OutputKey>Url</OutputKey><OutputValue>https://x/?a=1&amp;b=2</OutputValue></member>
+  </Outputs></member></Stacks></DescribeStacksResult></DescribeStacksResponse>)");
+  CloudFormationClient cfn(client_);
+  Result<Stack> s = cfn.DescribeStack("net--abc");
+  ODMD_ASSERT_OK(s);
+  EXPECT_EQ(s->name, "net--abc");
+  EXPECT_EQ(s->id, "arn:stack/net--abc/1");
+  EXPECT_EQ(s->status, "CREATE_COMPLETE");
+  EXPECT_EQ(s->outputs, (std::map<std::string, std::string>{{"VpcId", "vpc-1"},
+                                                            {"Url", "https://x/?a=1&b=2"}}));
+  EXPECT_EQ(transport_.requests.at(0).body,
+            "Action=DescribeStacks&Version=2010-05-15&StackName=net--abc");
+  EXPECT_EQ(transport_.requests.at(0).url, "https://cloudformation.eu-west-1.amazonaws.com/");
+  EXPECT_EQ(transport_.requests.at(0).signing_service, "cloudformation");
+}
+
+TEST_F(RequestShapeTest, MissingStackIsNotFound) {
+  transport_.Answer(400, R"(<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>
+<Message>Stack with id gone does not exist</Message></Error></ErrorResponse>)");
+  CloudFormationClient cfn(client_);
+  EXPECT_THAT(cfn.DescribeStack("gone").status(),
+              StatusIs(StatusCode::kNotFound, HasSubstr("cloudformation DescribeStacks stack "
+                                                        "\"gone\": ValidationError")));
+}
+
+TEST_F(RequestShapeTest, DeleteStackShape) {
+  transport_.Answer(200, "<DeleteStackResponse/>");
+  CloudFormationClient cfn(client_);
+  ODMD_EXPECT_OK(cfn.DeleteStack("net--abc"));
+  EXPECT_EQ(transport_.requests.at(0).body,
+            "Action=DeleteStack&Version=2010-05-15&StackName=net--abc");
+}
+
+TEST_F(RequestShapeTest, PutParameterIsJsonWithTarget) {
+  transport_.Answer(200, R"({"Version": 3, "Tier": "Standard"})");
+  SsmClient ssm(client_);
+  Result<int64_t> v = ssm.PutParameter("/odmd/products/a/b", "v1");
+  ODMD_ASSERT_OK(v);
+  EXPECT_EQ(*v, 3);
+  const HttpRequest& req = transport_.requests.at(0);
+  EXPECT_EQ(req.url, "https://ssm.eu-west-1.amazonaws.com/");
+  EXPECT_EQ(req.signing_service, "ssm");
+  EXPECT_EQ(transport_.Header(0, "X-Amz-Target"), "AmazonSSM.PutParameter");
+  EXPECT_EQ(transport_.Header(0, "Content-Type"), "application/x-amz-json-1.1");
+  EXPECT_EQ(nlohmann::json::parse(req.body), nlohmann::json({{"Name", "/odmd/products/a/b"},
+                                                             {"Value", "v1"},
+                                                             {"Type", "String"},
+                                                             {"Overwrite", true}}));
+}
+
+TEST_F(RequestShapeTest, GetParametersByPathFollowsNextToken) {
+  transport_.Answer(200, R"({"Parameters": [{"Name": "/p/a", "Value": "1", "Version": 1,
+    "Type": "String"}], "NextToken": "t2"})");
+  transport_.Answer(200, R"({"Parameters": [{"Name": "/p/b", "Value": "2", "Version": 4,
+    "Type": "String"}]})");
+  SsmClient ssm(client_);
+  Result<std::vector<Parameter>> ps = ssm.GetParametersByPath("/p");
+  ODMD_ASSERT_OK(ps);
+  ASSERT_EQ(ps->size(), 2u);
+  EXPECT_EQ((*ps)[1].name, "/p/b");
+  EXPECT_EQ((*ps)[1].version, 4);
+  ASSERT_EQ(transport_.requests.size(), 2u);
+  EXPECT_EQ(transport_.Header(1, "X-Amz-Target"), "AmazonSSM.GetParametersByPath");
+  EXPECT_EQ(nlohmann::json::parse(transport_.requests[1].body),
+            nlohmann::json({{"Path", "/p"}, {"Recursive", true}, {"NextToken", "t2"}}));
+}
+
+TEST_F(RequestShapeTest, MissingParameterIsNotFound) {
+  transport_.Answer(400,
+                    R"({"__type": "ParameterNotFound", "message": "Parameter /x not found."})");
+  SsmClient ssm(client_);
+  EXPECT_THAT(ssm.GetParameter("/x").status(),
+              StatusIs(StatusCode::kNotFound,
+                       HasSubstr("ssm GetParameter parameter \"/x\": ParameterNotFound")));
+}
+
+TEST_F(RequestShapeTest, PutEventsShapeAndIds) {
+  transport_.Answer(200, R"({"FailedEntryCount": 0, "Entries": [{"EventId": "e1"}]})");
+  EventBridgeClient events(client_);
+  Result<std::vector<std::string>> ids =
+      events.PutEvents({{"odmd.platform", "product.published", R"({"a":1})", ""}});
+  ODMD_ASSERT_OK(ids);
+  EXPECT_EQ(*ids, std::vector<std::string>{"e1"});
+  EXPECT_EQ(transport_.requests.at(0).url, "https://events.eu-west-1.amazonaws.com/");
+  EXPECT_EQ(transport_.requests.at(0).signing_service, "events");
+  EXPECT_EQ(transport_.Header(0, "X-Amz-Target"), "AWSEvents.PutEvents");
+  EXPECT_EQ(nlohmann::json::parse(transport_.requests.at(0).body),
+            nlohmann::json::parse(R"({"Entries": [{"Source": "odmd.platform",
+              "DetailType": "product.published", "Detail": "{\"a\":1}"}]})"));
+}
+
+TEST_F(RequestShapeTest, PutEventsFailedEntryIsAnError) {
+  transport_.Answer(200, R"({"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure",
+    "ErrorMessage": "boom"}]})");
+  EventBridgeClient events(client_);
+  EXPECT_THAT(events.PutEvents({{"s", "d", "{}", ""}}).status(),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("InternalFailure: boom")));
+}
+
+TEST_F(RequestShapeTest, SecretsManagerShapes) {
+  transport_.Answer(200, R"({"ARN": "arn:secret:x", "Name": "x", "VersionId": "v1",
+    "SecretString": "hunter2"})");
+  SecretsManagerClient sm(client_);
+  ODMD_ASSERT_OK(sm.CreateSecret("x", "hunter2"));
+  ODMD_ASSERT_OK(sm.PutSecretValue("x", "hunter3"));
+  Result<std::string> v = sm.GetSecretValue("x");
+  ODMD_ASSERT_OK(v);
+  EXPECT_EQ(*v, "hunter2");
+  ODMD_ASSERT_OK(sm.DeleteSecret("x"));
+  ASSERT_EQ(transport_.requests.size(), 4u);
+  EXPECT_EQ(transport_.requests[0].signing_service, "secretsmanager");
+  EXPECT_EQ(transport_.Header(0, "X-Amz-Target"), "secretsmanager.CreateSecret");
+  EXPECT_EQ(transport_.Header(1, "X-Amz-Target"), "secretsmanager.PutSecretValue");
+  EXPECT_EQ(transport_.Header(2, "X-Amz-Target"), "secretsmanager.GetSecretValue");
+  EXPECT_EQ(transport_.Header(3, "X-Amz-Target"), "secretsmanager.DeleteSecret");
+  EXPECT_EQ(nlohmann::json::parse(transport_.requests[1].body),
+            nlohmann::json({{"SecretId", "x"}, {"SecretString", "hunter3"}}));
+  EXPECT_EQ(nlohmann::json::parse(transport_.requests[3].body),
+            nlohmann::json({{"SecretId", "x"}, {"ForceDeleteWithoutRecovery", true}}));
+}
+
+TEST_F(RequestShapeTest, SignatureErrorInXmlFromAJsonServiceIsUnauthenticated) {
+  transport_.Answer(403, R"(<?xml version="1.0" encoding="utf-8"?>
+<ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>bad sig</Message>
+</Error></Errors></ErrorResponse>)");
+  SecretsManagerClient sm(client_);
+  EXPECT_THAT(sm.GetSecretValue("x").status(),
+              StatusIs(StatusCode::kUnauthenticated,
+                       HasSubstr("secretsmanager GetSecretValue secret \"x\": "
+                                 "SignatureDoesNotMatch: bad sig")));
+}
+
+TEST_F(RequestShapeTest, EndpointOverridesPerServiceAndGlobal) {
+  AwsConfig c = Config();
+  c.endpoint_url = "http://localhost:5000";
+  c.service_endpoints["SSM"] = "http://localhost:6000/";
+  EXPECT_EQ(c.EndpointFor(kSts), "http://localhost:5000/");
+  EXPECT_EQ(c.EndpointFor(kSsm), "http://localhost:6000/");
+  EXPECT_EQ(Config().EndpointFor(kSecretsManager),
+            "https://secretsmanager.eu-west-1.amazonaws.com/");
+}
+
+TEST_F(RequestShapeTest, UnreachableEndpointNamesServiceAndAction) {
+  SsmClient ssm(client_);  // nothing scripted: the fake answers UNAVAILABLE
+  EXPECT_THAT(ssm.GetParameter("/x").status(),
+              StatusIs(StatusCode::kUnavailable, HasSubstr("ssm GetParameter: ")));
+}
+
+}  // namespace
+}  // namespace odmd::aws
