@@ -66,21 +66,18 @@ Result<store::ConfigStorePtr> OpenAdminView(const std::string& url) {
 namespace odmd::testing {
 namespace {
 
+const ConfigStoreContractParam kSqliteMemory{
+    "SqliteMemory", [](const std::string&) { return access::OpenAdminView("sqlite::memory:"); },
+    false};
+const ConfigStoreContractParam kSqliteFile{
+    "SqliteFile",
+    [](const std::string& dir) { return access::OpenAdminView("sqlite:" + dir + "/state.db"); },
+    true};
+
 INSTANTIATE_TEST_SUITE_P(GuardedAdmin, ConfigStoreContractTest,
-                         ::testing::Values(ConfigStoreContractParam{"SqliteMemory",
-                                                                    [](const std::string&) {
-                                                                      return access::OpenAdminView(
-                                                                          "sqlite::memory:");
-                                                                    },
-                                                                    false},
-                                           ConfigStoreContractParam{"SqliteFile",
-                                                                    [](const std::string& dir) {
-                                                                      return access::OpenAdminView(
-                                                                          "sqlite:" + dir +
-                                                                          "/state.db");
-                                                                    },
-                                                                    true}),
-                         ConfigStoreContractName);
+                         ::testing::Values(kSqliteMemory, kSqliteFile), ConfigStoreContractName);
+INSTANTIATE_TEST_SUITE_P(GuardedAdmin, PersistentConfigStoreContractTest,
+                         ::testing::Values(kSqliteFile), ConfigStoreContractName);
 
 }  // namespace
 }  // namespace odmd::testing

@@ -57,9 +57,11 @@ Result<store::ConfigStorePtr> OpenPostgres(const std::string& dir) {
   return store::OpenConfigStore(options);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ConfigStoreContractTest,
-                         ::testing::Values(ConfigStoreContractParam{"Postgres", OpenPostgres,
-                                                                    true}),
+const ConfigStoreContractParam kPostgres{"Postgres", OpenPostgres, true};
+
+INSTANTIATE_TEST_SUITE_P(Backends, ConfigStoreContractTest, ::testing::Values(kPostgres),
+                         ConfigStoreContractName);
+INSTANTIATE_TEST_SUITE_P(Backends, PersistentConfigStoreContractTest, ::testing::Values(kPostgres),
                          ConfigStoreContractName);
 
 }  // namespace
