@@ -306,16 +306,9 @@ TEST_F(RoutesTest, ImpactNeedsExactlyOneRoot) {
   EXPECT_THAT(Message(both), AllOf(HasSubstr("exactly one"), HasSubstr("not both")));
 }
 
-// Skips the calling test while the platform answers UNIMPLEMENTED (the views are built in
-// parallel with the API).
-#define SKIP_IF_UNIMPLEMENTED(reply) \
-  if ((reply).status == 501)         \
-  GTEST_SKIP() << "the platform's view is not built yet: " << (reply).body
-
 TEST_F(RoutesTest, ConsoleViewsAnswerTheirShapes) {
   PublishSandbox();
   Reply graph = Call("GET", "/api/graph", viewer_);
-  SKIP_IF_UNIMPLEMENTED(graph);
   ASSERT_EQ(graph.status, 200) << graph.body;
   json g = JsonOf(graph);
   for (const char* key :
@@ -373,7 +366,6 @@ TEST_F(RoutesTest, ConsoleViewsAnswerTheirShapes) {
 TEST_F(RoutesTest, ConsoleViewsOfUnknownThingsAre404) {
   PublishSandbox();
   Reply version = Call("GET", "/api/contracts/versions/9.9.9", viewer_);
-  SKIP_IF_UNIMPLEMENTED(version);
   EXPECT_EQ(version.status, 404) << version.body;
   EXPECT_THAT(Message(version), HasSubstr("9.9.9"));
   Reply graph = Call("GET", "/api/graph?contracts_version=9.9.9", viewer_);

@@ -1,7 +1,6 @@
 // The HTTP layer of the API: routing, authentication, the status mapping and error shape,
 // body limits, GitHub webhook verification (on GitHub's own example payloads from the npm
-// package @octokit/webhooks-examples) and the event stream. Assertions that need the
-// platform core to do real work skip, saying so, while the core reports UNIMPLEMENTED.
+// package @octokit/webhooks-examples) and the event stream, on the real platform core.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -42,11 +41,6 @@ std::vector<json> Examples(const std::string& event) {
   }
   ADD_FAILURE() << "no examples of " << event;
   return {};
-}
-
-// True (and the test skipped by the caller) while the platform core is the placeholder.
-bool CoreMissing(const httplib::Result& res) {
-  return res && res->status == 501 && res->body.find("UNIMPLEMENTED") != std::string::npos;
 }
 
 TEST(HttpStatusTest, FollowsStyleTable) {
@@ -202,14 +196,14 @@ TEST_F(ApiServerTest, StreamNeedsToken) {
 }
 
 TEST_F(ApiServerTest, CoreErrorsKeepTheirCodeAndMessage) {
-  // Whatever the core answers, a failure carries its code's status and the error shape.
+  // A failure of the core carries its code's status and the error shape (a fresh store has
+  // no deployments).
   auto res = Client()->Get("/api/deployments/d0000000001", Bearer(viewer_));
   ASSERT_TRUE(res);
-  if (res->status == 200) GTEST_SKIP() << "deployment exists";
   json body = Body(res);
   ASSERT_TRUE(body.contains("error")) << res->body;
-  const std::string code = body["error"]["code"];
-  EXPECT_EQ(res->status, code == "UNIMPLEMENTED" ? 501 : 404) << res->body;
+  EXPECT_EQ(body["error"]["code"], "NOT_FOUND") << res->body;
+  EXPECT_EQ(res->status, 404) << res->body;
   EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
 }
 
@@ -325,7 +319,6 @@ TEST_F(WebhookTest, PushReachesThePlatform) {
   ASSERT_FALSE(pushes.empty());
   auto res = DeliverSigned("push", pushes[0].dump());
   ASSERT_TRUE(res);
-  if (CoreMissing(res)) GTEST_SKIP() << "the platform core is the placeholder";
   EXPECT_EQ(res->status, 202) << res->body;
   json body = Body(res);
   EXPECT_EQ(body["event"], "push");
@@ -369,7 +362,7 @@ TEST_F(ApiServerTest, StreamFramesEventsAndEndsOnStop) {
   // An event to stream: publishing contracts records one whether it is accepted or not.
   auto probe = Client()->Get("/api/events", Bearer(viewer_));
   ASSERT_TRUE(probe);
-  if (CoreMissing(probe)) GTEST_SKIP() << "the platform core is the placeholder";
+  ASSERT_EQ(probe->status, 200) << probe->body;
   const std::string manifest = odmd::testing::ReadFileOrFail(
       odmd::testing::SourcePath("examples/sandbox/manifest.golden.json"));
   auto published = Client()->Post("/api/contracts", Bearer(admin_), manifest, "application/json");
