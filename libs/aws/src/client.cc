@@ -85,6 +85,8 @@ std::string FormEncode(std::string_view value) {
   for (unsigned char c : value) {
     if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
       out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
     } else {
       out += '%';
       out += kHex[c >> 4];

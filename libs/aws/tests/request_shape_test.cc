@@ -220,6 +220,11 @@ TEST_F(RequestShapeTest, SignatureErrorInXmlFromAJsonServiceIsUnauthenticated) {
                                  "SignatureDoesNotMatch: bad sig")));
 }
 
+TEST(FormEncodeTest, IsPythonsUrlencode) {
+  EXPECT_EQ(FormEncode("a b+c/d:e~f_g.h-i&j=k\n\xc3\xa9"),
+            "a+b%2Bc%2Fd%3Ae~f_g.h-i%26j%3Dk%0A%C3%A9");
+}
+
 TEST_F(RequestShapeTest, EndpointOverridesPerServiceAndGlobal) {
   AwsConfig c = Config();
   c.endpoint_url = "http://localhost:5000";

@@ -65,7 +65,9 @@ class AwsClient {
   RetryPolicy retry_;
 };
 
-// application/x-www-form-urlencoded encoding of one value (RFC 3986 unreserved kept).
+// application/x-www-form-urlencoded encoding of one value: RFC 3986 unreserved kept, space
+// as '+', the rest %XX; exactly Python's urlencode, which moto uses to re-create the signed
+// body of a form request (a %20 there is a SignatureDoesNotMatch at moto).
 std::string FormEncode(std::string_view value);
 
 }  // namespace odmd::aws

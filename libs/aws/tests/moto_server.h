@@ -1,0 +1,33 @@
+#pragma once
+
+// A throwaway moto_server (the AWS API emulator) on a free localhost port, for the tests
+// that send the real, signed requests. Fails (never skips) when moto_server is missing.
+
+#include <string>
+
+namespace odmd::aws::testing {
+
+class MotoServer {
+ public:
+  // Starts moto_server and waits (bounded) until it answers. On failure, error() says why.
+  MotoServer();
+  ~MotoServer();
+  MotoServer(const MotoServer&) = delete;
+  MotoServer& operator=(const MotoServer&) = delete;
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+  // http://localhost:<port>
+  const std::string& url() const { return url_; }
+
+  // Turns signature and IAM policy checking on after `unauthenticated_actions` more
+  // actions (POST /moto-api/reset-auth). False on failure.
+  bool ResetAuth(int unauthenticated_actions);
+
+ private:
+  int pid_ = -1;
+  std::string url_;
+  std::string error_;
+};
+
+}  // namespace odmd::aws::testing
