@@ -127,6 +127,22 @@ TEST_F(GuardedConfigStoreTest, MalformedKeysAreInvalidArgumentNotDenied) {
   EXPECT_THAT(view.List("no-slash"), StatusIs(StatusCode::kInvalidArgument));
 }
 
+TEST_F(GuardedConfigStoreTest, DotSegmentsCannotWalkOutOfTheOwnPrefix) {
+  // Under the enver's own product "url", so a prefix rule alone would allow the write.
+  const std::string walk = std::string(kOriginUrl) + "/../../../svcB/b..main/db";
+  const store::Revision before = *base_->LatestRevision();
+  for (const Principal& p : {Principal::Enver("svcA/b..main"), Principal::Admin()}) {
+    GuardedConfigStore view = View(p);
+    EXPECT_THAT(view.Put(walk, "x", std::nullopt),
+                StatusIs(StatusCode::kInvalidArgument, HasSubstr("segment 5 is \"..\"")));
+    EXPECT_THAT(view.Get(std::string(kOriginUrl) + "/./x"),
+                StatusIs(StatusCode::kInvalidArgument, HasSubstr("segment 5 is \".\"")));
+    EXPECT_THAT(view.WriteBatch(std::vector<store::BatchOp>{store::BatchOp::Put(walk, "x")}),
+                StatusIs(StatusCode::kInvalidArgument, HasSubstr("\"..\"")));
+  }
+  EXPECT_EQ(*base_->LatestRevision(), before);
+}
+
 TEST_F(GuardedConfigStoreTest, ListLeavesOutUnreadableKeys) {
   Result<std::vector<store::Entry>> feat1 =
       View(Principal::Enver("svcA/b..main-_b..feat1")).List("");
