@@ -1,6 +1,7 @@
 #include "odmd/aws/client.h"
 
 #include <algorithm>
+#include <cctype>
 #include <thread>
 
 #include "xml.h"
