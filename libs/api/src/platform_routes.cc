@@ -50,18 +50,21 @@ std::string GitHubEnvText(const Vars& vars) {
   return text;
 }
 
-Result<Reply> Publish(reconcile::Platform& platform, const Request& req,
-                      const std::string& path_enver) {
-  // The path names the contracts enver the workflow runs for; an enver token must be that
-  // enver's (the Platform then checks it is the contracts enver).
+// Who may publish, decided from the request's head (Route::authorize): the path names the
+// contracts enver the workflow runs for, so an enver token must be that enver's, and the
+// Platform decides whether it is the contracts enver's. A foreign principal's manifest is
+// never read, so it costs no parse and records no contracts.refused event.
+Status AuthorizePublish(reconcile::Platform& platform, const Request& req,
+                        const std::string& path_enver) {
   if (!path_enver.empty() && req.who.kind == access::Principal::Kind::kEnver &&
       req.who.enver_id != path_enver) {
     return PermissionDeniedError("PUT /api/ci/manifest/" + path_enver + ": the token is " +
                                  req.who.ToString() + "'s, not enver \"" + path_enver + "\"'s");
   }
-  // Decided before the body is parsed: a foreign principal's manifest is never read, so it
-  // costs no parse and records no contracts.refused event.
-  ODMD_RETURN_IF_ERROR(platform.CheckPublisher(req.who));
+  return platform.CheckPublisher(req.who);
+}
+
+Result<Reply> Publish(reconcile::Platform& platform, const Request& req) {
   ODMD_ASSIGN_OR_RETURN(reconcile::PublishReport report,
                         platform.PublishManifest(req.who, req.body));
   return Reply::Json(ToJson(report));
@@ -187,16 +190,18 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
          ODMD_RETURN_IF_ERROR(p->RegisterRepo(repo));
          return Reply::Json({{"name", repo.name}, {"path", repo.path}}, 201);
        }});
-  routes.push_back({.method = "PUT",
-                    .pattern = "/api/ci/manifest/([^/]+)/([^/]+)",
-                    .openapi_path = "/api/ci/manifest/{build}/{rev}",
-                    .summary = "Publish the manifest (the contracts enver's workflow)",
-                    .access = Access::kAny,
-                    .mutates = true,
-                    .max_body_bytes = kMaxManifestBodyBytes,
-                    .handler = [p](const Request& req) -> Result<Reply> {
-                      return Publish(*p, req, req.params.at(0) + "/" + req.params.at(1));
-                    }});
+  routes.push_back(
+      {.method = "PUT",
+       .pattern = "/api/ci/manifest/([^/]+)/([^/]+)",
+       .openapi_path = "/api/ci/manifest/{build}/{rev}",
+       .summary = "Publish the manifest (the contracts enver's workflow)",
+       .access = Access::kAny,
+       .mutates = true,
+       .max_body_bytes = kMaxManifestBodyBytes,
+       .authorize = [p](const Request& req) -> Status {
+         return AuthorizePublish(*p, req, req.params.at(0) + "/" + req.params.at(1));
+       },
+       .handler = [p](const Request& req) -> Result<Reply> { return Publish(*p, req); }});
   routes.push_back(
       {.method = "POST",
        .pattern = "/api/contracts",
@@ -205,7 +210,8 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .access = Access::kAdmin,
        .mutates = true,
        .max_body_bytes = kMaxManifestBodyBytes,
-       .handler = [p](const Request& req) -> Result<Reply> { return Publish(*p, req, ""); }});
+       .authorize = [p](const Request& req) -> Status { return AuthorizePublish(*p, req, ""); },
+       .handler = [p](const Request& req) -> Result<Reply> { return Publish(*p, req); }});
   routes.push_back(
       {.method = "GET",
        .pattern = "/api/ci/context",
@@ -229,6 +235,10 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .access = Access::kAny,
        .mutates = true,
        .max_body_bytes = kMaxProductBodyBytes,
+       // The build script's principal may write this product: decided before the value is read.
+       .authorize = [p](const Request& req) -> Status {
+         return p->CheckProductWrite(req.who, ProductPath(req));
+       },
        .handler = [p](const Request& req) -> Result<Reply> {
          const std::string path = ProductPath(req);
          ODMD_ASSIGN_OR_RETURN(store::WriteResult written, p->PutProduct(req.who, path, req.body));

@@ -178,7 +178,8 @@ RouteTable::Match RouteTable::Find(std::string_view method, const std::string& p
   return match;
 }
 
-Result<const Route*> Admit(const RouteTable& table, access::TokenRegistry& tokens, Request& req) {
+Result<const Route*> FindAndAuthenticate(const RouteTable& table, access::TokenRegistry& tokens,
+                                         Request& req) {
   RouteTable::Match match = table.Find(req.method, req.path);
   if (match.route == nullptr) {
     std::string message = "no such route: " + req.method + " " + req.path;
@@ -192,6 +193,16 @@ Result<const Route*> Admit(const RouteTable& table, access::TokenRegistry& token
   req.params = std::move(match.params);
   ODMD_ASSIGN_OR_RETURN(req.who, Authenticate(tokens, req, match.route->access));
   return match.route;
+}
+
+Status Authorize(const Route& route, const Request& req) {
+  return route.authorize ? route.authorize(req) : OkStatus();
+}
+
+Result<const Route*> Admit(const RouteTable& table, access::TokenRegistry& tokens, Request& req) {
+  ODMD_ASSIGN_OR_RETURN(const Route* route, FindAndAuthenticate(table, tokens, req));
+  ODMD_RETURN_IF_ERROR(Authorize(*route, req));
+  return route;
 }
 
 size_t BodyLimit(const Route& route, size_t cap) { return std::min(route.max_body_bytes, cap); }

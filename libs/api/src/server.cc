@@ -40,7 +40,7 @@ constexpr int kConnectionMargin = 64;
 // does) gets the answer instead of a reset connection; a larger body is never read: the
 // answer goes out at once and the connection is closed. Small for a request refused by its
 // route's access (unauthenticated or forbidden), larger for an authenticated one over its
-// route's limit.
+// route's limit or refused by the route's `authorize`.
 constexpr size_t kDrainRefusedBytes = size_t{64} << 10;
 constexpr size_t kDrainTooLargeBytes = size_t{8} << 20;
 
@@ -241,8 +241,14 @@ class ApiServer::Impl {
       if (reply.status == 503) reply.headers.emplace_back("Connection", "close");
       return Refuse(connection, call, std::move(reply), small);
     }
-    Result<const Route*> route = Admit(table_, tokens_, req);
+    Result<const Route*> route = FindAndAuthenticate(table_, tokens_, req);
     if (!route.ok()) return Refuse(connection, call, ErrorReply(route.status()), small);
+    // An authenticated principal this route refuses: its body is drained like a 413's.
+    const Status authorized = Authorize(**route, req);
+    if (!authorized.ok()) {
+      return Refuse(connection, call, ErrorReply(authorized),
+                    small || (sized && length <= kDrainTooLargeBytes));
+    }
     call.route = *route;
     call.limit = BodyLimit(**route, options_.max_body_bytes);
     if (sized) {

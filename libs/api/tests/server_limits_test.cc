@@ -160,7 +160,36 @@ TEST_F(ServerLimitsTest, UnauthenticatedBodyIsRefusedBeforeItIsRead) {
   EXPECT_EQ(server_->stats().body_bytes_read, 0u);
 }
 
+// Authorisation is decided from the head too (Route::authorize): an enver's token that may
+// not write the product, and a viewer's manifest, are refused before a byte of the body.
+TEST_F(ServerLimitsTest, ForeignWriterIsRefusedBeforeTheBodyIsRead) {
+  PublishSandbox(*Client(), admin_);
+  const size_t before = server_->stats().body_bytes_read;
+  const std::string other = Issue(access::Principal::Enver("coffeeShopOrderManager/b..main"));
+  RawConnection c(port_);
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.Send("PUT " + std::string(kProduct) +
+                     " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + other +
+                     "\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  const std::string response = c.ReadUntil();
+  EXPECT_EQ(StatusOf(response), 403) << response;
+  EXPECT_EQ(JsonOf(response)["error"]["code"], "PERMISSION_DENIED") << response;
+  EXPECT_LT(SendChunked(c, size_t{100} << 20), size_t{25} << 20)
+      << "the server read the body of a writer that may not write the product";
+  EXPECT_EQ(server_->stats().body_bytes_read, before);
+
+  RawConnection manifest(port_);
+  ASSERT_TRUE(
+      manifest.Send("PUT /api/ci/manifest/odmd-contracts-sandbox/b..main HTTP/1.1\r\nHost: "
+                    "x\r\nAuthorization: Bearer " +
+                    viewer_ + "\r\nContent-Length: 30000000\r\n\r\n"));
+  EXPECT_EQ(StatusOf(manifest.ReadUntil()), 403);
+  EXPECT_EQ(server_->stats().body_bytes_read, before);
+}
+
 TEST_F(ServerLimitsTest, ContentLengthPastTheLimitIs413BeforeTheBody) {
+  PublishSandbox(*Client(), admin_);  // the product must be declared to get past authorize
+  const size_t before = server_->stats().body_bytes_read;
   RawConnection c(port_);
   ASSERT_TRUE(c.connected());
   ASSERT_TRUE(c.Send("PUT " + std::string(kProduct) +
@@ -173,7 +202,7 @@ TEST_F(ServerLimitsTest, ContentLengthPastTheLimitIs413BeforeTheBody) {
   EXPECT_EQ(body["error"]["code"], "RESOURCE_EXHAUSTED") << response;
   EXPECT_THAT(body["error"]["message"].get<std::string>(),
               AllOf(HasSubstr("1073741824 bytes"), HasSubstr("limit of 1048576 bytes")));
-  EXPECT_EQ(server_->stats().body_bytes_read, 0u);
+  EXPECT_EQ(server_->stats().body_bytes_read, before);
 }
 
 TEST_F(ServerLimitsTest, ChunkedJsonBodyWithinTheLimitIsServed) {
@@ -191,10 +220,19 @@ TEST_F(ServerLimitsTest, ChunkedJsonBodyWithinTheLimitIsServed) {
   EXPECT_THAT(JsonOf(response)["error"]["message"].get<std::string>(), HasSubstr("/path"));
 }
 
-// The same order without a socket: route, the route's access, then its body limit (then
-// the handler, where the platform decides who may put which product).
+// The same order without a socket: route, the route's access, its authorize (who may put
+// which product), then its body limit, then the handler.
 TEST_F(ServerLimitsTest, DispatchChecksAccessBeforeTheRoutesBodyLimit) {
   const RouteTable table = BuildRoutes(*platform_, ApiOptions{});
+  EXPECT_EQ(Dispatch(table, *tokens_,
+                     Request{.method = "PUT",
+                             .path = kProduct,
+                             .headers = {{"Authorization", "Bearer " + admin_}},
+                             .body = "v"})
+                .status,
+            404)
+      << "an undeclared product is refused by authorize";
+  PublishSandbox(*Client(), admin_);
   auto put = [&](const std::string& token, size_t bytes) {
     Request req{.method = "PUT", .path = kProduct, .body = std::string(bytes, 'v')};
     if (!token.empty()) req.headers.emplace("Authorization", "Bearer " + token);
@@ -224,12 +262,25 @@ TEST_F(ServerLimitsTest, FormEncodedProductPutOver8KiBIsServed) {
 }
 
 TEST_F(ServerLimitsTest, ProductPutOverOneMiBIs413NamingTheLimit) {
+  PublishSandbox(*Client(), admin_);
   auto res = Client()->Put(kProduct, Bearer(admin_), std::string((1 << 20) + 1, 'a'),
                            "application/octet-stream");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 413);
   EXPECT_EQ(ErrorCode(res), "RESOURCE_EXHAUSTED");
   EXPECT_THAT(ErrorMessage(res), HasSubstr("limit of 1048576 bytes"));
+}
+
+// A writer refused by the route's authorize with a body an httplib client writes whole
+// before it reads (as the CLI does) gets the answer, not a reset connection.
+TEST_F(ServerLimitsTest, RefusedWriterWithAModestBodyGetsTheAnswer) {
+  PublishSandbox(*Client(), admin_);
+  const std::string other = Issue(access::Principal::Enver("coffeeShopOrderManager/b..main"));
+  auto res = Client()->Put(kProduct, Bearer(other), std::string(size_t{2} << 20, 'a'),
+                           "application/octet-stream");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+  EXPECT_EQ(ErrorCode(res), "PERMISSION_DENIED");
 }
 
 // Defect 8: a 9,000-byte URI got 414 with code INTERNAL.

@@ -58,6 +58,7 @@ class Platform::Impl {
                                         std::string_view value);
   Result<store::Entry> GetProduct(const access::Principal& who, std::string_view path);
   Status CheckPublisher(const access::Principal& who);
+  Status CheckProductWrite(const access::Principal& who, std::string_view path);
   Result<nlohmann::json> Redeploy(const access::Principal& who, std::string_view enver_id);
 
   // intake.cc

@@ -255,10 +255,7 @@ Status CheckDeclaredProduct(const World& world, std::string_view path) {
 Result<store::WriteResult> Platform::Impl::PutProduct(const access::Principal& who,
                                                       std::string_view path,
                                                       std::string_view value) {
-  WorldPtr w = world();
-  ODMD_RETURN_IF_ERROR(store::ValidateKey(path));
-  ODMD_RETURN_IF_ERROR(w->policy().Check(who, access::Access::kWrite, path));
-  ODMD_RETURN_IF_ERROR(CheckDeclaredProduct(*w, path));
+  ODMD_RETURN_IF_ERROR(CheckProductWrite(who, path));
   ODMD_RETURN_IF_ERROR(store::ValidateValue(path, value));
   if (value.size() > kMaxProductBytes) {
     return InvalidArgumentError("product " + Quote(path) + " is " + std::to_string(value.size()) +
@@ -295,6 +292,13 @@ Result<store::Entry> Platform::Impl::GetProduct(const access::Principal& who,
   Result<store::Entry> e = store_.Get(path);
   if (IsNotFound(e.status())) return NotFoundError("product " + Quote(path) + " has no value");
   return e;
+}
+
+Status Platform::Impl::CheckProductWrite(const access::Principal& who, std::string_view path) {
+  WorldPtr w = world();
+  ODMD_RETURN_IF_ERROR(store::ValidateKey(path));
+  ODMD_RETURN_IF_ERROR(w->policy().Check(who, access::Access::kWrite, path));
+  return CheckDeclaredProduct(*w, path);
 }
 
 Status Platform::Impl::CheckPublisher(const access::Principal& who) {
@@ -352,6 +356,9 @@ Result<store::WriteResult> Platform::PutProduct(const access::Principal& who, st
   return impl_->PutProduct(who, path, value);
 }
 Status Platform::CheckPublisher(const access::Principal& who) { return impl_->CheckPublisher(who); }
+Status Platform::CheckProductWrite(const access::Principal& who, std::string_view path) {
+  return impl_->CheckProductWrite(who, path);
+}
 Result<store::Entry> Platform::GetProduct(const access::Principal& who, std::string_view path) {
   return impl_->GetProduct(who, path);
 }

@@ -114,6 +114,10 @@ struct Route {
   // refused with 413 before it is read (Content-Length), or the connection is closed as soon
   // as the body passes it (chunked).
   size_t max_body_bytes = kDefaultMaxBodyBytes;
+  // Optional: decides from the request's head (req.who and req.params set, no body yet)
+  // whether this principal may make this write; Admit calls it, so a refused request's body
+  // is never read, let alone parsed. Unset: the access level decides alone.
+  std::function<Status(const Request&)> authorize{};
   std::function<Result<Reply>(const Request&)> handler{};
 };
 
@@ -151,10 +155,18 @@ RouteTable BuildRoutes(reconcile::Platform& platform, const ApiOptions& options)
 nlohmann::json OpenApiDocument(const std::vector<Route>& routes);
 
 // The half of Dispatch that needs only the request's head: finds the route of `req` and
-// authenticates it for the route's access (setting req.who and req.params). kNotFound naming
-// the path (and the methods it takes), kUnauthenticated or kPermissionDenied. The server
+// authenticates it for the route's access (setting req.who and req.params), then asks the
+// route's `authorize`. kNotFound naming the path (and the methods it takes), kUnauthenticated
+// or kPermissionDenied (or what `authorize` answers). The server
 // calls it before it reads a body, so a refused request's body is never read.
 Result<const Route*> Admit(const RouteTable& table, access::TokenRegistry& tokens, Request& req);
+
+// Admit in its two steps, for the server, which drains a small body of a refused request and
+// treats an authenticated principal's refusal like its 413: FindAndAuthenticate (the route,
+// req.params and req.who), then Authorize (the route's `authorize`, OK if it has none).
+Result<const Route*> FindAndAuthenticate(const RouteTable& table, access::TokenRegistry& tokens,
+                                         Request& req);
+Status Authorize(const Route& route, const Request& req);
 
 // The route's limit for a body (Route::max_body_bytes capped by `cap`), and the 413 error
 // naming both when `bytes` is over it.

@@ -143,6 +143,9 @@ class Platform {
   // returns the current version.
   Result<store::WriteResult> PutProduct(const access::Principal& who, std::string_view path,
                                         std::string_view value);
+  // What PutProduct decides before it looks at the value: the path is a valid key, `who` may
+  // write it and it names a declared product (the API asks before it reads a body).
+  Status CheckProductWrite(const access::Principal& who, std::string_view path);
   Result<store::Entry> GetProduct(const access::Principal& who, std::string_view path);
 
   // --- manual ---
