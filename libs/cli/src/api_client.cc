@@ -1,6 +1,7 @@
 #include "api_client.h"
 
 #include <httplib.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -108,9 +109,52 @@ Status ErrorOf(const httplib::Response& res) {
 }
 
 Status Unreachable(const std::string& server, httplib::Error error) {
+  // The server answers a request it refuses (a body over the route's limit, a writer it
+  // does not allow) at once and closes the connection without reading a large body: the
+  // rest of the body cannot be written. Not transient: sending it again changes nothing.
+  if (error == httplib::Error::Write) {
+    return FailedPreconditionError(
+        "the odmd API at " + server +
+        " closed the connection while the request's body was sent: it refused the request "
+        "before reading the body (a body over the route's limit, or a principal that may not "
+        "make this write)");
+  }
   return UnavailableError("cannot reach the odmd API at " + server + ": " +
                           httplib::to_string(error) + " (is odmd serve running? --server)");
 }
+
+// The server closes a connection whose refused body it will not read (a 413 or 403 of a
+// large body): writing the rest must be an error (EPIPE) the client reports, not a SIGPIPE
+// that ends the odmd process. Debian's httplib is a compiled library that sends without
+// MSG_NOSIGNAL, so SIGPIPE is blocked in this thread while a request is sent, and one it
+// raised is taken off the thread's pending set before the mask is restored. (Ignoring it
+// process-wide would keep `odmd events --follow | head` running after head exits.)
+class ScopedSigpipeBlock {
+ public:
+  ScopedSigpipeBlock() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &old_);
+  }
+  ~ScopedSigpipeBlock() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE) == 1 && sigismember(&old_, SIGPIPE) != 1) {
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      const timespec zero{};
+      sigtimedwait(&pipe, nullptr, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  ScopedSigpipeBlock(const ScopedSigpipeBlock&) = delete;
+  ScopedSigpipeBlock& operator=(const ScopedSigpipeBlock&) = delete;
+
+ private:
+  sigset_t old_;
+};
 
 std::unique_ptr<httplib::Client> NewClient(const std::string& server) {
   auto c = std::make_unique<httplib::Client>(server);
@@ -129,6 +173,7 @@ Result<nlohmann::json> ApiClient::Send(const std::string& method, const std::str
                                        const std::string& body, const std::string& content_type) {
   auto c = NewClient(server_);
   const httplib::Headers headers = AuthHeaders(token_);
+  const ScopedSigpipeBlock no_sigpipe;
   httplib::Result res = method == "GET"    ? c->Get(path, headers)
                         : method == "POST" ? c->Post(path, headers, body, content_type)
                                            : c->Put(path, headers, body, content_type);

@@ -163,6 +163,14 @@ TEST_F(PlatformCliTest, ProductPathMustNameBuildRevAndProduct) {
   }
 }
 
+// The server closes the connection of a refused request without reading a large body: the
+// CLI reports it (it died of SIGPIPE before), and does not retry it.
+TEST_F(PlatformCliTest, ProductPutTheServerRefusesUnreadIsReported) {
+  EXPECT_EQ(
+      Client({"product", "put", "svc/b..main/url", std::string(size_t{20} << 20, 'v')}, admin_), 1);
+  EXPECT_THAT(err_, HasSubstr("before reading the body"));
+}
+
 TEST_F(PlatformCliTest, LimitOutOfRangeIsAUsageError) {
   EXPECT_EQ(Client({"deployments", "--limit", "0"}, admin_), 2);
 }
