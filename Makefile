@@ -46,6 +46,7 @@ test-sanitize: deps $(SAN_BUILD)/build.ninja
 bench: build
 	./$(BUILD)/bench/odmd_model_bench
 	./$(BUILD)/bench/odmd_store_bench
+	./$(BUILD)/bench/odmd_http_bench
 	node bench/console/scale.mjs --odmd=$(BUILD)/apps/odmd/odmd --fixture=$(BUILD)/bench/console/odmd_console_fixture
 
 format:
