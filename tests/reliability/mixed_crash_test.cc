@@ -85,6 +85,16 @@ const std::map<std::string, std::vector<std::string>> kPoints = {
     {"delete", {"teardown.script", "teardown.revoked", "clone.torn_down"}},
 };
 
+// The events whose record mentions `needle` (its enver, ref or message), one per line, to
+// tell why a check failed.
+std::string EventsNaming(store::ConfigStore& store, const std::string& needle) {
+  std::string out;
+  for (const store::Entry& e : List(store, reconcile::kEventsPrefix)) {
+    if (e.value.find(needle) != std::string::npos) out += e.key + " " + e.value + "\n";
+  }
+  return out.empty() ? "(none)\n" : out;
+}
+
 int Count(const std::map<std::string, int>& counts, const std::string& key) {
   auto it = counts.find(key);
   return it == counts.end() ? 0 : it->second;
@@ -245,7 +255,8 @@ void MixedSuite::Check(bool stopped) {
   for (const std::string& branch : live_branches_) {
     auto it = clone_of_ref.find("refs/heads/" + branch);
     if (it == clone_of_ref.end()) {
-      ADD_FAILURE() << "the clone of " << branch << " is missing";
+      ADD_FAILURE() << "the clone of " << branch << " is missing; the events naming it:\n"
+                    << EventsNaming(*store, "b.." + branch);
       continue;
     }
     EXPECT_TRUE(store->Get(reconcile::EnverTokenKey(it->second)).ok()) << it->second;
