@@ -178,7 +178,10 @@ void MixedSuite::Act(const Server& server, const std::string& action) {
   } else if (action == "create") {
     const std::string branch = "c" + std::to_string(++next_clone_);
     live_branches_.insert(branch);
-    repos_.at("svc")->Commit(branch, "try\n\nodmd: create@main");
+    // The branch's name in the message: two clone branches made in the same second from the
+    // same main would otherwise get the very same commit, and a new ref's commits exclude
+    // those another ref has (one push creating two branches at one commit is issue 16's).
+    repos_.at("svc")->Commit(branch, "try " + branch + "\n\nodmd: create@main");
     Call(server, "POST", "/api/notify", R"({"repo":"acme/svc"})");
   } else {
     auto it = live_branches_.begin();
@@ -186,7 +189,7 @@ void MixedSuite::Act(const Server& server, const std::string& action) {
     const std::string branch = *it;
     live_branches_.erase(it);
     deleted_branches_.insert(branch);
-    repos_.at("svc")->Commit(branch, "done\n\nodmd: delete");
+    repos_.at("svc")->Commit(branch, "done " + branch + "\n\nodmd: delete");
     Call(server, "POST", "/api/notify", R"({"repo":"acme/svc"})");
   }
 }
@@ -256,7 +259,9 @@ void MixedSuite::Check(bool stopped) {
     auto it = clone_of_ref.find("refs/heads/" + branch);
     if (it == clone_of_ref.end()) {
       ADD_FAILURE() << "the clone of " << branch << " is missing; the events naming it:\n"
-                    << EventsNaming(*store, "b.." + branch);
+                    << EventsNaming(*store, "b.." + branch) << "and its ref:\n"
+                    << EventsNaming(*store, "heads/" + branch + "\"")
+                    << EventsNaming(*store, "heads/" + branch + " ");
       continue;
     }
     EXPECT_TRUE(store->Get(reconcile::EnverTokenKey(it->second)).ok()) << it->second;
