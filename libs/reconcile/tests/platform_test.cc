@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "odmd/reconcile/deployer.h"
 #include "platform_fixture.h"
 
@@ -158,9 +160,15 @@ TEST_F(PlatformTest, CycleThatCannotConvergeIsReportedWithItsEnvers) {
   EXPECT_TRUE(messages.find("net/b..main") != std::string::npos ||
               messages.find("log/b..main") != std::string::npos)
       << messages;
-  // Bounded: the first runs (each root cause of the bootstrap counts its own rounds), then
-  // at most max_rounds redeploys.
-  EXPECT_LE(Ran("net/b..main").size(), 2u * 3u + 2u);
+  // Bounded: each root cause of the bootstrap counts its own rounds: its first run, then at
+  // most max_rounds redeploys. (How many root causes the bootstrap has depends on timing:
+  // a total of 2 * (3 + 1) failed once in 9 runs under load, with a third root.)
+  std::map<std::string, size_t> runs_by_root;
+  for (const auto& d : Ran("net/b..main")) ++runs_by_root[d["cause"]["root"].get<std::string>()];
+  ASSERT_FALSE(runs_by_root.empty());
+  for (const auto& [root, runs] : runs_by_root) {
+    EXPECT_LE(runs, 1u + 3u) << "net/b..main ran " << runs << " times for root cause " << root;
+  }
 }
 
 TEST_F(PlatformTest, MalformedCommandIsRejectedWithReasonAndSuggestion) {
