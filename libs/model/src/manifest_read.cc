@@ -9,75 +9,14 @@
 
 #include "manifest_internal.h"
 #include "manifest_reader.h"
-#include "odmd/base/json_keys.h"
 #include "odmd/model/manifest.h"
+#include "odmd/model/strict_json.h"
 #include "odmd/model/validate.h"
 
 namespace odmd::model {
 namespace {
 
 using Json = nlohmann::json;
-
-// Builds the document with nlohmann's own DOM builder and keeps the first parse error
-// instead of throwing it. nlohmann::json (std::map objects) rather than ordered_json:
-// ordered_json inserts keys in linear time, so an object with many keys would parse in
-// quadratic time. nlohmann keeps the last of two equal keys; a repeated key stops the
-// parse here instead (duplicate() names it).
-class DomSax {
- public:
-  explicit DomSax(Json& root) : dom_(root, /*allow_exceptions=*/false) {}
-
-  bool null() { return Value() && dom_.null(); }
-  bool boolean(bool v) { return Value() && dom_.boolean(v); }
-  bool number_integer(Json::number_integer_t v) { return Value() && dom_.number_integer(v); }
-  bool number_unsigned(Json::number_unsigned_t v) { return Value() && dom_.number_unsigned(v); }
-  bool number_float(Json::number_float_t v, const Json::string_t& s) {
-    return Value() && dom_.number_float(v, s);
-  }
-  bool string(Json::string_t& v) { return Value() && dom_.string(v); }
-  bool binary(Json::binary_t& v) { return Value() && dom_.binary(v); }
-  bool start_object(std::size_t n) {
-    keys_.Value();
-    keys_.StartObject();
-    return dom_.start_object(n);
-  }
-  bool key(Json::string_t& v) { return keys_.Key(v) && dom_.key(v); }
-  bool end_object() {
-    keys_.EndContainer();
-    return dom_.end_object();
-  }
-  bool start_array(std::size_t n) {
-    keys_.Value();
-    keys_.StartArray();
-    return dom_.start_array(n);
-  }
-  bool end_array() {
-    keys_.EndContainer();
-    return dom_.end_array();
-  }
-  bool parse_error(std::size_t byte, const std::string& /*last_token*/, const Json::exception& e) {
-    error_byte_ = byte;
-    error_ = e.what();
-    return false;
-  }
-
-  size_t error_byte() const { return error_byte_; }
-  const std::string& error() const { return error_; }
-  // The JSON Pointer of the first repeated key; empty when none.
-  const std::string& duplicate() const { return keys_.duplicate(); }
-
- private:
-  bool Value() {
-    keys_.Value();
-    return true;
-  }
-
-  // nlohmann's DOM builder lives in its detail namespace but is what Json::parse uses.
-  nlohmann::detail::json_sax_dom_parser<Json> dom_;
-  JsonKeyTracker keys_;
-  size_t error_byte_ = 0;
-  std::string error_;
-};
 
 // Keeps printable ASCII; other bytes become \xNN so that a message is valid UTF-8 even when
 // it quotes part of a non-UTF-8 input.
@@ -122,24 +61,19 @@ std::pair<size_t, size_t> LineColumn(std::string_view text, size_t byte) {
 
 // Parses `text`; a syntax error is reported as M1 and yields nullopt.
 std::optional<Json> Parse(std::string_view text, std::vector<Violation>* out) {
-  Json root;
-  DomSax sax(root);
-  if (Json::sax_parse(text, &sax, nlohmann::json::input_format_t::json, /*strict=*/true,
-                      /*ignore_comments=*/false)) {
-    // Moved, never copied: copying a JSON value recurses once per nesting level.
-    return std::optional<Json>(std::move(root));
-  }
-  if (!sax.duplicate().empty()) {
-    const std::string& at = sax.duplicate();
+  StrictJson parsed = ParseStrictJson(text);
+  if (parsed.value) return std::move(parsed.value);
+  if (!parsed.duplicate.empty()) {
+    const std::string& at = parsed.duplicate;
     out->push_back(Violation{
         "M1", at, "", "",
         "invalid JSON: the key at " + at + " appears twice in its object (keys must be unique)"});
     return std::nullopt;
   }
-  auto [line, column] = LineColumn(text, sax.error_byte());
+  auto [line, column] = LineColumn(text, parsed.error_byte);
   out->push_back(Violation{"M1", "", "", "",
                            "invalid JSON at line " + std::to_string(line) + ", column " +
-                               std::to_string(column) + ": " + ParseReason(sax.error())});
+                               std::to_string(column) + ": " + ParseReason(parsed.error)});
   return std::nullopt;
 }
 
