@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "odmd/store/config_store.h"
+#include "odmd/testing/shell.h"
 
 namespace odmd::reliability {
 
@@ -35,9 +36,8 @@ inline constexpr std::chrono::seconds kWaitLimit{60};
 // sanitizer build, where every process is several times slower).
 int Rounds(int full, int least);
 
-// Runs `command` with /bin/sh; fails the test on a non-zero exit. Returns its output.
-std::string Sh(const std::string& command);
-std::string Q(const std::string& s);
+using ::odmd::testing::Q;  // odmd/testing/shell.h
+using ::odmd::testing::Sh;
 std::string ReadFile(const fs::path& p);
 void WriteFile(const fs::path& p, const std::string& content, bool executable = false);
 
