@@ -7,12 +7,12 @@
 
 #include <memory>
 
-#include "moto_server.h"
 #include "odmd/aws/cloudformation.h"
 #include "odmd/aws/eventbridge.h"
 #include "odmd/aws/secretsmanager.h"
 #include "odmd/aws/ssm.h"
 #include "odmd/aws/sts.h"
+#include "odmd/testing/moto_server.h"
 #include "odmd/testing/status_matchers.h"
 #include "xml.h"
 
@@ -43,7 +43,7 @@ std::string TrustPolicy(const std::string& principal) {
 class MotoTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    moto_ = new testing::MotoServer();
+    moto_ = new odmd::testing::MotoServer();
     if (!moto_->ok()) return;
     // Five unauthenticated IAM actions set the account up; everything after is checked.
     if (!moto_->ResetAuth(5)) {
@@ -102,7 +102,7 @@ class MotoTest : public ::testing::Test {
     return std::make_unique<AwsClient>(Config(std::move(credentials)), *transport_, RealSleeper());
   }
 
-  static inline testing::MotoServer* moto_ = nullptr;
+  static inline odmd::testing::MotoServer* moto_ = nullptr;
   static inline std::string setup_error_;
   static inline Credentials central_;
   static inline std::unique_ptr<Transport> transport_ = NewCurlTransport();

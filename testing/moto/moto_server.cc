@@ -1,4 +1,4 @@
-#include "moto_server.h"
+#include "odmd/testing/moto_server.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-namespace odmd::aws::testing {
+namespace odmd::testing {
 namespace {
 
 bool OnPath(const std::string& name) {
@@ -117,4 +117,4 @@ bool MotoServer::ResetAuth(int unauthenticated_actions) {
          200;
 }
 
-}  // namespace odmd::aws::testing
+}  // namespace odmd::testing

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace odmd::aws::testing {
+namespace odmd::testing {
 
 class MotoServer {
  public:
@@ -30,4 +30,4 @@ class MotoServer {
   std::string error_;
 };
 
-}  // namespace odmd::aws::testing
+}  // namespace odmd::testing
