@@ -45,11 +45,15 @@ else
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The npm packages, exactly as locked: the validators the tests run and the web console's
-# front end (built offline by the build) with its browser-test driver. `npm ci` only when a
-# lockfile changed since the last install (the copy in node_modules/ records which one).
+# The npm packages, exactly as locked: the validators the tests run, the web console's
+# front end (built offline by the build) with its browser-test driver, and sdk/cdk: the
+# @odmd/cdk package with aws-cdk-lib, constructs, the cdk CLI, typescript and tsx, the ONE
+# install shared by every CDK app of the repo (examples/aws/node_modules is a committed
+# symlink to sdk/cdk/node_modules; sdk/cdk/README.md) and the platform's CDK tests. `npm ci`
+# only when a lockfile changed since the last install (the copy in node_modules/ records
+# which one).
 cd "$(dirname "$0")/.."
-for dir in tools/validators web/console; do
+for dir in tools/validators web/console sdk/cdk; do
   [ -f "$dir/package-lock.json" ] || continue
   if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.odmd-installed-lock.json"; then
     echo "install-deps: npm ci --prefix $dir"
