@@ -70,7 +70,9 @@ Status CheckLength(std::string_view what, const std::string& name, size_t limit)
 }
 
 Status CheckNameLimits(const EnverNames& names) {
-  ODMD_RETURN_IF_ERROR(CheckLength("stack name", names.stack_name, kMaxStackNameLength));
+  for (const std::string& stack : names.stack_names) {
+    ODMD_RETURN_IF_ERROR(CheckLength("stack name", stack, kMaxStackNameLength));
+  }
   ODMD_RETURN_IF_ERROR(CheckLength("build role name", names.build_role_name, kMaxRoleNameLength));
   return CheckLength("central role name", names.central_role_name, kMaxRoleNameLength);
 }

@@ -72,6 +72,12 @@ EnverRef<kType>& EnverRef<kType>::OverwriteWorkflow(bool overwrite) {
 }
 
 template <RevType kType>
+EnverRef<kType>& EnverRef<kType>::Stacks(std::vector<std::string> bases) {
+  enver().stacks = std::move(bases);
+  return *this;
+}
+
+template <RevType kType>
 std::string EnverRef<kType>::id() const {
   const Build& b = c_->org_.builds[build_];
   return EnverId(b.id, b.envers[enver_].rev);

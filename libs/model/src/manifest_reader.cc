@@ -22,9 +22,9 @@ constexpr std::array<std::string_view, 7> kRootFields = {
 constexpr std::array<std::string_view, 2> kAccountFields = {"name", "id"};
 constexpr std::array<std::string_view, 4> kBuildFields = {"id", "kind", "repo", "envers"};
 constexpr std::array<std::string_view, 3> kRepoFields = {"owner", "name", "installationId"};
-constexpr std::array<std::string_view, 10> kEnverFields = {
-    "rev",        "account",           "region",   "buildScript", "workDir", "ephemeral",
-    "cloneLimit", "overwriteWorkflow", "products", "consumers"};
+constexpr std::array<std::string_view, 11> kEnverFields = {
+    "rev",        "account",           "region", "buildScript", "workDir",  "ephemeral",
+    "cloneLimit", "overwriteWorkflow", "stacks", "products",    "consumers"};
 constexpr std::array<std::string_view, 1> kProductFields = {"name"};
 constexpr std::array<std::string_view, 5> kConsumerFields = {"name", "producer", "product",
                                                              "placeholder", "reaction"};
@@ -286,6 +286,7 @@ Enver ManifestReader::ReadEnver(const Json& j, BuildKind kind) {
   ReadString(j, "account", /*required=*/true, &enver.account);
   ReadString(j, "region", /*required=*/true, &enver.region);
   ReadEnverFlags(j, &enver);
+  ReadStacks(j, &enver);
   if (const Json* products = ReadArray(j, "products", /*required=*/false)) {
     Scope scope(this, "products");
     enver.products.reserve(products->size());
@@ -325,6 +326,22 @@ void ManifestReader::ReadEnverFlags(const Json& j, Enver* enver) {
               &clone_limit);
   enver->clone_limit = static_cast<int>(clone_limit);
   ReadBool(j, "overwriteWorkflow", &enver->overwrite_workflow);
+}
+
+void ManifestReader::ReadStacks(const Json& j, Enver* enver) {
+  const Json* stacks = ReadArray(j, "stacks", /*required=*/false);
+  if (stacks == nullptr) return;
+  Scope scope(this, "stacks");
+  enver->stacks.reserve(stacks->size());
+  for (size_t i = 0; i < stacks->size(); ++i) {
+    const Json& base = (*stacks)[i];
+    if (!base.is_string()) {
+      Scope item(this, i);
+      WrongType(base, "", "a string");
+      continue;
+    }
+    enver->stacks.push_back(base.get<std::string>());
+  }
 }
 
 Product ManifestReader::ReadProduct(const Json& j) {

@@ -79,6 +79,7 @@ class ManifestReader {
   Enver ReadEnver(const Json& j, BuildKind kind);
   void ReadRev(const Json& j, Enver* enver);
   void ReadEnverFlags(const Json& j, Enver* enver);
+  void ReadStacks(const Json& j, Enver* enver);
   Product ReadProduct(const Json& j);
   Consumer ReadConsumer(const Json& j);
 

@@ -180,6 +180,12 @@ void WriteEnver(Writer& w, const Enver& e) {
   w.Bool("ephemeral", e.ephemeral);
   w.Int("cloneLimit", e.clone_limit);
   w.Bool("overwriteWorkflow", e.overwrite_workflow);
+  // Omitted when it is the default (the build's one stack): manifests without several
+  // stacks keep their text and digest.
+  if (!e.stacks.empty() && w.BeginArray("stacks", e.stacks.size())) {
+    for (const std::string& base : e.stacks) w.String("", base);
+    w.EndArray();
+  }
   if (w.BeginArray("products", e.products.size())) {
     for (const Product& p : e.products) {
       w.BeginObjectMember("");

@@ -68,6 +68,18 @@ std::string StackName(std::string_view build, const RevRef& rev) {
   return Sanitize(name);
 }
 
+std::vector<std::string> StackBases(const Build& build, const Enver& enver) {
+  if (enver.stacks.empty()) return {build.id};
+  return enver.stacks;
+}
+
+std::vector<std::string> StackNames(const Build& build, const Enver& enver) {
+  std::vector<std::string> out;
+  for (const std::string& base : StackBases(build, enver))
+    out.push_back(StackName(base, enver.rev));
+  return out;
+}
+
 std::string BuildRoleName(std::string_view build, std::string_view region,
                           std::string_view account_id) {
   std::string out(build);
@@ -185,7 +197,8 @@ Result<EnverNames> DeriveEnverNames(const Org& org, const Build& build, const En
   EnverNames n;
   n.enver_id = EnverId(b, rev);
   n.rev = rev.str();
-  n.stack_name = StackName(b, rev);
+  n.stack_names = StackNames(build, enver);
+  n.stack_name = n.stack_names.front();
   // Both roles are named after the TARGET account; only the central role's ARN points at
   // the central account, where it lives.
   n.build_role_name = BuildRoleName(b, enver.region, target->id);

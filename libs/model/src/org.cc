@@ -31,6 +31,7 @@ void Canonicalize(Org& org) {
     std::stable_sort(b.envers.begin(), b.envers.end(),
                      [](const Enver& x, const Enver& y) { return x.rev < y.rev; });
     for (Enver& e : b.envers) {
+      if (e.stacks.size() == 1 && e.stacks.front() == b.id) e.stacks.clear();
       std::stable_sort(e.products.begin(), e.products.end(), by_name);
       std::stable_sort(e.consumers.begin(), e.consumers.end(), by_name);
     }

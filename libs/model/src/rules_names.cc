@@ -85,15 +85,63 @@ void CheckProductNames(size_t b, size_t e, const Build& build, const Enver& enve
   }
 }
 
-void CheckStackName(size_t b, size_t e, const Build& build, const Enver& enver,
-                    std::vector<Violation>* out) {
-  std::string stack = StackName(build.id, enver.rev);
+// Why `base` is not a legal stack base name of `build`, or "". A base is the build id or
+// starts with "<build id>-": every stack of a build then starts with the build id, as the
+// original requires, and the build role's stack grants stay within the build's names.
+std::string StackBaseProblem(const Build& build, std::string_view base) {
+  std::string prefix = "stack base name " + Quote(base);
+  if (base.empty()) return "stack base name is empty";
+  for (char c : base) {
+    if (!IsBuildIdChar(c)) {
+      return prefix + " has character " + Quote(std::string_view(&c, 1)) + " outside [A-Za-z0-9_-]";
+    }
+  }
+  if (base != build.id && !(base.starts_with(build.id) && base.size() > build.id.size() &&
+                            base[build.id.size()] == '-')) {
+    return prefix + " must be the build id " + Quote(build.id) + " or start with " +
+           Quote(build.id + "-");
+  }
+  return "";
+}
+
+// Why the derived stack name does not fit CloudFormation, or "".
+std::string StackNameProblem(const std::string& stack) {
   std::string problem = TooLong("stack name", stack, kMaxStackNameLength);
   if (problem.empty() && (stack.empty() || !IsLetter(stack.front()))) {
     problem = "stack name " + Quote(stack) + " must start with a letter";
   }
-  if (!problem.empty()) {
-    Report(out, "R10", EnverPath(b, e), EnverSubject(build, enver), stack, std::move(problem));
+  return problem;
+}
+
+void CheckStackNames(size_t b, size_t e, const Build& build, const Enver& enver,
+                     std::vector<Violation>* out) {
+  if (enver.stacks.empty()) {
+    std::string stack = StackName(build.id, enver.rev);
+    std::string problem = StackNameProblem(stack);
+    if (!problem.empty()) {
+      Report(out, "R10", EnverPath(b, e), EnverSubject(build, enver), stack, std::move(problem));
+    }
+    return;
+  }
+  std::vector<std::string> stacks = StackNames(build, enver);
+  std::vector<std::pair<std::string_view, std::uint32_t>> names;
+  for (size_t i = 0; i < enver.stacks.size(); ++i) {
+    const std::string& base = enver.stacks[i];
+    std::string path = EnverPath(b, e) + "/stacks/" + std::to_string(i);
+    std::string subject = EnverSubject(build, enver) + ": stack " + Quote(base);
+    std::string problem = StackBaseProblem(build, base);
+    if (problem.empty()) problem = StackNameProblem(stacks[i]);
+    if (!problem.empty()) {
+      Report(out, "R10", std::move(path), std::move(subject), base, std::move(problem));
+      continue;
+    }
+    names.emplace_back(stacks[i], static_cast<std::uint32_t>(i));
+  }
+  for (auto [dup, first] : FindDuplicates(names)) {
+    Report(out, "R10", EnverPath(b, e) + "/stacks/" + std::to_string(dup),
+           EnverSubject(build, enver) + ": stack " + Quote(enver.stacks[dup]), enver.stacks[dup],
+           "duplicate stack " + Quote(stacks[dup]) + " (first at " + EnverPath(b, e) + "/stacks/" +
+               std::to_string(first) + ")");
   }
 }
 
@@ -186,7 +234,7 @@ void CheckDerivedNames(const RuleInput& in, std::vector<Violation>* out) {
     for (size_t e = 0; e < build.envers.size(); ++e) {
       const Enver& enver = build.envers[e];
       CheckProductNames(b, e, build, enver, out);
-      CheckStackName(b, e, build, enver, out);
+      CheckStackNames(b, e, build, enver, out);
       roles.Check(b, e, build, enver, out);
     }
   }

@@ -33,7 +33,9 @@ constexpr std::array<Rule, 12> kRules = {{
      "clones: static origin of the same build, account and region; differ from the origin; at "
      "most clone-limit clones per origin",
      rules::CheckClones},
-    {"R10", "product names are legal and every derived name fits its target's limits",
+    {"R10",
+     "product names and stack base names are legal, stacks are unique per enver, and every "
+     "derived name fits its target's limits",
      rules::CheckDerivedNames},
     {"R11",
      "account names are unique with 12-digit ids; every enver's account and the central "

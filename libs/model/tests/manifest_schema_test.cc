@@ -179,6 +179,7 @@ TEST(ManifestSchemaTest, WrittenManifestsConform) {
       RevRef::CloneOf(RevRef::Branch("main"), RevType::kBranch, "feat_1.x"), "workspace1"));
   org.builds[2].envers[0].consumers[0].placeholder = "arn:placeholder";
   org.builds[1].envers[0].products.push_back({"vpc/subnets"});
+  org.builds[1].envers[0].stacks = {"foundation", "foundation-share-nat"};
   EXPECT_THAT(validator.Check(Json::parse(WriteManifest(org))), IsEmpty());
 }
 
@@ -218,6 +219,10 @@ INSTANTIATE_TEST_SUITE_P(
         FieldCase{"/builds/2/envers/0/products/0/name", "api//x", false},
         FieldCase{"/builds/2/envers/0/products/0/name", "share..version", false},
         FieldCase{"/builds/2/envers/0/cloneLimit", 0, true},
+        FieldCase{"/builds/2/envers/0/stacks", Json::array({"orderSvc", "orderSvc-nat"}), true},
+        FieldCase{"/builds/2/envers/0/stacks", Json::array({"orderSvc nat"}), false},
+        FieldCase{"/builds/2/envers/0/stacks", Json::array({7}), false},
+        FieldCase{"/builds/2/envers/0/stacks", "orderSvc", false},
         FieldCase{"/builds/2/envers/0/cloneLimit", -1, false},
         FieldCase{"/builds/2/envers/0/consumers/0/producer", "foundation/t..v1", true},
         FieldCase{"/builds/2/envers/0/consumers/0/producer", "foundation", false},

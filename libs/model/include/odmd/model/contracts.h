@@ -106,6 +106,9 @@ class EnverRef {
   EnverRef& Ephemeral(bool ephemeral);
   EnverRef& CloneLimit(int limit);
   EnverRef& OverwriteWorkflow(bool overwrite);
+  // The enver's CloudFormation stacks by base name, in deployment order (Enver::stacks),
+  // e.g. Stacks({"networking", "networking-share-nat"}); clones inherit them.
+  EnverRef& Stacks(std::vector<std::string> bases);
 
   // "<build>/<rev>".
   std::string id() const;

@@ -42,7 +42,15 @@ std::string Sanitize(std::string_view name);
 // sanitize("<build>--<value>") for branch envers and branch clones, sanitize("<build>--<rev>")
 // for tag envers and tag clones: "orderSvc--main", "orderSvc--t--v1-0-0", "svcA--feat1",
 // "svcA--b--master--t--v9".
+// `build` may also be a stack base name (Enver::stacks): StackName("networking-share-nat",
+// b..main) is "networking-share-nat--main".
 std::string StackName(std::string_view build, const RevRef& rev);
+// The enver's stack names in deployment order: StackName(base, enver.rev) for each base of
+// enver.stacks, or {StackName(build.id, enver.rev)} when it declares none. The original's
+// networking enver: {"networking--main", "networking-share-nat--main"}.
+std::vector<std::string> StackNames(const Build& build, const Enver& enver);
+// The enver's stack base names: enver.stacks, or {build.id} when it declares none.
+std::vector<std::string> StackBases(const Build& build, const Enver& enver);
 
 // Build role "<build>-<region><accountId>-buildRole", path "/<build>/", in the target account.
 std::string BuildRoleName(std::string_view build, std::string_view region,
@@ -108,7 +116,8 @@ std::vector<RevValueCollision> FindRevValueCollisions(std::span<const std::strin
 struct EnverNames {
   std::string enver_id;
   std::string rev;
-  std::string stack_name;
+  std::string stack_name;                // the first of stack_names
+  std::vector<std::string> stack_names;  // StackNames(): every stack, in deployment order
   std::string build_role_name;
   std::string build_role_path;
   std::string build_role_arn;

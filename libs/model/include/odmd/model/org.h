@@ -80,6 +80,11 @@ struct Enver {
   int clone_limit = 20;
   // When false the generated workflow file is user-owned and never overwritten.
   bool overwrite_workflow = true;
+  // Base names of the enver's CloudFormation stacks, in deployment order; each is the build
+  // id or starts with "<build id>-" (rule R10), e.g. {"networking", "networking-share-nat"}.
+  // Empty means the one stack named after the build (StackNames() in naming.h). Clones
+  // inherit their origin's.
+  std::vector<std::string> stacks;
 
   friend bool operator==(const Enver&, const Enver&) = default;
 };
@@ -115,6 +120,8 @@ struct Org {
 
 // Sorts accounts by name, builds by id, envers by rev, products and consumers by name, so
 // that equal contracts compare and serialise identically whatever the declaration order.
+// An enver's stacks keep their order (it is the deployment order); a stack list that is
+// exactly the default ({build id}) becomes empty.
 void Canonicalize(Org& org);
 
 // Splits an enver id "<build>/<rev>" into its parts; nullopt if there is no '/'.
