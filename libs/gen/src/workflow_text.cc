@@ -133,6 +133,10 @@ else
 fi
 )sh";
 
+// The CDK tail: synthesise once, then deploy each stack of ODMD_stack_names in order from
+// that cloud assembly with only the parameters its template declares (CloudFormation
+// refuses undeclared ones), by the original's names; each stack's OdmdProducts output
+// (a JSON object {product: value}) supplies the products the build script did not write.
 constexpr std::string_view kCdkDeployScript = R"sh(set -euo pipefail
 cd "$GITHUB_WORKSPACE/$ODMD_work_dir"
 read -ra stacks <<< "$ODMD_stack_names"
@@ -146,13 +150,64 @@ for stack in "${stacks[@]}"; do
     exit 1
   fi
 done
+# odmdDepRev changes whenever a consumed value does, so a stack that declares it updates.
+consumed=""
+for name in $(compgen -v ODMD_consumer_ | LC_ALL=C sort || true); do
+  consumed+="$name=${!name}"$'\n'
+done
+dep_rev=none
+if [ -n "$consumed" ]; then dep_rev=$(printf '%s' "$consumed" | sha256sum | cut -c1-16); fi
+npx --no -- cdk synth --quiet > /dev/null
+outputs="$RUNNER_TEMP/odmd-outputs"
+mkdir -p "$outputs"
+# Every stack must be in the assembly before any is deployed.
+declare -A declared
 for stack in "${stacks[@]}"; do
+  declared[$stack]=$(node -e '
+    const fs = require("fs");
+    const [dir, stack] = process.argv.slice(1);
+    const artifacts = JSON.parse(fs.readFileSync(dir + "/manifest.json", "utf8")).artifacts || {};
+    const found = Object.entries(artifacts).find(([id, a]) =>
+      a.type === "aws:cloudformation:stack" && ((a.properties || {}).stackName || id) === stack);
+    if (!found) {
+      console.error(`::error::odmd: the CDK app synthesised no stack ${stack} (${dir}/manifest.json)`);
+      process.exit(1);
+    }
+    const template = JSON.parse(fs.readFileSync(dir + "/" + found[1].properties.templateFile, "utf8"));
+    console.log(Object.keys(template.Parameters || {}).join(" "));
+  ' cdk.out "$stack")
+done
+for stack in "${stacks[@]}"; do
+  params=()
+  for name in ${declared[$stack]}; do
+    case "$name" in
+      odmdBuildId) params+=(--parameters "$stack:odmdBuildId=$ODMD_build_id") ;;
+      buildSrcRev) params+=(--parameters "$stack:buildSrcRev=$GITHUB_SHA") ;;
+      buildSrcRef) params+=(--parameters "$stack:buildSrcRef=$ODMD_rev_ref") ;;
+      buildSrcRepo) params+=(--parameters "$stack:buildSrcRepo=$GITHUB_REPOSITORY") ;;
+      odmdDepRev) params+=(--parameters "$stack:odmdDepRev=$dep_rev") ;;
+    esac
+  done
   echo "odmd: deploying $stack"
-  npx --no -- cdk deploy "$stack" --exclusively --require-approval never \
-    --parameters "$stack:OdmdBuildId=$ODMD_build_id" \
-    --parameters "$stack:OdmdSrcRev=$GITHUB_SHA" \
-    --parameters "$stack:OdmdSrcRef=$ODMD_rev_ref" \
-    --parameters "$stack:OdmdSrcRepo=$GITHUB_REPOSITORY"
+  npx --no -- cdk deploy "$stack" --app cdk.out --exclusively --require-approval never \
+    --outputs-file "$outputs/$stack.json" "${params[@]}"
+  node -e '
+    const fs = require("fs");
+    const [file, stack, dir, declared] = process.argv.slice(1);
+    const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "{}";
+    const out = (JSON.parse(text)[stack] || {}).OdmdProducts;
+    if (out === undefined) process.exit(0);
+    for (const [name, value] of Object.entries(JSON.parse(out))) {
+      if (!declared.split(" ").includes(name)) {
+        console.error(`::error::odmd: stack ${stack} outputs ${name}, which is not a product of the enver`);
+        process.exit(1);
+      }
+      const path = dir + "/" + name.replace(/\//g, "+");
+      if (!fs.existsSync(path)) {
+        fs.writeFileSync(path, typeof value === "string" ? value : JSON.stringify(value));
+      }
+    }
+  ' "$outputs/$stack.json" "$stack" "$ODMD_PRODUCTS_DIR" "$ODMD_products"
 done
 )sh";
 

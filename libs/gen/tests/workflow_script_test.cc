@@ -84,16 +84,20 @@ class WorkflowScriptTest : public ::testing::Test {
     auto repo = c.AddRepo("acme", "repo", 7);
     c.AddBuild("contracts", model::BuildKind::kContracts, repo).Branch("main", ws1, "us-west-1");
     c.AddBuild("svc", model::BuildKind::kCmd, repo).Branch("main", ws1, "us-west-1");
+    c.AddBuild("net", model::BuildKind::kNetworking, repo)
+        .Branch("main", ws1, "us-west-1")
+        .Stacks({"net", "net-share-nat"});
     Result<std::vector<GeneratedFile>> files = GenerateWorkflows(c.Finish());
     ASSERT_TRUE(files.ok()) << files.status().ToString();
     for (const GeneratedFile& f : *files) {
-      if (f.build_id != "svc") continue;
       testing::YamlToJson parser;
       std::optional<nlohmann::json> doc = parser.Parse(f.content);
       ASSERT_TRUE(doc.has_value()) << parser.error();
-      job_ = (*doc)["jobs"]["deploy"];
+      jobs_[f.build_id] = (*doc)["jobs"]["deploy"];
     }
+    job_ = jobs_["svc"];
     ASSERT_TRUE(job_.is_object());
+    ASSERT_TRUE(jobs_["net"].is_object());
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -158,6 +162,7 @@ class WorkflowScriptTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::map<std::string, nlohmann::json> jobs_;
   nlohmann::json job_;
   std::string output_;
 };
@@ -269,6 +274,119 @@ TEST_F(WorkflowScriptTest, PublishRefusesAnUndeclaredProductBeforePublishingAny)
   EXPECT_EQ(RunStep("Publish the products", env), 1);
   EXPECT_THAT(output_, HasSubstr("secretStuff is not a product of svc/b..main"));
   EXPECT_THAT(Read("curl.log"), Not(HasSubstr("PUT")));
+}
+
+// A fake `npx`: logs its arguments to $FAKE_NPX_LOG (one line per call, arguments between
+// brackets); `cdk deploy <stack> ... --outputs-file F` copies $FAKE_OUTPUTS_DIR/<stack>.json
+// to F when it exists.
+constexpr char kFakeNpx[] = R"sh(#!/bin/bash
+line="" stack="" out=""
+prev=""
+for a in "$@"; do
+  line+="[$a]"
+  if [ "$prev" = "--outputs-file" ]; then out="$a"; fi
+  if [ "$prev" = "deploy" ]; then stack="$a"; fi
+  prev="$a"
+done
+echo "$line" >> "$FAKE_NPX_LOG"
+if [ -n "$out" ] && [ -f "$FAKE_OUTPUTS_DIR/$stack.json" ]; then cp "$FAKE_OUTPUTS_DIR/$stack.json" "$out"; fi
+)sh";
+
+class CdkTailScriptTest : public WorkflowScriptTest {
+ protected:
+  void SetUp() override {
+    WorkflowScriptTest::SetUp();
+    job_ = jobs_["net"];
+    Write("bin/npx", kFakeNpx);
+    fs::permissions(dir_ / "bin/npx", fs::perms::owner_all);
+    Write("npx.log", "");
+    fs::create_directories(dir_ / "temp/odmd-products");
+    // The cloud assembly `cdk synth` left: the first stack declares three of the
+    // parameters, the second (construct id differs from its stack name) none.
+    Write("workspace/cdk.out/manifest.json", R"({"artifacts": {
+      "net--main": {"type": "aws:cloudformation:stack",
+                    "properties": {"templateFile": "net--main.template.json"}},
+      "Nat": {"type": "aws:cloudformation:stack",
+              "properties": {"templateFile": "Nat.template.json",
+                             "stackName": "net-share-nat--main"}},
+      "Tree": {"type": "cdk:tree"}}})");
+    Write("workspace/cdk.out/net--main.template.json",
+          R"({"Parameters": {"odmdBuildId": {"Type": "String"}, "buildSrcRev": {"Type": "String"},
+              "odmdDepRev": {"Type": "String"}}, "Resources": {}})");
+    Write("workspace/cdk.out/Nat.template.json", R"({"Resources": {}})");
+  }
+
+  std::map<std::string, std::string> Env() const {
+    return {{"ODMD_work_dir", ""},
+            {"ODMD_build_id", "net"},
+            {"ODMD_rev_ref", "b..main"},
+            {"ODMD_stack_names", "net--main net-share-nat--main"},
+            {"ODMD_products", "natId vpc/cidr"},
+            {"ODMD_PRODUCTS_DIR", (dir_ / "temp/odmd-products").string()},
+            {"GITHUB_SHA", "abc123"},
+            {"GITHUB_REPOSITORY", "acme/repo"},
+            {"FAKE_NPX_LOG", (dir_ / "npx.log").string()},
+            {"FAKE_OUTPUTS_DIR", (dir_ / "outputs").string()}};
+  }
+};
+
+TEST_F(CdkTailScriptTest, DeploysEveryStackInOrderWithOnlyTheDeclaredParameters) {
+  ASSERT_EQ(RunStep("Deploy the stacks in order", Env()), 0) << output_;
+  std::string outputs = (dir_ / "temp/odmd-outputs").string();
+  EXPECT_EQ(Read("npx.log"),
+            "[--no][--][cdk][synth][--quiet]\n"
+            "[--no][--][cdk][deploy][net--main][--app][cdk.out][--exclusively]"
+            "[--require-approval][never][--outputs-file][" +
+                outputs +
+                "/net--main.json]"
+                "[--parameters][net--main:odmdBuildId=net]"
+                "[--parameters][net--main:buildSrcRev=abc123]"
+                "[--parameters][net--main:odmdDepRev=none]\n"
+                "[--no][--][cdk][deploy][net-share-nat--main][--app][cdk.out][--exclusively]"
+                "[--require-approval][never][--outputs-file][" +
+                outputs + "/net-share-nat--main.json]\n");
+  EXPECT_THAT(output_, AllOf(HasSubstr("odmd: deploying net--main"),
+                             HasSubstr("odmd: deploying net-share-nat--main")));
+}
+
+TEST_F(CdkTailScriptTest, DependencyRevisionFollowsTheConsumedValues) {
+  std::map<std::string, std::string> env = Env();
+  env["ODMD_consumer_logBucket"] = "arn:aws:s3:::b1";
+  ASSERT_EQ(RunStep("Deploy the stacks in order", env), 0) << output_;
+  std::string first = Read("npx.log");
+  Write("npx.log", "");
+  ASSERT_EQ(RunStep("Deploy the stacks in order", env), 0) << output_;
+  EXPECT_EQ(Read("npx.log"), first);  // same values, same revision
+  EXPECT_THAT(first, Not(HasSubstr("odmdDepRev=none")));
+  Write("npx.log", "");
+  env["ODMD_consumer_logBucket"] = "arn:aws:s3:::b2";
+  ASSERT_EQ(RunStep("Deploy the stacks in order", env), 0) << output_;
+  EXPECT_NE(Read("npx.log"), first);
+}
+
+TEST_F(CdkTailScriptTest, OdmdProductsOutputBecomesProductsUnlessTheBuildWroteThem) {
+  Write(
+      "outputs/net--main.json",
+      R"({"net--main": {"OdmdProducts": "{\"natId\": \"nat-1\", \"vpc/cidr\": \"10.0.0.0/16\"}"}})");
+  Write("temp/odmd-products/natId", "from-the-build-script");
+  ASSERT_EQ(RunStep("Deploy the stacks in order", Env()), 0) << output_;
+  EXPECT_EQ(Read("temp/odmd-products/natId"), "from-the-build-script");
+  EXPECT_EQ(Read("temp/odmd-products/vpc+cidr"), "10.0.0.0/16");
+}
+
+TEST_F(CdkTailScriptTest, AnUndeclaredOutputProductOrAMissingStackFails) {
+  Write("outputs/net--main.json", R"({"net--main": {"OdmdProducts": "{\"secret\": \"x\"}"}})");
+  EXPECT_EQ(RunStep("Deploy the stacks in order", Env()), 1);
+  EXPECT_THAT(output_, HasSubstr("stack net--main outputs secret, which is not a product"));
+  EXPECT_FALSE(fs::exists(dir_ / "temp/odmd-products/secret"));
+
+  fs::remove(dir_ / "outputs/net--main.json");
+  Write("npx.log", "");
+  std::map<std::string, std::string> env = Env();
+  env["ODMD_stack_names"] = "net--main net-missing--main";
+  EXPECT_EQ(RunStep("Deploy the stacks in order", env), 1);
+  EXPECT_THAT(output_, HasSubstr("the CDK app synthesised no stack net-missing--main"));
+  EXPECT_THAT(Read("npx.log"), Not(HasSubstr("deploy")));  // not even the first stack
 }
 
 }  // namespace

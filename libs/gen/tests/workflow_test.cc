@@ -349,8 +349,9 @@ TEST(WorkflowsTest, StepsFollowTheConventionalOrderWithTheKindsTail) {
   EXPECT_EQ(step_names(*img),
             with({"Log in to the container registry", "Build and push the image"}));
   EXPECT_EQ(step_names(*con), with({"Publish the manifest"}));
-  EXPECT_THAT(cdk->content, HasSubstr("cdk deploy \"$stack\" --exclusively"));
-  EXPECT_THAT(cdk->content, HasSubstr("OdmdSrcRepo=$GITHUB_REPOSITORY"));
+  EXPECT_THAT(cdk->content, HasSubstr("cdk deploy \"$stack\" --app cdk.out --exclusively"));
+  EXPECT_THAT(cdk->content, HasSubstr("buildSrcRepo=$GITHUB_REPOSITORY"));
+  EXPECT_THAT(cdk->content, Not(HasSubstr("OdmdSrcRepo")));
   EXPECT_THAT(img->content, AllOf(HasSubstr("docker push"), HasSubstr("amazon-ecr-login")));
   EXPECT_THAT(con->content, HasSubstr("ODMD_MANIFEST_FILE=$RUNNER_TEMP/odmd-manifest.json"));
   EXPECT_THAT(cmd->content, AllOf(Not(HasSubstr("cdk deploy")), Not(HasSubstr("docker"))));
