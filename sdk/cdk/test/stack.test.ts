@@ -6,6 +6,10 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { DEPLOY_PARAMETER_NAMES, OdmdEnver, OdmdStack, PRODUCTS_OUTPUT_KEY } from '../src/index';
 import { enverEnv } from './fixtures';
 
+// cdk's built-in template validation costs seconds a synth; these tests check templates
+// themselves.
+const NO_VALIDATION = { builtinCloudFormationValidation: false };
+
 interface Json {
   readonly [key: string]: unknown;
 }
@@ -28,7 +32,7 @@ function outputValue(t: Json, key: string): unknown {
 
 function newStack(index = 0, env = enverEnv()): { app: App; stack: OdmdStack; enver: OdmdEnver } {
   const enver = new OdmdEnver(env);
-  const app = new App();
+  const app = new App(NO_VALIDATION);
   return { app, enver, stack: new OdmdStack(app, enver.stackName(index), { enver }) };
 }
 
@@ -67,7 +71,7 @@ describe('OdmdStack', () => {
   it("refuses a stack that is not one of the enver's stacks", () => {
     const enver = new OdmdEnver(enverEnv());
     assert.throws(
-      () => new OdmdStack(new App(), 'K8sManifestStack', { enver }),
+      () => new OdmdStack(new App(NO_VALIDATION), 'K8sManifestStack', { enver }),
       /stack "K8sManifestStack" is not one of enver orderSvc\/b\.\.main's stacks \(ODMD_stack_names="orderSvc--main orderSvc-share-nat--main"\)/,
     );
   });
