@@ -25,6 +25,7 @@
 #include "odmd/api/server.h"
 #include "odmd/base/strings.h"
 #include "odmd/console/assets.h"
+#include "odmd/reconcile/aws_settings.h"
 #include "odmd/reconcile/git.h"
 #include "odmd/reconcile/platform.h"
 #include "odmd/reconcile/runner.h"
@@ -103,6 +104,7 @@ struct ServeOpts {
   int concurrency = 2;
   bool once = false;
   std::string sandbox = "bwrap";
+  std::string aws_config;
 };
 
 struct HostPort {
@@ -188,6 +190,24 @@ std::vector<api::StaticFile> ConsoleFiles() {
   return files;
 }
 
+// What --aws-config makes of AWS, for the operator: the AWS accounts, the endpoint and the
+// central account's products (never a credential).
+std::string DescribeAws(const reconcile::AwsSettings& aws) {
+  std::string accounts = aws.aws_accounts.empty() ? "none" : "";
+  for (const std::string& a : aws.aws_accounts) {
+    accounts += (accounts.empty() ? "" : ", ") + a;
+  }
+  const std::string endpoint =
+      aws.central.endpoint_url.empty()
+          ? "AWS (" + aws.central.region + ")"
+          : aws.central.endpoint_url + " (region " + aws.central.region + ")";
+  return "odmd serve: AWS target accounts: " + accounts + "; every other account is local\n" +
+         "odmd serve: AWS endpoint: " + endpoint +
+         "; products to SSM: " + (aws.ssm_products ? "yes" : "no") +
+         "; product events on bus: " + (aws.event_bus.empty() ? "none" : Quote(aws.event_bus)) +
+         "\n";
+}
+
 int Serve(Io& io, const ServeOpts& o) {
   auto fail = [&io](const Status& s) { return ReportFailure(io, false, s); };
   Result<HostPort> listen = ParseListen(o.listen);
@@ -211,6 +231,14 @@ int Serve(Io& io, const ServeOpts& o) {
                                        " is missing or empty"));
     }
     webhook_secret = **secret;
+  }
+  std::optional<reconcile::AwsSettings> aws_settings;
+  if (!o.aws_config.empty()) {
+    // Read before anything is created or opened: a bad file changes nothing.
+    Result<reconcile::AwsSettings> loaded =
+        reconcile::LoadAwsSettings(o.aws_config, aws::ProcessEnvironment());
+    if (!loaded.ok()) return fail(loaded.status().WithContext("--aws-config"));
+    aws_settings = std::move(loaded).value();
   }
 
   const std::filesystem::path dir = std::filesystem::absolute(o.state_dir).lexically_normal();
@@ -258,6 +286,7 @@ int Serve(Io& io, const ServeOpts& o) {
   popts.concurrency = o.concurrency;
   popts.webhook_secret = webhook_secret;
   popts.contracts_repo = o.contracts_repo;
+  popts.aws = aws_settings;
   reconcile::Platform platform(**store, *git, *runner, io.clock, *secrets, popts);
   api::ApiOptions api_options{.webhook_secret = webhook_secret};
   api_options.static_files = ConsoleFiles();
@@ -284,6 +313,8 @@ int Serve(Io& io, const ServeOpts& o) {
   }
   Status url_written = WriteFile0600(dir / kApiUrlFile, url + "\n");
   if (!url_written.ok()) return fail(url_written);
+
+  if (aws_settings) io.err << DescribeAws(*aws_settings);
 
   ServeSignals signals;  // before any thread starts, so a signal is never lost
   Result<int> bound = server.Listen(listen->host, port);
@@ -343,6 +374,9 @@ RunFn SetupServe(CLI::App& sub, Io& io) {
                  "Threat model) or none (unconfined: development only)")
       ->check(CLI::IsMember({"bwrap", "none"}))
       ->capture_default_str();
+  sub.add_option("--aws-config", o->aws_config,
+                 "JSON file naming the AWS target accounts, the endpoint and what goes to the "
+                 "central account (docs/aws-targets.md); credentials from the AWS_* chain");
   sub.footer(
       "Writes <state-dir>/admin.token (0600, once) and <state-dir>/api.url, which the client\n"
       "commands (odmd envers, events, ...) read. Serves until SIGINT (exit 130) or SIGTERM\n"

@@ -23,6 +23,7 @@
 #include "odmd/access/secrets.h"
 #include "odmd/base/clock.h"
 #include "odmd/base/status.h"
+#include "odmd/reconcile/aws_settings.h"
 #include "odmd/reconcile/git.h"
 #include "odmd/reconcile/github_push.h"
 #include "odmd/reconcile/runner.h"
@@ -61,6 +62,9 @@ struct PlatformOptions {
   size_t remembered_deliveries = 1000;
   // When false, Start() does not start worker threads: tests drive RunOnce().
   bool start_workers = true;
+  // AWS targets and the central account (`odmd serve --aws-config`, docs/aws-targets.md);
+  // unset: every account is local and nothing is written to AWS.
+  std::optional<AwsSettings> aws;
 };
 
 // Which graph Platform::Graph shows: the live one (both empty), the one at a store
