@@ -99,6 +99,29 @@ describe('OdmdStack', () => {
     );
   });
 
+  it('escapes synth-time values so the output parses back to them', () => {
+    const { stack } = newStack();
+    const tricky = 'a "quoted" \\ back\nslash {"json": true}';
+    stack.publish('region', tricky);
+    const value = outputValue(templateOf(stack), PRODUCTS_OUTPUT_KEY);
+    assert.deepEqual(JSON.parse(value as string), { region: tricky });
+  });
+
+  it('defaults to the enver of process.env', () => {
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, enverEnv());
+      OdmdEnver.resetCurrent();
+      const stack = new OdmdStack(new App(NO_VALIDATION), 'orderSvc--main');
+      assert.equal(stack.enver, OdmdEnver.current());
+      assert.equal(stack.region, 'us-east-1');
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+      OdmdEnver.resetCurrent();
+    }
+  });
+
   it('has no OdmdProducts output when it publishes nothing', () => {
     const { stack } = newStack();
     assert.equal(section(templateOf(stack), 'Outputs')[PRODUCTS_OUTPUT_KEY], undefined);
