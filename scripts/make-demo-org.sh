@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Creates the demo org's git repositories from examples/platform (repos.txt lists them):
-# DIR/repos/<owner>/<name>.git, bare, with branch main and the listed tags. Every commit has
-# a fixed author, committer and date, so the same examples give the same shas every time.
-# Refuses a DIR that exists and is not empty. Usage: scripts/make-demo-org.sh DIR
+# Creates a demo org's git repositories from an examples directory (default examples/platform;
+# its repos.txt lists them): DIR/repos/<owner>/<name>.git, bare, with branch main and the
+# listed tags (a folder's cdk.out and node_modules are left out). Every commit has a fixed
+# author, committer and date, so the same examples give the same shas every time.
+# Refuses a DIR that exists and is not empty.
+# Usage: scripts/make-demo-org.sh DIR [EXAMPLES_DIR]   (e.g. examples/aws)
 set -euo pipefail
 
-if [ $# -ne 1 ] || [ -z "$1" ]; then
-  echo "usage: $0 DIR   (DIR must not exist or be empty)" >&2
+if [ $# -lt 1 ] || [ $# -gt 2 ] || [ -z "$1" ]; then
+  echo "usage: $0 DIR [EXAMPLES_DIR]   (DIR must not exist or be empty; default examples/platform)" >&2
   exit 2
 fi
 dir=$1
-examples="$(cd "$(dirname "$0")/.." && pwd)/examples/platform"
+examples="${2:-$(cd "$(dirname "$0")/.." && pwd)/examples/platform}"
+if [ ! -f "$examples/repos.txt" ]; then
+  echo "make-demo-org: $examples/repos.txt does not exist (an examples dir lists its repos there)" >&2
+  exit 1
+fi
+examples=$(cd "$examples" && pwd)
 if [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
   echo "make-demo-org: $dir exists and is not empty; refusing to touch it" >&2
   exit 1
@@ -42,8 +49,9 @@ while read -r src name tags; do
   rm -rf "$work"
   git init -q -b main "$work"
   cp -R "$examples/$src/." "$work/"
+  rm -rf "$work/cdk.out" "$work/node_modules"
   git -C "$work" add -A
-  git -C "$work" commit -q -m "$name: initial import from examples/platform/$src"
+  git -C "$work" commit -q -m "$name: initial import from examples/${examples##*/}/$src"
   # shellcheck disable=SC2086  # tags: a space-separated list, possibly empty
   for tag in $tags; do git -C "$work" tag "$tag"; done
   git -C "$work" push -q "$bare" main ${tags:+--tags}
