@@ -21,6 +21,9 @@ function(odmd_add_library)
     PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
   target_link_libraries(odmd_${A_NAME} PUBLIC ${A_DEPS} PRIVATE ${A_PRIVATE_DEPS}
     odmd_warnings odmd_settings)
+  if(ODMD_LIBRARY_FLAGS)
+    target_compile_options(odmd_${A_NAME} PRIVATE ${ODMD_LIBRARY_FLAGS})
+  endif()
 endfunction()
 
 # odmd_add_test(NAME <n> DEPS ... [SRCS ...])
