@@ -22,6 +22,8 @@
 #include <thread>
 #include <utility>
 
+#include "aws_target.h"
+#include "cdk_tail.h"
 #include "nlohmann/json.hpp"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
@@ -180,7 +182,7 @@ std::vector<std::pair<std::string, std::string>> EnverVariables(const model::Bui
           {"ODMD_work_dir", enver.work_dir},
           {"ODMD_build_script", enver.build_script},
           {"ODMD_products", products},
-          {"ODMD_stack_names", model::StackName(build.id, enver.rev)}};
+          {"ODMD_stack_names", StrJoin(EnverStackNames(build, enver), " ")}};
 }
 
 std::string ConsumerVariable(std::string_view consumer_name) {
@@ -365,6 +367,129 @@ class DeployRun {
       }
     }
     env_["PATH"] = path;
+    for (const std::string& dir : options_.tool_dirs) {
+      if (!fs::is_directory(dir, ec)) {
+        return Failed("tool directory " + Quote(dir) + " does not exist", false);
+      }
+      sandbox_.binds.push_back({dir, dir, false});
+    }
+    return std::nullopt;
+  }
+
+  // On an AWS target: assumes the enver's build role in its account and gives the scripts
+  // its temporary credentials (AwsScriptVariables), nothing else of AWS.
+  std::optional<DeployOutcome> PrepareAws() {
+    const model::Account* account = target_.org->FindAccount(enver().account);
+    if (!options_.aws.has_value() || account == nullptr ||
+        !options_.aws->IsAwsAccount(account->id)) {
+      return std::nullopt;
+    }
+    const std::string role = BuildRoleArnOf(build(), enver(), account->id);
+    // At least an hour (the roles' default maximum), longer only for longer time limits.
+    const auto duration = std::max<std::chrono::seconds>(
+        std::chrono::hours(1), std::chrono::duration_cast<std::chrono::seconds>(
+                                   options_.time_limit * (stacks_.size() + 1)));
+    Result<AwsTargetSession> session = AssumeBuildRole(
+        *options_.aws, account->id, role, enver().region, RoleSessionName(id_), stacks_.front(),
+        std::min<std::chrono::seconds>(duration, std::chrono::hours(12)));
+    if (!session.ok()) {
+      const StatusCode code = session.status().code();
+      return Failed(session.status().message(),
+                    code == StatusCode::kUnavailable || code == StatusCode::kResourceExhausted);
+    }
+    for (auto& [name, value] : AwsScriptVariables(*session)) env_[name] = std::move(value);
+    aws_ = std::move(session).value();
+    return std::nullopt;
+  }
+
+  bool on_aws() const { return aws_.has_value(); }
+
+  // What `npx --no -- cdk` runs in the work dir (node_modules/.bin/cdk), else
+  // DeployerOptions::cdk_binary, else `cdk` on the scripts' PATH.
+  std::vector<std::string> CdkCommand(const fs::path& work) const {
+    std::error_code ec;
+    const fs::path local = work / "node_modules" / ".bin" / "cdk";
+    if (fs::exists(local, ec)) return {local.string()};
+    if (!options_.cdk_binary.empty()) return {options_.cdk_binary};
+    return {"cdk"};
+  }
+
+  // The CDK tail (cdk_tail.h): `cdk deploy` of every stack in order from <work>/cdk.out with
+  // the parameters its template declares; each stack's OdmdProducts become product files
+  // (then published as the script's are). Fills the failure of `out`.
+  void CdkTail(const CancelFlag* cancel, std::chrono::milliseconds limit, DeployOutcome& out) {
+    const fs::path work = (worktree_ / enver().work_dir).lexically_normal();
+    const fs::path outputs = worktree_ / ".odmd-cdk-outputs.json";
+    const std::string dep_rev = DependencyRevision(out.consumed);
+    std::set<std::string> declared;
+    for (const model::Product& p : enver().products) declared.insert(p.name);
+    // Every stack must be in the assembly before any is deployed.
+    std::vector<AssemblyStack> assembly;
+    for (const std::string& stack : stacks_) {
+      const std::string where = "stack " + Quote(stack) + " (account " + aws_->account_id + ")";
+      Result<AssemblyStack> found = FindAssemblyStack(work / "cdk.out", stack);
+      if (!found.ok()) return Fail(out, where + ": " + found.status().message(), false);
+      assembly.push_back(*std::move(found));
+    }
+    for (std::size_t i = 0; i < stacks_.size(); ++i) {
+      const std::string& stack = stacks_[i];
+      const AssemblyStack* found = &assembly[i];
+      const std::string where = "stack " + Quote(stack) + " (account " + aws_->account_id + ")";
+      Result<std::set<std::string>> declared_params = TemplateParameters(found->template_file);
+      if (!declared_params.ok()) {
+        return Fail(out, where + ": " + declared_params.status().message(), false);
+      }
+      std::map<std::string, std::string> params;
+      for (const auto& [name, value] : DeployParameters(build(), enver(), sha_, dep_rev)) {
+        if (declared_params->contains(name)) params[name] = value;
+      }
+      std::error_code ec;
+      fs::remove(outputs, ec);
+      const std::vector<std::string> argv = CdkDeployArgv(
+          CdkCommand(work), (work / "cdk.out").string(), found->selector, outputs.string(), params);
+      std::map<std::string, std::string> extra = {{"CDK_DISABLE_CLI_TELEMETRY", "true"}};
+      RunCommand("cdk deploy of " + where, argv, cancel, limit, out, /*append=*/true, extra);
+      if (!out.succeeded) {
+        const std::string state = DescribeStackForFailure(*aws_, stack);
+        if (!state.empty() && !out.cancelled) out.reason += " (" + state + ")";
+        return;
+      }
+      Result<std::string> text = fs::is_symlink(fs::symlink_status(outputs, ec))
+                                     ? Result<std::string>(NotFoundError("a symlink"))
+                                     : ReadFile(outputs);
+      if (!text.ok()) return Fail(out, "cdk deploy of " + where + " wrote no outputs file", false);
+      Result<std::map<std::string, std::string>> products = StackProducts(*text, stack);
+      if (!products.ok()) return Fail(out, products.status().message(), false);
+      for (const auto& [name, value] : *products) {
+        if (!declared.contains(name)) {
+          return Fail(out, where + " outputs undeclared product " + Quote(name), false);
+        }
+        const fs::path file = products_dir_ / name;
+        if (fs::exists(fs::symlink_status(file, ec))) {
+          return Fail(out,
+                      "product " + Quote(name) + " was written by the build script and by " + where,
+                      false);
+        }
+        fs::create_directories(file.parent_path(), ec);
+        std::ofstream f(file, std::ios::binary | std::ios::trunc);
+        f << value;
+        if (!f.flush()) return Fail(out, "cannot write product file " + Quote(name), true);
+      }
+    }
+  }
+
+  // Deletes the enver's stacks in reverse order, waiting for each (DeleteStackAndWait).
+  std::optional<DeployOutcome> DeleteStacks(const Clock& clock) {
+    for (auto it = stacks_.rbegin(); it != stacks_.rend(); ++it) {
+      const auto deadline = clock.SteadyNow() + options_.time_limit;
+      Status s =
+          DeleteStackAndWait(*aws_, *it, clock, deadline, options_.stack_poll,
+                             [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
+      if (!s.ok()) {
+        return Failed(s.message(), s.code() == StatusCode::kUnavailable ||
+                                       s.code() == StatusCode::kResourceExhausted);
+      }
+    }
     return std::nullopt;
   }
 
@@ -426,12 +551,34 @@ class DeployRun {
   // Runs `script`; fills exit code and the failure of `out`, stores the log.
   void RunScript(std::string_view what, const std::string& script, const CancelFlag* cancel,
                  std::chrono::milliseconds limit, DeployOutcome& out) {
+    RunCommand(what, {script}, cancel, limit, out, /*append=*/false, {});
+  }
+
+  // Runs `argv` in the work dir with the run's environment plus `extra`; `append`: its log
+  // follows what is in the log file already, after a line naming the command.
+  void RunCommand(std::string_view what, const std::vector<std::string>& argv,
+                  const CancelFlag* cancel, std::chrono::milliseconds limit, DeployOutcome& out,
+                  bool append, const std::map<std::string, std::string>& extra) {
     RunRequest req;
-    req.argv = {script};
+    req.argv = argv;
     req.working_dir = (worktree_ / enver().work_dir).lexically_normal().string();
     req.env = env_;
+    for (const auto& [name, value] : extra) req.env[name] = value;
     req.time_limit = limit;
-    req.log_path = log_file_.string();
+    std::ofstream appended;
+    if (append) {
+      appended.open(log_file_, std::ios::binary | std::ios::app);
+      appended << "\n== odmd: " << what << ":";
+      for (const std::string& a : argv) appended << ' ' << a;
+      appended << "\n";
+      appended.flush();
+      req.log_sink = [&appended](std::string_view chunk) {
+        appended.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        appended.flush();
+      };
+    } else {
+      req.log_path = log_file_.string();
+    }
     req.cancel = cancel;
     req.sandbox = sandbox_;
     const fs::path pgid_file = pgid_file_;
@@ -447,9 +594,9 @@ class DeployRun {
         out = Failed("cancelled", false);
         out.cancelled = true;
       } else {
-        // A missing sandbox (bubblewrap) does not heal by retrying.
+        // A missing sandbox (bubblewrap) or program does not heal by retrying.
         out = Failed("could not start " + std::string(what) + ": " + r.status().message(),
-                     !IsFailedPrecondition(r.status()));
+                     !IsFailedPrecondition(r.status()) && !(append && IsNotFound(r.status())));
       }
       return;
     }
@@ -466,6 +613,8 @@ class DeployRun {
       out.reason = std::string(what) + " exited with " + std::to_string(r->exit_code);
     }
     out.succeeded = r->succeeded();
+    if (out.succeeded) out.reason.clear();
+    appended.close();
     Result<store::WriteResult> put =
         store_.Put(LogKey(id_), ReadTail(log_file_, kMaxLogBytes), std::nullopt);
     if (!put.ok()) {
@@ -573,6 +722,10 @@ class DeployRun {
   SandboxSpec sandbox_;
   std::map<std::string, std::string> env_;
   bool checked_out_ = false;
+  // The enver's stacks in deployment order.
+  const std::vector<std::string> stacks_ = EnverStackNames(build(), enver());
+  // Set on an AWS target (PrepareAws).
+  std::optional<AwsTargetSession> aws_;
 };
 
 Deployer::Deployer(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
@@ -606,6 +759,7 @@ Result<DeployOutcome> Deployer::Deploy(const Deployment& d, const DeployTarget& 
   if (auto failed = run.PrepareEnvironment(AccountDir(*target.enver))) {
     return keep_consumed(*failed);
   }
+  if (auto failed = run.PrepareAws()) return keep_consumed(*failed);
   if (auto failed = run.Checkout()) return keep_consumed(*failed);
   Result<std::string> script =
       run.ScriptPath("build script", target.enver->build_script, /*optional=*/false, out);
@@ -613,6 +767,10 @@ Result<DeployOutcome> Deployer::Deploy(const Deployment& d, const DeployTarget& 
   run.RunScript("build script", *script, cancel, options_.time_limit, out);
   out.consumed = consumed;
   if (!out.succeeded) return out;
+  if (run.on_aws() && RunsCdkTail(target.build->kind)) {
+    run.CdkTail(cancel, options_.time_limit, out);
+    if (!out.succeeded) return out;
+  }
   run.Publish(out);
   if (out.succeeded && run.is_contracts()) {
     Result<std::string> manifest = ReadFile(run.manifest_file());
@@ -631,6 +789,7 @@ Result<DeployOutcome> Deployer::Teardown(const DeployTarget& target, std::string
   if (!sha.empty()) {
     if (auto failed = run.ResolveConsumers(/*strict=*/false, out)) return *failed;
     if (auto failed = run.PrepareEnvironment(account_dir)) return *failed;
+    if (auto failed = run.PrepareAws()) return *failed;
     if (auto failed = run.Checkout()) return *failed;
     Result<std::string> script =
         run.ScriptPath("destroy script", ".scripts/destroy.sh", /*optional=*/true, out);
@@ -638,6 +797,9 @@ Result<DeployOutcome> Deployer::Teardown(const DeployTarget& target, std::string
     if (!script->empty()) {
       run.RunScript("destroy script", *script, nullptr, options_.time_limit, out);
       if (!out.succeeded) return out;
+    }
+    if (run.on_aws()) {
+      if (auto failed = run.DeleteStacks(clock_)) return *failed;
     }
   }
   const std::string stack = model::StackName(target.build->id, target.enver->rev);

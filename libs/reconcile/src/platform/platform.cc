@@ -25,6 +25,7 @@ DeployerOptions MakeDeployerOptions(const PlatformOptions& o) {
   d.api_url = o.api_url;
   d.odmd_binary = o.odmd_binary;
   d.time_limit = o.deploy_time_limit;
+  d.aws = o.aws;
   return d;
 }
 

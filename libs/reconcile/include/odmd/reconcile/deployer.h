@@ -24,6 +24,14 @@
 //   work/<id>.manifest.json        ODMD_MANIFEST_FILE of contracts builds (removed at the end)
 //   logs/<id>.log                  the build script's log (also stored at LogKey(id))
 //   running/<id>.pgid              the process group of a running script (see KillLeftovers)
+//
+// AWS targets (DeployerOptions::aws; docs/aws-targets.md, "Deploy targets and the CDK
+// tail"): for an enver whose account id is one of AwsSettings::aws_accounts the run first
+// assumes the enver's build role in that account with the central credentials; its scripts
+// get only that role's temporary credentials (never the platform's own). A CDK enver
+// (RunsCdkTail) is then deployed by the platform: `cdk deploy` of its stacks in order from
+// the cdk.out the build script synthesised, and the stacks' OdmdProducts outputs are
+// products. Teardown deletes the stacks in reverse order and waits until they are gone.
 
 #include <chrono>
 #include <cstddef>
@@ -37,6 +45,7 @@
 #include "odmd/base/clock.h"
 #include "odmd/base/status.h"
 #include "odmd/model/org.h"
+#include "odmd/reconcile/aws_settings.h"
 #include "odmd/reconcile/git.h"
 #include "odmd/reconcile/runner.h"
 #include "odmd/reconcile/state.h"
@@ -68,8 +77,19 @@ struct DeployerOptions {
   std::string api_url;
   // The `odmd` binary; its directory goes first in the scripts' PATH ("" = default PATH).
   std::string odmd_binary;
-  // Wall time a build (or destroy) script may take.
+  // Wall time a build (or destroy) script may take; also each `cdk deploy` of the CDK tail,
+  // and the wait for each stack's deletion.
   std::chrono::milliseconds time_limit{std::chrono::minutes(30)};
+  // AWS targets and the central credentials; unset: every account is local.
+  std::optional<AwsSettings> aws;
+  // The CDK CLI of the CDK tail when the work dir has no node_modules/.bin/cdk (what
+  // `npx --no -- cdk` runs there); empty: `cdk` on the scripts' PATH.
+  std::string cdk_binary;
+  // Host directories scripts and the CDK tail see read-only at the same path (for example a
+  // shared node_modules that cdk_binary lies in). Each must exist.
+  std::vector<std::string> tool_dirs;
+  // How often a stack's deletion is polled.
+  std::chrono::milliseconds stack_poll{std::chrono::seconds(2)};
 };
 
 // How one run ended. Operational failures are outcomes, not errors.
@@ -142,7 +162,11 @@ class Deployer {
   // if that file exists, with the same environment as a deployment (ODMD_deployment_id is
   // `deployment_id`, whose log it stores), then removes the enver's stack directory
   // <account dir>/<stack name> and its own account directory (enver-accounts/...). A failing
-  // destroy script fails the outcome and keeps the directory. Errors as Deploy.
+  // destroy script fails the outcome and keeps the directory. On an AWS target the script
+  // runs with the build role's credentials and then every stack of the enver is deleted, in
+  // reverse order, waiting for each; a stack CloudFormation cannot delete fails the outcome
+  // naming the stack and CloudFormation's reason (running Teardown again retries it).
+  // Errors as Deploy.
   Result<DeployOutcome> Teardown(const DeployTarget& target, std::string_view sha,
                                  std::string_view deployment_id);
 
