@@ -26,6 +26,8 @@ DeployerOptions MakeDeployerOptions(const PlatformOptions& o) {
   d.odmd_binary = o.odmd_binary;
   d.time_limit = o.deploy_time_limit;
   d.aws = o.aws;
+  d.cdk_binary = o.cdk_binary;
+  d.tool_dirs = o.tool_dirs;
   return d;
 }
 

@@ -65,6 +65,11 @@ struct PlatformOptions {
   // AWS targets and the central account (`odmd serve --aws-config`, docs/aws-targets.md);
   // unset: every account is local and nothing is written to AWS.
   std::optional<AwsSettings> aws;
+  // The cdk CLI of the CDK tail when a work dir has no node_modules/.bin/cdk ("": `cdk` on
+  // the scripts' PATH), and host directories scripts see read-only at the same path (a
+  // shared node_modules): DeployerOptions::cdk_binary and tool_dirs.
+  std::string cdk_binary;
+  std::vector<std::string> tool_dirs;
 };
 
 // Which graph Platform::Graph shows: the live one (both empty), the one at a store
