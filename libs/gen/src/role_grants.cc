@@ -90,11 +90,12 @@ Result<std::string> GitRefOf(const Build& build, const Enver& enver) {
   return std::string(branch ? "refs/heads/" : "refs/tags/") + value;
 }
 
-// The start every stack name of `build` shares: Sanitize("<build>--<anything>") minus the
-// anything. Sanitize rewrites only the first and last character specially, so the prefix
-// of Sanitize(build + "--x") is exactly the sanitized build followed by "--".
-std::string StackPrefix(std::string_view build) {
-  std::string name = model::Sanitize(std::string(build) + "--x");
+// The start every stack name of a stack base shares (the build id for a one-stack enver):
+// Sanitize("<base>--<anything>") minus the anything. Sanitize rewrites only the first and
+// last character specially, so the prefix of Sanitize(base + "--x") is exactly the
+// sanitized base followed by "--".
+std::string StackPrefix(std::string_view base) {
+  std::string name = model::Sanitize(std::string(base) + "--x");
   name.pop_back();
   return name;
 }
@@ -104,39 +105,49 @@ std::string StackArn(const RoleGroup& group, std::string_view stack_name_or_patt
          std::string(stack_name_or_pattern) + "/*";
 }
 
-bool HasEnverIn(const Build& build, const RoleGroup& group) {
-  return std::any_of(build.envers.begin(), build.envers.end(), [&](const Enver& e) {
-    return e.account == group.account->name && e.region == group.region;
-  });
+// The stack name prefixes of `build`'s envers in the group's account and region.
+std::set<std::string> StackPrefixesIn(const Build& build, const RoleGroup& group) {
+  std::set<std::string> out;
+  for (const Enver& e : build.envers) {
+    if (e.account != group.account->name || e.region != group.region) continue;
+    for (const std::string& base : model::StackBases(build, e)) out.insert(StackPrefix(base));
+  }
+  return out;
 }
 
-// Other builds whose stacks fall inside this build's clone pattern "<prefix>*" (build "a"
-// and build "a--x" in one account and region: "a--*" matches "a--x--main") are denied, so
-// that a clone of this build cannot touch them. Equal prefixes, or a static stack of this
-// build inside another build's prefix, are collisions the contracts must fix.
+// Other builds whose stacks fall inside one of this build's clone patterns "<prefix>*"
+// (build "a" and build "a--x" in one account and region: "a--*" matches "a--x--main") are
+// denied, so that a clone of this build cannot touch them. Equal prefixes, or a static
+// stack of this build inside another build's prefix, are collisions the contracts must fix.
 Status AddDeniedStacks(const model::Org& org, const RoleGroup& group,
-                       const std::vector<std::string>& own_stacks, RoleGrants* grants) {
+                       const std::vector<std::string>& own_stacks,
+                       const std::set<std::string>& clone_prefixes, RoleGrants* grants) {
   const Build& build = *group.build;
-  std::string prefix = StackPrefix(build.id);
+  std::set<std::string> own_prefixes = StackPrefixesIn(build, group);
+  own_prefixes.insert(clone_prefixes.begin(), clone_prefixes.end());
+  std::string where =
+      " in account " + Quote(group.account->name) + " region " + Quote(group.region);
   for (const Build& other : org.builds) {
-    if (other.id == build.id || !HasEnverIn(other, group)) continue;
-    std::string other_prefix = StackPrefix(other.id);
-    std::string where =
-        " in account " + Quote(group.account->name) + " region " + Quote(group.region);
-    if (other_prefix == prefix) {
-      return InvalidArgumentError("builds " + Quote(build.id) + " and " + Quote(other.id) +
-                                  " share the stack name prefix " + Quote(prefix) + where +
-                                  "; their stacks would collide");
-    }
-    if (!other_prefix.starts_with(prefix)) continue;
-    for (const std::string& stack : own_stacks) {
-      if (stack.starts_with(other_prefix)) {
-        return InvalidArgumentError("stack " + Quote(stack) + " of build " + Quote(build.id) +
-                                    " lies in the stack name space " + Quote(other_prefix + "*") +
-                                    " of build " + Quote(other.id) + where);
+    if (other.id == build.id) continue;
+    for (const std::string& other_prefix : StackPrefixesIn(other, group)) {
+      for (const std::string& prefix : own_prefixes) {
+        if (other_prefix == prefix) {
+          return InvalidArgumentError("builds " + Quote(build.id) + " and " + Quote(other.id) +
+                                      " share the stack name prefix " + Quote(prefix) + where +
+                                      "; their stacks would collide");
+        }
+        if (!other_prefix.starts_with(prefix)) continue;
+        for (const std::string& stack : own_stacks) {
+          if (stack.starts_with(other_prefix)) {
+            return InvalidArgumentError("stack " + Quote(stack) + " of build " + Quote(build.id) +
+                                        " lies in the stack name space " +
+                                        Quote(other_prefix + "*") + " of build " + Quote(other.id) +
+                                        where);
+          }
+        }
+        grants->denied_stack_arns.push_back(StackArn(group, other_prefix + "*"));
       }
     }
-    grants->denied_stack_arns.push_back(StackArn(group, other_prefix + "*"));
   }
   return OkStatus();
 }
@@ -195,6 +206,7 @@ Result<RoleGrants> ComputeRoleGrants(const model::Org& org, const RoleGroup& gro
   std::string ssm = "arn:aws:ssm:" + group.region + ":" + central->id + ":parameter";
   std::string sub_prefix = "repo:" + build.repo.FullName() + ":ref:";
   std::vector<std::string> own_stacks;
+  std::set<std::string> clone_prefixes;  // StackPrefix of each base of a clonable enver
   bool clones = false;
   for (const Enver* enver : group.envers) {
     ODMD_ASSIGN_OR_RETURN(EnverNames names, model::DeriveEnverNames(org, build, *enver));
@@ -208,9 +220,16 @@ Result<RoleGrants> ComputeRoleGrants(const model::Org& org, const RoleGroup& gro
     ODMD_ASSIGN_OR_RETURN(std::string ref, GitRefOf(build, *enver));
     g.trusted_subs.push_back(sub_prefix + ref);
 
-    ODMD_RETURN_IF_ERROR(CheckLength("stack name", names.stack_name, model::kMaxStackNameLength));
-    own_stacks.push_back(names.stack_name);
-    g.stack_arns.push_back(StackArn(group, names.stack_name));
+    for (const std::string& stack : names.stack_names) {
+      ODMD_RETURN_IF_ERROR(CheckLength("stack name", stack, model::kMaxStackNameLength));
+      own_stacks.push_back(stack);
+      g.stack_arns.push_back(StackArn(group, stack));
+    }
+    for (const std::string& base : model::StackBases(build, *enver)) {
+      ODMD_RETURN_IF_ERROR(
+          CheckChars(subject + ": stack base name", base, IsNameChar, "[A-Za-z0-9_.-]"));
+      if (AllowsClones(build, *enver)) clone_prefixes.insert(StackPrefix(base));
+    }
 
     // Own products and the consumed-versions record, exactly; for clones
     // (CloneRev: "<rev>-_<b|t>..<value>") the same names under "<rev>-_*".
@@ -242,16 +261,20 @@ Result<RoleGrants> ComputeRoleGrants(const model::Org& org, const RoleGroup& gro
     // Clones live on arbitrary branches (and tags) of the repo: see docs/roles.md.
     g.trusted_subs.push_back(sub_prefix + "refs/heads/*");
     g.trusted_subs.push_back(sub_prefix + "refs/tags/*");
-    g.stack_arns.push_back(StackArn(group, StackPrefix(build.id) + "*"));
+    for (const std::string& prefix : clone_prefixes) {
+      g.stack_arns.push_back(StackArn(group, prefix + "*"));
+    }
   }
   if (build.kind == model::BuildKind::kImage) {
     g.image_repository_arns.push_back("arn:aws:ecr:" + group.region + ":" + group.account->id +
                                       ":repository/" + RegistryPrefix(build.id) + "/*");
   }
-  ODMD_RETURN_IF_ERROR(AddDeniedStacks(org, group, own_stacks, &g));
+  ODMD_RETURN_IF_ERROR(AddDeniedStacks(org, group, own_stacks, clone_prefixes, &g));
   if (!clones) g.denied_stack_arns.clear();  // exact stack ARNs reach no other build
   g.oidc_provider_arn =
       "arn:aws:iam::" + group.account->id + ":oidc-provider/" + std::string(kOidcHost);
+  g.central_root_arn = "arn:aws:iam::" + central->id + ":root";
+  g.platform_principal_arn = "arn:aws:iam::" + central->id + ":role/" + kPlatformRoleName;
   g.trusted_subs = Normalized(std::move(g.trusted_subs));
   g.stack_arns = Normalized(std::move(g.stack_arns));
   g.denied_stack_arns = Normalized(std::move(g.denied_stack_arns));

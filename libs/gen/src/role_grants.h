@@ -30,6 +30,11 @@ struct RoleGrants {
   std::string role_path;
   // arn:aws:iam::<target>:oidc-provider/token.actions.githubusercontent.com
   std::string oidc_provider_arn;
+  // The central account's root ("arn:aws:iam::<central>:root"), trusted by the build role
+  // only for the platform principal below (docs/roles.md, "Build role").
+  std::string central_root_arn;
+  // The platform's principal in the central account: kPlatformRoleName at path "/".
+  std::string platform_principal_arn;
   // Values the OIDC `sub` claim may take (StringLike): one per static enver's git ref,
   // plus "refs/heads/*" and "refs/tags/*" when any enver allows clones.
   std::vector<std::string> trusted_subs;
@@ -48,6 +53,10 @@ struct RoleGrants {
   // prefix is the build id lowercased, keeping [a-z0-9-] (ONDEMANDENV-CONVENTIONS).
   std::vector<std::string> image_repository_arns;
 };
+
+// The IAM role the platform runs as in the central account (path "/"). Generated roles
+// have the path "/<build>/", so no build's role can ever be this one.
+inline constexpr char kPlatformRoleName[] = "odmd-platform";
 
 // kNotFound for an undeclared account, kInvalidArgument for a value that cannot go into a
 // policy or a name over its limit (see GenerateRoles).

@@ -102,15 +102,27 @@ std::string Where(const RoleGroup& group) {
 }  // namespace
 
 Result<std::string> BuildRoleTemplate(const RoleGroup& group, const RoleGrants& grants) {
-  json trust = PolicyDocument(json::array({{
-      {"Sid", "GitHubOidcThisRepoEnverRefs"},
-      {"Effect", "Allow"},
-      {"Principal", {{"Federated", grants.oidc_provider_arn}}},
-      {"Action", "sts:AssumeRoleWithWebIdentity"},
-      {"Condition",
-       {{"StringEquals", {{std::string(kOidcKeyPrefix) + "aud", "sts.amazonaws.com"}}},
-        {"StringLike", {{std::string(kOidcKeyPrefix) + "sub", grants.trusted_subs}}}}},
-  }}));
+  json trust = PolicyDocument(json::array({
+      {
+          {"Sid", "GitHubOidcThisRepoEnverRefs"},
+          {"Effect", "Allow"},
+          {"Principal", {{"Federated", grants.oidc_provider_arn}}},
+          {"Action", "sts:AssumeRoleWithWebIdentity"},
+          {"Condition",
+           {{"StringEquals", {{std::string(kOidcKeyPrefix) + "aud", "sts.amazonaws.com"}}},
+            {"StringLike", {{std::string(kOidcKeyPrefix) + "sub", grants.trusted_subs}}}}},
+      },
+      {
+          // The central account, and in it only the platform's own role: the account root
+          // as principal needs no role to exist when this template is deployed, and the
+          // condition narrows it to one principal (docs/roles.md).
+          {"Sid", "CentralPlatform"},
+          {"Effect", "Allow"},
+          {"Principal", {{"AWS", grants.central_root_arn}}},
+          {"Action", "sts:AssumeRole"},
+          {"Condition", {{"ArnEquals", {{"aws:PrincipalArn", grants.platform_principal_arn}}}}},
+      },
+  }));
   json statements = json::array();
   statements.push_back(Statement("DeployEnverStacks", "Allow", StackActions(), grants.stack_arns));
   if (!grants.denied_stack_arns.empty()) {

@@ -65,8 +65,11 @@ inline model::Org SmallOrg() {
 // The grants of one template, read back from its JSON.
 struct TemplateGrants {
   std::string role_name;
-  std::vector<std::string> trusted_subs;   // OIDC sub values (build role)
-  std::vector<std::string> trusted_aws;    // AWS principals (central role)
+  std::vector<std::string> trusted_subs;  // OIDC sub values (build role)
+  std::vector<std::string> trusted_aws;   // AWS principals (both roles)
+  // aws:PrincipalArn values (ArnEquals) of the statements with an AWS principal; a statement
+  // with an AWS principal and no such condition adds "" (unconditioned).
+  std::vector<std::string> trusted_principal_arns;
   std::vector<std::string> stack_allowed;  // Allow resources with cloudformation actions
   std::vector<std::string> stack_denied;   // Deny resources
   std::vector<std::string> assumable;      // Allow resources of sts:AssumeRole
@@ -99,7 +102,19 @@ inline TemplateGrants ReadGrants(const nlohmann::json& doc) {
   g.role_name = props.at("RoleName").get<std::string>();
   for (const auto& st : props.at("AssumeRolePolicyDocument").at("Statement")) {
     const nlohmann::json& principal = st.at("Principal");
-    if (principal.contains("AWS")) append(&g.trusted_aws, strings(principal.at("AWS")));
+    if (principal.contains("AWS")) {
+      append(&g.trusted_aws, strings(principal.at("AWS")));
+      const nlohmann::json* arn = nullptr;
+      if (st.contains("Condition") && st.at("Condition").contains("ArnEquals") &&
+          st.at("Condition").at("ArnEquals").contains("aws:PrincipalArn")) {
+        arn = &st.at("Condition").at("ArnEquals").at("aws:PrincipalArn");
+      }
+      if (arn == nullptr) {
+        g.trusted_principal_arns.push_back("");
+      } else {
+        append(&g.trusted_principal_arns, strings(*arn));
+      }
+    }
     if (st.contains("Condition") && st.at("Condition").contains("StringLike")) {
       append(
           &g.trusted_subs,

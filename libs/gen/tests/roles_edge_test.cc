@@ -14,6 +14,7 @@
 
 #include "odmd/gen/roles.h"
 #include "odmd/model/naming.h"
+#include "odmd/testing/status_matchers.h"
 #include "role_test_util.h"
 
 namespace odmd::gen {
@@ -25,6 +26,7 @@ using model::Org;
 using model::RevRef;
 using model::RevType;
 using nlohmann::json;
+using ::odmd::testing::StatusIs;
 using role_test::IamMatch;
 using role_test::ReadGrants;
 using role_test::SampleOrg;
@@ -171,7 +173,15 @@ std::vector<std::string> CheckRoleTemplates(const Org& org,
     if (cr.trusted_aws != std::vector<std::string>{build_role_arn}) {
       problems.push_back(where + "central role trusts more than the build role");
     }
-    if (!br.trusted_aws.empty() || !cr.trusted_subs.empty()) {
+    // The build role: the central account, and in it only the platform's role.
+    const model::Account* hub = org.FindAccount(org.central_account);
+    if (hub == nullptr ||
+        br.trusted_aws != std::vector<std::string>{"arn:aws:iam::" + hub->id + ":root"} ||
+        br.trusted_principal_arns !=
+            std::vector<std::string>{"arn:aws:iam::" + hub->id + ":role/odmd-platform"}) {
+      problems.push_back(where + "build role does not trust exactly the central platform");
+    }
+    if (!cr.trusted_subs.empty()) {
       problems.push_back(where + "unexpected trust");
     }
 
@@ -182,17 +192,30 @@ std::vector<std::string> CheckRoleTemplates(const Org& org,
              "/id";
     };
     for (const Enver* e : group.envers) {
-      if (!AnyMatches(br.stack_allowed, stack_arn(model::StackName(build.id, e->rev)))) {
-        problems.push_back(where + "cannot deploy " + model::StackName(build.id, e->rev));
+      Enver clone = *e;
+      clone.rev = RevRef::CloneOf(e->rev, RevType::kBranch, "feat1");
+      std::vector<std::string> stacks = model::StackNames(build, *e);
+      if (e->clone_limit > 0 && build.kind != model::BuildKind::kContracts &&
+          build.kind != model::BuildKind::kUserAuth) {
+        for (const std::string& s : model::StackNames(build, clone)) stacks.push_back(s);
+      }
+      for (const std::string& stack : stacks) {
+        if (!AnyMatches(br.stack_allowed, stack_arn(stack))) {
+          problems.push_back(where + "cannot deploy " + stack);
+        }
       }
     }
     for (const Build& other : org.builds) {
       if (other.id == build.id) continue;
       for (const Enver& e : other.envers) {
-        for (const RevRef& rev : {e.rev, RevRef::CloneOf(e.rev, RevType::kBranch, "feat1")}) {
-          std::string arn = stack_arn(model::StackName(other.id, rev));
-          if (AnyMatches(br.stack_allowed, arn) && !AnyMatches(br.stack_denied, arn)) {
-            problems.push_back(where + "may deploy " + other.id + "'s stack " + arn);
+        Enver clone = e;
+        clone.rev = RevRef::CloneOf(e.rev, RevType::kBranch, "feat1");
+        for (const Enver* x : std::initializer_list<const Enver*>{&e, &clone}) {
+          for (const std::string& stack : model::StackNames(other, *x)) {
+            std::string arn = stack_arn(stack);
+            if (AnyMatches(br.stack_allowed, arn) && !AnyMatches(br.stack_denied, arn)) {
+              problems.push_back(where + "may deploy " + other.id + "'s stack " + arn);
+            }
           }
         }
       }
@@ -382,6 +405,26 @@ TEST(RoleEdgeTest, OverlappingBuildIdsStayApart) {
   org.builds[1].id = "svc--x";
   org.builds[0].envers[0].consumers[0].producer = "svc--x/b..main";
   EXPECT_THAT(CheckRoleTemplates(org, GenerateOrFail(org)), IsEmpty());
+}
+
+TEST(RoleEdgeTest, EveryStackOfAMultiStackEnverAndItsClonesIsDeployableAndNoOtherBuilds) {
+  Org org = role_test::SmallOrg();
+  org.FindBuild("svc")->envers[0].stacks = {"svc", "svc-share-nat"};
+  std::vector<GeneratedFile> files = GenerateOrFail(org);
+  EXPECT_THAT(CheckRoleTemplates(org, files), IsEmpty());
+  std::string joined;
+  for (const GeneratedFile& f : files) joined += f.content;
+  EXPECT_THAT(joined, HasSubstr(":stack/svc-share-nat--*/*"));
+}
+
+TEST(RoleEdgeTest, AStackBaseThatIsAnotherBuildsPrefixIsACollision) {
+  Org org = role_test::SmallOrg();
+  org.FindBuild("svc")->envers[0].stacks = {"svc", "svc-x"};
+  model::Build other = *org.FindBuild("db");
+  other.id = "svc-x";
+  org.builds.push_back(other);
+  EXPECT_THAT(GenerateRoles(org), StatusIs(StatusCode::kInvalidArgument,
+                                           HasSubstr("share the stack name prefix \"svc-x--\"")));
 }
 
 }  // namespace
