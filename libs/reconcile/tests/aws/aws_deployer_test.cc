@@ -82,8 +82,7 @@ std::string Policy(const std::string& effect, const std::string& action) {
 
 // A CDK app (plain JavaScript, LegacyStackSynthesizer: no bootstrap, no assets) with one
 // stack per name in ODMD_stack_names: an SNS topic named `topic`, the parameters `params`,
-// and in the first stack the OdmdProducts output `products_output` (Fn::Sub, ${T}: the
-// topic).
+// and the OdmdProducts output `products_output` (Fn::Sub, ${T}: the stack's topic).
 std::string CdkApp(const std::string& topic, const std::vector<std::string>& params,
                    const std::string& products_output) {
   std::string js =
@@ -98,8 +97,8 @@ std::string CdkApp(const std::string& topic, const std::vector<std::string>& par
   }
   js += "  const t = new cdk.aws_sns.CfnTopic(s, 'T', {topicName: " + topic + "});\n";
   if (!products_output.empty()) {
-    js += "  if (name === names[0]) new cdk.CfnOutput(s, 'OdmdProducts', {value: cdk.Fn.sub(" +
-          products_output + ", {T: t.ref})});\n";
+    js += "  new cdk.CfnOutput(s, 'OdmdProducts', {value: cdk.Fn.sub(" + products_output +
+          ", {T: t.ref})});\n";
   }
   js += "}\napp.synth();\n";
   return js;
@@ -553,6 +552,9 @@ TEST_F(AwsDeployerTest, StacksDeployInOrderAndAFailedDeletionIsReportedAndRetrie
   EXPECT_THAT(log, Not(HasSubstr("--parameters")));  // these templates declare none
   EXPECT_THAT(DescribeStack("web2", "web2--main"), IsOk());
   EXPECT_THAT(DescribeStack("web2", "web2-share--main"), IsOk());
+  // Both stacks output topicArn: the first stack's value stands.
+  EXPECT_EQ(store_->Get("/odmd-share/web2/b..main/topicArn")->value,
+            std::string("arn:aws:sns:") + kRegion + ":" + kTarget + ":web2--main-topic");
 
   const std::string role = model::BuildRoleName("web2", kRegion, kTarget);
   const aws::Credentials as_role = RoleCredentials("web2");
