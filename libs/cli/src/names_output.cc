@@ -1,5 +1,7 @@
 #include "names_output.h"
 
+#include "odmd/base/strings.h"
+
 namespace odmd::cli {
 
 namespace {
@@ -15,6 +17,7 @@ nlohmann::json NamesJson(const model::EnverNames& n) {
       {"enverId", n.enver_id},
       {"rev", n.rev},
       {"stackName", n.stack_name},
+      {"stackNames", n.stack_names},
       {"buildRole",
        {{"name", n.build_role_name}, {"path", n.build_role_path}, {"arn", n.build_role_arn}}},
       {"centralRole",
@@ -40,7 +43,7 @@ void PrintPairs(Io& io, std::string_view title,
 void PrintEnverNames(Io& io, const model::EnverNames& n) {
   io.out << "enver id:              " << n.enver_id << "\n"
          << "rev:                   " << n.rev << "\n"
-         << "stack name:            " << n.stack_name << "\n"
+         << "stacks:                " << StrJoin(n.stack_names, " ") << "\n"
          << "build role:            " << n.build_role_arn << "\n"
          << "central role:          " << n.central_role_arn << "\n"
          << "ci type:               " << n.ci_type << "\n"

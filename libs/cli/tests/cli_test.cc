@@ -33,7 +33,8 @@ model::Org SmallOrg(std::string version = "1.0.0") {
   auto b = c.AddBuild("svcB", model::BuildKind::kCdk, repo).Branch("master", ws1, "us-west-1");
   b.Consumes("api", api);
   auto net = c.AddBuild("networking", model::BuildKind::kNetworking, repo)
-                 .Branch("main", ws0, "us-west-1");
+                 .Branch("main", ws0, "us-west-1")
+                 .Stacks({"networking", "networking-share-nat"});
   auto log = c.AddBuild("logging", model::BuildKind::kCdk, repo).Branch("main", ws0, "us-west-1");
   auto zone = net.Produces("hostedZoneId");
   auto bucket = log.Produces("logBucketArn");
@@ -168,6 +169,17 @@ TEST_F(CliTest, ShowPrintsDerivedNames) {
   EXPECT_THAT(out_, HasSubstr("/odmd-share/svcA/b..master/apiUrl"));
   ASSERT_EQ(Run({"show", manifest_, "svcA/b..master", "--json"}), 0);
   EXPECT_EQ(Json()["stackName"], "svcA--master");
+  EXPECT_EQ(Json()["stackNames"], nlohmann::json::array({"svcA--master"}));
+}
+
+TEST_F(CliTest, ShowPrintsEveryStackInOrder) {
+  ASSERT_EQ(Run({"show", manifest_, "networking/b..main"}), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("stacks:                networking--main "
+                              "networking-share-nat--main\n"));
+  ASSERT_EQ(Run({"show", manifest_, "networking/b..main", "--json"}), 0) << err_;
+  EXPECT_EQ(Json()["stackName"], "networking--main");
+  EXPECT_EQ(Json()["stackNames"],
+            nlohmann::json::array({"networking--main", "networking-share-nat--main"}));
 }
 
 TEST_F(CliTest, ShowUnknownEnverFails) {
