@@ -229,5 +229,30 @@ TEST_F(MotoTest, EventsSecretsAndStacks) {
                        HasSubstr("cloudformation DescribeStacks stack \"never-was\"")));
 }
 
+TEST_F(MotoTest, DeployStackCreatesLeavesAloneAndUpdates) {
+  auto client = Client(central_);
+  CloudFormationClient cfn(*client);
+  auto role = [](const std::string& description) {
+    return R"({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+      "RoleName": "deployed-by-stack", "Description": ")" +
+           description + R"(", "AssumeRolePolicyDocument": {"Version": "2012-10-17",
+      "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+      "Action": "sts:AssumeRole"}]}}}}})";
+  };
+  StackWait fast{std::chrono::milliseconds(50), 200};
+  Result<StackChange> first = cfn.DeployStack({"roles--a", role("one"), true}, RealSleeper(), fast);
+  ODMD_ASSERT_OK(first);
+  EXPECT_EQ(*first, StackChange::kCreated);
+  Result<StackChange> again = cfn.DeployStack({"roles--a", role("one"), true}, RealSleeper(), fast);
+  ODMD_ASSERT_OK(again);
+  EXPECT_EQ(*again, StackChange::kUnchanged);
+  Result<StackChange> changed =
+      cfn.DeployStack({"roles--a", role("two"), true}, RealSleeper(), fast);
+  ODMD_ASSERT_OK(changed);
+  EXPECT_EQ(*changed, StackChange::kUpdated);
+  EXPECT_EQ(cfn.DescribeStack("roles--a")->status, "UPDATE_COMPLETE");
+  ODMD_ASSERT_OK(cfn.DeleteStack("roles--a"));
+}
+
 }  // namespace
 }  // namespace odmd::aws

@@ -121,6 +121,90 @@ TEST_F(RequestShapeTest, DeleteStackShape) {
             "Action=DeleteStack&Version=2010-05-15&StackName=net--abc");
 }
 
+TEST_F(RequestShapeTest, CreateStackSendsTheTemplateAndNamedIamCapability) {
+  transport_.Answer(200, R"(<CreateStackResponse><CreateStackResult>
+  <StackId>arn:aws:cloudformation:eu-west-1:1:stack/r/9</StackId>
+  </CreateStackResult></CreateStackResponse>)");
+  CloudFormationClient cfn(client_);
+  Result<std::string> id = cfn.CreateStack({"r", R"({"Resources": {}})", true});
+  ODMD_ASSERT_OK(id);
+  EXPECT_EQ(*id, "arn:aws:cloudformation:eu-west-1:1:stack/r/9");
+  EXPECT_EQ(transport_.requests.at(0).body,
+            "Action=CreateStack&Version=2010-05-15&StackName=r&TemplateBody=%7B%22Resources%22%3A+"
+            "%7B%7D%7D&Capabilities.member.1=CAPABILITY_NAMED_IAM");
+}
+
+TEST_F(RequestShapeTest, UpdateStackWithNothingToUpdateIsFalse) {
+  transport_.Answer(400, R"(<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>
+<Message>No updates are to be performed.</Message></Error></ErrorResponse>)");
+  transport_.Answer(200, "<UpdateStackResponse/>");
+  CloudFormationClient cfn(client_);
+  Result<bool> none = cfn.UpdateStack({"r", "{}", false});
+  ODMD_ASSERT_OK(none);
+  EXPECT_FALSE(*none);
+  Result<bool> updating = cfn.UpdateStack({"r", "{}", false});
+  ODMD_ASSERT_OK(updating);
+  EXPECT_TRUE(*updating);
+  EXPECT_EQ(transport_.requests.at(1).body,
+            "Action=UpdateStack&Version=2010-05-15&StackName=r&TemplateBody=%7B%7D");
+}
+
+std::string DescribeAnswer(const std::string& status, const std::string& reason = "") {
+  return "<DescribeStacksResponse><DescribeStacksResult><Stacks><member><StackName>r"
+         "</StackName><StackStatus>" +
+         status + "</StackStatus><StackStatusReason>" + reason +
+         "</StackStatusReason></member></Stacks></DescribeStacksResult>"
+         "</DescribeStacksResponse>";
+}
+
+constexpr char kMissingStack[] = R"(<ErrorResponse><Error><Code>ValidationError</Code>
+<Message>Stack with id r does not exist</Message></Error></ErrorResponse>)";
+
+TEST_F(RequestShapeTest, DeployStackCreatesAndWaitsThroughTheSleeper) {
+  std::vector<std::chrono::milliseconds> slept;
+  Sleeper sleeper = [&](std::chrono::milliseconds d) { slept.push_back(d); };
+  transport_.Answer(400, kMissingStack);
+  transport_.Answer(200, "<CreateStackResponse><StackId>s</StackId></CreateStackResponse>");
+  transport_.Answer(200, DescribeAnswer("CREATE_IN_PROGRESS"));
+  transport_.Answer(200, DescribeAnswer("CREATE_COMPLETE"));
+  CloudFormationClient cfn(client_);
+  Result<StackChange> change =
+      cfn.DeployStack({"r", "{}", true}, sleeper, {std::chrono::milliseconds(7), 10});
+  ODMD_ASSERT_OK(change);
+  EXPECT_EQ(StackChangeName(*change), "created");
+  EXPECT_EQ(slept, std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(7)});
+}
+
+TEST_F(RequestShapeTest, DeployStackLeavesTheSameTemplateAlone) {
+  transport_.Answer(200, DescribeAnswer("CREATE_COMPLETE"));
+  transport_.Answer(
+      200,
+      R"(<GetTemplateResponse><GetTemplateResult><TemplateBody>{"a": 1}</TemplateBody></GetTemplateResult></GetTemplateResponse>)");
+  CloudFormationClient cfn(client_);
+  Result<StackChange> change = cfn.DeployStack({"r", R"({"a": 1})", true}, [](auto) {});
+  ODMD_ASSERT_OK(change);
+  EXPECT_EQ(*change, StackChange::kUnchanged);
+  EXPECT_EQ(transport_.requests.size(), 2u);  // no UpdateStack
+}
+
+TEST_F(RequestShapeTest, DeployStackThatRollsBackNamesStackStatusAndReason) {
+  transport_.Answer(400, kMissingStack);
+  transport_.Answer(200, "<CreateStackResponse><StackId>s</StackId></CreateStackResponse>");
+  transport_.Answer(200, DescribeAnswer("ROLLBACK_COMPLETE", "Role already exists"));
+  CloudFormationClient cfn(client_);
+  EXPECT_THAT(cfn.DeployStack({"r", "{}", true}, [](auto) {}),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       HasSubstr("stack \"r\" ended ROLLBACK_COMPLETE: Role already exists")));
+}
+
+TEST_F(RequestShapeTest, WaitForStackGivesUpAfterItsPolls) {
+  for (int i = 0; i < 3; ++i) transport_.Answer(200, DescribeAnswer("UPDATE_IN_PROGRESS"));
+  CloudFormationClient cfn(client_);
+  EXPECT_THAT(cfn.WaitForStack("r", [](auto) {}, {std::chrono::milliseconds(1), 3}),
+              StatusIs(StatusCode::kUnavailable,
+                       HasSubstr("stack \"r\" is still UPDATE_IN_PROGRESS after 3 polls")));
+}
+
 TEST_F(RequestShapeTest, PutParameterIsJsonWithTarget) {
   transport_.Answer(200, R"({"Version": 3, "Tier": "Standard"})");
   SsmClient ssm(client_);
