@@ -2,7 +2,7 @@
 #   make demo   install what is missing, build, run the main job on the embedded default
 #               (then keeps odmd serve running until Ctrl-C; DEMO_FLAGS=--once exits)
 #   make test   install what is missing, build once (clang, ASan + UBSan), run every test
-.PHONY: all deps build demo test test-release test-sanitize fuzz-smoke bench format clean
+.PHONY: all deps build demo demo-aws test test-release test-sanitize fuzz-smoke bench format clean
 
 JOBS ?= $(shell nproc)
 BUILD ?= build
@@ -22,6 +22,10 @@ build: deps $(BUILD)/build.ninja
 
 demo: build
 	./scripts/demo.sh $(BUILD) $(DEMO_FLAGS)
+
+# The platform on AWS: CDK apps deployed into moto (scripts/aws-demo.sh, README).
+demo-aws: build
+	./scripts/aws-demo.sh $(BUILD) $(DEMO_FLAGS)
 
 # One build, one configuration: every test runs under the sanitizers. (A second, release
 # build of the same suite doubled CI time; `make test-release` still runs it on demand.)

@@ -25,11 +25,15 @@ if [ -z "$modules" ] || [ ! -x "$modules/.bin/cdk" ] || [ ! -e "$modules/@odmd/c
 fi
 # Node resolves modules from the app's directory upwards: link the install in when the app
 # is not inside the odmd repository.
-if ! node -e 'require.resolve("@odmd/cdk/package.json", { paths: [process.cwd()] })' 2> /dev/null; then
+# (@odmd/cdk exports only its main entry: resolving its package.json always failed, and then
+# a node_modules found right here was linked to itself.)
+if ! node -e 'require.resolve("@odmd/cdk", { paths: [process.cwd()] })' 2> /dev/null; then
   ln -sfn "$modules" node_modules
 fi
 
-export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
+# CDK's own template validation takes seconds a synth; the platform's checks (cfn-lint in the
+# tests) stand in for it unless the caller asks for it (CDK_VALIDATION=true).
+export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true CDK_VALIDATION="${CDK_VALIDATION:-false}"
 rm -rf cdk.out
 "$modules/.bin/cdk" synth --quiet --no-notices --output cdk.out
 echo "build.sh: synthesised ${ODMD_stack_names:?} into $PWD/cdk.out"
