@@ -106,10 +106,19 @@ Status DeleteStackAndWait(const AwsTargetSession& session, const std::string& st
                           const Clock& clock, std::chrono::steady_clock::time_point deadline,
                           std::chrono::milliseconds poll,
                           const std::function<void(std::chrono::milliseconds)>& sleep) {
+  std::unique_ptr<aws::Transport> transport = aws::NewCurlTransport();
+  return DeleteStackAndWait(*transport, session, stack, clock, deadline, poll, sleep);
+}
+
+Status DeleteStackAndWait(aws::Transport& transport, const AwsTargetSession& session,
+                          const std::string& stack, const Clock& clock,
+                          std::chrono::steady_clock::time_point deadline,
+                          std::chrono::milliseconds poll,
+                          const std::function<void(std::chrono::milliseconds)>& sleep) {
   const std::string where =
       "stack " + Quote(stack) + " in " + Where(session.account_id, session.role_arn);
-  Client as_role(session.config);
-  aws::CloudFormationClient cfn(as_role.client);
+  aws::AwsClient client(session.config, transport, aws::RealSleeper());
+  aws::CloudFormationClient cfn(client);
   Status deleted = cfn.DeleteStack(stack);
   if (!deleted.ok() && !IsNotFound(deleted)) {
     return Prefixed(deleted, "cannot delete " + where);

@@ -13,6 +13,7 @@
 
 #include "odmd/aws/cloudformation.h"
 #include "odmd/aws/config.h"
+#include "odmd/aws/transport.h"
 #include "odmd/base/clock.h"
 #include "odmd/base/status.h"
 #include "odmd/model/org.h"
@@ -63,6 +64,12 @@ std::map<std::string, std::string> AwsScriptVariables(const AwsTargetSession& se
 // or the refused call).
 Status DeleteStackAndWait(const AwsTargetSession& session, const std::string& stack,
                           const Clock& clock, std::chrono::steady_clock::time_point deadline,
+                          std::chrono::milliseconds poll,
+                          const std::function<void(std::chrono::milliseconds)>& sleep);
+// The same through `transport` (tests script CloudFormation's answers).
+Status DeleteStackAndWait(aws::Transport& transport, const AwsTargetSession& session,
+                          const std::string& stack, const Clock& clock,
+                          std::chrono::steady_clock::time_point deadline,
                           std::chrono::milliseconds poll,
                           const std::function<void(std::chrono::milliseconds)>& sleep);
 
