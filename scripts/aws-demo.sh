@@ -165,25 +165,11 @@ free_port() {
 }
 # aws_central ARGS...: the aws CLI as the central account.
 aws_central() { aws --endpoint-url "$endpoint" --output json "$@"; }
-# aws_ws ARGS...: the aws CLI in the workspace account (moto hands whoever assumes a role of
-# another account that account's credentials; the demo only reads there).
-ws_creds=""
-aws_ws() {
-  if [ -z "$ws_creds" ]; then
-    ws_creds=$(aws_central sts assume-role --role-session-name aws-demo-inspector \
-      --role-arn "arn:aws:iam::$workspace:role/aws-demo-inspector" --query Credentials) ||
-      die "sts assume-role into the workspace account $workspace failed"
-  fi
-  AWS_ACCESS_KEY_ID=$(jq -r .AccessKeyId <<< "$ws_creds") \
-    AWS_SECRET_ACCESS_KEY=$(jq -r .SecretAccessKey <<< "$ws_creds") \
-    AWS_SESSION_TOKEN=$(jq -r .SessionToken <<< "$ws_creds") aws --endpoint-url "$endpoint" --output json "$@"
-}
+# q COMMAND ARGS...: the demo's questions to AWS, with boto3 in one process each
+# (scripts/aws-demo-query.py; the workspace is read through a role session of its account).
+q() { python3 "$root/scripts/aws-demo-query.py" "$@"; }
 # The workspace's stacks: {"<name>": "<status>"} (deleted stacks left out).
-ws_stacks() {
-  aws_ws cloudformation describe-stacks |
-    jq -c '[.Stacks[] | select(.StackStatus != "DELETE_COMPLETE") | {(.StackName): .StackStatus}]
-           | add // {}'
-}
+ws_stacks() { q stacks "$workspace"; }
 stacks_complete() { # NAME...: every one CREATE_COMPLETE or UPDATE_COMPLETE
   local all
   all=$(ws_stacks) || return 1
@@ -193,8 +179,7 @@ stacks_complete() { # NAME...: every one CREATE_COMPLETE or UPDATE_COMPLETE
   done
 }
 template_of() { # STACK FILE: the deployed template, as CloudFormation has it
-  aws_ws cloudformation get-template --stack-name "$1" |
-    jq '.TemplateBody | if type == "string" then fromjson else . end' > "$2"
+  q template "$workspace" "$1" > "$2" || die "cannot read the template of stack $1"
 }
 
 # --- JSON helpers over the CLI's --json output ---
@@ -301,14 +286,9 @@ export CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true
 echo "moto_server: pid $moto_pid, $endpoint (central account $central, workspace $workspace)"
 
 section "the product events' SQS target on the central EventBridge bus (before anything publishes)"
-queue_url=$(aws_central sqs create-queue --queue-name odmd-demo-product-events | jq -r .QueueUrl)
-queue_arn=$(aws_central sqs get-queue-attributes --queue-url "$queue_url" \
-  --attribute-names QueueArn | jq -r .Attributes.QueueArn)
-aws_central events put-rule --name odmd-demo-products --event-bus-name default \
-  --event-pattern '{"source": ["odmd"], "detail-type": ["odmd.product.version"]}' > /dev/null
-aws_central events put-targets --rule odmd-demo-products --event-bus-name default \
-  --targets "Id=sqs,Arn=$queue_arn" > /dev/null
-echo "rule odmd-demo-products on bus default -> $queue_arn"
+queue_url=$(q setup-events odmd-demo-product-events odmd-demo-products default) ||
+  die "cannot make the SQS queue and the EventBridge rule"
+echo "rule odmd-demo-products on bus default (source odmd, detail-type odmd.product.version) -> $queue_url"
 
 section "the demo org: one bare git repo per service (examples/aws)"
 "$root/scripts/make-demo-org.sh" "$org" "$examples"
@@ -418,7 +398,7 @@ stacks_complete "$clone_stack" "${main_stacks[@]}" ||
 main_bucket=$(product orderSvc/b..main/ordersBucketName)
 clone_bucket=$(product "$clone_id/ordersBucketName")
 [ "$main_bucket" != "$clone_bucket" ] || die "the clone and main share the bucket $main_bucket"
-aws_ws s3api head-bucket --bucket "$clone_bucket" > /dev/null ||
+q bucket-exists "$workspace" "$clone_bucket" ||
   die "the clone's bucket $clone_bucket does not exist in the workspace"
 consumed() { enver_json "$1" | jq -c '[.consumers[] | {name, path, consumed_version}]'; }
 [ "$(consumed "$clone_id")" = "$(consumed orderSvc/b..main)" ] ||
@@ -494,44 +474,35 @@ section "products in SSM (central account): one SSM version per store version"
 keys=$("$odmd" store ls /odmd-share/ --store "sqlite:$state/state.db" --json |
   jq -r '.[].key | select(endswith("/share..version") | not)')
 [ -n "$keys" ] || die "the store lists no product under /odmd-share/"
-n_versions=0
-ssm_in_step() { # KEY: SSM's history of the parameter has the store's versions, value for value
-  local store_h ssm_h
-  store_h=$("$odmd" store history "$1" --store "sqlite:$state/state.db" --json |
-    jq -c 'reduce .[] as $v ([]; if $v.kind == "delete" then [] else . + [$v.value] end)')
-  ssm_h=$(aws_central ssm get-parameter-history --name "$1" | jq -c '[.Parameters[] | .Value]')
-  [ "$store_h" = "$ssm_h" ]
-}
+# {"<key>": [the values of its versions since its last deletion]}, from the store.
+store_history="{}"
+versions="[]"
 for key in $keys; do
-  wait_for "SSM's history of $key to match the store's" ssm_in_step "$key"
-  v=$(aws_central ssm get-parameter-history --name "$key" | jq '.Parameters | length')
-  n_versions=$((n_versions + v))
-  printf '  %-60s %s SSM version(s)\n' "$key" "$v"
+  values=$("$odmd" store history "$key" --store "sqlite:$state/state.db" --json |
+    jq -c 'reduce .[] as $v ([]; if $v.kind == "delete" then [] else . + [$v] end)')
+  store_history=$(jq -c --arg k "$key" --argjson v "$values" '. + {($k): ($v | map(.value))}' \
+    <<< "$store_history")
+  versions=$(jq -c --argjson v "$values" '. + ($v | map("\(.key)@\(.version)"))' <<< "$versions")
 done
+n_versions=$(jq '[.[] | length] | add' <<< "$store_history")
+ssm_in_step() { q ssm-matches <<< "$store_history" > "$tmp/ssm.txt"; }
+wait_for "SSM's history of every product to be the store's" ssm_in_step
+cat "$tmp/ssm.txt"
+echo "aws ssm get-parameter-history --name /odmd-share/logging/b..main/logDestination:"
 aws_central ssm get-parameter-history --name /odmd-share/logging/b..main/logDestination |
-  jq -r '.Parameters[] | "  logDestination v\(.Version): \(.Value)"'
+  jq -r '.Parameters[] | "  v\(.Version): \(.Value)"'
 
 section "the product events on EventBridge (the SQS queue)"
 events_file="$tmp/product-events.jsonl"
 : > "$events_file"
-drain_queue() {
-  local got
-  while :; do
-    got=$(aws_central sqs receive-message --queue-url "$queue_url" --max-number-of-messages 10 \
-      --wait-time-seconds 1)
-    if [ -z "$got" ] || [ "$(jq '.Messages | length' <<< "$got")" = 0 ]; then break; fi
-    jq -c '.Messages[] | .Body | fromjson' <<< "$got" >> "$events_file"
-    jq -r '.Messages[] | .ReceiptHandle' <<< "$got" | while read -r h; do
-      aws_central sqs delete-message --queue-url "$queue_url" --receipt-handle "$h"
-    done
-  done
-}
+drain_queue() { q drain "$queue_url" "$events_file"; }
 all_events() { drain_queue && [ "$(wc -l < "$events_file")" -ge "$n_versions" ]; }
 wait_for "$n_versions product events on the queue" all_events
-jq -s -e --argjson n "$n_versions" '
-  (map(.detail | "\(.path)@\(.version)") | unique | length) == $n and length == $n' \
+jq -s -e --argjson want "$versions" 'map(.detail | "\(.path)@\(.version)") | sort == ($want | sort)' \
   "$events_file" > /dev/null ||
-  die "the queue holds $(wc -l < "$events_file") events, not exactly one per product version ($n_versions)"
+  die "the queue's events are not exactly one per product version:
+  events:   $(jq -sc 'map(.detail | "\(.path)@\(.version)") | sort' "$events_file")
+  versions: $(jq -c sort <<< "$versions")"
 jq -r '"  \(.detail.path) v\(.detail.version) (producer \(.detail.producer), revision \(.detail.revision))"' \
   "$events_file" | sort
 echo "$n_versions product versions: $n_versions SSM versions, $n_versions events, each once"
@@ -549,13 +520,10 @@ wait_for "the platform to go idle after the delete" idle
 t_delete=$(elapsed "$t0")
 has_event "$before_e" clone.deleted "$clone_id" || die "no clone.deleted event for $clone_id"
 stacks_complete CDKToolkit "${main_stacks[@]}" || die "deleting the clone touched main's stacks: $(ws_stacks)"
-if aws_ws s3api head-bucket --bucket "$clone_bucket" > /dev/null 2>&1; then
+if q bucket-exists "$workspace" "$clone_bucket"; then
   die "the clone's bucket $clone_bucket is still there"
 fi
-clone_params_gone() {
-  ! aws_central ssm get-parameters-by-path --path "/odmd-share/orderSvc/b..main-_b..feature-x" \
-    --recursive | jq -e '.Parameters | length > 0' > /dev/null
-}
+clone_params_gone() { q ssm-path-empty "/odmd-share/orderSvc/b..main-_b..feature-x"; }
 wait_for "the clone's products to leave SSM" clone_params_gone
 od events --after "$before_e" --limit 10000
 echo "stacks left in the workspace: $(ws_stacks)"
