@@ -306,7 +306,7 @@ echo "AWS settings ($aws_config): $(jq -c . "$aws_config")"
 section "odmd aws bootstrap: role stacks and the CDK bootstrap in every account of the contracts"
 t0=$(now_ms)
 # BLOCKED until `odmd aws bootstrap` exists (H4, libs/cli cmd_aws): fails loudly without it.
-od aws bootstrap --help > /dev/null 2>&1 ||
+"$odmd" --help | grep -qE '^  aws ' ||
   die "odmd has no 'aws bootstrap' command yet (issue 13 point 2): the accounts cannot be bootstrapped"
 od aws bootstrap "$examples/contracts/manifest.json" --aws-config "$aws_config" ||
   die "odmd aws bootstrap failed"
@@ -320,9 +320,16 @@ while read -r src name _; do
   case "$src" in '' | '#'*) continue ;; esac
   repo_args+=(--repo "$name=$repos/$name.git")
 done < "$examples/repos.txt"
+# The sandboxed build scripts synthesise with the shared CDK install (sdk/cdk): they must see
+# it read-only (PlatformOptions::tool_dirs), the CDK tail needs its cdk CLI
+# (PlatformOptions::cdk_binary) and build.sh finds it through ODMD_CDK_SDK. BLOCKED until
+# `odmd serve --cdk-sdk DIR` sets all three (the Deployer gives scripts no ODMD_CDK_SDK yet):
+# fails loudly without it.
+"$odmd" serve --help | grep -q -- '--cdk-sdk' ||
+  die "odmd serve has no --cdk-sdk option yet: sandboxed CDK builds cannot see the shared CDK install $sdk (tool_dirs, cdk_binary) nor get ODMD_CDK_SDK"
 mkdir -p "$state"
 "$odmd" serve --listen 127.0.0.1:0 --state-dir "$state" "${repo_args[@]}" \
-  --contracts-repo demo/contracts --aws-config "$aws_config" > "$serve_log" 2>&1 &
+  --contracts-repo demo/contracts --aws-config "$aws_config" --cdk-sdk "$sdk" > "$serve_log" 2>&1 &
 server_pid=$!
 api_ready() { [ -s "$state/api.url" ] && [ -s "$state/admin.token" ]; }
 wait_for "odmd serve to write $state/api.url" api_ready
