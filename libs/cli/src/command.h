@@ -72,6 +72,8 @@ RunFn SetupLogs(CLI::App& sub, Io& io);
 RunFn SetupRedeploy(CLI::App& sub, Io& io);
 RunFn SetupEvents(CLI::App& sub, Io& io);
 RunFn SetupProduct(CLI::App& sub, Io& io);
+// AWS accounts of the contracts (odmd aws bootstrap).
+RunFn SetupAws(CLI::App& sub, Io& io);
 
 // Exit codes (STYLE.md §7.3).
 inline constexpr int kExitOk = 0;

@@ -7,7 +7,7 @@
 namespace odmd::cli {
 
 std::span<const Command> Commands() {
-  static constexpr std::array<Command, 23> kCommands = {{
+  static constexpr std::array<Command, 24> kCommands = {{
       {"validate", "Validate a manifest against every rule (R1-R12, M1-M6)", false, SetupValidate},
       {"graph", "Print the consumer graph as dot, mermaid or json", false, SetupGraph},
       {"show", "Print every derived name of one enver", false, SetupShow},
@@ -34,6 +34,7 @@ std::span<const Command> Commands() {
       {"events", "Print the platform's events, or follow them", false, SetupEvents},
       {"product", "Publish or read a product value through the API (build scripts)", false,
        SetupProduct},
+      {"aws", "Deploy the generated IAM roles into the contracts' AWS accounts", false, SetupAws},
   }};
   return kCommands;
 }
