@@ -65,13 +65,13 @@ long Plain(const std::string& url, const char* post_body) {
 
 }  // namespace
 
-MotoServer::MotoServer() {
+MotoServer::MotoServer(int fixed_port) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   if (!OnPath("moto_server")) {
     error_ = "moto_server is not on PATH (pip install 'moto[server]==5.2.1'; issue 13)";
     return;
   }
-  const int port = FreePort();
+  const int port = fixed_port > 0 ? fixed_port : FreePort();
   if (port <= 0) {
     error_ = "no free loopback port for moto_server";
     return;

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "aws_mirror.h"
 #include "graph_view.h"
 #include "odmd/access/tokens.h"
 #include "odmd/model/commit_command.h"
@@ -192,6 +193,9 @@ class Platform::Impl {
                         PublishReport& report, std::string_view only_ref = {},
                         bool in_scan = false);
 
+  // --- platform.cc: products to AWS (aws_mirror.h) ---
+  Status StartAwsMirror();
+
   // --- reactions.cc ---
   Status StartReactions();
   void StopReactions();
@@ -258,6 +262,8 @@ class Platform::Impl {
   // One reaction at a time; what was handled is in the store (kReactionsDonePrefix).
   std::mutex reacted_mu_;
   std::atomic<bool> started_{false};  // the queue is loaded: writes may go on
+  // Products to SSM and EventBridge (PlatformOptions::aws); null without AWS.
+  std::unique_ptr<AwsMirror> aws_mirror_;
 };
 
 }  // namespace odmd::reconcile

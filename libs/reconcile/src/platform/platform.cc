@@ -145,6 +145,7 @@ Status Platform::Impl::Start() {
   }
   if (!world()->has_manifest()) ODMD_RETURN_IF_ERROR(Bootstrap());
   ODMD_RETURN_IF_ERROR(StartReactions());
+  ODMD_RETURN_IF_ERROR(StartAwsMirror());
   ODMD_RETURN_IF_ERROR(Scan(""));
   {
     std::lock_guard<std::mutex> lock(run_mu_);
@@ -169,6 +170,18 @@ void Platform::Impl::Stop() {
   run_cv_.notify_all();
   for (std::thread& t : workers) t.join();
   StopReactions();
+  if (aws_mirror_) aws_mirror_->Stop();
+}
+
+Status Platform::Impl::StartAwsMirror() {
+  if (!options_.aws || (!options_.aws->ssm_products && options_.aws->event_bus.empty())) {
+    return OkStatus();
+  }
+  if (!aws_mirror_) {
+    aws_mirror_ = std::make_unique<AwsMirror>(store_, AwsMirrorOptions{.settings = *options_.aws},
+                                              [this](Event e) { return Emit(std::move(e)); });
+  }
+  return aws_mirror_->Start();
 }
 
 Status Platform::Impl::CheckStarted() const {

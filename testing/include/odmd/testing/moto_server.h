@@ -9,8 +9,9 @@ namespace odmd::testing {
 
 class MotoServer {
  public:
-  // Starts moto_server and waits (bounded) until it answers. On failure, error() says why.
-  MotoServer();
+  // Starts moto_server on `port` (0: a free one) and waits (bounded) until it answers. On
+  // failure, error() says why.
+  explicit MotoServer(int port = 0);
   ~MotoServer();
   MotoServer(const MotoServer&) = delete;
   MotoServer& operator=(const MotoServer&) = delete;
