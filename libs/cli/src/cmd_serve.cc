@@ -105,7 +105,35 @@ struct ServeOpts {
   bool once = false;
   std::string sandbox = "bwrap";
   std::string aws_config;
+  std::string cdk_sdk;
+  std::vector<std::string> tool_dirs;
 };
+
+// --cdk-sdk DIR: a shared CDK install (this repo's sdk/cdk after scripts/install-deps.sh)
+// that the CDK tail runs (DIR/node_modules/.bin/cdk) and scripts see read-only, with
+// ODMD_CDK_SDK=DIR. --tool-dir: more read-only directories. Checked before anything starts.
+Status ApplyToolOptions(const ServeOpts& o, reconcile::PlatformOptions& popts) {
+  std::error_code ec;
+  for (const std::string& dir : o.tool_dirs) {
+    const std::filesystem::path abs = std::filesystem::absolute(dir, ec).lexically_normal();
+    if (ec || !std::filesystem::is_directory(abs, ec)) {
+      return InvalidArgumentError("--tool-dir " + Quote(dir) + " is not a directory");
+    }
+    popts.tool_dirs.push_back(abs.string());
+  }
+  if (o.cdk_sdk.empty()) return OkStatus();
+  const std::filesystem::path sdk = std::filesystem::absolute(o.cdk_sdk, ec).lexically_normal();
+  const std::filesystem::path cdk = sdk / "node_modules" / ".bin" / "cdk";
+  if (ec || ::access(cdk.c_str(), X_OK) != 0) {
+    return InvalidArgumentError("--cdk-sdk " + Quote(o.cdk_sdk) + ": " + Quote(cdk.string()) +
+                                " is not an executable cdk CLI (run scripts/install-deps.sh, "
+                                "which installs sdk/cdk)");
+  }
+  popts.cdk_binary = cdk.string();
+  popts.tool_dirs.push_back(sdk.string());
+  popts.script_env.emplace_back("ODMD_CDK_SDK", sdk.string());
+  return OkStatus();
+}
 
 struct HostPort {
   std::string host;
@@ -240,6 +268,8 @@ int Serve(Io& io, const ServeOpts& o) {
     if (!loaded.ok()) return fail(loaded.status().WithContext("--aws-config"));
     aws_settings = std::move(loaded).value();
   }
+  reconcile::PlatformOptions tools;
+  if (Status s = ApplyToolOptions(o, tools); !s.ok()) return fail(s);
 
   const std::filesystem::path dir = std::filesystem::absolute(o.state_dir).lexically_normal();
   std::error_code ec;
@@ -287,6 +317,9 @@ int Serve(Io& io, const ServeOpts& o) {
   popts.webhook_secret = webhook_secret;
   popts.contracts_repo = o.contracts_repo;
   popts.aws = aws_settings;
+  popts.cdk_binary = tools.cdk_binary;
+  popts.tool_dirs = tools.tool_dirs;
+  popts.script_env = tools.script_env;
   reconcile::Platform platform(**store, *git, *runner, io.clock, *secrets, popts);
   api::ApiOptions api_options{.webhook_secret = webhook_secret};
   api_options.static_files = ConsoleFiles();
@@ -377,6 +410,11 @@ RunFn SetupServe(CLI::App& sub, Io& io) {
   sub.add_option("--aws-config", o->aws_config,
                  "JSON file naming the AWS target accounts, the endpoint and what goes to the "
                  "central account (docs/aws-targets.md); credentials from the AWS_* chain");
+  sub.add_option("--cdk-sdk", o->cdk_sdk,
+                 "A shared CDK install (e.g. sdk/cdk of this repo): the CDK tail's cdk CLI, "
+                 "read-only in the sandbox, ODMD_CDK_SDK for build scripts");
+  sub.add_option("--tool-dir", o->tool_dirs,
+                 "A directory build scripts see read-only at the same path (repeatable)");
   sub.footer(
       "Writes <state-dir>/admin.token (0600, once) and <state-dir>/api.url, which the client\n"
       "commands (odmd envers, events, ...) read. Serves until SIGINT (exit 130) or SIGTERM\n"

@@ -367,6 +367,7 @@ class DeployRun {
       }
     }
     env_["PATH"] = path;
+    for (const auto& [name, value] : options_.script_env) env_.try_emplace(name, value);
     for (const std::string& dir : options_.tool_dirs) {
       if (!fs::is_directory(dir, ec)) {
         return Failed("tool directory " + Quote(dir) + " does not exist", false);

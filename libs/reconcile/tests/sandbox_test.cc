@@ -193,8 +193,8 @@ class SandboxTest : public ::testing::Test {
     return t;
   }
 
-  std::unique_ptr<Deployer> NewDeployer(Runner& runner, const std::string& api) {
-    DeployerOptions o;
+  std::unique_ptr<Deployer> NewDeployer(Runner& runner, const std::string& api,
+                                        DeployerOptions o = {}) {
     o.state_dir = state_.string();
     o.api_url = api;
     o.time_limit = std::chrono::seconds(60);
@@ -386,6 +386,40 @@ TEST_F(SandboxTest, WithoutTheSandboxTheSameScriptReadsThePlatformsSecrets) {
   EXPECT_THAT(log, HasSubstr("LEAK other-account\n"));
   EXPECT_THAT(log, HasSubstr("LEAK server-environ\n"));
   EXPECT_TRUE(fs::exists(state_ / "pwned"));
+}
+
+// `odmd serve --cdk-sdk DIR`: the shared install is read-only in the sandbox at its own path,
+// ODMD_CDK_SDK names it, and an extra variable never overrides the platform's own.
+TEST_F(SandboxTest, ToolDirsAreReadOnlyAndScriptEnvNeverOverridesThePlatformsVariables) {
+  SystemClock clock;
+  std::unique_ptr<Runner> runner = NewProcessRunner(clock, std::chrono::milliseconds(200));
+  const fs::path tools = root_ / "tools";
+  WriteFile(tools / "lib.txt", "shared-install");
+  const std::string sha =
+      Commit({{".scripts/svc.sh",
+               "#!/bin/sh\n"
+               "echo \"SDK=$ODMD_CDK_SDK ENVER=$ODMD_enver_id\"\n"
+               "echo \"READ=$(cat \"$ODMD_CDK_SDK/lib.txt\")\"\n"
+               "if sh -c \"echo x > $ODMD_CDK_SDK/lib.txt\" 2> /dev/null; then echo WROTE; fi\n"
+               "printf u > \"$ODMD_PRODUCTS_DIR/url\"\n"}});
+  DeployerOptions o;
+  o.tool_dirs = {tools.string()};
+  o.script_env = {{"ODMD_CDK_SDK", tools.string()}, {"ODMD_enver_id", "forged/b..x"}};
+  auto deployer = NewDeployer(*runner, "http://127.0.0.1:9", o);
+  Deployment d{};
+  d.id = "d-svc-1";
+  d.enver_id = "svc/b..main";
+  d.sha = sha;
+  Result<DeployOutcome> out = deployer->Deploy(d, Target("svc"), nullptr);
+  ASSERT_THAT(out, IsOk());
+  Result<store::Entry> log = store_->Get(LogKey("d-svc-1"));
+  ASSERT_THAT(log, IsOk());
+  EXPECT_TRUE(out->succeeded) << out->reason << log->value;
+  EXPECT_THAT(log->value, HasSubstr("SDK=" + tools.string() + " ENVER=svc/b..main\n"));
+  EXPECT_THAT(log->value, HasSubstr("READ=shared-install\n"));
+  EXPECT_THAT(log->value, Not(HasSubstr("WROTE")));
+  std::ifstream in(tools / "lib.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "shared-install");
 }
 
 TEST_F(SandboxTest, MissingBubblewrapFailsTheDeploymentNamingIt) {

@@ -28,6 +28,7 @@ DeployerOptions MakeDeployerOptions(const PlatformOptions& o) {
   d.aws = o.aws;
   d.cdk_binary = o.cdk_binary;
   d.tool_dirs = o.tool_dirs;
+  d.script_env = o.script_env;
   return d;
 }
 

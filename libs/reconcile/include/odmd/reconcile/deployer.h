@@ -88,6 +88,9 @@ struct DeployerOptions {
   // Host directories scripts and the CDK tail see read-only at the same path (for example a
   // shared node_modules that cdk_binary lies in). Each must exist.
   std::vector<std::string> tool_dirs;
+  // Extra variables every script gets, e.g. ODMD_CDK_SDK for the shared CDK install. The
+  // platform's own variables (ODMD_*, PATH, AWS_*) are set after these and win.
+  std::vector<std::pair<std::string, std::string>> script_env;
   // How often a stack's deletion is polled.
   std::chrono::milliseconds stack_poll{std::chrono::seconds(2)};
 };

@@ -70,6 +70,8 @@ struct PlatformOptions {
   // shared node_modules): DeployerOptions::cdk_binary and tool_dirs.
   std::string cdk_binary;
   std::vector<std::string> tool_dirs;
+  // Extra variables every build and destroy script gets (DeployerOptions::script_env).
+  std::vector<std::pair<std::string, std::string>> script_env;
 };
 
 // Which graph Platform::Graph shows: the live one (both empty), the one at a store
