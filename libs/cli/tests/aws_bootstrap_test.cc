@@ -223,6 +223,17 @@ TEST_F(AwsBootstrapTest, ABadSettingsKeyIsNamedAndCreatesNothing) {
   ExpectNothingCreated();
 }
 
+TEST_F(AwsBootstrapTest, ASettingsAccountThatIsNotInTheContractsIsNamedAndCreatesNothing) {
+  const std::string other =
+      Write("other.json", R"({"endpoint_url": ")" + moto_->url() +
+                              R"(", "accounts": ["111111111111", "999999999999"]})");
+  Output r = Odmd({"aws", "bootstrap", manifest_, "--aws-config", other});
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr(other));
+  EXPECT_THAT(r.err, HasSubstr("account 999999999999 is not an account of the contracts"));
+  ExpectNothingCreated();
+}
+
 TEST_F(AwsBootstrapTest, AnAdminRoleThatIsNoRoleNameIsRefusedBeforeAnything) {
   Output r =
       Odmd({"aws", "bootstrap", manifest_, "--aws-config", config_, "--admin-role", "admin role*"});
