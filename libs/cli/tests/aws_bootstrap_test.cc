@@ -45,7 +45,8 @@ constexpr char kManifest[] = R"({
 
 // What the emulator holds, read through boto3 in one run (python3 starts slowly):
 // {"central": [stack names], "workspace": [stack names], "trust": the trust policy of web's
-// build role in the workspace account, or null}.
+// build role in the workspace account, or null}. With "occupy", first creates a role of
+// the build role's name in the workspace account.
 constexpr char kProbe[] = R"(
 import boto3, json, sys
 endpoint = sys.argv[1]
@@ -59,9 +60,15 @@ def clients(account):
                   aws_session_token=c['SessionToken'])
     return boto3.client('cloudformation', **kw), boto3.client('iam', **kw)
 def stacks(cfn):
-    return sorted(s['StackName'] for s in cfn.describe_stacks()['Stacks'])
+    try:
+        return sorted(s['StackName'] for s in cfn.describe_stacks()['Stacks'])
+    except Exception as e:  # moto answers 500 for the stack of a refused CreateStack
+        return 'DescribeStacks failed: %s' % e
 central, _ = clients('123456789012')
 workspace, iam = clients('111111111111')
+if sys.argv[2:] == ['occupy']:  # a role of the build role's name, outside CloudFormation
+    iam.create_role(RoleName='web-us-west-1111111111111-buildRole', Path='/web/',
+                    AssumeRolePolicyDocument='{}')
 try:
     trust = iam.get_role(RoleName='web-us-west-1111111111111-buildRole')['Role'][
         'AssumeRolePolicyDocument']
@@ -127,8 +134,8 @@ class AwsBootstrapTest : public ::testing::Test {
   }
 
   // The probe's answer; fails the test naming the command when python3 fails.
-  nlohmann::json Probe() {
-    const std::string cmd = "python3 " + probe_ + " " + moto_->url() + " 2>&1";
+  nlohmann::json Probe(const std::string& extra = "") {
+    const std::string cmd = "python3 " + probe_ + " " + moto_->url() + " " + extra + " 2>&1";
     FILE* pipe = ::popen(cmd.c_str(), "r");
     if (pipe == nullptr) {
       ADD_FAILURE() << "cannot run " << cmd;
@@ -202,6 +209,18 @@ TEST_F(AwsBootstrapTest, CreatesTheRoleStacksThenLeavesThemUnchanged) {
   EXPECT_EQ(stacks[1]["stack"], kCentralStack);
   EXPECT_THAT(first.out + first.err + second.out + second.err,
               ::testing::Not(HasSubstr("bootstrap-test-secret")));
+}
+
+TEST_F(AwsBootstrapTest, AStackThatFailsIsNamedAndNothingAfterItIsDeployed) {
+  // CloudFormation cannot create the build role: a role of its name exists already.
+  ASSERT_TRUE(Probe("occupy")["trust"].is_object());
+  Output r = Odmd({"aws", "bootstrap", manifest_, "--aws-config", config_});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("account 111111111111, region us-west-1, stack \"" + kBuildStack));
+  EXPECT_THAT(r.err, HasSubstr("EntityAlreadyExists"));
+  EXPECT_EQ(r.out, "");
+  // The central role's stack, next in line, was not deployed.
+  EXPECT_EQ(Probe()["central"], nlohmann::json::array());
 }
 
 TEST_F(AwsBootstrapTest, AMissingManifestIsNamedAndCreatesNothing) {
