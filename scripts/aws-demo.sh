@@ -309,14 +309,10 @@ echo "AWS settings ($aws_config): $(jq -c . "$aws_config")"
 
 section "odmd aws bootstrap: role stacks and the CDK bootstrap in every account of the contracts"
 t0=$(now_ms)
-# BLOCKED until `odmd aws bootstrap` exists (H4, libs/cli cmd_aws): fails loudly without it.
-"$odmd" --help | grep -qE '^  aws ' ||
-  die "odmd has no 'aws bootstrap' command yet (issue 13 point 2): the accounts cannot be bootstrapped"
-od aws bootstrap "$examples/contracts/manifest.json" --aws-config "$aws_config" ||
-  die "odmd aws bootstrap failed"
+od aws bootstrap "$examples/contracts/manifest.json" --aws-config "$aws_config" \
+  --cdk-sdk "$sdk" || die "odmd aws bootstrap failed"
 t_aws_bootstrap=$(elapsed "$t0")
-# BLOCKED until `odmd aws bootstrap` also runs the CDK bootstrap (CDKToolkit: the apps' default
-# synthesizer needs its version parameter): fails loudly without it.
+# The apps' default synthesizer needs the CDK bootstrap's version parameter (CDKToolkit).
 stacks_complete CDKToolkit || die "the workspace account has no complete CDKToolkit stack after odmd aws bootstrap (the CDK bootstrap)"
 all_stacks_complete || die "not every stack of the workspace is complete after odmd aws bootstrap: $(ws_stacks)"
 echo "accounts bootstrapped in $t_aws_bootstrap; workspace stacks: $(ws_stacks)"

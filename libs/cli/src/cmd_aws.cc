@@ -1,11 +1,13 @@
-// odmd aws bootstrap <manifest> --aws-config FILE [--admin-role NAME] [--json]: deploys the
-// generated IAM role templates (gen::GenerateRoles) as CloudFormation stacks into the
-// contracts' AWS accounts, idempotently (docs/aws-targets.md "Bootstrap"):
+// odmd aws bootstrap <manifest> --aws-config FILE [--admin-role NAME] [--cdk-sdk DIR]
+// [--json]: deploys the generated IAM role templates (gen::GenerateRoles) as CloudFormation
+// stacks into the contracts' AWS accounts, idempotently (docs/aws-targets.md "Bootstrap"):
 //
 //   1. the build-role template of every (build, account, region) whose account is an AWS
 //      target of the settings, in that account and region;
 //   2. then the matching central-role templates in the central account (the central role's
-//      trust names the build role, which must exist first).
+//      trust names the build role, which must exist first);
+//   3. with --cdk-sdk: `cdk bootstrap aws://<account>/<region>` (the CDKToolkit stack) of
+//      every AWS target account and region that has an enver with the CDK tail.
 //
 // Credentials per account: STS AssumeRole of arn:aws:iam::<id>:role/<admin role> with the
 // central credentials, or the central credentials themselves for the account they are in.
@@ -13,8 +15,11 @@
 // deploys nothing. Stack name: "odmd-roles-<Sanitize(build)>-<region>-<account id>-build"
 // (target account) or "...-central" (central account).
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -33,6 +38,7 @@
 #include "odmd/gen/roles.h"
 #include "odmd/model/naming.h"
 #include "odmd/reconcile/aws_settings.h"
+#include "odmd/reconcile/runner.h"
 
 namespace odmd::cli {
 namespace {
@@ -229,13 +235,97 @@ void PrintLine(Io& io, const Deployed& d) {
 }
 
 struct BootstrapOpts {
-  std::string manifest, aws_config, admin_role = kDefaultAdminRole;
+  std::string manifest, aws_config, admin_role = kDefaultAdminRole, cdk_sdk;
   bool json = false;
 };
 
+// An (account, region) the CDK bootstrap goes into.
+struct CdkTarget {
+  std::string account, region;
+  auto operator<=>(const CdkTarget&) const = default;
+};
+
+// The AWS target accounts and regions of envers with the CDK tail (CiType CdkGithubWF).
+std::set<CdkTarget> CdkTargets(const model::Org& org, const reconcile::AwsSettings& settings) {
+  std::set<CdkTarget> out;
+  for (const model::Build& b : org.builds) {
+    if (model::CiType(b.kind) != "CdkGithubWF") continue;
+    for (const model::Enver& e : b.envers) {
+      const model::Account* account = org.FindAccount(e.account);
+      if (account != nullptr && settings.IsAwsAccount(account->id)) {
+        out.insert({account->id, e.region});
+      }
+    }
+  }
+  return out;
+}
+
+// `cdk bootstrap aws://<account>/<region>` with that account's credentials and the settings'
+// endpoint; "unchanged" when the CDK says there was nothing to do.
+Result<std::string> CdkBootstrap(Io& io, const std::string& cdk,
+                                 const reconcile::AwsSettings& settings,
+                                 const aws::Credentials& credentials, const CdkTarget& t) {
+  std::map<std::string, std::string> env = {
+      {"AWS_ACCESS_KEY_ID", credentials.access_key_id},
+      {"AWS_SECRET_ACCESS_KEY", credentials.secret_access_key},
+      {"AWS_REGION", t.region},
+      {"AWS_DEFAULT_REGION", t.region},
+      {"CDK_DISABLE_VERSION_CHECK", "1"},
+      {"CDK_DISABLE_CLI_TELEMETRY", "true"}};
+  if (!credentials.session_token.empty()) env["AWS_SESSION_TOKEN"] = credentials.session_token;
+  if (!settings.central.endpoint_url.empty())
+    env["AWS_ENDPOINT_URL"] = settings.central.endpoint_url;
+  if (const char* home = std::getenv("HOME")) env["HOME"] = home;
+  reconcile::RunRequest request;
+  request.argv = {cdk, "bootstrap", "aws://" + t.account + "/" + t.region, "--no-notices"};
+  request.env = std::move(env);
+  request.time_limit = std::chrono::minutes(15);
+  std::string log;
+  request.log_sink = [&log](std::string_view chunk) { log.append(chunk); };
+  reconcile::ProcessRunnerOptions runner_options;
+  runner_options.sandbox = reconcile::SandboxMode::kNone;
+  std::unique_ptr<reconcile::Runner> runner = reconcile::NewProcessRunner(io.clock, runner_options);
+  const std::string where = "account " + t.account + ", region " + t.region + ", cdk bootstrap";
+  Result<reconcile::RunResult> ran = runner->Run(request);
+  if (!ran.ok()) return ran.status().WithContext(where);
+  if (!ran->succeeded()) {
+    // The CDK's own words, without anything it echoed of the environment (it prints none).
+    const std::string tail = log.size() > 2000 ? log.substr(log.size() - 2000) : log;
+    return FailedPreconditionError(where + " failed (exit " + std::to_string(ran->exit_code) +
+                                   "): " + tail);
+  }
+  return std::string(log.find("no changes") != std::string::npos ? "unchanged" : "bootstrapped");
+}
+
+// The CDK bootstrap of every CdkTargets entry; appends to `done` (stack "CDKToolkit").
+Status CdkBootstrapAll(Io& io, const BootstrapOpts& o, const reconcile::AwsSettings& settings,
+                       const std::set<CdkTarget>& targets,
+                       const std::map<std::string, aws::Credentials>& creds, nlohmann::json& done) {
+  const std::string cdk =
+      (std::filesystem::path(o.cdk_sdk) / "node_modules" / ".bin" / "cdk").string();
+  for (const CdkTarget& t : targets) {
+    auto c = creds.find(t.account);
+    if (c == creds.end()) {
+      return InternalError("no credentials for account " + t.account + " (cdk bootstrap)");
+    }
+    ODMD_ASSIGN_OR_RETURN(std::string status, CdkBootstrap(io, cdk, settings, c->second, t));
+    done.push_back({{"status", status},
+                    {"account", t.account},
+                    {"region", t.region},
+                    {"stack", "CDKToolkit"},
+                    {"template", "cdk bootstrap"}});
+    if (!o.json) {
+      io.out << status << "  account " << t.account << "  region " << t.region
+             << "  stack CDKToolkit (cdk bootstrap)\n"
+             << std::flush;
+    }
+  }
+  return OkStatus();
+}
+
 // Deploys `stacks` in order; stops at the first failure.
 int DeployAll(Io& io, const BootstrapOpts& o, const reconcile::AwsSettings& settings,
-              const std::vector<RoleStack>& stacks) {
+              const std::vector<RoleStack>& stacks, const std::set<CdkTarget>& cdk_targets) {
   std::unique_ptr<aws::Transport> transport = aws::NewCurlTransport();
   Result<std::map<std::string, aws::Credentials>> creds =
       AllCredentials(*transport, settings, stacks, o.admin_role);
@@ -254,10 +344,19 @@ int DeployAll(Io& io, const BootstrapOpts& o, const reconcile::AwsSettings& sett
     done.push_back({stack, *change});
     if (!o.json) PrintLine(io, done.back());
   }
+  nlohmann::json all = DeployedJson(done);
+  if (!cdk_targets.empty()) {
+    Status cdk = CdkBootstrapAll(io, o, settings, cdk_targets, *creds, all);
+    if (!cdk.ok()) {
+      if (!o.json) return ReportFailure(io, false, cdk);
+      PrintJson(io, {{"ok", false}, {"error", StatusJson(cdk)}, {"stacks", all}});
+      return kExitFailure;
+    }
+  }
   if (o.json) {
-    PrintJson(io, DeployedJson(done));
+    PrintJson(io, all);
   } else {
-    io.out << done.size() << " stack(s) deployed\n";
+    io.out << all.size() << " stack(s) deployed\n";
   }
   return kExitOk;
 }
@@ -284,7 +383,23 @@ int RunBootstrap(Io& io, const BootstrapOpts& o) {
   }
   Result<std::vector<RoleStack>> stacks = PlanStacks(*org, *settings, central->id);
   if (!stacks.ok()) return ReportFailure(io, o.json, stacks.status());
-  return DeployAll(io, o, *settings, *stacks);
+  std::set<CdkTarget> cdk_targets;
+  if (!o.cdk_sdk.empty()) {
+    const std::string cdk =
+        (std::filesystem::path(o.cdk_sdk) / "node_modules" / ".bin" / "cdk").string();
+    if (::access(cdk.c_str(), X_OK) != 0) {
+      return ReportFailure(
+          io, o.json,
+          InvalidArgumentError("--cdk-sdk " + Quote(o.cdk_sdk) + ": " + Quote(cdk) +
+                               " is not an executable cdk CLI (run "
+                               "scripts/install-deps.sh, which installs sdk/cdk)"));
+    }
+    cdk_targets = CdkTargets(*org, *settings);
+  } else if (!CdkTargets(*org, *settings).empty() && !o.json) {
+    io.err << "odmd aws bootstrap: no --cdk-sdk: the CDK bootstrap (CDKToolkit) of the "
+              "accounts with CDK envers is not done\n";
+  }
+  return DeployAll(io, o, *settings, *stacks, cdk_targets);
 }
 
 RunFn SetupAwsBootstrap(CLI::App& sub, Io& io) {
@@ -297,6 +412,9 @@ RunFn SetupAwsBootstrap(CLI::App& sub, Io& io) {
   sub.add_option("--admin-role", o->admin_role,
                  "Role assumed in each target account to deploy the role stacks")
       ->default_str(kDefaultAdminRole);
+  sub.add_option("--cdk-sdk", o->cdk_sdk,
+                 "A CDK install (e.g. sdk/cdk of this repo): also `cdk bootstrap` every AWS "
+                 "target account and region with CDK envers");
   AddJsonFlag(sub, o->json);
   return [o, &io]() { return RunBootstrap(io, *o); };
 }
