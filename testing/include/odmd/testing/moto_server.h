@@ -18,6 +18,8 @@ class MotoServer {
 
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
+  // The moto_server process; -1 when it did not start.
+  int pid() const { return pid_; }
   // http://localhost:<port>
   const std::string& url() const { return url_; }
 
