@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { Contracts, manifestDigest, writeManifest } from '@odmd/contracts';
+import { runOdmdValidate } from '../src/validate';
+import { GOLDEN, odmdBin } from './helpers';
+import { sandboxContracts } from './sandbox';
+
+describe('synth', () => {
+  it('gives the sandbox org byte-identical to examples/sandbox/manifest.golden.json', () => {
+    const golden = readFileSync(GOLDEN, 'utf8');
+    assert.equal(sandboxContracts().manifest(), golden);
+    assert.equal(sandboxContracts().synth({ odmdBin: odmdBin() }), golden);
+  });
+
+  it('is the same whatever the declaration order', () => {
+    const c = sandboxContracts();
+    const shuffled = structuredClone(c.data);
+    shuffled.builds.reverse();
+    shuffled.accounts.reverse();
+    for (const b of shuffled.builds) {
+      b.envers.reverse();
+      for (const e of b.envers) e.consumers.reverse();
+    }
+    assert.equal(writeManifest(shuffled), c.manifest());
+  });
+
+  it('escapes and orders strings as the C++ writer does (odmd validate recomputes the digest)', () => {
+    const c = new Contracts('odd', '1.0.0-rc.1+build.5');
+    const central = c.account('central', '111111111111');
+    const repo = c.repo('o', 'r\u00e9po "x"\\', 9007199254740993n);
+    c.contractsBuild('contracts', repo).branch('main', central, 'us-east-1');
+    const p = c.cdkBuild('prod', c.repo('o', 'p')).branch('main', central, 'us-east-1');
+    // Names that sort differently by UTF-16 code unit and by UTF-8 byte, and control bytes.
+    const u = p.produces('u\uff21');
+    const e = p.produces('u\u{1f600}');
+    p.produces('tab\there');
+    const svc = c.cdkBuild('svc', c.repo('o', 's')).branch('main', central, 'us-east-1');
+    svc.consumes('a\u0001\u007f\b\f\n\r', u, { placeholder: 'line\nbreak \u00e9 \u{1f600} \u2028' });
+    svc.consumes('b', e).onChange('ignore');
+    svc.workDir('dir/\u00fc').buildScript('./b "q".sh').cloneLimit(0).stacks('svc', 'svc-x');
+    const text = c.manifest();
+    // UTF-8: U+FF21 is EF BC A1, U+1F600 is F0 9F 98 80 (UTF-16 code units order them the other way).
+    assert.match(text, /"name": "u\uff21"\s*\},\s*\{\s*"name": "u\u{1f600}"/u);
+    assert.match(text, /"a\\u0001\u007f\\b\\f\\n\\r"/);
+    assert.match(text, /"installationId": 9007199254740993/);
+    // The reader accepts the document (no M1-M6: its digest, recomputed by the C++ writer,
+    // matches); only the product names break a rule, which shows the rules ran.
+    const found = runOdmdValidate(odmdBin(), text);
+    assert.deepEqual([...new Set(found.map((v) => v.rule))], ['R10']);
+    assert.match(text, new RegExp(`"digest": "${manifestDigest(c.data)}"`));
+  });
+
+  it('writes a lone surrogate as U+FFFD, as the C++ writer does with invalid UTF-8', () => {
+    const c = new Contracts('org', '1.0.0');
+    c.account('central\ud800', '111111111111');
+    assert.match(c.manifest(), /"central\ufffd"/);
+  });
+});
