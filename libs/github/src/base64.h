@@ -1,0 +1,19 @@
+#pragma once
+
+// Base64 through libsodium (already linked for sealed boxes).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace odmd::github {
+
+// Standard base64 with padding (GitHub's contents, blobs and secrets).
+std::string Base64(std::string_view bytes);
+// base64url without padding (JSON Web Tokens).
+std::string Base64Url(std::string_view bytes);
+// The bytes of standard base64 `text`; newlines and spaces are ignored (the contents API
+// wraps its base64 at 60 columns). nullopt when `text` is not base64.
+std::optional<std::string> FromBase64(std::string_view text);
+
+}  // namespace odmd::github

@@ -1,0 +1,12 @@
+#pragma once
+
+#include <string>
+
+#include "odmd/github/api.h"
+
+namespace odmd::github {
+
+// "/repos/<owner>/<name>", escaped.
+std::string RepoPath(const RepoRef& repo);
+
+}  // namespace odmd::github

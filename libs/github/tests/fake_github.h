@@ -1,0 +1,55 @@
+#pragma once
+
+// The fake GitHub (tools/github-fake, a Node server) as a child process of the test: on
+// 127.0.0.1, a port the kernel picks, read back from its "listening <port>" line. Every
+// request it receives and every response it sends is validated against GitHub's OpenAPI
+// description; violations() lists what GitHub would have refused or never sent. Fails
+// (never skips) when node or the npm packages are missing.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace odmd::github::testing {
+
+class FakeGitHub {
+ public:
+  // Starts the server (bounded wait); `prefix` is where the API lives ("/api/v3": GitHub
+  // Enterprise Server's layout). On failure error() says why.
+  explicit FakeGitHub(const std::string& prefix = "");
+  ~FakeGitHub();
+  FakeGitHub(const FakeGitHub&) = delete;
+  FakeGitHub& operator=(const FakeGitHub&) = delete;
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+  // http://127.0.0.1:<port><prefix>: the client's api_url.
+  const std::string& api_url() const { return api_url_; }
+
+  // The control API (/__fake/...); the parsed answer, or {"error": why}.
+  nlohmann::json Control(const std::string& method, const std::string& path,
+                         const nlohmann::json& body = nlohmann::json::object());
+
+  void SetApp(long long app_id, const std::string& public_key_pem);
+  void AddInstallation(long long id, const std::string& account,
+                       const std::vector<std::string>& repositories);
+  // Commits `files` (path -> text) onto `branch`; the new commit's sha.
+  std::string CommitFiles(const std::string& repo, const std::string& branch,
+                          const nlohmann::json& files);
+  // The next `times` requests whose "METHOD path" matches `path_regex` get this answer.
+  void Inject(const std::string& path_regex, int status, const nlohmann::json& headers,
+              const nlohmann::json& body, int times = 1);
+  nlohmann::json State();
+  std::vector<std::string> Violations();
+  // [{method, path, status}] of every API exchange, in order.
+  nlohmann::json Log();
+
+ private:
+  int pid_ = -1;
+  int stdin_fd_ = -1;
+  std::string base_;  // http://127.0.0.1:<port>
+  std::string api_url_;
+  std::string error_;
+};
+
+}  // namespace odmd::github::testing
