@@ -53,7 +53,7 @@ fi
 # only when a lockfile changed since the last install (the copy in node_modules/ records
 # which one).
 cd "$(dirname "$0")/.."
-for dir in tools/validators web/console sdk/cdk sdk/contracts; do
+for dir in tools/validators tools/github-fake web/console sdk/cdk sdk/contracts; do
   [ -f "$dir/package-lock.json" ] || continue
   if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.odmd-installed-lock.json"; then
     echo "install-deps: npm ci --prefix $dir"
