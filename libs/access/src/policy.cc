@@ -26,10 +26,10 @@ constexpr std::string_view kShareVersion = "share..version";
 // The directories of /odmd/ a viewer reads (policy.h): the platform's records that hold no
 // token or secret material. Anything else under /odmd/ is denied to viewers, so a new kind
 // of record (or a lookalike such as /odmd/secrets-index) starts unreadable.
-constexpr std::array<std::string_view, 12> kViewerReadableDirs = {
-    "/odmd/contracts/", "/odmd/clones/",      "/odmd/repos/", "/odmd/intake/",
-    "/odmd/queue/",     "/odmd/deployments/", "/odmd/seq/",   "/odmd/logs/",
-    "/odmd/events/",    "/odmd/envers/",      "/odmd/roles/", "/odmd/reactions/"};
+constexpr std::array<std::string_view, 13> kViewerReadableDirs = {
+    "/odmd/contracts/",   "/odmd/clones/",    "/odmd/repos/",    "/odmd/intake/", "/odmd/queue/",
+    "/odmd/deployments/", "/odmd/seq/",       "/odmd/logs/",     "/odmd/events/", "/odmd/envers/",
+    "/odmd/roles/",       "/odmd/reactions/", "/odmd/teardowns/"};
 
 bool ViewerMayRead(std::string_view key) {
   if (!IsUnderDir(key, kPlatformDir)) return true;

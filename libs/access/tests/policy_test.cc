@@ -182,7 +182,8 @@ TEST_F(SamplePolicyTest, ViewerReadsNoTokenOrSecretMaterialAndWritesNothing) {
        {"/odmd/contracts/versions/1.0.0", "/odmd/repos/o/n", "/odmd/intake/o/n",
         "/odmd/queue/networking/b..main", "/odmd/deployments/d0000000001", "/odmd/seq/events",
         "/odmd/logs/d0000000001", "/odmd/events/000000000001", "/odmd/envers/networking/b..main",
-        "/odmd/roles/networking/x", "/odmd/reactions/cursor", "/odmd-other/x", "/app/x"}) {
+        "/odmd/roles/networking/x", "/odmd/reactions/cursor", "/odmd/teardowns/a/b..main",
+        "/odmd-other/x", "/app/x"}) {
     ExpectAllowed(policy_, viewer, Access::kRead, key);
     ExpectDenied(policy_, viewer, Access::kWrite, key);
   }

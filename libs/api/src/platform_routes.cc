@@ -291,6 +291,34 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
          ODMD_ASSIGN_OR_RETURN(json result, p->Redeploy(req.who, enver));
          return Reply::Json(result, 202);
        }});
+  routes.push_back({.method = "GET",
+                    .pattern = "/api/teardowns",
+                    .openapi_path = "/api/teardowns",
+                    .summary = "Teardowns that failed and wait for a retry",
+                    .access = Access::kViewer,
+                    .handler = [p](const Request&) -> Result<Reply> {
+                      ODMD_ASSIGN_OR_RETURN(json list, p->ListTeardowns());
+                      return Reply::Json(list);
+                    }});
+  for (const bool retry : {true, false}) {
+    const std::string path = retry ? "/api/teardowns/retry" : "/api/teardowns/forget";
+    routes.push_back(
+        {.method = "POST",
+         .pattern = path,
+         .openapi_path = path,
+         .summary = retry ? "Run the failed teardown of {\"enver\": \"<build>/<rev>\"} again"
+                          : "Drop the failed teardown of {\"enver\": \"<build>/<rev>\"}",
+         .access = Access::kAdmin,
+         .mutates = true,
+         .handler = [p, retry, path](const Request& req) -> Result<Reply> {
+           const std::string what = "POST " + path;
+           ODMD_ASSIGN_OR_RETURN(json body, BodyObject(req, what, false));
+           ODMD_ASSIGN_OR_RETURN(std::string enver, StringMember(body, "enver", what, true));
+           ODMD_ASSIGN_OR_RETURN(json result, retry ? p->RetryTeardown(req.who, enver)
+                                                    : p->ForgetTeardown(req.who, enver));
+           return Reply::Json(result);
+         }});
+  }
   routes.push_back(
       {.method = "GET",
        .pattern = "/api/deployments",

@@ -200,7 +200,7 @@ TEST_F(RoutesTest, AccessLevelsOfTheReadRoutes) {
        {"/api/envers", "/api/envers/a/b", "/api/deployments", "/api/deployments/d1",
         "/api/deployments/d1/log", "/api/events", "/api/events/stream", "/api/repos", "/api/graph",
         "/api/builds", "/api/clones", "/api/contracts", "/api/contracts/diff",
-        "/api/contracts/versions/1.0.0", "/api/impact"}) {
+        "/api/contracts/versions/1.0.0", "/api/impact", "/api/teardowns"}) {
     EXPECT_EQ(access_of("GET", path), "viewer") << path;
   }
   EXPECT_EQ(access_of("GET", "/api/products/a/b/c"), "any");
@@ -208,6 +208,8 @@ TEST_F(RoutesTest, AccessLevelsOfTheReadRoutes) {
   EXPECT_EQ(access_of("GET", "/api/ci/context"), "any");
   EXPECT_EQ(access_of("POST", "/api/redeploy"), "any");
   EXPECT_EQ(access_of("POST", "/api/notify"), "admin");
+  EXPECT_EQ(access_of("POST", "/api/teardowns/retry"), "admin");
+  EXPECT_EQ(access_of("POST", "/api/teardowns/forget"), "admin");
   EXPECT_EQ(access_of("GET", "/api/openapi.json"), "public");
   EXPECT_EQ(access_of("GET", "/"), "public");
 }

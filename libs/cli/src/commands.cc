@@ -7,7 +7,7 @@
 namespace odmd::cli {
 
 std::span<const Command> Commands() {
-  static constexpr std::array<Command, 24> kCommands = {{
+  static constexpr std::array<Command, 25> kCommands = {{
       {"validate", "Validate a manifest against every rule (R1-R12, M1-M6)", false, SetupValidate},
       {"graph", "Print the consumer graph as dot, mermaid or json", false, SetupGraph},
       {"show", "Print every derived name of one enver", false, SetupShow},
@@ -31,6 +31,7 @@ std::span<const Command> Commands() {
       {"deployments", "List deployments, newest first", false, SetupDeployments},
       {"logs", "Print a deployment's build log", false, SetupLogs},
       {"redeploy", "Queue a deployment of an enver's current commit", false, SetupRedeploy},
+      {"teardown", "List, retry or forget teardowns that failed", false, SetupTeardown},
       {"events", "Print the platform's events, or follow them", false, SetupEvents},
       {"product", "Publish or read a product value through the API (build scripts)", false,
        SetupProduct},

@@ -209,6 +209,35 @@ TEST_F(PlatformCliTest, ReadCommandsPrintThePlatformsViews) {
   EXPECT_THAT(err_, HasSubstr("needs the admin token"));
 }
 
+// odmd teardown list/retry/forget over a recorded failed teardown (the retry itself:
+// PlatformLifecycleTest.FailedTeardownIsRecordedAndRetried).
+TEST_F(PlatformCliTest, TeardownCommandsListAndForgetAFailedTeardown) {
+  ASSERT_EQ(Client({"teardown", "list"}, viewer_), 0) << err_;
+  EXPECT_EQ(out_, "ENVER  SHA  CONTRACTS  ATTEMPTS  FAILED  REASON\n");
+  ASSERT_TRUE(store_
+                  ->Put("/odmd/teardowns/web/b..main",
+                        R"({"sha":"0123456789abcdef","contracts_version":"1.0.0",)"
+                        R"("reason":"cannot delete stack \"web--main\"","attempts":2,)"
+                        R"("failed_at_ms":0})",
+                        std::nullopt)
+                  .ok());
+  ASSERT_EQ(Client({"teardown", "list"}, viewer_), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("web/b..main  0123456  1.0.0      2         -       cannot delete "
+                              "stack \"web--main\""));
+  ASSERT_EQ(Client({"teardown", "list", "--json"}, viewer_), 0) << err_;
+  EXPECT_EQ(Json()["teardowns"][0]["enver"], "web/b..main");
+
+  EXPECT_EQ(Client({"teardown", "retry", "web/b..main"}, viewer_), 1);
+  EXPECT_THAT(err_, HasSubstr("admin"));
+  EXPECT_EQ(Client({"teardown", "retry", "other/b..main"}, admin_), 1);
+  EXPECT_THAT(err_, HasSubstr("no failed teardown of \"other/b..main\""));
+  EXPECT_EQ(Client({"teardown", "forget", "web/b..main"}, viewer_), 1);
+  ASSERT_EQ(Client({"teardown", "forget", "web/b..main"}, admin_), 0) << err_;
+  EXPECT_EQ(out_, "forgot the failed teardown of web/b..main\n");
+  ASSERT_EQ(Client({"teardown", "list", "--json"}, viewer_), 0) << err_;
+  EXPECT_TRUE(Json()["teardowns"].empty()) << out_;
+}
+
 TEST_F(PlatformCliTest, FollowPrintsEventsAndEndsWhenTheServerStops) {
   // Publishing the contracts records an event, accepted or refused.
   EXPECT_EQ(RunRaw({"contracts", "publish", SampleManifest(), "--server", server_url_, "--token",

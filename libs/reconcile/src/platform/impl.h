@@ -31,7 +31,8 @@
 
 namespace odmd::reconcile {
 
-struct SeenRefs;  // records.h
+struct SeenRefs;         // records.h
+struct PendingTeardown;  // records.h
 
 // One ref change of one repository, from a local scan or a GitHub push delivery.
 struct RefChange {
@@ -167,7 +168,16 @@ class Platform::Impl {
   // commit (a crash leaves the clone whole or absent), then reloads the world.
   Status RecordClone(const CloneRecord& record, std::vector<Event> told);
   // Tears a static enver that left the contracts down (products tombstoned, token revoked).
+  // A destroy that fails leaves a PendingTeardown and `teardown.failed` in its last commit.
   Status TearDown(const WorldPtr& world, const std::string& enver_id, const std::string& why);
+
+  // teardowns.cc
+  Result<nlohmann::json> ListTeardowns();
+  Result<nlohmann::json> RetryTeardown(const access::Principal& who, std::string_view enver_id);
+  Result<nlohmann::json> ForgetTeardown(const access::Principal& who, std::string_view enver_id);
+  Event TeardownFailedEvent(const PendingTeardown& t);
+  // The teardown again, in the world of t.contracts_version (plus t.clone).
+  Result<DeployOutcome> RunPendingTeardown(const PendingTeardown& t);
   // Stops a running deployment of `enver_id` and waits until it ended.
   void CancelAndWait(const std::string& enver_id, const std::string& why);
   // What the deployer needs to run `enver_id` of `world` (which must outlive the target).

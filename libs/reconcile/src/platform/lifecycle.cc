@@ -36,19 +36,22 @@ Status Platform::Impl::TearDown(const WorldPtr& world, const std::string& enver_
   if (!token.ok() && !IsNotFound(token.status())) return token.status();
   // Torn down already (a teardown resumed after a crash): its last commit wrote both.
   if (state.status == "deleted" && !token.ok()) return OkStatus();
+  // A failed destroy leaves a record for a retry, written with the teardown's last commit.
+  std::optional<PendingTeardown> failed;
   if (ref && !state.sha.empty() && state.status != "deleted") {
     Result<DeployTarget> target = TargetFor(world, enver_id);
     Result<DeployOutcome> outcome =
         target.ok() ? deployer_.Teardown(*target, state.sha, "teardown-" + std::to_string(NowMs()))
                     : Result<DeployOutcome>(target.status());
     if (!outcome.ok() || !outcome->succeeded) {
-      Event e;
-      e.kind = "alert";
-      e.enver_id = enver_id;
-      e.message = "teardown of " + enver_id +
-                  " failed: " + (outcome.ok() ? outcome->reason : outcome.status().ToString());
-      e.suggestion = "remove what is left in its account directory by hand";
-      ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
+      failed.emplace();
+      failed->enver_id = enver_id;
+      failed->sha = state.sha;
+      failed->contracts_version = world->version();
+      auto clone = world->clones().find(enver_id);
+      if (clone != world->clones().end()) failed->clone = clone->second;
+      failed->reason = outcome.ok() ? outcome->reason : outcome.status().ToString();
+      failed->failed_at_ms = NowMs();
     }
   }
   CrashPoint("teardown.script");
@@ -67,11 +70,17 @@ Status Platform::Impl::TearDown(const WorldPtr& world, const std::string& enver_
   state.updated_at_ms = NowMs();
   std::vector<store::BatchOp> ops = {EnverStateOp(state)};
   if (token.ok()) ops.push_back(store::BatchOp::Delete(token_key, token->revision));
+  std::vector<Event> told;
+  if (failed) {
+    ops.push_back(store::BatchOp::Put(PendingTeardownKey(enver_id),
+                                      PendingTeardownJson(*failed).dump(), std::nullopt));
+    told.push_back(TeardownFailedEvent(*failed));
+  }
   Event e;
   e.kind = "enver.deleted";
   e.enver_id = enver_id;
   e.message = enver_id + " was torn down: " + why;
-  std::vector<Event> told;
+  if (failed) e.message += " (its destroy failed; what it left waits for odmd teardown retry)";
   told.push_back(std::move(e));
   Result<std::vector<store::WriteResult>> committed = events().Commit(std::move(ops), told);
   return committed.status();

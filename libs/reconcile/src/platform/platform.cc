@@ -382,6 +382,13 @@ Result<store::Entry> Platform::GetProduct(const access::Principal& who, std::str
 Result<nlohmann::json> Platform::Redeploy(const access::Principal& who, std::string_view id) {
   return impl_->Redeploy(who, id);
 }
+Result<nlohmann::json> Platform::ListTeardowns() { return impl_->ListTeardowns(); }
+Result<nlohmann::json> Platform::RetryTeardown(const access::Principal& who, std::string_view id) {
+  return impl_->RetryTeardown(who, id);
+}
+Result<nlohmann::json> Platform::ForgetTeardown(const access::Principal& who, std::string_view id) {
+  return impl_->ForgetTeardown(who, id);
+}
 Result<nlohmann::json> Platform::ListEnvers() { return impl_->ListEnvers(); }
 Result<nlohmann::json> Platform::GetEnver(std::string_view id) { return impl_->GetEnver(id); }
 Result<nlohmann::json> Platform::ListDeployments(std::string_view enver_id, int limit) {

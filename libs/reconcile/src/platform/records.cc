@@ -1,6 +1,7 @@
 #include "records.h"
 
 #include "nlohmann/json.hpp"
+#include "odmd/access/policy.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
 #include "odmd/reconcile/state.h"
@@ -99,6 +100,60 @@ Status WriteSeenRefs(store::ConfigStore& store, std::string_view repo, SeenRefs&
       store.Put(IntakeKey(repo), nlohmann::json{{"refs", refs}}.dump(), seen.revision));
   seen.revision = w.revision;
   return OkStatus();
+}
+
+std::string PendingTeardownKey(std::string_view enver_id) {
+  return std::string(kTeardownsPrefix) + std::string(enver_id);
+}
+
+nlohmann::json PendingTeardownJson(const PendingTeardown& t) {
+  nlohmann::json j = {{"sha", t.sha},
+                      {"contracts_version", t.contracts_version},
+                      {"reason", t.reason},
+                      {"attempts", t.attempts},
+                      {"failed_at_ms", t.failed_at_ms}};
+  if (t.clone) j["clone"] = CloneRecordJson(*t.clone);
+  return j;
+}
+
+Result<PendingTeardown> ParsePendingTeardown(const store::Entry& entry) {
+  auto bad = [&](std::string_view why) {
+    return FailedPreconditionError("teardown record " + Quote(entry.key) +
+                                   " is malformed: " + std::string(why));
+  };
+  nlohmann::json j = nlohmann::json::parse(entry.value, nullptr, false);
+  if (!j.is_object()) return bad("not a JSON object");
+  for (const char* member : {"sha", "contracts_version", "reason"}) {
+    if (!j.contains(member) || !j[member].is_string()) {
+      return bad("\"" + std::string(member) + "\" is not a string");
+    }
+  }
+  PendingTeardown t;
+  std::string_view key = entry.key;
+  t.enver_id =
+      std::string(key.substr(key.rfind(kTeardownsPrefix, 0) == 0 ? kTeardownsPrefix.size() : 0));
+  t.sha = j["sha"].get<std::string>();
+  t.contracts_version = j["contracts_version"].get<std::string>();
+  t.reason = j["reason"].get<std::string>();
+  t.attempts = j.value("attempts", 1);
+  t.failed_at_ms = j.value("failed_at_ms", std::int64_t{0});
+  if (j.contains("clone")) {
+    ODMD_ASSIGN_OR_RETURN(
+        CloneRecord clone,
+        ParseCloneRecord(std::string(access::kClonesPrefix) + t.enver_id, j["clone"].dump()));
+    t.clone = std::move(clone);
+  }
+  t.revision = entry.revision;
+  return t;
+}
+
+Result<PendingTeardown> ReadPendingTeardown(store::ConfigStore& store, std::string_view enver_id) {
+  Result<store::Entry> e = store.Get(PendingTeardownKey(enver_id));
+  if (IsNotFound(e.status())) {
+    return NotFoundError("no failed teardown of " + Quote(enver_id) + " is recorded");
+  }
+  if (!e.ok()) return e.status();
+  return ParsePendingTeardown(*e);
 }
 
 }  // namespace odmd::reconcile

@@ -5,7 +5,9 @@
 //   that went (written by the dispatcher; read by the views, teardown and reactions);
 // - an enver's consumed versions at /odmd-share/<build>/<rev>/share..version (written by
 //   the Deployer; read by the views and reactions);
-// - what intake handled of a repo at /odmd/intake/<owner>/<name>.
+// - what intake handled of a repo at /odmd/intake/<owner>/<name>;
+// - a teardown that failed at /odmd/teardowns/<build>/<rev>: what a retry needs to run it
+//   again after the enver left the contracts (written by the teardown; read by the retry).
 
 #include <cstdint>
 #include <map>
@@ -16,6 +18,7 @@
 #include "odmd/base/status.h"
 #include "odmd/model/org.h"
 #include "odmd/store/config_store.h"
+#include "world.h"
 
 namespace odmd::reconcile {
 
@@ -60,5 +63,28 @@ struct SeenRefs {
 Result<SeenRefs> ReadSeenRefs(store::ConfigStore& store, std::string_view repo);
 // Compare-and-set against `seen.revision`; updates it.
 Status WriteSeenRefs(store::ConfigStore& store, std::string_view repo, SeenRefs& seen);
+
+// A teardown whose destroy script or stack deletion failed. The enver is gone from the
+// platform (state "deleted", products tombstoned, token revoked); what it left in its
+// account waits for a retry, which rebuilds it from the contracts version it was torn down
+// from (and, for a clone, its clone record).
+struct PendingTeardown {
+  std::string enver_id;
+  std::string sha;                // the commit the destroy script runs from
+  std::string contracts_version;  // the world it was torn down from
+  std::optional<CloneRecord> clone;
+  std::string reason;  // of the last failure
+  int attempts = 1;
+  std::int64_t failed_at_ms = 0;
+  store::Revision revision = 0;  // of the record; 0 when absent
+};
+
+inline constexpr std::string_view kTeardownsPrefix = "/odmd/teardowns/";
+std::string PendingTeardownKey(std::string_view enver_id);
+nlohmann::json PendingTeardownJson(const PendingTeardown& t);
+// kFailedPrecondition naming the key for a malformed record.
+Result<PendingTeardown> ParsePendingTeardown(const store::Entry& entry);
+// kNotFound naming the enver when none is recorded.
+Result<PendingTeardown> ReadPendingTeardown(store::ConfigStore& store, std::string_view enver_id);
 
 }  // namespace odmd::reconcile

@@ -15,7 +15,8 @@
 //           owner: secrets.h).
 //   viewer  reads everything outside /odmd/ and, under /odmd/, only the platform's records
 //           that hold no token or secret material: contracts/, clones/, repos/, intake/,
-//           queue/, deployments/, seq/, logs/, events/, envers/, roles/, reactions/.
+//           queue/, deployments/, seq/, logs/, events/, envers/, roles/, reactions/,
+//           teardowns/.
 //           Never /odmd/secrets/, /odmd/tokens/, /odmd/enver-tokens/ (sealed enver tokens)
 //           nor any other /odmd/ key (a new kind of record starts unreadable). Writes nothing.
 //   enver E = <b>/<r> (declared in the manifest, or a live clone):

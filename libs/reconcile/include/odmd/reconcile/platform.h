@@ -161,6 +161,14 @@ class Platform {
 
   // --- manual ---
   Result<nlohmann::json> Redeploy(const access::Principal& who, std::string_view enver_id);
+  // Failed teardowns (docs/platform.md, Teardown): {"teardowns":[{"enver","sha",
+  // "contracts_version","clone","reason","attempts","failed_at_ms"}]}.
+  Result<nlohmann::json> ListTeardowns();
+  // Runs a failed teardown again (admin only): {"enver","succeeded","attempts"[,"reason"]}.
+  // kNotFound when none is recorded; kFailedPrecondition when the enver is live again.
+  Result<nlohmann::json> RetryTeardown(const access::Principal& who, std::string_view enver_id);
+  // Drops a failed teardown's record (admin only): what it left is the admin's to remove.
+  Result<nlohmann::json> ForgetTeardown(const access::Principal& who, std::string_view enver_id);
 
   // --- reads (JSON views, docs/platform.md) ---
   Result<nlohmann::json> ListEnvers();

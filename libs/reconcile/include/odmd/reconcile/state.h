@@ -170,7 +170,8 @@ struct Event {
   // "push", "ref.deleted", "command.accepted", "command.rejected", "clone.created",
   // "clone.deleted", "deployment.queued", "deployment.started", "deployment.succeeded",
   // "deployment.failed", "deployment.cancelled", "alert", "contracts.published",
-  // "contracts.refused", "convergence.failed", "product.published".
+  // "contracts.refused", "convergence.failed", "product.published", "teardown.failed",
+  // "teardown.retried", "teardown.forgotten".
   std::string kind;
   std::string enver_id;    // may be empty
   std::string message;     // one sentence saying what happened and why
