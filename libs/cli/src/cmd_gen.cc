@@ -1,4 +1,5 @@
 // odmd gen workflows|roles <manifest> --out DIR: writes the generated files of a manifest;
+// odmd gen package <manifest> --out DIR [--name NAME]: the per-org TypeScript package;
 // odmd gen diff <old> <new>: the generated files a contracts change adds, changes or removes.
 //
 // Layout under DIR: a file that belongs to a build's repo (a workflow) goes to
@@ -8,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -18,6 +20,7 @@
 #include "common.h"
 #include "odmd/base/strings.h"
 #include "odmd/gen/generated_file.h"
+#include "odmd/gen/package.h"
 #include "odmd/gen/roles.h"
 #include "odmd/gen/workflows.h"
 
@@ -26,7 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using Generator = Result<std::vector<gen::GeneratedFile>> (*)(const model::Org&);
+using Generator = std::function<Result<std::vector<gen::GeneratedFile>>(const model::Org&)>;
 
 enum class WriteStatus { kWritten, kUnchanged, kUserOwned };
 
@@ -174,6 +177,15 @@ char Sign(gen::FileChange change) {
   return '~';
 }
 
+// The package generator with the --name option it reads once the command line is parsed.
+RunFn SetupPackage(CLI::App& sub, Io& io) {
+  auto name = std::make_shared<std::string>();
+  sub.add_option("--name", *name, "npm package name (default: <org>-contracts)");
+  return SetupWrite(sub, io, [name](const model::Org& org) {
+    return gen::GeneratePackage(org, gen::PackageOptions{*name});
+  });
+}
+
 RunFn SetupGenDiff(CLI::App& sub, Io& io) {
   struct Opts {
     std::string before, after;
@@ -225,14 +237,18 @@ RunFn SetupGen(CLI::App& sub, Io& io) {
       "workflows", "Write the GitHub Actions workflows of a manifest under --out DIR/<build>/");
   CLI::App* roles =
       sub.add_subcommand("roles", "Write the IAM role templates of a manifest under --out DIR/");
+  CLI::App* package = sub.add_subcommand(
+      "package", "Write the per-org TypeScript package of a manifest under --out DIR/");
   CLI::App* diff = sub.add_subcommand(
       "diff", "List the workflow and role files a contracts change adds, changes or removes");
   RunFn run_workflows = SetupWrite(*workflows, io, gen::GenerateWorkflows);
   RunFn run_roles = SetupWrite(*roles, io, gen::GenerateRoles);
+  RunFn run_package = SetupPackage(*package, io);
   RunFn run_diff = SetupGenDiff(*diff, io);
   return [=]() {
     if (workflows->parsed()) return run_workflows();
     if (roles->parsed()) return run_roles();
+    if (package->parsed()) return run_package();
     if (diff->parsed()) return run_diff();
     return kExitUsage;
   };
