@@ -15,12 +15,21 @@ Result<ApiResponse> GitHubApi::Do(const RepoRef& repo, Call call) {
   return client_.AsInstallation(repo.installation_id, call);
 }
 
+Result<std::optional<ApiResponse>> GitHubApi::DoOptional(const RepoRef& repo, Call call) {
+  if (auto token = client_.InstallationToken(repo.installation_id); !token.ok()) {
+    return token.status().WithContext(CallName(call));
+  }
+  auto r = Do(repo, call);
+  if (!r.ok() && IsNotFound(r.status())) return std::optional<ApiResponse>();
+  if (!r.ok()) return r.status();
+  return std::optional<ApiResponse>(std::move(r).value());
+}
+
 Result<std::optional<std::string>> GitHubApi::GetRef(const RepoRef& repo, std::string_view ref) {
   const Call call{"git/get-ref", "GET", RepoPath(repo) + "/git/ref/" + EscapePath(ref, true),
                   std::nullopt};
-  auto r = Do(repo, call);
-  if (!r.ok() && IsNotFound(r.status())) return std::optional<std::string>();
-  if (!r.ok()) return r.status();
+  ODMD_ASSIGN_OR_RETURN(std::optional<ApiResponse> r, DoOptional(repo, call));
+  if (!r) return std::optional<std::string>();
   const auto sha = StringField(ObjectField(r->body, "object"), "sha");
   if (!sha) return InternalError(CallName(call) + ": the answer has no object.sha");
   return std::optional<std::string>(*sha);
@@ -45,9 +54,8 @@ Result<std::optional<FileContent>> GitHubApi::GetFile(const RepoRef& repo, std::
       "repos/get-content", "GET",
       RepoPath(repo) + "/contents/" + EscapePath(path, true) + "?ref=" + EscapePath(ref),
       std::nullopt};
-  auto r = Do(repo, call);
-  if (!r.ok() && IsNotFound(r.status())) return std::optional<FileContent>();
-  if (!r.ok()) return r.status();
+  ODMD_ASSIGN_OR_RETURN(std::optional<ApiResponse> r, DoOptional(repo, call));
+  if (!r) return std::optional<FileContent>();
   if (StringField(r->body, "type") != "file") {
     return FailedPreconditionError(CallName(call) + ": not a file");
   }

@@ -79,7 +79,8 @@ class GitHubApi {
  public:
   explicit GitHubApi(GitHubClient& client) : client_(client) {}
 
-  // The commit `ref` ("heads/main", "tags/v1") points at; nullopt when the ref is missing.
+  // The commit `ref` ("heads/main", "tags/v1") points at; nullopt when the ref is missing
+  // (GitHub answers 404 alike for a repository the installation cannot see).
   Result<std::optional<std::string>> GetRef(const RepoRef& repo, std::string_view ref);
   // ALREADY_EXISTS when `ref` ("refs/heads/x") exists.
   Status CreateRef(const RepoRef& repo, std::string_view ref, std::string_view sha);
@@ -120,6 +121,9 @@ class GitHubApi {
 
  private:
   Result<ApiResponse> Do(const RepoRef& repo, Call call);
+  // The answer, or nullopt when GitHub answered the call itself 404. A 404 while getting
+  // the installation's token (an unknown installation) stays an error.
+  Result<std::optional<ApiResponse>> DoOptional(const RepoRef& repo, Call call);
 
   GitHubClient& client_;
 };
