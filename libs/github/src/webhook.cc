@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <cctype>
+
 namespace odmd::github {
 namespace {
 
@@ -36,17 +38,23 @@ std::string WebhookSignature(std::string_view secret, std::string_view body) {
 Status VerifyWebhookSignature(std::string_view secret, std::string_view body,
                               std::optional<std::string_view> signature) {
   if (secret.empty()) {
-    return FailedPreconditionError(
+    return InvalidArgumentError(
         "github webhook: no webhook secret configured (--github-webhook-secret-file)");
   }
   if (!signature) return UnauthenticatedError("github webhook: X-Hub-Signature-256 is missing");
   if (!signature->starts_with(kPrefix) || signature->size() != kPrefix.size() + 64) {
-    return UnauthenticatedError("github webhook: X-Hub-Signature-256 is not sha256=<64 hex>");
+    return InvalidArgumentError("github webhook: X-Hub-Signature-256 is not sha256=<64 hex>");
   }
   const std::string expected = WebhookSignature(secret, body);
   // Lowercase hex either way; CRYPTO_memcmp takes the same time wherever they differ.
   std::string given(*signature);
-  for (char& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (size_t i = kPrefix.size(); i < given.size(); ++i) {
+    const auto c = static_cast<unsigned char>(given[i]);
+    if (!std::isxdigit(c)) {
+      return InvalidArgumentError("github webhook: X-Hub-Signature-256 is not sha256=<64 hex>");
+    }
+    given[i] = static_cast<char>(std::tolower(c));
+  }
   if (CRYPTO_memcmp(expected.data(), given.data(), expected.size()) != 0) {
     return UnauthenticatedError(
         "github webhook: X-Hub-Signature-256 does not match the body (wrong secret or the "

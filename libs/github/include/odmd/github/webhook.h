@@ -17,9 +17,11 @@ inline constexpr std::string_view kSignatureHeader = "X-Hub-Signature-256";
 std::string WebhookSignature(std::string_view secret, std::string_view body);
 
 // OK when `signature` (the header's value; nullopt when the header is missing) is the
-// signature of `body`, compared in constant time. UNAUTHENTICATED otherwise, saying whether
-// the header is missing, malformed or does not match; FAILED_PRECONDITION when `secret` is
-// empty (no webhook secret configured: every delivery is refused).
+// signature of `body`, compared in constant time. The codes are those of
+// odmd::reconcile::VerifyGitHubSignature (the push intake's check, libs/reconcile), so the
+// two can become one: UNAUTHENTICATED when the header is missing or does not match;
+// INVALID_ARGUMENT when it is malformed, or when `secret` is empty (no webhook secret
+// configured: every delivery is refused). Messages never contain the secret or a digest.
 Status VerifyWebhookSignature(std::string_view secret, std::string_view body,
                               std::optional<std::string_view> signature);
 
