@@ -48,10 +48,19 @@ async function loadContracts(entry: string): Promise<Contracts> {
   throw new Error(`${entry} exports no Contracts (default export or "contracts")`);
 }
 
+// Through a temporary file and a rename when the directory is writable; otherwise (the
+// platform's sandbox makes only $ODMD_MANIFEST_FILE itself writable) into the file.
 function writeAtomically(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') throw err;
+    writeFileSync(path, text);
+    return;
+  }
+  try {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
