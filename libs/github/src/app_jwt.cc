@@ -47,7 +47,7 @@ Result<std::unique_ptr<AppJwtSigner>> AppJwtSigner::Create(std::string app_id,
   key->pkey.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, const_cast<char*>("")));
   if (!key->pkey) {
     return InvalidArgumentError("github app " + app_id +
-                                ": the private key is not a PEM private key");
+                                ": the private key is not a PEM private key without a passphrase");
   }
   if (EVP_PKEY_get_base_id(key->pkey.get()) != EVP_PKEY_RSA) {
     return InvalidArgumentError("github app " + app_id +

@@ -98,6 +98,23 @@ TEST(AppJwtTest, AnEcKeyIsRefused) {
   EXPECT_THAT(signer.status().message(), HasSubstr("not an RSA key"));
 }
 
+TEST(AppJwtTest, AnEncryptedKeyFailsWithoutPrompting) {
+  BIO* in =
+      BIO_new_mem_buf(AppKey().private_pem.data(), static_cast<int>(AppKey().private_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(in, nullptr, nullptr, nullptr);
+  BIO_free(in);
+  ASSERT_NE(key, nullptr);
+  BIO* out = BIO_new(BIO_s_mem());
+  static unsigned char pass[] = "passphrase";
+  PEM_write_bio_PrivateKey(out, key, EVP_aes_256_cbc(), pass, sizeof pass - 1, nullptr, nullptr);
+  EVP_PKEY_free(key);
+  const std::string encrypted = testing::BioText(out);
+  ASSERT_THAT(encrypted, HasSubstr("ENCRYPTED"));
+  auto signer = AppJwtSigner::Create("7", encrypted);
+  ASSERT_FALSE(signer.ok());
+  EXPECT_THAT(signer.status().message(), HasSubstr("not a PEM private key"));
+}
+
 TEST(AppJwtTest, AnEmptyAppIdIsRefused) {
   auto signer = AppJwtSigner::Create("", AppKey().private_pem);
   ASSERT_FALSE(signer.ok());

@@ -119,9 +119,11 @@ void FakeGitHub::SetApp(long long app_id, const std::string& public_key_pem) {
 }
 
 void FakeGitHub::AddInstallation(long long id, const std::string& account,
-                                 const std::vector<std::string>& repositories) {
-  Control("POST", "/__fake/installations",
-          {{"id", id}, {"account", account}, {"repositories", repositories}});
+                                 const std::vector<std::string>& repositories,
+                                 const nlohmann::json& permissions) {
+  nlohmann::json body{{"id", id}, {"account", account}, {"repositories", repositories}};
+  if (!permissions.is_null()) body["permissions"] = permissions;
+  Control("POST", "/__fake/installations", body);
 }
 
 std::string FakeGitHub::CommitFiles(const std::string& repo, const std::string& branch,

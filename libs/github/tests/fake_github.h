@@ -31,8 +31,11 @@ class FakeGitHub {
                          const nlohmann::json& body = nlohmann::json::object());
 
   void SetApp(long long app_id, const std::string& public_key_pem);
+  // `permissions` ({"contents": "write", ...}); null: contents, actions, secrets and
+  // workflows write, metadata read.
   void AddInstallation(long long id, const std::string& account,
-                       const std::vector<std::string>& repositories);
+                       const std::vector<std::string>& repositories,
+                       const nlohmann::json& permissions = nullptr);
   // Commits `files` (path -> text) onto `branch`; the new commit's sha.
   std::string CommitFiles(const std::string& repo, const std::string& branch,
                           const nlohmann::json& files);

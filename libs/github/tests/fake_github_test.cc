@@ -270,6 +270,22 @@ TEST_F(FakeGitHubTest, AnExpiredTokenIsRenewedOnTheFirst401) {
   EXPECT_THAT(Statuses("/git/ref/heads/main"), ElementsAre(200, 401, 304));
 }
 
+TEST_F(FakeGitHubTest, AMissingAppPermissionIsPermissionDeniedAndNamed) {
+  fake_->AddInstallation(8, "beta", {"app"}, {{"contents", "write"}, {"metadata", "read"}});
+  const RepoRef beta{8, "beta", "app"};
+  ASSERT_TRUE(api_->GetRef(beta, "heads/main").ok());
+  const Status secret = api_->PutRepoSecret(beta, "ODMD_TOKEN", "x");
+  EXPECT_EQ(secret.code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(secret.message(),
+              HasSubstr("github actions/get-repo-public-key GET "
+                        "/repos/beta/app/actions/secrets/public-key: 403 Forbidden: \"Resource "
+                        "not accessible by integration\""));
+  auto dispatch = api_->DispatchWorkflow(beta, "odmd-build.yml", "main", {});
+  EXPECT_EQ(dispatch.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(sleeps_, IsEmpty());
+  EXPECT_TRUE(fake_->State()["repos"]["beta/app"]["secrets"].empty());
+}
+
 TEST_F(FakeGitHubTest, AnUnchangedFileIsServedFromA304) {
   auto first = api_->GetFile(repo_, ".github/workflows/odmd-build.yml", "main");
   auto second = api_->GetFile(repo_, ".github/workflows/odmd-build.yml", "main");

@@ -149,10 +149,17 @@ export const handlers = {
       }
       repos = new Set(json.repositories);
     }
+    let permissions = inst.permissions;
+    if (json.permissions) {
+      for (const [name, level] of Object.entries(json.permissions)) {
+        if (!grants(inst.permissions, name, level)) return validation("The permissions requested are not granted to this installation.", "permissions");
+      }
+      permissions = json.permissions;
+    }
     const token = `ghs_${randomBytes(18).toString("base64url")}`;
     const expires_ms = Date.now() + TOKEN_TTL_MS;
-    gh.tokens.set(token, { installation: inst.id, expires_ms, repos });
-    return { status: 201, body: { token, expires_at: O.iso(expires_ms), permissions: inst.permissions, repository_selection: "selected" } };
+    gh.tokens.set(token, { installation: inst.id, expires_ms, repos, permissions });
+    return { status: 201, body: { token, expires_at: O.iso(expires_ms), permissions, repository_selection: "selected" } };
   },
 
   "git/get-ref": (gh, { repo, params }) => {
@@ -293,6 +300,22 @@ export const handlers = {
     return old ? { status: 204 } : { status: 201, body: {} };
   },
 };
+
+// The app permission an operation needs ("Permissions required for GitHub Apps" in GitHub's
+// documentation), as [name, level]; null for operations the table does not cover.
+export function requiredPermission(operationId, method) {
+  const rw = method === "GET" ? "read" : "write";
+  if (operationId.startsWith("git/") || operationId === "repos/get-content") return ["contents", rw];
+  if (operationId === "actions/create-workflow-dispatch") return ["actions", "write"];
+  if (/^actions\/(get-workflow-run|list-workflow-runs)/.test(operationId)) return ["actions", "read"];
+  if (/^actions\/.*(secret|public-key)/.test(operationId)) return ["secrets", rw];
+  return null;
+}
+
+export function grants(permissions, name, level) {
+  const have = permissions[name];
+  return have === "write" || (have === "read" && level === "read");
+}
 
 function runBody(gh, repo, run) {
   return O.workflowRun(gh.base, repo, run, repo.git.get(run.head_sha, "commit"));

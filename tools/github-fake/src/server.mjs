@@ -5,7 +5,7 @@
 import { createServer } from "node:http";
 import { createHash } from "node:crypto";
 import { OpenApi } from "./openapi.mjs";
-import { GitHub, handlers, error } from "./github.mjs";
+import { GitHub, handlers, error, requiredPermission, grants } from "./github.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -127,6 +127,10 @@ function serveApi(req) {
     const r = gh.repoFor(auth, params);
     if (r.fail) return { result: r.fail, route };
     ctx.repo = r.repo;
+    const need = requiredPermission(opId, req.method);
+    if (need && !grants(auth.token.permissions, ...need)) {
+      return { result: error(403, "Resource not accessible by integration"), route };
+    }
   }
   return { result: handler(gh, ctx), route };
 }
