@@ -18,9 +18,14 @@ bool IsTransient(long status) {
   return status == 500 || status == 502 || status == 503 || status == 504;
 }
 
+// A header's non-negative integer value, at most 10^12 (a retry-after or reset of any size
+// must neither throw nor overflow when turned into milliseconds).
 std::optional<long long> HeaderNumber(const HttpResponse& r, std::string_view name) {
   const auto v = r.Header(name);
-  if (!v || v->empty() || !std::all_of(v->begin(), v->end(), ::isdigit)) return std::nullopt;
+  if (!v || v->empty() || v->size() > 12) return std::nullopt;
+  for (const char c : *v) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  }
   return std::stoll(*v);
 }
 

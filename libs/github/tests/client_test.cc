@@ -197,6 +197,20 @@ TEST_F(ClientTest, ASecondaryLimitWaitsRetryAfterOrAMinute) {
   EXPECT_THAT(sleeps_, ElementsAre(milliseconds(7000), milliseconds(60000)));
 }
 
+TEST_F(ClientTest, AnAbsurdRetryAfterIsNotSleptAndDoesNotOverflow) {
+  transport_.Answer(201, Token("ghs_one"));
+  transport_.Answer(429, R"({"message":"slow down"})", {{"retry-after", "999999999999"}});
+  transport_.Answer(429, R"({"message":"slow down"})",
+                    {{"retry-after", "99999999999999999999999"}});
+  auto client = NewClient();
+  auto r = client->AsInstallation(7, kGetRef);
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  auto again = client->AsInstallation(7, kGetRef);  // not a number: a minute, then again
+  EXPECT_EQ(again.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_THAT(sleeps_, ElementsAre(milliseconds(60000), milliseconds(60000), milliseconds(60000),
+                                   milliseconds(60000)));
+}
+
 TEST_F(ClientTest, ARateLimitThatOutlastsTheAttemptsIsResourceExhausted) {
   transport_.Answer(201, Token("ghs_one"));
   transport_.Answer(429, R"({"message":"slow down"})", {{"retry-after", "1"}});
