@@ -3,6 +3,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "odmd/aws/transport.h"
 
@@ -26,11 +27,13 @@ struct ListDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
+// Keeps the easy handles of finished requests so the next request reuses their open
+// connection (and DNS cache) instead of a new TCP connection per call.
 class CurlTransport final : public Transport {
  public:
   Result<HttpResponse> Send(const HttpRequest& request) override {
     GlobalInitOnce();
-    std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
+    std::unique_ptr<CURL, EasyDeleter> curl = TakeHandle();
     if (!curl) return InternalError("curl_easy_init failed");
     CURL* c = curl.get();
     curl_slist* raw = nullptr;
@@ -55,6 +58,7 @@ class CurlTransport final : public Transport {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Append);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     const CURLcode rc = curl_easy_perform(c);
@@ -62,8 +66,33 @@ class CurlTransport final : public Transport {
       return UnavailableError("request to " + request.url + " failed: " + curl_easy_strerror(rc));
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+    // Forget this request's credentials and pointers, keep the connection.
+    curl_easy_reset(c);
+    GiveBack(std::move(curl));
     return response;
   }
+
+ private:
+  static constexpr size_t kMaxIdle = 8;
+
+  std::unique_ptr<CURL, EasyDeleter> TakeHandle() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        std::unique_ptr<CURL, EasyDeleter> h = std::move(idle_.back());
+        idle_.pop_back();
+        return h;
+      }
+    }
+    return std::unique_ptr<CURL, EasyDeleter>(curl_easy_init());
+  }
+  void GiveBack(std::unique_ptr<CURL, EasyDeleter> h) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(h));
+  }
+
+  std::mutex mu_;
+  std::vector<std::unique_ptr<CURL, EasyDeleter>> idle_;
 };
 
 }  // namespace

@@ -164,7 +164,11 @@ TEST_F(MotoTest, WrongSecretIsRefusedByEveryServiceAndNeverShown) {
 TEST_F(MotoTest, SsmProductsMirror) {
   auto client = Client(central_);
   SsmClient ssm(*client);
-  EXPECT_EQ(ssm.PutParameter("/odmd/products/a/url", "v1").value(), 1);
+  {
+    auto r = ssm.PutParameter("/odmd/products/a/url", "v1");
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(*r, 1);
+  }
   EXPECT_EQ(ssm.PutParameter("/odmd/products/a/url", "v2").value(), 2);
   EXPECT_THAT(ssm.PutParameter("/odmd/products/a/url", "v3", /*overwrite=*/false).status(),
               StatusIs(StatusCode::kAlreadyExists));
