@@ -56,6 +56,7 @@ bench: build
 	./$(BUILD)/bench/odmd_store_bench
 	./$(BUILD)/bench/odmd_http_bench
 	./$(BUILD)/bench/odmd_aws_mirror_bench
+	./$(BUILD)/bench/odmd_contracts_bench
 	node bench/console/scale.mjs --odmd=$(BUILD)/apps/odmd/odmd --fixture=$(BUILD)/bench/console/odmd_console_fixture
 
 format:

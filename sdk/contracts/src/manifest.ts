@@ -121,7 +121,7 @@ export function jsonString(s: string): string {
 
 /** Writes nested objects and arrays in nlohmann's dump(2) layout, like the C++ Writer. */
 class Writer {
-  private readonly parts: string[] = [];
+  private out = '';
   private depth = 0;
   private first = true;
   private indent = '';
@@ -142,7 +142,7 @@ class Writer {
   beginArray(key: string, size: number): boolean {
     this.key(key);
     if (size === 0) {
-      this.parts.push('[]');
+      this.out += '[]';
       return false;
     }
     this.open('[');
@@ -153,23 +153,23 @@ class Writer {
   }
   string(key: string | null, value: string): void {
     this.key(key);
-    this.parts.push(jsonString(value));
+    this.out += jsonString(value);
   }
   raw(key: string, text: string): void {
     this.key(key);
-    this.parts.push(text);
+    this.out += text;
   }
   take(): string {
-    return this.parts.join('') + '\n';
+    return this.out + '\n';
   }
 
   private key(key: string | null): void {
-    this.parts.push(this.first ? '\n' : ',\n', this.indent);
+    this.out += (this.first ? '\n' : ',\n') + this.indent;
     this.first = false;
-    if (key !== null) this.parts.push(jsonString(key), ': ');
+    if (key !== null) this.out += jsonString(key) + ': ';
   }
   private open(c: string): void {
-    this.parts.push(c);
+    this.out += c;
     ++this.depth;
     this.indent = '  '.repeat(this.depth);
     this.first = true;
@@ -177,7 +177,7 @@ class Writer {
   private close(c: string): void {
     --this.depth;
     this.indent = '  '.repeat(this.depth);
-    this.parts.push('\n', this.indent, c);
+    this.out += '\n' + this.indent + c;
     this.first = false;
   }
 }
