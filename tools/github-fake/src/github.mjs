@@ -336,19 +336,17 @@ function listRuns(gh, { repo, query }, pick) {
   return { status: 200, body: { total_count: runs.length, workflow_runs: slice.map((r) => runBody(gh, repo, r)) } };
 }
 
-// A workflow by id or by file name; GitHub knows a workflow once its file is on any branch.
+// A workflow by id or by file name. GitHub knows a workflow once its file is on the default
+// branch ("This event will only trigger a workflow run if the workflow file exists on the
+// default branch"; a file only on another branch answers 404 to a dispatch), and keeps
+// knowing it afterwards.
 function workflowOf(repo, idOrFile) {
   const path = /^\d+$/.test(idOrFile) ? null : `.github/workflows/${idOrFile}`;
   for (const wf of repo.workflows.values()) if (wf.path === path || String(wf.id) === idOrFile) return wf;
-  if (!path) return null;
-  for (const sha of repo.refs.values()) {
-    if (repo.git.fileAt(sha, path)) {
-      const wf = { id: 7000 + repo.workflows.size, path, name: idOrFile.replace(/\.ya?ml$/, ""), runs: 0 };
-      repo.workflows.set(path, wf);
-      return wf;
-    }
-  }
-  return null;
+  if (!path || !repo.git.fileAt(repo.refs.get(`refs/heads/${repo.default_branch}`), path)) return null;
+  const wf = { id: 7000 + repo.workflows.size, path, name: idOrFile.replace(/\.ya?ml$/, ""), runs: 0 };
+  repo.workflows.set(path, wf);
+  return wf;
 }
 
 function resolveRef(repo, ref) {
