@@ -1,7 +1,7 @@
 // Where each declaration was made: the builder call and the caller's file:line:column, so a
 // violation the odmd binary reports names the TypeScript that made it.
 
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 
 /** One declaration: the builder call and where it was called from. */
 export interface Site {
@@ -20,7 +20,10 @@ export function captureSite(builder: string): Site {
   return { builder, trace };
 }
 
-/** "file:line:column" of the first caller outside this package's sources, if any. */
+/**
+ * "file:line:column" of the first caller outside this package's sources, if any; the file
+ * relative to the working directory when it is below it.
+ */
 export function siteLocation(site: Site): string | undefined {
   const lines = (site.trace.stack ?? '').split('\n').slice(1);
   for (const line of lines) {
@@ -28,7 +31,8 @@ export function siteLocation(site: Site): string | undefined {
     if (m === null || m[1] === undefined) continue;
     const where = m[1].replace(/^file:\/\//, '');
     if (where.startsWith(SRC_DIR + '/') || where.startsWith('node:')) continue;
-    return where;
+    const rel = isAbsolute(where) ? relative(process.cwd(), where) : where;
+    return rel.startsWith('..') ? where : rel;
   }
   return undefined;
 }
