@@ -207,6 +207,21 @@ TEST_F(FakeGitHubTest, TheValidatorReportsARequestGitHubWouldRefuse) {
   EXPECT_TRUE(fake_->State()["dispatches"].empty());
 }
 
+// The fake's answers go through the same check: an answer GitHub's description does not
+// allow is a violation, so a wrong fake cannot make a wrong client pass.
+TEST_F(FakeGitHubTest, TheValidatorReportsAnAnswerGitHubWouldNotGive) {
+  expect_no_violations_ = false;
+  fake_->Inject("/git/ref/", 200, nlohmann::json::object(), {{"ref", "refs/heads/main"}});
+  auto head = api_->GetRef(repo_, "heads/main");
+  ASSERT_FALSE(head.ok());
+  EXPECT_EQ(head.status().code(), StatusCode::kInternal);
+  EXPECT_THAT(head.status().message(), HasSubstr("github git/get-ref GET "
+                                                 "/repos/acme/svc/git/ref/heads/main: the "
+                                                 "answer has no object.sha"));
+  EXPECT_THAT(fake_->Violations(),
+              Contains(HasSubstr("response body must have required property 'object'")));
+}
+
 TEST_F(FakeGitHubTest, ARevokedAppKeyIsUnauthenticatedAndNamed) {
   fake_->SetApp(42, OtherKey().public_pem);  // GitHub knows only the new key now
   auto head = api_->GetRef(repo_, "heads/main");

@@ -40,8 +40,8 @@ class Transport {
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
 };
 
-// libcurl; connect timeout 10 s, whole exchange 60 s. Thread-compatible: one exchange at a
-// time per instance.
+// libcurl; connect timeout 10 s, whole exchange 60 s. Thread-safe: each exchange has its own
+// curl handle.
 std::unique_ptr<Transport> NewCurlTransport();
 
 }  // namespace odmd::github
