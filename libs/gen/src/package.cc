@@ -38,6 +38,10 @@ bool IsIdentifier(std::string_view s) {
 // A property name: bare when it is an identifier, else a string literal.
 std::string Key(std::string_view s) { return IsIdentifier(s) ? std::string(s) : Lit(s); }
 
+// A property name in a JavaScript object literal: as Key, but "__proto__" is computed, since
+// `{__proto__: x}` (quoted or not) would set the object's prototype instead.
+std::string JsKey(std::string_view s) { return s == "__proto__" ? "[\"__proto__\"]" : Key(s); }
+
 struct EnverPlan {
   const model::Enver* enver;
   std::string id;         // "<build>/<rev>"
@@ -215,11 +219,11 @@ void AppendJsEnver(std::string& out, const model::Build& build, const EnverPlan&
          ",\n    account: " + Lit(enver.account) + ",\n    accountId: " + Lit(e.account_id) +
          ",\n    region: " + Lit(enver.region) + ",\n    products: f({\n";
   for (const model::Product& p : enver.products) {
-    out += "      " + Key(p.name) + ": product(" + Lit(e.id) + ", " + Lit(p.name) + "),\n";
+    out += "      " + JsKey(p.name) + ": product(" + Lit(e.id) + ", " + Lit(p.name) + "),\n";
   }
   out += "    }),\n    consumers: f({\n";
   for (const model::Consumer& c : enver.consumers) {
-    out += "      " + Key(c.name) + ": consumer(" + Lit(e.id) + ", " + Lit(c.name) + ", " +
+    out += "      " + JsKey(c.name) + ": consumer(" + Lit(e.id) + ", " + Lit(c.name) + ", " +
            Lit(c.producer) + ", " + Lit(c.product) + ", " + Lit(model::ReactionName(c.reaction)) +
            ", " + (c.placeholder ? Lit(*c.placeholder) : "null") + "),\n";
   }
@@ -254,7 +258,7 @@ std::string Js(const model::Org& org, const std::string& digest,
   for (size_t i = 0; i < plans.size(); ++i) AppendJsBuild(out, plans[i], i);
   out += "\nexports.builds = f({\n";
   for (size_t i = 0; i < plans.size(); ++i) {
-    out += "  " + Key(plans[i].build->id) + ": b" + std::to_string(i) + ",\n";
+    out += "  " + JsKey(plans[i].build->id) + ": b" + std::to_string(i) + ",\n";
   }
   out += "});\n";
   return out;

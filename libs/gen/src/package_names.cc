@@ -24,7 +24,7 @@ constexpr std::string_view kReserved[] = {
     "implements", "import",   "in",      "instanceof", "interface", "let",    "new",      "null",
     "org",        "package",  "private", "protected",  "public",    "return", "static",   "super",
     "switch",     "this",     "throw",   "true",       "try",       "type",   "typeof",   "var",
-    "void",       "while",    "with",    "yield"};
+    "void",       "while",    "with",    "yield",      "__proto__"};
 
 bool IsReserved(std::string_view word) {
   return std::find(std::begin(kReserved), std::end(kReserved), word) != std::end(kReserved);

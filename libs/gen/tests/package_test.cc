@@ -125,6 +125,7 @@ TEST(PackageTest, IdentifiersAreCamelCaseAndNeverReserved) {
   EXPECT_EQ(PackageIdentifier("class"), "class_");
   EXPECT_EQ(PackageIdentifier("org"), "org_");
   EXPECT_EQ(PackageIdentifier("builds"), "builds_");
+  EXPECT_EQ(PackageIdentifier("__proto__"), "__proto___");
 }
 
 TEST(PackageTest, BuildsWhoseIdentifiersCollideAreOnlyInBuilds) {
@@ -138,6 +139,19 @@ TEST(PackageTest, BuildsWhoseIdentifiersCollideAreOnlyInBuilds) {
   EXPECT_THAT(js, Not(HasSubstr("exports.svcA")));
   EXPECT_THAT(dts, HasSubstr("  readonly \"svc-a\": BuildNo1;\n  readonly svcA: BuildNo2;\n"));
   EXPECT_THAT(js, HasSubstr("exports.contracts = b0;"));
+}
+
+// `{__proto__: x}` in an object literal sets the prototype: such a key must be computed.
+TEST(PackageTest, AProtoNameIsAComputedKeyInTheJavaScript) {
+  model::Org org = SmallOrg();
+  org.builds.push_back(BuildWith("__proto__", {model::RevRef::Branch("main")}));
+  org.builds.back().envers[0].products.push_back({"__proto__"});
+  std::string js = Content(Generate(org), "index.js");
+  EXPECT_THAT(js, HasSubstr("  [\"__proto__\"]: b0,\n"));
+  EXPECT_THAT(js,
+              HasSubstr("      [\"__proto__\"]: product(\"__proto__/b..main\", \"__proto__\"),\n"));
+  EXPECT_THAT(js, HasSubstr("exports.__proto___ = b0;"));
+  EXPECT_THAT(js, Not(HasSubstr(" __proto__:")));
 }
 
 TEST(PackageTest, AnEnverIsAMemberByItsValueOnlyWhenThatIsUnambiguous) {
