@@ -173,8 +173,14 @@ export abstract class Enver<T extends RevType> {
   produces(name: string, options?: { children: readonly string[] }): Product<T> {
     const product = this.addProduct(name);
     if (options === undefined) return product;
-    const children: Record<string, Product<T>> = {};
-    for (const child of options.children) children[child] = this.addProduct(`${name}/${child}`);
+    // No prototype: a child part may be named "__proto__".
+    const children = Object.create(null) as Record<string, Product<T>>;
+    for (const child of options.children) {
+      Object.defineProperty(children, child, {
+        value: this.addProduct(`${name}/${child}`),
+        enumerable: true,
+      });
+    }
     return Object.assign(product, { children });
   }
 

@@ -81,4 +81,13 @@ describe('products with child parts', () => {
     assert.equal(cluster.children.port.sharePath, '/odmd-share/db/b..main/cluster/port');
     assert.deepEqual(c.validate({ odmdBin: odmdBin() }), []);
   });
+
+  it('keeps a child part named __proto__ as a member', () => {
+    const c = new Contracts('org', '1.0.0');
+    const central = c.account('central', '111111111111');
+    const db = c.cdkBuild('db', c.repo('o', 'db')).branch('main', central, 'us-east-1');
+    const p = db.produces('x', { children: ['__proto__', 'a'] });
+    assert.deepEqual(Object.keys(p.children), ['__proto__', 'a']);
+    assert.equal(p.children['__proto__'].name, 'x/__proto__');
+  });
 });
