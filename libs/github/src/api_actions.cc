@@ -60,7 +60,7 @@ Result<int64_t> GitHubApi::DispatchWorkflow(const RepoRef& repo, std::string_vie
   for (const auto& [k, v] : inputs) body["inputs"][k] = v;
   const Call call{"actions/create-workflow-dispatch", "POST",
                   RepoPath(repo) + "/actions/workflows/" + EscapePath(workflow) + "/dispatches",
-                  std::move(body)};
+                  std::move(body), /*idempotent=*/false};
   ODMD_ASSIGN_OR_RETURN(ApiResponse r, Do(repo, call));
   const auto id = IntField(r.body, "workflow_run_id");
   if (!id) {

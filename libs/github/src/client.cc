@@ -196,7 +196,9 @@ Result<ApiResponse> GitHubClient::Execute(std::optional<int64_t> installation, c
     if (!authorization.ok()) return authorization.status().WithContext(CallName(call));
     auto sent = transport_.Send(BuildRequest(call, *authorization, cache_key));
     if (!sent.ok()) {
-      if (attempt >= retry_.max_attempts) return sent.status().WithContext(CallName(call));
+      if (attempt >= retry_.max_attempts || !call.idempotent) {
+        return sent.status().WithContext(CallName(call));
+      }
       sleeper_(std::min(retry_.first_delay * (1 << std::min(attempt - 1, 16)), retry_.max_delay));
       continue;
     }
@@ -207,9 +209,9 @@ Result<ApiResponse> GitHubClient::Execute(std::optional<int64_t> installation, c
       renewed_token = true;
       continue;
     }
-    const auto delay = RetryDelay(r, attempt);
-    if (!delay) return HttpError(call, r);
     const bool limited = r.status == 403 || r.status == 429;
+    const auto delay = RetryDelay(r, attempt);
+    if (!delay || (!limited && !call.idempotent)) return HttpError(call, r);
     if (attempt >= retry_.max_attempts || *delay > retry_.max_wait) {
       const Status last = HttpError(call, r);
       if (!limited) return last;

@@ -24,7 +24,9 @@ class ApiTest : public ::testing::Test {
     AppSettings s;
     s.app_id = "42";
     s.private_key_pem = AppKey().private_pem;
-    client_ = std::move(GitHubClient::Create(s, transport_, clock_, [](auto) {})).value();
+    client_ = std::move(GitHubClient::Create(s, transport_, clock_, [this](auto d) {
+                sleeps_.push_back(d);
+              })).value();
     transport_.Answer(201, R"({"token":"ghs_1","expires_at":"2026-01-01T01:00:00Z"})");
   }
 
@@ -32,6 +34,7 @@ class ApiTest : public ::testing::Test {
 
   odmd::testing::FakeClock clock_;
   FakeTransport transport_;
+  std::vector<std::chrono::milliseconds> sleeps_;
   std::unique_ptr<GitHubClient> client_;
   const RepoRef repo_{7, "acme", "svc"};
 };
@@ -47,6 +50,27 @@ TEST_F(ApiTest, DispatchSendsRefInputsAndAsksForTheRunId) {
   EXPECT_EQ(Body(1), (nlohmann::json{{"ref", "feature/x"},
                                      {"inputs", {{"message", "push"}}},
                                      {"return_run_details", true}}));
+}
+
+TEST_F(ApiTest, ADispatchIsNeverRetriedAfterAServerErrorOrNoAnswer) {
+  transport_.Answer(502, R"({"message":"Server Error"})");
+  GitHubApi api(*client_);
+  auto id = api.DispatchWorkflow(repo_, "odmd-build.yml", "main", {});
+  EXPECT_EQ(id.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(id.status().message(), HasSubstr("actions/create-workflow-dispatch POST"));
+  EXPECT_EQ(transport_.requests.size(), 2u);  // the token, one dispatch
+  EXPECT_TRUE(sleeps_.empty());
+}
+
+TEST_F(ApiTest, ADispatchIsRetriedAfterARateLimit) {
+  transport_.Answer(429, R"({"message":"slow down"})", {{"retry-after", "3"}});
+  transport_.Answer(200, R"({"workflow_run_id":5,"run_url":"u","html_url":"h"})");
+  GitHubApi api(*client_);
+  auto id = api.DispatchWorkflow(repo_, "odmd-build.yml", "main", {});
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(*id, 5);
+  ASSERT_EQ(sleeps_.size(), 1u);
+  EXPECT_EQ(sleeps_[0], std::chrono::milliseconds(3000));
 }
 
 TEST_F(ApiTest, AMissingRefOrFileIsNulloptNotAnError) {

@@ -104,7 +104,9 @@ class GitHubApi {
                                    const std::vector<std::string>& parents);
 
   // workflow_dispatch of `workflow` (file name "odmd-build.yml" or id) on `ref` (branch or
-  // tag) with `inputs`; the new run's id (GitHub's return_run_details).
+  // tag) with `inputs`; the new run's id (GitHub's return_run_details). A 5xx or no answer
+  // is UNAVAILABLE at once, never retried here: the run may have started (list the runs of
+  // the ref before dispatching again).
   Result<int64_t> DispatchWorkflow(const RepoRef& repo, std::string_view workflow,
                                    std::string_view ref,
                                    const std::map<std::string, std::string>& inputs);

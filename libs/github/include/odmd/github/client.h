@@ -9,7 +9,8 @@
 // Status codes: 401 -> UNAUTHENTICATED; 403 -> PERMISSION_DENIED; 404 -> NOT_FOUND;
 // 409 -> FAILED_PRECONDITION; 422 -> INVALID_ARGUMENT ("already exists": ALREADY_EXISTS);
 // a rate limit not over in time -> RESOURCE_EXHAUSTED; 5xx and no answer after the last
-// attempt -> UNAVAILABLE; other statuses -> FAILED_PRECONDITION.
+// attempt (at once for a Call that is not idempotent) -> UNAVAILABLE; other statuses ->
+// FAILED_PRECONDITION.
 
 #include <chrono>
 #include <cstdint>
@@ -55,6 +56,11 @@ struct Call {
   std::string method;  // GET, POST, PATCH, PUT, DELETE
   std::string path;    // "/repos/o/r/git/ref/heads/main[?query]", already escaped
   std::optional<nlohmann::json> body;
+  // false: a 5xx or no answer is not retried, since GitHub may have acted on the call (a
+  // workflow_dispatch: retrying could start a second run). The caller finds out what
+  // happened (list the runs) before trying again. Rate-limit answers are retried either way:
+  // GitHub did not act on those.
+  bool idempotent = true;
 };
 
 struct ApiResponse {
