@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <atomic>
 #include <ctime>
+#include <thread>
 
 #include "base64.h"
 #include "odmd/base/clock.h"
@@ -312,6 +314,22 @@ TEST_F(FakeGitHubTest, AMissingAppPermissionIsPermissionDeniedAndNamed) {
   EXPECT_EQ(dispatch.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(sleeps_, IsEmpty());
   EXPECT_TRUE(fake_->State()["repos"]["beta/app"]["secrets"].empty());
+}
+
+TEST_F(FakeGitHubTest, ConcurrentCallsShareOneClient) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) {
+        auto head = api_->GetRef(repo_, "heads/main");
+        if (head.ok() && head->has_value() && **head == main_) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 20);
+  EXPECT_LE(Statuses("/access_tokens").size(), 4u);
 }
 
 TEST_F(FakeGitHubTest, AnUnchangedFileIsServedFromA304) {

@@ -70,7 +70,8 @@ struct ApiResponse {
 };
 
 // Thread-safe (the token and ETag caches are locked; exchanges run unlocked) when the
-// Transport is.
+// Transport is. Concurrent first calls for one installation may each create a token; the
+// last one is cached (GitHub allows many live tokens per installation).
 class GitHubClient {
  public:
   // INVALID_ARGUMENT when the private key is unusable (AppJwtSigner::Create). `transport` and
