@@ -419,6 +419,85 @@ TEST_F(PlatformLifecycleTest, RemovedEnverIsTornDownByTheNextManifest) {
   EXPECT_FALSE(fs::exists(AccountDir("workspace", "us-east-1") / "dash--main"));
 }
 
+// A destroy that fails: the enver still leaves the platform, its failure is an event naming
+// the reason and a record; an admin's retry runs it again from the contracts version it left
+// (failing again counts, succeeding clears it); an enver that is live again cannot be retried,
+// only forgotten.
+TEST_F(PlatformLifecycleTest, FailedTeardownIsRecordedAndRetried) {
+  SetUpOrg();
+  StartPlatform(BootOptions());
+  Drain();
+  Sh("git -C " + Q(Work("acme/dash")) + " checkout -q main");
+  Push("acme/dash", "main",
+       {{".scripts/destroy.sh",
+         "#!/bin/sh\nif [ -f \"$ODMD_account_dir/$ODMD_stack_names/fail-destroy\" ]; then\n"
+         "  echo 'stack dash--main is still in use' >&2; exit 3\nfi\n"}},
+       "destroy can fail");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  Drain();
+  const fs::path stack = AccountDir("workspace", "us-east-1") / "dash--main";
+  WriteFile(stack / "fail-destroy", "x");
+  auto publish = [&](const std::string& version, bool with_dash) {
+    model::Org next = org_;
+    next.version = version;
+    if (!with_dash) {
+      std::erase_if(next.builds, [](const model::Build& b) { return b.id == "dash"; });
+    }
+    ODMD_ASSERT_OK(
+        platform_->PublishManifest(access::Principal::Admin(), model::WriteManifest(next)));
+    Drain();
+  };
+  publish("1.1.0", false);
+  EXPECT_THAT(platform_->GetEnver("dash/b..main"), StatusIs(StatusCode::kNotFound));
+  EXPECT_TRUE(fs::exists(stack / "fail-destroy"));
+  auto failed = Events("teardown.failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0]["enver"], "dash/b..main");
+  EXPECT_THAT(failed[0]["message"].get<std::string>(), HasSubstr("destroy script"));
+  EXPECT_THAT(failed[0]["suggestion"].get<std::string>(),
+              HasSubstr("odmd teardown retry dash/b..main"));
+  auto listed = platform_->ListTeardowns();
+  ODMD_ASSERT_OK(listed);
+  ASSERT_EQ((*listed)["teardowns"].size(), 1u) << listed->dump();
+  EXPECT_EQ((*listed)["teardowns"][0]["contracts_version"], org_.version);
+  EXPECT_EQ((*listed)["teardowns"][0]["attempts"], 1);
+
+  // Only the admin retries; still failing: attempt 2, recorded, nothing else changes.
+  EXPECT_THAT(platform_->RetryTeardown(access::Principal::Viewer(), "dash/b..main"),
+              StatusIs(StatusCode::kPermissionDenied));
+  auto again = platform_->RetryTeardown(access::Principal::Admin(), "dash/b..main");
+  ODMD_ASSERT_OK(again);
+  EXPECT_EQ((*again)["succeeded"], false);
+  EXPECT_EQ((*again)["attempts"], 2);
+  EXPECT_EQ(Events("teardown.failed").size(), 2u);
+  EXPECT_TRUE(fs::exists(stack));
+
+  // The cause fixed: the retry tears it down and clears the record.
+  fs::remove(stack / "fail-destroy");
+  auto done = platform_->RetryTeardown(access::Principal::Admin(), "dash/b..main");
+  ODMD_ASSERT_OK(done);
+  EXPECT_EQ((*done)["succeeded"], true) << done->dump();
+  EXPECT_FALSE(fs::exists(stack));
+  EXPECT_EQ(Events("teardown.retried").size(), 1u);
+  EXPECT_TRUE((*platform_->ListTeardowns())["teardowns"].empty());
+  EXPECT_THAT(platform_->RetryTeardown(access::Principal::Admin(), "dash/b..main"),
+              StatusIs(StatusCode::kNotFound));
+
+  // Back in the contracts, failing again, then back again: its new deployments own the
+  // stack, so the old teardown may only be forgotten.
+  publish("1.2.0", true);
+  WriteFile(stack / "fail-destroy", "x");
+  publish("1.3.0", false);
+  EXPECT_EQ(Events("teardown.failed").size(), 3u);
+  publish("1.4.0", true);
+  EXPECT_THAT(platform_->RetryTeardown(access::Principal::Admin(), "dash/b..main"),
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("live again")));
+  EXPECT_TRUE(fs::exists(stack / "fail-destroy"));
+  ODMD_ASSERT_OK(platform_->ForgetTeardown(access::Principal::Admin(), "dash/b..main"));
+  EXPECT_EQ(Events("teardown.forgotten").size(), 1u);
+  EXPECT_TRUE((*platform_->ListTeardowns())["teardowns"].empty());
+}
+
 TEST_F(PlatformLifecycleTest, ContractsPushPublishesTheNewVersionThroughItsBuild) {
   SetUpOrg();
   StartPlatform(BootOptions());
