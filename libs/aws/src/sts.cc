@@ -16,14 +16,19 @@ Result<CallerIdentity> StsClient::GetCallerIdentity() {
   return CallerIdentity{r->ChildText("Account"), r->ChildText("Arn"), r->ChildText("UserId")};
 }
 
-Result<AssumedRole> StsClient::AssumeRole(const std::string& role_arn,
-                                          const std::string& session_name, int duration_seconds) {
-  ODMD_ASSIGN_OR_RETURN(std::string body,
-                        client_.Query(kSts, "AssumeRole", kVersion,
-                                      {{"RoleArn", role_arn},
-                                       {"RoleSessionName", session_name},
-                                       {"DurationSeconds", std::to_string(duration_seconds)}},
-                                      "role \"" + role_arn + "\""));
+Result<AssumedRole> StsClient::AssumeRole(
+    const std::string& role_arn, const std::string& session_name, int duration_seconds,
+    const std::vector<std::pair<std::string, std::string>>& session_tags) {
+  FormParams params = {{"RoleArn", role_arn},
+                       {"RoleSessionName", session_name},
+                       {"DurationSeconds", std::to_string(duration_seconds)}};
+  for (size_t i = 0; i < session_tags.size(); ++i) {
+    const std::string member = "Tags.member." + std::to_string(i + 1);
+    params.emplace_back(member + ".Key", session_tags[i].first);
+    params.emplace_back(member + ".Value", session_tags[i].second);
+  }
+  ODMD_ASSIGN_OR_RETURN(std::string body, client_.Query(kSts, "AssumeRole", kVersion, params,
+                                                        "role \"" + role_arn + "\""));
   ODMD_ASSIGN_OR_RETURN(internal::XmlElement xml, internal::ParseXml(body, "sts AssumeRole"));
   const internal::XmlElement* c = xml.Find("Credentials");
   if (c == nullptr) return InternalError("sts AssumeRole: no Credentials in the answer");

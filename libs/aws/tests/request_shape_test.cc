@@ -58,6 +58,18 @@ TEST_F(RequestShapeTest, AssumeRoleIsAFormPostToRegionalSts) {
   EXPECT_EQ(req.credentials.access_key_id, "AKIDEXAMPLE");
 }
 
+TEST_F(RequestShapeTest, AssumeRoleWithSessionTagsSendsThemAsTagsMembers) {
+  transport_.Answer(200, R"(<AssumeRoleResponse><AssumeRoleResult><Credentials>
+  <AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>tmp</SecretAccessKey>
+  <SessionToken>tok</SessionToken></Credentials></AssumeRoleResult></AssumeRoleResponse>)");
+  ODMD_ASSERT_OK(StsClient(client_).AssumeRole("arn:aws:iam::111111111111:role/build", "odmd-1",
+                                               900, {{"odmd-rev", "b..main-_b..x"}}));
+  EXPECT_EQ(transport_.requests.at(0).body,
+            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole"
+            "%2Fbuild&RoleSessionName=odmd-1&DurationSeconds=900&Tags.member.1.Key=odmd-rev&"
+            "Tags.member.1.Value=b..main-_b..x");
+}
+
 TEST_F(RequestShapeTest, GetCallerIdentityReadsTheIdentity) {
   transport_.Answer(200, R"(<GetCallerIdentityResponse><GetCallerIdentityResult>
   <Arn>arn:aws:iam::123:user/u</Arn><UserId>AID</UserId><Account>123</Account>

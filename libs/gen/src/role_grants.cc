@@ -273,6 +273,9 @@ Result<RoleGrants> ComputeRoleGrants(const model::Org& org, const RoleGroup& gro
   if (!clones) g.denied_stack_arns.clear();  // exact stack ARNs reach no other build
   g.oidc_provider_arn =
       "arn:aws:iam::" + group.account->id + ":oidc-provider/" + std::string(kOidcHost);
+  g.enver_secret_arn = "arn:aws:secretsmanager:" + group.region + ":" + group.account->id +
+                       ":secret:" + model::EnverSecretPrefix(build.id) + "${aws:PrincipalTag/" +
+                       model::kEnverSessionTag + "}-??????";
   g.central_root_arn = "arn:aws:iam::" + central->id + ":root";
   g.platform_principal_arn = "arn:aws:iam::" + central->id + ":role/" + kPlatformRoleName;
   g.trusted_subs = Normalized(std::move(g.trusted_subs));

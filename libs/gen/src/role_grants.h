@@ -52,6 +52,11 @@ struct RoleGrants {
   // the build role may create and push to: "repository/<registry prefix>/*", where the
   // prefix is the build id lowercased, keeping [a-z0-9-] (ONDEMANDENV-CONVENTIONS).
   std::vector<std::string> image_repository_arns;
+  // The enver's own Secrets Manager secret in the target account, "odmd/<build>/<rev>", as
+  // an ARN pattern whose <rev> is the session tag the platform sets when it assumes the
+  // build role (model::kEnverSessionTag): each enver's session reaches only its own secret, and a
+  // session without the tag (a GitHub OIDC run) none.
+  std::string enver_secret_arn;
 };
 
 // The IAM role the platform runs as in the central account (path "/"). Generated roles

@@ -51,6 +51,17 @@ const std::vector<std::string>& ImagePushActions() {
   return kActions;
 }
 
+// The enver's own secret, which the platform writes and deletes with the build role's
+// session and the enver's scripts read with it (docs/aws-targets.md, Secrets).
+const std::vector<std::string>& SecretActions() {
+  static const std::vector<std::string> kActions = {
+      "secretsmanager:CreateSecret",   "secretsmanager:DeleteSecret",
+      "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
+      "secretsmanager:PutSecretValue",
+  };
+  return kActions;
+}
+
 json Statement(std::string_view sid, std::string_view effect, json actions, json resources) {
   return json{{"Sid", sid},
               {"Effect", effect},
@@ -116,10 +127,12 @@ Result<std::string> BuildRoleTemplate(const RoleGroup& group, const RoleGrants& 
           // The central account, and in it only the platform's own role: the account root
           // as principal needs no role to exist when this template is deployed, and the
           // condition narrows it to one principal (docs/roles.md).
+          // TagSession: the platform tags its session with the enver's rev, which
+          // scopes the session to the enver's own secret (EnverOwnSecret).
           {"Sid", "CentralPlatform"},
           {"Effect", "Allow"},
           {"Principal", {{"AWS", grants.central_root_arn}}},
-          {"Action", "sts:AssumeRole"},
+          {"Action", json::array({"sts:AssumeRole", "sts:TagSession"})},
           {"Condition", {{"ArnEquals", {{"aws:PrincipalArn", grants.platform_principal_arn}}}}},
       },
   }));
@@ -131,6 +144,8 @@ Result<std::string> BuildRoleTemplate(const RoleGroup& group, const RoleGrants& 
   }
   statements.push_back(Statement("AssumeCentralRole", "Allow", "sts:AssumeRole",
                                  json::array({grants.central_role_arn})));
+  statements.push_back(Statement("EnverOwnSecret", "Allow", SecretActions(),
+                                 json::array({grants.enver_secret_arn})));
   if (!grants.image_repository_arns.empty()) {
     // `docker login` to ECR: GetAuthorizationToken has no resource-level permission, so
     // AWS accepts only "*" here; the token it returns grants nothing by itself — every

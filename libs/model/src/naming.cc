@@ -58,6 +58,12 @@ std::string Sanitize(std::string_view name) {
   return out;
 }
 
+std::string EnverSecretPrefix(std::string_view build) { return "odmd/" + std::string(build) + "/"; }
+
+std::string EnverSecretName(std::string_view build, const RevRef& rev) {
+  return EnverSecretPrefix(build) + rev.str();
+}
+
 std::string StackName(std::string_view build, const RevRef& rev) {
   // A branch (static or clone) is named by its own value alone: a branch clone must not
   // mention its origin so that its stacks read like any other branch's. Tags keep the

@@ -63,6 +63,13 @@ TEST(NamingTest, StackNameWorkedExamples) {
   EXPECT_EQ(StackName("svcA", Rev("b..x-")), "svcA--xZ");
 }
 
+TEST(NamingTest, EnverSecretNameIsTheBuildAndTheRevAsInEnverIds) {
+  EXPECT_EQ(EnverSecretName("orderSvc", Rev("b..main")), "odmd/orderSvc/b..main");
+  EXPECT_EQ(EnverSecretName("svcA", Rev("b..master-_b..feat1")), "odmd/svcA/b..master-_b..feat1");
+  EXPECT_EQ(EnverSecretName("svcA", Rev("t..v1.0.0")), "odmd/svcA/t..v1.0.0");
+  EXPECT_EQ(EnverSecretPrefix("svcA"), "odmd/svcA/");
+}
+
 TEST(NamingTest, RoleNamesAndArns) {
   std::string role = BuildRoleName("orderSvc", "us-west-1", "333333333333");
   EXPECT_EQ(role, "orderSvc-us-west-1333333333333-buildRole");

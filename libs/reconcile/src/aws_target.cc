@@ -58,12 +58,15 @@ Result<AwsTargetSession> AssumeBuildRole(const AwsSettings& settings, const std:
                                          const std::string& role_arn, const std::string& region,
                                          const std::string& session_name,
                                          const std::string& probe_stack,
-                                         std::chrono::seconds duration) {
+                                         std::chrono::seconds duration,
+                                         const std::string& enver_rev) {
   const std::string where = Where(account_id, role_arn);
   Client central(settings.central);
+  std::vector<std::pair<std::string, std::string>> tags;
+  if (!enver_rev.empty()) tags.emplace_back(model::kEnverSessionTag, enver_rev);
   Result<aws::AssumedRole> role =
       aws::StsClient(central.client)
-          .AssumeRole(role_arn, session_name, static_cast<int>(duration.count()));
+          .AssumeRole(role_arn, session_name, static_cast<int>(duration.count()), tags);
   if (!role.ok()) return Prefixed(role.status(), where + ": cannot assume the build role");
 
   AwsTargetSession session;

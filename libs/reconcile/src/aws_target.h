@@ -45,12 +45,15 @@ struct AwsTargetSession {
 // that the credentials work in that account (GetCallerIdentity must name `account_id`;
 // CloudFormation DescribeStacks of `probe_stack` must answer, "does not exist" included: an
 // emulator hands out credentials for a role that does not exist, and only their use fails).
+// The session is tagged odmd-rev=`enver_rev` (when not empty): the role's EnverOwnSecret
+// statement scopes it to that enver's secret (docs/roles.md).
 // Errors name the account and the role; PERMISSION_DENIED / UNAUTHENTICATED as STS says.
 Result<AwsTargetSession> AssumeBuildRole(const AwsSettings& settings, const std::string& account_id,
                                          const std::string& role_arn, const std::string& region,
                                          const std::string& session_name,
                                          const std::string& probe_stack,
-                                         std::chrono::seconds duration);
+                                         std::chrono::seconds duration,
+                                         const std::string& enver_rev = "");
 
 // The AWS variables of a script on an AWS target: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 // AWS_SESSION_TOKEN of the role, AWS_REGION and AWS_DEFAULT_REGION of the enver, and

@@ -22,6 +22,7 @@
 #include <thread>
 #include <utility>
 
+#include "aws_secret.h"
 #include "aws_target.h"
 #include "cdk_tail.h"
 #include "nlohmann/json.hpp"
@@ -392,15 +393,40 @@ class DeployRun {
                                    options_.time_limit * (stacks_.size() + 1)));
     Result<AwsTargetSession> session = AssumeBuildRole(
         *options_.aws, account->id, role, enver().region, RoleSessionName(id_), stacks_.front(),
-        std::min<std::chrono::seconds>(duration, std::chrono::hours(12)));
-    if (!session.ok()) {
-      const StatusCode code = session.status().code();
-      return Failed(session.status().message(),
-                    code == StatusCode::kUnavailable || code == StatusCode::kResourceExhausted);
-    }
+        std::min<std::chrono::seconds>(duration, std::chrono::hours(12)), enver().rev.str());
+    if (!session.ok()) return FailedOn(session.status());
     for (auto& [name, value] : AwsScriptVariables(*session)) env_[name] = std::move(value);
     aws_ = std::move(session).value();
+    if (options_.aws->secrets_manager) {
+      env_["ODMD_secret_id"] = SecretName();
+    }
     return std::nullopt;
+  }
+
+  // The enver's Secrets Manager secret (aws_secret.h), before its scripts run.
+  std::optional<DeployOutcome> SyncSecret() {
+    if (!aws_ || !options_.aws->secrets_manager || !options_.enver_secrets) return std::nullopt;
+    Result<std::map<std::string, std::string>> values = options_.enver_secrets(EnverId());
+    if (!values.ok()) return FailedOn(values.status());
+    Status synced = SyncEnverSecret(*aws_, SecretName(), *values);
+    if (!synced.ok()) return FailedOn(synced);
+    return std::nullopt;
+  }
+
+  std::optional<DeployOutcome> DeleteSecret() {
+    if (!aws_ || !options_.aws->secrets_manager) return std::nullopt;
+    Status deleted = DeleteEnverSecret(*aws_, SecretName());
+    if (!deleted.ok()) return FailedOn(deleted);
+    return std::nullopt;
+  }
+
+  std::string SecretName() const { return model::EnverSecretName(build().id, enver().rev); }
+
+  // A failed outcome for `s`; transient when AWS was unreachable or throttled.
+  DeployOutcome FailedOn(const Status& s) const {
+    const StatusCode code = s.code();
+    return Failed(s.message(),
+                  code == StatusCode::kUnavailable || code == StatusCode::kResourceExhausted);
   }
 
   bool on_aws() const { return aws_.has_value(); }
@@ -758,6 +784,7 @@ Result<DeployOutcome> Deployer::Deploy(const Deployment& d, const DeployTarget& 
     return keep_consumed(*failed);
   }
   if (auto failed = run.PrepareAws()) return keep_consumed(*failed);
+  if (auto failed = run.SyncSecret()) return keep_consumed(*failed);
   if (auto failed = run.Checkout()) return keep_consumed(*failed);
   Result<std::string> script =
       run.ScriptPath("build script", target.enver->build_script, /*optional=*/false, out);
@@ -798,6 +825,7 @@ Result<DeployOutcome> Deployer::Teardown(const DeployTarget& target, std::string
     }
     if (run.on_aws()) {
       if (auto failed = run.DeleteStacks(clock_)) return *failed;
+      if (auto failed = run.DeleteSecret()) return *failed;
     }
   }
   const std::string stack = model::StackName(target.build->id, target.enver->rev);

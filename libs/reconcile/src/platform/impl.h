@@ -52,6 +52,8 @@ class Platform::Impl {
   ~Impl();
 
   // platform.cc
+  // MakeDeployerOptions plus what reads the platform's state (an enver's secrets).
+  DeployerOptions DeployerOptionsFor(const PlatformOptions& o);
   Status Start();
   void Stop();
   Status RegisterRepo(const RepoRegistration& repo);

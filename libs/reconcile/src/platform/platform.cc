@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "impl.h"
+#include "odmd/access/secrets.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
 
@@ -62,6 +63,26 @@ Status ValidateRepoName(std::string_view name) {
 
 }  // namespace
 
+DeployerOptions Platform::Impl::DeployerOptionsFor(const PlatformOptions& o) {
+  DeployerOptions d = MakeDeployerOptions(o);
+  if (o.aws && o.aws->secrets_manager) {
+    // Read as the enver itself: only it may open its secrets (access/secrets.h).
+    d.enver_secrets =
+        [this](std::string_view enver_id) -> Result<std::map<std::string, std::string>> {
+      WorldPtr w = world();
+      access::SecretStore secrets(store_, secrets_, w->policy());
+      const access::Principal who = access::Principal::Enver(std::string(enver_id));
+      ODMD_ASSIGN_OR_RETURN(std::vector<access::SecretInfo> infos, secrets.List(who, enver_id));
+      std::map<std::string, std::string> values;
+      for (const access::SecretInfo& info : infos) {
+        ODMD_ASSIGN_OR_RETURN(values[info.name], secrets.Get(who, enver_id, info.name));
+      }
+      return values;
+    };
+  }
+  return d;
+}
+
 Platform::Impl::Impl(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
                      const access::SecretBox& secrets, PlatformOptions options)
     : store_(store),
@@ -72,7 +93,7 @@ Platform::Impl::Impl(store::ConfigStore& store, Git& git, Runner& runner, Clock&
       options_(std::move(options)),
       tokens_(store, clock),
       queue_(store, clock, MakeQueueOptions(options_)),
-      deployer_(store, git, runner, clock, MakeDeployerOptions(options_)) {
+      deployer_(store, git, runner, clock, DeployerOptionsFor(options_)) {
   // An empty world until Start() loads the published one: nothing is declared yet.
   Result<WorldPtr> empty = World::Build("", {}, nullptr);
   if (empty.ok()) world_ = std::move(empty).value();

@@ -18,6 +18,7 @@
 #include "nlohmann/json.hpp"
 #include "odmd/aws/client.h"
 #include "odmd/aws/cloudformation.h"
+#include "odmd/aws/secretsmanager.h"
 #include "odmd/aws/sts.h"
 #include "odmd/model/naming.h"
 #include "odmd/reconcile/deployer.h"
@@ -274,6 +275,19 @@ class AwsDeployerTest : public ::testing::Test {
     return o;
   }
 
+  // The awscli of this machine's Python (its prefix becomes a tool dir of `o`, so the
+  // sandboxed script can run it); "" with a failure naming it when it is missing.
+  static std::string AwsCli(DeployerOptions& o) {
+    const std::string python = Sh("python3 -c 'import sys; print(sys.prefix)'");
+    const std::string aws_cli = python + "/bin/aws";
+    if (!fs::exists(aws_cli)) {
+      ADD_FAILURE() << "awscli is missing: " << aws_cli;
+      return "";
+    }
+    o.tool_dirs.push_back(python);
+    return aws_cli;
+  }
+
   std::unique_ptr<Deployer> NewDeployer(DeployerOptions o) {
     return std::make_unique<Deployer>(*store_, *git_, *runner_, fake_clock_, std::move(o));
   }
@@ -354,9 +368,9 @@ TEST_F(AwsDeployerTest, HostileScriptSeesOnlyTheBuildRolesCredentials) {
   ::setenv("AWS_ACCESS_KEY_ID", central_.access_key_id.c_str(), 1);
   ::setenv("AWS_SECRET_ACCESS_KEY", central_.secret_access_key.c_str(), 1);
   ::setenv("AWS_SHARED_CREDENTIALS_FILE", (home / ".aws" / "credentials").c_str(), 1);
-  const std::string python = Sh("python3 -c 'import sys; print(sys.prefix)'");
-  const std::string aws_cli = python + "/bin/aws";
-  ASSERT_TRUE(fs::exists(aws_cli)) << "awscli is missing: " << aws_cli;
+  DeployerOptions o = Options();
+  const std::string aws_cli = AwsCli(o);
+  ASSERT_FALSE(aws_cli.empty());
 
   const std::string script =
       "#!/bin/sh\n"
@@ -372,8 +386,6 @@ TEST_F(AwsDeployerTest, HostileScriptSeesOnlyTheBuildRolesCredentials) {
       " sts get-caller-identity --query Arn --output text > \"$ODMD_PRODUCTS_DIR/identity\"\n"
       "cat \"$ODMD_PRODUCTS_DIR/identity\"\n";
   const std::string sha = Commit({{".scripts/build.sh", script}});
-  DeployerOptions o = Options();
-  o.tool_dirs.push_back(python);
   auto deployer = NewDeployer(o);
   DeployOutcome out = Deploy(*deployer, "svc", "d1", sha);
   ::unsetenv("AWS_ACCESS_KEY_ID");
@@ -531,6 +543,73 @@ TEST_F(AwsDeployerTest, ForgedCentralCredentialsFail) {
     EXPECT_THAT(out.reason, Not(HasSubstr(c.secret_access_key)));
     EXPECT_FALSE(fs::exists(root_ / "state" / "logs" / (id + ".log")));
   }
+}
+
+// With secrets_manager, an enver's secrets are its own Secrets Manager secret
+// odmd/<build>/<rev> in the target account, written before its build script runs (which
+// reads it with the build role's session through ODMD_secret_id); a changed set is a new
+// value, an empty set deletes it, the teardown deletes it, and a secret the platform cannot
+// open fails the deployment naming it. No value reaches the log.
+TEST_F(AwsDeployerTest, EnverSecretsAreItsOwnSecretInTheTargetAccount) {
+  std::map<std::string, std::string> secrets = {{"dbPassword", "s3cret-1"}};
+  std::vector<std::string> asked;
+  Status fail_with = OkStatus();
+  DeployerOptions o = Options();
+  o.aws->secrets_manager = true;
+  o.enver_secrets = [&](std::string_view enver_id) -> Result<std::map<std::string, std::string>> {
+    asked.push_back(std::string(enver_id));
+    if (!fail_with.ok()) return fail_with;
+    return secrets;
+  };
+  const std::string aws_cli = AwsCli(o);
+  ASSERT_FALSE(aws_cli.empty());
+  auto deployer = NewDeployer(o);
+  const std::string sha =
+      Commit({{".scripts/build.sh",
+               "#!/bin/sh\nset -eu\necho \"secret id $ODMD_secret_id\"\n" + Q(aws_cli) +
+                   " secretsmanager get-secret-value --secret-id \"$ODMD_secret_id\" "
+                   "--query SecretString --output text > \"$ODMD_PRODUCTS_DIR/"
+                   "identity\" || echo none > \"$ODMD_PRODUCTS_DIR/identity\"\n"}});
+  const aws::Credentials as_role = RoleCredentials("svc");
+  aws::AwsClient client(Config(as_role), *transport_, aws::RealSleeper());
+  aws::SecretsManagerClient sm(client);
+  auto product = [&] { return store_->Get("/odmd-share/svc/b..main/identity")->value; };
+
+  DeployOutcome out = Deploy(*deployer, "svc", "s1", sha);
+  ASSERT_TRUE(out.succeeded) << out.reason << "\n" << Log("s1");
+  EXPECT_EQ(asked, std::vector<std::string>{"svc/b..main"});
+  EXPECT_EQ(product(), "{\"dbPassword\":\"s3cret-1\"}\n") << Log("s1");
+  EXPECT_EQ(sm.GetSecretValue("odmd/svc/b..main").value(), "{\"dbPassword\":\"s3cret-1\"}");
+  EXPECT_THAT(Log("s1"), HasSubstr("secret id odmd/svc/b..main"));
+  EXPECT_THAT(Log("s1"), Not(HasSubstr("s3cret")));
+
+  secrets = {{"dbPassword", "s3cret-2"}, {"apiKey", "k"}};
+  out = Deploy(*deployer, "svc", "s2", sha);
+  ASSERT_TRUE(out.succeeded) << out.reason << "\n" << Log("s2");
+  EXPECT_EQ(product(), "{\"apiKey\":\"k\",\"dbPassword\":\"s3cret-2\"}\n");
+
+  secrets.clear();
+  out = Deploy(*deployer, "svc", "s3", sha);
+  ASSERT_TRUE(out.succeeded) << out.reason << "\n" << Log("s3");
+  EXPECT_EQ(product(), "none\n");
+  EXPECT_THAT(sm.GetSecretValue("odmd/svc/b..main").status(),
+              ::odmd::testing::StatusIs(StatusCode::kNotFound));
+
+  fail_with = FailedPreconditionError("secret \"dbPassword\" of svc/b..main cannot be opened");
+  out = Deploy(*deployer, "svc", "s4", sha);
+  EXPECT_FALSE(out.succeeded);
+  EXPECT_THAT(out.reason, HasSubstr("secret \"dbPassword\" of svc/b..main cannot be opened"));
+
+  fail_with = OkStatus();
+  secrets = {{"x", "y"}};
+  out = Deploy(*deployer, "svc", "s5", sha);
+  ASSERT_TRUE(out.succeeded) << out.reason;
+  ODMD_ASSERT_OK(sm.GetSecretValue("odmd/svc/b..main"));
+  Result<DeployOutcome> down = deployer->Teardown(Target("svc"), sha, "t-s5");
+  ASSERT_THAT(down, IsOk());
+  EXPECT_TRUE(down->succeeded) << down->reason;
+  EXPECT_THAT(sm.GetSecretValue("odmd/svc/b..main").status(),
+              ::odmd::testing::StatusIs(StatusCode::kNotFound));
 }
 
 // Two stacks: deployed in order; CloudFormation refuses the deletion (the role may not

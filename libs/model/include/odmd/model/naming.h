@@ -52,6 +52,15 @@ std::vector<std::string> StackNames(const Build& build, const Enver& enver);
 // The enver's stack base names: enver.stacks, or {build.id} when it declares none.
 std::vector<std::string> StackBases(const Build& build, const Enver& enver);
 
+// The enver's Secrets Manager secret in its target account: "odmd/<build>/<rev>" (the rev as
+// in enver ids: "odmd/svcA/b..main", "odmd/svcA/b..main-_b..feat1"); EnverSecretPrefix is
+// "odmd/<build>/".
+std::string EnverSecretName(std::string_view build, const RevRef& rev);
+std::string EnverSecretPrefix(std::string_view build);
+// The session tag the platform sets when it assumes an enver's build role: the enver's rev.
+// The build role's policy scopes the enver's secret with it (docs/roles.md).
+inline constexpr char kEnverSessionTag[] = "odmd-rev";
+
 // Build role "<build>-<region><accountId>-buildRole", path "/<build>/", in the target account.
 std::string BuildRoleName(std::string_view build, std::string_view region,
                           std::string_view account_id);

@@ -41,7 +41,8 @@ struct AwsSettings {
   // Every new product version is put on this EventBridge bus of the central account; empty:
   // no events.
   std::string event_bus = "default";
-  // Enver secrets live in Secrets Manager (one secret per enver) instead of the store.
+  // Enver secrets are also one Secrets Manager secret per enver in its target account,
+  // written by the Deployer before the build script (docs/aws-targets.md, Secrets).
   bool secrets_manager = false;
 
   bool IsAwsAccount(const std::string& account_id) const {

@@ -36,6 +36,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -91,6 +93,11 @@ struct DeployerOptions {
   // Extra variables every script gets, e.g. ODMD_CDK_SDK for the shared CDK install. The
   // platform's own variables (ODMD_*, PATH, AWS_*) are set after these and win.
   std::vector<std::pair<std::string, std::string>> script_env;
+  // The enver's secrets by name, decrypted ("<build>/<rev>" -> values), for AWS targets with
+  // AwsSettings::secrets_manager: the run writes them into the enver's Secrets Manager secret
+  // before its scripts run. Unset: no secret is written.
+  std::function<Result<std::map<std::string, std::string>>(std::string_view enver_id)>
+      enver_secrets;
   // How often a stack's deletion is polled.
   std::chrono::milliseconds stack_poll{std::chrono::seconds(2)};
 };
