@@ -52,22 +52,24 @@ std::string Query(const RunFilter& f) {
 
 }  // namespace
 
-Result<int64_t> GitHubApi::DispatchWorkflow(const RepoRef& repo, std::string_view workflow,
-                                            std::string_view ref,
-                                            const std::map<std::string, std::string>& inputs) {
-  nlohmann::json body{{"ref", ref}, {"return_run_details", true}};
-  body["inputs"] = nlohmann::json::object();
+Result<std::optional<int64_t>> GitHubApi::DispatchWorkflow(
+    const RepoRef& repo, std::string_view workflow, std::string_view ref,
+    const std::map<std::string, std::string>& inputs) {
+  nlohmann::json body{{"ref", ref}, {"inputs", nlohmann::json::object()}};
   for (const auto& [k, v] : inputs) body["inputs"][k] = v;
+  const bool details = !client_.enterprise_server();
+  if (details) body["return_run_details"] = true;
   const Call call{"actions/create-workflow-dispatch", "POST",
                   RepoPath(repo) + "/actions/workflows/" + EscapePath(workflow) + "/dispatches",
                   std::move(body), /*idempotent=*/false};
   ODMD_ASSIGN_OR_RETURN(ApiResponse r, Do(repo, call));
+  if (!details && r.status == 204) return std::optional<int64_t>();
   const auto id = IntField(r.body, "workflow_run_id");
   if (!id) {
     return InternalError(CallName(call) + ": " + std::to_string(r.status) +
                          " answer has no workflow_run_id");
   }
-  return *id;
+  return std::optional<int64_t>(*id);
 }
 
 Result<WorkflowRun> GitHubApi::GetWorkflowRun(const RepoRef& repo, int64_t run_id) {

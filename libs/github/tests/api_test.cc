@@ -44,7 +44,7 @@ TEST_F(ApiTest, DispatchSendsRefInputsAndAsksForTheRunId) {
   GitHubApi api(*client_);
   auto id = api.DispatchWorkflow(repo_, "odmd-build.yml", "feature/x", {{"message", "push"}});
   ASSERT_TRUE(id.ok()) << id.status();
-  EXPECT_EQ(*id, 99);
+  EXPECT_EQ(*id, 99);  // optional<int64_t> == 99
   EXPECT_EQ(transport_.requests[1].url,
             "https://api.github.com/repos/acme/svc/actions/workflows/odmd-build.yml/dispatches");
   EXPECT_EQ(Body(1), (nlohmann::json{{"ref", "feature/x"},
@@ -68,9 +68,27 @@ TEST_F(ApiTest, ADispatchIsRetriedAfterARateLimit) {
   GitHubApi api(*client_);
   auto id = api.DispatchWorkflow(repo_, "odmd-build.yml", "main", {});
   ASSERT_TRUE(id.ok()) << id.status();
-  EXPECT_EQ(*id, 5);
+  EXPECT_EQ(*id, 5);  // optional<int64_t> == 5
   ASSERT_EQ(sleeps_.size(), 1u);
   EXPECT_EQ(sleeps_[0], std::chrono::milliseconds(3000));
+}
+
+TEST(ApiEnterpriseTest, ADispatchOnEnterpriseServerDoesNotAskForRunDetails) {
+  odmd::testing::FakeClock clock;
+  FakeTransport transport;
+  AppSettings s;
+  s.api_url = "https://ghe.example.com/api/v3";
+  s.app_id = "42";
+  s.private_key_pem = AppKey().private_pem;
+  auto client = std::move(GitHubClient::Create(s, transport, clock, [](auto) {})).value();
+  transport.Answer(201, R"({"token":"ghs_1","expires_at":"2026-01-01T01:00:00Z"})");
+  transport.Answer(204, "");
+  GitHubApi api(*client);
+  auto id = api.DispatchWorkflow({7, "acme", "svc"}, "odmd-build.yml", "main", {{"message", "m"}});
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_FALSE(id->has_value());
+  EXPECT_EQ(nlohmann::json::parse(transport.requests[1].body),
+            (nlohmann::json{{"ref", "main"}, {"inputs", {{"message", "m"}}}}));
 }
 
 TEST_F(ApiTest, AMissingRefOrFileIsNulloptNotAnError) {

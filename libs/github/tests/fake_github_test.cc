@@ -116,8 +116,11 @@ TEST_F(FakeGitHubTest, GitDataCallsWriteAFileOnANewBranchAndFastForwardMain) {
 }
 
 TEST_F(FakeGitHubTest, ADispatchStartsARunThatIsFollowedToItsConclusion) {
-  auto id = api_->DispatchWorkflow(repo_, "odmd-build.yml", "main", {{"message", "push abc"}});
-  ASSERT_TRUE(id.ok()) << id.status();
+  auto dispatched =
+      api_->DispatchWorkflow(repo_, "odmd-build.yml", "main", {{"message", "push abc"}});
+  ASSERT_TRUE(dispatched.ok()) << dispatched.status();
+  ASSERT_TRUE(dispatched->has_value());
+  const int64_t* id = &**dispatched;
   auto run = api_->GetWorkflowRun(repo_, *id);
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->status, "queued");
@@ -156,7 +159,8 @@ TEST_F(FakeGitHubTest, AWorkflowOnlyOnABranchCannotBeDispatchedUntilItIsOnTheDef
   fake_->CommitFiles("acme/svc", "main", {{file, kWorkflow}});
   auto id = api_->DispatchWorkflow(repo_, "odmd-new.yml", "feature", {});
   ASSERT_TRUE(id.ok()) << id.status();
-  auto run = api_->GetWorkflowRun(repo_, *id);
+  ASSERT_TRUE(id->has_value());
+  auto run = api_->GetWorkflowRun(repo_, **id);
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->head_branch, "feature");
 }
@@ -189,14 +193,22 @@ TEST_F(FakeGitHubTest, EnterpriseServersApiPathWorksTheSame) {
   auto head = api_->GetRef(repo_, "heads/main");
   ASSERT_TRUE(head.ok()) << head.status();
   EXPECT_EQ(**head, main_);
-  ASSERT_TRUE(api_->DispatchWorkflow(repo_, "odmd-build.yml", "main", {}).ok());
+  // Validated against GitHub Enterprise Server's own description, which has no
+  // return_run_details: the run is found by listing.
+  auto id = api_->DispatchWorkflow(repo_, "odmd-build.yml", "main", {{"message", "m"}});
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_FALSE(id->has_value());
+  auto runs = api_->ListWorkflowRuns(repo_, "odmd-build.yml",
+                                     {.branch = "main", .event = "workflow_dispatch"});
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  EXPECT_EQ(runs->size(), 1u);
 }
 
 TEST_F(FakeGitHubTest, TheValidatorReportsARequestGitHubWouldRefuse) {
   expect_no_violations_ = false;
   const Call no_ref{"actions/create-workflow-dispatch", "POST",
                     "/repos/acme/svc/actions/workflows/odmd-build.yml/dispatches",
-                    nlohmann::json{{"inputs", nlohmann::json::object()}}};
+                    nlohmann::json{{"inputs", nlohmann::json::object()}, {"bogus", 1}}};
   auto r = client_->AsInstallation(7, no_ref);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
@@ -206,6 +218,7 @@ TEST_F(FakeGitHubTest, TheValidatorReportsARequestGitHubWouldRefuse) {
   const auto violations = fake_->Violations();
   EXPECT_THAT(violations, Contains(HasSubstr("request body must have required property 'ref'")));
   EXPECT_THAT(violations, Contains(HasSubstr("unknown query parameter \"per_page\"")));
+  EXPECT_THAT(violations, Contains(HasSubstr("\"bogus\" is not a permitted key")));
   EXPECT_TRUE(fake_->State()["dispatches"].empty());
 }
 

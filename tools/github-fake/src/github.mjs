@@ -14,8 +14,9 @@ const TOKEN_TTL_MS = 60 * 60 * 1000;
 const SIGNATURE = { name: "odmd test", email: "odmd@example.invalid" };
 
 export class GitHub {
-  constructor(base) {
+  constructor(base, specName) {
     this.base = base; // URL prefix of the API, e.g. http://127.0.0.1:4321 or .../api/v3
+    this.enterprise = specName.startsWith("ghes-");
     this.app = null; // {id, publicKey}
     this.installations = new Map(); // id -> {id, account, account_id, repos:Set, permissions}
     this.tokens = new Map(); // token -> {installation, expires_ms, repos:Set|null}
@@ -262,7 +263,7 @@ export const handlers = {
     };
     repo.runs.set(run.id, run);
     gh.dispatches.push({ repo: `${repo.owner}/${repo.name}`, workflow: wf.path, ref: json.ref, inputs: run.inputs, run_id: run.id });
-    if (!json.return_run_details) return { status: 204 };
+    if (!json.return_run_details || gh.enterprise) return { status: 204 };
     const html = `https://github.example.invalid/${repo.owner}/${repo.name}/actions/runs/${run.id}`;
     return { status: 200, body: { workflow_run_id: run.id, run_url: `${gh.base}/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}`, html_url: html } };
   },

@@ -9,8 +9,9 @@ import addFormats from "ajv-formats";
 const require = createRequire(import.meta.url);
 const SPEC_ID = "github";
 
-function loadSpec() {
-  const file = require.resolve("@octokit/openapi/generated/api.github.com.json");
+// `name`: "api.github.com" or a GitHub Enterprise Server release, "ghes-3.19".
+function loadSpec(name) {
+  const file = require.resolve(`@octokit/openapi/generated/${name}.json`);
   return openApiNullable(JSON.parse(readFileSync(file, "utf8")));
 }
 
@@ -57,8 +58,9 @@ function compileTemplate(template) {
 }
 
 export class OpenApi {
-  constructor() {
-    this.spec = loadSpec();
+  constructor(name = "api.github.com") {
+    this.name = name;
+    this.spec = loadSpec(name);
     this.ajv = new Ajv({ strict: false, allErrors: true, logger: false, allowUnionTypes: true });
     addFormats(this.ajv);
     this.ajv.addSchema(this.spec, SPEC_ID);
@@ -166,7 +168,20 @@ export class OpenApi {
     }
     req.json = json;
     const pointer = `${this.resolved(`${this.opPointer(route)}/requestBody`)}/content/application~1json/schema`;
-    return this.check(pointer, json, `${where}: request body`);
+    return [...this.check(pointer, json, `${where}: request body`), ...this.unknownKeys(pointer, json, where)];
+  }
+
+  // GitHub refuses a top-level body key its schema does not name ("Invalid request.\n\n
+  // \"x\" is not a permitted key.") unless the schema allows additional properties.
+  unknownKeys(pointer, json, where) {
+    const schema = deref(this.spec, this.resolvedNode(pointer));
+    if (!schema || !schema.properties || schema.additionalProperties || typeof json !== "object" || Array.isArray(json)) return [];
+    return Object.keys(json).filter((k) => !(k in schema.properties)).map((k) => `${where}: "${k}" is not a permitted key`);
+  }
+
+  resolvedNode(pointer) {
+    const parts = this.resolved(pointer).slice(1).split("/").map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
+    return parts.reduce((n, p) => (n ? n[p] : undefined), this.spec);
   }
 
   // The problems with a response of `status` and `body` (a parsed JSON value or undefined)

@@ -1,4 +1,4 @@
-// The fake GitHub: node src/server.mjs [--port N] [--prefix /api/v3]
+// The fake GitHub: node src/server.mjs [--port N] [--prefix /api/v3] [--spec NAME]
 // Listens on 127.0.0.1 (port 0 by default: the kernel picks one) and prints
 // "listening <port>" on stdout once it accepts connections. GitHub's REST operations are
 // served under the prefix; /__fake/... is the test's control API (README.md).
@@ -11,13 +11,16 @@ const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
 const prefix = args.prefix || "";
+// GitHub Enterprise Server lives under /api/v3 and has its own description (no
+// return_run_details on a dispatch, for one).
+const specName = args.spec || (prefix === "/api/v3" ? "ghes-3.19" : "api.github.com");
 const API_VERSIONS = new Set(["2022-11-28", "2026-03-10"]);
 // Statuses GitHub may answer to any operation whether or not the description lists them:
 // authentication failures, rate limits, a repository the token cannot see (404) and
 // validation failures (422). Validated as basic-error when the operation does not list them.
 const ANY_OPERATION = new Set([401, 403, 404, 422, 429]);
 
-const api = new OpenApi();
+const api = new OpenApi(specName);
 let gh = null; // created once the port is known
 const violations = [];
 const log = [];
@@ -188,7 +191,7 @@ const server = createServer((req, res) => {
 
 server.listen(Number(args.port || 0), "127.0.0.1", () => {
   const { port } = server.address();
-  gh = new GitHub(`http://127.0.0.1:${port}${prefix}`);
+  gh = new GitHub(`http://127.0.0.1:${port}${prefix}`, specName);
   process.stdout.write(`listening ${port}\n`);
 });
 // The test that started us may die without stopping us: stdin closes with it.

@@ -104,12 +104,14 @@ class GitHubApi {
                                    const std::vector<std::string>& parents);
 
   // workflow_dispatch of `workflow` (file name "odmd-build.yml" or id) on `ref` (branch or
-  // tag) with `inputs`; the new run's id (GitHub's return_run_details). A 5xx or no answer
-  // is UNAVAILABLE at once, never retried here: the run may have started (list the runs of
-  // the ref before dispatching again).
-  Result<int64_t> DispatchWorkflow(const RepoRef& repo, std::string_view workflow,
-                                   std::string_view ref,
-                                   const std::map<std::string, std::string>& inputs);
+  // tag) with `inputs`; the new run's id (return_run_details), or nullopt on GitHub
+  // Enterprise Server, which does not know return_run_details (answers 204: find the run with
+  // ListWorkflowRuns, event workflow_dispatch, branch `ref`). A 5xx or no answer is
+  // UNAVAILABLE at once, never retried here: the run may have started (list the runs of the
+  // ref before dispatching again).
+  Result<std::optional<int64_t>> DispatchWorkflow(const RepoRef& repo, std::string_view workflow,
+                                                  std::string_view ref,
+                                                  const std::map<std::string, std::string>& inputs);
   Result<WorkflowRun> GetWorkflowRun(const RepoRef& repo, int64_t run_id);
   // Newest first; `workflow` empty: every workflow of the repository.
   Result<std::vector<WorkflowRun>> ListWorkflowRuns(const RepoRef& repo, std::string_view workflow,

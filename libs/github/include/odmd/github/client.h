@@ -94,6 +94,9 @@ class GitHubClient {
   Result<std::string> InstallationToken(int64_t installation_id);
 
   const std::string& api_url() const { return api_url_; }
+  // True when the API lives under /api/v3: GitHub Enterprise Server, whose REST API lacks
+  // some newer features of api.github.com (a dispatch's return_run_details).
+  bool enterprise_server() const { return api_url_.ends_with("/api/v3"); }
 
  private:
   struct CachedToken {
