@@ -14,6 +14,8 @@ Usage: aws-demo-query.py COMMAND [ARGS]
                                    per parameter when SSM's history holds exactly those values
   ssm-path-empty PATH              exit 0 when no parameter lies under PATH
   drain QUEUE_URL FILE             append every message's body on the queue to FILE (JSON lines)
+  secret-names WORKSPACE SECRET    the names (sorted, comma-separated) of the JSON object secret
+                                   SECRET holds in the workspace, "-" when it does not exist
 """
 import json
 import os
@@ -81,6 +83,17 @@ def bucket_exists(account, bucket):
         sys.exit(1)
 
 
+def secret_names(account, name):
+    try:
+        value = workspace(account, "secretsmanager").get_secret_value(SecretId=name)["SecretString"]
+    except ClientError as e:
+        if e.response["Error"]["Code"] == "ResourceNotFoundException":
+            print("-")
+            return
+        raise
+    print(",".join(sorted(json.loads(value))))
+
+
 def ssm_history(ssm, name):
     values = []
     for page in ssm.get_paginator("get_parameter_history").paginate(Name=name):
@@ -131,6 +144,7 @@ COMMANDS = {
     "ssm-matches": (ssm_matches, 0),
     "ssm-path-empty": (ssm_path_empty, 1),
     "drain": (drain, 2),
+    "secret-names": (secret_names, 2),
 }
 
 if __name__ == "__main__":

@@ -302,7 +302,8 @@ cat > "$aws_config" << EOF
   "endpoint_url": "$endpoint",
   "region": "$region",
   "accounts": ["$workspace"],
-  "products": {"ssm": true, "event_bus": "default"}
+  "products": {"ssm": true, "event_bus": "default"},
+  "secrets_manager": true
 }
 EOF
 echo "AWS settings ($aws_config): $(jq -c . "$aws_config")"
@@ -323,13 +324,8 @@ while read -r src name _; do
   case "$src" in '' | '#'*) continue ;; esac
   repo_args+=(--repo "$name=$repos/$name.git")
 done < "$examples/repos.txt"
-# The sandboxed build scripts synthesise with the shared CDK install (sdk/cdk): they must see
-# it read-only (PlatformOptions::tool_dirs), the CDK tail needs its cdk CLI
-# (PlatformOptions::cdk_binary) and build.sh finds it through ODMD_CDK_SDK. BLOCKED until
-# `odmd serve --cdk-sdk DIR` sets all three (the Deployer gives scripts no ODMD_CDK_SDK yet):
-# fails loudly without it.
-"$odmd" serve --help | grep -q -- '--cdk-sdk' ||
-  die "odmd serve has no --cdk-sdk option yet: sandboxed CDK builds cannot see the shared CDK install $sdk (tool_dirs, cdk_binary) nor get ODMD_CDK_SDK"
+# The sandboxed build scripts synthesise with the shared CDK install (sdk/cdk): `--cdk-sdk`
+# lets them see it read-only, gives the CDK tail its cdk CLI and build.sh ODMD_CDK_SDK.
 mkdir -p "$state"
 "$odmd" serve --listen 127.0.0.1:0 --state-dir "$state" "${repo_args[@]}" \
   --contracts-repo demo/contracts --aws-config "$aws_config" --cdk-sdk "$sdk" > "$serve_log" 2>&1 &
@@ -440,6 +436,11 @@ echo "both templates pass cfn-lint; physical names: main $(tr '\n' ' ' <<< "$mai
   "clone $(tr '\n' ' ' <<< "$clone_names")"
 check_deploy_parameters "$(latest_deployment_of "$clone_id")" "$clone_stack"
 
+section "an enver secret: odmd secret put; its next deployment writes it to Secrets Manager"
+od secret put orderSvc/b..main dbPassword "demo-pw-$$" --store "sqlite:$state/state.db" ||
+  die "odmd secret put orderSvc/b..main dbPassword failed"
+echo "orderSvc/b..main's secret dbPassword is sealed in the store; the upstream change below redeploys it"
+
 section "upstream change: logging moves its logs to a new bucket ('archive')"
 before_d=$(last_deployment)
 before_e=$(last_event)
@@ -478,6 +479,12 @@ stacks_complete "$clone_stack" "${main_stacks[@]}" ||
   die "not every stack is complete after the upstream change: $(ws_stacks)"
 echo "one push to logging: $(jq length <<< "$new") deployments in $t_reaction;" \
   "networking, orderSvc and its clone now use $new_destination"
+[ "$(q secret-names "$workspace" odmd/orderSvc/b..main)" = dbPassword ] ||
+  die "orderSvc/b..main's secret odmd/orderSvc/b..main in the workspace does not hold dbPassword after its redeploy"
+[ "$(q secret-names "$workspace" "odmd/$clone_id")" = - ] ||
+  die "the clone, which has no secret, has a Secrets Manager secret odmd/$clone_id"
+echo "Secrets Manager in the workspace: odmd/orderSvc/b..main holds dbPassword (value not shown);" \
+  "the clone has no secret"
 
 section "products in SSM (central account): one SSM version per store version"
 # The products (not the platform's own record of what an enver consumed, share..version).
