@@ -14,24 +14,15 @@
 #include <string>
 
 #include "odmd/gen/roles.h"
+#include "odmd/testing/shell.h"
 #include "role_test_util.h"
 
 namespace odmd::gen {
 namespace {
 
-namespace fs = std::filesystem;
+using ::odmd::testing::Q;
 
-std::string ShellQuoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
+namespace fs = std::filesystem;
 
 class RolesCfnLintTest : public ::testing::Test {
  protected:
@@ -62,7 +53,7 @@ class RolesCfnLintTest : public ::testing::Test {
       fs::path path = dir_ / sub / f.path;
       fs::create_directories(path.parent_path());
       std::ofstream(path, std::ios::binary) << f.content;
-      args += " " + ShellQuoted(path.string());
+      args += " " + Q(path.string());
     }
     return args;
   }
@@ -70,8 +61,7 @@ class RolesCfnLintTest : public ::testing::Test {
   // Runs cfn-lint once on `args` (starting it costs seconds); output_ gets what it printed.
   int Lint(const std::string& args) {
     fs::path log = dir_ / "cfn-lint.log";
-    int status =
-        std::system(("cfn-lint" + args + " > " + ShellQuoted(log.string()) + " 2>&1").c_str());
+    int status = std::system(("cfn-lint" + args + " > " + Q(log.string()) + " 2>&1").c_str());
     std::ifstream in(log);
     std::ostringstream ss;
     ss << in.rdbuf();
@@ -92,7 +82,7 @@ TEST_F(RolesCfnLintTest, EveryGeneratedTemplatePassesAndABrokenOneDoesNot) {
       WriteTemplates(role_test::SampleOrg(), "sample") + WriteTemplates(multi, "multi");
   Write("broken-role.json",
         R"({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {}}}})");
-  args += " " + ShellQuoted((dir_ / "broken-role.json").string());
+  args += " " + Q((dir_ / "broken-role.json").string());
   EXPECT_NE(Lint(args), 0) << "cfn-lint accepted a role without a trust policy";
   EXPECT_THAT(output_, ::testing::HasSubstr("broken-role.json"));
   std::istringstream lines(output_);

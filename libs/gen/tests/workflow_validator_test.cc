@@ -15,27 +15,17 @@
 
 #include "odmd/gen/workflows.h"
 #include "odmd/model/manifest.h"
+#include "odmd/testing/shell.h"
 #include "odmd/testing/testdata.h"
 
 namespace odmd::gen {
 namespace {
 
+using ::odmd::testing::Q;
+
 namespace fs = std::filesystem;
 
 constexpr char kValidator[] = "tools/validators/node_modules/.bin/action-validator";
-
-// 'text' for a POSIX shell.
-std::string ShellQuoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 class ActionValidatorTest : public ::testing::Test {
  protected:
@@ -64,8 +54,7 @@ class ActionValidatorTest : public ::testing::Test {
   // `output` with what it printed.
   int Validate(const std::string& path, std::string* output) {
     fs::path log = dir_ / "validator.log";
-    std::string command =
-        ShellQuoted(validator_) + " " + ShellQuoted(path) + " > " + ShellQuoted(log) + " 2>&1";
+    std::string command = Q(validator_) + " " + Q(path) + " > " + Q(log) + " 2>&1";
     int status = std::system(command.c_str());
     std::ifstream in(log, std::ios::binary);
     std::ostringstream text;

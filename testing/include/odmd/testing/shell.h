@@ -29,7 +29,17 @@ inline std::string Sh(const std::string& command) {
   return out;
 }
 
-// `s` in single quotes for a shell command line (test paths hold no quotes).
-inline std::string Q(const std::string& s) { return "'" + s + "'"; }
+// `s` as one word of a shell command line: in single quotes, each ' as '\''.
+inline std::string Q(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
 
 }  // namespace odmd::testing
