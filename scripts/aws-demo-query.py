@@ -14,6 +14,7 @@ Usage: aws-demo-query.py COMMAND [ARGS]
                                    per parameter when SSM's history holds exactly those values
   ssm-path-empty PATH              exit 0 when no parameter lies under PATH
   drain QUEUE_URL FILE             append every message's body on the queue to FILE (JSON lines)
+  created-ms WORKSPACE STACK        epoch ms of the stack's own CREATE_COMPLETE event
   secret-names WORKSPACE SECRET    the names (sorted, comma-separated) of the JSON object secret
                                    SECRET holds in the workspace, "-" when it does not exist
 """
@@ -83,6 +84,16 @@ def bucket_exists(account, bucket):
         sys.exit(1)
 
 
+def created_ms(account, stack):
+    cfn = workspace(account, "cloudformation")
+    for page in cfn.get_paginator("describe_stack_events").paginate(StackName=stack):
+        for e in page["StackEvents"]:
+            if e["LogicalResourceId"] == stack and e["ResourceStatus"] == "CREATE_COMPLETE":
+                print(int(e["Timestamp"].timestamp() * 1000))
+                return
+    sys.exit(f"stack {stack} has no CREATE_COMPLETE event")
+
+
 def secret_names(account, name):
     try:
         value = workspace(account, "secretsmanager").get_secret_value(SecretId=name)["SecretString"]
@@ -145,6 +156,7 @@ COMMANDS = {
     "ssm-path-empty": (ssm_path_empty, 1),
     "drain": (drain, 2),
     "secret-names": (secret_names, 2),
+    "created-ms": (created_ms, 2),
 }
 
 if __name__ == "__main__":
