@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "nlohmann/json.hpp"
 #include "odmd/aws/client.h"
@@ -543,6 +545,43 @@ TEST_F(AwsDeployerTest, ForgedCentralCredentialsFail) {
     EXPECT_THAT(out.reason, Not(HasSubstr(c.secret_access_key)));
     EXPECT_FALSE(fs::exists(root_ / "state" / "logs" / (id + ".log")));
   }
+}
+
+// An expired central credential: moto never expires one, so the endpoint here answers every
+// call as AWS answers a request signed with an expired session token. The deployment fails
+// at once (not retried), naming the account and the role, with no log and nothing recorded.
+TEST_F(AwsDeployerTest, ExpiredCentralCredentialFailsNamingTheAccountAndRole) {
+  httplib::Server expired;
+  int calls = 0;
+  expired.Post(".*", [&calls](const httplib::Request&, httplib::Response& res) {
+    ++calls;
+    res.status = 403;
+    res.set_content(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
+        "<Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token included in "
+        "the request is expired</Message></Error><RequestId>r1</RequestId></ErrorResponse>",
+        "text/xml");
+  });
+  const int port = expired.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&expired] { expired.listen_after_bind(); });
+  DeployerOptions o = Options();
+  o.aws->central.endpoint_url = "http://127.0.0.1:" + std::to_string(port);
+  o.aws->central.credentials.session_token = "an-expired-session-token";
+  auto deployer = NewDeployer(o);
+  const std::string sha = Commit({{".scripts/build.sh", "#!/bin/sh\necho ran\n"}});
+  DeployOutcome out = Deploy(*deployer, "svc", "x1", sha);
+  expired.stop();
+  serving.join();
+  EXPECT_FALSE(out.succeeded);
+  EXPECT_FALSE(out.transient);
+  EXPECT_EQ(calls, 1);  // not retried
+  EXPECT_THAT(out.reason, HasSubstr(std::string("account ") + kTarget +
+                                    ", build role arn:aws:iam::" + kTarget + ":role/svc/"));
+  EXPECT_THAT(out.reason, HasSubstr("ExpiredToken"));
+  EXPECT_THAT(out.reason, Not(HasSubstr("an-expired-session-token")));
+  EXPECT_FALSE(fs::exists(root_ / "state" / "logs" / "x1.log"));
+  EXPECT_TRUE(ProductKeys("svc").empty());
 }
 
 // With secrets_manager, an enver's secrets are its own Secrets Manager secret
