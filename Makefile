@@ -57,6 +57,10 @@ bench: build
 	./$(BUILD)/bench/odmd_http_bench
 	./$(BUILD)/bench/odmd_aws_mirror_bench
 	./$(BUILD)/bench/odmd_contracts_bench
+	@# Clone command -> the clone's first stack CREATE_COMPLETE (figure only: CDK dominates),
+	@# from the AWS demo on moto; its whole log stays in $(BUILD)/aws-demo.log.
+	./scripts/aws-demo.sh $(BUILD) --once > $(BUILD)/aws-demo.log 2>&1 || { tail -20 $(BUILD)/aws-demo.log; exit 1; }
+	sed -n '/==== summary ====/,$$p' $(BUILD)/aws-demo.log
 	node bench/console/scale.mjs --odmd=$(BUILD)/apps/odmd/odmd --fixture=$(BUILD)/bench/console/odmd_console_fixture
 
 format:
