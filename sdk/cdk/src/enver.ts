@@ -13,6 +13,7 @@ import {
   requireVariable,
 } from './env';
 import { type PhysicalNameOptions, physicalName } from './names';
+import { type NameRef, refName } from './ref';
 import { type RevRef, parseRevRef } from './rev';
 
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
@@ -95,17 +96,26 @@ export class OdmdEnver {
     return name;
   }
 
-  /** Whether consumer `name` is declared (its ODMD_consumer_* variable is set). */
-  hasConsumer(name: string): boolean {
+  /** The id of the static enver a clone was made from; undefined for a static enver. */
+  get originId(): string | undefined {
+    return this.rev.origin === undefined ? undefined : `${this.buildId}/${this.rev.origin.str}`;
+  }
+
+  /** Whether consumer `ref` is declared (its ODMD_consumer_* variable is set). */
+  hasConsumer(ref: NameRef): boolean {
+    const name = refName(ref, 'consumer', this.enverId, this.originId);
     return this.env[consumerVariable(name)] !== undefined;
   }
 
   /**
-   * Consumer `name`'s value (the original's `getSharedValue`): the producer's product value,
-   * or the consumer's placeholder before the producer has one. An Error when the consumer is
-   * not declared for this enver, i.e. its variable is absent.
+   * Consumer `ref`'s value (the original's `getSharedValue`): the producer's product value,
+   * or the consumer's placeholder before the producer has one. `ref` is the consumer's name
+   * or the generated package's object for it (`orderSvc.main.consumers.inventoryApi`). An
+   * Error when the consumer is not declared for this enver, i.e. its variable is absent, or
+   * when the object belongs to another enver.
    */
-  consumer(name: string): string {
+  consumer(ref: NameRef): string {
+    const name = refName(ref, 'consumer', this.enverId, this.originId);
     const variable = consumerVariable(name);
     const value = this.env[variable];
     if (value === undefined) {
@@ -117,9 +127,9 @@ export class OdmdEnver {
     return value;
   }
 
-  /** Whether `name` is one of the products the enver declares (ODMD_products). */
-  declaresProduct(name: string): boolean {
-    return this.productNames.includes(name);
+  /** Whether `ref` is one of the products the enver declares (ODMD_products). */
+  declaresProduct(ref: NameRef): boolean {
+    return this.productNames.includes(refName(ref, 'product', this.enverId, this.originId));
   }
 
   /**

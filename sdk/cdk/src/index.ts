@@ -18,6 +18,7 @@ export {
   physicalName,
   sanitizeStackName,
 } from './names';
+export { type NameRef, refName } from './ref';
 export { type RevRef, type RevType, parseRevRef } from './rev';
 export {
   DEPLOY_PARAMETER_NAMES,

@@ -4,6 +4,7 @@ import { CfnOutput, CfnParameter, Lazy, Stack, type StackProps } from 'aws-cdk-l
 import type { Construct } from 'constructs';
 import { ENV_PRODUCTS, ENV_STACK_NAMES } from './env';
 import { OdmdEnver } from './enver';
+import { type NameRef, refName } from './ref';
 
 /** The output every OdmdStack that publishes carries: a JSON object {product: value}. */
 export const PRODUCTS_OUTPUT_KEY = 'OdmdProducts';
@@ -83,13 +84,15 @@ export class OdmdStack extends Stack {
   }
 
   /**
-   * Publishes product `name` of the enver with `value`: a string known at synth time or a
+   * Publishes product `ref` (its name, or the generated package's object for it) of the
+   * enver with `value`: a string known at synth time or a
    * deploy-time token (e.g. `bucket.bucketName`). Both go out through this stack's output
    * `OdmdProducts`, a JSON object {name: value} resolved by CloudFormation at deploy; the
    * platform publishes each entry. An Error when the enver does not declare the product
    * (ODMD_products) or when this app already published it.
    */
-  publish(name: string, value: string): void {
+  publish(ref: NameRef, value: string): void {
+    const name = refName(ref, 'product', this.enver.enverId, this.enver.originId);
     if (!this.enver.declaresProduct(name)) {
       throw new Error(
         `odmd: product ${JSON.stringify(name)} is not declared by enver ${this.enver.enverId} ` +

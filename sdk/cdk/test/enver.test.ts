@@ -92,6 +92,39 @@ describe('OdmdEnver', () => {
     assert.equal(e.hasConsumer('nope'), false);
   });
 
+  it("takes the generated package's consumer and product objects, its clones' too", () => {
+    // As `odmd gen package` types them (index.d.ts: Consumer<...>, Product<...>).
+    const vpcId = {
+      enverId: 'orderSvc/b..main',
+      name: 'vpcId',
+      producer: 'networking/b..main',
+      product: 'vpcId',
+      reaction: 'redeploy',
+      placeholder: null,
+    } as const;
+    const bucketName = {
+      enverId: 'orderSvc/b..main',
+      name: 'bucketName',
+      path: '/odmd-share/orderSvc/b..main/bucketName',
+    } as const;
+    const e = new OdmdEnver(enverEnv());
+    assert.equal(e.consumer(vpcId), 'vpc-123');
+    assert.equal(e.hasConsumer(vpcId), true);
+    assert.equal(e.declaresProduct(bucketName), true);
+    const clone = new OdmdEnver(cloneEnv());
+    assert.equal(clone.originId, 'orderSvc/b..main');
+    assert.equal(clone.consumer(vpcId), 'vpc-123');
+    const other = { ...vpcId, enverId: 'billing/b..main' };
+    assert.throws(
+      () => e.consumer(other),
+      /consumer "vpcId" of enver billing\/b\.\.main is not one of enver orderSvc\/b\.\.main$/,
+    );
+    assert.throws(
+      () => clone.declaresProduct({ ...bucketName, enverId: 'orderSvc/b..dev' }),
+      /product "bucketName" of enver orderSvc\/b\.\.dev is not one of enver orderSvc\/b\.\.main-_b\.\.feat1 \(a clone of orderSvc\/b\.\.main\)/,
+    );
+  });
+
   it('refuses an undeclared consumer, naming it and its variable', () => {
     const e = new OdmdEnver(enverEnv());
     assert.throws(

@@ -76,6 +76,19 @@ describe('OdmdStack', () => {
     );
   });
 
+  it("publishes a product named by the generated package's object", () => {
+    const { stack } = newStack();
+    stack.publish({ enverId: 'orderSvc/b..main', name: 'region' }, 'us-east-1');
+    assert.deepEqual(
+      JSON.parse(outputValue(templateOf(stack), PRODUCTS_OUTPUT_KEY) as string),
+      { region: 'us-east-1' },
+    );
+    assert.throws(
+      () => stack.publish({ enverId: 'billing/b..main', name: 'queueUrl' }, 'x'),
+      /product "queueUrl" of enver billing\/b\.\.main is not one of enver orderSvc\/b\.\.main/,
+    );
+  });
+
   it('carries a synth-time value out through OdmdProducts', () => {
     const { stack } = newStack();
     stack.publish('region', 'us-east-1');
