@@ -2,9 +2,9 @@
 # The contracts enver's build, for contracts written in TypeScript: type-check, run the org's
 # own tests, synthesise the manifest into $ODMD_MANIFEST_FILE (odmd-contracts synth: `odmd
 # validate` must accept it, or every violation is printed and nothing is written), then
-# generate the per-org package (odmd gen package) and `npm pack` it into the enver's
-# account directory, the local package directory of the demo. In GitHub Actions the
-# generated contracts workflow runs `npm ci` first and `npm publish` instead of the pack
+# generate the per-org package (odmd gen package) and `npm pack` it: into $ODMD_PACKAGE_DIR
+# when set (the generated contracts workflow, whose next step npm-publishes what is there),
+# else into the enver's account directory, the local package directory of the demo
 # (docs/contracts-typescript.md).
 #
 # node_modules must hold typescript, tsx and @odmd/contracts: `npm ci` in a real org; in this
@@ -33,7 +33,9 @@ node_modules/.bin/odmd-contracts synth --entry src/contracts.ts --out "$manifest
 package_dir=build/package
 rm -rf "$package_dir"
 odmd gen package "$manifest" --out "$package_dir" --name "${ODMD_CONTRACTS_PACKAGE:-@demo/contracts}" > /dev/null
-if [ -n "${ODMD_account_dir:-}" ]; then
+if [ -n "${ODMD_PACKAGE_DIR:-}" ]; then
+  packages=$ODMD_PACKAGE_DIR
+elif [ -n "${ODMD_account_dir:-}" ]; then
   stack=${ODMD_stack_names:?}
   packages="$ODMD_account_dir/${stack%% *}/packages"
 else

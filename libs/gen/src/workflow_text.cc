@@ -51,6 +51,8 @@ struct KindShape {
   std::string_view extra_env_script;
   // Steps after the build script and before publishing products.
   std::string (*tail)(const WorkflowSpec& spec);
+  // Job permissions beyond id-token: write and contents: read, as YAML lines.
+  std::string_view extra_permissions;
 };
 
 constexpr std::string_view kContextScript = R"sh(set -euo pipefail
@@ -249,6 +251,37 @@ curl --fail-with-body -sS --retry 3 -X PUT \
   "$ODMD_API/api/ci/manifest/$ODMD_build_id/$ODMD_rev_ref"
 )sh";
 
+// The per-org package(s) the build script packed into $ODMD_PACKAGE_DIR (odmd gen package,
+// then npm pack), published with the job's token to the organisation's registry; a version
+// the registry has already is left alone (a re-run of the same contracts version).
+constexpr std::string_view kPackageScript = R"sh(set -euo pipefail
+shopt -s nullglob
+packages=("${ODMD_PACKAGE_DIR:?}"/*.tgz)
+if [ ${#packages[@]} -eq 0 ]; then
+  echo "odmd: the build script packed no per-org package into \$ODMD_PACKAGE_DIR: nothing to publish"
+  exit 0
+fi
+registry="${ODMD_NPM_REGISTRY:-https://npm.pkg.github.com}"
+if ! [[ "$registry" =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)*/?$ ]]; then
+  echo "::error::odmd: ODMD_NPM_REGISTRY '$registry' is not an https URL"
+  exit 1
+fi
+host="${registry#https://}"
+npmrc="$RUNNER_TEMP/odmd-npmrc"
+# npm expands ${NODE_AUTH_TOKEN} itself: the token is never written to disk.
+printf '//%s/:_authToken=${NODE_AUTH_TOKEN}\n' "${host%/}" > "$npmrc"
+for package in "${packages[@]}"; do
+  id=$(tar -xOzf "$package" package/package.json |
+    node -e 'const p = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(`${p.name}@${p.version}`)')
+  if [ -n "$(npm view "$id" version --registry "$registry" --userconfig "$npmrc" 2> /dev/null)" ]; then
+    echo "odmd: $id is in $registry already"
+    continue
+  fi
+  echo "odmd: publishing $id to $registry"
+  npm publish "$package" --registry "$registry" --userconfig "$npmrc"
+done
+)sh";
+
 constexpr std::string_view kPublishScript = R"sh(set -euo pipefail
 dir="$ODMD_PRODUCTS_DIR"
 read -ra declared <<< "$ODMD_products"
@@ -296,18 +329,25 @@ std::string ImageTail(const WorkflowSpec&) {
 }
 
 std::string ContractsTail(const WorkflowSpec& spec) {
-  return "      - name: Publish the manifest\n" + TokenEnv(spec) + RunBlock(kManifestScript);
+  return "      - name: Publish the manifest\n" + TokenEnv(spec) + RunBlock(kManifestScript) +
+         "      - name: Publish the per-org package\n"
+         "        env:\n"
+         "          NODE_AUTH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n"
+         "          ODMD_NPM_REGISTRY: ${{ vars." +
+         std::string(kNpmRegistryVariable) + " }}\n" + RunBlock(kPackageScript);
 }
 
 std::string NoTail(const WorkflowSpec&) { return ""; }
 
 const KindShape& ShapeOf(model::BuildKind kind) {
   static constexpr KindShape kContracts = {
-      "", "echo \"ODMD_MANIFEST_FILE=$RUNNER_TEMP/odmd-manifest.json\" >> \"$GITHUB_ENV\"\n",
-      ContractsTail};
-  static constexpr KindShape kCmd = {"", "", NoTail};
-  static constexpr KindShape kImage = {"ODMD_image_repo", "", ImageTail};
-  static constexpr KindShape kCdk = {"ODMD_stack_names", "", CdkTail};
+      "",
+      "echo \"ODMD_MANIFEST_FILE=$RUNNER_TEMP/odmd-manifest.json\" >> \"$GITHUB_ENV\"\n"
+      "echo \"ODMD_PACKAGE_DIR=$RUNNER_TEMP/odmd-package\" >> \"$GITHUB_ENV\"\n",
+      ContractsTail, "      packages: write\n"};
+  static constexpr KindShape kCmd = {"", "", NoTail, ""};
+  static constexpr KindShape kImage = {"ODMD_image_repo", "", ImageTail, ""};
+  static constexpr KindShape kCdk = {"ODMD_stack_names", "", CdkTail, ""};
   switch (kind) {
     case model::BuildKind::kContracts:
       return kContracts;
@@ -351,8 +391,9 @@ std::string JobHead(const WorkflowSpec& spec, const KindShape& shape) {
       "    runs-on: ubuntu-latest\n"
       "    permissions:\n"
       "      id-token: write\n"
-      "      contents: read\n"
-      "    env:\n";
+      "      contents: read\n";
+  out += shape.extra_permissions;
+  out += "    env:\n";
   out += "      ODMD_BUILD: " + YamlQuoted(spec.build_id) + "\n";
   out += "      ODMD_WORKFLOW: " + YamlQuoted(spec.name) + "\n";
   out += "      ODMD_REGION: " + YamlQuoted(spec.region) + "\n";

@@ -19,6 +19,7 @@
 
 #include "odmd/gen/workflows.h"
 #include "odmd/model/contracts.h"
+#include "odmd/testing/shell.h"
 #include "workflow_yaml.h"
 
 namespace odmd::gen {
@@ -26,22 +27,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using ::odmd::testing::Q;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-std::string ShellQuoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 // Records every call in $FAKE_CURL_LOG: the URL, the query data, the Authorization header
 // and the body; a GET (-G) answers with the file $FAKE_CONTEXT.
@@ -142,9 +132,9 @@ class WorkflowScriptTest : public ::testing::Test {
     for (const auto& [k, v] : extra) env[k] = v;
     Write("step.sh", step["run"].get<std::string>());
     std::string command = "env -i";
-    for (const auto& [k, v] : env) command += " " + k + "=" + ShellQuoted(v);
-    command += " bash --noprofile --norc -eo pipefail " + ShellQuoted((dir_ / "step.sh").string()) +
-               " > " + ShellQuoted((dir_ / "step.log").string()) + " 2>&1";
+    for (const auto& [k, v] : env) command += " " + k + "=" + Q(v);
+    command += " bash --noprofile --norc -eo pipefail " + Q((dir_ / "step.sh").string()) + " > " +
+               Q((dir_ / "step.log").string()) + " 2>&1";
     int status = std::system(command.c_str());
     output_ = Read("step.log");
     return (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
@@ -387,6 +377,97 @@ TEST_F(CdkTailScriptTest, AnUndeclaredOutputProductOrAMissingStackFails) {
   EXPECT_EQ(RunStep("Deploy the stacks in order", env), 1);
   EXPECT_THAT(output_, HasSubstr("the CDK app synthesised no stack net-missing--main"));
   EXPECT_THAT(Read("npx.log"), Not(HasSubstr("deploy")));  // not even the first stack
+}
+
+// Records every npm call in $FAKE_NPM_LOG as [arg][arg]...; `npm view <name@version> version`
+// prints the version when the registry "has" it: a line of $FAKE_NPM_PUBLISHED.
+constexpr char kFakeNpm[] = R"sh(#!/bin/bash
+line=""
+for a in "$@"; do line+="[$a]"; done
+echo "$line" >> "$FAKE_NPM_LOG"
+if [ "$1" = view ] && grep -qxF -- "$2" "$FAKE_NPM_PUBLISHED"; then echo "${2##*@}"; fi
+)sh";
+
+class ContractsPackageScriptTest : public WorkflowScriptTest {
+ protected:
+  static constexpr char kStep[] = "Publish the per-org package";
+
+  void SetUp() override {
+    WorkflowScriptTest::SetUp();
+    job_ = jobs_["contracts"];
+    ASSERT_TRUE(job_.is_object());
+    Write("bin/npm", kFakeNpm);
+    fs::permissions(dir_ / "bin/npm", fs::perms::owner_all);
+    Write("npm.log", "");
+    Write("published", "");
+    fs::create_directories(dir_ / "temp/odmd-package");
+  }
+
+  // A tarball as `npm pack` makes it (package/package.json) in the package dir.
+  void Pack(const std::string& name, const std::string& version) {
+    Write("src/package/package.json",
+          nlohmann::json({{"name", name}, {"version", version}}).dump());
+    const std::string tgz = (dir_ / "temp/odmd-package/p.tgz").string();
+    ASSERT_EQ(
+        std::system(
+            ("tar -czf " + Q(tgz) + " -C " + Q((dir_ / "src").string()) + " package").c_str()),
+        0);
+  }
+
+  std::map<std::string, std::string> Env(const std::string& registry = "") const {
+    // GitHub gives an unset repository variable as "".
+    return {{"ODMD_PACKAGE_DIR", (dir_ / "temp/odmd-package").string()},
+            {"ODMD_NPM_REGISTRY", registry},
+            {"NODE_AUTH_TOKEN", "ghs_job_token_1"},
+            {"FAKE_NPM_LOG", (dir_ / "npm.log").string()},
+            {"FAKE_NPM_PUBLISHED", (dir_ / "published").string()}};
+  }
+};
+
+TEST_F(ContractsPackageScriptTest, TheJobMayWritePackagesAndTheContextNamesThePackageDir) {
+  EXPECT_EQ(job_["permissions"]["packages"], "write");
+  EXPECT_EQ(jobs_["svc"]["permissions"].count("packages"), 0u);
+  EXPECT_EQ(Step(kStep)["env"]["NODE_AUTH_TOKEN"], "${{ secrets.GITHUB_TOKEN }}");
+  EXPECT_THAT(Step("Resolve the enver context")["run"].get<std::string>(),
+              HasSubstr("ODMD_PACKAGE_DIR=$RUNNER_TEMP/odmd-package"));
+}
+
+TEST_F(ContractsPackageScriptTest, NoPackedPackageIsNothingToPublish) {
+  ASSERT_EQ(RunStep(kStep, Env()), 0) << output_;
+  EXPECT_THAT(output_, HasSubstr("nothing to publish"));
+  EXPECT_EQ(Read("npm.log"), "");
+}
+
+TEST_F(ContractsPackageScriptTest, PublishesThePackageWithTheJobsTokenNeverOnDisk) {
+  Pack("@demo/contracts", "1.2.0");
+  ASSERT_EQ(RunStep(kStep, Env()), 0) << output_;
+  const std::string npmrc = (dir_ / "temp/odmd-npmrc").string();
+  const std::string registry = "[--registry][https://npm.pkg.github.com][--userconfig][" + npmrc;
+  EXPECT_EQ(Read("npm.log"), "[view][@demo/contracts@1.2.0][version]" + registry + "]\n" +
+                                 "[publish][" + (dir_ / "temp/odmd-package/p.tgz").string() + "]" +
+                                 registry + "]\n");
+  EXPECT_EQ(Read("temp/odmd-npmrc"), "//npm.pkg.github.com/:_authToken=${NODE_AUTH_TOKEN}\n");
+  EXPECT_THAT(output_, HasSubstr("publishing @demo/contracts@1.2.0 to https://npm.pkg.github.com"));
+  EXPECT_THAT(output_ + Read("temp/odmd-npmrc"), Not(HasSubstr("ghs_job_token_1")));
+}
+
+TEST_F(ContractsPackageScriptTest, AVersionTheRegistryHasIsLeftAlone) {
+  Pack("@demo/contracts", "1.2.0");
+  Write("published", "@demo/contracts@1.2.0\n");
+  ASSERT_EQ(RunStep(kStep, Env("https://npm.example.com/odmd/")), 0) << output_;
+  EXPECT_THAT(Read("npm.log"), AllOf(HasSubstr("[view]"), Not(HasSubstr("[publish]"))));
+  EXPECT_THAT(output_,
+              HasSubstr("@demo/contracts@1.2.0 is in https://npm.example.com/odmd/ already"));
+  EXPECT_EQ(Read("temp/odmd-npmrc"), "//npm.example.com/odmd/:_authToken=${NODE_AUTH_TOKEN}\n");
+}
+
+TEST_F(ContractsPackageScriptTest, ARegistryThatIsNotAnHttpsUrlFailsBeforeAnyCall) {
+  Pack("@demo/contracts", "1.2.0");
+  for (const char* bad : {"http://npm.example.com", "https://x y", "https://a/$(id)"}) {
+    EXPECT_EQ(RunStep(kStep, Env(bad)), 1) << bad;
+    EXPECT_THAT(output_, HasSubstr("is not an https URL")) << bad;
+  }
+  EXPECT_EQ(Read("npm.log"), "");
 }
 
 }  // namespace

@@ -250,15 +250,21 @@ TEST(WorkflowsTest, EveryFileIsDispatchOnlyWithAnOptionalMessage) {
   }
 }
 
+// ... and a contracts job may also publish the per-org package (packages: write).
 TEST(WorkflowsTest, JobMayOnlyGetAnOidcTokenAndReadTheRepo) {
+  int contracts = 0;
   for (const GeneratedFile& f : Generate(SampleOrg())) {
     nlohmann::json doc = ParseYaml(f);
     EXPECT_FALSE(doc.contains("permissions")) << f.path;
     ASSERT_EQ(doc["jobs"].size(), 1u) << f.path;
-    EXPECT_EQ(doc["jobs"]["deploy"]["permissions"],
-              nlohmann::json({{"id-token", "write"}, {"contents", "read"}}))
-        << f.path;
+    nlohmann::json want = {{"id-token", "write"}, {"contents", "read"}};
+    if (f.content.find("Publish the manifest") != std::string::npos) {
+      want["packages"] = "write";
+      ++contracts;
+    }
+    EXPECT_EQ(doc["jobs"]["deploy"]["permissions"], want) << f.path;
   }
+  EXPECT_GT(contracts, 0);
 }
 
 // Every step that uses an action, by action name (without the version).
@@ -348,7 +354,7 @@ TEST(WorkflowsTest, StepsFollowTheConventionalOrderWithTheKindsTail) {
   EXPECT_EQ(step_names(*cmd), with({}));
   EXPECT_EQ(step_names(*img),
             with({"Log in to the container registry", "Build and push the image"}));
-  EXPECT_EQ(step_names(*con), with({"Publish the manifest"}));
+  EXPECT_EQ(step_names(*con), with({"Publish the manifest", "Publish the per-org package"}));
   EXPECT_THAT(cdk->content, HasSubstr("cdk deploy \"$stack\" --app cdk.out --exclusively"));
   EXPECT_THAT(cdk->content, HasSubstr("buildSrcRepo=$GITHUB_REPOSITORY"));
   EXPECT_THAT(cdk->content, Not(HasSubstr("OdmdSrcRepo")));

@@ -32,6 +32,9 @@ inline constexpr std::string_view kCiManifestRoute = "/api/ci/manifest";
 
 // The repository (or organisation) variable holding the platform's base URL.
 inline constexpr std::string_view kApiUrlVariable = "ODMD_API_URL";
+// The variable naming the npm registry contracts workflows publish the per-org package to
+// (unset: GitHub Packages, https://npm.pkg.github.com).
+inline constexpr std::string_view kNpmRegistryVariable = "ODMD_NPM_REGISTRY";
 
 // The GitHub secret a workflow reads its platform token from: "ODMD_SECRETS_" + the
 // workflow name with every character outside [A-Za-z0-9] replaced by '_', e.g.
