@@ -49,6 +49,7 @@ RunFn SetupGroup(CLI::App& sub, Io& io, std::span<const Subcommand> table);
 
 // One per cmd_<name>.cc.
 RunFn SetupValidate(CLI::App& sub, Io& io);
+RunFn SetupFmt(CLI::App& sub, Io& io);
 RunFn SetupGraph(CLI::App& sub, Io& io);
 RunFn SetupShow(CLI::App& sub, Io& io);
 RunFn SetupPlan(CLI::App& sub, Io& io);

@@ -7,8 +7,9 @@
 namespace odmd::cli {
 
 std::span<const Command> Commands() {
-  static constexpr std::array<Command, 25> kCommands = {{
+  static constexpr std::array<Command, 26> kCommands = {{
       {"validate", "Validate a manifest against every rule (R1-R12, M1-M6)", false, SetupValidate},
+      {"fmt", "Rewrite a manifest in canonical form with its digest", false, SetupFmt},
       {"graph", "Print the consumer graph as dot, mermaid or json", false, SetupGraph},
       {"show", "Print every derived name of one enver", false, SetupShow},
       {"plan", "Print the bootstrap plan: deployment waves with explanations", false, SetupPlan},

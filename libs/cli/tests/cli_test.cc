@@ -16,6 +16,7 @@
 namespace odmd::cli {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -132,6 +133,61 @@ TEST_F(CliTest, ValidateReportsSyntaxErrorPosition) {
   EXPECT_EQ(Run({"validate", bad}), 1);
   EXPECT_THAT(err_, HasSubstr("M1"));
   EXPECT_THAT(err_, HasSubstr("line 3"));
+}
+
+// A hand-edited manifest (reordered keys, other indentation, a stale digest) becomes the
+// canonical text with the right digest; a canonical one is left alone; --check changes nothing.
+TEST_F(CliTest, FmtRewritesAHandEditedManifestWithItsDigest) {
+  const std::string canonical = model::WriteManifest(SmallOrg());
+  nlohmann::json edited = nlohmann::json::parse(canonical);
+  edited["digest"] = "sha256:" + std::string(64, '0');
+  const std::string path = Write("edited.json", edited.dump(4));  // other indent and key order
+  ASSERT_EQ(Run({"validate", path}), 1);
+  EXPECT_THAT(err_, HasSubstr("M5"));
+
+  EXPECT_EQ(Run({"fmt", path, "--check"}), 1) << err_;
+  EXPECT_THAT(out_, HasSubstr("not canonical"));
+  std::ifstream unchanged(path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(unchanged), {}), edited.dump(4));
+
+  ASSERT_EQ(Run({"fmt", path}), 0) << err_;
+  EXPECT_EQ(out_, path + ": rewritten in canonical form, digest " +
+                      model::ManifestDigest(SmallOrg()) + "\n");
+  std::ifstream rewritten(path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(rewritten), {}), canonical);
+  EXPECT_EQ(Run({"validate", path}), 0) << err_;
+  EXPECT_FALSE(std::filesystem::exists(path + ".odmd-fmt-tmp"));
+
+  ASSERT_EQ(Run({"fmt", path, "--check", "--json"}), 0) << err_;
+  EXPECT_EQ(Json()["canonical"], true);
+  EXPECT_EQ(Json()["written"], false);
+  ASSERT_EQ(Run({"fmt", path, "--stdout"}), 0) << err_;
+  EXPECT_EQ(out_, canonical);
+}
+
+// Formatting needs a well-formed manifest but not a valid org: a syntax error or an unknown
+// field is refused naming it and the file stays; a broken rule is formatted with a note.
+TEST_F(CliTest, FmtRefusesAMalformedManifestAndNotesBrokenRules) {
+  const std::string syntax =
+      Write("syntax.json", "{\n  \"schema\": \"odmd.manifest/v1\",\n  oops\n}\n");
+  EXPECT_EQ(Run({"fmt", syntax}), 1);
+  EXPECT_THAT(err_, AllOf(HasSubstr("M1"), HasSubstr("line 3")));
+  std::ifstream same(syntax);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(same), {}),
+            "{\n  \"schema\": \"odmd.manifest/v1\",\n  oops\n}\n");
+  nlohmann::json unknown = nlohmann::json::parse(model::WriteManifest(SmallOrg()));
+  unknown["colour"] = "blue";
+  EXPECT_EQ(Run({"fmt", Write("unknown.json", unknown.dump())}), 1);
+  EXPECT_THAT(err_, AllOf(HasSubstr("M2"), HasSubstr("/colour")));
+
+  model::Org org = SmallOrg();
+  org.FindBuild("svcB")->envers[0].consumers[0].product = "nope";  // R4
+  nlohmann::json broken = nlohmann::json::parse(model::WriteManifest(org));
+  const std::string path = Write("broken.json", broken.dump(1));
+  ASSERT_EQ(Run({"fmt", path}), 0) << err_;
+  EXPECT_THAT(err_, HasSubstr("breaks 1 rule(s); odmd validate lists them"));
+  std::ifstream formatted(path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(formatted), {}), model::WriteManifest(org));
 }
 
 TEST_F(CliTest, ValidateMissingFileFails) {
