@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "odmd/base/strings.h"
+#include "odmd/model/env_names.h"
 #include "odmd/model/graph.h"
 #include "odmd/model/naming.h"
 #include "rules_common.h"
@@ -114,6 +115,25 @@ class TargetChecker {
              "duplicate consumer name " + Quote(consumer.name) + " (first at " +
                  ConsumerPathOf(b, e, first) + ")");
     }
+    // Distinct names that map to one environment variable: the build would see only one.
+    variables_.clear();
+    for (const Consumer& consumer : enver.consumers) {
+      variables_.push_back(ConsumerVariable(consumer.name));
+    }
+    names_.clear();
+    for (size_t c = 0; c < variables_.size(); ++c) {
+      names_.emplace_back(variables_[c], static_cast<std::uint32_t>(c));
+    }
+    for (auto [dup, first] : FindDuplicates(names_)) {
+      const Consumer& consumer = enver.consumers[dup];
+      const Consumer& other = enver.consumers[first];
+      if (consumer.name == other.name) continue;  // the duplicate name, reported above
+      Report(out, "R4", ConsumerPathOf(b, e, dup) + "/name",
+             ConsumerSubject(build, enver, consumer), consumer.name,
+             "consumer names " + Quote(other.name) + " (" + ConsumerPathOf(b, e, first) + ") and " +
+                 Quote(consumer.name) + " both map to the environment variable " + variables_[dup] +
+                 "; rename one");
+    }
     names_.clear();
     for (size_t p = 0; p < enver.products.size(); ++p) {
       names_.emplace_back(enver.products[p].name, static_cast<std::uint32_t>(p));
@@ -131,6 +151,7 @@ class TargetChecker {
   const Graph& graph_;
   std::unordered_map<std::string_view, size_t> build_by_id_;
   SuggestionBudget budget_;
+  std::vector<std::string> variables_;
   // Scratch reused across envers so the walk does not allocate per consumer.
   std::vector<char> resolved_;
   std::string key_;

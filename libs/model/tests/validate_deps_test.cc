@@ -149,6 +149,26 @@ TEST(ValidateR4Test, DuplicateConsumerNameIsReported) {
                                       "/builds/2/envers/0/consumers/0)"))));
 }
 
+// "share-pool" and "share_pool" are both ODMD_consumer_share_pool: the build would see one.
+TEST(ValidateR4Test, ConsumerNamesThatMapToOneVariableAreReportedNamingBoth) {
+  Org org = ValidOrg();
+  org.builds[2].envers[0].consumers[0].name = "share-pool";
+  org.builds[2].envers[0].consumers.push_back(
+      MakeConsumer("share_pool", "foundation/b..main", "vpc"));
+  org.builds[2].envers[0].consumers.push_back(
+      MakeConsumer("share-pool", "foundation/b..main", "vpc"));
+
+  EXPECT_THAT(
+      Validate(org),
+      ElementsAre(AllOf(IsViolation("R4", "/builds/2/envers/0/consumers/1/name", "share_pool"),
+                        Field(&Violation::message,
+                              "consumer names \"share-pool\" (/builds/2/envers/0/consumers/0) "
+                              "and \"share_pool\" both map to the environment variable "
+                              "ODMD_consumer_share_pool; rename one")),
+                  AllOf(IsViolation("R4", "/builds/2/envers/0/consumers/2/name", "share-pool"),
+                        Field(&Violation::message, HasSubstr("duplicate consumer name")))));
+}
+
 TEST(ValidateR4Test, DuplicateProductNameIsReported) {
   Org org = ValidOrg();
   org.builds[1].envers[0].products.push_back({"vpc"});
