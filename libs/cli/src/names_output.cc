@@ -13,7 +13,7 @@ nlohmann::json PairsJson(const std::vector<std::pair<std::string, std::string>>&
 }
 
 nlohmann::json NamesJson(const model::EnverNames& n) {
-  return {
+  nlohmann::json j = {
       {"enverId", n.enver_id},
       {"rev", n.rev},
       {"stackName", n.stack_name},
@@ -30,6 +30,8 @@ nlohmann::json NamesJson(const model::EnverNames& n) {
       {"kubernetesNamespace", n.kubernetes_namespace},
       {"products", PairsJson(n.product_paths)},
       {"consumers", PairsJson(n.consumer_paths)}};
+  if (!n.image_repo.empty()) j["imageRepo"] = n.image_repo;  // image builds only
+  return j;
 }
 
 void PrintPairs(Io& io, std::string_view title,
@@ -52,6 +54,7 @@ void PrintEnverNames(Io& io, const model::EnverNames& n) {
          << "enver config:          " << n.enver_config_path << "\n"
          << "subdomain:             " << n.subdomain << "\n"
          << "kubernetes namespace:  " << n.kubernetes_namespace << "\n";
+  if (!n.image_repo.empty()) io.out << "image repository:      " << n.image_repo << "\n";
   PrintPairs(io, "products", n.product_paths);
   PrintPairs(io, "consumers", n.consumer_paths);
 }

@@ -168,6 +168,24 @@ std::string EnverSubdomain(std::string_view build, const RevRef& rev) {
   return out;
 }
 
+std::string ImageRepoName(std::string_view build, const RevRef& rev, std::string_view part) {
+  std::string raw(build);
+  raw += '/';
+  raw += rev.str();
+  raw += '/';
+  raw += part;
+  std::string out;
+  for (char c : raw) {
+    c = ToLowerAscii(c);
+    if (IsAsciiAlnum(c) || c == '-' || c == '/') out += c;
+  }
+  return out;
+}
+
+std::string EnverImageRepo(std::string_view build, const RevRef& rev) {
+  return ImageRepoName(build, rev, build);
+}
+
 std::string KubernetesNamespace(std::string_view build, const RevRef& rev) {
   constexpr size_t kMaxNamespaceLength = 63;  // RFC 1123 label
   std::string raw(build);
@@ -218,6 +236,7 @@ Result<EnverNames> DeriveEnverNames(const Org& org, const Build& build, const En
   n.enver_config_path = EnverConfigPath(b, rev);
   n.subdomain = EnverSubdomain(b, rev);
   n.kubernetes_namespace = KubernetesNamespace(b, rev);
+  if (build.kind == BuildKind::kImage) n.image_repo = EnverImageRepo(b, rev);
   for (const Product& p : enver.products) {
     n.product_paths.emplace_back(p.name, ProductPath(b, rev, p.name));
   }

@@ -107,6 +107,18 @@ TEST(NamingTest, EnverSubdomain) {
   EXPECT_EQ(EnverSubdomain("svcA", Rev("b..x-")), "bx.svca");
 }
 
+TEST(NamingTest, ImageRepoNameIsTheOriginalsRule) {
+  EXPECT_EQ(ImageRepoName("orderSvc", Rev("b..main"), "orderSvc"), "ordersvc/bmain/ordersvc");
+  EXPECT_EQ(ImageRepoName("svcA", Rev("b..master-_b..feat1"), "api_v2"),
+            "svca/bmaster-bfeat1/apiv2");
+  EXPECT_EQ(ImageRepoName("Img_Svc", Rev("t..V1.0_rc"), "Web.App"), "imgsvc/tv10rc/webapp");
+}
+
+TEST(NamingTest, EnverImageRepoUsesTheBuildIdAsTheImagePart) {
+  EXPECT_EQ(EnverImageRepo("orderSvc", Rev("b..main")), "ordersvc/bmain/ordersvc");
+  EXPECT_EQ(EnverImageRepo("svcA", Rev("b..master-_b..feat1")), "svca/bmaster-bfeat1/svca");
+}
+
 TEST(NamingTest, KubernetesNamespace) {
   EXPECT_EQ(KubernetesNamespace("orderSvc", Rev("b..main")), "ordersvc-b-main");
   EXPECT_EQ(KubernetesNamespace("svcA", Rev("b..master-_b..feat1")), "svca-b-master-b-feat1");
@@ -319,6 +331,7 @@ TEST(DeriveEnverNamesTest, FillsEveryField) {
   EXPECT_EQ(names->enver_config_path, "/odmd-orderSvc/b..main/enver_config");
   EXPECT_EQ(names->subdomain, "bmain.ordersvc");
   EXPECT_EQ(names->kubernetes_namespace, "ordersvc-b-main");
+  EXPECT_EQ(names->image_repo, "");  // not an image build
   EXPECT_THAT(names->product_paths,
               ElementsAre(Pair("apiBaseUrl", "/odmd-share/orderSvc/b..main/apiBaseUrl"),
                           Pair("apiBaseUrl/schema-url",
@@ -341,6 +354,20 @@ TEST(DeriveEnverNamesTest, CloneGetsItsOwnNames) {
   EXPECT_EQ(names->subdomain, "bmaster-bfeat1.svca");
   // Roles are shared by every enver of a build in one account and region.
   EXPECT_EQ(names->build_role_name, "svcA-us-west-1333333333333-buildRole");
+}
+
+TEST(DeriveEnverNamesTest, ImageEnverAndItsCloneGetTheirImageRepository) {
+  Org org = TestOrg();
+  Build& build = org.builds[0];
+  build.kind = BuildKind::kImage;
+  Result<EnverNames> names = DeriveEnverNames(org, build, build.envers[0]);
+  ODMD_ASSERT_OK(names);
+  EXPECT_EQ(names->image_repo, "ordersvc/bmain/ordersvc");
+  Enver clone = build.envers[0];
+  clone.rev = RevRef::CloneOf(RevRef::Branch("main"), RevType::kBranch, "feat1");
+  names = DeriveEnverNames(org, build, clone);
+  ODMD_ASSERT_OK(names);
+  EXPECT_EQ(names->image_repo, "ordersvc/bmain-bfeat1/ordersvc");
 }
 
 TEST(DeriveEnverNamesTest, NotFoundForMissingTargetAccount) {

@@ -89,6 +89,16 @@ std::string WorkflowFilePath(std::string_view build, BuildKind kind, std::string
 // Enver subdomain: the rev without characters outside [A-Za-z0-9-], trimmed of '-',
 // lowercased, + "." + lowercase build: "bmain.ordersvc", "bmaster-bfeat1.svca".
 std::string EnverSubdomain(std::string_view build, const RevRef& rev);
+// Container image repository (the original's genRepoName): lowercase
+// "<build>/<rev>/<part>" without the characters outside [a-z0-9-/]:
+// ImageRepoName("orderSvc", b..main, "orderSvc") is "ordersvc/bmain/ordersvc",
+// ImageRepoName("svcA", b..master-_b..feat1, "api_v2") is "svca/bmaster-bfeat1/apiv2".
+std::string ImageRepoName(std::string_view build, const RevRef& rev, std::string_view part);
+// The repository the image workflow pushes an image enver's image to (ODMD_image_repo): the
+// image part is the build id, as the original's image names start with it:
+// EnverImageRepo("orderSvc", b..main) is "ordersvc/bmain/ordersvc".
+std::string EnverImageRepo(std::string_view build, const RevRef& rev);
+
 // Kubernetes namespace: lowercase "<build>-<rev>" with runs of other characters turned into
 // '-', trimmed, at most 63 characters: "ordersvc-b-main".
 std::string KubernetesNamespace(std::string_view build, const RevRef& rev);
@@ -138,6 +148,7 @@ struct EnverNames {
   std::string enver_config_path;
   std::string subdomain;
   std::string kubernetes_namespace;
+  std::string image_repo;  // EnverImageRepo() for image builds; "" for the other kinds
   // (product name, product path) in the enver's product order.
   std::vector<std::pair<std::string, std::string>> product_paths;
   // (consumer name, path of the product it consumes) in the enver's consumer order.
