@@ -49,6 +49,8 @@ struct KindShape {
   std::string_view extra_keys;
   // Extra lines of the context step, run after the context was accepted.
   std::string_view extra_env_script;
+  // Steps after the context step and before the build script.
+  std::string (*before_build)(const WorkflowSpec& spec);
   // Steps after the build script and before publishing products.
   std::string (*tail)(const WorkflowSpec& spec);
   // Job permissions beyond id-token: write and contents: read, as YAML lines.
@@ -126,13 +128,14 @@ echo "ODMD_PRODUCTS_DIR=$RUNNER_TEMP/odmd-products" >> "$GITHUB_ENV"
 
 constexpr std::string_view kBuildScript = R"sh(set -euo pipefail
 cd "$GITHUB_WORKSPACE/$ODMD_work_dir"
-if [ -f "$ODMD_build_script" ]; then
-  echo "odmd: running $ODMD_build_script in ./$ODMD_work_dir for $ODMD_build_id/$ODMD_rev_ref"
-  chmod +x "$ODMD_build_script"
-  "./$ODMD_build_script"
-else
-  echo "odmd: no build script $ODMD_build_script in ./$ODMD_work_dir; nothing to run"
+# A missing build script fails the run, as it fails a local deployment (docs/workflows.md).
+if [ ! -f "$ODMD_build_script" ]; then
+  echo "::error::odmd: build script $ODMD_build_script not found in commit ${GITHUB_SHA:0:7} (work dir ./$ODMD_work_dir)"
+  exit 1
 fi
+echo "odmd: running $ODMD_build_script in ./$ODMD_work_dir for $ODMD_build_id/$ODMD_rev_ref"
+chmod +x "$ODMD_build_script"
+"./$ODMD_build_script"
 )sh";
 
 // The CDK tail: synthesise once, then deploy each stack of ODMD_stack_names in order from
@@ -213,14 +216,40 @@ for stack in "${stacks[@]}"; do
 done
 )sh";
 
-constexpr std::string_view kImageScript = R"sh(set -euo pipefail
-cd "$GITHUB_WORKSPACE/$ODMD_work_dir"
+// Before the build script, which may push the image itself (Maven/Jib): the repository
+// exists and the script knows the registry.
+constexpr std::string_view kImageRepoScript = R"sh(set -euo pipefail
 if ! [[ "$ODMD_image_repo" =~ ^[a-z0-9][a-z0-9/-]*$ ]]; then
   echo "::error::odmd: ODMD_image_repo $ODMD_image_repo is not a repository name"
   exit 1
 fi
 aws ecr describe-repositories --repository-names "$ODMD_image_repo" > /dev/null 2>&1 ||
   aws ecr create-repository --repository-name "$ODMD_image_repo" > /dev/null
+echo "ODMD_REGISTRY=$ODMD_REGISTRY" >> "$GITHUB_ENV"
+echo "odmd: the image repository is $ODMD_REGISTRY/$ODMD_image_repo"
+)sh";
+
+// The build script pushed the image if it wrote the product imageUri; otherwise the work
+// dir's Dockerfile is built and pushed; neither is an error naming both.
+constexpr std::string_view kImageScript = R"sh(set -euo pipefail
+cd "$GITHUB_WORKSPACE/$ODMD_work_dir"
+declared() { [[ " $ODMD_products " == *" $1 "* ]]; }
+if [ -s "$ODMD_PRODUCTS_DIR/imageUri" ]; then
+  image=$(cat "$ODMD_PRODUCTS_DIR/imageUri")
+  echo "odmd: the build script pushed $image; no Dockerfile build"
+  if declared imageDigest && [ ! -e "$ODMD_PRODUCTS_DIR/imageDigest" ]; then
+    if [[ "$image" != *@sha256:* ]]; then
+      echo "::error::odmd: the build script wrote the product imageUri $image but not imageDigest, a product of $ODMD_build_id/$ODMD_rev_ref: write the pushed digest to \$ODMD_PRODUCTS_DIR/imageDigest"
+      exit 1
+    fi
+    printf '%s' "${image#*@}" > "$ODMD_PRODUCTS_DIR/imageDigest"
+  fi
+  exit 0
+fi
+if [ ! -f Dockerfile ]; then
+  echo "::error::odmd: nothing built the image of $ODMD_build_id/$ODMD_rev_ref: no Dockerfile in ./$ODMD_work_dir, and the build script wrote no imageUri product (push the image and write its URI to \$ODMD_PRODUCTS_DIR/imageUri, a declared product, or add a Dockerfile)"
+  exit 1
+fi
 image="$ODMD_REGISTRY/$ODMD_image_repo:$GITHUB_SHA"
 docker build --file Dockerfile --tag "$image" .
 docker push "$image"
@@ -318,14 +347,18 @@ std::string CdkTail(const WorkflowSpec&) {
   return "      - name: Deploy the stacks in order\n" + RunBlock(kCdkDeployScript);
 }
 
-std::string ImageTail(const WorkflowSpec&) {
+std::string ImageBeforeBuild(const WorkflowSpec&) {
   return "      - name: Log in to the container registry\n"
          "        id: ecr\n"
          "        uses: aws-actions/amazon-ecr-login@v2\n"
-         "      - name: Build and push the image\n"
+         "      - name: Prepare the image repository\n"
          "        env:\n"
          "          ODMD_REGISTRY: ${{ steps.ecr.outputs.registry }}\n" +
-         RunBlock(kImageScript);
+         RunBlock(kImageRepoScript);
+}
+
+std::string ImageTail(const WorkflowSpec&) {
+  return "      - name: Build and push the image\n" + RunBlock(kImageScript);
 }
 
 std::string ContractsTail(const WorkflowSpec& spec) {
@@ -337,17 +370,17 @@ std::string ContractsTail(const WorkflowSpec& spec) {
          std::string(kNpmRegistryVariable) + " }}\n" + RunBlock(kPackageScript);
 }
 
-std::string NoTail(const WorkflowSpec&) { return ""; }
+std::string NoSteps(const WorkflowSpec&) { return ""; }
 
 const KindShape& ShapeOf(model::BuildKind kind) {
   static constexpr KindShape kContracts = {
       "",
       "echo \"ODMD_MANIFEST_FILE=$RUNNER_TEMP/odmd-manifest.json\" >> \"$GITHUB_ENV\"\n"
       "echo \"ODMD_PACKAGE_DIR=$RUNNER_TEMP/odmd-package\" >> \"$GITHUB_ENV\"\n",
-      ContractsTail, "      packages: write\n"};
-  static constexpr KindShape kCmd = {"", "", NoTail, ""};
-  static constexpr KindShape kImage = {"ODMD_image_repo", "", ImageTail, ""};
-  static constexpr KindShape kCdk = {"ODMD_stack_names", "", CdkTail, ""};
+      NoSteps, ContractsTail, "      packages: write\n"};
+  static constexpr KindShape kCmd = {"", "", NoSteps, NoSteps, ""};
+  static constexpr KindShape kImage = {"ODMD_image_repo", "", ImageBeforeBuild, ImageTail, ""};
+  static constexpr KindShape kCdk = {"ODMD_stack_names", "", NoSteps, CdkTail, ""};
   switch (kind) {
     case model::BuildKind::kContracts:
       return kContracts;
@@ -425,6 +458,7 @@ std::string CommonSteps(const WorkflowSpec& spec, const KindShape& shape) {
   context_script += shape.extra_env_script;
   context_script += "echo \"odmd: enver $ODMD_BUILD/$rev\"\n";
   out += "      - name: Resolve the enver context\n" + TokenEnv(spec) + RunBlock(context_script);
+  out += shape.before_build(spec);
   out += "      - name: Run the build script\n" + RunBlock(kBuildScript);
   return out;
 }

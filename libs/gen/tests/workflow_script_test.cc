@@ -77,6 +77,9 @@ class WorkflowScriptTest : public ::testing::Test {
     c.AddBuild("net", model::BuildKind::kNetworking, repo)
         .Branch("main", ws1, "us-west-1")
         .Stacks({"net", "net-share-nat"});
+    auto img = c.AddBuild("img", model::BuildKind::kImage, repo).Branch("main", ws1, "us-west-1");
+    img.Produces("imageUri");
+    img.Produces("imageDigest");
     Result<std::vector<GeneratedFile>> files = GenerateWorkflows(c.Finish());
     ASSERT_TRUE(files.ok()) << files.status().ToString();
     for (const GeneratedFile& f : *files) {
@@ -229,9 +232,19 @@ TEST_F(WorkflowScriptTest, BuildScriptRunsInTheWorkDirWhenPresent) {
                                             {"ODMD_rev_ref", "b..main"}};
   ASSERT_EQ(RunStep("Run the build script", env), 0) << output_;
   EXPECT_EQ(Read("temp/ran"), (dir_ / "workspace/sub").string() + "\n");
-  env["ODMD_build_script"] = ".scripts/missing.sh";
-  ASSERT_EQ(RunStep("Run the build script", env), 0) << output_;
-  EXPECT_THAT(output_, HasSubstr("no build script .scripts/missing.sh"));
+}
+
+// As in a local deployment (DeployerTest.MissingBuildScriptFailsNamingItAndTheCommit).
+TEST_F(WorkflowScriptTest, AMissingBuildScriptFailsTheRunNamingItAndTheCommit) {
+  fs::create_directories(dir_ / "workspace/sub");
+  std::map<std::string, std::string> env = {{"ODMD_work_dir", "sub"},
+                                            {"ODMD_build_script", ".scripts/missing.sh"},
+                                            {"ODMD_build_id", "svc"},
+                                            {"ODMD_rev_ref", "b..main"},
+                                            {"GITHUB_SHA", "0123456789abcdef"}};
+  EXPECT_EQ(RunStep("Run the build script", env), 1) << output_;
+  EXPECT_THAT(output_, HasSubstr("::error::odmd: build script .scripts/missing.sh not found in "
+                                 "commit 0123456 (work dir ./sub)"));
 }
 
 TEST_F(WorkflowScriptTest, PublishPutsEachDeclaredProductWithItsValue) {
@@ -377,6 +390,156 @@ TEST_F(CdkTailScriptTest, AnUndeclaredOutputProductOrAMissingStackFails) {
   EXPECT_EQ(RunStep("Deploy the stacks in order", env), 1);
   EXPECT_THAT(output_, HasSubstr("the CDK app synthesised no stack net-missing--main"));
   EXPECT_THAT(Read("npx.log"), Not(HasSubstr("deploy")));  // not even the first stack
+}
+
+// Record every call in $FAKE_TOOL_LOG as <tool>[arg][arg]...; `aws ecr describe-repositories`
+// fails (no such repository) unless $FAKE_ECR_HAS names it; `docker inspect` prints the
+// pushed image's repo digest.
+constexpr char kFakeAws[] = R"sh(#!/bin/bash
+line="aws"
+for a in "$@"; do line+="[$a]"; done
+echo "$line" >> "$FAKE_TOOL_LOG"
+if [ "$2" = describe-repositories ] && [ "$4" != "${FAKE_ECR_HAS:-}" ]; then exit 254; fi
+)sh";
+constexpr char kFakeDocker[] = R"sh(#!/bin/bash
+line="docker"
+for a in "$@"; do line+="[$a]"; done
+echo "$line" >> "$FAKE_TOOL_LOG"
+last="${*: -1}"
+if [ "$1" = inspect ]; then echo "${last%:*}@sha256:feed"; fi
+)sh";
+
+class ImageScriptTest : public WorkflowScriptTest {
+ protected:
+  static constexpr char kRegistry[] = "333333333333.dkr.ecr.us-west-1.amazonaws.com";
+  static constexpr char kRepo[] = "img/bmain/img";
+
+  void SetUp() override {
+    WorkflowScriptTest::SetUp();
+    job_ = jobs_["img"];
+    ASSERT_TRUE(job_.is_object());
+    for (const char* tool : {"aws", "docker"}) {
+      Write(std::string("bin/") + tool, std::string(tool) == "aws" ? kFakeAws : kFakeDocker);
+      fs::permissions(dir_ / "bin" / tool, fs::perms::owner_all);
+    }
+    Write("tools.log", "");
+    fs::create_directories(dir_ / "temp/odmd-products");
+  }
+
+  std::map<std::string, std::string> Env() const {
+    return {{"ODMD_work_dir", ""},
+            {"ODMD_build_id", "img"},
+            {"ODMD_rev_ref", "b..main"},
+            {"ODMD_image_repo", kRepo},
+            {"ODMD_products", "imageUri imageDigest"},
+            {"ODMD_PRODUCTS_DIR", (dir_ / "temp/odmd-products").string()},
+            {"ODMD_REGISTRY", kRegistry},
+            {"GITHUB_SHA", "abc123"},
+            {"FAKE_TOOL_LOG", (dir_ / "tools.log").string()}};
+  }
+  std::string Product(const std::string& name) const { return Read("temp/odmd-products/" + name); }
+  std::string Image() const { return std::string(kRegistry) + "/" + kRepo + ":abc123"; }
+};
+
+TEST_F(ImageScriptTest, TheContextMustNameTheImageRepository) {
+  const std::string common =
+      "ODMD_build_id=img\nODMD_rev_ref=b..main\nODMD_awsRegion=us-west-1\n"
+      "ODMD_awsAccount=333333333333\nODMD_work_dir=\nODMD_build_script=.scripts/build.sh\n"
+      "ODMD_products=imageUri imageDigest\n";
+  Write("context.env", common);
+  EXPECT_EQ(RunStep("Resolve the enver context"), 1) << output_;
+  EXPECT_THAT(output_, HasSubstr("the enver context has no ODMD_image_repo"));
+  Write("context.env", common + "ODMD_image_repo=" + kRepo + "\n");
+  EXPECT_EQ(RunStep("Resolve the enver context"), 0) << output_;
+  EXPECT_THAT(Read("github_env"), HasSubstr("ODMD_image_repo=img/bmain/img\n"));
+}
+
+TEST_F(ImageScriptTest, TheRegistryIsReadyBeforeTheBuildScriptWhichMayPushItself) {
+  std::vector<std::string> names;
+  for (const nlohmann::json& step : job_["steps"]) names.push_back(step["name"]);
+  EXPECT_THAT(
+      names, ::testing::ElementsAre("Check out the dispatched ref", "Assume the build role",
+                                    "Resolve the enver context", "Log in to the container registry",
+                                    "Prepare the image repository", "Run the build script",
+                                    "Build and push the image", "Publish the products"));
+  ASSERT_EQ(RunStep("Prepare the image repository", Env()), 0) << output_;
+  EXPECT_EQ(Read("tools.log"),
+            "aws[ecr][describe-repositories][--repository-names][img/bmain/img]\n"
+            "aws[ecr][create-repository][--repository-name][img/bmain/img]\n");
+  EXPECT_EQ(Read("github_env"), std::string("ODMD_REGISTRY=") + kRegistry + "\n");
+
+  Write("tools.log", "");
+  auto env = Env();
+  env["FAKE_ECR_HAS"] = kRepo;
+  ASSERT_EQ(RunStep("Prepare the image repository", env), 0) << output_;
+  EXPECT_THAT(Read("tools.log"), Not(HasSubstr("create-repository")));
+
+  Write("tools.log", "");
+  env["ODMD_image_repo"] = "Img/$(id)";
+  EXPECT_EQ(RunStep("Prepare the image repository", env), 1);
+  EXPECT_THAT(output_, HasSubstr("ODMD_image_repo Img/$(id) is not a repository name"));
+  EXPECT_EQ(Read("tools.log"), "");
+}
+
+TEST_F(ImageScriptTest, WithADockerfileTheTailBuildsPushesAndPublishesTheImage) {
+  Write("workspace/Dockerfile", "FROM scratch\n");
+  ASSERT_EQ(RunStep("Build and push the image", Env()), 0) << output_;
+  EXPECT_EQ(Read("tools.log"), "docker[build][--file][Dockerfile][--tag][" + Image() +
+                                   "][.]\ndocker[push][" + Image() +
+                                   "]\ndocker[inspect][--format][{{index .RepoDigests 0}}][" +
+                                   Image() + "]\n");
+  EXPECT_EQ(Product("imageUri"), Image());
+  EXPECT_EQ(Product("imageDigest"), "sha256:feed");
+  // The publish step puts both declared products.
+  ASSERT_EQ(RunStep("Publish the products", Env()), 0) << output_;
+  EXPECT_THAT(Read("curl.log"),
+              AllOf(HasSubstr("PUT https://odmd.test/api/ci/products/img/b..main/imageUri"),
+                    HasSubstr("body " + Image()),
+                    HasSubstr("PUT https://odmd.test/api/ci/products/img/b..main/imageDigest"),
+                    HasSubstr("body sha256:feed")));
+}
+
+TEST_F(ImageScriptTest, AnImageTheBuildScriptPushedIsNotBuiltAgainAndIsPublished) {
+  const std::string pushed = std::string(kRegistry) + "/img/bmain/img@sha256:cafe";
+  for (bool dockerfile : {false, true}) {
+    SCOPED_TRACE(dockerfile ? "with a Dockerfile" : "without a Dockerfile");
+    if (dockerfile) Write("workspace/Dockerfile", "FROM scratch\n");
+    fs::remove(dir_ / "temp/odmd-products/imageDigest");
+    Write("temp/odmd-products/imageUri", pushed + "\n");  // as `echo` writes it
+    ASSERT_EQ(RunStep("Build and push the image", Env()), 0) << output_;
+    EXPECT_EQ(Read("tools.log"), "");
+    EXPECT_THAT(output_, HasSubstr("the build script pushed " + pushed + "; no Dockerfile build"));
+    EXPECT_EQ(Product("imageDigest"), "sha256:cafe");
+  }
+  ASSERT_EQ(RunStep("Publish the products", Env()), 0) << output_;
+  EXPECT_THAT(Read("curl.log"),
+              AllOf(HasSubstr("products/img/b..main/imageUri"),
+                    HasSubstr("products/img/b..main/imageDigest"), HasSubstr("body sha256:cafe")));
+}
+
+TEST_F(ImageScriptTest, APushedImageWithoutItsDeclaredDigestFailsNamingIt) {
+  Write("temp/odmd-products/imageUri", std::string(kRegistry) + "/img/bmain/img:abc123");
+  EXPECT_EQ(RunStep("Build and push the image", Env()), 1) << output_;
+  EXPECT_THAT(output_, HasSubstr("wrote the product imageUri " + std::string(kRegistry) +
+                                 "/img/bmain/img:abc123 but not imageDigest"));
+  EXPECT_FALSE(fs::exists(dir_ / "temp/odmd-products/imageDigest"));
+  // A script that writes both is fine; an enver that does not declare the digest too.
+  Write("temp/odmd-products/imageDigest", "sha256:beef");
+  EXPECT_EQ(RunStep("Build and push the image", Env()), 0) << output_;
+  EXPECT_EQ(Product("imageDigest"), "sha256:beef");
+  fs::remove(dir_ / "temp/odmd-products/imageDigest");
+  auto env = Env();
+  env["ODMD_products"] = "imageUri";
+  EXPECT_EQ(RunStep("Build and push the image", env), 0) << output_;
+}
+
+TEST_F(ImageScriptTest, NeitherADockerfileNorAPushedImageFailsNamingBoth) {
+  EXPECT_EQ(RunStep("Build and push the image", Env()), 1) << output_;
+  EXPECT_THAT(output_, AllOf(HasSubstr("::error::odmd: nothing built the image of img/b..main"),
+                             HasSubstr("no Dockerfile in ./"),
+                             HasSubstr("the build script wrote no imageUri product")));
+  EXPECT_EQ(Read("tools.log"), "");
+  EXPECT_TRUE(fs::is_empty(dir_ / "temp/odmd-products"));
 }
 
 // Records every npm call in $FAKE_NPM_LOG as [arg][arg]...; `npm view <name@version> version`
