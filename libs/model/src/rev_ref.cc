@@ -73,6 +73,13 @@ Result<RevRef> RevRef::Parse(std::string_view text) {
   }
   ODMD_ASSIGN_OR_RETURN(RevSegment origin, ParseSegment(text.substr(0, split)));
   std::string_view rest = text.substr(split + 2);
+  // "b..a-_b" is a value with the reserved "-_" in it, not a malformed clone part "b".
+  if (rest.size() < 3 || (rest[0] != 'b' && rest[0] != 't') || rest[1] != '.' || rest[2] != '.') {
+    return InvalidArgumentError(
+        "rev " + Quote(text) + ": value " + Quote(text.substr(3)) +
+        " contains reserved \"-_\", which joins a clone's rev to its origin's "
+        "(\"<origin>-_<b|t>..<value>\")");
+  }
   if (rest.find("-_") != std::string_view::npos) {
     return InvalidArgumentError("rev " + Quote(text) +
                                 " is a clone of a clone; clones are one level deep");

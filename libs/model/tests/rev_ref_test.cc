@@ -91,7 +91,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BadRev{"b..v1", "starts with 'v', which is reserved for tags"},
                       BadRev{"b..V1", "starts with 'v'"},
                       BadRev{"b..master-_b..v1", "starts with 'v'"},
-                      BadRev{"b..master-_", "must start with \"b..\" or \"t..\""},
+                      BadRev{"b..master-_", "value \"master-_\" contains reserved \"-_\""},
+                      BadRev{"b..a-_b",
+                             "rev \"b..a-_b\": value \"a-_b\" contains reserved "
+                             "\"-_\", which joins a clone's rev to its origin's"},
                       BadRev{"-_b..x", "must start with \"b..\" or \"t..\""},
                       BadRev{"b..a-_b..b-_b..c", "clone of a clone"},
                       BadRev{"b..main-_b..main", "a clone must differ from its origin"},
