@@ -176,14 +176,29 @@ std::vector<std::pair<std::string, std::string>> EnverVariables(const model::Bui
     if (!products.empty()) products += ' ';
     products += p.name;
   }
-  return {{"ODMD_build_id", build.id},
-          {"ODMD_rev_ref", enver.rev.str()},
-          {"ODMD_awsRegion", enver.region},
-          {"ODMD_awsAccount", account.id},
-          {"ODMD_work_dir", enver.work_dir},
-          {"ODMD_build_script", enver.build_script},
-          {"ODMD_products", products},
-          {"ODMD_stack_names", StrJoin(EnverStackNames(build, enver), " ")}};
+  std::vector<std::pair<std::string, std::string>> vars = {
+      {"ODMD_build_id", build.id},
+      {"ODMD_rev_ref", enver.rev.str()},
+      {"ODMD_awsRegion", enver.region},
+      {"ODMD_awsAccount", account.id},
+      {"ODMD_work_dir", enver.work_dir},
+      {"ODMD_build_script", enver.build_script},
+      {"ODMD_products", products},
+      {"ODMD_stack_names", StrJoin(EnverStackNames(build, enver), " ")}};
+  if (build.kind == model::BuildKind::kImage) {
+    vars.emplace_back("ODMD_image_repo", model::EnverImageRepo(build.id, enver.rev));
+  }
+  return vars;
+}
+
+std::vector<std::pair<std::string, std::string>> CiContextVariables(const model::Build& build,
+                                                                    const model::Enver& enver,
+                                                                    const model::Account& account) {
+  std::vector<std::pair<std::string, std::string>> vars = EnverVariables(build, enver, account);
+  if (!RunsCdkTail(build.kind)) {
+    std::erase_if(vars, [](const auto& v) { return v.first == "ODMD_stack_names"; });
+  }
+  return vars;
 }
 
 std::string ConsumerVariable(std::string_view consumer_name) {

@@ -168,7 +168,8 @@ Result<std::vector<std::pair<std::string, std::string>>> Platform::Impl::CiConte
     return FailedPreconditionError("account " + Quote(enver.account) + " of " + id +
                                    " is not declared in the contracts");
   }
-  std::vector<std::pair<std::string, std::string>> vars = EnverVariables(*build, enver, *account);
+  std::vector<std::pair<std::string, std::string>> vars =
+      CiContextVariables(*build, enver, *account);
   for (const model::Consumer& c : enver.consumers) {
     std::string value = c.placeholder.value_or("");
     Result<std::string> path = ConsumedProductPath(c);

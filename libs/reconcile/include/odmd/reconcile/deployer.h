@@ -142,12 +142,20 @@ std::string ConsumerVariable(std::string_view consumer_name);
 // kInvalidArgument when its producer is not an enver id.
 Result<std::string> ConsumedProductPath(const model::Consumer& consumer);
 
-// The enver context variables every run gets, as docs/workflows.md lists them, except the
+// The enver context variables a local run gets, as docs/workflows.md lists them, except the
 // consumers (ODMD_build_id, ODMD_rev_ref, ODMD_awsRegion, ODMD_awsAccount, ODMD_work_dir,
-// ODMD_build_script, ODMD_products, ODMD_stack_names). `account` is the enver's account.
+// ODMD_build_script, ODMD_products, ODMD_stack_names, and for image builds ODMD_image_repo).
+// `account` is the enver's account.
 std::vector<std::pair<std::string, std::string>> EnverVariables(const model::Build& build,
                                                                 const model::Enver& enver,
                                                                 const model::Account& account);
+
+// The variables of GET /api/ci/context, except the consumers: EnverVariables with only the
+// keys the enver's kind needs: ODMD_stack_names for the CDK kinds (networking, eks-cluster,
+// user-auth, cdk), ODMD_image_repo (model::EnverImageRepo) for image builds.
+std::vector<std::pair<std::string, std::string>> CiContextVariables(const model::Build& build,
+                                                                    const model::Enver& enver,
+                                                                    const model::Account& account);
 
 // Thread-safe for different deployments (and teardowns) at once; the caller makes sure one
 // deployment id runs at most once at a time.
