@@ -108,6 +108,12 @@ std::optional<Outcome> CheckBuild(std::string_view verb, std::string_view build,
   });
   if (!legal) return Reject("build id " + Quote(build) + " must match [A-Za-z0-9_-]+");
   if (context.known_builds.empty() || Contains(context.known_builds, build)) return std::nullopt;
+  for (const auto& [id, repo] : context.other_builds) {
+    if (id == build) {
+      return Reject("build " + Quote(build) + " is built from repo " + repo +
+                    ", not from the pushed repo; push the command to " + repo);
+    }
+  }
   std::optional<Draft> fix;
   if (auto match = Closest(build, context.known_builds)) {
     fix = Draft{std::string(verb), rebuild_args(*match)};

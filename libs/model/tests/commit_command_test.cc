@@ -195,6 +195,22 @@ TEST(CommitCommandContextTest, UnknownOriginSuggestsClosestInAuthorsSpelling) {
   EXPECT_EQ(far.suggestion, std::nullopt);
 }
 
+// A build of the org that lives in another repo is named as such, with that repo.
+TEST(CommitCommandContextTest, ABuildOfAnotherRepoSaysWhereItIsBuilt) {
+  CommandContext ctx = Context();
+  ctx.other_builds = {{"billing", "acme/billing"}};
+  for (const char* line : {"odmd: create billing@main", "odmd: delete billing"}) {
+    CommandRejection r = RejectedOne(line, ctx);
+    EXPECT_EQ(r.reason,
+              "build \"billing\" is built from repo acme/billing, not from the pushed repo; push "
+              "the command to acme/billing")
+        << line;
+    EXPECT_EQ(r.suggestion, std::nullopt);
+  }
+  EXPECT_THAT(RejectedOne("odmd: create nobody@main", ctx).reason,
+              HasSubstr("unknown build \"nobody\""));
+}
+
 TEST(CommitCommandContextTest, UnknownBuildSuggestsClosest) {
   CommandContext ctx = Context();
   CommandRejection create = RejectedOne("odmd: create ordrSvc@main", ctx);

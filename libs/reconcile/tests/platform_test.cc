@@ -181,6 +181,16 @@ TEST_F(PlatformTest, MalformedCommandIsRejectedWithReasonAndSuggestion) {
   EXPECT_THAT(rejected[0]["message"].get<std::string>(), HasSubstr("craete"));
   EXPECT_EQ(rejected[0]["suggestion"], "odmd: create@main");
   EXPECT_TRUE(Events("clone.created").empty());
+
+  // A build of the org that is built from another repo: told where it lives.
+  Sh("git -C " + Q(Work("acme/app")) + " checkout -q main");
+  Push("acme/app", "feature-r", {}, "odmd: create net@main");
+  ODMD_ASSERT_OK(platform_->Scan(""));
+  rejected = Events("command.rejected");
+  ASSERT_EQ(rejected.size(), 2u);
+  EXPECT_THAT(rejected[1]["message"].get<std::string>(),
+              HasSubstr("build \"net\" is built from repo acme/net, not from the pushed repo"));
+  EXPECT_TRUE(Events("clone.created").empty());
 }
 
 TEST_F(PlatformTest, UpstreamChangeRedeploysConsumersOnceAndNotifiesTagsNever) {

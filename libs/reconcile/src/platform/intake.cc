@@ -287,6 +287,10 @@ Status Platform::Impl::ApplyRefChange(const RefChange& change, IntakeReport& rep
       if (!e.rev.is_clone()) context.known_origins.push_back(e.rev.str());
     }
   }
+  for (const model::Build& b : w->static_org().builds) {
+    if (b.repo.FullName() != change.repo)
+      context.other_builds.emplace_back(b.id, b.repo.FullName());
+  }
   model::PushCommands commands = model::ParsePushMessages(change.messages, context);
   for (const model::CommandRejection& r : commands.rejections) {
     ODMD_RETURN_IF_ERROR(Reject(change, r.text, r.reason, r.suggestion.value_or(""), report));

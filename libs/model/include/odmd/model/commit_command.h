@@ -32,6 +32,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace odmd::model {
@@ -67,6 +68,9 @@ struct CommandContext {
   std::vector<std::string> known_origins;
   // Build ids hosted in the pushed repo.
   std::vector<std::string> known_builds;
+  // Builds of the org hosted in other repos, as (id, "owner/name"): a command naming one
+  // is told where that build lives instead of "unknown build".
+  std::vector<std::pair<std::string, std::string>> other_builds;
 };
 
 struct ParsedMessage {
