@@ -1,8 +1,6 @@
 // odmd fmt <manifest>: rewrites a manifest in canonical form with its digest, so a
 // hand-edited manifest needs no validation error to learn its digest (docs/cli.md).
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,8 +13,6 @@
 namespace odmd::cli {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 // The Org of a well-formed manifest (M1-M4, M6), whatever its digest says: a digest that
 // does not match (M5) is what fmt is for. The rules are not checked here.
@@ -34,24 +30,6 @@ Result<model::Org> ReadForFormat(const std::string& text, std::vector<model::Vio
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_object()) doc.erase("digest");
   return model::ReadManifest(doc.dump(), out, form_only);
-}
-
-// Through a temporary file and a rename: the manifest is the old text or the new, never half.
-Status WriteAtomically(const std::string& path, const std::string& text) {
-  fs::path tmp = path + ".odmd-fmt-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.close();
-    if (!f) return UnavailableError("cannot write " + Quote(tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return UnavailableError("cannot replace " + Quote(path) + ": " + ec.message());
-  }
-  return OkStatus();
 }
 
 }  // namespace
@@ -94,7 +72,7 @@ RunFn SetupFmt(CLI::App& sub, Io& io) {
     }
     bool written = false;
     if (changed && !o->check) {
-      Status s = WriteAtomically(o->manifest, canonical);
+      Status s = WriteFileAtomically(o->manifest, canonical);
       if (!s.ok()) return ReportFailure(io, o->json, s);
       written = true;
     }

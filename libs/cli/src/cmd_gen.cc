@@ -67,36 +67,12 @@ bool HasContent(const fs::path& path, const std::string& content) {
   return ss.str() == content;
 }
 
-// Writes through a temporary file and a rename, so a reader never sees half a file.
-Status WriteFile(const fs::path& path, const std::string& content) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec) {
-    return UnavailableError("cannot create directory " + Quote(path.parent_path().string()) + ": " +
-                            ec.message());
-  }
-  fs::path tmp = path;
-  tmp += ".odmd-tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.close();
-    if (!out) return UnavailableError("cannot write " + Quote(tmp.string()));
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return UnavailableError("cannot write " + Quote(path.string()) + ": " + ec.message());
-  }
-  return OkStatus();
-}
-
 Result<WriteStatus> WriteOne(const fs::path& out_dir, const gen::GeneratedFile& file) {
   if (file.user_owned) return WriteStatus::kUserOwned;
   ODMD_ASSIGN_OR_RETURN(fs::path relative, RelativeTarget(file));
   fs::path path = out_dir / relative;
   if (HasContent(path, file.content)) return WriteStatus::kUnchanged;
-  ODMD_RETURN_IF_ERROR(WriteFile(path, file.content));
+  ODMD_RETURN_IF_ERROR(WriteFileAtomically(path, file.content));
   return WriteStatus::kWritten;
 }
 

@@ -1,9 +1,11 @@
 #include "common.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "odmd/base/strings.h"
 #include "odmd/model/manifest.h"
 
 namespace odmd::cli {
@@ -81,6 +83,30 @@ std::optional<model::Org> LoadManifestOrReport(Io& io, bool json, const std::str
     return std::nullopt;
   }
   return std::move(org).value();
+}
+
+// Writes through a temporary file and a rename, so a reader never sees half a file.
+Status WriteFileAtomically(const std::filesystem::path& path, const std::string& content) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) {
+    return UnavailableError("cannot create directory " + Quote(path.parent_path().string()) + ": " +
+                            ec.message());
+  }
+  std::filesystem::path tmp = path;
+  tmp += ".odmd-tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.close();
+    if (!out) return UnavailableError("cannot write " + Quote(tmp.string()));
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return UnavailableError("cannot write " + Quote(path.string()) + ": " + ec.message());
+  }
+  return OkStatus();
 }
 
 }  // namespace odmd::cli

@@ -201,14 +201,6 @@ std::vector<std::pair<std::string, std::string>> CiContextVariables(const model:
   return vars;
 }
 
-std::string ConsumerVariable(std::string_view consumer_name) {
-  std::string out = "ODMD_consumer_";
-  for (char c : consumer_name) {
-    out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '_';
-  }
-  return out;
-}
-
 // Everything one run (a deployment or a teardown) shares.
 class DeployRun {
  public:

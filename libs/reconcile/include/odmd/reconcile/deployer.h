@@ -46,6 +46,7 @@
 
 #include "odmd/base/clock.h"
 #include "odmd/base/status.h"
+#include "odmd/model/env_names.h"
 #include "odmd/model/org.h"
 #include "odmd/reconcile/aws_settings.h"
 #include "odmd/reconcile/git.h"
@@ -134,9 +135,8 @@ inline constexpr std::uint32_t kSandboxUidCount = 0x08000000;
 // sees only its own directories).
 std::uint32_t SandboxUid(std::string_view enver_id);
 
-// Maps a consumer name to its variable: "ODMD_consumer_" + the name with every character
-// outside [A-Za-z0-9_] replaced by '_'.
-std::string ConsumerVariable(std::string_view consumer_name);
+// Maps a consumer name to its variable (model/env_names.h, which R4 checks against).
+using model::ConsumerVariable;
 
 // The store path of the product `consumer` consumes, "/odmd-share/<build>/<rev>/<product>".
 // kInvalidArgument when its producer is not an enver id.
