@@ -25,6 +25,18 @@ Result<std::optional<ApiResponse>> GitHubApi::DoOptional(const RepoRef& repo, Ca
   return std::optional<ApiResponse>(std::move(r).value());
 }
 
+Result<Repository> GitHubApi::GetRepo(const RepoRef& repo) {
+  const Call call{"repos/get", "GET", RepoPath(repo), std::nullopt};
+  ODMD_ASSIGN_OR_RETURN(ApiResponse r, Do(repo, call));
+  Repository out;
+  out.full_name = StringField(r.body, "full_name").value_or("");
+  out.default_branch = StringField(r.body, "default_branch").value_or("");
+  if (out.default_branch.empty()) {
+    return InternalError(CallName(call) + ": the answer has no default_branch");
+  }
+  return out;
+}
+
 Result<std::optional<std::string>> GitHubApi::GetRef(const RepoRef& repo, std::string_view ref) {
   const Call call{"git/get-ref", "GET", RepoPath(repo) + "/git/ref/" + EscapePath(ref, true),
                   std::nullopt};

@@ -91,6 +91,25 @@ TEST(ApiEnterpriseTest, ADispatchOnEnterpriseServerDoesNotAskForRunDetails) {
             (nlohmann::json{{"ref", "main"}, {"inputs", {{"message", "m"}}}}));
 }
 
+TEST_F(ApiTest, GetRepoReadsTheDefaultBranch) {
+  transport_.Answer(200, R"({"id":1,"full_name":"acme/svc","default_branch":"trunk"})");
+  transport_.Answer(404, R"({"message":"Not Found"})");
+  transport_.Answer(200, R"({"id":1,"full_name":"acme/svc"})");
+  GitHubApi api(*client_);
+  auto repo = api.GetRepo(repo_);
+  ASSERT_TRUE(repo.ok()) << repo.status();
+  EXPECT_EQ(repo->default_branch, "trunk");
+  EXPECT_EQ(repo->full_name, "acme/svc");
+  EXPECT_EQ(transport_.requests[1].method, "GET");
+  EXPECT_EQ(transport_.requests[1].url, "https://api.github.com/repos/acme/svc");
+  auto missing = api.GetRepo(repo_);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("repos/get GET /repos/acme/svc: 404"));
+  auto malformed = api.GetRepo(repo_);
+  EXPECT_EQ(malformed.status().code(), StatusCode::kInternal);
+  EXPECT_THAT(malformed.status().message(), HasSubstr("no default_branch"));
+}
+
 TEST_F(ApiTest, AMissingRefOrFileIsNulloptNotAnError) {
   transport_.Answer(404, R"({"message":"Not Found"})");
   GitHubApi api(*client_);

@@ -25,6 +25,12 @@ struct RepoRef {
   std::string name;
 };
 
+// GET /repos/{o}/{r}: what the platform needs of a repository.
+struct Repository {
+  std::string full_name;       // "acme/svc"
+  std::string default_branch;  // "main": where a workflow must be for a dispatch to work
+};
+
 struct FileContent {
   std::string sha;      // the blob's git id
   std::string content;  // decoded bytes
@@ -46,6 +52,9 @@ struct TreeEntry {
 struct WorkflowRun {
   int64_t id = 0;
   std::string name;
+  // The run's title: the workflow's `run-name` as evaluated (odmd's workflows: the ref name
+  // and the `message` input), else the workflow's name.
+  std::string display_title;
   std::string path;  // ".github/workflows/x.yml"
   std::string head_branch;
   std::string head_sha;
@@ -78,6 +87,10 @@ struct RepoPublicKey {
 class GitHubApi {
  public:
   explicit GitHubApi(GitHubClient& client) : client_(client) {}
+
+  // The repository (repos/get): its default branch. NOT_FOUND when it does not exist or the
+  // installation cannot see it.
+  Result<Repository> GetRepo(const RepoRef& repo);
 
   // The commit `ref` ("heads/main", "tags/v1") points at; nullopt when the ref is missing
   // (GitHub answers 404 alike for a repository the installation cannot see).
