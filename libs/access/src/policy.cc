@@ -76,7 +76,23 @@ struct Grants {
 struct EnverRules {
   std::string own_prefix;  // "/odmd-share/<build>/<rev>/"
   std::shared_ptr<const Grants> grants;
+  std::string workflow;  // its workflow group ("" when none)
 };
+
+// What one workflow group reads besides its envers' own prefixes.
+struct WorkflowRules {
+  PathSet consumed;  // the union of its envers' consumed products
+};
+
+// What `rules`' enver may do with `key`, by the enver rules of policy.h.
+bool EnverMay(const EnverRules& rules, Access access, std::string_view key) {
+  if (key.starts_with(rules.own_prefix)) {
+    if (access == Access::kRead) return true;
+    std::string_view rest = key.substr(rules.own_prefix.size());
+    return rest == kShareVersion || rules.grants->products.Covers(rest);
+  }
+  return access == Access::kRead && rules.grants->consumed.Covers(key);
+}
 
 std::shared_ptr<const Grants> GrantsOf(const model::Enver& enver) {
   auto grants = std::make_shared<Grants>();
@@ -127,7 +143,35 @@ Result<std::pair<std::string, std::string>> ReadCloneRecord(const store::Entry& 
 
 struct AccessPolicy::Rules {
   std::unordered_map<std::string, EnverRules, StringHash, std::equal_to<>> envers;
+  std::unordered_map<std::string, WorkflowRules, StringHash, std::equal_to<>> workflows;
+
+  // What workflow principal `who` may do with `key`: what one enver of its group may, or a
+  // read of a product the group consumes. Each candidate enver is a prefix of the key that
+  // ends at a '/', so this is O(key depth) lookups.
+  Status CheckWorkflow(const Principal& who, Access access, std::string_view key) const {
+    auto group = workflows.find(who.workflow);
+    if (group == workflows.end()) return DenyAccess(who, access, key, "unknown workflow");
+    if (key.starts_with(kSharePrefix)) {
+      for (size_t i = key.find('/', kSharePrefix.size()); i != std::string_view::npos;
+           i = key.find('/', i + 1)) {
+        auto enver = envers.find(key.substr(kSharePrefix.size(), i - kSharePrefix.size()));
+        if (enver == envers.end() || enver->second.workflow != who.workflow) continue;
+        if (EnverMay(enver->second, access, key)) return OkStatus();
+      }
+    }
+    if (access == Access::kRead && group->second.consumed.Covers(key)) return OkStatus();
+    return DenyAccess(who, access, key);
+  }
 };
+
+std::optional<std::string> WorkflowNameOf(const model::Org& org, const model::Build& build,
+                                          const model::Enver& enver) {
+  const model::Account* account = org.FindAccount(enver.account);
+  if (account == nullptr) return std::nullopt;
+  std::string name = model::WorkflowFileName(build.id, build.kind, enver.region, account->name);
+  name.resize(name.size() - std::string_view(".yaml").size());
+  return name;
+}
 
 std::string_view AccessName(Access access) { return access == Access::kRead ? "read" : "write"; }
 
@@ -139,7 +183,13 @@ AccessPolicy AccessPolicy::FromOrg(const model::Org& org,
   for (const model::Build& build : org.builds) {
     for (const model::Enver& enver : build.envers) {
       std::string id = model::EnverId(build.id, enver.rev);
-      EnverRules r{OwnPrefix(id), GrantsOf(enver)};
+      EnverRules r{OwnPrefix(id), GrantsOf(enver), WorkflowNameOf(org, build, enver).value_or("")};
+      if (!r.workflow.empty()) {
+        PathSet& consumed = rules->workflows[r.workflow].consumed;
+        for (const model::Consumer& c : enver.consumers) {
+          consumed.Add(std::string(kSharePrefix) + c.producer + "/" + c.product);
+        }
+      }
       rules->envers.insert_or_assign(std::move(id), std::move(r));
     }
   }
@@ -150,7 +200,8 @@ AccessPolicy AccessPolicy::FromOrg(const model::Org& org,
     auto origin = rules->envers.find(origin_id);
     if (origin == rules->envers.end() || rules->envers.contains(clone_id)) continue;
     if (!IsCloneOf(clone_id, origin_id)) continue;
-    clones.emplace_back(clone_id, EnverRules{OwnPrefix(clone_id), origin->second.grants});
+    clones.emplace_back(
+        clone_id, EnverRules{OwnPrefix(clone_id), origin->second.grants, origin->second.workflow});
   }
   for (auto& [id, r] : clones) rules->envers.emplace(std::move(id), std::move(r));
   AccessPolicy policy;
@@ -184,24 +235,52 @@ Status AccessPolicy::Check(const Principal& principal, Access access, std::strin
     case Principal::Kind::kViewer:
       if (access == Access::kRead && ViewerMayRead(key)) return OkStatus();
       return DenyAccess(principal, access, key);
+    case Principal::Kind::kWorkflow:
+      return rules_->CheckWorkflow(principal, access, key);
     case Principal::Kind::kEnver:
       break;
   }
   auto it = rules_->envers.find(principal.enver_id);
   if (it == rules_->envers.end()) return DenyAccess(principal, access, key, "unknown enver");
-  const EnverRules& rules = it->second;
-  if (key.starts_with(rules.own_prefix)) {
-    if (access == Access::kRead) return OkStatus();
-    std::string_view rest = key.substr(rules.own_prefix.size());
-    if (rest == kShareVersion || rules.grants->products.Covers(rest)) return OkStatus();
-  } else if (access == Access::kRead && rules.grants->consumed.Covers(key)) {
-    return OkStatus();
-  }
+  if (EnverMay(it->second, access, key)) return OkStatus();
   return DenyAccess(principal, access, key);
 }
 
 bool AccessPolicy::HasEnver(std::string_view enver_id) const {
   return rules_->envers.contains(enver_id);
+}
+
+std::optional<std::string> AccessPolicy::WorkflowOf(std::string_view enver_id) const {
+  auto it = rules_->envers.find(enver_id);
+  if (it == rules_->envers.end() || it->second.workflow.empty()) return std::nullopt;
+  return it->second.workflow;
+}
+
+bool AccessPolicy::HasWorkflow(std::string_view workflow_name) const {
+  return rules_->workflows.contains(workflow_name);
+}
+
+std::vector<std::string> AccessPolicy::Workflows() const {
+  std::vector<std::string> out;
+  out.reserve(rules_->workflows.size());
+  for (const auto& [name, group] : rules_->workflows) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool AccessPolicy::ActsFor(const Principal& who, std::string_view enver_id) const {
+  switch (who.kind) {
+    case Principal::Kind::kAdmin:
+      return true;
+    case Principal::Kind::kViewer:
+      return false;
+    case Principal::Kind::kEnver:
+      return who.enver_id == enver_id;
+    case Principal::Kind::kWorkflow:
+      break;
+  }
+  std::optional<std::string> group = WorkflowOf(enver_id);
+  return group && *group == who.workflow;
 }
 
 size_t AccessPolicy::enver_count() const { return rules_->envers.size(); }

@@ -125,10 +125,15 @@ Result<Principal> TokenRegistry::Authenticate(std::string_view token) {
 }
 
 Result<int> TokenRegistry::Revoke(const Principal& principal) {
+  return RevokeAllBut(principal, "");
+}
+
+Result<int> TokenRegistry::RevokeAllBut(const Principal& principal, std::string_view keep) {
   ODMD_ASSIGN_OR_RETURN(auto records, ReadAll(store_));
+  const std::string kept = keep.empty() ? "" : Sha256Hex(keep);
   int revoked = 0;
   for (const auto& [hash, info] : records) {
-    if (info.principal != principal) continue;
+    if (info.principal != principal || hash == kept) continue;
     Result<store::WriteResult> deleted = store_.Delete(RecordKey(hash), std::nullopt);
     // Revoked meanwhile by someone else: still gone, which is what was asked.
     if (IsNotFound(deleted.status())) continue;

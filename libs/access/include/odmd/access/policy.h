@@ -29,11 +29,21 @@
 //     A clone has its origin's products and consumers (the origin's upstream producers),
 //     under its own rev. No enver consumes a clone.
 //   An enver id that is neither declared nor a live clone is denied everything.
+//   workflow W (the token of a generated workflow's repository secret): exactly what the
+//           envers of W's group may do together - the declared envers whose workflow is W
+//           (WorkflowNameOf: one per build, account and region) and the live clones of
+//           those envers (a clone is in its origin's group). Each enver's rights stay its
+//           own: W writes the products of enver E only under E's prefix and only those E
+//           declares. Nothing else: not /odmd/..., not another group's envers. A workflow
+//           that is no group of the contracts is denied everything.
+//   Sealed tokens (/odmd/enver-tokens/, /odmd/workflow-tokens/) are read by admin only.
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "odmd/access/principal.h"
 #include "odmd/base/status.h"
@@ -48,6 +58,12 @@ inline constexpr std::string_view kSecretsPrefix = "/odmd/secrets/";
 inline constexpr std::string_view kSharePrefix = "/odmd-share/";
 
 enum class Access { kRead, kWrite };
+
+// The workflow group of `enver` of `build`: model::WorkflowFileName(...) without ".yaml",
+// e.g. "ODMD_svc-CdkGithubWFus-west-1-workspace1" (gen::GenerateWorkflows' file for it).
+// nullopt when the enver's account is not declared in `org`.
+std::optional<std::string> WorkflowNameOf(const model::Org& org, const model::Build& build,
+                                          const model::Enver& enver);
 
 // "read", "write".
 std::string_view AccessName(Access access);
@@ -80,6 +96,18 @@ class AccessPolicy {
 
   // True when `enver_id` is a declared enver or a live clone.
   bool HasEnver(std::string_view enver_id) const;
+
+  // The workflow group of a declared enver or live clone (a clone's is its origin's);
+  // nullopt for an unknown enver.
+  std::optional<std::string> WorkflowOf(std::string_view enver_id) const;
+  // True when `workflow_name` is the group of at least one declared enver.
+  bool HasWorkflow(std::string_view workflow_name) const;
+  // Every workflow group, sorted.
+  std::vector<std::string> Workflows() const;
+  // True when `who` may act for enver `enver_id` (read its CI context, publish for it): the
+  // admin, the enver's own token (known or not: the other checks decide what it may do), or
+  // the token of the enver's workflow group. Never the viewer.
+  bool ActsFor(const Principal& who, std::string_view enver_id) const;
 
   // How many envers (declared plus live clones) the policy knows.
   size_t enver_count() const;

@@ -55,6 +55,9 @@ class TokenRegistry {
 
   // Revokes every token of `principal`; returns how many (0 if it had none).
   Result<int> Revoke(const Principal& principal);
+  // Revokes every token of `principal` but `keep` (a token of any principal, or ""); returns
+  // how many. A workflow token's rotation keeps the previous one this way.
+  Result<int> RevokeAllBut(const Principal& principal, std::string_view keep);
 
   // Every live token, sorted by principal text, then issue time, then id.
   // kFailedPrecondition naming the record id if a stored record is malformed.
