@@ -59,9 +59,11 @@ FakeGitHub::FakeGitHub(const std::string& prefix) {
     ::close(in[1]);
     ::close(out[0]);
     if (prefix.empty()) {
-      ::execlp("node", "node", script.c_str(), "--port", "0", nullptr);
+      ::execlp("node", "node", script.c_str(), "--port", "0", "--unseal", ODMD_GITHUB_FAKE_UNSEAL,
+               nullptr);
     } else {
-      ::execlp("node", "node", script.c_str(), "--port", "0", "--prefix", prefix.c_str(), nullptr);
+      ::execlp("node", "node", script.c_str(), "--port", "0", "--prefix", prefix.c_str(),
+               "--unseal", ODMD_GITHUB_FAKE_UNSEAL, nullptr);
     }
     ::_exit(127);
   }
@@ -153,6 +155,57 @@ std::vector<std::string> FakeGitHub::Violations() {
   const auto r = Control("GET", "/__fake/violations");
   if (r.contains("error")) return {"cannot read the fake's violations: " + r["error"].dump()};
   return r.value("violations", std::vector<std::string>{});
+}
+
+std::string FakeGitHub::GitDir(const std::string& repo) {
+  const auto state = State();
+  if (!state.contains("repos") || !state["repos"].contains(repo)) return "";
+  return state["repos"][repo].value("git_dir", "");
+}
+
+bool FakeGitHub::NotifyPush(const std::string& repo, const std::string& ref,
+                            const std::string& before) {
+  nlohmann::json body{{"ref", ref}};
+  if (!before.empty()) body["before"] = before;
+  return !Control("POST", "/__fake/repos/" + repo + "/push", body).contains("error");
+}
+
+void FakeGitHub::SetWebhook(const std::string& url, const std::string& secret) {
+  Control("POST", "/__fake/webhooks", {{"url", url}, {"secret", secret}});
+}
+
+void FakeGitHub::PauseWebhooks(bool paused) {
+  Control("POST", "/__fake/webhooks", {{"paused", paused}});
+}
+
+nlohmann::json FakeGitHub::Deliveries() {
+  return Control("GET", "/__fake/deliveries").value("deliveries", nlohmann::json::array());
+}
+
+void FakeGitHub::EnableRunner(const nlohmann::json& config) {
+  nlohmann::json body = config;
+  body["enabled"] = true;
+  Control("POST", "/__fake/runner", body);
+}
+
+nlohmann::json FakeGitHub::Run(const std::string& repo, long long run_id) {
+  const auto state = State();
+  if (!state.contains("repos") || !state["repos"].contains(repo)) return nullptr;
+  for (const auto& run : state["repos"][repo]["runs"]) {
+    if (run.value("id", 0LL) == run_id) return run;
+  }
+  return nullptr;
+}
+
+std::string FakeGitHub::RunLog(const std::string& repo, long long run_id) {
+  const auto r =
+      Control("GET", "/__fake/repos/" + repo + "/runs/" + std::to_string(run_id) + "/log");
+  return r.contains("error") ? r["error"].dump() : r.value("log", "");
+}
+
+void FakeGitHub::SetVariable(const std::string& repo, const std::string& name,
+                             const std::string& value) {
+  Control("POST", "/__fake/repos/" + repo + "/variables", {{name, value}});
 }
 
 }  // namespace odmd::github::testing

@@ -6,8 +6,10 @@
 // description; violations() lists what GitHub would have refused or never sent. Fails
 // (never skips) when node or the npm packages are missing.
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace odmd::github::testing {
@@ -46,6 +48,42 @@ class FakeGitHub {
   std::vector<std::string> Violations();
   // [{method, path, status}] of every API exchange, in order.
   nlohmann::json Log();
+
+  // The bare git repository of `repo` ("owner/name"): a test may `git push` into it or
+  // clone/fetch from it (the repository's clone URL). After a push, NotifyPush sends the
+  // `push` webhook for it (`before`: the ref's old sha, empty for a new ref).
+  std::string GitDir(const std::string& repo);
+  bool NotifyPush(const std::string& repo, const std::string& ref, const std::string& before);
+
+  // Webhooks (push, workflow_run, workflow_job) go to `url`, signed with `secret`
+  // (X-Hub-Signature-256). Paused: every delivery is dropped (recorded with dropped=true).
+  void SetWebhook(const std::string& url, const std::string& secret);
+  void PauseWebhooks(bool paused);
+  // [{id, event, action, repo, status, dropped}] in the order they were queued; status is
+  // the receiver's HTTP status (null while in flight, 0 when it could not be reached).
+  nlohmann::json Deliveries();
+
+  // Runs dispatched from now on are executed (`config`: {env, aws, registry,
+  // timeout_seconds}; see tools/github-fake/README.md). Secrets are opened with the
+  // odmd_github_fake_unseal helper.
+  void EnableRunner(const nlohmann::json& config = nlohmann::json::object());
+  // A run from the state ({id, status, conclusion, job, ...}); null when there is none.
+  nlohmann::json Run(const std::string& repo, long long run_id);
+  // The simulated run's log: each step's name, output and conclusion.
+  std::string RunLog(const std::string& repo, long long run_id);
+  // A repository variable (vars.NAME in a workflow).
+  void SetVariable(const std::string& repo, const std::string& name, const std::string& value);
+
+  // Polls `done` every 20 ms until it is true or `timeout` passes; false on timeout.
+  template <typename Pred>
+  static bool WaitFor(Pred done, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
 
  private:
   int pid_ = -1;

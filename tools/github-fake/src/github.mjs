@@ -1,7 +1,8 @@
 // The state the platform touches at GitHub and the operations on it, keyed by GitHub's
 // operationId. Each handler gets {params, query, json, auth} and returns {status, body}.
 import { createPublicKey, generateKeyPairSync, randomBytes, verify } from "node:crypto";
-import { GitObjects } from "./git.mjs";
+import { join } from "node:path";
+import { GitObjects, ZERO_SHA } from "./git.mjs";
 import * as O from "./objects.mjs";
 
 const DOCS = "https://docs.github.com/rest";
@@ -14,7 +15,9 @@ const TOKEN_TTL_MS = 60 * 60 * 1000;
 const SIGNATURE = { name: "odmd test", email: "odmd@example.invalid" };
 
 export class GitHub {
-  constructor(base, specName) {
+  // `dataDir`: where each repository's bare git repository lives (<owner>/<name>.git).
+  constructor(base, specName, dataDir) {
+    this.dataDir = dataDir;
     this.base = base; // URL prefix of the API, e.g. http://127.0.0.1:4321 or .../api/v3
     this.enterprise = specName.startsWith("ghes-");
     this.app = null; // {id, publicKey}
@@ -23,6 +26,14 @@ export class GitHub {
     this.repos = new Map(); // "o/r" -> repo
     this.nextId = 1000;
     this.dispatches = []; // every accepted workflow_dispatch, in order
+    // What the server listens for: a ref changed (push webhook), a run was created (the
+    // runner and the workflow_run/workflow_job webhooks).
+    this.listeners = { push: () => {}, dispatch: () => {} };
+  }
+
+  // A ref of `repo` moved from `before` to `after` (ZERO_SHA: created or deleted).
+  pushed(repo, ref, before, after) {
+    this.listeners.push(repo, ref, before || ZERO_SHA, after || ZERO_SHA);
   }
 
   // Control (not GitHub's API): the app, its installations and repositories.
@@ -43,9 +54,10 @@ export class GitHub {
   addRepo(inst, name) {
     const repo = {
       id: this.nextId++, owner: inst.account, owner_id: inst.account_id, name, default_branch: "main",
-      git: new GitObjects(), refs: new Map(), workflows: new Map(), runs: new Map(), secrets: new Map(),
-      installation: inst.id, key: this.newSealKey(),
+      git: new GitObjects(join(this.dataDir, inst.account, `${name}.git`)), workflows: new Map(), runs: new Map(), secrets: new Map(),
+      installation: inst.id, key: this.newSealKey(), variables: new Map(),
     };
+    repo.refs = repo.git.refs;
     const tree = repo.git.build(new Map([["README.md", { mode: "100644", type: "blob", sha: repo.git.putBlob(Buffer.from(`# ${name}\n`)) }]]));
     repo.refs.set("refs/heads/main", this.commit(repo, tree, [], "initial commit"));
     this.repos.set(`${inst.account}/${name}`, repo);
@@ -75,7 +87,9 @@ export class GitHub {
       else flat.set(path, { mode: "100644", type: "blob", sha: repo.git.putBlob(Buffer.from(text)) });
     }
     const sha = this.commit(repo, repo.git.build(flat), [parent], message);
+    const before = repo.refs.get(ref);
     repo.refs.set(ref, sha);
+    this.pushed(repo, ref, before, sha);
     return sha;
   }
 
@@ -126,6 +140,14 @@ export class GitHub {
     return { repo };
   }
 
+  // An installation access token for a simulated run (its secrets.GITHUB_TOKEN).
+  mintToken(repo) {
+    const inst = this.installations.get(repo.installation);
+    const token = `ghs_${randomBytes(18).toString("base64url")}`;
+    this.tokens.set(token, { installation: inst.id, expires_ms: Date.now() + TOKEN_TTL_MS, repos: new Set([repo.name]), permissions: inst.permissions });
+    return token;
+  }
+
   expireTokens() {
     for (const t of this.tokens.values()) t.expires_ms = 0;
   }
@@ -169,21 +191,28 @@ export const handlers = {
     return sha ? { status: 200, body: O.gitRef(gh.base, repo, ref, sha) } : error(404, "Not Found");
   },
 
-  "git/create-ref": (gh, { repo, json }) => {
+  "git/create-ref": (gh, { repo, json, auth }) => {
     if (!/^refs\/[^/]+\/.+/.test(json.ref)) return validation("Reference name must start with 'refs/' and have at least two slashes.", "ref");
     if (!repo.git.get(json.sha, "commit")) return validation("Object does not exist", "sha");
+    if (!repo.git.validRefName(json.ref)) return validation(`${json.ref} is not a valid ref name.`, "ref");
     if (repo.refs.has(json.ref)) return validation("Reference already exists", "ref");
+    const refused = workflowsRefusal(repo, auth, repo.refs.get(`refs/heads/${repo.default_branch}`), json.sha);
+    if (refused) return refused;
     repo.refs.set(json.ref, json.sha);
+    gh.pushed(repo, json.ref, ZERO_SHA, json.sha);
     return { status: 201, body: O.gitRef(gh.base, repo, json.ref, json.sha) };
   },
 
-  "git/update-ref": (gh, { repo, params, json }) => {
+  "git/update-ref": (gh, { repo, params, json, auth }) => {
     const ref = `refs/${params.ref}`;
     const old = repo.refs.get(ref);
     if (!old) return validation("Reference does not exist", "ref");
     if (!repo.git.get(json.sha, "commit")) return validation("Object does not exist", "sha");
     if (!json.force && !isAncestor(repo, old, json.sha)) return validation("Update is not a fast forward");
+    const refused = workflowsRefusal(repo, auth, old, json.sha);
+    if (refused) return refused;
     repo.refs.set(ref, json.sha);
+    if (old !== json.sha) gh.pushed(repo, ref, old, json.sha);
     return { status: 200, body: O.gitRef(gh.base, repo, ref, json.sha) };
   },
 
@@ -263,6 +292,8 @@ export const handlers = {
     };
     repo.runs.set(run.id, run);
     gh.dispatches.push({ repo: `${repo.owner}/${repo.name}`, workflow: wf.path, ref: json.ref, inputs: run.inputs, run_id: run.id });
+    run.ref = json.ref.startsWith("refs/") ? json.ref : resolveRefName(repo, json.ref);
+    gh.listeners.dispatch(repo, run);
     if (!json.return_run_details || gh.enterprise) return { status: 204 };
     const html = `https://github.example.invalid/${repo.owner}/${repo.name}/actions/runs/${run.id}`;
     return { status: 200, body: { workflow_run_id: run.id, run_url: `${gh.base}/repos/${repo.owner}/${repo.name}/actions/runs/${run.id}`, html_url: html } };
@@ -318,7 +349,7 @@ export function grants(permissions, name, level) {
   return have === "write" || (have === "read" && level === "read");
 }
 
-function runBody(gh, repo, run) {
+export function runBody(gh, repo, run) {
   return O.workflowRun(gh.base, repo, run, repo.git.get(run.head_sha, "commit"));
 }
 
@@ -349,6 +380,32 @@ function workflowOf(repo, idOrFile) {
   repo.workflows.set(path, wf);
   return wf;
 }
+
+// The full name of a dispatch's ref ("main" -> "refs/heads/main"); a sha stays a sha.
+function resolveRefName(repo, ref) {
+  if (repo.refs.has(`refs/heads/${ref}`)) return `refs/heads/${ref}`;
+  if (repo.refs.has(`refs/tags/${ref}`)) return `refs/tags/${ref}`;
+  return ref;
+}
+
+// GitHub refuses an app's ref change that adds, changes or deletes a file under
+// .github/workflows/ unless the app has the `workflows` permission (write); the text is the
+// one GitHub gives (docs/github.md, "The workflows permission").
+function workflowsRefusal(repo, auth, oldSha, newSha) {
+  if (grants(auth.token.permissions, "workflows", "write")) return null;
+  const files = (sha) => {
+    const c = sha && repo.git.get(sha, "commit");
+    if (!c) return new Map();
+    return new Map([...repo.git.flatten(c.tree)].filter(([p]) => p.startsWith(".github/workflows/")));
+  };
+  const before = files(oldSha);
+  const after = files(newSha);
+  const changed = [...new Set([...before.keys(), ...after.keys()])].sort().find((p) => before.get(p)?.sha !== after.get(p)?.sha);
+  if (!changed) return null;
+  return validation(`refusing to allow a GitHub App to create or update workflow \`${changed}\` without \`workflows\` permission`);
+}
+
+export { resolveRef };
 
 function resolveRef(repo, ref) {
   if (/^[0-9a-f]{40}$/.test(ref) && repo.git.get(ref, "commit")) return ref;

@@ -1,11 +1,17 @@
 // The fake GitHub: node src/server.mjs [--port N] [--prefix /api/v3] [--spec NAME]
+//   [--data-dir DIR] [--unseal PATH]
 // Listens on 127.0.0.1 (port 0 by default: the kernel picks one) and prints
 // "listening <port>" on stdout once it accepts connections. GitHub's REST operations are
 // served under the prefix; /__fake/... is the test's control API (README.md).
 import { createServer } from "node:http";
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { OpenApi } from "./openapi.mjs";
 import { GitHub, handlers, error, requiredPermission, grants } from "./github.mjs";
+import { Runner } from "./runner.mjs";
+import { Webhooks, pushPayload, workflowJobPayload, workflowRunPayload } from "./webhooks.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -20,8 +26,14 @@ const API_VERSIONS = new Set(["2022-11-28", "2026-03-10"]);
 // validation failures (422). Validated as basic-error when the operation does not list them.
 const ANY_OPERATION = new Set([401, 403, 404, 422, 429]);
 
+// Each repository is a bare git repository under the data dir (a fresh temporary one,
+// removed on exit, unless --data-dir names one).
+const ownDataDir = !args["data-dir"];
+const dataDir = args["data-dir"] || mkdtempSync(join(tmpdir(), "odmd-github-fake-"));
 const api = new OpenApi(specName);
 let gh = null; // created once the port is known
+let runner = null;
+const webhooks = new Webhooks();
 const violations = [];
 const log = [];
 const injections = [];
@@ -60,9 +72,44 @@ function control(req, res, path, json) {
     return send(res, 200, { sha: gh.commitFiles(repo, json.branch || "main", json.files, json.message) });
   }
   if (req.method === "POST" && (r = m(/^\/__fake\/repos\/([^/]+)\/([^/]+)\/runs\/(\d+)$/))) {
+    const repo = gh.repos.get(`${r[1]}/${r[2]}`);
+    const run = repo?.runs.get(Number(r[3]));
+    if (!run) return send(res, 404, { message: `no run ${r[3]}` });
+    runner.move(repo, run, json.status, json.conclusion);
+    return send(res, 200, {});
+  }
+  if (req.method === "GET" && (r = m(/^\/__fake\/repos\/([^/]+)\/([^/]+)\/runs\/(\d+)\/log$/))) {
     const run = gh.repos.get(`${r[1]}/${r[2]}`)?.runs.get(Number(r[3]));
     if (!run) return send(res, 404, { message: `no run ${r[3]}` });
-    Object.assign(run, { status: json.status, conclusion: json.conclusion ?? null, updated_at: Date.now() });
+    return send(res, 200, { status: run.status, conclusion: run.conclusion, log: (run.log || []).join("\n") });
+  }
+  if (req.method === "POST" && (r = m(/^\/__fake\/repos\/([^/]+)\/([^/]+)\/push$/))) {
+    const repo = gh.repos.get(`${r[1]}/${r[2]}`);
+    if (!repo) return send(res, 404, { message: `no repository ${r[1]}/${r[2]}` });
+    if (typeof json.ref !== "string" || !json.ref.startsWith("refs/")) return send(res, 422, { message: `push: "ref" must be a full ref name (refs/heads/...), got ${JSON.stringify(json.ref)}` });
+    if (json.before !== undefined && !/^[0-9a-f]{40}$/.test(json.before)) return send(res, 422, { message: `push: "before" must be a 40-hex sha, got ${JSON.stringify(json.before)}` });
+    const after = repo.refs.get(json.ref);
+    gh.pushed(repo, json.ref, json.before, after);
+    return send(res, 200, { after: after || null });
+  }
+  if (req.method === "POST" && (r = m(/^\/__fake\/repos\/([^/]+)\/([^/]+)\/variables$/))) {
+    const repo = gh.repos.get(`${r[1]}/${r[2]}`);
+    if (!repo) return send(res, 404, { message: `no repository ${r[1]}/${r[2]}` });
+    for (const [k, v] of Object.entries(json)) {
+      if (v === null) repo.variables.delete(k.toUpperCase());
+      else repo.variables.set(k.toUpperCase(), String(v));
+    }
+    return send(res, 200, {});
+  }
+  if (req.method === "POST" && path === "/__fake/webhooks") {
+    webhooks.configure(json);
+    return send(res, 200, {});
+  }
+  if (req.method === "GET" && path === "/__fake/deliveries") {
+    return send(res, 200, { deliveries: webhooks.deliveries });
+  }
+  if (req.method === "POST" && path === "/__fake/runner") {
+    runner.configure(json);
     return send(res, 200, {});
   }
   return send(res, 404, { message: `no control endpoint ${req.method} ${path}` });
@@ -75,11 +122,13 @@ function stateDump() {
       refs: Object.fromEntries(r.refs),
       secrets: Object.fromEntries([...r.secrets].map(([k, s]) => [k, { encrypted_value: s.encrypted_value, key_id: s.key_id }])),
       public_key: r.key,
-      runs: [...r.runs.values()].map(({ id, head_branch, head_sha, path, status, conclusion, inputs }) => ({ id, head_branch, head_sha, path, status, conclusion, inputs })),
+      runs: [...r.runs.values()].map(({ id, head_branch, head_sha, path, status, conclusion, inputs, job }) => ({ id, head_branch, head_sha, path, status, conclusion, inputs, job })),
+      git_dir: r.git.gitDir,
+      variables: Object.fromEntries(r.variables),
       files: Object.fromEntries([...r.refs].map(([ref, sha]) => [ref, filesAt(r, sha)])),
     };
   }
-  return { dispatches: gh.dispatches, repos };
+  return { dispatches: gh.dispatches, repos, data_dir: dataDir };
 }
 
 // path -> text of every file in commit `sha`.
@@ -191,9 +240,23 @@ const server = createServer((req, res) => {
 
 server.listen(Number(args.port || 0), "127.0.0.1", () => {
   const { port } = server.address();
-  gh = new GitHub(`http://127.0.0.1:${port}${prefix}`, specName);
+  gh = new GitHub(`http://127.0.0.1:${port}${prefix}`, specName, dataDir);
+  const notify = (repo, run, event, action) => {
+    const build = event === "workflow_run" ? workflowRunPayload : workflowJobPayload;
+    webhooks.send(repo, event, build(gh, repo, run, action), gh.app?.id);
+  };
+  runner = new Runner(gh, dataDir, notify);
+  if (args.unseal) runner.configure({ secrets_unseal: args.unseal });
+  gh.listeners.push = (repo, ref, before, after) => webhooks.send(repo, "push", pushPayload(gh, repo, ref, before, after), gh.app?.id);
+  gh.listeners.dispatch = (repo, run) => runner.dispatched(repo, run);
   process.stdout.write(`listening ${port}\n`);
 });
 // The test that started us may die without stopping us: stdin closes with it.
 process.stdin.on("end", () => process.exit(0));
+process.on("SIGTERM", () => process.exit(0));
+process.on("SIGINT", () => process.exit(0));
+process.on("exit", () => {
+  runner?.killAll();
+  if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+});
 process.stdin.resume();
