@@ -271,6 +271,23 @@ TEST_F(WorkflowSyncTest, AMissingWorkflowsPermissionSaysWhatToGrant) {
   EXPECT_EQ(Ref(), head_);
 }
 
+TEST_F(WorkflowSyncTest, AnInstallationWithoutTheWorkflowsPermissionIsRefused) {
+  // The fake refuses the ref update as GitHub does; nothing else is injected.
+  fake_->AddInstallation(8, "beta", {"svc"},
+                         {{"contents", "write"}, {"actions", "write"}, {"metadata", "read"}});
+  const std::string head = fake_->CommitFiles("beta/svc", "feature", {{"src/app.txt", "v1\n"}});
+  const github::RepoRef beta{8, "beta", "svc"};
+  auto r = SyncWorkflowFiles(*api_, beta, "feature", files_, "odmd: sync workflows");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("workflow sync of beta/svc branch \"feature\": GitHub refused to write "
+                        ".github/workflows/ODMD_svc-a.yaml, .github/workflows/ODMD_svc-b.yaml"));
+  EXPECT_THAT(r.status().message(), HasSubstr("\"Workflows: Read and write\""));
+  EXPECT_THAT(r.status().message(), HasSubstr("without `workflows` permission"));
+  EXPECT_EQ(fake_->State()["repos"]["beta/svc"]["refs"]["refs/heads/feature"], head);
+}
+
 TEST_F(WorkflowSyncTest, TheRefusalTextOfAGitPushIsThePermissionErrorToo) {
   fake_->Inject(
       "/git/refs/heads/feature$", 422, nlohmann::json::object(),
