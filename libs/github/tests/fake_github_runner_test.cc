@@ -1,0 +1,232 @@
+// The fake GitHub's simulated runs: a dispatched workflow's steps execute in bash with the
+// variables GitHub sets, expressions resolved, GITHUB_ENV/OUTPUT/PATH applied between steps,
+// and the run ends with GitHub's conclusion and webhooks.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "fake_github_fixture.h"
+#include "webhook_receiver.h"
+
+namespace odmd::github {
+namespace {
+
+using ::odmd::github::testing::FakeGitHub;
+using ::odmd::github::testing::FakeGitHubFixture;
+using ::odmd::github::testing::WebhookReceiver;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kHead[] = R"yaml(name: odmd-run
+run-name: ${{ github.ref_name }} ${{ inputs.message }}
+on:
+  workflow_dispatch:
+    inputs:
+      message:
+        type: string
+        default: ''
+concurrency:
+  group: ${{ github.workflow }}-${{ github.ref }}
+  cancel-in-progress: false
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    env:
+      API: ${{ vars.ODMD_API_URL }}
+    defaults:
+      run:
+        shell: bash
+    steps:
+)yaml";
+
+constexpr char kSteps[] = R"yaml(      - name: Check out the dispatched ref
+        uses: actions/checkout@v4
+        with:
+          ref: ${{ github.ref }}
+      - name: Assume the build role
+        uses: aws-actions/configure-aws-credentials@v4
+        with:
+          aws-region: 'us-west-1'
+      - name: Log in
+        id: ecr
+        uses: aws-actions/amazon-ecr-login@v2
+      - name: Context
+        id: ctx
+        env:
+          TOKEN: ${{ secrets.ODMD_TOKEN }}
+        run: |
+          set -euo pipefail
+          echo "token=$TOKEN api=$API ref=$GITHUB_REF name=$GITHUB_REF_NAME repo=$GITHUB_REPOSITORY"
+          echo "event=$GITHUB_EVENT_NAME wf=$GITHUB_WORKFLOW ci=$CI actions=$GITHUB_ACTIONS os=$RUNNER_OS"
+          echo "sha=$GITHUB_SHA run=$GITHUB_RUN_ID"
+          test "$PWD" = "$GITHUB_WORKSPACE"
+          cat app.txt
+          echo "aws=$AWS_ACCESS_KEY_ID region=$AWS_REGION"
+          { echo "ODMD_multi<<ODMD_EOF_1"; echo "line one"; echo "line two"; echo "ODMD_EOF_1"; } >> "$GITHUB_ENV"
+          echo "ODMD_single=one" >> "$GITHUB_ENV"
+          echo "answer=42" >> "$GITHUB_OUTPUT"
+          mkdir -p "$RUNNER_TEMP/bin"
+          printf '#!/bin/sh\necho from-github-path\n' > "$RUNNER_TEMP/bin/odmd-tool"
+          chmod +x "$RUNNER_TEMP/bin/odmd-tool"
+          echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
+      - name: Use
+        env:
+          ANSWER: ${{ steps.ctx.outputs.answer }}
+          REGISTRY: ${{ steps.ecr.outputs.registry }}
+          MSG: ${{ inputs.message }}
+        run: |
+          echo "answer=$ANSWER registry=$REGISTRY msg=$MSG single=$ODMD_single"
+          echo "multi=$(echo "$ODMD_multi" | tr '\n' '|')"
+          odmd-tool
+      - name: Something else
+        uses: actions/setup-node@v4
+      - name: Only on failure
+        if: failure()
+        run: echo should-not-run
+)yaml";
+
+class FakeGitHubRunnerTest : public FakeGitHubFixture {
+ protected:
+  // Puts the workflow on main with app.txt and dispatches it; the run id.
+  long long Dispatch(const std::string& steps, const std::string& ref = "main") {
+    const std::string workflow = std::string(kHead) + steps;
+    fake_->CommitFiles("acme/svc", "main",
+                       {{".github/workflows/odmd-run.yml", workflow}, {"app.txt", "app\n"}});
+    if (ref != "main") fake_->CommitFiles("acme/svc", ref, {{"branch.txt", ref}});
+    auto run = api_->DispatchWorkflow(repo_, "odmd-run.yml", ref, {{"message", "hello"}});
+    EXPECT_TRUE(run.ok() && run->has_value()) << run.status();
+    return run.ok() && run->has_value() ? **run : 0;
+  }
+
+  // Waits for the run to complete; its state.
+  nlohmann::json Completed(long long id) {
+    nlohmann::json run;
+    EXPECT_TRUE(FakeGitHub::WaitFor([&] {
+      run = fake_->Run("acme/svc", id);
+      return run.is_object() && run["status"] == "completed";
+    })) << run.dump();
+    return run;
+  }
+
+  nlohmann::json Env(const nlohmann::json& more = nlohmann::json::object()) {
+    nlohmann::json env{{"PATH", std::getenv("PATH")}, {"HOME", TempDir()}};
+    env.update(more);
+    return env;
+  }
+};
+
+TEST_F(FakeGitHubRunnerTest, ADispatchedRunExecutesItsStepsWithGitHubsVariables) {
+  WebhookReceiver hook;
+  ASSERT_TRUE(hook.ok());
+  fake_->SetWebhook(hook.url(), "s3cret");
+  fake_->SetVariable("acme/svc", "ODMD_API_URL", "http://platform.invalid");
+  ASSERT_TRUE(api_->PutRepoSecret(repo_, "ODMD_TOKEN", "tok-123").ok());
+  fake_->EnableRunner({{"env", Env()},
+                       {"aws", {{"AWS_ACCESS_KEY_ID", "AKIAFAKE"}}},
+                       {"registry", "123.dkr.ecr.example"}});
+  const long long id = Dispatch(kSteps);
+  const auto run = Completed(id);
+  const std::string log = fake_->RunLog("acme/svc", id);
+  EXPECT_EQ(run["conclusion"], "success") << log;
+  const std::string sha = run["head_sha"];
+  EXPECT_THAT(log, HasSubstr("token=tok-123 api=http://platform.invalid ref=refs/heads/main "
+                             "name=main repo=acme/svc"));
+  EXPECT_THAT(log, HasSubstr("event=workflow_dispatch wf=odmd-run ci=true actions=true os=Linux"));
+  EXPECT_THAT(log, HasSubstr("sha=" + sha + " run=" + std::to_string(id)));
+  EXPECT_THAT(log, HasSubstr("\napp\n"));
+  EXPECT_THAT(log, HasSubstr("aws=AKIAFAKE region=us-west-1"));
+  EXPECT_THAT(log, HasSubstr("answer=42 registry=123.dkr.ecr.example msg=hello single=one"));
+  EXPECT_THAT(log, HasSubstr("multi=line one|line two|"));
+  EXPECT_THAT(log, HasSubstr("from-github-path"));
+  EXPECT_THAT(log, HasSubstr("actions/setup-node@v4: not simulated by the fake runner; skipped"));
+  EXPECT_THAT(log, HasSubstr("Only on failure: skipped"));
+  EXPECT_THAT(log, Not(HasSubstr("should-not-run")));
+  std::vector<std::string> steps;
+  for (const auto& s : run["job"]["steps"]) steps.push_back(s["conclusion"]);
+  EXPECT_THAT(steps, ElementsAre("success", "success", "success", "success", "success", "success",
+                                 "skipped"));
+  // The control call that put the workflow on main sent a push first.
+  std::vector<std::string> events;
+  ASSERT_TRUE(FakeGitHub::WaitFor([&] {
+    events.clear();
+    for (const auto& r : hook.Requests()) {
+      const auto body = nlohmann::json::parse(r.body);
+      events.push_back(r.headers.at("x-github-event") + ":" + body.value("action", ""));
+    }
+    return events.size() == 7;
+  })) << ::testing::PrintToString(events);
+  events.erase(events.begin());
+  EXPECT_THAT(events, ElementsAre("workflow_run:requested", "workflow_job:queued",
+                                  "workflow_run:in_progress", "workflow_job:in_progress",
+                                  "workflow_job:completed", "workflow_run:completed"));
+}
+
+TEST_F(FakeGitHubRunnerTest, AFailingStepFailsTheRunAndSkipsTheRestButAlways) {
+  fake_->EnableRunner({{"env", Env()}});
+  const long long id = Dispatch(R"yaml(      - run: echo before
+      - name: Fails
+        run: |
+          echo failing
+          exit 3
+      - name: After
+        run: echo after-ran
+      - name: Always
+        if: always()
+        run: echo always-ran
+      - name: On failure
+        if: ${{ failure() }}
+        run: echo failure-ran
+)yaml");
+  const auto run = Completed(id);
+  const std::string log = fake_->RunLog("acme/svc", id);
+  EXPECT_EQ(run["conclusion"], "failure") << log;
+  EXPECT_EQ(run["job"]["conclusion"], "failure");
+  EXPECT_THAT(log, HasSubstr("Process completed with exit code 3."));
+  EXPECT_THAT(log, Not(HasSubstr("after-ran")));
+  EXPECT_THAT(log, HasSubstr("always-ran"));
+  EXPECT_THAT(log, HasSubstr("failure-ran"));
+}
+
+TEST_F(FakeGitHubRunnerTest, ARunOverItsTimeoutIsKilledAndTimedOut) {
+  fake_->EnableRunner({{"env", Env()}, {"timeout_seconds", 1}});
+  const long long id = Dispatch("      - run: sleep 60\n");
+  const auto run = Completed(id);
+  EXPECT_EQ(run["conclusion"], "timed_out") << fake_->RunLog("acme/svc", id);
+  EXPECT_THAT(fake_->RunLog("acme/svc", id), HasSubstr("exceeded its timeout"));
+}
+
+TEST_F(FakeGitHubRunnerTest, RunsOfOneWorkflowAndRefRunOneAtATime) {
+  const std::string lock = TempDir() + "/lock";
+  fake_->EnableRunner({{"env", Env({{"LOCK", lock}})}});
+  const std::string steps = R"yaml(      - run: |
+          mkdir "$LOCK" || { echo "another run holds the lock"; exit 1; }
+          sleep 0.3
+          rmdir "$LOCK"
+)yaml";
+  const long long first = Dispatch(steps);
+  auto second = api_->DispatchWorkflow(repo_, "odmd-run.yml", "main", {});
+  ASSERT_TRUE(second.ok() && second->has_value()) << second.status();
+  EXPECT_EQ(fake_->Run("acme/svc", **second)["status"], "queued");
+  EXPECT_EQ(Completed(first)["conclusion"], "success") << fake_->RunLog("acme/svc", first);
+  EXPECT_EQ(Completed(**second)["conclusion"], "success") << fake_->RunLog("acme/svc", **second);
+}
+
+TEST_F(FakeGitHubRunnerTest, AnExpressionTheFakeCannotResolveFailsTheRunNamingIt) {
+  fake_->EnableRunner({{"env", Env()}});
+  const long long id =
+      Dispatch("      - env:\n          X: ${{ nosuch.value }}\n        run: true\n");
+  const auto run = Completed(id);
+  EXPECT_EQ(run["conclusion"], "failure");
+  EXPECT_THAT(fake_->RunLog("acme/svc", id),
+              HasSubstr("expression \" nosuch.value \": unknown context \"nosuch\""));
+}
+
+TEST_F(FakeGitHubRunnerTest, WithoutTheRunnerARunStaysQueued) {
+  const long long id = Dispatch("      - run: echo never\n");
+  EXPECT_EQ(fake_->Run("acme/svc", id)["status"], "queued");
+  EXPECT_EQ(fake_->RunLog("acme/svc", id), "");
+}
+
+}  // namespace
+}  // namespace odmd::github
