@@ -54,8 +54,18 @@ std::string GitHubEnvText(const Vars& vars) {
 // contracts enver the workflow runs for, so an enver token must be that enver's, and the
 // Platform decides whether it is the contracts enver's. A foreign principal's manifest is
 // never read, so it costs no parse and records no contracts.refused event.
+// A workflow group's token publishes for an enver of its group that may publish: the contracts
+// enver (never cloned, alone in its region, so alone in its group).
 Status AuthorizePublish(reconcile::Platform& platform, const Request& req,
                         const std::string& path_enver) {
+  if (!path_enver.empty() && req.who.kind == access::Principal::Kind::kWorkflow) {
+    ODMD_RETURN_IF_ERROR(platform.CheckActsFor(req.who, path_enver));
+    Status publisher = platform.CheckPublisher(access::Principal::Enver(path_enver));
+    if (!publisher.ok()) {
+      return Status(publisher.code(), "PUT /api/ci/manifest/" + path_enver + " with the token of " +
+                                          req.who.ToString() + ": " + publisher.message());
+    }
+  }
   if (!path_enver.empty() && req.who.kind == access::Principal::Kind::kEnver &&
       req.who.enver_id != path_enver) {
     return PermissionDeniedError("PUT /api/ci/manifest/" + path_enver + ": the token is " +

@@ -127,7 +127,7 @@ Result<access::Principal> Authenticate(access::TokenRegistry& tokens, const Requ
     return PermissionDeniedError(req.method + " " + req.path + " needs the admin principal, not " +
                                  who.ToString());
   }
-  if (access == Access::kViewer && who.kind == Kind::kEnver) {
+  if (access == Access::kViewer && (who.kind == Kind::kEnver || who.kind == Kind::kWorkflow)) {
     return PermissionDeniedError(req.method + " " + req.path +
                                  " needs a viewer or admin token, not " + who.ToString());
   }

@@ -485,5 +485,69 @@ TEST_F(RoutesTest, NoRouteReturnsAStoredSecret) {
   EXPECT_EQ(*secret_store.Get(access::Principal::Enver(owner), owner, "DB_PASSWORD"), kPlain);
 }
 
+// Workflow tokens (issue 14 point 4) are for the CI routes of their group's envers only.
+TEST_F(RoutesTest, ViewerRoutesRefuseAWorkflowTokenNamingIt) {
+  const std::string workflow =
+      Issue(access::Principal::Workflow("ODMD_svcA-CdkGithubWFus-west-1-ws"));
+  int checked = 0;
+  for (const Route& route : table_->routes()) {
+    if (route.access != Access::kViewer) continue;
+    const std::string path = ExamplePath(route);
+    Reply refused = Call(route.method, path, workflow);
+    EXPECT_EQ(refused.status, 403) << path;
+    EXPECT_THAT(Message(refused), HasSubstr("needs a viewer or admin token, not "
+                                            "workflow:ODMD_svcA-CdkGithubWFus-west-1-ws"));
+    ++checked;
+  }
+  EXPECT_GE(checked, 15);
+}
+
+TEST_F(RoutesTest, AWorkflowTokenServesItsGroupAndPublishesOnlyForTheContractsEnver) {
+  PublishSandbox();
+  const std::string manifest = odmd::testing::ReadFileOrFail(
+      odmd::testing::SourcePath("examples/sandbox/manifest.golden.json"));
+  auto put = [&](const std::string& path, const std::string& token) {
+    Request req{.method = "PUT", .path = path, .body = manifest};
+    req.headers.emplace("Authorization", "Bearer " + token);
+    return Dispatch(*table_, *tokens_, std::move(req));
+  };
+  const std::string contracts_group = "ODMD_odmd-contracts-sandbox-CmdsGHus-west-1-workspace0";
+  const std::string foundation_group = "ODMD_coffeeShopFoundation-CdkGithubWFus-west-1-workspace1";
+  const std::string contracts = Issue(access::Principal::Workflow(contracts_group));
+  const std::string foundation = Issue(access::Principal::Workflow(foundation_group));
+  const std::string main_path = "/api/ci/manifest/odmd-contracts-sandbox/b..main";
+
+  Reply published = put(main_path, contracts);
+  EXPECT_EQ(published.status, 200) << published.body;
+  // The path names the enver the run publishes for: one of the token's group (contracts
+  // envers are never cloned and one per region, so that is the contracts enver alone).
+  Reply refused = put("/api/ci/manifest/coffeeShopFoundation/b..main", contracts);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_THAT(Message(refused), AllOf(HasSubstr("workflow:" + contracts_group),
+                                      HasSubstr("coffeeShopFoundation/b..main"),
+                                      HasSubstr("workflow:" + foundation_group)));
+  refused = put("/api/ci/manifest/coffeeShopFoundation/b..main", foundation);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_THAT(Message(refused),
+              AllOf(HasSubstr("with the token of workflow:" + foundation_group),
+                    HasSubstr("the token of odmd-contracts-sandbox/b..main or of its workflow")));
+  refused = put(main_path, foundation);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_THAT(Message(refused), AllOf(HasSubstr("workflow:" + foundation_group),
+                                      HasSubstr("workflow:" + contracts_group)));
+
+  // The CI context: every enver of the group, no other group's.
+  for (const char* ref : {"refs/heads/dev", "refs/heads/main", "refs/tags/v1.0.0"}) {
+    const std::string target = std::string("/api/ci/context?build=coffeeShopFoundation&ref=") + ref;
+    Reply context = Call("GET", target, foundation);
+    EXPECT_EQ(context.status, 200) << ref << " " << context.body;
+    EXPECT_THAT(context.body, HasSubstr("ODMD_build_id=coffeeShopFoundation"));
+    Reply other = Call("GET", target, contracts);
+    EXPECT_EQ(other.status, 403) << ref;
+    EXPECT_THAT(Message(other), AllOf(HasSubstr("workflow:" + contracts_group),
+                                      HasSubstr("workflow:" + foundation_group)));
+  }
+}
+
 }  // namespace
 }  // namespace odmd::api

@@ -82,7 +82,7 @@ Result<PublishReport> Platform::Impl::PublishManifest(const access::Principal& w
         }
       }
     }
-    if (who.kind != access::Principal::Kind::kEnver || who.enver_id != contracts) {
+    if (!before->policy().ActsFor(who, contracts)) {  // its token or its workflow's
       return PermissionDeniedError(
           "publishing the contracts needs the admin token or the token of " +
           (contracts.empty() ? "the contracts enver" : contracts) + ", not " + who.ToString());
@@ -272,6 +272,7 @@ Result<std::vector<EnqueueRequest>> Platform::Impl::Sync(const WorldPtr& before,
                                           {need_tokens.begin() + i, need_tokens.begin() + end}));
     CrashPoint("sync.token");
   }
+  ODMD_RETURN_IF_ERROR(SyncWorkflowTokens(*after));  // workflow_tokens.cc
 
   // Deployments of new and changed envers whose ref exists.
   std::vector<EnqueueRequest> requests;

@@ -276,6 +276,32 @@ class Platform::Impl {
   std::atomic<bool> started_{false};  // the queue is loaded: writes may go on
   // Products to SSM and EventBridge (PlatformOptions::aws); null without AWS.
   std::unique_ptr<AwsMirror> aws_mirror_;
+
+  // --- workflow_tokens.cc: one token per workflow group, the token a generated workflow's
+  // repository secret holds (issue 14 point 4; docs/workflows.md, "Repository setup"). ---
+ public:
+  // Issues a token to every workflow group of `world` that has none and revokes the tokens
+  // of groups it no longer has (registry records and sealed copy in one commit per chunk).
+  // Idempotent; Sync calls it after the enver tokens.
+  Status SyncWorkflowTokens(const World& world);
+  // The current token of group `workflow_name`, issued now if the group has none yet (a
+  // store from before workflow tokens). kNotFound when the published contracts have no such
+  // group; kInvalidArgument for a malformed name.
+  Result<std::string> WorkflowToken(std::string_view workflow_name);
+  // A new token for the group, returned once; the previous one stays valid until the next
+  // rotation (a run in flight with the old secret can still publish), older ones are
+  // revoked, all in one commit with a "workflow.token.rotated" event. Errors as
+  // WorkflowToken.
+  Result<std::string> RotateWorkflowToken(std::string_view workflow_name);
+  // OK when `who` may act for `enver_id` (AccessPolicy::ActsFor); kPermissionDenied naming
+  // the principal, the enver and the enver's workflow otherwise.
+  Status CheckActsFor(const access::Principal& who, std::string_view enver_id);
+
+ private:
+  // Issues the missing tokens of `names` (one commit). REQUIRES: workflow_tokens_mu_ held.
+  Status IssueWorkflowTokensLocked(const std::vector<std::string>& names);
+  // Serialises the issue, revocation and rotation of workflow tokens.
+  std::mutex workflow_tokens_mu_;
 };
 
 }  // namespace odmd::reconcile

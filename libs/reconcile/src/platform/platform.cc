@@ -343,13 +343,14 @@ Status Platform::Impl::CheckPublisher(const access::Principal& who) {
   if (who.kind == access::Principal::Kind::kAdmin) return OkStatus();
   WorldPtr w = world();
   const std::string contracts = w->has_manifest() ? w->ContractsEnverId() : "";
-  if (who.kind == access::Principal::Kind::kEnver &&
-      (contracts.empty() || who.enver_id == contracts)) {
+  // Its own token or its workflow group's (AccessPolicy::ActsFor).
+  if (contracts.empty() ? who.kind == access::Principal::Kind::kEnver
+                        : w->policy().ActsFor(who, contracts)) {
     return OkStatus();
   }
   return PermissionDeniedError("publishing the contracts needs the admin token or the token of " +
-                               (contracts.empty() ? "the contracts enver" : contracts) + ", not " +
-                               who.ToString());
+                               (contracts.empty() ? "the contracts enver" : contracts) +
+                               " or of its workflow, not " + who.ToString());
 }
 
 Result<nlohmann::json> Platform::Impl::Redeploy(const access::Principal& who,

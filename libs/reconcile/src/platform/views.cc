@@ -158,10 +158,12 @@ Result<std::vector<std::pair<std::string, std::string>>> Platform::Impl::CiConte
   }
   const model::Enver& enver = *envers.front();
   const std::string id = model::EnverId(build->id, enver.rev);
-  if (who.kind != access::Principal::Kind::kAdmin &&
-      !(who.kind == access::Principal::Kind::kEnver && who.enver_id == id)) {
-    return PermissionDeniedError("the CI context of " + id + " is for its own token, not " +
-                                 who.ToString());
+  // Its own token (a local run) or its workflow group's (the repository secret).
+  if (!w->policy().ActsFor(who, id)) {
+    const std::optional<std::string> group = w->policy().WorkflowOf(id);
+    return PermissionDeniedError(
+        "the CI context of " + id + " is for its own token or its workflow's (" +
+        (group ? "workflow:" + *group : "none") + "), not " + who.ToString());
   }
   const model::Account* account = w->org().FindAccount(enver.account);
   if (account == nullptr) {

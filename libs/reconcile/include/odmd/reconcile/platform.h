@@ -202,6 +202,19 @@ class Platform {
                                                                      std::string_view build,
                                                                      std::string_view git_ref);
 
+  // --- workflow tokens (docs/workflows.md, "Repository setup") ---
+  // OK when `who` may act for enver `enver_id` (the CI context, a publish): admin, the
+  // enver's own token, or its workflow group's token (access::AccessPolicy::ActsFor);
+  // kPermissionDenied naming the principal, the enver and its workflow otherwise.
+  Status CheckActsFor(const access::Principal& who, std::string_view enver_id);
+  // The current token of workflow group `workflow_name` (what its repository secret holds),
+  // issued now if it has none. kNotFound when no enver of the published contracts runs
+  // that workflow; kInvalidArgument for a malformed name.
+  Result<std::string> WorkflowToken(std::string_view workflow_name);
+  // Issues a new token for the group and returns it; the previous one stays valid until the
+  // next rotation, older ones are revoked. Errors as WorkflowToken.
+  Result<std::string> RotateWorkflowToken(std::string_view workflow_name);
+
   // --- for tests, the demo and `serve --once` ---
   // Runs due deployments on the calling thread until none is runnable; returns how many ran.
   Result<int> RunOnce();
