@@ -222,6 +222,37 @@ TEST_F(FakeGitHubRunnerTest, AnExpressionTheFakeCannotResolveFailsTheRunNamingIt
               HasSubstr("expression \" nosuch.value \": unknown context \"nosuch\""));
 }
 
+TEST_F(FakeGitHubRunnerTest, RepositoryVariablesSetThroughGitHubsApiReachTheRun) {
+  const std::string vars = "/repos/acme/svc/actions/variables";
+  auto call = [&](const std::string& name, const std::string& method, const std::string& path,
+                  std::optional<nlohmann::json> body) {
+    return client_->AsInstallation(7, Call{name, method, path, std::move(body)});
+  };
+  auto created = call("actions/create-repo-variable", "POST", vars,
+                      nlohmann::json{{"name", "ODMD_API_URL"}, {"value", "http://old.invalid"}});
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->status, 201);
+  auto again = call("actions/create-repo-variable", "POST", vars,
+                    nlohmann::json{{"name", "ODMD_API_URL"}, {"value", "x"}});
+  EXPECT_THAT(again.status().ToString(), HasSubstr("Variable already exists"));
+  auto updated = call("actions/update-repo-variable", "PATCH", vars + "/ODMD_API_URL",
+                      nlohmann::json{{"value", "http://platform.invalid"}});
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->status, 204);
+  auto got = call("actions/get-repo-variable", "GET", vars + "/ODMD_API_URL", std::nullopt);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->body["value"], "http://platform.invalid");
+  fake_->EnableRunner({{"env", Env()}});
+  const long long id = Dispatch("      - run: echo \"api=$API\"\n");
+  const auto run = Completed(id);
+  EXPECT_EQ(run["conclusion"], "success");
+  EXPECT_THAT(fake_->RunLog("acme/svc", id), HasSubstr("api=http://platform.invalid"));
+  // The run's title is its run-name as GitHub evaluates it: the ref name and the message.
+  auto listed = api_->GetWorkflowRun(repo_, id);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->display_title, "main hello");
+}
+
 TEST_F(FakeGitHubRunnerTest, WithoutTheRunnerARunStaysQueued) {
   const long long id = Dispatch("      - run: echo never\n");
   EXPECT_EQ(fake_->Run("acme/svc", id)["status"], "queued");

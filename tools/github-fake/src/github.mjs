@@ -319,6 +319,41 @@ export const handlers = {
     return s ? { status: 200, body: { name: s.name, created_at: O.iso(s.created_at), updated_at: O.iso(s.updated_at) } } : error(404, "Not Found");
   },
 
+  // Repository variables (vars.NAME in a workflow). GitHub's "Variables" app permission is
+  // not in the description's app-permissions, so the fake does not check it.
+  "actions/list-repo-variables": (gh, { repo, query }) => {
+    const all = [...repo.variables.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const perPage = Math.min(Number(query.per_page || 10), 30);
+    const page = Number(query.page || 1);
+    return { status: 200, body: { total_count: all.length, variables: all.slice((page - 1) * perPage, page * perPage).map(variableBody) } };
+  },
+
+  "actions/get-repo-variable": (gh, { repo, params }) => {
+    const v = repo.variables.get(params.name.toUpperCase());
+    return v ? { status: 200, body: variableBody(v) } : error(404, "Not Found");
+  },
+
+  "actions/create-repo-variable": (gh, { repo, json }) => {
+    if (!VARIABLE_NAME.test(json.name)) return validation(VARIABLE_NAME_RULE, "name");
+    if (repo.variables.has(json.name.toUpperCase())) return validation("Already exists - Variable already exists", "name"); // 422: the description documents no 409 here
+    setVariable(repo, json.name, json.value);
+    return { status: 201, body: {} };
+  },
+
+  "actions/update-repo-variable": (gh, { repo, params, json }) => {
+    const v = repo.variables.get(params.name.toUpperCase());
+    if (!v) return error(404, "Not Found");
+    if (json.name !== undefined && !VARIABLE_NAME.test(json.name)) return validation(VARIABLE_NAME_RULE, "name");
+    if (json.name !== undefined && json.name.toUpperCase() !== v.name) repo.variables.delete(v.name);
+    setVariable(repo, json.name ?? v.name, json.value ?? v.value, v.created_at);
+    return { status: 204 };
+  },
+
+  "actions/delete-repo-variable": (gh, { repo, params }) => {
+    if (!repo.variables.delete(params.name.toUpperCase())) return error(404, "Not Found");
+    return { status: 204 };
+  },
+
   "actions/create-or-update-repo-secret": (gh, { repo, params, json }) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.secret_name) || /^GITHUB_/i.test(params.secret_name)) {
       return validation("Secret names can only contain alphanumeric characters ([a-z], [A-Z], [0-9]) or underscores (_) and must not start with GITHUB_", "secret_name");
@@ -332,6 +367,16 @@ export const handlers = {
     return old ? { status: 204 } : { status: 201, body: {} };
   },
 };
+
+const VARIABLE_NAME = /^(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*$/i;
+const VARIABLE_NAME_RULE = "Variable names can only contain alphanumeric characters ([a-z], [A-Z], [0-9]) or underscores (_), must not start with a number or GITHUB_";
+
+export function setVariable(repo, name, value, created_at = Date.now()) {
+  const key = String(name).toUpperCase();
+  repo.variables.set(key, { name: key, value: String(value), created_at, updated_at: Date.now() });
+}
+
+const variableBody = (v) => ({ name: v.name, value: v.value, created_at: O.iso(v.created_at), updated_at: O.iso(v.updated_at) });
 
 // The app permission an operation needs ("Permissions required for GitHub Apps" in GitHub's
 // documentation), as [name, level]; null for operations the table does not cover.

@@ -80,8 +80,12 @@ export class Runner {
   dispatched(repo, run) {
     let name = "build";
     try {
-      const { jobId, job } = parseWorkflow(repo.git.fileAt(run.head_sha, run.path).content.toString());
+      const { wf, jobId, job } = parseWorkflow(repo.git.fileAt(run.head_sha, run.path).content.toString());
       name = job.name ? String(job.name) : jobId;
+      if (wf["run-name"]) {
+        const ctx = { github: { ref: run.ref, ref_name: run.head_branch, workflow: wf.name ?? run.path, event_name: "workflow_dispatch", actor: "odmd-test-app[bot]" }, inputs: { ...run.inputs }, vars: Object.fromEntries([...repo.variables.values()].map((v) => [v.name, v.value])) };
+        run.display_title = asString(String(wf["run-name"]), ctx);
+      }
     } catch {}
     run.job = { id: this.gh.nextId++, name, status: "queued", conclusion: null, steps: [], started_at: null, completed_at: null };
     run.log = [];
@@ -188,7 +192,7 @@ export class Runner {
       },
     });
     const ctx = {
-      github, inputs, secrets, vars: Object.fromEntries(repo.variables), runner: { temp, os: "Linux", arch: "X64", name: "fake runner", tool_cache: join(root, "tools") },
+      github, inputs, secrets, vars: Object.fromEntries([...repo.variables.values()].map((v) => [v.name, v.value])), runner: { temp, os: "Linux", arch: "X64", name: "fake runner", tool_cache: join(root, "tools") },
       env: {}, steps: {}, job: { status: "success" }, matrix: {}, strategy: {}, needs: {}, __status: "success",
     };
     const defaults = {

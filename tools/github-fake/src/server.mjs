@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OpenApi } from "./openapi.mjs";
-import { GitHub, handlers, error, requiredPermission, grants } from "./github.mjs";
+import { GitHub, handlers, error, requiredPermission, grants, setVariable } from "./github.mjs";
 import { Runner } from "./runner.mjs";
 import { Webhooks, pushPayload, workflowJobPayload, workflowRunPayload } from "./webhooks.mjs";
 
@@ -97,7 +97,7 @@ function control(req, res, path, json) {
     if (!repo) return send(res, 404, { message: `no repository ${r[1]}/${r[2]}` });
     for (const [k, v] of Object.entries(json)) {
       if (v === null) repo.variables.delete(k.toUpperCase());
-      else repo.variables.set(k.toUpperCase(), String(v));
+      else setVariable(repo, k, v);
     }
     return send(res, 200, {});
   }
@@ -124,7 +124,7 @@ function stateDump() {
       public_key: r.key,
       runs: [...r.runs.values()].map(({ id, head_branch, head_sha, path, status, conclusion, inputs, job }) => ({ id, head_branch, head_sha, path, status, conclusion, inputs, job })),
       git_dir: r.git.gitDir,
-      variables: Object.fromEntries(r.variables),
+      variables: Object.fromEntries([...r.variables.values()].map((v) => [v.name, v.value])),
       files: Object.fromEntries([...r.refs].map(([ref, sha]) => [ref, filesAt(r, sha)])),
     };
   }
