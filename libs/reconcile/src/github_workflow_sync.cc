@@ -135,6 +135,7 @@ Result<BranchSyncResult> Sync(github::GitHubApi& api, const github::RepoRef& rep
       return PermissionError(repo, plan, updated);
     }
     ODMD_RETURN_IF_ERROR(updated);
+    result.parent = plan.head;
     result.head = *commit;
     result.commit = *commit;
     for (const WorkflowFile* f : plan.changes) result.written.push_back(f->path);

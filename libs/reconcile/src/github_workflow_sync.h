@@ -32,6 +32,7 @@ struct BranchSyncResult {
   std::string branch;
   std::string head;                   // the branch's head after the sync
   std::optional<std::string> commit;  // the commit written; nullopt when nothing differed
+  std::string parent;                 // the head `commit` was made on (its only parent)
   std::vector<std::string> written;   // paths in that commit, sorted
   std::vector<std::string> kept;      // user-owned files left as they are on the branch
   int attempts = 0;                   // 1, or more after concurrent pushes

@@ -125,6 +125,7 @@ TEST_F(WorkflowSyncTest, TheFirstSyncWritesOneCommitWithEveryFile) {
   auto commit = api_->GetCommit(repo_, *r->commit);
   ASSERT_TRUE(commit.ok()) << commit.status();
   EXPECT_THAT(commit->parents, ElementsAre(head_));
+  EXPECT_EQ(r->parent, head_);
   EXPECT_EQ(commit->message, "odmd: sync workflows");
   EXPECT_THAT(Writes(),
               ElementsAre("POST /repos/acme/svc/git/blobs", "POST /repos/acme/svc/git/blobs",
@@ -208,6 +209,7 @@ TEST_F(WorkflowSyncTest, AConcurrentPushIsRetriedFromTheNewHead) {
   auto commit = api_->GetCommit(repo_, *r->commit);
   ASSERT_TRUE(commit.ok()) << commit.status();
   EXPECT_THAT(commit->parents, ElementsAre(pushed));  // on top of the push, nothing lost
+  EXPECT_EQ(r->parent, pushed);
   const nlohmann::json files = Files();
   EXPECT_EQ(files["src/app.txt"], "v2\n");
   EXPECT_EQ(files[kA], kWorkflowA);
