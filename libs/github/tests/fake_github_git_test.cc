@@ -63,6 +63,11 @@ TEST_F(FakeGitHubGitTest, AGitPushIntoGitDirIsVisibleThroughGetRefAndContents) {
   EXPECT_EQ(push["installation"]["id"], 7);
   EXPECT_EQ(push["repository"]["full_name"], "acme/svc");
   EXPECT_EQ(push["repository"]["clone_url"], git_dir);
+  // A ref that is not a full name, or a before that is not a sha, is refused: no delivery.
+  EXPECT_FALSE(fake_->NotifyPush("acme/svc", "main", before));
+  EXPECT_FALSE(fake_->NotifyPush("acme/svc", "refs/heads/main", "HEAD~1"));
+  EXPECT_FALSE(fake_->NotifyPush("acme/nope", "refs/heads/main", before));
+  EXPECT_EQ(fake_->Deliveries().size(), 1u);
 }
 
 TEST_F(FakeGitHubGitTest, DeliveriesAreGitHubsSignedAndInOrder) {
