@@ -13,12 +13,22 @@ namespace odmd::cli {
 namespace {
 
 void AddPrincipalArgument(CLI::App& sub, std::string& principal) {
-  sub.add_option("principal", principal, "admin | viewer | enver:<build>/<rev>")->required();
+  sub.add_option("principal", principal,
+                 "admin | viewer | enver:<build>/<rev> | workflow:<workflow name>")
+      ->required();
 }
 
 // OK for admin and viewer; an enver must be declared in the published manifest or be a live
-// clone, so a token is never issued to a principal that can do nothing.
+// clone, and a workflow must be the group of a declared enver, so a token is never issued to
+// a principal that can do nothing.
 Status CheckPrincipalExists(const StoreSession& session, const access::Principal& principal) {
+  if (principal.kind == access::Principal::Kind::kWorkflow) {
+    if (session.policy().HasWorkflow(principal.workflow)) return OkStatus();
+    return NotFoundError("workflow " + Quote(principal.workflow) +
+                         " is run by no enver of the published manifest (a workflow group is a "
+                         "build's envers of one account and region; publish the contracts "
+                         "first: odmd contracts publish)");
+  }
   if (principal.kind != access::Principal::Kind::kEnver) return OkStatus();
   if (session.policy().HasEnver(principal.enver_id)) return OkStatus();
   return NotFoundError("enver " + Quote(principal.enver_id) +
@@ -36,7 +46,9 @@ RunFn SetupTokenIssue(CLI::App& sub, Io& io) {
   AddStoreFlags(sub, o->flags);
   sub.footer(
       "Prints the new token on stdout, once: it is stored only as a hash and cannot be shown\n"
-      "again. Revoke it with odmd token revoke.");
+      "again. Revoke it with odmd token revoke. A workflow group's token is normally the\n"
+      "platform's (issued at publish, rotated by the platform); one issued here is revoked\n"
+      "by the group's next rotation.");
   return [o, &io]() {
     Result<access::Principal> principal = access::Principal::Parse(o->principal);
     if (!principal.ok()) return ReportFailure(io, o->flags.json, principal.status());

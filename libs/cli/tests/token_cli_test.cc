@@ -62,6 +62,20 @@ TEST_F(TokenCliTest, IssueToAnEnverOutsideTheManifestFails) {
   EXPECT_EQ(Latest(), before);
 }
 
+TEST_F(TokenCliTest, IssueToAWorkflowGroupOfTheManifestOnly) {
+  PublishSample();
+  const std::string group = "workflow:ODMD_coffeeShopOrderManager-CdkGithubWFus-west-1-workspace1";
+  ASSERT_EQ(Run({"token", "issue", group, "--json"}), 0) << err_;
+  EXPECT_EQ(Json()["principal"], group);
+  const store::Revision before = Latest();
+  EXPECT_EQ(Run({"token", "issue", "workflow:ODMD_ghostSvc-CdkGithubWFus-west-1-workspace1"}), 1);
+  EXPECT_THAT(err_, AllOf(HasSubstr("\"ODMD_ghostSvc-CdkGithubWFus-west-1-workspace1\""),
+                          HasSubstr("no enver")));
+  EXPECT_EQ(Run({"token", "issue", "workflow:coffeeShopOrderManager", "--json"}), 1);
+  EXPECT_EQ(JsonErrorCode(), "INVALID_ARGUMENT");
+  EXPECT_EQ(Latest(), before);
+}
+
 TEST_F(TokenCliTest, IssueWithoutAPublishedManifestKnowsNoEnver) {
   EXPECT_EQ(Run({"token", "issue", kOrders}), 1);
   EXPECT_THAT(err_, AllOf(HasSubstr("coffeeShopOrderManager/b..main"), HasSubstr("publish")));
