@@ -5,7 +5,12 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cctype>
+#include <fstream>
+#include <iterator>
+
 #include "fake_github_fixture.h"
+#include "odmd/testing/testdata.h"
 #include "webhook_receiver.h"
 
 namespace odmd::github {
@@ -251,6 +256,48 @@ TEST_F(FakeGitHubRunnerTest, RepositoryVariablesSetThroughGitHubsApiReachTheRun)
   auto listed = api_->GetWorkflowRun(repo_, id);
   ASSERT_TRUE(listed.ok()) << listed.status();
   EXPECT_EQ(listed->display_title, "main hello");
+}
+
+// A generated workflow (the image kind's golden file) runs in the fake as it is: checkout,
+// AWS and ECR actions imitated, the secret opened, and "Resolve the enver context" asks the
+// platform (here a receiver answering an empty context) with the workflow's token.
+TEST_F(FakeGitHubRunnerTest, AGeneratedWorkflowRunsUntilThePlatformAnswersNoContext) {
+  const std::string name = "ODMD_sampleSpringOpenAPI3img-ContainerImageEcrus-west-1-workspace1";
+  std::ifstream in(odmd::testing::SourcePath(
+      "libs/gen/testdata/workflows/sampleSpringOpenAPI3img/" + name + ".yaml"));
+  ASSERT_TRUE(in) << "the image workflow golden file is missing";
+  const std::string workflow((std::istreambuf_iterator<char>(in)), {});
+  WebhookReceiver platform;
+  ASSERT_TRUE(platform.ok());
+  const std::string api = platform.url().substr(0, platform.url().rfind('/'));
+  fake_->SetVariable("acme/svc", "ODMD_API_URL", api);
+  ASSERT_TRUE(api_->PutRepoSecret(repo_,
+                                  "ODMD_SECRETS_ODMD_sampleSpringOpenAPI3img_ContainerImageEcrus_"
+                                  "west_1_workspace1",
+                                  "group-token")
+                  .ok());
+  fake_->CommitFiles("acme/svc", "main", {{".github/workflows/" + name + ".yaml", workflow}});
+  fake_->EnableRunner({{"env", Env()}, {"registry", "123.dkr.ecr.example"}});
+  auto dispatched = api_->DispatchWorkflow(repo_, name + ".yaml", "main", {{"message", "push"}});
+  ASSERT_TRUE(dispatched.ok() && dispatched->has_value()) << dispatched.status();
+  const auto run = Completed(**dispatched);
+  const std::string log = fake_->RunLog("acme/svc", **dispatched);
+  EXPECT_EQ(run["conclusion"], "failure") << log;
+  EXPECT_THAT(log, HasSubstr("::error::odmd: the enver context has no ODMD_build_id"));
+  std::vector<std::string> steps;
+  for (const auto& s : run["job"]["steps"]) steps.push_back(s["conclusion"]);
+  ASSERT_GE(steps.size(), 4u);
+  EXPECT_THAT(std::vector<std::string>(steps.begin(), steps.begin() + 4),
+              ElementsAre("success", "success", "failure", "skipped"))
+      << log;
+  const auto asked = platform.Requests();
+  ASSERT_EQ(asked.size(), 1u) << log;
+  EXPECT_EQ(asked[0].method, "GET");
+  EXPECT_THAT(asked[0].target, HasSubstr("/api/ci/context?build=sampleSpringOpenAPI3img"));
+  std::string target = asked[0].target;  // curl may write %2f or %2F
+  for (char& c : target) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_THAT(target, HasSubstr("ref=refs%2fheads%2fmain"));
+  EXPECT_EQ(asked[0].headers.at("authorization"), "Bearer group-token");
 }
 
 TEST_F(FakeGitHubRunnerTest, WithoutTheRunnerARunStaysQueued) {
