@@ -122,10 +122,15 @@ export class GitObjects {
   }
 
   // path -> {mode, type, sha} of every blob under the tree `sha`.
+  // A new Map each time (callers change it); trees never change, so the listing is cached.
   flatten(sha) {
-    const out = new Map();
-    for (const e of this.lsTree(sha, true)) out.set(e.name, { mode: e.mode, type: e.type, sha: e.sha });
-    return out;
+    if (!this.flat) this.flat = new Map();
+    let listing = this.flat.get(sha);
+    if (!listing) {
+      listing = this.lsTree(sha, true).map((e) => [e.name, { mode: e.mode, type: e.type, sha: e.sha }]);
+      this.flat.set(sha, listing);
+    }
+    return new Map(listing.map(([path, e]) => [path, { ...e }]));
   }
 
   // Builds nested trees from path -> {mode, type, sha}; returns the root tree's sha.
