@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "odmd/access/policy.h"
 #include "odmd/access/tokens.h"
 #include "platform_fixture.h"
 
@@ -106,6 +107,17 @@ TEST_F(WorkflowTokenTest, APublishIssuesOneTokenPerWorkflowGroupSealedInTheStore
     EXPECT_EQ(*who, access::Principal::Workflow(workflow));
     // The same token each time it is read.
     EXPECT_EQ(MustToken(workflow), token);
+  }
+  // Only the admin reads the sealed tokens: not the viewer, an enver or a workflow.
+  auto policy = access::AccessPolicy::Load(*store_);
+  ODMD_ASSERT_OK(policy);
+  for (const access::Principal& who :
+       {access::Principal::Viewer(), access::Principal::Enver("app/b..main"), app_, lib_}) {
+    for (const store::Entry& e : *sealed) {
+      EXPECT_THAT(policy->Check(who, access::Access::kRead, e.key),
+                  StatusIs(StatusCode::kPermissionDenied))
+          << who.ToString() << " " << e.key;
+    }
   }
   // A second publish of the same groups issues nothing new.
   ODMD_ASSERT_OK(platform_->PublishManifest(access::Principal::Admin(),
