@@ -300,7 +300,8 @@ class Platform::Impl {
  private:
   // Issues the missing tokens of `names` (one commit). REQUIRES: workflow_tokens_mu_ held.
   Status IssueWorkflowTokensLocked(const std::vector<std::string>& names);
-  // Serialises the issue, revocation and rotation of workflow tokens.
+  // Serialises the issue, revocation and rotation of workflow tokens. Lock order: taken
+  // after intake_mu_ (Sync holds it), never held while taking intake_mu_.
   std::mutex workflow_tokens_mu_;
 };
 
