@@ -115,6 +115,13 @@ Result<Reply> Webhook(reconcile::Platform& platform, const ApiOptions& options,
     case reconcile::WebhookEventKind::kIgnored:
       reply["ignored"] = true;
       break;
+    case reconcile::WebhookEventKind::kWorkflowRun: {
+      event.run->delivery = req.Header("X-GitHub-Delivery");
+      ODMD_ASSIGN_OR_RETURN(json run, platform.IngestWorkflowRun(*event.run));
+      reply["ignored"] = !run.value("followed", false);
+      reply["run"] = std::move(run);
+      return Reply::Json(reply, 200);
+    }
     case reconcile::WebhookEventKind::kPush: {
       event.push->delivery = req.Header("X-GitHub-Delivery");
       ODMD_ASSIGN_OR_RETURN(reconcile::IntakeReport report, platform.IngestPush(*event.push));

@@ -325,6 +325,36 @@ TEST_F(WebhookTest, PushReachesThePlatform) {
   EXPECT_TRUE(body["report"].contains("refs_changed")) << body;
 }
 
+TEST_F(WebhookTest, WorkflowRunsAndJobsOfARepositoryWithoutBuildsAreIgnoredWith200) {
+  // GitHub's own example payloads: octo-org's repositories host no build of these contracts.
+  for (const char* event : {"workflow_run", "workflow_job"}) {
+    std::vector<json> examples = Examples(event);
+    ASSERT_FALSE(examples.empty()) << event;
+    for (const json& example : examples) {
+      auto res = DeliverSigned(event, example.dump());
+      ASSERT_TRUE(res);
+      EXPECT_EQ(res->status, 200) << event << " " << res->body;
+      json body = Body(res);
+      EXPECT_EQ(body["event"], event);
+      EXPECT_TRUE(body["ignored"].get<bool>());
+      EXPECT_THAT(body["run"]["reason"].get<std::string>(), HasSubstr("hosts no build"));
+    }
+  }
+}
+
+TEST_F(WebhookTest, AMalformedWorkflowRunIs400AndAnUnsignedOne401) {
+  json run = Examples("workflow_run").at(0);
+  run["workflow_run"].erase("id");
+  auto malformed = DeliverSigned("workflow_run", run.dump());
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400) << malformed->body;
+  EXPECT_THAT(ErrorMessage(malformed), HasSubstr("/workflow_run/id"));
+
+  auto unsigned_run = Deliver("workflow_run", run.dump(), GitHubSignature("wrong", run.dump()));
+  ASSERT_TRUE(unsigned_run);
+  EXPECT_EQ(unsigned_run->status, 401);
+}
+
 class SmallLimitWebhookTest : public WebhookTest {
  protected:
   void SetUp() override {

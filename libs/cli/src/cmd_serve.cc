@@ -30,6 +30,7 @@
 #include "odmd/reconcile/platform.h"
 #include "odmd/reconcile/runner.h"
 #include "odmd/store/open_config_store.h"
+#include "serve_github.h"
 
 namespace odmd::cli {
 namespace {
@@ -107,6 +108,7 @@ struct ServeOpts {
   std::string aws_config;
   std::string cdk_sdk;
   std::vector<std::string> tool_dirs;
+  ServeGitHubOpts github;
 };
 
 // --cdk-sdk DIR: a shared CDK install (this repo's sdk/cdk after scripts/install-deps.sh)
@@ -270,6 +272,9 @@ int Serve(Io& io, const ServeOpts& o) {
   }
   reconcile::PlatformOptions tools;
   if (Status s = ApplyToolOptions(o, tools); !s.ok()) return fail(s);
+  Result<std::unique_ptr<ServeGitHub>> github = ServeGitHub::Create(o.github, io.clock);
+  if (!github.ok()) return fail(github.status());
+  if (*github && webhook_secret.empty()) webhook_secret = (*github)->webhook_secret();
 
   const std::filesystem::path dir = std::filesystem::absolute(o.state_dir).lexically_normal();
   std::error_code ec;
@@ -320,6 +325,7 @@ int Serve(Io& io, const ServeOpts& o) {
   popts.cdk_binary = tools.cdk_binary;
   popts.tool_dirs = tools.tool_dirs;
   popts.script_env = tools.script_env;
+  if (*github) popts.github = (*github)->runner_options();
   reconcile::Platform platform(**store, *git, *runner, io.clock, *secrets, popts);
   api::ApiOptions api_options{.webhook_secret = webhook_secret};
   api_options.static_files = ConsoleFiles();
@@ -348,6 +354,13 @@ int Serve(Io& io, const ServeOpts& o) {
   if (!url_written.ok()) return fail(url_written);
 
   if (aws_settings) io.err << DescribeAws(*aws_settings);
+  if (*github) {
+    io.err << "odmd serve: GitHub runner: app " << (*github)->settings().app_id << " at "
+           << (*github)->settings().api_url << ", builds: "
+           << (o.github.builds.empty() ? std::string("every build with an installationId")
+                                       : StrJoin(o.github.builds, ", "))
+           << "\n";
+  }
 
   ServeSignals signals;  // before any thread starts, so a signal is never lost
   Result<int> bound = server.Listen(listen->host, port);
@@ -415,6 +428,7 @@ RunFn SetupServe(CLI::App& sub, Io& io) {
                  "read-only in the sandbox, ODMD_CDK_SDK for build scripts");
   sub.add_option("--tool-dir", o->tool_dirs,
                  "A directory build scripts see read-only at the same path (repeatable)");
+  AddServeGitHubOptions(sub, o->github);
   sub.footer(
       "Writes <state-dir>/admin.token (0600, once) and <state-dir>/api.url, which the client\n"
       "commands (odmd envers, events, ...) read. Serves until SIGINT (exit 130) or SIGTERM\n"

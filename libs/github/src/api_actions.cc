@@ -24,6 +24,7 @@ WorkflowRun RunFromJson(const nlohmann::json& j) {
   run.status = StringField(j, "status").value_or("");
   run.conclusion = StringField(j, "conclusion");
   run.html_url = StringField(j, "html_url").value_or("");
+  run.display_title = StringField(j, "display_title").value_or("");
   run.run_number = IntField(j, "run_number").value_or(0);
   run.run_attempt = IntField(j, "run_attempt").value_or(0);
   run.created_at = StringField(j, "created_at").value_or("");

@@ -260,6 +260,11 @@ Result<WebhookEvent> ParseGitHubWebhook(std::string_view event_header, std::stri
     ODMD_ASSIGN_OR_RETURN(PushEvent push, ParsePush(root));
     out.kind = WebhookEventKind::kPush;
     out.push = std::move(push);
+  } else if (event_header == "workflow_run" || event_header == "workflow_job") {
+    ODMD_ASSIGN_OR_RETURN(json root, ParseObject(event_header, body));
+    ODMD_ASSIGN_OR_RETURN(WorkflowRunEvent run, ParseWorkflowRunEvent(event_header, root));
+    out.kind = WebhookEventKind::kWorkflowRun;
+    out.run = std::move(run);
   } else if (event_header == "ping") {
     ODMD_RETURN_IF_ERROR(ParseObject(event_header, body));
     out.kind = WebhookEventKind::kPing;

@@ -231,8 +231,13 @@ Status DeploymentQueue::LoadLocked() {
   Change change(*this);
   std::int64_t now = NowMs();
   std::vector<std::string> resumed;
+  std::vector<Deployment> followed;
   for (const auto& [id, t] : active_) {
     if (t.deployment.state != DeploymentState::kRunning) continue;
+    if (t.deployment.run_id != 0) {
+      followed.push_back(t.deployment);
+      continue;
+    }
     const std::string& enver_id = t.deployment.enver_id;
     std::string pending = change.PeekQueue(enver_id).pending;
     Deployment& d = change.StageDeployment(id);
@@ -261,7 +266,33 @@ Status DeploymentQueue::LoadLocked() {
     return committed;
   }
   resumed_ = std::move(resumed);
+  followed_ = std::move(followed);
   return OkStatus();
+}
+
+std::vector<Deployment> DeploymentQueue::followed() const {
+  std::lock_guard lock(mu_);
+  return followed_;
+}
+
+Status DeploymentQueue::RecordRun(std::string_view id, std::int64_t run_id, std::string run_url) {
+  std::lock_guard lock(mu_);
+  ODMD_RETURN_IF_ERROR(CheckLoaded());
+  auto it = active_.find(id);
+  if (it == active_.end() || it->second.deployment.state != DeploymentState::kRunning) {
+    return FailedPreconditionError("deployment " + Quote(id) + " is not running");
+  }
+  Change change(*this);
+  Deployment& d = change.StageDeployment(std::string(id));
+  d.run_id = run_id;
+  d.run_url = std::move(run_url);
+  Event e = DeploymentEvent("deployment.dispatched", d,
+                            d.id + " runs as GitHub Actions run " + std::to_string(run_id) +
+                                (d.run_url.empty() ? "" : " (" + d.run_url + ")"));
+  e.fields["run_id"] = std::to_string(run_id);
+  if (!d.run_url.empty()) e.fields["run_url"] = d.run_url;
+  change.events.push_back(std::move(e));
+  return CommitLocked(change);
 }
 
 // --- Enqueue ---

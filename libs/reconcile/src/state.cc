@@ -360,7 +360,7 @@ json ToJson(const Deployment& d) {
   }
   json published = json::array();
   for (const std::string& path : d.published) published.push_back(ValidUtf8(path));
-  return {{"id", ValidUtf8(d.id)},
+  json out = {{"id", ValidUtf8(d.id)},
           {"enver", ValidUtf8(d.enver_id)},
           {"sha", ValidUtf8(d.sha)},
           {"state", DeploymentStateName(d.state)},
@@ -378,6 +378,11 @@ json ToJson(const Deployment& d) {
           {"exit_code", d.exit_code},
           {"consumed", std::move(consumed)},
           {"published", std::move(published)}};
+  if (d.run_id != 0) {
+    out["run_id"] = d.run_id;
+    out["run_url"] = ValidUtf8(d.run_url);
+  }
+  return out;
 }
 
 std::string ToJsonText(const Deployment& d) {
@@ -415,6 +420,7 @@ std::string ToJsonText(const Deployment& d) {
     AppendJsonString(out, d.published[i]);
   }
   out += ']';
+  if (d.run_id != 0) w.Int("run_id", d.run_id).Str("run_url", d.run_url);
   w.End();
   return out;
 }
@@ -441,6 +447,10 @@ Result<Deployment> DeploymentFromJson(const json& object, std::string_view where
   ODMD_ASSIGN_OR_RETURN(d.exit_code, r.SmallInt(object, "", "exit_code"));
   ODMD_ASSIGN_OR_RETURN(d.consumed, ReadConsumed(r, object));
   ODMD_ASSIGN_OR_RETURN(d.published, ReadStrings(r, object, "published"));
+  if (object.contains("run_id")) {
+    ODMD_ASSIGN_OR_RETURN(d.run_id, r.Int(object, "", "run_id"));
+    ODMD_ASSIGN_OR_RETURN(d.run_url, r.String(object, "", "run_url"));
+  }
   return d;
 }
 

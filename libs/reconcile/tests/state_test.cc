@@ -262,6 +262,13 @@ TEST(StateTextTest, TextFormIsTheJsonFormForEveryRecord) {
   Result<Deployment> back = ParseDeployment(ToJsonText(d), kKey);
   ODMD_ASSERT_OK(back);
   EXPECT_EQ(*back, d);
+  // A deployment GitHub Actions runs carries its run.
+  d.run_id = 9876543210;
+  d.run_url = "https://github.com/acme/svc/actions/runs/9876543210";
+  EXPECT_EQ(json::parse(ToJsonText(d)), ToJson(d));
+  back = ParseDeployment(ToJsonText(d), kKey);
+  ODMD_ASSERT_OK(back);
+  EXPECT_EQ(*back, d);
   Deployment empty;
   EXPECT_EQ(json::parse(ToJsonText(empty)), ToJson(empty));
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "../crash_point.h"
+#include "github_runs.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/gen/roles.h"
@@ -319,6 +320,10 @@ Status Platform::Impl::WriteWorkflows(const WorldPtr& world, const std::set<std:
   for (const std::string& build_id : builds) {
     const model::Build* build = world->org().FindBuild(build_id);
     if (!build) continue;
+    if (github_runs_ && github_runs_->Handles(*build)) {
+      ODMD_RETURN_IF_ERROR(WriteWorkflowsToGitHub(world, *build, files, report, only_ref, in_scan));
+      continue;
+    }
     Result<std::string> path = RepoPath(build->repo.FullName());
     if (!path.ok()) continue;  // not registered here (GitHub-hosted, or not yet)
     ODMD_ASSIGN_OR_RETURN(std::vector<GitRef> refs, git_.ListRefs(*path));

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "github_runs.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
@@ -18,7 +19,9 @@ Result<DeployTarget> Platform::Impl::TargetFor(const WorldPtr& world, const std:
   if (!ref) return NotFoundError("enver " + Quote(enver_id) + " is not in the contracts");
   ODMD_ASSIGN_OR_RETURN(std::string path, RepoPath(ref->build->repo.FullName()));
   ODMD_ASSIGN_OR_RETURN(std::string token, EnverToken(enver_id));
-  return DeployTarget{&world->org(), ref->build, ref->enver, std::move(path), std::move(token)};
+  return DeployTarget{&world->org(),    ref->build,
+                      ref->enver,       std::move(path),
+                      std::move(token), world->GitRefOf(ref->build->id, *ref->enver)};
 }
 
 namespace {
@@ -61,6 +64,19 @@ std::vector<bool> BlockedEnvers(const model::Graph& graph, const model::Componen
 }  // namespace
 
 Result<bool> Platform::Impl::RunOne() {
+  std::optional<Deployment> followed;
+  {
+    std::lock_guard<std::mutex> lock(run_mu_);
+    if (!to_follow_.empty()) {
+      followed = std::move(to_follow_.front());
+      to_follow_.pop_front();
+    }
+  }
+  if (followed) {
+    // A GitHub Actions run that went on while the platform was down.
+    Execute(std::move(*followed));
+    return true;
+  }
   WorldPtr w = world();
   const std::vector<std::string> active = queue_.ActiveEnvers();
   const std::vector<bool> blocked = BlockedEnvers(w->graph(), w->components(), active);
@@ -124,7 +140,21 @@ void Platform::Impl::Execute(Deployment d) {
   state->updated_at_ms = NowMs();
   (void)WriteEnverState(store_, *state);
 
-  Result<DeployOutcome> outcome = deployer_.Deploy(d, *target, flag.get());
+  Result<DeployOutcome> outcome = DeployOutcome{};
+  if (github_runs_ && github_runs_->Handles(*target->build)) {
+    GitHubRunOutcome run = github_runs_->Run(d, *target, *flag);
+    if (run.in_flight) {
+      // The platform stops and the run goes on: the deployment stays running, and the
+      // next start follows its run (DeploymentQueue::followed).
+      std::lock_guard<std::mutex> lock(run_mu_);
+      running_.erase(d.enver_id);
+      run_cv_.notify_all();
+      return;
+    }
+    outcome = std::move(run.outcome);
+  } else {
+    outcome = deployer_.Deploy(d, *target, flag.get());
+  }
   bool transient = false;
   if (!outcome.ok()) {
     d.state = DeploymentState::kFailed;

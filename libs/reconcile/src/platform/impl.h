@@ -21,6 +21,7 @@
 #include "aws_mirror.h"
 #include "graph_view.h"
 #include "odmd/access/tokens.h"
+#include "odmd/gen/generated_file.h"
 #include "odmd/model/commit_command.h"
 #include "odmd/reconcile/deployer.h"
 #include "odmd/reconcile/events.h"
@@ -33,6 +34,8 @@ namespace odmd::reconcile {
 
 struct SeenRefs;         // records.h
 struct PendingTeardown;  // records.h
+class GitHubRuns;        // github_runs.h
+struct WorkflowFile;     // ../github_workflow_sync.h
 
 // One ref change of one repository, from a local scan or a GitHub push delivery.
 struct RefChange {
@@ -276,6 +279,27 @@ class Platform::Impl {
   std::atomic<bool> started_{false};  // the queue is loaded: writes may go on
   // Products to SSM and EventBridge (PlatformOptions::aws); null without AWS.
   std::unique_ptr<AwsMirror> aws_mirror_;
+
+ public:
+  // --- github_runs.cc: GitHub Actions as the runner (PlatformOptions::github) ---
+  // Null unless PlatformOptions::github has an api.
+  std::unique_ptr<GitHubRuns> github_runs_;
+  // Deployments whose GitHub run went on while the platform was down (guarded by run_mu_).
+  std::deque<Deployment> to_follow_;
+  Result<nlohmann::json> IngestWorkflowRun(const WorkflowRunEvent& run);
+  // github_sync.cc: WriteWorkflows for a build that runs on GitHub (Git data API, the
+  // default branch too), then PutWorkflowSecrets. GitHub's refusals are "alert" events.
+  Status WriteWorkflowsToGitHub(const WorldPtr& world, const model::Build& build,
+                                const std::vector<gen::GeneratedFile>& generated,
+                                PublishReport& report, std::string_view only_ref, bool in_scan);
+  // Puts each workflow group's current token into its repository secret unless the secret
+  // already holds it.
+  Status PutWorkflowSecrets(const WorldPtr& world, const model::Build& build,
+                            const std::vector<WorkflowFile>& files);
+  // The platform made `new_head` on `ref` of `repo` on top of `old_head`: not a push to
+  // deploy (platform_commits_ inside a scan, else the intake record).
+  void RecordPlatformCommit(const std::string& repo, const std::string& ref,
+                            const std::string& old_head, const std::string& new_head, bool in_scan);
 
   // --- workflow_tokens.cc: one token per workflow group, the token a generated workflow's
   // repository secret holds (issue 14 point 4; docs/workflows.md, "Repository setup"). ---

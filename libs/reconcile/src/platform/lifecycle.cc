@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "../crash_point.h"
+#include "github_runs.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
@@ -24,6 +25,7 @@ void Platform::Impl::CancelAndWait(const std::string& enver_id, const std::strin
   std::unique_lock<std::mutex> lock(run_mu_);
   auto it = running_.find(enver_id);
   if (it != running_.end()) it->second->Cancel();
+  if (github_runs_) github_runs_->Wake();
   run_cv_.wait_for(lock, std::chrono::minutes(2), [&] { return !running_.count(enver_id); });
 }
 
@@ -160,7 +162,8 @@ Status Platform::Impl::Bootstrap() {
   enver.region = "local";
   build.envers.push_back(enver);
   org.builds.push_back(build);
-  DeployTarget target{&org, &org.builds.front(), &org.builds.front().envers.front(), path, ""};
+  DeployTarget target{&org, &org.builds.front(), &org.builds.front().envers.front(), path,
+                      "",   "refs/heads/main"};
   Deployment d;
   d.id = "bootstrap-" + std::to_string(NowMs());
   d.enver_id = "contracts/b..main";

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "github_runs.h"
 #include "impl.h"
 #include "odmd/access/secrets.h"
 #include "odmd/base/strings.h"
@@ -94,6 +95,9 @@ Platform::Impl::Impl(store::ConfigStore& store, Git& git, Runner& runner, Clock&
       tokens_(store, clock),
       queue_(store, clock, MakeQueueOptions(options_)),
       deployer_(store, git, runner, clock, DeployerOptionsFor(options_)) {
+  if (options_.github && options_.github->api != nullptr) {
+    github_runs_ = std::make_unique<GitHubRuns>(queue_, store_, clock_, *options_.github);
+  }
   // An empty world until Start() loads the published one: nothing is declared yet.
   Result<WorldPtr> empty = World::Build("", {}, nullptr);
   if (empty.ok()) world_ = std::move(empty).value();
@@ -160,6 +164,18 @@ Status Platform::Impl::Start() {
     e.fields["deployment"] = id;
     ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
   }
+  for (Deployment& d : queue_.followed()) {
+    Event e;
+    e.kind = "deployment.resumed";
+    e.enver_id = d.enver_id;
+    e.message = "deployment " + d.id + " was running when the platform stopped; its GitHub " +
+                "Actions run " + std::to_string(d.run_id) + " goes on and is followed again";
+    e.fields["deployment"] = d.id;
+    e.fields["run_id"] = std::to_string(d.run_id);
+    ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
+    std::lock_guard<std::mutex> lock(run_mu_);
+    to_follow_.push_back(std::move(d));
+  }
   {
     // A publish a crash interrupted: its version is current, its sync runs again.
     std::lock_guard<std::mutex> lock(intake_mu_);
@@ -183,6 +199,8 @@ Status Platform::Impl::Start() {
 
 void Platform::Impl::Stop() {
   std::vector<std::thread> workers;
+  // First: a run in flight on GitHub is left running (not cancelled) for the next start.
+  if (github_runs_) github_runs_->Stop();
   {
     std::lock_guard<std::mutex> lock(run_mu_);
     stopping_ = true;
@@ -386,6 +404,9 @@ Status Platform::RegisterRepo(const RepoRegistration& r) { return impl_->Registe
 Result<std::vector<RepoRegistration>> Platform::ListRepos() { return impl_->ListRepos(); }
 Result<IntakeReport> Platform::Scan(std::string_view repo) { return impl_->Scan(repo); }
 Result<IntakeReport> Platform::IngestPush(const PushEvent& p) { return impl_->IngestPush(p); }
+Result<nlohmann::json> Platform::IngestWorkflowRun(const WorkflowRunEvent& run) {
+  return impl_->IngestWorkflowRun(run);
+}
 Result<PublishReport> Platform::PublishManifest(const access::Principal& who,
                                                 std::string_view text) {
   return impl_->PublishManifest(who, text);

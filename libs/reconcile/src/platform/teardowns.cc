@@ -62,7 +62,8 @@ Result<DeployOutcome> Platform::Impl::RunPendingTeardown(const PendingTeardown& 
   }
   ODMD_ASSIGN_OR_RETURN(std::string path, RepoPath(ref->build->repo.FullName()));
   // No token: the enver's was revoked by the teardown that failed.
-  DeployTarget target{&w->org(), ref->build, ref->enver, std::move(path), ""};
+  DeployTarget target{&w->org(),       ref->build, ref->enver,
+                      std::move(path), "",         w->GitRefOf(ref->build->id, *ref->enver)};
   return deployer_.Teardown(target, t.sha, "teardown-" + std::to_string(NowMs()));
 }
 

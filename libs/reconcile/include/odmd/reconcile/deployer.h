@@ -71,6 +71,8 @@ struct DeployTarget {
   std::string repo_path;
   // The enver's platform token: ODMD_TOKEN.
   std::string token;
+  // The enver's git ref ("refs/heads/main"; a clone's own branch or tag).
+  std::string git_ref;
 };
 
 struct DeployerOptions {

@@ -10,11 +10,13 @@
 //   if (event.kind == WebhookEventKind::kPush) { ... event.push->after ... }
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "nlohmann/json.hpp"
 #include "odmd/base/status.h"
 
 namespace odmd::reconcile {
@@ -76,17 +78,39 @@ inline constexpr size_t kMaxDeliveryIdBytes = 100;
 // nothing; Platform::IngestPush checks it again for callers that build a PushEvent.
 Status ValidatePush(const PushEvent& push);
 
+// A `workflow_run` or `workflow_job` delivery: where a GitHub Actions run stands.
+struct WorkflowRunEvent {
+  std::string repository;            // repository.full_name, "owner/name"
+  std::int64_t installation_id = 0;  // installation.id; 0 when the payload has none
+  // workflow_run: "requested", "in_progress", "completed"; workflow_job: "queued",
+  // "waiting", "in_progress", "completed".
+  std::string action;
+  std::int64_t run_id = 0;  // workflow_run.id, or workflow_job.run_id
+  std::string status;       // "queued", "in_progress", "completed", ...
+  std::string conclusion;   // "" until completed: "success", "failure", "cancelled", ...
+  std::string html_url;     // the run's page (a job's for workflow_job)
+  std::string job_name;     // workflow_job.name; "" for workflow_run
+  std::string delivery;     // X-GitHub-Delivery (set by the receiver)
+};
+
 enum class WebhookEventKind {
-  kPush,     // `push`: WebhookEvent::push is set
-  kPing,     // `ping`: sent once when the hook is created; answer 2xx
-  kIgnored,  // any other event: answer 2xx and do nothing
+  kPush,         // `push`: WebhookEvent::push is set
+  kPing,         // `ping`: sent once when the hook is created; answer 2xx
+  kWorkflowRun,  // `workflow_run` or `workflow_job`: WebhookEvent::run is set
+  kIgnored,      // any other event: answer 2xx and do nothing
 };
 
 struct WebhookEvent {
   WebhookEventKind kind = WebhookEventKind::kIgnored;
-  std::string event;              // the X-GitHub-Event value, e.g. "push"
-  std::optional<PushEvent> push;  // set iff kind == kPush
+  std::string event;                    // the X-GitHub-Event value, e.g. "push"
+  std::optional<PushEvent> push;        // set iff kind == kPush
+  std::optional<WorkflowRunEvent> run;  // set iff kind == kWorkflowRun
 };
+
+// Reads a workflow_run / workflow_job payload (`event` names which). kInvalidArgument
+// naming the field as a JSON pointer ("/workflow_run/id") when a required one is missing
+// or of the wrong type, or when the repository is not "owner/name".
+Result<WorkflowRunEvent> ParseWorkflowRunEvent(std::string_view event, const nlohmann::json& root);
 
 // Parses one delivery. `event_header` is the X-GitHub-Event value, `body` the JSON payload.
 // Errors:

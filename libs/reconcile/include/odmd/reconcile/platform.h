@@ -26,6 +26,7 @@
 #include "odmd/reconcile/aws_settings.h"
 #include "odmd/reconcile/git.h"
 #include "odmd/reconcile/github_push.h"
+#include "odmd/reconcile/github_runner.h"
 #include "odmd/reconcile/runner.h"
 #include "odmd/store/config_store.h"
 
@@ -72,6 +73,9 @@ struct PlatformOptions {
   std::vector<std::string> tool_dirs;
   // Extra variables every build and destroy script gets (DeployerOptions::script_env).
   std::vector<std::pair<std::string, std::string>> script_env;
+  // Builds that deploy through GitHub Actions (docs/github.md, "The GitHub runner"); unset:
+  // every build runs locally.
+  std::optional<GitHubRunnerOptions> github;
 };
 
 // Which graph Platform::Graph shows: the live one (both empty), the one at a store
@@ -138,6 +142,12 @@ class Platform {
   // where the push took it, or when the ref's current commit (in the registered local repository)
   // is not the push's `after`. kInvalidArgument (ValidatePush) before anything is recorded.
   Result<IntakeReport> IngestPush(const PushEvent& push);
+  // A verified workflow_run / workflow_job delivery: wakes the deployment that follows the
+  // run. {"run_id", "followed": bool (a deployment of this platform follows it)
+  // [, "reason": why not, for a repository no build of the contracts is built from]}.
+  // kNotFound when the delivery's installation is not the one the contracts give its
+  // repository (nothing changes).
+  Result<nlohmann::json> IngestWorkflowRun(const WorkflowRunEvent& run);
 
   // --- contracts ---
   // Validates fully, refuses a changed manifest under a published version, stores it,

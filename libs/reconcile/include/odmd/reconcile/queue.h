@@ -66,14 +66,24 @@ class DeploymentQueue {
   // deployment this process is running would be re-queued). A deployment found
   // running (the process that ran it died) goes back to queued with reason "resumed after
   // restart" (attempt unchanged), unless its enver has a pending deployment: then it is
-  // superseded by that one. Those changes are one commit with a "deployment.queued" event
-  // each. kFailedPrecondition for a malformed record or a queue record that names a
-  // deployment that is missing or in another state (naming the keys); store errors.
+  // superseded by that one. A running deployment with a GitHub Actions run (run_id) stays
+  // running: the run did not die with the platform (followed()). Those changes are one commit with
+  // a "deployment.queued" event each. kFailedPrecondition for a malformed record or a queue record
+  // that names a deployment that is missing or in another state (naming the keys); store errors.
   // Enqueue, Claim, Finish and Cancel need a successful Load first (kFailedPrecondition);
   // the reads work without one (the mirror is empty).
   Status Load();
   // The deployments the last Load put back in the queue.
   std::vector<std::string> resumed() const;
+  // The running deployments the last Load kept running because a GitHub Actions run
+  // carries them (run_id set: the run goes on without the platform): the platform follows
+  // them to their end instead of dispatching them again.
+  std::vector<Deployment> followed() const;
+
+  // Records that GitHub Actions run `run_id` (page `run_url`) carries the running deployment
+  // `id`, with a "deployment.dispatched" event, in one commit. kFailedPrecondition if `id`
+  // is not running; kAborted; store errors.
+  Status RecordRun(std::string_view id, std::int64_t run_id, std::string run_url);
 
   // Queues a deployment per request and writes `events` and a "deployment.queued" event
   // per new deployment, all in ONE commit. At most one deployment is pending per enver:
@@ -158,6 +168,7 @@ class DeploymentQueue {
   mutable std::mutex mu_;
   bool loaded_ = false;
   std::vector<std::string> resumed_;
+  std::vector<Deployment> followed_;
   // Pending and running deployments, by id (ids sort oldest first).
   std::map<std::string, Tracked, std::less<>> active_;
   // Queue records that exist in the store, by enver id.

@@ -144,13 +144,19 @@ struct Deployment {
   int exit_code = -1;                   // of the last run; -1 when none finished
   std::vector<ConsumedValue> consumed;  // set when it ran
   std::vector<std::string> published;   // product paths it changed
+  // A deployment run by GitHub Actions (docs/github.md, "The GitHub runner"): the workflow
+  // run that carries it (0: none yet, or a local run) and its page. Recorded as soon as the
+  // dispatch answers, so a restarted platform follows the run instead of dispatching again.
+  std::int64_t run_id = 0;
+  std::string run_url;
 
   friend bool operator==(const Deployment&, const Deployment&) = default;
 };
 
 // {"id","enver","sha","state","cause":{"kind","detail","root"},"attempt","queued_at_ms",
 //  "started_at_ms","finished_at_ms","not_before_ms","reason","owner","exit_code",
-//  "consumed":[{"consumer","path","version","placeholder"}],"published":[paths]}
+//  "consumed":[{"consumer","path","version","placeholder"}],"published":[paths]
+//  [,"run_id","run_url"]}  (run_*: only when run_id is not 0; read as 0 and "" when absent)
 // Strings that are not valid UTF-8 have each bad byte replaced by U+FFFD (build output is
 // arbitrary bytes; JSON is not).
 nlohmann::json ToJson(const Deployment& deployment);
