@@ -361,23 +361,23 @@ json ToJson(const Deployment& d) {
   json published = json::array();
   for (const std::string& path : d.published) published.push_back(ValidUtf8(path));
   json out = {{"id", ValidUtf8(d.id)},
-          {"enver", ValidUtf8(d.enver_id)},
-          {"sha", ValidUtf8(d.sha)},
-          {"state", DeploymentStateName(d.state)},
-          {"cause",
-           {{"kind", ValidUtf8(d.cause.kind)},
-            {"detail", ValidUtf8(d.cause.detail)},
-            {"root", ValidUtf8(d.cause.root)}}},
-          {"attempt", d.attempt},
-          {"queued_at_ms", d.queued_at_ms},
-          {"started_at_ms", d.started_at_ms},
-          {"finished_at_ms", d.finished_at_ms},
-          {"not_before_ms", d.not_before_ms},
-          {"reason", ValidUtf8(d.reason)},
-          {"owner", ValidUtf8(d.owner)},
-          {"exit_code", d.exit_code},
-          {"consumed", std::move(consumed)},
-          {"published", std::move(published)}};
+              {"enver", ValidUtf8(d.enver_id)},
+              {"sha", ValidUtf8(d.sha)},
+              {"state", DeploymentStateName(d.state)},
+              {"cause",
+               {{"kind", ValidUtf8(d.cause.kind)},
+                {"detail", ValidUtf8(d.cause.detail)},
+                {"root", ValidUtf8(d.cause.root)}}},
+              {"attempt", d.attempt},
+              {"queued_at_ms", d.queued_at_ms},
+              {"started_at_ms", d.started_at_ms},
+              {"finished_at_ms", d.finished_at_ms},
+              {"not_before_ms", d.not_before_ms},
+              {"reason", ValidUtf8(d.reason)},
+              {"owner", ValidUtf8(d.owner)},
+              {"exit_code", d.exit_code},
+              {"consumed", std::move(consumed)},
+              {"published", std::move(published)}};
   if (d.run_id != 0) {
     out["run_id"] = d.run_id;
     out["run_url"] = ValidUtf8(d.run_url);
