@@ -168,8 +168,9 @@ TEST_F(FakeGitHubRunnerTest, ADispatchedRunExecutesItsStepsWithGitHubsVariables)
 }
 
 TEST_F(FakeGitHubRunnerTest, AFailingStepFailsTheRunAndSkipsTheRestButAlways) {
-  fake_->EnableRunner({{"env", Env()}});
-  const long long id = Dispatch(R"yaml(      - run: echo before
+  // No HOME given: the run's own, never the fake's.
+  fake_->EnableRunner({{"env", {{"PATH", std::getenv("PATH")}}}});
+  const long long id = Dispatch(R"yaml(      - run: echo "before home=$HOME"
       - name: Fails
         run: |
           echo failing
@@ -187,6 +188,7 @@ TEST_F(FakeGitHubRunnerTest, AFailingStepFailsTheRunAndSkipsTheRestButAlways) {
   const std::string log = fake_->RunLog("acme/svc", id);
   EXPECT_EQ(run["conclusion"], "failure") << log;
   EXPECT_EQ(run["job"]["conclusion"], "failure");
+  EXPECT_THAT(log, HasSubstr("/runs/" + std::to_string(id) + "/home\n"));
   EXPECT_THAT(log, HasSubstr("Process completed with exit code 3."));
   EXPECT_THAT(log, Not(HasSubstr("after-ran")));
   EXPECT_THAT(log, HasSubstr("always-ran"));

@@ -163,7 +163,8 @@ export class Runner {
     const ws = join(root, "workspace");
     const temp = join(root, "temp");
     const files = join(root, "files");
-    for (const d of [temp, files]) mkdirSync(d, { recursive: true });
+    const home = join(root, "home"); // HOME unless the control call's env gives one
+    for (const d of [temp, files, home]) mkdirSync(d, { recursive: true });
     const { wf, jobId, job } = parseWorkflow(repo.git.fileAt(run.head_sha, run.path).content.toString());
     this.extract(repo, run.head_sha, ws);
     run.token = this.gh.mintToken(repo);
@@ -243,7 +244,7 @@ export class Runner {
         const cwd = wd ? (isAbsolute(asString(wd, ctx)) ? asString(wd, ctx) : join(ws, asString(wd, ctx))) : ws;
         const basePath = this.config.env.PATH ?? process.env.PATH;
         const env = {
-          HOME: process.env.HOME || temp, ...this.config.env, ...defaults, ...jobEnv, ...persisted, ...stepEnv,
+          HOME: home, ...this.config.env, ...defaults, ...jobEnv, ...persisted, ...stepEnv,
           GITHUB_ENV: cmd.env, GITHUB_OUTPUT: cmd.output, GITHUB_PATH: cmd.path, GITHUB_STEP_SUMMARY: cmd.summary, GITHUB_STATE: cmd.state,
           GITHUB_ACTION: String(step.id ?? `__run_${i}`),
         };
