@@ -1,9 +1,11 @@
 // The fake GitHub's simulated runs: a dispatched workflow's steps execute in bash with the
 // variables GitHub sets, expressions resolved, GITHUB_ENV/OUTPUT/PATH applied between steps,
 // and the run ends with GitHub's conclusion and webhooks.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <fstream>
@@ -203,20 +205,36 @@ TEST_F(FakeGitHubRunnerTest, ARunOverItsTimeoutIsKilledAndTimedOut) {
   EXPECT_THAT(fake_->RunLog("acme/svc", id), HasSubstr("exceeded its timeout"));
 }
 
-TEST_F(FakeGitHubRunnerTest, RunsOfOneWorkflowAndRefRunOneAtATime) {
+// The generated workflows' concurrency group (workflow, ref), as GitHub keeps it: one run in
+// progress, a newer waiting run replaces (cancels) the one already waiting.
+TEST_F(FakeGitHubRunnerTest, RunsOfOneConcurrencyGroupRunOneAtATime) {
   const std::string lock = TempDir() + "/lock";
-  fake_->EnableRunner({{"env", Env({{"LOCK", lock}})}});
+  const std::string go = TempDir() + "/go";
+  fake_->EnableRunner({{"env", Env({{"LOCK", lock}, {"GO", go}})}});
   const std::string steps = R"yaml(      - run: |
           mkdir "$LOCK" || { echo "another run holds the lock"; exit 1; }
-          sleep 0.3
+          while [ ! -e "$GO" ]; do sleep 0.02; done
           rmdir "$LOCK"
 )yaml";
   const long long first = Dispatch(steps);
-  auto second = api_->DispatchWorkflow(repo_, "odmd-run.yml", "main", {});
-  ASSERT_TRUE(second.ok() && second->has_value()) << second.status();
-  EXPECT_EQ(fake_->Run("acme/svc", **second)["status"], "queued");
+  ASSERT_TRUE(FakeGitHub::WaitFor(
+      [&] { return fake_->Run("acme/svc", first)["status"] == "in_progress"; }));
+  auto dispatch = [&] {
+    auto run = api_->DispatchWorkflow(repo_, "odmd-run.yml", "main", {});
+    EXPECT_TRUE(run.ok() && run->has_value()) << run.status();
+    return run.ok() && run->has_value() ? **run : 0;
+  };
+  const long long second = dispatch();
+  EXPECT_EQ(fake_->Run("acme/svc", second)["status"], "queued");
+  const long long third = dispatch();
+  EXPECT_EQ(fake_->Run("acme/svc", second)["conclusion"], "cancelled");
+  EXPECT_EQ(fake_->Run("acme/svc", third)["status"], "queued");
+  EXPECT_EQ(fake_->Run("acme/svc", first)["status"], "in_progress");
+  ASSERT_EQ(::close(::creat(go.c_str(), 0644)), 0);
   EXPECT_EQ(Completed(first)["conclusion"], "success") << fake_->RunLog("acme/svc", first);
-  EXPECT_EQ(Completed(**second)["conclusion"], "success") << fake_->RunLog("acme/svc", **second);
+  EXPECT_EQ(Completed(third)["conclusion"], "success") << fake_->RunLog("acme/svc", third);
+  EXPECT_THAT(fake_->RunLog("acme/svc", second),
+              HasSubstr("run " + std::to_string(third) + " of the concurrency group"));
 }
 
 TEST_F(FakeGitHubRunnerTest, AnExpressionTheFakeCannotResolveFailsTheRunNamingIt) {

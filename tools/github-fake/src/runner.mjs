@@ -76,31 +76,46 @@ export class Runner {
   }
 
   // A new run (a workflow_dispatch): its job, the requested/queued webhooks, and when the
-  // runner is on, its place in its concurrency group.
+  // runner is on, its place in its concurrency group: as on GitHub (cancel-in-progress
+  // false), a run waits while another of its group runs, and a newer run cancels the one
+  // already waiting ("Any existing pending job or workflow in the same concurrency group ...
+  // will be canceled"). A workflow without `concurrency` runs at once.
   dispatched(repo, run) {
     let name = "build";
+    let group = null;
     try {
       const { wf, jobId, job } = parseWorkflow(repo.git.fileAt(run.head_sha, run.path).content.toString());
       name = job.name ? String(job.name) : jobId;
-      if (wf["run-name"]) {
-        const ctx = { github: { ref: run.ref, ref_name: run.head_branch, workflow: wf.name ?? run.path, event_name: "workflow_dispatch", actor: "odmd-test-app[bot]" }, inputs: { ...run.inputs }, vars: Object.fromEntries([...repo.variables.values()].map((v) => [v.name, v.value])) };
-        run.display_title = asString(String(wf["run-name"]), ctx);
-      }
+      const ctx = {
+        github: { ref: run.ref, ref_name: run.head_branch, workflow: wf.name ?? run.path, event_name: "workflow_dispatch", repository: `${repo.owner}/${repo.name}`, actor: "odmd-test-app[bot]" },
+        inputs: { ...run.inputs }, vars: Object.fromEntries([...repo.variables.values()].map((v) => [v.name, v.value])),
+      };
+      if (wf["run-name"]) run.display_title = asString(String(wf["run-name"]), ctx);
+      const c = wf.concurrency;
+      if (c) group = asString(String(typeof c === "object" ? c.group : c), ctx);
     } catch {}
     run.job = { id: this.gh.nextId++, name, status: "queued", conclusion: null, steps: [], started_at: null, completed_at: null };
     run.log = [];
     this.notify(repo, run, "workflow_run", "requested");
     this.notify(repo, run, "workflow_job", "queued");
     if (!this.config.enabled) return;
-    const key = `${repo.owner}/${repo.name}|${run.path}|${run.ref}`;
+    const key = group === null ? `run ${run.id}` : `${repo.owner}/${repo.name}|${group}`;
     if (!this.groups.has(key)) this.groups.set(key, { running: false, queue: [] });
-    this.groups.get(key).queue.push([repo, run]);
+    const g = this.groups.get(key);
+    for (const [r, pending] of g.queue.splice(0)) {
+      pending.log.push(`cancelled: run ${run.id} of the concurrency group "${group}" took its place`);
+      this.move(r, pending, "completed", "cancelled");
+    }
+    g.queue.push([repo, run]);
     this.next(key);
   }
 
   next(key) {
     const g = this.groups.get(key);
-    if (g.running || !g.queue.length) return;
+    if (g.running || !g.queue.length) {
+      if (!g.running) this.groups.delete(key);
+      return;
+    }
     g.running = true;
     const [repo, run] = g.queue.shift();
     this.execute(repo, run).finally(() => {
