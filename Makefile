@@ -56,6 +56,7 @@ bench: build
 	./$(BUILD)/bench/odmd_store_bench
 	./$(BUILD)/bench/odmd_http_bench
 	./$(BUILD)/bench/odmd_aws_mirror_bench
+	./$(BUILD)/bench/odmd_github_dispatch_bench
 	./$(BUILD)/bench/odmd_contracts_bench
 	@# Clone command -> the clone's first stack CREATE_COMPLETE (figure only: CDK dominates),
 	@# from the AWS demo on moto; its whole log stays in $(BUILD)/aws-demo.log.
