@@ -283,7 +283,9 @@ TEST_F(GitHubExamplesTest, EveryOtherEventIsIgnored) {
   int other = 0;
   for (const json& entry : *index_) {
     std::string name = entry.at("name").get<std::string>();
-    if (name == "push" || name == "ping") continue;
+    if (name == "push" || name == "ping" || name == "workflow_run" || name == "workflow_job") {
+      continue;
+    }
     for (const json& example : entry.at("examples")) {
       Result<WebhookEvent> event = ParseGitHubWebhook(name, example.dump(), kMaxGitHubPayloadBytes);
       ODMD_ASSERT_OK(event) << name;
@@ -443,10 +445,49 @@ TEST(ParseGitHubWebhookTest, EmptyObjectNamesTheFirstMissingField) {
 }
 
 TEST(ParseGitHubWebhookTest, IgnoredEventBodyIsNotParsed) {
-  Result<WebhookEvent> event = ParseGitHubWebhook("workflow_run", "not json", 100);
+  Result<WebhookEvent> event = ParseGitHubWebhook("check_run", "not json", 100);
   ODMD_ASSERT_OK(event);
   EXPECT_EQ(event->kind, WebhookEventKind::kIgnored);
-  EXPECT_EQ(event->event, "workflow_run");
+  EXPECT_EQ(event->event, "check_run");
+}
+
+// The GitHub runner follows its runs by these (docs/github.md, "The GitHub runner").
+TEST_F(GitHubExamplesTest, EveryWorkflowRunAndJobExampleIsRead) {
+  int read = 0;
+  for (const json& entry : *index_) {
+    const std::string name = entry.at("name").get<std::string>();
+    if (name != "workflow_run" && name != "workflow_job") continue;
+    for (const json& example : entry.at("examples")) {
+      Result<WebhookEvent> event = ParseGitHubWebhook(name, example.dump(), kMaxGitHubPayloadBytes);
+      ODMD_ASSERT_OK(event) << name;
+      ASSERT_EQ(event->kind, WebhookEventKind::kWorkflowRun) << name;
+      const WorkflowRunEvent& run = *event->run;
+      const json& body = example.at(name);
+      EXPECT_EQ(run.run_id, body.at(name == "workflow_job" ? "run_id" : "id").get<std::int64_t>());
+      EXPECT_EQ(run.status, body.at("status").get<std::string>());
+      EXPECT_EQ(run.action, example.at("action").get<std::string>());
+      EXPECT_EQ(run.repository, example.at("repository").at("full_name").get<std::string>());
+      EXPECT_EQ(run.job_name.empty(), name == "workflow_run");
+      ++read;
+    }
+  }
+  EXPECT_GT(read, 3);
+}
+
+TEST(ParseGitHubWebhookTest, AWorkflowRunWithoutItsIdOrStatusIsRefusedNamingTheField) {
+  const std::string base =
+      R"({"action":"completed","repository":{"full_name":"acme/svc"},"workflow_run":{"id":5,)"
+      R"("status":"completed","conclusion":"success","html_url":"https://x"}})";
+  ODMD_ASSERT_OK(ParseGitHubWebhook("workflow_run", base, 10000));
+  for (const auto& [field, pointer] : std::vector<std::pair<std::string, std::string>>{
+           {"\"id\":5,", "/workflow_run/id"},
+           {"\"status\":\"completed\",", "/workflow_run/status"}}) {
+    std::string body = base;
+    body.erase(body.find(field), field.size());
+    Result<WebhookEvent> event = ParseGitHubWebhook("workflow_run", body, 10000);
+    EXPECT_EQ(event.status().code(), StatusCode::kInvalidArgument) << field;
+    EXPECT_THAT(event.status().message(), HasSubstr(pointer));
+  }
 }
 
 }  // namespace

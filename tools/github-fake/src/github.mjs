@@ -269,6 +269,7 @@ export const handlers = {
     return { status: 201, body: O.gitCommit(gh.base, repo, repo.git.get(sha)) };
   },
 
+  "repos/get": (gh, { repo }) => ({ status: 200, body: O.fullRepository(gh.base, repo) }),
   "repos/get-content": (gh, { repo, params, query }) => {
     const ref = query.ref || repo.default_branch;
     const commit = resolveRef(repo, ref);
@@ -382,6 +383,7 @@ const variableBody = (v) => ({ name: v.name, value: v.value, created_at: O.iso(v
 // documentation), as [name, level]; null for operations the table does not cover.
 export function requiredPermission(operationId, method) {
   const rw = method === "GET" ? "read" : "write";
+  if (operationId === "repos/get") return null;  // metadata: read, which every installation has
   if (operationId.startsWith("git/") || operationId === "repos/get-content") return ["contents", rw];
   if (operationId === "actions/create-workflow-dispatch") return ["actions", "write"];
   if (/^actions\/(get-workflow-run|list-workflow-runs)/.test(operationId)) return ["actions", "read"];

@@ -42,6 +42,20 @@ export function minimalRepository(base, repo) {
   return out;
 }
 
+// GET /repos/{o}/{r} (full-repository): what GitHub answers about a repository the app can see.
+export function fullRepository(base, repo) {
+  const out = minimalRepository(base, repo);
+  const host = "github.example.invalid";
+  return {
+    ...out, clone_url: `https://${host}/${repo.owner}/${repo.name}.git`, git_url: `git://${host}/${repo.owner}/${repo.name}.git`,
+    ssh_url: `git@${host}:${repo.owner}/${repo.name}.git`, svn_url: `https://${host}/${repo.owner}/${repo.name}`,
+    mirror_url: null, homepage: null, language: null, forks: 0, forks_count: 0, has_issues: true, has_projects: false,
+    has_wiki: false, has_pages: false, has_discussions: false, archived: false, disabled: false, open_issues: 0,
+    open_issues_count: 0, license: null, pushed_at: iso(0), size: 0, stargazers_count: 0, watchers: 0, watchers_count: 0,
+    created_at: iso(0), updated_at: iso(0), network_count: 0, subscribers_count: 0,
+  };
+}
+
 export function integration(base, app) {
   return {
     id: app.id, slug: "odmd-test-app", client_id: "Iv1.0000000000000000", node_id: `A_${app.id}`,

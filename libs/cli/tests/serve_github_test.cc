@@ -1,0 +1,326 @@
+// Issue 14 end to end: a real `odmd serve --github-runner` with GitHub played by the
+// validating fake GitHub (tools/github-fake), which executes the generated workflows' steps
+// in a shell against serve's API and sends its webhooks to serve. The contracts sync writes
+// the workflows into the repositories and the group token into each workflow's secret; a
+// push dispatches one run per affected enver; the run resolves its context and publishes its
+// products with the group token; workflow_run completes the deployment; a clone made by
+// "odmd: create@main" runs with the same token; another group's token is refused.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "fake_github.h"
+#include "odmd/model/manifest.h"
+#include "odmd/model/org.h"
+#include "odmd/testing/shell.h"
+#include "store_cli_fixture.h"
+#include "test_keys.h"
+
+namespace odmd::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using ::odmd::github::testing::AppKey;
+using ::odmd::github::testing::FakeGitHub;
+using ::odmd::testing::Q;
+using ::odmd::testing::Sh;
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+constexpr char kSecret[] = "e2e-webhook-secret";
+
+// The service repos' build script: one product, its value telling which enver and commit.
+constexpr char kBuildScript[] = R"SH(#!/bin/bash
+set -euo pipefail
+printf '%s' "url-$ODMD_build_id-$ODMD_rev_ref-$(cat config)" > "$ODMD_PRODUCTS_DIR/url"
+echo "built $ODMD_build_id/$ODMD_rev_ref"
+)SH";
+
+constexpr char kContractsScript[] = R"SH(#!/bin/sh
+set -eu
+cp manifest.json "$ODMD_MANIFEST_FILE"
+)SH";
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+model::Enver Enver(const std::string& branch, const std::string& account, const std::string& region,
+                   std::vector<std::string> products) {
+  model::Enver e;
+  e.rev = model::RevRef::Branch(branch);
+  e.account = account;
+  e.region = region;
+  for (auto& p : products) e.products.push_back({std::move(p)});
+  return e;
+}
+
+model::Org E2eOrg() {
+  model::Org org;
+  org.name = "acme";
+  org.version = "1.0.0";
+  org.accounts = {
+      {"central", "111111111111"}, {"workspace", "222222222222"}, {"second", "333333333333"}};
+  model::Build contracts;
+  contracts.id = "contracts";
+  contracts.kind = model::BuildKind::kContracts;
+  contracts.repo = {"acme", "contracts", 0};
+  contracts.envers = {Enver("main", "central", "us-east-1", {})};
+  model::Build svc;
+  svc.id = "svc";
+  svc.kind = model::BuildKind::kCmd;
+  svc.repo = {"acme", "svc", 7};
+  // Two envers of one group (build, account, region): one workflow, one secret.
+  svc.envers = {Enver("main", "workspace", "us-east-1", {"url"}),
+                Enver("dev", "workspace", "us-east-1", {"url"})};
+  model::Build other;
+  other.id = "other";
+  other.kind = model::BuildKind::kCmd;
+  other.repo = {"acme", "other", 7};
+  // Another account: another group, another workflow and secret.
+  other.envers = {Enver("main", "second", "us-east-1", {"url"})};
+  org.builds = {contracts, svc, other};
+  model::Canonicalize(org);
+  return org;
+}
+
+class ServeGitHubTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    root_ = fs::temp_directory_path() / ("odmd-serve-github-" + std::to_string(rd()));
+    fs::create_directories(root_);
+    ::setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+    ::setenv("HOME", root_.c_str(), 1);
+    for (const char* v : {"GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"}) ::setenv(v, "Dev", 1);
+    for (const char* v : {"GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"}) {
+      ::setenv(v, "dev@example.com", 1);
+    }
+    ASSERT_TRUE(fake_.ok()) << fake_.error();
+    fake_.SetApp(42, AppKey().public_pem);
+    fake_.AddInstallation(7, "acme", {"svc", "other"});
+  }
+  void TearDown() override {
+    serve_.reset();
+    EXPECT_THAT(fake_.Violations(), ::testing::IsEmpty());
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& text) {
+    const fs::path p = root_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+
+  // A local bare contracts repo holding `org`'s manifest and the contracts build script.
+  std::string ContractsRepo(const model::Org& org) {
+    const std::string bare = (root_ / "contracts.git").string();
+    const std::string work = (root_ / "contracts").string();
+    Sh("git -c init.defaultBranch=main init -q --bare " + Q(bare));
+    Sh("git clone -q " + Q(bare) + " " + Q(work) + " 2>/dev/null");
+    WriteFile("contracts/.scripts/build.sh", kContractsScript);
+    fs::permissions(work + "/.scripts/build.sh", fs::perms::owner_all, fs::perm_options::add);
+    WriteFile("contracts/manifest.json", model::WriteManifest(org));
+    Sh("git -C " + Q(work) + " checkout -q -B main && git -C " + Q(work) + " add -A && git -C " +
+       Q(work) + " commit -q -m contracts && git -C " + Q(work) + " push -q origin main");
+    return bare;
+  }
+
+  // A push of a commit with `message` onto `branch` (from `from`) of the fake's repo, as a
+  // developer would: clone, commit, push; then GitHub's push webhook.
+  std::string PushToFake(const std::string& repo, const std::string& branch,
+                         const std::string& from, const std::string& message) {
+    const std::string git_dir = fake_.GitDir(repo);
+    const std::string work = (root_ / ("work-" + branch)).string();
+    if (!fs::exists(work)) Sh("git clone -q " + Q(git_dir) + " " + Q(work) + " 2>/dev/null");
+    const std::string g = "git -C " + Q(work) + " ";
+    Sh(g + "fetch -q origin");
+    std::string before;
+    if (Sh(g + "ls-remote origin " + Q("refs/heads/" + branch)).empty()) {
+      Sh(g + "checkout -q -B " + Q(branch) + " " + Q("origin/" + from));
+    } else {
+      Sh(g + "checkout -q -B " + Q(branch) + " " + Q("origin/" + branch));
+      before = Sh(g + "rev-parse HEAD");
+    }
+    Sh(g + "commit -q --allow-empty -m " + Q(message));
+    Sh(g + "push -q origin " + Q(branch));
+    EXPECT_TRUE(fake_.NotifyPush(repo, "refs/heads/" + branch, before));
+    return Sh(g + "rev-parse HEAD");
+  }
+
+  void StartServe(const model::Org& org) {
+    const std::string contracts = ContractsRepo(org);
+    fake_.CommitFiles("acme/svc", "main", {{".scripts/build.sh", kBuildScript}, {"config", "v1"}});
+    fake_.CommitFiles("acme/svc", "dev", {{"config", "v1-dev"}});
+    fake_.CommitFiles("acme/other", "main",
+                      {{".scripts/build.sh", kBuildScript}, {"config", "o1"}});
+    const int port = FreePort();
+    url_ = "http://127.0.0.1:" + std::to_string(port);
+    for (const char* repo : {"acme/svc", "acme/other"}) {
+      fake_.SetVariable(repo, "ODMD_API_URL", url_);
+    }
+    fake_.SetWebhook(url_ + "/webhooks/github", kSecret);
+    fake_.EnableRunner(
+        {{"env", {{"PATH", std::string(::getenv("PATH"))}}}, {"timeout_seconds", 60}});
+    const std::string state = (root_ / "state").string();
+    serve_ = std::make_unique<Child>(
+        std::vector<std::string>{"serve",
+                                 "--state-dir",
+                                 state,
+                                 "--listen",
+                                 "127.0.0.1:" + std::to_string(port),
+                                 "--sandbox",
+                                 "none",
+                                 "--repo",
+                                 "acme/contracts=" + contracts,
+                                 "--repo",
+                                 "acme/svc=" + fake_.GitDir("acme/svc"),
+                                 "--repo",
+                                 "acme/other=" + fake_.GitDir("acme/other"),
+                                 "--contracts-repo",
+                                 "acme/contracts",
+                                 "--webhook-secret-file",
+                                 WriteFile("webhook.secret", std::string(kSecret) + "\n"),
+                                 "--github-runner",
+                                 "--github-builds",
+                                 "svc,other",
+                                 "--github-api-url",
+                                 fake_.api_url(),
+                                 "--github-app-id",
+                                 "42",
+                                 "--github-app-key-file",
+                                 WriteFile("app.pem", AppKey().private_pem),
+                                 "--github-poll-interval",
+                                 "5"});
+    ASSERT_TRUE(serve_->ReadUntil([](const std::string& out, const std::string& err) {
+      return out.find("listening on") != std::string::npos ||
+             err.find("odmd: ") != std::string::npos;
+    })) << serve_->err();
+    ASSERT_THAT(serve_->out(), HasSubstr("listening on " + url_)) << serve_->err();
+    std::ifstream token_file(fs::path(state) / "admin.token");
+    std::getline(token_file, admin_);
+  }
+
+  json Get(const std::string& path) {
+    httplib::Client c(url_);
+    c.set_read_timeout(30, 0);
+    auto res = c.Get(path, {{"Authorization", "Bearer " + admin_}});
+    if (!res) return json{{"error", "no answer"}};
+    return json::parse(res->body, nullptr, false);
+  }
+
+  std::string EnverStatus(const std::string& id) {
+    json e = Get("/api/envers/" + id);
+    return e.is_object() ? e.value("status", "") : "";
+  }
+
+  // Runs of `repo` on `branch` that the platform dispatched.
+  int Dispatches(const std::string& repo, const std::string& branch) {
+    int n = 0;
+    const json state = fake_.State();
+    for (const json& d : state["dispatches"]) {
+      n += d["repo"] == repo && d["ref"] == branch;
+    }
+    return n;
+  }
+
+  bool AllSucceeded(const std::vector<std::string>& envers) {
+    return FakeGitHub::WaitFor(
+        [&] {
+          for (const std::string& e : envers) {
+            if (EnverStatus(e) != "succeeded") return false;
+          }
+          return true;
+        },
+        std::chrono::seconds(90));
+  }
+
+  std::string Diagnose() {
+    std::string out = "serve stderr:\n" + serve_->err() + "\nevents:\n" +
+                      Get("/api/events?after=0&limit=200").dump(1) + "\nfake state:\n" +
+                      fake_.State()["dispatches"].dump() + "\ndeliveries:\n" +
+                      fake_.Deliveries().dump() + "\n";
+    const json state = fake_.State();
+    for (const char* repo : {"acme/svc", "acme/other"}) {
+      for (const json& r : state["repos"][repo]["runs"]) {
+        out += std::string(repo) + " run " + r.dump() + "\n" +
+               fake_.RunLog(repo, r["id"].get<long long>()) + "\n";
+      }
+    }
+    return out;
+  }
+
+  fs::path root_;
+  FakeGitHub fake_;
+  std::unique_ptr<Child> serve_;
+  std::string url_;
+  std::string admin_;
+};
+
+TEST_F(ServeGitHubTest, WorkflowsSyncDispatchRunPublishAndCompleteWithTheGroupToken) {
+  const model::Org org = E2eOrg();
+  StartServe(org);
+  ASSERT_TRUE(AllSucceeded({"svc/b..main", "svc/b..dev", "other/b..main"})) << Diagnose();
+
+  // The sync wrote the workflow to the default branch and both enver branches, and the
+  // group's token into the workflow's secret.
+  const json repo = fake_.State()["repos"]["acme/svc"];
+  const std::string path = ".github/workflows/ODMD_svc-CmdsGHus-east-1-workspace.yaml";
+  for (const char* ref : {"refs/heads/main", "refs/heads/dev"}) {
+    EXPECT_TRUE(repo["files"][ref].contains(path)) << ref << " " << repo["files"][ref].dump();
+  }
+  EXPECT_TRUE(repo["secrets"].contains("ODMD_SECRETS_ODMD_SVC_CMDSGHUS_EAST_1_WORKSPACE"))
+      << repo["secrets"].dump();
+  // One run per enver; the runs' steps published the products with the group token.
+  EXPECT_EQ(Dispatches("acme/svc", "main"), 1) << Diagnose();
+  EXPECT_EQ(Dispatches("acme/svc", "dev"), 1) << Diagnose();
+  EXPECT_EQ(Get("/api/products/svc/b..main/url").value("value", ""), "url-svc-b..main-v1");
+  EXPECT_EQ(Get("/api/products/svc/b..dev/url").value("value", ""), "url-svc-b..dev-v1-dev");
+  EXPECT_EQ(Get("/api/products/other/b..main/url").value("value", ""), "url-other-b..main-o1");
+
+  // A push to dev dispatches exactly one run, of dev's enver only.
+  PushToFake("acme/svc", "dev", "dev", "change dev");
+  ASSERT_TRUE(FakeGitHub::WaitFor([&] { return Dispatches("acme/svc", "dev") == 2; },
+                                  std::chrono::seconds(60)))
+      << Diagnose();
+  ASSERT_TRUE(FakeGitHub::WaitFor(
+      [&] {
+        json ds = Get("/api/deployments?enver=svc/b..dev&limit=1");
+        return ds.is_object() && !ds["deployments"].empty() &&
+               ds["deployments"][0]["state"] == "succeeded" &&
+               ds["deployments"][0]["cause"]["kind"] == "push";
+      },
+      std::chrono::seconds(90)))
+      << Diagnose();
+  EXPECT_EQ(Dispatches("acme/svc", "main"), 1);
+
+  // A clone made by a commit command gets its run on its own branch with the same token.
+  PushToFake("acme/svc", "feat", "main", "try feat\n\nodmd: create@main");
+  ASSERT_TRUE(AllSucceeded({"svc/b..main-_b..feat"})) << Diagnose();
+  EXPECT_EQ(Dispatches("acme/svc", "feat"), 1);
+  EXPECT_EQ(Get("/api/products/svc/b..main-_b..feat/url").value("value", ""),
+            "url-svc-b..main-_b..feat-v1");
+  EXPECT_TRUE(fake_.State()["repos"]["acme/svc"]["files"]["refs/heads/feat"].contains(path));
+}
+
+}  // namespace
+}  // namespace odmd::cli
