@@ -13,24 +13,25 @@
 // GitHub's latency, excluded from the target (p99 < 50 ms). No assertion on times; exit 1
 // only when a push did not lead to exactly one dispatch.
 //
-//   odmd_github_dispatch_bench [--pushes N] [--json] [--dir=/tmp]
+//   odmd_github_dispatch_bench [--pushes N] [--json] [--trace] [--dir=/tmp]
+// --trace prints, per push, every call into the Git, store and GitHub seams (with its
+// thread: the IngestPush caller or a worker) between IngestPush and the dispatch.
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "fake_github.h"
+#include "github_dispatch_spans.h"
 #include "nlohmann/json.hpp"
 #include "odmd/access/secrets.h"
 #include "odmd/github/api.h"
@@ -46,7 +47,9 @@
 
 namespace {
 
-using Steady = std::chrono::steady_clock;
+using ::odmd::bench::Spans;
+using ::odmd::bench::Steady;
+using ::odmd::bench::TimedTransport;
 namespace fs = std::filesystem;
 using namespace odmd;
 
@@ -84,57 +87,10 @@ std::optional<std::string> Sh(const std::string& command) {
   return out;
 }
 
-// Forwards every exchange; a POST whose path ends in /dispatches is timestamped when it is
-// sent and when it is answered, with the run id of the answer.
-class TimedTransport : public github::Transport {
- public:
-  struct Dispatch {
-    Steady::time_point sent, answered;
-    std::int64_t run_id = 0;
-  };
-
-  explicit TimedTransport(github::Transport& inner) : inner_(inner) {}
-
-  Result<github::HttpResponse> Send(const github::HttpRequest& request) override {
-    const bool dispatch = request.method == "POST" && request.url.ends_with("/dispatches");
-    const Steady::time_point sent = Steady::now();
-    Result<github::HttpResponse> r = inner_.Send(request);
-    if (!dispatch) return r;
-    Dispatch d{sent, Steady::now(), 0};
-    if (r.ok()) {
-      const auto body = nlohmann::json::parse(r->body, nullptr, false);
-      if (body.is_object()) d.run_id = body.value("workflow_run_id", std::int64_t{0});
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      dispatches_.push_back(d);
-    }
-    cv_.notify_all();
-    return r;
-  }
-
-  size_t Count() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return dispatches_.size();
-  }
-
-  // The dispatch number `i` (0-based) once it was answered; nullopt after `kWait`.
-  std::optional<Dispatch> Await(size_t i) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!cv_.wait_for(lock, kWait, [&] { return dispatches_.size() > i; })) return std::nullopt;
-    return dispatches_[i];
-  }
-
- private:
-  github::Transport& inner_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Dispatch> dispatches_;
-};
-
 struct Args {
   int pushes = 100;
   bool json = false;
+  bool trace = false;  // print every push's calls into the seams until the dispatch
   std::string dir = fs::temp_directory_path().string();
 };
 
@@ -225,6 +181,10 @@ struct Figures {
   std::vector<double> intake_to_sent;   // IngestPush called -> dispatch sent
   std::vector<double> ingest_returned;  // IngestPush called -> it returned
   std::vector<double> github_answer;    // dispatch sent -> the fake answered
+  // Within IngestPush called -> dispatch sent, on every thread: the time inside calls to
+  // git (CliGit: one process each), durable store writes (each a SQLite commit) and GitHub.
+  std::vector<double> git_ms, store_write_ms, github_ms;
+  std::vector<double> git_calls, store_writes, github_calls;
   int exactly_one = 0;                  // pushes that led to exactly one dispatch
   std::vector<std::string> violations;  // of the fake's OpenAPI validation
 };
@@ -273,16 +233,19 @@ class Bench {
       auto after = Sh(w + "rev-parse HEAD");
       if (!after) return "rev-parse failed";
       const size_t n = timed_.Count();
+      spans_.Clear();
       const Steady::time_point start = Steady::now();
       Result<reconcile::IntakeReport> r =
           platform_->IngestPush(Delivery(*before, *after, message, i));
       const Steady::time_point returned = Steady::now();
       if (!r.ok()) return "IngestPush " + std::to_string(i) + ": " + r.status().ToString();
-      std::optional<TimedTransport::Dispatch> d = timed_.Await(n);
+      std::optional<TimedTransport::Dispatch> d = timed_.Await(n, kWait);
       if (!d) return "push " + std::to_string(i) + " led to no dispatch within 30 s";
       f.intake_to_sent.push_back(Ms(d->sent - start));
       f.ingest_returned.push_back(Ms(returned - start));
       f.github_answer.push_back(Ms(d->answered - d->sent));
+      AddBreakdown(f, spans_.Within(start, d->sent));
+      if (args_.trace) Trace(i, start, d->sent);
       if (std::string e = CompleteDispatch(n); !e.empty()) return e;
       f.exactly_one += timed_.Count() == n + 1;
     }
@@ -298,11 +261,32 @@ class Bench {
   }
 
  private:
+  void Trace(int push, Steady::time_point start, Steady::time_point sent) {
+    std::printf("push %d: dispatch sent at %.2f ms\n", push, Ms(sent - start));
+    for (const Spans::Span& s : spans_.All()) {
+      if (s.start < start || s.start > sent) continue;
+      std::printf("  %7.2f ms %-6s %6.2f ms  %s\n", Ms(s.start - start),
+                  s.thread == std::this_thread::get_id() ? "intake" : "worker", Ms(s.end - s.start),
+                  s.what.c_str());
+    }
+  }
+
+  static void AddBreakdown(Figures& f, const std::vector<Spans::Total>& t) {
+    f.git_ms.push_back(t[Spans::kGit].ms);
+    f.git_calls.push_back(t[Spans::kGit].calls);
+    f.store_write_ms.push_back(t[Spans::kStoreWrite].ms);
+    f.store_writes.push_back(t[Spans::kStoreWrite].calls);
+    f.github_ms.push_back(t[Spans::kGitHub].ms);
+    f.github_calls.push_back(t[Spans::kGitHub].calls);
+  }
+
   std::string StartPlatform(const std::string& contracts) {
     std::array<unsigned char, 32> key{};
     key[0] = 7;
     box_ = std::make_unique<access::SecretBox>(access::SecretBox::FromKey(key));
-    git_ = reconcile::NewCliGit();
+    cli_git_ = reconcile::NewCliGit();
+    git_ = std::make_unique<bench::TimedGit>(*cli_git_, spans_);
+    timed_store_ = std::make_unique<bench::TimedStore>(*store_, spans_);
     runner_ = reconcile::NewProcessRunner(clock_, std::chrono::milliseconds(200));
     reconcile::PlatformOptions o;
     o.state_dir = (root_ / "state").string();
@@ -312,7 +296,8 @@ class Bench {
     o.max_attempts = 1;
     // Only the workflow_run delivery ends a run: no poll in the figures.
     o.github = reconcile::GitHubRunnerOptions{api_.get(), {"svc"}, std::chrono::hours(1)};
-    platform_ = std::make_unique<reconcile::Platform>(*store_, *git_, *runner_, clock_, *box_, o);
+    platform_ =
+        std::make_unique<reconcile::Platform>(*timed_store_, *git_, *runner_, clock_, *box_, o);
     for (const reconcile::RepoRegistration& r :
          {reconcile::RepoRegistration{"acme/contracts", contracts},
           reconcile::RepoRegistration{"acme/svc", fake_.GitDir("acme/svc")}}) {
@@ -340,7 +325,7 @@ class Bench {
   // Waits for dispatch `i`, completes its run at the fake, delivers the completion and
   // waits until the platform is idle.
   std::string CompleteDispatch(size_t i) {
-    std::optional<TimedTransport::Dispatch> d = timed_.Await(i);
+    std::optional<TimedTransport::Dispatch> d = timed_.Await(i, kWait);
     if (!d) return "no dispatch " + std::to_string(i) + " within 30 s";
     if (d->run_id == 0) return "dispatch " + std::to_string(i) + " answered no run id";
     const std::string id = std::to_string(d->run_id);
@@ -364,12 +349,15 @@ class Bench {
   fs::path root_;
   github::testing::FakeGitHub fake_;
   std::unique_ptr<github::Transport> curl_ = github::NewCurlTransport();
-  TimedTransport timed_{*curl_};
+  Spans spans_;
+  TimedTransport timed_{*curl_, spans_};
   SystemClock clock_;
   std::unique_ptr<github::GitHubClient> client_;
   std::unique_ptr<github::GitHubApi> api_;
   store::ConfigStorePtr store_;
+  std::unique_ptr<store::ConfigStore> timed_store_;
   std::unique_ptr<access::SecretBox> box_;
+  std::unique_ptr<reconcile::Git> cli_git_;
   std::unique_ptr<reconcile::Git> git_;
   std::unique_ptr<reconcile::Runner> runner_;
   std::unique_ptr<reconcile::Platform> platform_;
@@ -392,12 +380,27 @@ void PrintLine(const char* what, const std::vector<double>& v) {
               *std::max_element(v.begin(), v.end()), v.size());
 }
 
+void PrintBreakdown(const char* what, const std::vector<double>& ms,
+                    const std::vector<double>& calls) {
+  if (ms.empty()) return;
+  std::printf("    %-34s p50 %6.1f  p99 %6.1f ms  (calls per push: p50 %.0f, max %.0f)\n", what,
+              Percentile(ms, 0.5), Percentile(ms, 0.99), Percentile(calls, 0.5),
+              *std::max_element(calls.begin(), calls.end()));
+}
+
 void Report(const Args& args, const Figures& f, size_t fake_dispatches, bool ok) {
   if (args.json) {
     nlohmann::json out = {{"pushes", args.pushes},
                           {"intake_to_dispatch_sent", Summary(f.intake_to_sent)},
                           {"ingest_push_returned", Summary(f.ingest_returned)},
                           {"github_dispatch_answer", Summary(f.github_answer)},
+                          {"within_intake_to_sent",
+                           {{"git_ms", Summary(f.git_ms)},
+                            {"git_calls", Summary(f.git_calls)},
+                            {"store_write_ms", Summary(f.store_write_ms)},
+                            {"store_writes", Summary(f.store_writes)},
+                            {"github_ms", Summary(f.github_ms)},
+                            {"github_calls", Summary(f.github_calls)}}},
                           {"exactly_one_dispatch", f.exactly_one},
                           {"fake_dispatches", fake_dispatches},
                           {"fake_violations", f.violations.size()},
@@ -413,6 +416,18 @@ void Report(const Args& args, const Figures& f, size_t fake_dispatches, bool ok)
   PrintLine("IngestPush -> dispatch sent", f.intake_to_sent);
   std::printf("  (target p99 < 50 ms, excluding GitHub's own latency)\n");
   PrintLine("IngestPush -> it returned", f.ingest_returned);
+  std::printf("  within IngestPush -> dispatch sent (time inside calls, all threads):\n");
+  PrintBreakdown("git (one process per call)", f.git_ms, f.git_calls);
+  PrintBreakdown("durable store writes", f.store_write_ms, f.store_writes);
+  PrintBreakdown("GitHub calls before the dispatch", f.github_ms, f.github_calls);
+  const size_t slowest =
+      static_cast<size_t>(std::max_element(f.intake_to_sent.begin(), f.intake_to_sent.end()) -
+                          f.intake_to_sent.begin());
+  if (slowest < f.git_ms.size()) {
+    std::printf("    slowest push (%.1f ms): git %.1f ms, store writes %.1f ms, GitHub %.1f ms\n",
+                f.intake_to_sent[slowest], f.git_ms[slowest], f.store_write_ms[slowest],
+                f.github_ms[slowest]);
+  }
   PrintLine("dispatch sent -> fake answered", f.github_answer);
   std::printf("  pushes with exactly one dispatch: %d of %d; dispatches at the fake: %zu\n",
               f.exactly_one, args.pushes, fake_dispatches);
@@ -432,6 +447,8 @@ bool ParseArgs(int argc, char** argv, Args& args) {
       args.pushes = std::atoi(a.c_str() + 9);
     } else if (a == "--json") {
       args.json = true;
+    } else if (a == "--trace") {
+      args.trace = true;
     } else if (a.rfind("--dir=", 0) == 0) {
       args.dir = a.substr(6);
     } else {
@@ -448,7 +465,8 @@ bool ParseArgs(int argc, char** argv, Args& args) {
 int main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, args)) {
-    std::fprintf(stderr, "usage: odmd_github_dispatch_bench [--pushes N] [--json] [--dir=D]\n");
+    std::fprintf(stderr,
+                 "usage: odmd_github_dispatch_bench [--pushes N] [--json] [--trace] [--dir=D]\n");
     return 2;
   }
   const fs::path root =
