@@ -53,11 +53,21 @@ void GitHubRuns::Log(const Deployment& d, std::string line) {
   std::string text;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    std::string& log = logs_[d.id];
-    log += std::string(stamp) + " " + line + "\n";
-    text = log;
+    auto it = logs_.find(d.id);
+    if (it == logs_.end()) {
+      // A run followed again after a restart: its log so far is in the store.
+      Result<store::Entry> stored = store_.Get(LogKey(d.id));
+      it = logs_.emplace(d.id, stored.ok() ? stored->value : std::string()).first;
+    }
+    it->second += std::string(stamp) + " " + line + "\n";
+    text = it->second;
   }
   (void)store_.Put(LogKey(d.id), text, std::nullopt);
+}
+
+void GitHubRuns::Forget(const Deployment& d) {
+  std::lock_guard<std::mutex> lock(mu_);
+  logs_.erase(d.id);
 }
 
 Result<std::int64_t> GitHubRuns::Dispatch(Deployment& d, const DeployTarget& target,
@@ -102,6 +112,13 @@ Result<std::int64_t> GitHubRuns::Dispatch(Deployment& d, const DeployTarget& tar
 
 GitHubRunOutcome GitHubRuns::Run(Deployment& d, const DeployTarget& target,
                                  const CancelFlag& cancel) {
+  GitHubRunOutcome out = DispatchAndFollow(d, target, cancel);
+  Forget(d);
+  return out;
+}
+
+GitHubRunOutcome GitHubRuns::DispatchAndFollow(Deployment& d, const DeployTarget& target,
+                                               const CancelFlag& cancel) {
   const model::Build& build = *target.build;
   const model::Enver& enver = *target.enver;
   GitHubRunOutcome out;

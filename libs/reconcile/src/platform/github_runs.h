@@ -66,8 +66,14 @@ class GitHubRuns {
   Result<std::int64_t> Dispatch(Deployment& d, const DeployTarget& target,
                                 const github::RepoRef& repo, const std::string& workflow,
                                 const std::string& ref);
+  GitHubRunOutcome DispatchAndFollow(Deployment& d, const DeployTarget& target,
+                                     const CancelFlag& cancel);
   GitHubRunOutcome Follow(Deployment& d, const github::RepoRef& repo, const CancelFlag& cancel);
+  // Appends a timestamped line to the deployment's log (kept in memory while it runs and
+  // written whole to the store at every line).
   void Log(const Deployment& d, std::string line);
+  // Drops the in-memory log of a deployment that ended (or left in flight).
+  void Forget(const Deployment& d);
 
   DeploymentQueue& queue_;
   store::ConfigStore& store_;

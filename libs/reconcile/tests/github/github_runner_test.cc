@@ -205,6 +205,10 @@ TEST_F(GitHubRunnerTest, ARestartFollowsTheRunInFlightInsteadOfDispatchingAgain)
   EXPECT_EQ(d["state"], "succeeded");
   EXPECT_EQ(d["run_id"], run_id);
   EXPECT_EQ(Dispatches().size(), 1u) << "a restart must not dispatch the deployment again";
+  // The log holds the first platform's lines and the second's.
+  auto log = platform_->GetLog(id);
+  ODMD_ASSERT_OK(log);
+  EXPECT_THAT(*log, AllOf(HasSubstr("dispatching"), HasSubstr("completed (success)")));
   bool resumed = false;
   for (const auto& e : Events("deployment.resumed")) {
     resumed = resumed ||
@@ -226,6 +230,69 @@ TEST_F(GitHubRunnerTest, ADispatchGitHubRefusesFailsTheDeploymentNamingTheWorkfl
               AllOf(HasSubstr("actions/create-workflow-dispatch"), HasSubstr("acme/svc"),
                     HasSubstr("ODMD_svc-"), HasSubstr("404")));
   EXPECT_EQ(d.value("run_id", 0), 0);
+  EXPECT_TRUE(Dispatches().empty());
+}
+
+// GitHub's refusals of a dispatch: each fails the deployment with a reason naming the call,
+// the repository and GitHub's answer, and records no run.
+struct Refusal {
+  int status;
+  nlohmann::json headers;
+  std::string message;
+  int times;
+  std::string expected;  // in the deployment's reason
+};
+
+class GitHubRefusalTest : public GitHubRunnerTest, public ::testing::WithParamInterface<Refusal> {};
+
+TEST_P(GitHubRefusalTest, FailsTheDeploymentNamingTheCallAndGitHubsAnswer) {
+  const Refusal& r = GetParam();
+  fake_.Inject("/dispatches$", r.status, r.headers,
+               {{"message", r.message}, {"documentation_url", "https://docs.github.com/rest"}},
+               r.times);
+  StartPlatform(GitHubOptions(std::chrono::hours(1)));
+  ASSERT_TRUE(platform_->WaitIdle(std::chrono::seconds(60)));
+  const nlohmann::json d = SvcDeployment();
+  EXPECT_EQ(d["state"], "failed");
+  EXPECT_THAT(d["reason"].get<std::string>(), AllOf(HasSubstr("actions/create-workflow-dispatch"),
+                                                    HasSubstr("acme/svc"), HasSubstr(r.expected)));
+  EXPECT_EQ(d.value("run_id", 0), 0);
+  EXPECT_TRUE(Dispatches().empty());
+  EXPECT_TRUE(Events("deployment.dispatched").empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Statuses, GitHubRefusalTest,
+    ::testing::Values(
+        // A token GitHub stops accepting: renewed once, then the call fails.
+        Refusal{401, nlohmann::json::object(), "Bad credentials", 2, "401"},
+        Refusal{403, nlohmann::json::object(), "Resource not accessible by integration", 1,
+                "Resource not accessible by integration"},
+        Refusal{422, nlohmann::json::object(), "Unexpected inputs provided: [\"message\"]", 1,
+                "Unexpected inputs provided"},
+        // A rate limit that resets in an hour is not slept through: the deployment fails.
+        Refusal{429, {{"retry-after", "3600"}}, "API rate limit exceeded", 1, "rate limit"}),
+    [](const ::testing::TestParamInfo<Refusal>& p) {
+      return "Status" + std::to_string(p.param.status);
+    });
+
+TEST_F(GitHubRunnerTest, ARevokedAppKeyFailsTheSyncAndTheDispatchNamingTheApp) {
+  // A new key for the app: JWTs signed with the platform's key are refused.
+  fake_.SetApp(42, ::odmd::github::testing::OtherKey().public_pem);
+  StartPlatform(GitHubOptions(std::chrono::hours(1)));
+  ASSERT_TRUE(platform_->WaitIdle(std::chrono::seconds(60)));
+  const nlohmann::json d = SvcDeployment();
+  EXPECT_EQ(d["state"], "failed");
+  EXPECT_THAT(d["reason"].get<std::string>(),
+              AllOf(HasSubstr("apps/create-installation-access-token"), HasSubstr("401")));
+  bool told = false;
+  for (const auto& e : Events("alert")) {
+    const std::string m = e["message"];
+    told =
+        told || (m.find("could not write the workflows of svc to acme/svc") != std::string::npos &&
+                 m.find("401") != std::string::npos);
+  }
+  EXPECT_TRUE(told) << nlohmann::json(Events("alert")).dump();
   EXPECT_TRUE(Dispatches().empty());
 }
 
