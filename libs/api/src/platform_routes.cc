@@ -317,6 +317,21 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                       ODMD_ASSIGN_OR_RETURN(json list, p->ListTeardowns());
                       return Reply::Json(list);
                     }});
+  routes.push_back(
+      {.method = "POST",
+       .pattern = "/api/workflows/rotate",
+       .openapi_path = "/api/workflows/rotate",
+       .summary = "Rotate the token of {\"workflow\": \"<workflow name>\"} and put it into the "
+                  "workflow's repository secret (GitHub runner)",
+       .access = Access::kAdmin,
+       .mutates = true,
+       .handler = [p](const Request& req) -> Result<Reply> {
+         const std::string what = "POST /api/workflows/rotate";
+         ODMD_ASSIGN_OR_RETURN(json body, BodyObject(req, what, false));
+         ODMD_ASSIGN_OR_RETURN(std::string workflow, StringMember(body, "workflow", what, true));
+         ODMD_ASSIGN_OR_RETURN(json result, p->RotateWorkflowSecret(req.who, workflow));
+         return Reply::Json(result);
+       }});
   for (const bool retry : {true, false}) {
     const std::string path = retry ? "/api/teardowns/retry" : "/api/teardowns/forget";
     routes.push_back(

@@ -72,6 +72,7 @@ RunFn SetupDeployments(CLI::App& sub, Io& io);
 RunFn SetupLogs(CLI::App& sub, Io& io);
 RunFn SetupRedeploy(CLI::App& sub, Io& io);
 RunFn SetupTeardown(CLI::App& sub, Io& io);
+RunFn SetupWorkflow(CLI::App& sub, Io& io);
 RunFn SetupEvents(CLI::App& sub, Io& io);
 RunFn SetupProduct(CLI::App& sub, Io& io);
 // AWS accounts of the contracts (odmd aws bootstrap).

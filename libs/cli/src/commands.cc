@@ -7,7 +7,7 @@
 namespace odmd::cli {
 
 std::span<const Command> Commands() {
-  static constexpr std::array<Command, 26> kCommands = {{
+  static constexpr std::array<Command, 27> kCommands = {{
       {"validate", "Validate a manifest against every rule (R1-R12, M1-M6)", false, SetupValidate},
       {"fmt", "Rewrite a manifest in canonical form with its digest", false, SetupFmt},
       {"graph", "Print the consumer graph as dot, mermaid or json", false, SetupGraph},
@@ -33,6 +33,8 @@ std::span<const Command> Commands() {
       {"logs", "Print a deployment's build log", false, SetupLogs},
       {"redeploy", "Queue a deployment of an enver's current commit", false, SetupRedeploy},
       {"teardown", "List, retry or forget teardowns that failed", false, SetupTeardown},
+      {"workflow", "Rotate a generated workflow's token and repository secret", false,
+       SetupWorkflow},
       {"events", "Print the platform's events, or follow them", false, SetupEvents},
       {"product", "Publish or read a product value through the API (build scripts)", false,
        SetupProduct},

@@ -182,6 +182,7 @@ class ServeGitHubTest : public ::testing::Test {
     fake_.EnableRunner(
         {{"env", {{"PATH", std::string(::getenv("PATH"))}}}, {"timeout_seconds", 60}});
     const std::string state = (root_ / "state").string();
+    state_ = state;
     serve_ = std::make_unique<Child>(
         std::vector<std::string>{"serve",
                                  "--state-dir",
@@ -220,12 +221,23 @@ class ServeGitHubTest : public ::testing::Test {
     std::getline(token_file, admin_);
   }
 
-  json Get(const std::string& path) {
+  json Get(const std::string& path) { return GetAs(path, admin_).second; }
+
+  // {status, body} of a GET with `token`.
+  std::pair<int, json> GetAs(const std::string& path, const std::string& token) {
     httplib::Client c(url_);
     c.set_read_timeout(30, 0);
-    auto res = c.Get(path, {{"Authorization", "Bearer " + admin_}});
-    if (!res) return json{{"error", "no answer"}};
-    return json::parse(res->body, nullptr, false);
+    auto res = c.Get(path, {{"Authorization", "Bearer " + token}});
+    if (!res) return {0, json{{"error", "no answer"}}};
+    json body = json::parse(res->body, nullptr, false);
+    if (body.is_discarded()) body = res->body;
+    return {res->status, body};
+  }
+
+  std::string SecretValue() {
+    const json state = fake_.State();
+    return state["repos"]["acme/svc"]["secrets"]["ODMD_SECRETS_ODMD_SVC_CMDSGHUS_EAST_1_WORKSPACE"]
+        .value("encrypted_value", "");
   }
 
   std::string EnverStatus(const std::string& id) {
@@ -274,6 +286,7 @@ class ServeGitHubTest : public ::testing::Test {
   std::unique_ptr<Child> serve_;
   std::string url_;
   std::string admin_;
+  std::string state_;
 };
 
 TEST_F(ServeGitHubTest, WorkflowsSyncDispatchRunPublishAndCompleteWithTheGroupToken) {
@@ -320,6 +333,47 @@ TEST_F(ServeGitHubTest, WorkflowsSyncDispatchRunPublishAndCompleteWithTheGroupTo
   EXPECT_EQ(Get("/api/products/svc/b..main-_b..feat/url").value("value", ""),
             "url-svc-b..main-_b..feat-v1");
   EXPECT_TRUE(fake_.State()["repos"]["acme/svc"]["files"]["refs/heads/feat"].contains(path));
+  // The platform wrote one commit per branch that lacked the workflow (main, dev), none on
+  // the clone's branch (made from main, it has it) and none for the second push.
+  int commits = 0;
+  for (const json& e : fake_.Log()) {
+    commits += e["method"] == "POST" && e["path"] == "/repos/acme/svc/git/commits";
+  }
+  EXPECT_EQ(commits, 2) << fake_.Log().dump();
+
+  // The group's token serves every enver of the group; another group's context is refused.
+  const std::string workflow = "ODMD_svc-CmdsGHus-east-1-workspace";
+  Child issue(
+      {"token", "issue", "workflow:" + workflow, "--store", "sqlite:" + state_ + "/state.db"});
+  ChildResult issued = issue.Finish();
+  ASSERT_EQ(issued.exit_code, 0) << issued.err;
+  const std::string token = issued.out.substr(0, issued.out.find('\n'));
+  auto own = GetAs("/api/ci/context?build=svc&workflow=" + workflow + "&ref=refs/heads/dev", token);
+  EXPECT_EQ(own.first, 200) << own.second.dump();
+  auto other = GetAs(
+      "/api/ci/context?build=other&workflow=ODMD_other-CmdsGHus-east-1-second&ref=refs/heads/main",
+      token);
+  EXPECT_EQ(other.first, 403) << other.second.dump();
+  EXPECT_THAT(other.second.dump(), HasSubstr(workflow));
+
+  // Rotation puts a new token into the secret; the next run works with it.
+  const std::string sealed = SecretValue();
+  Child rotate({"workflow", "rotate", workflow, "--server", url_, "--token", admin_});
+  ChildResult rotated = rotate.Finish();
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.out << rotated.err;
+  EXPECT_THAT(rotated.out, HasSubstr("set the repository secret"));
+  EXPECT_NE(SecretValue(), sealed);
+  PushToFake("acme/svc", "main", "main", "after the rotation");
+  ASSERT_TRUE(FakeGitHub::WaitFor(
+      [&] {
+        json ds = Get("/api/deployments?enver=svc/b..main&limit=1");
+        return ds.is_object() && !ds["deployments"].empty() &&
+               ds["deployments"][0]["cause"]["kind"] == "push" &&
+               ds["deployments"][0]["state"] == "succeeded";
+      },
+      std::chrono::seconds(90)))
+      << Diagnose();
+  EXPECT_EQ(Dispatches("acme/svc", "main"), 2);
 }
 
 }  // namespace

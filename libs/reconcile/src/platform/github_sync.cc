@@ -87,33 +87,71 @@ Status Platform::Impl::WriteWorkflowsToGitHub(const WorldPtr& world, const model
   return PutWorkflowSecrets(world, build, files);
 }
 
+Result<bool> Platform::Impl::PutWorkflowSecret(const model::Build& build,
+                                               const std::string& workflow_name) {
+  github::GitHubApi& api = *options_.github->api;
+  const github::RepoRef repo{build.repo.installation_id, build.repo.owner, build.repo.name};
+  ODMD_ASSIGN_OR_RETURN(std::string token, WorkflowToken(workflow_name));
+  const std::string digest = Sha256Hex(token);
+  const std::string key = std::string(kWorkflowSecretsPrefix) + workflow_name;
+  Result<store::Entry> put = store_.Get(key);
+  if (put.ok() && put->value == digest) return false;
+  ODMD_RETURN_IF_ERROR(api.PutRepoSecret(repo, gen::WorkflowSecretName(workflow_name), token));
+  Result<store::WriteResult> recorded = store_.Put(key, digest, std::nullopt);
+  if (!recorded.ok()) return recorded.status();
+  return true;
+}
+
 Status Platform::Impl::PutWorkflowSecrets(const WorldPtr& world, const model::Build& build,
                                           const std::vector<WorkflowFile>& files) {
   (void)world;
-  github::GitHubApi& api = *options_.github->api;
-  const github::RepoRef repo{build.repo.installation_id, build.repo.owner, build.repo.name};
   for (const WorkflowFile& f : files) {
     const std::string name = WorkflowNameOfPath(f.path);
-    Result<std::string> token = WorkflowToken(name);
-    if (!token.ok()) return token.status();
-    const std::string digest = Sha256Hex(*token);
-    const std::string key = std::string(kWorkflowSecretsPrefix) + name;
-    Result<store::Entry> put = store_.Get(key);
-    if (put.ok() && put->value == digest) continue;
-    Status s = api.PutRepoSecret(repo, gen::WorkflowSecretName(name), *token);
-    if (!s.ok()) {
-      Event e;
-      e.kind = "alert";
-      e.message = "could not set the secret " + gen::WorkflowSecretName(name) + " of " +
-                  build.repo.FullName() + ": " + s.message();
-      e.fields["repo"] = build.repo.FullName();
-      (void)Emit(std::move(e));
-      continue;
-    }
-    Result<store::WriteResult> recorded = store_.Put(key, digest, std::nullopt);
-    if (!recorded.ok()) return recorded.status();
+    Result<bool> put = PutWorkflowSecret(build, name);
+    if (put.ok()) continue;
+    if (IsNotFound(put.status()) || IsInvalidArgument(put.status())) return put.status();
+    Event e;
+    e.kind = "alert";
+    e.message = "could not set the secret " + gen::WorkflowSecretName(name) + " of " +
+                build.repo.FullName() + ": " + put.status().message();
+    e.fields["repo"] = build.repo.FullName();
+    (void)Emit(std::move(e));
   }
   return OkStatus();
+}
+
+Result<nlohmann::json> Platform::Impl::RotateWorkflowSecret(const access::Principal& who,
+                                                            std::string_view workflow_name) {
+  if (who.kind != access::Principal::Kind::kAdmin) {
+    return PermissionDeniedError("only the admin may rotate the token of workflow " +
+                                 Quote(workflow_name) + ", not " + who.ToString());
+  }
+  ODMD_ASSIGN_OR_RETURN(std::string token, RotateWorkflowToken(workflow_name));
+  (void)token;  // never shown: it goes to the repository secret
+  const std::string name(workflow_name);
+  nlohmann::json out = {
+      {"workflow", name}, {"secret", gen::WorkflowSecretName(name)}, {"secret_set", false}};
+  WorldPtr w = world();
+  ODMD_ASSIGN_OR_RETURN(std::vector<gen::GeneratedFile> files,
+                        gen::GenerateWorkflows(w->static_org()));
+  for (const gen::GeneratedFile& f : files) {
+    if (WorkflowNameOfPath(f.path) != name) continue;
+    const model::Build* build = w->org().FindBuild(f.build_id);
+    if (build == nullptr || !github_runs_ || !github_runs_->Handles(*build)) {
+      out["reason"] = "build " + f.build_id + " does not run on GitHub: set the secret by hand";
+      return out;
+    }
+    Result<bool> put = PutWorkflowSecret(*build, name);
+    if (!put.ok()) {
+      out["reason"] = "could not set the secret of " + build->repo.FullName() + ": " +
+                      put.status().message() +
+                      "; the previous token stays valid and the next contracts sync sets it";
+      return out;
+    }
+    out["secret_set"] = true;
+    return out;
+  }
+  return out;
 }
 
 }  // namespace odmd::reconcile

@@ -293,9 +293,13 @@ class Platform::Impl {
                                 const std::vector<gen::GeneratedFile>& generated,
                                 PublishReport& report, std::string_view only_ref, bool in_scan);
   // Puts each workflow group's current token into its repository secret unless the secret
-  // already holds it.
+  // already holds it; a refusal is an "alert" event.
   Status PutWorkflowSecrets(const WorldPtr& world, const model::Build& build,
                             const std::vector<WorkflowFile>& files);
+  // One group's: true when it put the secret, false when the secret already held the token.
+  Result<bool> PutWorkflowSecret(const model::Build& build, const std::string& workflow_name);
+  Result<nlohmann::json> RotateWorkflowSecret(const access::Principal& who,
+                                              std::string_view workflow_name);
   // The platform made `new_head` on `ref` of `repo` on top of `old_head`: not a push to
   // deploy (platform_commits_ inside a scan, else the intake record).
   void RecordPlatformCommit(const std::string& repo, const std::string& ref,

@@ -404,6 +404,10 @@ Status Platform::RegisterRepo(const RepoRegistration& r) { return impl_->Registe
 Result<std::vector<RepoRegistration>> Platform::ListRepos() { return impl_->ListRepos(); }
 Result<IntakeReport> Platform::Scan(std::string_view repo) { return impl_->Scan(repo); }
 Result<IntakeReport> Platform::IngestPush(const PushEvent& p) { return impl_->IngestPush(p); }
+Result<nlohmann::json> Platform::RotateWorkflowSecret(const access::Principal& who,
+                                                      std::string_view workflow_name) {
+  return impl_->RotateWorkflowSecret(who, workflow_name);
+}
 Result<nlohmann::json> Platform::IngestWorkflowRun(const WorkflowRunEvent& run) {
   return impl_->IngestWorkflowRun(run);
 }

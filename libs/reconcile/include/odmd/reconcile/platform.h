@@ -224,6 +224,12 @@ class Platform {
   // Issues a new token for the group and returns it; the previous one stays valid until the
   // next rotation, older ones are revoked. Errors as WorkflowToken.
   Result<std::string> RotateWorkflowToken(std::string_view workflow_name);
+  // Admin only: RotateWorkflowToken, and for a build that runs on GitHub the new token into
+  // the workflow's repository secret at once: {"workflow","secret","secret_set": bool
+  // [,"reason": why the secret was not set (the next contracts sync sets it)]}. The token
+  // itself is never returned. kPermissionDenied for anyone else; errors as WorkflowToken.
+  Result<nlohmann::json> RotateWorkflowSecret(const access::Principal& who,
+                                              std::string_view workflow_name);
 
   // --- for tests, the demo and `serve --once` ---
   // Runs due deployments on the calling thread until none is runnable; returns how many ran.
