@@ -19,8 +19,10 @@
 #include <string>
 
 #include "fake_github.h"
+#include "odmd/base/strings.h"
 #include "odmd/model/manifest.h"
 #include "odmd/model/org.h"
+#include "odmd/testing/moto_server.h"
 #include "odmd/testing/shell.h"
 #include "store_cli_fixture.h"
 #include "test_keys.h"
@@ -33,7 +35,9 @@ using ::odmd::github::testing::AppKey;
 using ::odmd::github::testing::FakeGitHub;
 using ::odmd::testing::Q;
 using ::odmd::testing::Sh;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using json = nlohmann::json;
 
 constexpr char kSecret[] = "e2e-webhook-secret";
@@ -49,6 +53,11 @@ constexpr char kContractsScript[] = R"SH(#!/bin/sh
 set -eu
 cp manifest.json "$ODMD_MANIFEST_FILE"
 )SH";
+
+std::string ReadFileOrEmpty(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 int FreePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -115,7 +124,7 @@ class ServeGitHubTest : public ::testing::Test {
     }
     ASSERT_TRUE(fake_.ok()) << fake_.error();
     fake_.SetApp(42, AppKey().public_pem);
-    fake_.AddInstallation(7, "acme", {"svc", "other"});
+    fake_.AddInstallation(7, "acme", {"svc", "other", "img"});
   }
   void TearDown() override {
     serve_.reset();
@@ -167,51 +176,63 @@ class ServeGitHubTest : public ::testing::Test {
     return Sh(g + "rev-parse HEAD");
   }
 
-  void StartServe(const model::Org& org) {
-    const std::string contracts = ContractsRepo(org);
+  // The svc and other repos of E2eOrg, seeded in the fake.
+  void SeedServiceRepos() {
     fake_.CommitFiles("acme/svc", "main", {{".scripts/build.sh", kBuildScript}, {"config", "v1"}});
     fake_.CommitFiles("acme/svc", "dev", {{"config", "v1-dev"}});
     fake_.CommitFiles("acme/other", "main",
                       {{".scripts/build.sh", kBuildScript}, {"config", "o1"}});
+  }
+
+  // Starts odmd serve on the contracts of `org` with `repos` (in the fake) on the GitHub
+  // runner; the fake runs their workflows with `runner` (its env gets PATH when it has none).
+  void StartServe(const model::Org& org,
+                  const std::vector<std::string>& repos = {"acme/svc", "acme/other"},
+                  json runner = json::object()) {
+    const std::string contracts = ContractsRepo(org);
+    if (repos.size() == 2 && repos[0] == "acme/svc") SeedServiceRepos();
     const int port = FreePort();
     url_ = "http://127.0.0.1:" + std::to_string(port);
-    for (const char* repo : {"acme/svc", "acme/other"}) {
+    std::vector<std::string> builds;
+    for (const std::string& repo : repos) {
       fake_.SetVariable(repo, "ODMD_API_URL", url_);
+      builds.push_back(repo.substr(repo.find('/') + 1));
     }
     fake_.SetWebhook(url_ + "/webhooks/github", kSecret);
-    fake_.EnableRunner(
-        {{"env", {{"PATH", std::string(::getenv("PATH"))}}}, {"timeout_seconds", 60}});
+    if (!runner.contains("env")) runner["env"] = json::object();
+    if (!runner["env"].contains("PATH")) runner["env"]["PATH"] = std::string(::getenv("PATH"));
+    runner["timeout_seconds"] = 60;
+    fake_.EnableRunner(runner);
     const std::string state = (root_ / "state").string();
     state_ = state;
-    serve_ = std::make_unique<Child>(
-        std::vector<std::string>{"serve",
-                                 "--state-dir",
-                                 state,
-                                 "--listen",
-                                 "127.0.0.1:" + std::to_string(port),
-                                 "--sandbox",
-                                 "none",
-                                 "--repo",
-                                 "acme/contracts=" + contracts,
-                                 "--repo",
-                                 "acme/svc=" + fake_.GitDir("acme/svc"),
-                                 "--repo",
-                                 "acme/other=" + fake_.GitDir("acme/other"),
-                                 "--contracts-repo",
-                                 "acme/contracts",
-                                 "--webhook-secret-file",
-                                 WriteFile("webhook.secret", std::string(kSecret) + "\n"),
-                                 "--github-runner",
-                                 "--github-builds",
-                                 "svc,other",
-                                 "--github-api-url",
-                                 fake_.api_url(),
-                                 "--github-app-id",
-                                 "42",
-                                 "--github-app-key-file",
-                                 WriteFile("app.pem", AppKey().private_pem),
-                                 "--github-poll-interval",
-                                 "5"});
+    std::vector<std::string> args = {"serve",
+                                     "--state-dir",
+                                     state,
+                                     "--listen",
+                                     "127.0.0.1:" + std::to_string(port),
+                                     "--sandbox",
+                                     "none",
+                                     "--repo",
+                                     "acme/contracts=" + contracts,
+                                     "--contracts-repo",
+                                     "acme/contracts",
+                                     "--webhook-secret-file",
+                                     WriteFile("webhook.secret", std::string(kSecret) + "\n"),
+                                     "--github-runner",
+                                     "--github-builds",
+                                     StrJoin(builds, ","),
+                                     "--github-api-url",
+                                     fake_.api_url(),
+                                     "--github-app-id",
+                                     "42",
+                                     "--github-app-key-file",
+                                     WriteFile("app.pem", AppKey().private_pem),
+                                     "--github-poll-interval",
+                                     "5"};
+    for (const std::string& repo : repos) {
+      args.insert(args.end(), {"--repo", repo + "=" + fake_.GitDir(repo)});
+    }
+    serve_ = std::make_unique<Child>(args);
     ASSERT_TRUE(serve_->ReadUntil([](const std::string& out, const std::string& err) {
       return out.find("listening on") != std::string::npos ||
              err.find("odmd: ") != std::string::npos;
@@ -272,7 +293,8 @@ class ServeGitHubTest : public ::testing::Test {
                       fake_.State()["dispatches"].dump() + "\ndeliveries:\n" +
                       fake_.Deliveries().dump() + "\n";
     const json state = fake_.State();
-    for (const char* repo : {"acme/svc", "acme/other"}) {
+    for (const char* repo : {"acme/svc", "acme/other", "acme/img"}) {
+      if (!state["repos"].contains(repo)) continue;
       for (const json& r : state["repos"][repo]["runs"]) {
         out += std::string(repo) + " run " + r.dump() + "\n" +
                fake_.RunLog(repo, r["id"].get<long long>()) + "\n";
@@ -374,6 +396,82 @@ TEST_F(ServeGitHubTest, WorkflowsSyncDispatchRunPublishAndCompleteWithTheGroupTo
       std::chrono::seconds(90)))
       << Diagnose();
   EXPECT_EQ(Dispatches("acme/svc", "main"), 2);
+}
+
+// The image kind on GitHub: the context names the image repository, the repository is
+// created in the registry (ECR in moto) before the build script, and the products are
+// published both when the tail builds the Dockerfile and when the script pushed the image
+// itself (as the sample repos' Maven/Jib builds do). The Docker daemon is not available here:
+// `docker` is a recording stand-in whose inspect answers a digest.
+constexpr char kImageScript[] = R"SH(#!/bin/bash
+set -euo pipefail
+if [ ! -f Dockerfile ]; then
+  # Builds and pushes the image itself, e.g. mvn jib:build -Dimage=$ODMD_REGISTRY/$ODMD_image_repo
+  digest="sha256:$(printf '%s' "$ODMD_rev_ref" | sha256sum | cut -c1-64)"
+  echo "$ODMD_REGISTRY/$ODMD_image_repo@$digest" > "$ODMD_PRODUCTS_DIR/imageUri"
+fi
+)SH";
+
+constexpr char kDockerStandIn[] = R"SH(#!/bin/bash
+echo "docker $*" >> "$FAKE_DOCKER_LOG"
+if [ "$1" = inspect ]; then
+  image="${!#}"
+  echo "${image%:*}@sha256:$(printf '%s' "$image" | sha256sum | cut -c1-64)"
+fi
+)SH";
+
+TEST_F(ServeGitHubTest, TheImageKindRunsWithAndWithoutADockerfile) {
+  odmd::testing::MotoServer moto;
+  ASSERT_TRUE(moto.ok()) << moto.error();
+  model::Org org = E2eOrg();
+  model::Build img;
+  img.id = "img";
+  img.kind = model::BuildKind::kImage;
+  img.repo = {"acme", "img", 7};
+  img.envers = {Enver("main", "workspace", "us-east-1", {"imageUri", "imageDigest"}),
+                Enver("dev", "workspace", "us-east-1", {"imageUri", "imageDigest"})};
+  org.builds = {org.builds[0], img};
+  model::Canonicalize(org);
+  fake_.CommitFiles("acme/img", "main",
+                    {{".scripts/build.sh", kImageScript}, {"Dockerfile", "FROM scratch\n"}});
+  fake_.CommitFiles("acme/img", "dev", {{"Dockerfile", nullptr}});
+  const std::string docker = WriteFile("bin/docker", kDockerStandIn);
+  fs::permissions(docker, fs::perms::owner_all, fs::perm_options::add);
+  const std::string registry = "222222222222.dkr.ecr.us-east-1.amazonaws.com";
+  StartServe(org, {"acme/img"},
+             {{"env",
+               {{"PATH", (root_ / "bin").string() + ":" + ::getenv("PATH")},
+                {"FAKE_DOCKER_LOG", (root_ / "docker.log").string()}}},
+              {"aws",
+               {{"AWS_ACCESS_KEY_ID", "testing"},
+                {"AWS_SECRET_ACCESS_KEY", "testing"},
+                {"AWS_ENDPOINT_URL", moto.url()}}},
+              {"registry", registry}});
+  ASSERT_TRUE(AllSucceeded({"img/b..main", "img/b..dev"})) << Diagnose();
+
+  // With a Dockerfile: the tail built, pushed and published it under the commit's tag.
+  const std::string main_uri = Get("/api/products/img/b..main/imageUri").value("value", "");
+  EXPECT_THAT(main_uri, ::testing::StartsWith(registry + "/img/bmain/img:"));
+  EXPECT_THAT(Get("/api/products/img/b..main/imageDigest").value("value", ""),
+              ::testing::MatchesRegex("sha256:[0-9a-f]{64}"));
+  const std::string docker_log = ReadFileOrEmpty(root_ / "docker.log");
+  EXPECT_THAT(docker_log, AllOf(HasSubstr("docker build --file Dockerfile --tag " + main_uri),
+                                HasSubstr("docker push " + main_uri)));
+  // Without one: the script's own push is published, its digest taken from the URI.
+  // (the script wrote it with echo: the value keeps its newline, the digest does not)
+  std::string dev_uri = Get("/api/products/img/b..dev/imageUri").value("value", "");
+  if (!dev_uri.empty() && dev_uri.back() == '\n') dev_uri.pop_back();
+  EXPECT_THAT(dev_uri, ::testing::StartsWith(registry + "/img/bdev/img@sha256:"));
+  EXPECT_EQ(Get("/api/products/img/b..dev/imageDigest").value("value", ""),
+            dev_uri.substr(dev_uri.find('@') + 1));
+  EXPECT_THAT(docker_log, Not(HasSubstr("img/bdev/img")));
+  // Both image repositories were created in the registry before the build scripts ran.
+  const std::string repos =
+      Sh("AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 "
+         "aws --endpoint-url " +
+         Q(moto.url()) +
+         " ecr describe-repositories --query 'repositories[].repositoryName' --output text");
+  EXPECT_THAT(repos, AllOf(HasSubstr("img/bmain/img"), HasSubstr("img/bdev/img")));
 }
 
 }  // namespace
