@@ -45,6 +45,10 @@ constexpr char kSecret[] = "e2e-webhook-secret";
 // The service repos' build script: one product, its value telling which enver and commit.
 constexpr char kBuildScript[] = R"SH(#!/bin/bash
 set -euo pipefail
+# A run that must stay in flight (the restart test) waits for the file BLOCK_FILE names.
+if [ -n "${BLOCK_FILE:-}" ]; then
+  while [ ! -f "$BLOCK_FILE" ]; do sleep 0.05; done
+fi
 printf '%s' "url-$ODMD_build_id-$ODMD_rev_ref-$(cat config)" > "$ODMD_PRODUCTS_DIR/url"
 echo "built $ODMD_build_id/$ODMD_rev_ref"
 )SH";
@@ -232,7 +236,23 @@ class ServeGitHubTest : public ::testing::Test {
     for (const std::string& repo : repos) {
       args.insert(args.end(), {"--repo", repo + "=" + fake_.GitDir(repo)});
     }
+    serve_args_ = args;
     serve_ = std::make_unique<Child>(args);
+    WaitListening(state);
+  }
+
+  // odmd serve again on the same state directory and port, after a SIGTERM stopped it.
+  void RestartServe() {
+    ::kill(serve_->pid(), SIGTERM);
+    ChildResult stopped = serve_->Finish();
+    ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
+    ASSERT_THAT(stopped.err, HasSubstr("odmd serve: stopped"));
+    first_err_ = stopped.err;
+    serve_ = std::make_unique<Child>(serve_args_);
+    WaitListening(state_);
+  }
+
+  void WaitListening(const std::string& state) {
     ASSERT_TRUE(serve_->ReadUntil([](const std::string& out, const std::string& err) {
       return out.find("listening on") != std::string::npos ||
              err.find("odmd: ") != std::string::npos;
@@ -309,6 +329,8 @@ class ServeGitHubTest : public ::testing::Test {
   std::string url_;
   std::string admin_;
   std::string state_;
+  std::vector<std::string> serve_args_;
+  std::string first_err_;  // the stopped serve's stderr (RestartServe)
 };
 
 TEST_F(ServeGitHubTest, WorkflowsSyncDispatchRunPublishAndCompleteWithTheGroupToken) {
@@ -396,6 +418,42 @@ TEST_F(ServeGitHubTest, WorkflowsSyncDispatchRunPublishAndCompleteWithTheGroupTo
       std::chrono::seconds(90)))
       << Diagnose();
   EXPECT_EQ(Dispatches("acme/svc", "main"), 2);
+}
+
+// A restart of odmd serve while runs are in flight: the runs go on at GitHub, the new
+// serve follows them (no second dispatch) and their deployments end as the runs do.
+TEST_F(ServeGitHubTest, ARestartWhileRunsAreInFlightFollowsThemWithoutDispatchingAgain) {
+  const std::string release = (root_ / "release").string();
+  StartServe(E2eOrg(), {"acme/svc", "acme/other"}, {{"env", {{"BLOCK_FILE", release}}}});
+  auto dispatched = [&](const std::string& enver) {
+    json ds = Get("/api/deployments?enver=" + enver + "&limit=1");
+    return ds.is_object() && !ds["deployments"].empty() &&
+           ds["deployments"][0].value("run_id", 0) != 0 &&
+           ds["deployments"][0]["state"] == "running";
+  };
+  // Two workers: two runs in flight, the third deployment queued behind them.
+  ASSERT_TRUE(FakeGitHub::WaitFor(
+      [&] {
+        int n = 0;
+        for (const char* e : {"svc/b..main", "svc/b..dev", "other/b..main"}) n += dispatched(e);
+        return n == 2;
+      },
+      std::chrono::seconds(60)))
+      << Diagnose();
+  RestartServe();
+  WriteFile("release", "go\n");
+  ASSERT_TRUE(AllSucceeded({"svc/b..main", "svc/b..dev", "other/b..main"})) << Diagnose();
+  EXPECT_EQ(Dispatches("acme/svc", "main"), 1) << Diagnose();
+  EXPECT_EQ(Dispatches("acme/svc", "dev"), 1) << Diagnose();
+  EXPECT_EQ(Dispatches("acme/other", "main"), 1) << Diagnose();
+  int resumed = 0;
+  const json events = Get("/api/events?after=0&limit=500");
+  for (const json& e : events["events"]) {
+    resumed += e["kind"] == "deployment.resumed" &&
+               e["message"].get<std::string>().find("GitHub Actions run") != std::string::npos;
+  }
+  EXPECT_EQ(resumed, 2) << events.dump(1);
+  EXPECT_EQ(Get("/api/products/svc/b..dev/url").value("value", ""), "url-svc-b..dev-v1-dev");
 }
 
 // The image kind on GitHub: the context names the image repository, the repository is
