@@ -95,10 +95,13 @@ Result<std::int64_t> GitHubRuns::Dispatch(Deployment& d, const DeployTarget& tar
     }
   }
   const std::string message = d.cause.detail + " " + tag;
-  Log(d, "dispatching " + workflow + " on " + ref + " of " + target.build->repo.FullName());
-  ODMD_ASSIGN_OR_RETURN(std::optional<std::int64_t> id,
-                        api.DispatchWorkflow(repo, workflow, ref, {{"message", message}}));
-  if (id) return *id;
+  // Logged after the call: a store write before it would delay every dispatch.
+  Result<std::optional<std::int64_t>> id =
+      api.DispatchWorkflow(repo, workflow, ref, {{"message", message}});
+  Log(d, "dispatching " + workflow + " on " + ref + " of " + target.build->repo.FullName() +
+             (id.ok() ? "" : " (refused)"));
+  if (!id.ok()) return id.status();
+  if (*id) return **id;
   // GitHub Enterprise Server answers a dispatch without the run: find it by its title.
   for (int i = 0; i < 20; ++i) {
     ODMD_ASSIGN_OR_RETURN(std::optional<std::int64_t> found, find());
