@@ -295,7 +295,7 @@ class Bench {
     o.start_workers = true;
     o.max_attempts = 1;
     // Only the workflow_run delivery ends a run: no poll in the figures.
-    o.github = reconcile::GitHubRunnerOptions{api_.get(), {"svc"}, std::chrono::hours(1)};
+    o.github = reconcile::GitHubRunnerOptions{api_.get(), {"svc"}, std::chrono::hours(1), nullptr};
     platform_ =
         std::make_unique<reconcile::Platform>(*timed_store_, *git_, *runner_, clock_, *box_, o);
     for (const reconcile::RepoRegistration& r :

@@ -100,6 +100,7 @@ struct ServeOpts {
   std::string listen = "127.0.0.1:7780";
   std::string state_dir = std::string(kDefaultStateDir);
   std::vector<std::string> repos;
+  std::vector<std::string> mirrors;
   std::string webhook_secret_file;
   std::string contracts_repo;
   int concurrency = 2;
@@ -192,6 +193,23 @@ Result<reconcile::RepoRegistration> ParseRepo(const std::string& text) {
   return reconcile::RepoRegistration{text.substr(0, eq), path.lexically_normal().string()};
 }
 
+// --mirror NAME=URL: a mirror under <state-dir>/mirrors/NAME.git fetched from URL.
+Result<reconcile::RepoRegistration> ParseMirror(const std::string& text,
+                                                const std::filesystem::path& state_dir) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+    return InvalidArgumentError("--mirror " + Quote(text) +
+                                " is not NAME=URL (e.g. acme/svc=https://github.com/acme/svc.git)");
+  }
+  const std::string name = text.substr(0, eq);
+  if (name.find("..") != std::string::npos || name.front() == '/') {
+    return InvalidArgumentError("--mirror " + Quote(text) + ": " + Quote(name) +
+                                " is not owner/name");
+  }
+  return reconcile::RepoRegistration{name, (state_dir / "mirrors" / (name + ".git")).string(),
+                                     text.substr(eq + 1)};
+}
+
 // Writes `text` to `path` with mode 0600 (replacing it).
 Status WriteFile0600(const std::filesystem::path& path, const std::string& text) {
   const std::filesystem::path tmp = path.string() + ".tmp";
@@ -282,6 +300,11 @@ int Serve(Io& io, const ServeOpts& o) {
   if (ec) return fail(UnavailableError("cannot create state directory " + Quote(dir.string())));
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);
+  for (const std::string& m : o.mirrors) {
+    Result<reconcile::RepoRegistration> mirror = ParseMirror(m, dir);
+    if (!mirror.ok()) return fail(mirror.status());
+    repos.push_back(*mirror);
+  }
 
   store::StoreOptions store_options;
   store_options.url = o.store.empty() ? "sqlite:" + (dir / "state.db").string() : o.store;
@@ -340,7 +363,8 @@ int Serve(Io& io, const ServeOpts& o) {
   for (const auto& repo : repos) {
     Status s = platform.RegisterRepo(repo);
     if (!s.ok()) return fail(s.WithContext("--repo " + repo.name));
-    io.err << "odmd serve: registered repo " << repo.name << " at " << repo.path << "\n";
+    io.err << "odmd serve: registered repo " << repo.name << " at " << repo.path
+           << (repo.remote.empty() ? "" : " (mirror of " + repo.remote + ")") << "\n";
   }
   const std::filesystem::path token_file = dir / kAdminTokenFile;
   if (!std::filesystem::exists(token_file, ec)) {
@@ -407,6 +431,10 @@ RunFn SetupServe(CLI::App& sub, Io& io) {
                  "Accounts, worktrees, secret.key, admin.token and api.url")
       ->capture_default_str();
   sub.add_option("--repo", o->repos, "Register a local git repository: NAME=PATH (repeatable)");
+  sub.add_option("--mirror", o->mirrors,
+                 "Register a repository by its clone URL: NAME=URL; odmd keeps a mirror in "
+                 "<state-dir>/mirrors and fetches it at every scan and push webhook "
+                 "(repeatable)");
   sub.add_option("--webhook-secret-file", o->webhook_secret_file,
                  "File holding the GitHub webhook secret (without it, webhooks are refused)");
   sub.add_option("--contracts-repo", o->contracts_repo,

@@ -50,6 +50,10 @@ reconcile::GitHubRunnerOptions ServeGitHub::runner_options() {
   r.api = api_.get();
   r.builds = {opts_.builds.begin(), opts_.builds.end()};
   r.poll_interval = std::chrono::seconds(opts_.poll_seconds);
+  github::GitHubClient* client = client_.get();
+  r.installation_token = [client](std::int64_t installation) {
+    return client->InstallationToken(installation);
+  };
   return r;
 }
 

@@ -190,9 +190,11 @@ class ServeGitHubTest : public ::testing::Test {
 
   // Starts odmd serve on the contracts of `org` with `repos` (in the fake) on the GitHub
   // runner; the fake runs their workflows with `runner` (its env gets PATH when it has none).
+  // `mirror`: serve keeps its own mirrors of the fake's repositories (--mirror, fetched at
+  // every push webhook) instead of reading them in place (--repo).
   void StartServe(const model::Org& org,
                   const std::vector<std::string>& repos = {"acme/svc", "acme/other"},
-                  json runner = json::object()) {
+                  json runner = json::object(), bool mirror = false) {
     const std::string contracts = ContractsRepo(org);
     if (repos.size() == 2 && repos[0] == "acme/svc") SeedServiceRepos();
     const int port = FreePort();
@@ -234,7 +236,7 @@ class ServeGitHubTest : public ::testing::Test {
                                      "--github-poll-interval",
                                      "5"};
     for (const std::string& repo : repos) {
-      args.insert(args.end(), {"--repo", repo + "=" + fake_.GitDir(repo)});
+      args.insert(args.end(), {mirror ? "--mirror" : "--repo", repo + "=" + fake_.GitDir(repo)});
     }
     serve_args_ = args;
     serve_ = std::make_unique<Child>(args);
@@ -335,7 +337,9 @@ class ServeGitHubTest : public ::testing::Test {
 
 TEST_F(ServeGitHubTest, WorkflowsSyncDispatchRunPublishAndCompleteWithTheGroupToken) {
   const model::Org org = E2eOrg();
-  StartServe(org);
+  StartServe(org, {"acme/svc", "acme/other"}, json::object(), /*mirror=*/true);
+  EXPECT_THAT(serve_->err(), HasSubstr("registered repo acme/svc at " + state_ +
+                                       "/mirrors/acme/svc.git (mirror of "));
   ASSERT_TRUE(AllSucceeded({"svc/b..main", "svc/b..dev", "other/b..main"})) << Diagnose();
 
   // The sync wrote the workflow to the default branch and both enver branches, and the
@@ -408,11 +412,19 @@ TEST_F(ServeGitHubTest, WorkflowsSyncDispatchRunPublishAndCompleteWithTheGroupTo
   EXPECT_THAT(rotated.out, HasSubstr("set the repository secret"));
   EXPECT_NE(SecretValue(), sealed);
   PushToFake("acme/svc", "main", "main", "after the rotation");
+  ASSERT_TRUE(FakeGitHub::WaitFor([&] { return Dispatches("acme/svc", "main") == 2; },
+                                  std::chrono::seconds(60)))
+      << Diagnose();
   ASSERT_TRUE(FakeGitHub::WaitFor(
       [&] {
         json ds = Get("/api/deployments?enver=svc/b..main&limit=1");
+        long long run = 0;
+        const json state = fake_.State();
+        for (const json& d : state["dispatches"]) {
+          if (d["repo"] == "acme/svc" && d["ref"] == "main") run = d["run_id"];
+        }
         return ds.is_object() && !ds["deployments"].empty() &&
-               ds["deployments"][0]["cause"]["kind"] == "push" &&
+               ds["deployments"][0].value("run_id", 0LL) == run &&
                ds["deployments"][0]["state"] == "succeeded";
       },
       std::chrono::seconds(90)))

@@ -60,6 +60,9 @@ class Platform::Impl {
   Status Start();
   void Stop();
   Status RegisterRepo(const RepoRegistration& repo);
+  // Fetches a mirror registration's remote into its path (with an installation token for
+  // an https remote of a GitHub build).
+  Status FetchMirror(const RepoRegistration& repo);
   Result<std::vector<RepoRegistration>> ListRepos();
   Result<store::WriteResult> PutProduct(const access::Principal& who, std::string_view path,
                                         std::string_view value);

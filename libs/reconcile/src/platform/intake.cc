@@ -112,6 +112,17 @@ Result<IntakeReport> Platform::Impl::Scan(std::string_view repo) {
 
 Result<IntakeReport> Platform::Impl::ScanRepo(const RepoRegistration& repo) {
   IntakeReport report;
+  if (!repo.remote.empty()) {
+    Status fetched = FetchMirror(repo);
+    if (!fetched.ok()) {
+      // The scan goes on with the mirror as it is; the next scan or push fetches again.
+      Event e;
+      e.kind = "alert";
+      e.message = fetched.message();
+      e.fields["repo"] = repo.name;
+      (void)Emit(std::move(e));
+    }
+  }
   ODMD_ASSIGN_OR_RETURN(std::vector<GitRef> refs, git_.ListRefs(repo.path));
   ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeenRefs(store_, repo.name));
   std::map<std::string, std::string> current;
@@ -188,6 +199,11 @@ Result<IntakeReport> Platform::Impl::IngestPush(const PushEvent& push) {
   for (const PushCommit& commit : push.commits) {
     c.messages.push_back(commit.message);
     c.shas.push_back(commit.id);
+  }
+  // A mirror learns of the push by fetching it (before anything is recorded).
+  ODMD_ASSIGN_OR_RETURN(std::vector<RepoRegistration> repos, ListRepos());
+  for (const RepoRegistration& r : repos) {
+    if (r.name == c.repo && !r.remote.empty()) ODMD_RETURN_IF_ERROR(FetchMirror(r));
   }
   ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeenRefs(store_, c.repo));
   ODMD_ASSIGN_OR_RETURN(report.ignored, WhyPushChangesNothing(c, seen));

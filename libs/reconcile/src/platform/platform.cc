@@ -1,5 +1,7 @@
 #include "odmd/reconcile/platform.h"
 
+#include <openssl/evp.h>
+
 #include <utility>
 
 #include "github_runs.h"
@@ -35,6 +37,16 @@ DeployerOptions MakeDeployerOptions(const PlatformOptions& o) {
 }
 
 // The path of a repository record {"name","path"}.
+// Standard base64 (RFC 4648) of `in`.
+std::string Base64(std::string_view in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
 Result<std::string> RepoRecordPath(const store::Entry& e) {
   nlohmann::json j = nlohmann::json::parse(e.value, nullptr, false);
   if (!j.is_object() || !j.contains("path") || !j["path"].is_string()) {
@@ -239,9 +251,36 @@ Status Platform::Impl::RegisterRepo(const RepoRegistration& repo) {
     return InvalidArgumentError("repository " + Quote(repo.name) + ": path " + Quote(repo.path) +
                                 " must be absolute");
   }
+  if (!repo.remote.empty()) {
+    // Before the contracts are loaded a private https remote cannot be fetched yet (its
+    // installation comes from the contracts): an empty mirror is registered, and every scan
+    // fetches it again.
+    Status fetched = FetchMirror(repo);
+    if (!fetched.ok() && !git_.ListRefs(repo.path).ok()) return fetched;
+  }
   ODMD_RETURN_IF_ERROR(git_.ListRefs(repo.path));
   nlohmann::json j = {{"name", repo.name}, {"path", repo.path}};
-  return store_.Put(RepoKey(repo.name), j.dump(), std::nullopt).status();
+  if (!repo.remote.empty()) j["remote"] = repo.remote;
+  Result<store::WriteResult> put = store_.Put(RepoKey(repo.name), j.dump(), std::nullopt);
+  return put.status();
+}
+
+Status Platform::Impl::FetchMirror(const RepoRegistration& repo) {
+  FetchRequest request{repo.remote, ""};
+  if (repo.remote.starts_with("https://") && options_.github &&
+      options_.github->installation_token) {
+    WorldPtr w = world();
+    for (const model::Build& b : w->org().builds) {
+      if (b.repo.FullName() != repo.name || b.repo.installation_id == 0) continue;
+      Result<std::string> token = options_.github->installation_token(b.repo.installation_id);
+      if (!token.ok()) {
+        return UnavailableError("could not fetch " + repo.name + ": " + token.status().message());
+      }
+      request.header = "Authorization: Basic " + Base64("x-access-token:" + *token);
+      break;
+    }
+  }
+  return git_.Fetch(repo.path, request);
 }
 
 Result<std::vector<RepoRegistration>> Platform::Impl::ListRepos() {
@@ -249,7 +288,9 @@ Result<std::vector<RepoRegistration>> Platform::Impl::ListRepos() {
   std::vector<RepoRegistration> out;
   for (const store::Entry& e : entries) {
     ODMD_ASSIGN_OR_RETURN(std::string path, RepoRecordPath(e));
-    out.push_back({e.key.substr(kReposPrefix.size()), std::move(path)});
+    nlohmann::json j = nlohmann::json::parse(e.value, nullptr, false);
+    std::string remote = j.is_object() ? j.value("remote", "") : "";
+    out.push_back({e.key.substr(kReposPrefix.size()), std::move(path), std::move(remote)});
   }
   return out;
 }

@@ -92,7 +92,7 @@ class GitHubRunnerTest : public PlatformFixture {
     o.contracts_repo = "acme/contracts";
     o.start_workers = true;
     o.max_attempts = 1;
-    o.github = GitHubRunnerOptions{api_.get(), {"svc"}, poll};
+    o.github = GitHubRunnerOptions{api_.get(), {"svc"}, poll, nullptr};
     return o;
   }
 

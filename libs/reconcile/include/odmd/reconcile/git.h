@@ -53,6 +53,15 @@ struct CommitFileResult {
   std::string sha;         // the new commit, or the branch head when unchanged
 };
 
+// What Fetch brings into a local mirror.
+struct FetchRequest {
+  // Where from: a URL git understands (https://github.com/acme/svc.git) or a local path.
+  std::string url;
+  // An HTTP header sent with the fetch ("Authorization: Basic ..."), never on the command
+  // line; empty: none.
+  std::string header;
+};
+
 // Reads and writes repositories. `repo` is a repository path (CliGit) or name (FakeGit).
 // Shas are full 40-character lowercase hex; anything else is kInvalidArgument.
 // A repo that does not exist or is not a git repository is kNotFound, naming the repo.
@@ -85,6 +94,15 @@ class Git {
   // or if it is not at `request.expected_head`). Identical content: no commit, unchanged.
   virtual Result<CommitFileResult> CommitFile(std::string_view repo,
                                               const CommitFileRequest& request) = 0;
+
+  // Makes `repo` (a bare mirror, created when missing) hold every branch and tag of
+  // `request.url` as they are there (forced updates and deletions included). kUnavailable
+  // naming the URL (never the header) when the fetch fails; kUnimplemented where a Git
+  // cannot fetch.
+  virtual Status Fetch(std::string_view repo, const FetchRequest& request) {
+    (void)request;
+    return UnimplementedError("this Git cannot fetch into " + std::string(repo));
+  }
 };
 
 // Options of the production implementation.

@@ -89,6 +89,10 @@ struct GraphQuery {
 struct RepoRegistration {
   std::string name;  // "owner/name", as builds name their repo in the contracts
   std::string path;  // a local git repository (bare or not)
+  // Set: `path` is a mirror the platform fetches from here before it reads the repository
+  // (at registration, every scan and every push delivery), e.g. the repository's clone URL
+  // on GitHub. Empty: `path` is the repository itself.
+  std::string remote = {};
 };
 
 // What one intake pass did.
