@@ -11,6 +11,7 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -310,6 +311,16 @@ class ServeGitHubTest : public ::testing::Test {
   }
 
   std::string Diagnose() {
+    // A serve that died: its whole stderr (a sanitizer report, a signal) and its exit.
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(serve_->pid()), &info, WEXITED | WNOHANG | WNOWAIT) ==
+            0 &&
+        info.si_pid == serve_->pid()) {
+      const int code = info.si_code == CLD_EXITED ? info.si_status : -info.si_status;
+      ChildResult died = serve_->Finish();
+      return "odmd serve DIED (exit " + std::to_string(code) + ", " +
+             (info.si_code == CLD_EXITED ? "exited" : "signal") + "):\n" + died.out + died.err;
+    }
     std::string out = "serve stderr:\n" + serve_->err() + "\nevents:\n" +
                       Get("/api/events?after=0&limit=200").dump(1) + "\nfake state:\n" +
                       fake_.State()["dispatches"].dump() + "\ndeliveries:\n" +
