@@ -19,9 +19,6 @@ bool IsSecretKey(std::string_view key);
 // above U+10FFFF).
 bool IsUtf8(std::string_view bytes);
 
-// Standard base64 (RFC 4648 §4) with padding.
-std::string Base64Encode(std::string_view bytes);
-
 // Sets j["value"] to `value` when it is UTF-8, else j["value_base64"] to its base64.
 void SetValue(nlohmann::json& j, std::string_view value);
 

@@ -3,9 +3,9 @@
 
 #include <cctype>
 
-#include "base64.h"
 #include "errors.h"
 #include "json_fields.h"
+#include "odmd/base/base64.h"
 #include "odmd/base/strings.h"
 #include "odmd/github/api.h"
 #include "repo_path.h"

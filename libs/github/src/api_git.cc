@@ -1,7 +1,7 @@
 // GitHubApi: refs, contents and the Git data API.
-#include "base64.h"
 #include "errors.h"
 #include "json_fields.h"
+#include "odmd/base/base64.h"
 #include "odmd/github/api.h"
 #include "repo_path.h"
 

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base64.h"
+#include "odmd/base/base64.h"
 
 namespace odmd::github {
 

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
-#include "base64.h"
 #include "fake_transport.h"
+#include "odmd/base/base64.h"
 #include "odmd/testing/fake_clock.h"
 #include "test_keys.h"
 

@@ -11,7 +11,7 @@
 #include <ctime>
 #include <thread>
 
-#include "base64.h"
+#include "odmd/base/base64.h"
 #include "odmd/base/clock.h"
 #include "odmd/github/api.h"
 #include "test_keys.h"

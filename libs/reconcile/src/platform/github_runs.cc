@@ -9,14 +9,6 @@
 namespace odmd::reconcile {
 namespace {
 
-// The short name GitHub dispatches on: "main" for refs/heads/main, "v1" for refs/tags/v1.
-std::string ShortRef(std::string_view ref) {
-  for (std::string_view prefix : {"refs/heads/", "refs/tags/"}) {
-    if (ref.starts_with(prefix)) return std::string(ref.substr(prefix.size()));
-  }
-  return std::string(ref);
-}
-
 // The run title's tag that names the deployment (the workflow's run-name shows the
 // `message` input), so a restart finds a run it dispatched but did not record.
 std::string DeploymentTag(const Deployment& d) { return "[" + d.id + "]"; }
@@ -50,15 +42,22 @@ void GitHubRuns::Log(const Deployment& d, std::string line) {
   std::tm tm{};
   gmtime_r(&now, &tm);
   std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  bool cached = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cached = logs_.contains(d.id);
+  }
+  // A run followed again after a restart: its log so far is in the store (read outside the
+  // lock; the store is never read while holding it).
+  std::string stored_text;
+  if (!cached) {
+    Result<store::Entry> stored = store_.Get(LogKey(d.id));
+    if (stored.ok()) stored_text = std::move(stored->value);
+  }
   std::string text;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = logs_.find(d.id);
-    if (it == logs_.end()) {
-      // A run followed again after a restart: its log so far is in the store.
-      Result<store::Entry> stored = store_.Get(LogKey(d.id));
-      it = logs_.emplace(d.id, stored.ok() ? stored->value : std::string()).first;
-    }
+    auto it = logs_.try_emplace(d.id, std::move(stored_text)).first;
     it->second += std::string(stamp) + " " + line + "\n";
     text = it->second;
   }
@@ -139,7 +138,7 @@ GitHubRunOutcome GitHubRuns::DispatchAndFollow(Deployment& d, const DeployTarget
   if (d.run_id == 0) {
     const std::string workflow =
         model::WorkflowFileName(build.id, build.kind, enver.region, account->name);
-    const std::string ref = ShortRef(target.git_ref);
+    const std::string ref = ShortRefName(target.git_ref);
     Result<std::int64_t> run = Dispatch(d, target, repo, workflow, ref);
     if (!run.ok()) {
       Log(d, "dispatch failed: " + run.status().message());

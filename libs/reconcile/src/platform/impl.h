@@ -144,6 +144,7 @@ class Platform::Impl {
   std::int64_t NowMs() const;
   Status Emit(Event event);
   Status CheckStarted() const;
+  Result<RepoRegistration> Repo(std::string_view repo);  // NotFound: not registered
   Result<std::string> RepoPath(std::string_view repo);
   // The enver's token, issued and sealed on first use.
   Result<std::string> EnverToken(std::string_view enver_id);

@@ -23,11 +23,6 @@ bool IsBranchOrTag(std::string_view ref) {
   return ref.rfind("refs/heads/", 0) == 0 || ref.rfind("refs/tags/", 0) == 0;
 }
 
-std::string GitName(std::string_view ref) {
-  const size_t p = ref.find('/', 5);  // after "refs/"
-  return std::string(ref.substr(p + 1));
-}
-
 // The GitHub delivery ids IngestPush handled, oldest first, at most
 // PlatformOptions::remembered_deliveries:
 // {"ids": ["<id>", ...]} at kDeliveriesKey (read only by the platform: no viewer reads it).
@@ -201,9 +196,11 @@ Result<IntakeReport> Platform::Impl::IngestPush(const PushEvent& push) {
     c.shas.push_back(commit.id);
   }
   // A mirror learns of the push by fetching it (before anything is recorded).
-  ODMD_ASSIGN_OR_RETURN(std::vector<RepoRegistration> repos, ListRepos());
-  for (const RepoRegistration& r : repos) {
-    if (r.name == c.repo && !r.remote.empty()) ODMD_RETURN_IF_ERROR(FetchMirror(r));
+  Result<RepoRegistration> registered = Repo(c.repo);
+  if (registered.ok() && !registered->remote.empty()) {
+    ODMD_RETURN_IF_ERROR(FetchMirror(*registered));
+  } else if (!registered.ok() && !IsNotFound(registered.status())) {
+    return registered.status();
   }
   ODMD_ASSIGN_OR_RETURN(SeenRefs seen, ReadSeenRefs(store_, c.repo));
   ODMD_ASSIGN_OR_RETURN(report.ignored, WhyPushChangesNothing(c, seen));
@@ -357,7 +354,7 @@ Status Platform::Impl::HandleCreate(const model::CommitCommand& cmd, const RefCh
                   "odmd: create " + ids.front() + "@" + cmd.origin, report);
   }
   const bool is_tag = change.ref.rfind("refs/tags/", 0) == 0;
-  const std::string git_name = GitName(change.ref);
+  const std::string git_name = ShortRefName(change.ref);
   for (const model::Enver* e : w->EnversOnRef(*build, change.ref)) {
     // This push's own clone: a crash stopped the scan from recording the push as handled.
     auto made = w->clones().find(model::EnverId(build->id, e->rev));

@@ -1,12 +1,11 @@
 #include "odmd/reconcile/platform.h"
 
-#include <openssl/evp.h>
-
 #include <utility>
 
 #include "github_runs.h"
 #include "impl.h"
 #include "odmd/access/secrets.h"
+#include "odmd/base/base64.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
 
@@ -37,22 +36,16 @@ DeployerOptions MakeDeployerOptions(const PlatformOptions& o) {
 }
 
 // The path of a repository record {"name","path"}.
-// Standard base64 (RFC 4648) of `in`.
-std::string Base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-Result<std::string> RepoRecordPath(const store::Entry& e) {
+// A repository's record at RepoKey(name): {"path": ..., "remote": ...}.
+Result<RepoRegistration> ParseRepoRecord(const store::Entry& e) {
   nlohmann::json j = nlohmann::json::parse(e.value, nullptr, false);
   if (!j.is_object() || !j.contains("path") || !j["path"].is_string()) {
     return FailedPreconditionError("repository record " + Quote(e.key) + " is malformed");
   }
-  return j["path"].get<std::string>();
+  const auto remote = j.find("remote");
+  return RepoRegistration{
+      e.key.substr(kReposPrefix.size()), j["path"].get<std::string>(),
+      remote != j.end() && remote->is_string() ? remote->get<std::string>() : std::string()};
 }
 
 Status ValidateRepoName(std::string_view name) {
@@ -287,22 +280,25 @@ Result<std::vector<RepoRegistration>> Platform::Impl::ListRepos() {
   ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> entries, store_.List(kReposPrefix));
   std::vector<RepoRegistration> out;
   for (const store::Entry& e : entries) {
-    ODMD_ASSIGN_OR_RETURN(std::string path, RepoRecordPath(e));
-    nlohmann::json j = nlohmann::json::parse(e.value, nullptr, false);
-    std::string remote = j.is_object() ? j.value("remote", "") : "";
-    out.push_back({e.key.substr(kReposPrefix.size()), std::move(path), std::move(remote)});
+    ODMD_ASSIGN_OR_RETURN(RepoRegistration repo, ParseRepoRecord(e));
+    out.push_back(std::move(repo));
   }
   return out;
 }
 
-Result<std::string> Platform::Impl::RepoPath(std::string_view repo) {
+Result<RepoRegistration> Platform::Impl::Repo(std::string_view repo) {
   Result<store::Entry> e = store_.Get(RepoKey(repo));
   if (IsNotFound(e.status())) {
     return NotFoundError("repository " + Quote(repo) +
                          " is not registered (odmd repo add NAME PATH)");
   }
   if (!e.ok()) return e.status();
-  return RepoRecordPath(*e);
+  return ParseRepoRecord(*e);
+}
+
+Result<std::string> Platform::Impl::RepoPath(std::string_view repo) {
+  ODMD_ASSIGN_OR_RETURN(RepoRegistration found, Repo(repo));
+  return std::move(found.path);
 }
 
 // --- tokens ---

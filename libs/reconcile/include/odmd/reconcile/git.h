@@ -22,6 +22,15 @@ struct GitRef {
   friend bool operator==(const GitRef&, const GitRef&) = default;
 };
 
+// The short name of a branch or tag: "main" for refs/heads/main, "v1" for refs/tags/v1 (what
+// GitHub's API and the commit commands name); any other ref is returned as it is.
+inline std::string ShortRefName(std::string_view ref) {
+  for (std::string_view prefix : {"refs/heads/", "refs/tags/"}) {
+    if (ref.starts_with(prefix)) return std::string(ref.substr(prefix.size()));
+  }
+  return std::string(ref);
+}
+
 // A person in a commit.
 struct GitIdentity {
   std::string name;   // e.g. "Ada Lovelace"

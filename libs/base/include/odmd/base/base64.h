@@ -1,14 +1,15 @@
 #pragma once
 
-// Base64 through libsodium (already linked for sealed boxes).
+// Base64 (RFC 4648) through libsodium: GitHub's contents, blobs and secrets, JSON Web
+// Tokens, repository mirrors' basic auth, and store values that are not UTF-8.
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace odmd::github {
+namespace odmd {
 
-// Standard base64 with padding (GitHub's contents, blobs and secrets).
+// Standard base64 with padding.
 std::string Base64(std::string_view bytes);
 // base64url without padding (JSON Web Tokens).
 std::string Base64Url(std::string_view bytes);
@@ -16,4 +17,4 @@ std::string Base64Url(std::string_view bytes);
 // wraps its base64 at 60 columns). nullopt when `text` is not base64.
 std::optional<std::string> FromBase64(std::string_view text);
 
-}  // namespace odmd::github
+}  // namespace odmd

@@ -1,8 +1,8 @@
-#include "base64.h"
+#include "odmd/base/base64.h"
 
 #include <sodium.h>
 
-namespace odmd::github {
+namespace odmd {
 namespace {
 
 std::string Encode(std::string_view bytes, int variant) {
@@ -34,4 +34,4 @@ std::optional<std::string> FromBase64(std::string_view text) {
   return out;
 }
 
-}  // namespace odmd::github
+}  // namespace odmd
