@@ -11,8 +11,10 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,14 +40,48 @@ namespace {
 // The write end of the self-pipe the stop signals are written to.
 std::atomic<int> g_serve_signal_fd{-1};
 
-void OnServeSignal(int sig) {
+// One record per signal: which one, and who sent it (a stop nobody asked for can then be
+// traced to its sender).
+struct StopSignal {
+  int sig = 0;
+  pid_t sender = 0;
+  int pipe_errno = 0;  // the self-pipe failed instead (0: a signal arrived)
+};
+
+void OnServeSignal(int sig, siginfo_t* info, void*) {
   const int saved_errno = errno;
   const int fd = g_serve_signal_fd.load();
   if (fd >= 0) {
-    const auto byte = static_cast<unsigned char>(sig);
-    [[maybe_unused]] ssize_t n = ::write(fd, &byte, 1);
+    const int record[2] = {sig, info != nullptr ? static_cast<int>(info->si_pid) : 0};
+    [[maybe_unused]] ssize_t n = ::write(fd, record, sizeof record);  // atomic: < PIPE_BUF
   }
   errno = saved_errno;
+}
+
+// The command line of a process, for the stop message ("" once it is gone).
+std::string CommandLineOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (char& c : text) {
+    if (c == '\0') c = ' ';
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+// How a stop is reported: "terminated by pid 12 (kill 7), stopping".
+std::string DescribeStop(const StopSignal& stop) {
+  if (stop.pipe_errno != 0) {
+    return std::string("the stop-signal pipe failed (") + std::strerror(stop.pipe_errno) +
+           "), stopping";
+  }
+  std::string text = stop.sig == SIGINT ? "interrupted" : "terminated";
+  if (stop.sender > 0) {
+    const std::string cmdline = CommandLineOf(stop.sender);
+    text += " by pid " + std::to_string(stop.sender);
+    if (!cmdline.empty()) text += " (" + cmdline + ")";
+  }
+  return text + ", stopping";
 }
 
 // Catches SIGINT and SIGTERM while alive; Wait() returns the first one.
@@ -56,7 +92,8 @@ class ServeSignals {
     int expected = -1;
     if (!g_serve_signal_fd.compare_exchange_strong(expected, fds_[1])) return;
     struct sigaction sa = {};
-    sa.sa_handler = OnServeSignal;
+    sa.sa_sigaction = OnServeSignal;
+    sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     ::sigaction(SIGINT, &sa, &old_int_);
     ::sigaction(SIGTERM, &sa, &old_term_);
@@ -77,14 +114,15 @@ class ServeSignals {
 
   bool installed() const { return installed_; }
 
-  // Blocks until a signal arrives; returns it.
-  int Wait() {
+  // Blocks until a signal arrives; returns it. A pipe that ends or fails (its descriptor
+  // closed by mistake elsewhere in the process) is reported as such, never as a signal.
+  StopSignal Wait() {
     for (;;) {
-      unsigned char byte = 0;
-      const ssize_t n = ::read(fds_[0], &byte, 1);
-      if (n == 1) return byte;
+      int record[2] = {0, 0};
+      const ssize_t n = ::read(fds_[0], record, sizeof record);
+      if (n == static_cast<ssize_t>(sizeof record)) return StopSignal{record[0], record[1], 0};
       if (n < 0 && errno == EINTR) continue;
-      return SIGTERM;
+      return StopSignal{SIGTERM, 0, n < 0 ? errno : EPIPE};
     }
   }
 
@@ -411,11 +449,12 @@ int Serve(Io& io, const ServeOpts& o) {
     stop();
     return fail(FailedPreconditionError("another command in this process owns SIGINT/SIGTERM"));
   }
-  const int sig = signals.Wait();
-  io.err << "odmd serve: " << (sig == SIGINT ? "interrupted" : "terminated") << ", stopping\n";
+  const StopSignal received = signals.Wait();
+  io.err << "odmd serve: " << DescribeStop(received) << "\n" << std::flush;
   stop();
   io.err << "odmd serve: stopped\n";
-  return sig == SIGINT ? kExitInterrupted : kExitOk;
+  if (received.pipe_errno != 0) return kExitFailure;
+  return received.sig == SIGINT ? kExitInterrupted : kExitOk;
 }
 
 }  // namespace

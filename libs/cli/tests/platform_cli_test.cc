@@ -323,6 +323,8 @@ TEST_F(PlatformCliTest, ServeStopsCleanlyOnSigterm) {
   ::kill(serve.pid(), SIGTERM);
   ChildResult r = serve.Finish();
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  // The sender is named, so a stop nobody asked for can be traced.
+  EXPECT_THAT(r.err, HasSubstr("odmd serve: terminated by pid " + std::to_string(::getpid())));
   EXPECT_THAT(r.err, HasSubstr("odmd serve: stopped"));
 }
 

@@ -501,10 +501,7 @@ if [ "$1" = inspect ]; then
 fi
 )SH";
 
-// DISABLED in CI: in both clean-clone rehearsals of the full suite (never alone) odmd serve
-// received a SIGTERM from another process mid-run ("terminated, stopping"); the sender is not
-// found yet (see the session note). Run it by hand with --gtest_also_run_disabled_tests.
-TEST_F(ServeGitHubTest, DISABLED_TheImageKindRunsWithAndWithoutADockerfile) {
+TEST_F(ServeGitHubTest, TheImageKindRunsWithAndWithoutADockerfile) {
   odmd::testing::MotoServer moto;
   ASSERT_TRUE(moto.ok()) << moto.error();
   model::Org org = E2eOrg();
