@@ -8,6 +8,19 @@ function(odmd_filter_sources var)
   set(${var} ${${var}} PARENT_SCOPE)
 endfunction()
 
+# ODMD_PCH: precompile the standard, JSON and GoogleTest headers nearly every file includes
+# (one PCH per target). `make test`'s sanitizer build turns it on: ~20% of a clean build's
+# compile time is parsing them again. Off elsewhere, so the release build still proves that
+# each file includes what it uses.
+option(ODMD_PCH "Precompile the common headers of each target" OFF)
+set(ODMD_PCH_HEADERS <algorithm> <chrono> <cstdint> <filesystem> <functional> <map> <memory>
+  <optional> <set> <sstream> <string> <string_view> <utility> <vector> <nlohmann/json.hpp>)
+function(odmd_precompile target)
+  if(ODMD_PCH)
+    target_precompile_headers(${target} PRIVATE ${ODMD_PCH_HEADERS} ${ARGN})
+  endif()
+endfunction()
+
 # odmd_add_library(NAME <n> [DEPS ...] [PRIVATE_DEPS ...])
 #   -> target odmd_<n>, alias odmd::<n>; PUBLIC include/, PRIVATE src/;
 #      sources: src/*.cc (recursively).
@@ -24,6 +37,7 @@ function(odmd_add_library)
   if(ODMD_LIBRARY_FLAGS)
     target_compile_options(odmd_${A_NAME} PRIVATE ${ODMD_LIBRARY_FLAGS})
   endif()
+  odmd_precompile(odmd_${A_NAME})
 endfunction()
 
 # odmd_add_test(NAME <n> DEPS ... [SRCS ...])
@@ -42,6 +56,7 @@ function(odmd_add_test)
   add_executable(${A_NAME} ${A_SRCS})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gmock GTest::gtest_main
     odmd_warnings odmd_settings)
+  odmd_precompile(${A_NAME} <gmock/gmock.h> <gtest/gtest.h>)
   gtest_discover_tests(${A_NAME} DISCOVERY_TIMEOUT 60
     PROPERTIES ENVIRONMENT "ODMD_TESTDATA=${CMAKE_SOURCE_DIR}")
 endfunction()
