@@ -158,6 +158,17 @@ class TargetChecker {
   std::vector<std::pair<std::string_view, std::uint32_t>> names_;
 };
 
+// How to break a cycle at `consumer` of enver `enver_id` (at JSON Pointer `path`): the
+// member to add to the manifest. An ondemandenv org being ported has no placeholders (every
+// consumer of the original has a default value), so this is the one step its cycles need.
+std::string PlaceholderHint(const Consumer& consumer, std::string_view enver_id,
+                            std::string_view path) {
+  return "; give consumer " + Quote(consumer.name) + " of enver " + Quote(enver_id) +
+         " a placeholder (the value it deploys with until " + Quote(consumer.producer) +
+         " publishes " + Quote(consumer.product) + "): add \"placeholder\": \"\" to " +
+         std::string(path);
+}
+
 }  // namespace
 
 void CheckImmutableConsumes(const RuleInput& in, std::vector<Violation>* out) {
@@ -232,12 +243,13 @@ void CheckCycles(const RuleInput& in, std::vector<Violation>* out) {
     const EnverNode& node = g.node(*from);
     std::string path = EnverPath(node.build_index, node.enver_index);
     std::string subject = EnverSubject(g.build(*from), g.enver(*from));
-    // Point at the consumer that takes the cycle's first step.
+    // Point at the consumer that takes the cycle's first step, and say how to break it.
     for (EdgeIndex e : g.dependencies(*from)) {
       const Edge& edge = g.edge(e);
       if (edge.producer != *to || edge.has_placeholder) continue;
       path = ConsumerPathOf(node.build_index, node.enver_index, edge.consumer_index);
       subject = ConsumerSubject(g.build(*from), g.enver(*from), g.consumer(edge));
+      message += PlaceholderHint(g.consumer(edge), cycle.envers[0], path);
       break;
     }
     Report(out, "R8", std::move(path), std::move(subject), std::move(text), std::move(message));

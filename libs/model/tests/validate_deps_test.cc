@@ -250,7 +250,8 @@ TEST(ValidateR8Test, CycleWithoutPlaceholderIsReportedAsAPath) {
               ElementsAre(AllOf(
                   IsViolation("R8", "/builds/1/envers/0/consumers/0", cycle),
                   Field(&Violation::subject, "enver \"foundation/b..main\": consumer \"api\""),
-                  Field(&Violation::message, "cycle without placeholder: " + cycle))));
+                  Field(&Violation::message,
+                        ::testing::StartsWith("cycle without placeholder: " + cycle + "; ")))));
 }
 
 TEST(ValidateR8Test, APlaceholderOnAnyConsumerOfTheCycleBreaksIt) {
