@@ -549,5 +549,47 @@ TEST_F(RoutesTest, AWorkflowTokenServesItsGroupAndPublishesOnlyForTheContractsEn
   }
 }
 
+// Per-enver configuration: what the run of a workflow gets as ODMD_config, the enver's view,
+// and a config of a bad shape refused at its path with nothing published.
+TEST_F(RoutesTest, TheConfigReachesTheCiContextAndTheEnverAndABadOneChangesNothing) {
+  json doc = json::parse(odmd::testing::ReadFileOrFail(
+      odmd::testing::SourcePath("examples/sandbox/manifest.golden.json")));
+  doc.erase("digest");
+  doc["version"] = "9.0.0";
+  ASSERT_EQ(doc["builds"][1]["id"], "coffeeShopFoundation");
+  ASSERT_EQ(doc["builds"][1]["envers"][1]["rev"], "b..main");
+  doc["builds"][1]["config"] = {{"cluster", "blue"}, {"zone", "z1"}};
+  doc["builds"][1]["envers"][1]["config"] = {{"cluster", "green"}};
+  auto publish = [&](const json& manifest) {
+    Request req{.method = "POST", .path = "/api/contracts", .body = manifest.dump()};
+    req.headers.emplace("Authorization", "Bearer " + admin_);
+    return Dispatch(*table_, *tokens_, std::move(req));
+  };
+  Reply published = publish(doc);
+  ASSERT_EQ(published.status, 200) << published.body;
+
+  const std::string group = "ODMD_coffeeShopFoundation-CdkGithubWFus-west-1-workspace1";
+  const std::string token = Issue(access::Principal::Workflow(group));
+  const std::string main = "/api/ci/context?build=coffeeShopFoundation&ref=refs/heads/main";
+  const std::string expected = R"(ODMD_config={"cluster":"green","zone":"z1"})";
+  Reply context = Call("GET", main, token);
+  ASSERT_EQ(context.status, 200) << context.body;
+  EXPECT_THAT(context.body, HasSubstr(expected + "\n"));
+  Reply dev = Call("GET", "/api/ci/context?build=coffeeShopFoundation&ref=refs/heads/dev", token);
+  EXPECT_THAT(dev.body, HasSubstr(R"(ODMD_config={"cluster":"blue","zone":"z1"})"));
+  Reply enver = Call("GET", "/api/envers/coffeeShopFoundation/b..main", viewer_);
+  ASSERT_EQ(enver.status, 200) << enver.body;
+  EXPECT_EQ(JsonOf(enver)["config"], json({{"cluster", "green"}, {"zone", "z1"}}));
+
+  doc["version"] = "9.0.1";
+  doc["builds"][1]["envers"][1]["config"] = {{"cluster", "red"}, {"bad key", 1}};
+  Reply refused = publish(doc);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_THAT(Message(refused), HasSubstr("R14 /builds/1/envers/1/config/bad key"));
+  EXPECT_THAT(Call("GET", main, token).body, HasSubstr(expected + "\n"));
+  EXPECT_EQ(JsonOf(Call("GET", "/api/envers/coffeeShopFoundation/b..main", viewer_))["config"],
+            json({{"cluster", "green"}, {"zone", "z1"}}));
+}
+
 }  // namespace
 }  // namespace odmd::api

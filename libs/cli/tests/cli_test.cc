@@ -33,8 +33,9 @@ model::Org SmallOrg(std::string version = "1.0.0") {
   auto api = a.Produces("apiUrl");
   auto b = c.AddBuild("svcB", model::BuildKind::kCdk, repo).Branch("master", ws1, "us-west-1");
   b.Consumes("api", api);
+  auto net_acct = c.AddAccount("networking", "444444444444");  // R13: with the networking build
   auto net = c.AddBuild("networking", model::BuildKind::kNetworking, repo)
-                 .Branch("main", ws0, "us-west-1")
+                 .Branch("main", net_acct, "us-west-1")
                  .Stacks({"networking", "networking-share-nat"});
   auto log = c.AddBuild("logging", model::BuildKind::kCdk, repo).Branch("main", ws0, "us-west-1");
   auto zone = net.Produces("hostedZoneId");
@@ -212,6 +213,21 @@ TEST_F(CliTest, GraphFormats) {
 
 TEST_F(CliTest, GraphRejectsUnknownFormat) {
   EXPECT_EQ(Run({"graph", manifest_, "--format", "png"}), 2);
+}
+
+// Porting an ondemandenv org: a cycle without a placeholder names the consumer and the member
+// to add (R8); a networking build without the networking account is refused (R13).
+TEST_F(CliTest, ValidateSaysWhichPlaceholderToAddAndWhichAccountIsMissing) {
+  model::Org org = SmallOrg();
+  org.FindBuild("networking")->envers[0].consumers[0].placeholder.reset();
+  org.accounts.erase(org.accounts.begin() + 1);  // central, networking, workspace0, ...
+  std::string bad = Write("ported.json", model::WriteManifest(org));
+  EXPECT_EQ(Run({"validate", bad}), 1);
+  // The cycle starts at its smallest enver id: logging's consumer "zone" takes its first step.
+  EXPECT_THAT(err_, HasSubstr("give consumer \"zone\" of enver \"logging/b..main\" a placeholder"));
+  EXPECT_THAT(err_, HasSubstr("add \"placeholder\": \"\" to /builds/"));
+  EXPECT_THAT(err_, HasSubstr("R13 /builds/"));
+  EXPECT_THAT(err_, HasSubstr("needs the account \"networking\", which is not declared"));
 }
 
 TEST_F(CliTest, ShowPrintsDerivedNames) {

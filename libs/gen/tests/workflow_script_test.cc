@@ -177,6 +177,17 @@ TEST_F(WorkflowScriptTest, ContextStepExportsAWellFormedContext) {
   EXPECT_TRUE(fs::is_directory(dir_ / "temp/odmd-products"));
 }
 
+// ODMD_config (docs/manifest.md, Config) is compact JSON on one line: the context step passes
+// it to the job as it is, even with "<<" or "=" inside its strings.
+TEST_F(WorkflowScriptTest, ContextStepExportsTheConfigToTheJob) {
+  std::string context = Context(R"(ODMD_config={"cidr":"10.1.0.0/16","note":"a<<b=c"})"
+                                "\n");
+  Write("context.env", context);
+  ASSERT_EQ(RunStep("Resolve the enver context"), 0) << output_;
+  EXPECT_EQ(Read("github_env"),
+            context + "ODMD_PRODUCTS_DIR=" + (dir_ / "temp/odmd-products").string() + "\n");
+}
+
 struct BadContext {
   std::string what;
   std::string context;

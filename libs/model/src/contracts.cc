@@ -78,6 +78,12 @@ EnverRef<kType>& EnverRef<kType>::Stacks(std::vector<std::string> bases) {
 }
 
 template <RevType kType>
+EnverRef<kType>& EnverRef<kType>::Config(std::string json) {
+  enver().config = std::move(json);
+  return *this;
+}
+
+template <RevType kType>
 std::string EnverRef<kType>::id() const {
   const Build& b = c_->org_.builds[build_];
   return EnverId(b.id, b.envers[enver_].rev);
@@ -110,6 +116,11 @@ TagEnverRef BuildRef::Tag(std::string tag, const AccountRef& account, std::strin
   Build& b = c_->org_.builds[build_];
   b.envers.push_back(NewEnver(RevRef::Tag(std::move(tag)), account, std::move(region), b.kind));
   return TagEnverRef(c_, build_, b.envers.size() - 1);
+}
+
+BuildRef& BuildRef::Config(std::string json) {
+  c_->org_.builds[build_].config = std::move(json);
+  return *this;
 }
 
 const std::string& BuildRef::id() const { return c_->org_.builds[build_].id; }

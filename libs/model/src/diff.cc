@@ -5,9 +5,11 @@
 #include "odmd/model/diff.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 
 #include "odmd/base/strings.h"
+#include "odmd/model/config.h"
 #include "odmd/model/naming.h"
 
 namespace odmd::model {
@@ -25,6 +27,10 @@ class FieldChanges {
   void Number(std::string_view field, std::int64_t a, std::int64_t b) {
     if (a != b) Add(field, std::to_string(a), std::to_string(b));
   }
+  // Config texts are compact JSON of up to 16 KiB: each side is shown up to 60 bytes.
+  void Config(std::string_view field, const std::string& a, const std::string& b) {
+    if (a != b) Add(field, Abbreviated(a), Abbreviated(b));
+  }
   void Optional(std::string_view field, const std::optional<std::string>& a,
                 const std::optional<std::string>& b) {
     if (a != b) Add(field, a ? Quote(*a) : "none", b ? Quote(*b) : "none");
@@ -32,6 +38,14 @@ class FieldChanges {
   std::string str() const { return StrJoin(parts_, ", "); }
 
  private:
+  static std::string Abbreviated(const std::string& config) {
+    constexpr size_t kShown = 60;
+    if (config.empty()) return "none";
+    if (config.size() <= kShown) return config;
+    size_t cut = kShown;  // not inside a UTF-8 sequence
+    while (cut > 0 && (static_cast<unsigned char>(config[cut]) & 0xc0) == 0x80) --cut;
+    return config.substr(0, cut) + "...";
+  }
   void Add(std::string_view field, const std::string& a, const std::string& b) {
     parts_.push_back(std::string(field) + " " + a + " -> " + b);
   }
@@ -57,6 +71,7 @@ std::string Describe(const Build& a, const Build& b) {
   f.Text("kind", std::string(BuildKindName(a.kind)), std::string(BuildKindName(b.kind)));
   f.Text("repo", a.repo.FullName(), b.repo.FullName());
   f.Number("installationId", a.repo.installation_id, b.repo.installation_id);
+  f.Config("config", a.config, b.config);
   return f.str();
 }
 
@@ -70,6 +85,26 @@ std::string Describe(const Enver& a, const Enver& b) {
   f.Number("cloneLimit", a.clone_limit, b.clone_limit);
   f.Flag("overwriteWorkflow", a.overwrite_workflow, b.overwrite_workflow);
   return f.str();
+}
+
+// An enver with the build it belongs to: a change of the build's config that changes what
+// the enver's script sees (ODMD_config) is a change of the enver too.
+struct EnverEntry {
+  const Build* build;
+  const Enver* enver;
+};
+
+std::string Describe(const EnverEntry& a, const EnverEntry& b) {
+  FieldChanges f;
+  f.Config("config", a.enver->config, b.enver->config);
+  if (a.enver->config == b.enver->config && a.build->config != b.build->config) {
+    f.Config("ODMD_config", EffectiveConfig(*a.build, *a.enver),
+             EffectiveConfig(*b.build, *b.enver));
+  }
+  std::string fields = Describe(*a.enver, *b.enver);
+  std::string config = f.str();
+  if (fields.empty() || config.empty()) return fields + config;
+  return fields + ", " + config;
 }
 
 std::string Describe(const Product&, const Product&) { return ""; }  // the name is the id
@@ -87,7 +122,7 @@ std::string Describe(const Consumer& a, const Consumer& b) {
 struct OrgIndex {
   std::map<std::string, const Account*> accounts;
   std::map<std::string, const Build*> builds;
-  std::map<std::string, const Enver*> envers;
+  std::map<std::string, const EnverEntry*> envers;
   std::map<std::string, const Product*> products;
   std::map<std::string, const Consumer*> consumers;
 
@@ -102,10 +137,13 @@ struct OrgIndex {
  private:
   void AddEnver(const Build& b, const Enver& e) {
     std::string id = EnverId(b.id, e.rev);
-    if (!envers.try_emplace(id, &e).second) return;
+    if (envers.contains(id)) return;
+    envers.emplace(id, &entries_.emplace_back(EnverEntry{&b, &e}));
     for (const Product& p : e.products) products.try_emplace(id + "/" + p.name, &p);
     for (const Consumer& c : e.consumers) consumers.try_emplace(id + "/" + c.name, &c);
   }
+
+  std::deque<EnverEntry> entries_;  // what `envers` points to; a deque keeps them in place
 };
 
 // Walks two id-sorted maps together.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "config_internal.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/manifest.h"
 #include "rules_common.h"
@@ -20,11 +21,11 @@ using Json = nlohmann::json;
 constexpr std::array<std::string_view, 7> kRootFields = {
     "schema", "org", "version", "digest", "centralAccount", "accounts", "builds"};
 constexpr std::array<std::string_view, 2> kAccountFields = {"name", "id"};
-constexpr std::array<std::string_view, 4> kBuildFields = {"id", "kind", "repo", "envers"};
+constexpr std::array<std::string_view, 5> kBuildFields = {"id", "kind", "repo", "config", "envers"};
 constexpr std::array<std::string_view, 3> kRepoFields = {"owner", "name", "installationId"};
-constexpr std::array<std::string_view, 11> kEnverFields = {
+constexpr std::array<std::string_view, 12> kEnverFields = {
     "rev",        "account",           "region", "buildScript", "workDir",  "ephemeral",
-    "cloneLimit", "overwriteWorkflow", "stacks", "products",    "consumers"};
+    "cloneLimit", "overwriteWorkflow", "stacks", "config",      "products", "consumers"};
 constexpr std::array<std::string_view, 1> kProductFields = {"name"};
 constexpr std::array<std::string_view, 5> kConsumerFields = {"name", "producer", "product",
                                                              "placeholder", "reaction"};
@@ -244,6 +245,7 @@ Build ManifestReader::ReadBuild(const Json& j) {
     Scope scope(this, "repo");
     ReadRepo(*repo, &build.repo);
   }
+  ReadConfig(j, &build.config);
   if (const Json* envers = ReadArray(j, "envers", /*required=*/true)) {
     Scope scope(this, "envers");
     build.envers.reserve(envers->size());
@@ -287,6 +289,7 @@ Enver ManifestReader::ReadEnver(const Json& j, BuildKind kind) {
   ReadString(j, "region", /*required=*/true, &enver.region);
   ReadEnverFlags(j, &enver);
   ReadStacks(j, &enver);
+  ReadConfig(j, &enver.config);
   if (const Json* products = ReadArray(j, "products", /*required=*/false)) {
     Scope scope(this, "products");
     enver.products.reserve(products->size());
@@ -342,6 +345,25 @@ void ManifestReader::ReadStacks(const Json& j, Enver* enver) {
     }
     enver->stacks.push_back(base.get<std::string>());
   }
+}
+
+void ManifestReader::ReadConfig(const Json& j, std::string* config) {
+  const Json* c = Member(j, "config", /*required=*/false);
+  if (c == nullptr) return;
+  if (!c->is_object()) return WrongType(*c, "config", "an object");
+  // Rule R14 here, during the walk, rather than on the Org: a config nested too deep must
+  // never be dumped (nlohmann recurses per level), and a manifest's problems come at once.
+  std::vector<ConfigProblem> problems = CheckConfigJson(*c);
+  if (!problems.empty()) {
+    complete_ = false;  // the Org lacks this config, so its digest would not match
+    for (ConfigProblem& p : problems) {
+      out_->push_back(Violation{"R14", path_ + "/config" + p.pointer, Subject(), std::move(p.value),
+                                std::move(p.message)});
+    }
+    return;
+  }
+  // nlohmann's objects are sorted maps, so dump() is the canonical text (config.h).
+  if (!c->empty()) *config = c->dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 Product ManifestReader::ReadProduct(const Json& j) {

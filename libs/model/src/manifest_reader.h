@@ -80,6 +80,8 @@ class ManifestReader {
   void ReadRev(const Json& j, Enver* enver);
   void ReadEnverFlags(const Json& j, Enver* enver);
   void ReadStacks(const Json& j, Enver* enver);
+  // The member "config" of a build or enver: an object, kept as canonical text.
+  void ReadConfig(const Json& j, std::string* config);
   Product ReadProduct(const Json& j);
   Consumer ReadConsumer(const Json& j);
 

@@ -9,7 +9,9 @@
 // one nlohmann's dump(2) produces, so any JSON tool reformats it to the same bytes.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 
+#include "config_internal.h"
 #include "manifest_internal.h"
 #include "odmd/base/sha256.h"
 #include "odmd/model/manifest.h"
@@ -128,6 +130,16 @@ class Writer {
     out_ += value ? "true" : "false";
   }
 
+  // The member `key` holding `json`, text in nlohmann's dump(2) layout at depth 0, indented
+  // to the current depth.
+  void Json(std::string_view key, std::string_view json) {
+    Key(key);
+    for (char c : json) {
+      out_ += c;
+      if (c == '\n') out_.append(2 * depth_, ' ');
+    }
+  }
+
   std::string Take() { return std::move(out_) + "\n"; }
 
  private:
@@ -160,6 +172,16 @@ class Writer {
   bool first_ = true;
 };
 
+// Omitted when there is none, so manifests without configs keep their text and digest. A
+// config that is not JSON or nests too deep to serialize safely (only an Org built in code
+// can hold one; rule R14 reports it) is written as a string, so the output is always JSON.
+void WriteConfig(Writer& w, const std::string& config) {
+  if (config.empty()) return;
+  nlohmann::json parsed = nlohmann::json::parse(config, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || internal::NestsTooDeep(parsed)) return w.String("config", config);
+  w.Json("config", parsed.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 void WriteConsumer(Writer& w, const Consumer& c) {
   w.BeginObjectMember("");
   w.String("name", c.name);
@@ -186,6 +208,7 @@ void WriteEnver(Writer& w, const Enver& e) {
     for (const std::string& base : e.stacks) w.String("", base);
     w.EndArray();
   }
+  WriteConfig(w, e.config);
   if (w.BeginArray("products", e.products.size())) {
     for (const Product& p : e.products) {
       w.BeginObjectMember("");
@@ -210,6 +233,7 @@ void WriteBuild(Writer& w, const Build& b) {
   w.String("name", b.repo.name);
   w.Int("installationId", b.repo.installation_id);
   w.EndObject();
+  WriteConfig(w, b.config);
   if (w.BeginArray("envers", b.envers.size())) {
     for (const Enver& e : b.envers) WriteEnver(w, e);
     w.EndArray();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "odmd/model/config.h"
+
 namespace odmd::model {
 
 const Account* Org::FindAccount(std::string_view account_name) const {
@@ -28,10 +30,12 @@ void Canonicalize(Org& org) {
   std::stable_sort(org.builds.begin(), org.builds.end(),
                    [](const Build& a, const Build& b) { return a.id < b.id; });
   for (Build& b : org.builds) {
+    if (!b.config.empty()) b.config = CanonicalConfig(b.config);
     std::stable_sort(b.envers.begin(), b.envers.end(),
                      [](const Enver& x, const Enver& y) { return x.rev < y.rev; });
     for (Enver& e : b.envers) {
       if (e.stacks.size() == 1 && e.stacks.front() == b.id) e.stacks.clear();
+      if (!e.config.empty()) e.config = CanonicalConfig(e.config);
       std::stable_sort(e.products.begin(), e.products.end(), by_name);
       std::stable_sort(e.consumers.begin(), e.consumers.end(), by_name);
     }

@@ -33,6 +33,7 @@ void CheckSingletons(const RuleInput& in, std::vector<Violation>* out);  // R7
 void CheckClones(const RuleInput& in, std::vector<Violation>* out);      // R9
 void CheckAccounts(const RuleInput& in, std::vector<Violation>* out);    // R11
 void CheckHasEnvers(const RuleInput& in, std::vector<Violation>* out);   // R12
+void CheckNetworking(const RuleInput& in, std::vector<Violation>* out);  // R13
 
 // "/builds/3", "/builds/3/envers/0", "/builds/3/envers/0/consumers/1", ...
 std::string BuildPath(size_t b);

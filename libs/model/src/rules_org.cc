@@ -1,6 +1,7 @@
 // Rules about the organisation as a whole: R7 singletons, R9 clones, R11 accounts and
-// regions, R12 builds without envers.
+// regions, R12 builds without envers, R13 the networking build and account.
 
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -210,6 +211,34 @@ void CheckHasEnvers(const RuleInput& in, std::vector<Violation>* out) {
     Report(out, "R12", BuildPath(b) + "/envers", BuildSubject(build), "",
            "build " + Quote(build.id) + " declares no envers");
   }
+}
+
+// The original ondemandenv defines its networking build (githubRepos.__networking) and the
+// account it deploys to (accounts.networking) together or not at all, and refuses one
+// without the other (OndemandContracts.initializeBuilds); an org ported from it keeps that.
+void CheckNetworking(const RuleInput& in, std::vector<Violation>* out) {
+  const Org& org = in.org;
+  std::optional<size_t> account;
+  for (size_t a = 0; a < org.accounts.size() && !account; ++a) {
+    if (org.accounts[a].name == kNetworkingAccount) account = a;
+  }
+  bool has_build = false;
+  for (size_t b = 0; b < org.builds.size(); ++b) {
+    const Build& build = org.builds[b];
+    if (build.kind != BuildKind::kNetworking) continue;
+    has_build = true;
+    if (account) continue;
+    Report(out, "R13", BuildPath(b) + "/kind", BuildSubject(build), "networking",
+           "a build of kind \"networking\" needs the account \"networking\", which is not "
+           "declared: add {\"name\": \"networking\", \"id\": \"<12 digits>\"} to /accounts (the "
+           "networking build and the networking account are declared together or not at all)");
+  }
+  if (!account || has_build) return;
+  Report(out, "R13", "/accounts/" + std::to_string(*account) + "/name",
+         AccountSubject(org.accounts[*account]), org.accounts[*account].name,
+         "account \"networking\" is declared but no build is of kind \"networking\": add the "
+         "networking build to /builds or remove the account (the networking build and the "
+         "networking account are declared together or not at all)");
 }
 
 }  // namespace odmd::model::rules

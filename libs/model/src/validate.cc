@@ -11,7 +11,7 @@ namespace {
 
 // The rule table (STYLE.md §7.2: registries are plain tables). Ids are stable; the order
 // is the order violations are reported in.
-constexpr std::array<Rule, 12> kRules = {{
+constexpr std::array<Rule, 13> kRules = {{
     {"R1", "build ids match [A-Za-z0-9_-]+, \"config\" is reserved, ids are unique",
      rules::CheckBuildIds},
     {"R2", "rev values are legal and unique per build", rules::CheckRevs},
@@ -42,6 +42,10 @@ constexpr std::array<Rule, 12> kRules = {{
      "account exist; every region hosting envers has a contracts enver",
      rules::CheckAccounts},
     {"R12", "every build declares at least one enver", rules::CheckHasEnvers},
+    {"R13",
+     "a build of kind networking and the account named \"networking\" are declared together or "
+     "not at all",
+     rules::CheckNetworking},
 }};
 
 bool IsDigits(std::string_view s) {

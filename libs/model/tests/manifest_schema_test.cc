@@ -1,7 +1,7 @@
 // docs/manifest.schema.json must describe what WriteManifest writes and what ReadManifest
 // accepts. A small validator for the subset of JSON Schema the file uses (type, const,
-// enum, pattern, not, required, properties, additionalProperties, items, minItems,
-// minimum, maximum, $ref into $defs) checks real manifests against it.
+// enum, pattern, not, required, properties, additionalProperties, propertyNames, items,
+// minItems, minimum, maximum, $ref into $defs) checks real manifests against it.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -96,6 +96,9 @@ class MiniValidator {
     }
     const Json properties = schema.value("properties", Json::object());
     for (const auto& [key, child] : value.items()) {
+      if (schema.contains("propertyNames")) {
+        CheckString(schema["propertyNames"], key, path + "/" + key + " (name)");
+      }
       if (properties.contains(key)) {
         Validate(properties[key], child, path + "/" + key);
       } else if (schema.value("additionalProperties", true) == false) {
@@ -147,6 +150,7 @@ TEST(ManifestSchemaTest, EveryObjectForbidsAdditionalProperties) {
   Json schema = LoadSchema();
   int objects = 0;
   ForEachObjectSchema(schema, [&](const Json& object) {
+    if (&object == &schema["$defs"]["config"]) return;  // free-form settings; keys checked
     ++objects;
     EXPECT_EQ(object.value("additionalProperties", true), false) << object.dump();
   });
@@ -180,6 +184,8 @@ TEST(ManifestSchemaTest, WrittenManifestsConform) {
   org.builds[2].envers[0].consumers[0].placeholder = "arn:placeholder";
   org.builds[1].envers[0].products.push_back({"vpc/subnets"});
   org.builds[1].envers[0].stacks = {"foundation", "foundation-share-nat"};
+  org.builds[1].config = R"({"cluster": "blue", "net": {"cidrs": ["10.0.0.0/16"]}})";
+  org.builds[2].envers[0].config = R"({"domain.name": "a.example.com", "x_y-1": null})";
   EXPECT_THAT(validator.Check(Json::parse(WriteManifest(org))), IsEmpty());
 }
 
@@ -233,7 +239,13 @@ INSTANTIATE_TEST_SUITE_P(
         FieldCase{"/accounts/0/id", "12345678901", false},
         FieldCase{"/version", "1.0.0-rc.1+b.7", true}, FieldCase{"/version", "1.0", false},
         FieldCase{"/digest", "sha256:xyz", false}, FieldCase{"/schema", "odmd.manifest/v2", false},
-        FieldCase{"/builds/2/colour", "red", false}));
+        FieldCase{"/builds/2/colour", "red", false},
+        FieldCase{"/builds/2/config", Json::object({{"cluster", "blue"}}), true},
+        FieldCase{"/builds/2/envers/0/config", Json::object({{"a.b_c-1", {1, 2}}}), true},
+        FieldCase{"/builds/2/envers/0/config", Json::object({{"a b", 1}}), false},
+        FieldCase{"/builds/2/envers/0/config", Json::object({{std::string(65, 'k'), 1}}), false},
+        FieldCase{"/builds/2/envers/0/config", Json::array({1}), false},
+        FieldCase{"/builds/2/envers/0/config", "x", false}));
 
 }  // namespace
 }  // namespace odmd::model

@@ -1,5 +1,6 @@
 // Moving an ondemandenv org over: R8's message says which consumer needs a placeholder and
-// the manifest member to add.
+// the manifest member to add; R13 keeps the original's rule that the networking build and the
+// networking account are declared together or not at all; the example orgs still validate.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 
 #include "odmd/model/manifest.h"
 #include "odmd/model/validate.h"
+#include "odmd/testing/testdata.h"
 #include "validate_test_util.h"
 
 namespace odmd::model {
@@ -91,6 +93,83 @@ TEST(PortingR8Test, ACycleOfThreeNamesItsFirstStepsConsumer) {
                                   "placeholder (the value it deploys with until "
                                   "\"orderSvc/b..main\" publishes \"apiBaseUrl\"): add "
                                   "\"placeholder\": \"\" to /builds/3/envers/0/consumers/0")))));
+}
+
+// --- R13 ---------------------------------------------------------------------------------
+
+Build NetworkingBuild(std::string account) {
+  Build b = MakeBuild("networking", BuildKind::kNetworking);
+  b.envers.push_back(MakeEnver(RevRef::Branch("main"), std::move(account)));
+  b.envers[0].products.push_back({"vpcId"});
+  return b;
+}
+
+TEST(ValidateR13Test, TheNetworkingBuildAndAccountTogetherAreValid) {
+  Org org = ValidOrg();
+  org.accounts.push_back({std::string(kNetworkingAccount), "222222222222"});
+  org.builds.push_back(NetworkingBuild("networking"));
+  EXPECT_THAT(Validate(org), IsEmpty());
+}
+
+TEST(ValidateR13Test, ANetworkingBuildWithoutTheNetworkingAccountIsReportedAtItsKind) {
+  Org org = ValidOrg();
+  org.builds.push_back(NetworkingBuild("workspace1"));
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(
+                  IsViolation("R13", "/builds/3/kind", "networking"),
+                  Field(&Violation::subject, "build \"networking\""),
+                  Field(&Violation::message,
+                        "a build of kind \"networking\" needs the account \"networking\", which is "
+                        "not declared: add {\"name\": \"networking\", \"id\": \"<12 digits>\"} to "
+                        "/accounts (the networking build and the networking account are declared "
+                        "together or not at all)"))));
+}
+
+TEST(ValidateR13Test, TheNetworkingAccountWithoutANetworkingBuildIsReportedAtItsName) {
+  Org org = ValidOrg();
+  org.accounts.push_back({std::string(kNetworkingAccount), "222222222222"});
+  EXPECT_THAT(Validate(org),
+              ElementsAre(AllOf(
+                  IsViolation("R13", "/accounts/2/name", "networking"),
+                  Field(&Violation::subject, "account \"networking\""),
+                  Field(&Violation::message,
+                        HasSubstr("account \"networking\" is declared but no build is of kind "
+                                  "\"networking\": add the networking build to /builds or remove "
+                                  "the account")))));
+}
+
+// A build merely named "networking" is not the networking build: its kind decides.
+TEST(ValidateR13Test, ABuildNamedNetworkingOfAnotherKindNeedsNoAccount) {
+  Org org = ValidOrg();
+  Build named = NetworkingBuild("workspace1");
+  named.kind = BuildKind::kCdk;
+  org.builds.push_back(named);
+  EXPECT_THAT(Validate(org), IsEmpty());
+}
+
+TEST(ValidateR13Test, EveryNetworkingBuildWithoutTheAccountIsReported) {
+  Org org = ValidOrg();
+  org.builds.push_back(NetworkingBuild("workspace1"));
+  Build second = NetworkingBuild("workspace1");
+  second.id = "networking2";
+  org.builds.push_back(second);
+  EXPECT_THAT(OfRule(Validate(org), "R13"),
+              ElementsAre(IsViolation("R13", "/builds/3/kind", "networking"),
+                          IsViolation("R13", "/builds/4/kind", "networking")));
+}
+
+// The example orgs shipped in the tree keep validating (the sandbox declares both, the
+// others neither).
+TEST(ValidateR13Test, TheExampleOrgsValidate) {
+  for (const char* path :
+       {"examples/sandbox/manifest.golden.json", "examples/platform/contracts/manifest.json",
+        "examples/aws/contracts/manifest.json"}) {
+    std::string text = testing::ReadFileOrFail(testing::SourcePath(path));
+    ASSERT_FALSE(text.empty()) << path;
+    std::vector<Violation> violations;
+    Result<Org> org = ReadManifest(text, &violations);
+    EXPECT_TRUE(org.ok()) << path << ": " << org.status().ToString();
+  }
 }
 
 }  // namespace

@@ -23,15 +23,15 @@ using ::testing::IsEmpty;
 
 TEST(ValidateTest, ValidOrgHasNoViolations) { EXPECT_THAT(Validate(ValidOrg()), IsEmpty()); }
 
-TEST(ValidateTest, RuleTableListsR1ToR12InOrder) {
+TEST(ValidateTest, RuleTableListsR1ToR13InOrder) {
   std::vector<std::string> ids;
   for (const Rule& rule : Rules()) {
     ids.emplace_back(rule.id);
     EXPECT_FALSE(rule.summary.empty()) << rule.id;
     EXPECT_NE(rule.check, nullptr) << rule.id;
   }
-  EXPECT_THAT(
-      ids, ElementsAre("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12"));
+  EXPECT_THAT(ids, ElementsAre("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11",
+                               "R12", "R13"));
 }
 
 TEST(ValidateTest, ReportsEveryViolationAtOnceInRuleThenPathOrder) {

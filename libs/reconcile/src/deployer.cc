@@ -27,6 +27,7 @@
 #include "cdk_tail.h"
 #include "nlohmann/json.hpp"
 #include "odmd/base/strings.h"
+#include "odmd/model/config.h"
 #include "odmd/model/naming.h"
 #include "odmd/model/rev_ref.h"
 
@@ -184,7 +185,8 @@ std::vector<std::pair<std::string, std::string>> EnverVariables(const model::Bui
       {"ODMD_work_dir", enver.work_dir},
       {"ODMD_build_script", enver.build_script},
       {"ODMD_products", products},
-      {"ODMD_stack_names", StrJoin(EnverStackNames(build, enver), " ")}};
+      {"ODMD_stack_names", StrJoin(EnverStackNames(build, enver), " ")},
+      {"ODMD_config", model::EffectiveConfig(build, enver)}};
   if (build.kind == model::BuildKind::kImage) {
     vars.emplace_back("ODMD_image_repo", model::EnverImageRepo(build.id, enver.rev));
   }

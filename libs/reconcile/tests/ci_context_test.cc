@@ -77,6 +77,19 @@ TEST(CiContextTest, CommandAndContractsBuildsGetOnlyTheCommonKeys) {
   }
 }
 
+TEST(CiContextTest, EveryKindGetsTheConfigAndALocalRunTheSame) {
+  for (model::BuildKind kind : {model::BuildKind::kCmd, model::BuildKind::kCdk,
+                                model::BuildKind::kImage, model::BuildKind::kContracts}) {
+    Fixture f(kind);
+    EXPECT_EQ(f.Context().at("ODMD_config"), "{}") << model::CiType(kind);  // none declared
+    f.build.config = R"({"cluster":"blue","zone":"z1"})";
+    f.enver.config = R"({"cluster":"green"})";
+    EXPECT_EQ(f.Context().at("ODMD_config"), R"({"cluster":"green","zone":"z1"})");
+    EXPECT_EQ(AsMap(EnverVariables(f.build, f.enver, f.account)).at("ODMD_config"),
+              R"({"cluster":"green","zone":"z1"})");
+  }
+}
+
 TEST(CiContextTest, ALocalRunOfAnImageEnverGetsTheSameRepository) {
   Fixture f(model::BuildKind::kImage);
   const auto vars = AsMap(EnverVariables(f.build, f.enver, f.account));

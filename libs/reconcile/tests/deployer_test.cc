@@ -254,6 +254,8 @@ class DeployerTest : public ::testing::Test {
 
 TEST_F(DeployerTest, ScriptSeesTheEnversContextAndConsumerValues) {
   const std::string sha = Commit({{".scripts/build.sh", kEnvScript}});
+  org_.FindBuild("svc")->config = R"({"cluster":"blue","domain":"a.example.com"})";
+  org_.FindBuild("svc")->envers[0].config = R"({"cidr":"10.1.0.0/16","cluster":"green"})";
   Put("/odmd-share/net/b..main/vpcId", "vpc-1");
   Put("/odmd-share/net/b..main/vpcId", "vpc-2");
   auto deployer = NewDeployer();
@@ -273,6 +275,9 @@ TEST_F(DeployerTest, ScriptSeesTheEnversContextAndConsumerValues) {
   EXPECT_EQ(env.at("ODMD_build_script"), ".scripts/build.sh");
   EXPECT_EQ(env.at("ODMD_products"), "url db/host");
   EXPECT_EQ(env.at("ODMD_stack_names"), "svc--main");
+  // The build's config under the enver's top-level keys (model::EffectiveConfig).
+  EXPECT_EQ(env.at("ODMD_config"),
+            R"({"cidr":"10.1.0.0/16","cluster":"green","domain":"a.example.com"})");
   EXPECT_EQ(env.at("ODMD_consumer_vpc"), "vpc-2");
   EXPECT_EQ(env.at("ODMD_consumer_log_bucket"), "none-yet");
   EXPECT_EQ(env.at("ODMD_enver_id"), "svc/b..main");

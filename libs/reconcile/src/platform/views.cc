@@ -4,6 +4,7 @@
 
 #include "impl.h"
 #include "odmd/base/strings.h"
+#include "odmd/model/config.h"
 #include "odmd/model/naming.h"
 #include "records.h"
 
@@ -74,6 +75,8 @@ Result<nlohmann::json> Platform::Impl::GetEnver(std::string_view enver_id) {
                   {"enver_config_path", names.enver_config_path},
                   {"subdomain", names.subdomain},
                   {"kubernetes_namespace", names.kubernetes_namespace}};
+  // What its build script sees as ODMD_config: the build's config under the enver's keys.
+  out["config"] = nlohmann::json::parse(model::EffectiveConfig(*ref->build, *ref->enver));
   nlohmann::json products = nlohmann::json::array();
   for (const model::Product& p : ref->enver->products) {
     const std::string path = model::ProductPath(ref->build->id, ref->enver->rev, p.name);

@@ -109,6 +109,9 @@ class EnverRef {
   // The enver's CloudFormation stacks by base name, in deployment order (Enver::stacks),
   // e.g. Stacks({"networking", "networking-share-nat"}); clones inherit them.
   EnverRef& Stacks(std::vector<std::string> bases);
+  // The enver's own settings as JSON text of an object, e.g. R"({"cluster": "blue"})"
+  // (Enver::config, config.h; rule R14 checks its shape); clones inherit it.
+  EnverRef& Config(std::string json);
 
   // "<build>/<rev>".
   std::string id() const;
@@ -132,6 +135,8 @@ class BuildRef {
   BranchEnverRef Branch(std::string branch, const AccountRef& account, std::string region);
   // Declares an enver on tag `tag` (e.g. "v1.0.0").
   TagEnverRef Tag(std::string tag, const AccountRef& account, std::string region);
+  // Settings every enver of the build shares (Build::config); an enver's keys win.
+  BuildRef& Config(std::string json);
 
   const std::string& id() const;
 

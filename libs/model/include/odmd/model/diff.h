@@ -34,7 +34,9 @@ struct ManifestDiff {
 // Objects are matched by id, so a renamed object is a removal plus an addition, and an
 // added or removed build lists its envers, products and consumers too. Details name fields
 // as the manifest does (`cloneLimit 20 -> 5`, `placeholder none -> "x"`). Of duplicate ids
-// the first is compared.
+// the first is compared. A config change is a change of its build or enver
+// (`config {"a":1} -> {"a":2}`); a build config change that alters an enver's ODMD_config
+// (EffectiveConfig, config.h) is a change of that enver too (`ODMD_config ... -> ...`).
 ManifestDiff DiffOrgs(const Org& before, const Org& after);
 
 // Envers affected by `diff`, computed on `after`: every added or changed enver (depth 0),

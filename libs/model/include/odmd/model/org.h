@@ -85,6 +85,11 @@ struct Enver {
   // Empty means the one stack named after the build (StackNames() in naming.h). Clones
   // inherit their origin's.
   std::vector<std::string> stacks;
+  // The enver's own settings: canonical JSON text of an object (compact, keys sorted), ""
+  // when none (config.h; rule R14 checks its shape). Its top-level keys win over the
+  // build's in ODMD_config (EffectiveConfig). Clones inherit their origin's. (The `{}`
+  // lets positional aggregate initializers written before it leave it out.)
+  std::string config{};
 
   friend bool operator==(const Enver&, const Enver&) = default;
 };
@@ -95,6 +100,8 @@ struct Build {
   BuildKind kind = BuildKind::kCmd;
   Repo repo;
   std::vector<Enver> envers;
+  // Settings every enver of the build shares, as Enver::config; "" when none.
+  std::string config{};
 
   friend bool operator==(const Build&, const Build&) = default;
 };
@@ -121,7 +128,8 @@ struct Org {
 // Sorts accounts by name, builds by id, envers by rev, products and consumers by name, so
 // that equal contracts compare and serialise identically whatever the declaration order.
 // An enver's stacks keep their order (it is the deployment order); a stack list that is
-// exactly the default ({build id}) becomes empty.
+// exactly the default ({build id}) becomes empty. Configs become canonical text
+// (CanonicalConfig in config.h: an empty object becomes "").
 void Canonicalize(Org& org);
 
 // Splits an enver id "<build>/<rev>" into its parts; nullopt if there is no '/'.

@@ -1,9 +1,9 @@
 #pragma once
 
-// Validation of an Org against rules R1-R12 (DESIGN.md §4). Every rule is a row in a table
-// with a stable id; Validate runs them all and returns every violation at once. The same
-// rules run in a contracts library's own tests (Contracts::Validate) and on the server for
-// every manifest.
+// Validation of an Org against rules R1-R13 (DESIGN.md §4, docs/manifest.md). Every rule is
+// a row in a table with a stable id; Validate runs them all and returns every violation at
+// once. The same rules run in a contracts library's own tests (Contracts::Validate) and on
+// the server for every manifest.
 
 #include <span>
 #include <string_view>
@@ -24,10 +24,14 @@ struct RuleInput {
 
 // One row of the rule table.
 struct Rule {
-  std::string_view id;       // "R1".."R12"; stable, never renumbered
+  std::string_view id;       // "R1", "R2", ...; stable, never renumbered
   std::string_view summary;  // one line, as in DESIGN.md §4
   void (*check)(const RuleInput& input, std::vector<Violation>* out);
 };
+
+// The account a build of kind networking deploys to, as in the original's
+// `accounts.networking`: rule R13 wants it declared exactly when such a build is.
+inline constexpr std::string_view kNetworkingAccount = "networking";
 
 // The rule table, in id order.
 std::span<const Rule> Rules();

@@ -12,7 +12,7 @@
 namespace odmd::model {
 
 struct Violation {
-  // Stable rule id: "R1".."R12" for the contract rules of DESIGN.md §4; "M1".."M6" for
+  // Stable rule id: "R1", "R2", ... for the contract rules (validate.h's table); "M1".."M6" for
   // manifest reading (see manifest.h). Never renumbered.
   std::string rule;
   // JSON Pointer (RFC 6901) to the offending node in the manifest layout, e.g.

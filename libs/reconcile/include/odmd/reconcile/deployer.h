@@ -146,7 +146,9 @@ Result<std::string> ConsumedProductPath(const model::Consumer& consumer);
 
 // The enver context variables a local run gets, as docs/workflows.md lists them, except the
 // consumers (ODMD_build_id, ODMD_rev_ref, ODMD_awsRegion, ODMD_awsAccount, ODMD_work_dir,
-// ODMD_build_script, ODMD_products, ODMD_stack_names, and for image builds ODMD_image_repo).
+// ODMD_build_script, ODMD_products, ODMD_stack_names, ODMD_config, and for image builds
+// ODMD_image_repo). ODMD_config is model::EffectiveConfig: the build's config with the
+// enver's top-level keys over it, compact JSON on one line, "{}" when neither has one.
 // `account` is the enver's account.
 std::vector<std::pair<std::string, std::string>> EnverVariables(const model::Build& build,
                                                                 const model::Enver& enver,
