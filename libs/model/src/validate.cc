@@ -5,13 +5,14 @@
 
 #include "odmd/model/graph.h"
 #include "rules_common.h"
+#include "rules_config.h"
 
 namespace odmd::model {
 namespace {
 
 // The rule table (STYLE.md §7.2: registries are plain tables). Ids are stable; the order
 // is the order violations are reported in.
-constexpr std::array<Rule, 13> kRules = {{
+constexpr std::array<Rule, 14> kRules = {{
     {"R1", "build ids match [A-Za-z0-9_-]+, \"config\" is reserved, ids are unique",
      rules::CheckBuildIds},
     {"R2", "rev values are legal and unique per build", rules::CheckRevs},
@@ -46,6 +47,10 @@ constexpr std::array<Rule, 13> kRules = {{
      "a build of kind networking and the account named \"networking\" are declared together or "
      "not at all",
      rules::CheckNetworking},
+    {"R14",
+     "every config (a build's, an enver's) is an object whose keys match [A-Za-z0-9_.-]{1,64}, "
+     "nested at most 8 levels and at most 16 KiB serialized",
+     rules::CheckConfigs},
 }};
 
 bool IsDigits(std::string_view s) {

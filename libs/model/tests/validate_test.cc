@@ -31,7 +31,7 @@ TEST(ValidateTest, RuleTableListsR1ToR13InOrder) {
     EXPECT_NE(rule.check, nullptr) << rule.id;
   }
   EXPECT_THAT(ids, ElementsAre("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11",
-                               "R12", "R13"));
+                               "R12", "R13", "R14"));
 }
 
 TEST(ValidateTest, ReportsEveryViolationAtOnceInRuleThenPathOrder) {
