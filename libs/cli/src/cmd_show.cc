@@ -1,4 +1,5 @@
-// odmd show <manifest> <enver-id>: every derived name of one enver.
+// odmd show <manifest> <enver-id>: every derived name of one enver, the original platform's
+// names around it and its settings with their defaults.
 #include <memory>
 
 #include "command.h"
@@ -6,6 +7,7 @@
 #include "names_output.h"
 #include "odmd/model/graph.h"
 #include "odmd/model/naming.h"
+#include "show_details.h"
 
 namespace odmd::cli {
 
@@ -28,10 +30,15 @@ RunFn SetupShow(CLI::App& sub, Io& io) {
     Result<model::EnverNames> names =
         model::DeriveEnverNames(*org, graph.build(*idx), graph.enver(*idx));
     if (!names.ok()) return ReportFailure(io, o->json, names.status());
+    const model::Build& build = graph.build(*idx);
+    const model::Enver& enver = graph.enver(*idx);
     if (o->json) {
-      PrintJson(io, EnverNamesJson(*names));
+      nlohmann::json j = EnverNamesJson(*names);
+      j.update(EnverDetailsJson(*org, build, enver));
+      PrintJson(io, j);
     } else {
       PrintEnverNames(io, *names);
+      PrintEnverDetails(io, *org, build, enver);
     }
     return kExitOk;
   };
