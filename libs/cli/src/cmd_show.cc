@@ -4,6 +4,7 @@
 
 #include "command.h"
 #include "common.h"
+#include "config_output.h"
 #include "names_output.h"
 #include "odmd/model/graph.h"
 #include "odmd/model/naming.h"
@@ -35,10 +36,12 @@ RunFn SetupShow(CLI::App& sub, Io& io) {
     if (o->json) {
       nlohmann::json j = EnverNamesJson(*names);
       j.update(EnverDetailsJson(*org, build, enver));
+      j.update(EnverConfigJson(build, enver));
       PrintJson(io, j);
     } else {
       PrintEnverNames(io, *names);
       PrintEnverDetails(io, *org, build, enver);
+      PrintEnverConfig(io, build, enver);
     }
     return kExitOk;
   };
