@@ -10,6 +10,7 @@ import type {
   AccountData,
   BuildData,
   BuildKind,
+  ConfigObject,
   ConsumerData,
   EnverData,
   OrgData,
@@ -214,6 +215,15 @@ export abstract class Enver<T extends RevType> {
     this.data.stacks = bases;
     return this;
   }
+  /**
+   * The enver's own settings (docs/manifest.md, Config): its build script gets them as
+   * ODMD_config, laid over the build's (the enver's top-level keys win). Rule R14: keys of
+   * [A-Za-z0-9_.-]{1,64} at every level, 8 levels, 16 KiB.
+   */
+  config(settings: ConfigObject): this {
+    this.data.config = settings;
+    return this;
+  }
 
   private addProduct(name: string): Product<T> {
     const data = { name };
@@ -293,6 +303,11 @@ export class Build<B extends Enver<'b'>, TE extends Enver<'t'>> {
   /** Declares an enver on tag `tag` (e.g. "v1.0.0"). */
   tag(tag: string, account: AccountRef, region: string): TE {
     return this.add('t', tag, account, region) as TE;
+  }
+  /** Settings every enver of the build shares (ODMD_config under each enver's own). */
+  config(settings: ConfigObject): this {
+    this.data.config = settings;
+    return this;
   }
   /** The declared enver on `rev` ("b..main"); undefined when there is none. */
   enver(rev: string): Enver<RevType> | undefined {

@@ -4,7 +4,7 @@
 // digest line spliced in after "version".
 
 import { createHash } from 'node:crypto';
-import type { BuildData, ConsumerData, EnverData, OrgData } from './types';
+import type { BuildData, ConfigObject, ConfigValue, ConsumerData, EnverData, OrgData } from './types';
 
 /** The value of the manifest's "schema" field. */
 export const MANIFEST_SCHEMA = 'odmd.manifest/v1';
@@ -139,7 +139,7 @@ class Writer {
     this.close('}');
   }
   /** Begins the array member `key`; an empty one is written as "[]" and returns false. */
-  beginArray(key: string, size: number): boolean {
+  beginArray(key: string | null, size: number): boolean {
     this.key(key);
     if (size === 0) {
       this.out += '[]';
@@ -155,7 +155,7 @@ class Writer {
     this.key(key);
     this.out += jsonString(value);
   }
-  raw(key: string, text: string): void {
+  raw(key: string | null, text: string): void {
     this.key(key);
     this.out += text;
   }
@@ -188,6 +188,41 @@ function integerText(n: number | bigint, what: string): string {
   return String(n);
 }
 
+/**
+ * A config number as nlohmann's dump() writes the number it reads back: integers as such
+ * (only safe ones: a larger one would not read back the same), others in JavaScript's
+ * shortest form with a two-digit exponent (1e-07).
+ */
+function configNumber(n: number, what: string): string {
+  if (!Number.isFinite(n)) throw new RangeError(`${what}: ${n} is not a JSON number`);
+  if (Number.isInteger(n)) return integerText(n, what);
+  return String(n).replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+/** A config value in the nlohmann dump(2) layout, keys in UTF-8 byte order at every level. */
+function writeConfigValue(w: Writer, key: string | null, v: ConfigValue, what: string): void {
+  if (v === null) return w.raw(key, 'null');
+  if (typeof v === 'boolean') return w.raw(key, v ? 'true' : 'false');
+  if (typeof v === 'number') return w.raw(key, configNumber(v, what));
+  if (typeof v === 'string') return w.string(key, v);
+  if (Array.isArray(v)) {
+    if (!w.beginArray(key, v.length)) return;
+    v.forEach((item, i) => writeConfigValue(w, null, item, `${what}/${i}`));
+    return w.endArray();
+  }
+  const keys = Object.keys(v).sort(compareUtf8);
+  if (keys.length === 0) return w.raw(key, '{}');
+  w.beginObject(key);
+  for (const k of keys) writeConfigValue(w, k, v[k]!, `${what}/${k}`);
+  w.endObject();
+}
+
+/** The member "config", omitted when there is none or it is {} (the C++ canonical form). */
+function writeConfig(w: Writer, config: ConfigObject | undefined, what: string): void {
+  if (config === undefined || Object.keys(config).length === 0) return;
+  writeConfigValue(w, 'config', config, what);
+}
+
 function writeConsumer(w: Writer, c: ConsumerData): void {
   w.beginObject();
   w.string('name', c.name);
@@ -212,6 +247,7 @@ function writeEnver(w: Writer, e: EnverData): void {
     for (const s of e.stacks) w.string(null, s);
     w.endArray();
   }
+  writeConfig(w, e.config, `enver ${e.rev}: config`);
   if (w.beginArray('products', e.products.length)) {
     for (const p of e.products) {
       w.beginObject();
@@ -236,6 +272,7 @@ function writeBuild(w: Writer, b: BuildData): void {
   w.string('name', b.repo.name);
   w.raw('installationId', integerText(b.repo.installationId, `build ${b.id}: installationId`));
   w.endObject();
+  writeConfig(w, b.config, `build ${b.id}: config`);
   if (w.beginArray('envers', b.envers.length)) {
     for (const e of b.envers) writeEnver(w, e);
     w.endArray();

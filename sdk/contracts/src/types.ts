@@ -46,6 +46,13 @@ export interface ConsumerData {
   reaction: Reaction;
 }
 
+/** A JSON value inside a config (docs/manifest.md, Config). */
+export type ConfigValue = null | boolean | number | string | ConfigValue[] | ConfigObject;
+/** A build's or enver's settings: keys of [A-Za-z0-9_.-]{1,64} at every level (rule R14). */
+export interface ConfigObject {
+  [key: string]: ConfigValue;
+}
+
 export interface EnverData {
   /** "b..<branch>" or "t..<tag>". */
   rev: string;
@@ -58,6 +65,8 @@ export interface EnverData {
   overwriteWorkflow: boolean;
   /** Stack base names in deployment order; empty means the one stack named after the build. */
   stacks: string[];
+  /** The enver's own settings; absent (or {}) means none. Clones inherit it. */
+  config?: ConfigObject;
   products: ProductData[];
   consumers: ConsumerData[];
 }
@@ -66,6 +75,8 @@ export interface BuildData {
   id: string;
   kind: BuildKind;
   repo: RepoData;
+  /** Settings every enver of the build shares; an enver's top-level keys win. */
+  config?: ConfigObject;
   envers: EnverData[];
 }
 

@@ -51,6 +51,39 @@ describe('synth', () => {
     assert.match(text, new RegExp(`"digest": "${manifestDigest(c.data)}"`));
   });
 
+  it('writes configs canonically, as the C++ writer does (odmd validate recomputes the digest)', () => {
+    const c = new Contracts('cfg', '1.0.0');
+    const central = c.account('central', '111111111111');
+    c.contractsBuild('contracts', c.repo('o', 'c')).branch('main', central, 'us-east-1');
+    const svc = c.cdkBuild('svc', c.repo('o', 's')).config({ zone: 'z1', cluster: 'blue' });
+    svc.branch('main', central, 'us-east-1').config({
+      z: { b: [1, 2.5, null, 1e-7, true, 'x\u00e9\n'], a: {}, 'k.2': [] },
+      cidr: '10.1.0.0/16',
+    });
+    svc.branch('dev', central, 'us-east-1').config({});
+    const text = c.manifest();
+    assert.deepEqual(runOdmdValidate(odmdBin(), text), []);
+    assert.match(text, /"installationId": 0\n {6}\},\n {6}"config": \{\n {8}"cluster": "blue",\n {8}"zone": "z1"\n {6}\},\n {6}"envers"/);
+    assert.ok(text.includes(
+      '          "config": {\n' +
+      '            "cidr": "10.1.0.0/16",\n' +
+      '            "z": {\n' +
+      '              "a": {},\n' +
+      '              "b": [\n' +
+      '                1,\n' +
+      '                2.5,\n' +
+      '                null,\n' +
+      '                1e-07,\n' +
+      '                true,\n' +
+      '                "x\u00e9\\n"\n' +
+      '              ],\n' +
+      '              "k.2": []\n' +
+      '            }\n' +
+      '          },\n'), text);
+    // {} is no config: the dev enver writes none.
+    assert.equal(text.split('"config"').length - 1, 2);
+  });
+
   it('writes a lone surrogate as U+FFFD, as the C++ writer does with invalid UTF-8', () => {
     const c = new Contracts('org', '1.0.0');
     c.account('central\ud800', '111111111111');
