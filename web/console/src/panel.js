@@ -1,11 +1,19 @@
 // The enver panel: everything about one enver (GET /api/envers/<id>): rev, kind, account and
-// region, status, derived names, products with their version history, consumers with the
-// consumed and latest versions, deployments with their logs, clones, and the events of the
-// enver and its clones.
+// region, status, derived names, its config (ODMD_config), products with their version
+// history, consumers with the consumed and latest versions, deployments with their logs,
+// clones, and the events of the enver and its clones.
 import { getJson, getText, pathOf } from './api.js';
 import { $, h, table, time } from './dom.js';
 
 const EVENTS_SHOWN = 50;
+
+// The enver's ODMD_config as indented JSON; "no config" for {} (or a server without it).
+function configView(config) {
+  if (!config || Object.keys(config).length === 0) {
+    return h('p', { class: 'muted', 'data-testid': 'panel-config' }, 'no config');
+  }
+  return h('pre', { 'data-testid': 'panel-config' }, JSON.stringify(config, null, 2));
+}
 
 export class EnverPanel {
   // ctx: {showError(e), select(id), impact({enver}|{product}), events(): recent events,
@@ -187,6 +195,9 @@ export class EnverPanel {
       table(['', ''], factRows, { 'data-testid': 'panel-facts' }),
       h('h3', {}, 'derived names'),
       table(['name', 'value'], nameRows, { 'data-testid': 'panel-names' }),
+      // ODMD_config: the build's config under the enver's top-level keys (docs/manifest.md).
+      h('h3', {}, 'config'),
+      configView(e.config),
       h('h3', {}, 'products'),
       productRows.length ? table(['product', 'version', 'revision', ''], productRows,
         { 'data-testid': 'panel-products' }) : h('p', { class: 'muted' }, 'produces nothing'),

@@ -185,6 +185,10 @@ describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
       const cell = panel.locator(`td[data-name="${k}"]`);
       assert.equal(await cell.textContent(), String(v), `derived name ${k}`);
     }
+    // Its config is the API's (ODMD_config; the demo org declares none).
+    const config = panel.locator('[data-testid="panel-config"]');
+    assert.deepEqual(cli.config, {});
+    assert.equal(await config.textContent(), 'no config');
     // Literal values: the model's naming, independent of the server.
     assert.equal(await panel.locator('td[data-name="stack_name"]').textContent(),
       'orderManager--main');
