@@ -7,8 +7,10 @@
 // libs/reconcile/tests/sandbox_test.cc.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -104,10 +106,12 @@ std::string HostileScript(const fs::path& state) {
          "try state.db cat \"$S/state.db\"\n"
          "try api.url cat \"$S/api.url\"\n"
          // The server, found as an attacker would: by its command line (a flag only it has;
-         // the test's paths hold the word "serve").
+         // the test's paths hold the word "serve"), and only this test's server (its state
+         // directory): unsandboxed, the script must not signal the other tests' servers.
          "found=''\n"
          "for p in /proc/[0-9]*; do\n"
-         "  if grep -q -- --contracts-repo \"$p/cmdline\" 2> /dev/null; then "
+         "  if grep -q -- --contracts-repo \"$p/cmdline\" 2> /dev/null && "
+         "grep -q -F -- \"$S\" \"$p/cmdline\" 2> /dev/null; then "
          "found=\"$found ${p#/proc/}\"; fi\n"
          "done\n"
          "if [ -n \"$found\" ]; then echo \"LEAK server-process$found\"; "
@@ -223,8 +227,24 @@ TEST(ServeSandboxTest, HostileBuildScriptReachesNothingButItsOwnEnver) {
 }
 
 TEST(ServeSandboxTest, WithSandboxNoneTheSameScriptReadsTheAdminTokenAndFindsTheServer) {
+  // Another server on this machine (another test's, when the suite runs in parallel): the
+  // script finds and signals its own server only. It used to SIGTERM every `odmd serve`
+  // with --contracts-repo, stopping the GitHub image test's server mid-run.
+  const pid_t other = ::fork();
+  ASSERT_GE(other, 0);
+  if (other == 0) {
+    ::execl("/bin/sh", "sh", "-c", "sleep 120; exit 0", "odmd", "serve", "--contracts-repo", "other",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
   // What every build script could do before the sandbox; --sandbox none says so at start.
   const Served served = ServeHostile({"--sandbox", "none"});
+  int status = 0;
+  const bool other_ended = ::waitpid(other, &status, WNOHANG) == other;
+  ::kill(other, SIGKILL);
+  if (!other_ended) ::waitpid(other, &status, 0);
+  EXPECT_FALSE(other_ended) << "the other server was stopped (signal "
+                            << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << ")";
   EXPECT_EQ(served.exit_code, 0) << served.err;
   EXPECT_THAT(served.err, HasSubstr("WARNING: --sandbox=none"));
   EXPECT_THAT(served.log, HasSubstr("LEAK admin.token-relative\n"));
