@@ -233,8 +233,8 @@ TEST(ServeSandboxTest, WithSandboxNoneTheSameScriptReadsTheAdminTokenAndFindsThe
   const pid_t other = ::fork();
   ASSERT_GE(other, 0);
   if (other == 0) {
-    ::execl("/bin/sh", "sh", "-c", "sleep 120; exit 0", "odmd", "serve", "--contracts-repo", "other",
-            static_cast<char*>(nullptr));
+    ::execl("/bin/sh", "sh", "-c", "sleep 120; exit 0", "odmd", "serve", "--contracts-repo",
+            "other", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   // What every build script could do before the sandbox; --sandbox none says so at start.
