@@ -102,6 +102,11 @@ class TimedGit : public reconcile::Git {
     return Timed(spans_, Spans::kGit, "git RemoveWorktree",
                  [&] { return inner_.RemoveWorktree(repo, dir); });
   }
+  Result<std::optional<std::string>> ReadFile(std::string_view repo, std::string_view sha,
+                                              std::string_view path) override {
+    return Timed(spans_, Spans::kGit, "git ReadFile",
+                 [&] { return inner_.ReadFile(repo, sha, path); });
+  }
   Result<reconcile::CommitFileResult> CommitFile(
       std::string_view repo, const reconcile::CommitFileRequest& request) override {
     return Timed(spans_, Spans::kGit, "git CommitFile",

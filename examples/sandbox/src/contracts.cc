@@ -155,6 +155,11 @@ Foundation DeclareFoundation(Contracts& c, const Accounts& a, const NetworkProdu
   BranchEnverRef dev = foundation.Branch(S(kDevBranch), a.workspace1, S(kWest));
   TagEnverRef release = foundation.Tag(S(kReleaseTag), a.workspace1, S(kWest));
   main.Ephemeral(false);  // holds the shop's tables
+  // The foundation's workflow is the platform's: edits to it are replaced (every other
+  // build keeps its users' edits, the default).
+  main.OverwriteWorkflow(true);
+  dev.OverwriteWorkflow(true);
+  release.OverwriteWorkflow(true);
   main.Consumes("vpcCidrs", net.vpc_cidrs);
   dev.Consumes("vpcCidrs", net.vpc_cidrs);
   FoundationProducts<RevType::kBranch> main_products = PublishFoundation(main);

@@ -28,6 +28,7 @@ json ToJson(const reconcile::PublishReport& r) {
           {"version", r.version},
           {"digest", r.digest},
           {"workflows_written", r.workflows_written},
+          {"workflows_kept", r.workflows_kept},
           {"envers_added", r.envers_added},
           {"envers_removed", r.envers_removed}};
 }

@@ -109,6 +109,11 @@ int PublishViaApi(Io& io, const StoreFlags& store_flags, const std::string& serv
       io.out << "published " << Field(r, "version") << " (" << Field(r, "digest")
              << "): " << Field(r, "envers_added") << " envers added, " << Field(r, "envers_removed")
              << " removed, " << Field(r, "workflows_written") << " workflows written\n";
+      const nlohmann::json kept = r.value("workflows_kept", nlohmann::json::array());
+      for (const nlohmann::json& k : kept) {
+        io.out << "kept (edited by its users; overwriteWorkflow is false): " << k.get<std::string>()
+               << "\n";
+      }
     } else {
       io.out << Field(r, "version") << " (" << Field(r, "digest")
              << ") is already the published manifest: nothing written\n";

@@ -5,12 +5,14 @@
 // Layout under DIR: a file that belongs to a build's repo (a workflow) goes to
 // DIR/<build>/<path>, so DIR/<build>/ can be copied over that repo's checkout; a file
 // without a build (a role template, path "roles/<build>/...") goes to DIR/<path>.
-// A user-owned file (overwriteWorkflow false) is never written, only reported.
+// A workflow its users edited (overwriteWorkflow false, the default) is kept, only reported;
+// an absent or unedited one is written.
 
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -31,7 +33,7 @@ namespace fs = std::filesystem;
 
 using Generator = std::function<Result<std::vector<gen::GeneratedFile>>(const model::Org&)>;
 
-enum class WriteStatus { kWritten, kUnchanged, kUserOwned };
+enum class WriteStatus { kWritten, kUnchanged, kKept };
 
 std::string_view WriteStatusName(WriteStatus s) {
   switch (s) {
@@ -39,8 +41,8 @@ std::string_view WriteStatusName(WriteStatus s) {
       return "written";
     case WriteStatus::kUnchanged:
       return "unchanged";
-    case WriteStatus::kUserOwned:
-      return "user-owned";
+    case WriteStatus::kKept:
+      return "kept";
   }
   return "written";
 }
@@ -59,19 +61,21 @@ Result<fs::path> RelativeTarget(const gen::GeneratedFile& file) {
   return relative;
 }
 
-bool HasContent(const fs::path& path, const std::string& content) {
+// The content of the file at `path`; nullopt when there is none.
+std::optional<std::string> ReadExisting(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
+  if (!in) return std::nullopt;
   std::ostringstream ss;
   ss << in.rdbuf();
-  return ss.str() == content;
+  return ss.str();
 }
 
 Result<WriteStatus> WriteOne(const fs::path& out_dir, const gen::GeneratedFile& file) {
-  if (file.user_owned) return WriteStatus::kUserOwned;
   ODMD_ASSIGN_OR_RETURN(fs::path relative, RelativeTarget(file));
   fs::path path = out_dir / relative;
-  if (HasContent(path, file.content)) return WriteStatus::kUnchanged;
+  const std::optional<std::string> existing = ReadExisting(path);
+  if (existing == file.content) return WriteStatus::kUnchanged;
+  if (!gen::MayReplace(file, existing)) return WriteStatus::kKept;
   ODMD_RETURN_IF_ERROR(WriteFileAtomically(path, file.content));
   return WriteStatus::kWritten;
 }
@@ -98,12 +102,12 @@ void PrintWritten(Io& io, bool json, const std::string& out_dir,
   int counts[3] = {0, 0, 0};
   for (const Written& w : written) {
     ++counts[static_cast<int>(w.status)];
-    io.out << (w.status == WriteStatus::kUserOwned ? "user-owned, not written"
-                                                   : WriteStatusName(w.status))
+    io.out << (w.status == WriteStatus::kKept ? "kept (edited by its users)"
+                                              : WriteStatusName(w.status))
            << "  " << w.location << "\n";
   }
   io.out << written.size() << " file(s) in " << out_dir << ": " << counts[0] << " written, "
-         << counts[1] << " unchanged, " << counts[2] << " user-owned\n";
+         << counts[1] << " unchanged, " << counts[2] << " kept\n";
 }
 
 RunFn SetupWrite(CLI::App& sub, Io& io, Generator generate) {

@@ -5,7 +5,35 @@
 #include <tuple>
 #include <utility>
 
+#include "odmd/base/sha256.h"
+
 namespace odmd::gen {
+
+std::string Sealed(std::string text) {
+  const size_t eol = text.find('\n');
+  const size_t at = eol == std::string::npos ? text.size() : eol + 1;
+  if (eol == std::string::npos) text += '\n';
+  const std::string line = std::string(kDigestLinePrefix) + Sha256Hex(text) + "\n";
+  text.insert(eol == std::string::npos ? text.size() : at, line);
+  return text;
+}
+
+bool IsPristine(std::string_view text) {
+  const size_t eol = text.find('\n');
+  if (eol == std::string_view::npos) return false;
+  const size_t start = eol + 1;
+  if (text.substr(start, kDigestLinePrefix.size()) != kDigestLinePrefix) return false;
+  const size_t digest_at = start + kDigestLinePrefix.size();
+  const size_t end = text.find('\n', digest_at);
+  if (end == std::string_view::npos || end - digest_at != 64) return false;
+  std::string rest(text.substr(0, start));
+  rest.append(text.substr(end + 1));
+  return Sha256Hex(rest) == text.substr(digest_at, 64);
+}
+
+bool MayReplace(const GeneratedFile& file, const std::optional<std::string>& current) {
+  return !current.has_value() || !file.user_owned || IsPristine(*current);
+}
 
 std::string_view FileChangeName(FileChange change) {
   switch (change) {

@@ -84,7 +84,7 @@ Result<GeneratedFile> GenerateOne(const model::Org& org, const model::Build& bui
   spec.secret_name = WorkflowSecretName(spec.name);
   GeneratedFile file;
   file.path = model::WorkflowFilePath(build.id, build.kind, enver.region, account->name);
-  file.content = RenderWorkflow(spec);
+  file.content = Sealed(RenderWorkflow(spec));  // its digest line: edits can be told
   file.user_owned = group.user_owned;
   file.build_id = build.id;
   return file;

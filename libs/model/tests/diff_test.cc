@@ -77,14 +77,14 @@ TEST(DiffTest, BuildAndEnverFieldChangesListOldAndNew) {
   e.work_dir = "svc";
   e.ephemeral = false;
   e.clone_limit = 5;
-  e.overwrite_workflow = false;
+  e.overwrite_workflow = true;
   EXPECT_THAT(ChangeTexts(DiffOrgs(a, b)),
               ElementsAre("changed build svc: kind \"cdk\" -> \"cmd\", repo \"acme/svc\" -> "
                           "\"other/svc\", installationId 1 -> 9",
                           "changed enver svc/b..main: account \"ws\" -> \"central\", region "
                           "\"us-west-1\" -> \"eu-west-1\", buildScript \".scripts/build.sh\" -> "
                           "\"run.sh\", workDir \"\" -> \"svc\", ephemeral true -> false, "
-                          "cloneLimit 20 -> 5, overwriteWorkflow true -> false"));
+                          "cloneLimit 20 -> 5, overwriteWorkflow false -> true"));
 }
 
 TEST(DiffTest, ProductAndConsumerChanges) {

@@ -263,7 +263,7 @@ TEST(ManifestReadTest, MissingOptionalFieldsTakeTheirDefaults) {
   EXPECT_EQ(svc.build_script, ".scripts/build.sh");
   EXPECT_EQ(svc.work_dir, "");
   EXPECT_EQ(svc.clone_limit, 20);
-  EXPECT_TRUE(svc.overwrite_workflow);
+  EXPECT_FALSE(svc.overwrite_workflow);  // the original's overwriteGhWf default
   EXPECT_THAT(svc.products, IsEmpty());
   ASSERT_EQ(svc.consumers.size(), 1u);
   EXPECT_FALSE(svc.consumers[0].placeholder.has_value());

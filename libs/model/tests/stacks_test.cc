@@ -129,7 +129,7 @@ TEST(StacksManifestTest, RoundTripKeepsTheOrderAndDefaultIsOmitted) {
   Org org = TwoStackOrg();
   org.builds[2].envers[0].stacks = {"orderSvc-z", "orderSvc"};
   std::string text = WriteManifest(org);
-  EXPECT_THAT(text, HasSubstr("\"overwriteWorkflow\": true,\n"
+  EXPECT_THAT(text, HasSubstr("\"overwriteWorkflow\": false,\n"
                               "          \"stacks\": [\n"
                               "            \"orderSvc-z\",\n"
                               "            \"orderSvc\"\n"

@@ -340,6 +340,22 @@ class CliGit final : public Git {
     return OkStatus();
   }
 
+  Result<std::optional<std::string>> ReadFile(std::string_view repo, std::string_view sha,
+                                              std::string_view path) override {
+    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));
+    ODMD_RETURN_IF_ERROR(CheckPath(repo, path));
+    ODMD_RETURN_IF_ERROR(CheckCommit(repo, git_dir, sha));
+    // "<mode> <type> <object>\t<path>" when the tree has the path, nothing when it has not.
+    ODMD_ASSIGN_OR_RETURN(
+        const std::string listed,
+        Run(repo, git_dir, {"ls-tree", "-z", std::string(sha), "--", std::string(path)}));
+    const size_t blob_at = listed.find(" blob ");
+    if (listed.empty() || blob_at == std::string::npos) return std::optional<std::string>();
+    const std::string object = listed.substr(blob_at + 6, listed.find('\t') - blob_at - 6);
+    ODMD_ASSIGN_OR_RETURN(std::string content, Run(repo, git_dir, {"cat-file", "blob", object}));
+    return std::optional<std::string>(std::move(content));
+  }
+
   Result<CommitFileResult> CommitFile(std::string_view repo,
                                       const CommitFileRequest& request) override {
     ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));

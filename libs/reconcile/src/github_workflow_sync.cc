@@ -62,8 +62,8 @@ Result<Plan> ReadBranch(github::GitHubApi& api, const github::RepoRef& repo,
     // Read at the head's sha: the comparison and the commit are about the same snapshot.
     ODMD_ASSIGN_OR_RETURN(std::optional<github::FileContent> there,
                           api.GetFile(repo, f.path, plan.head));
-    if (there && f.user_owned) {
-      plan.kept.push_back(f.path);
+    if (there && f.user_owned && !gen::IsPristine(there->content)) {
+      plan.kept.push_back(f.path);  // the user edited it
     } else if (!there || there->content != f.content) {
       plan.changes.push_back(&f);
     }

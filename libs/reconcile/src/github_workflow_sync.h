@@ -19,8 +19,8 @@ namespace odmd::reconcile {
 struct WorkflowFile {
   std::string path;  // ".github/workflows/ODMD_x.yaml"
   std::string content;
-  // The contracts opt the file out of overwriting (gen::GeneratedFile::user_owned): it is
-  // written when the branch has no such file and never replaced once there.
+  // The contracts keep users' edits (gen::GeneratedFile::user_owned): it is written when the
+  // branch has no such file or an unedited one (gen::IsPristine), and an edited one is kept.
   bool user_owned = false;
 };
 
@@ -34,7 +34,7 @@ struct BranchSyncResult {
   std::optional<std::string> commit;  // the commit written; nullopt when nothing differed
   std::string parent;                 // the head `commit` was made on (its only parent)
   std::vector<std::string> written;   // paths in that commit, sorted
-  std::vector<std::string> kept;      // user-owned files left as they are on the branch
+  std::vector<std::string> kept;      // user-owned files the user edited, left as they are
   int attempts = 0;                   // 1, or more after concurrent pushes
 };
 

@@ -205,7 +205,11 @@ export abstract class Enver<T extends RevType> {
     this.data.cloneLimit = limit;
     return this;
   }
-  /** false: the generated workflow file is user-owned and never overwritten. */
+  /**
+   * The original's overwriteGhWf. false (the default): the platform writes the generated
+   * workflow where it is absent or unedited and keeps a file the user edited; true: it
+   * always replaces it.
+   */
   overwriteWorkflow(value: boolean): this {
     this.data.overwriteWorkflow = value;
     return this;
@@ -326,7 +330,7 @@ export class Build<B extends Enver<'b'>, TE extends Enver<'t'>> {
       workDir: '',
       ephemeral: defaultEphemeral(this.kind),
       cloneLimit: 20,
-      overwriteWorkflow: true,
+      overwriteWorkflow: false,
       stacks: [],
       products: [],
       consumers: [],

@@ -101,9 +101,10 @@ export function sandboxContracts(version = '1.0.0'): Contracts {
 
   // The coffee shop: foundation <- order manager <- order processor on main, dev, v1.0.0.
   const foundation = c.cdkBuild('coffeeShopFoundation', repo('coffee-shop--foundation'));
-  const fMain = foundation.branch('main', a.workspace1, WEST).ephemeral(false);
-  const fDev = foundation.branch('dev', a.workspace1, WEST);
-  const fRelease = foundation.tag('v1.0.0', a.workspace1, WEST);
+  // The foundation's workflow is the platform's: edits to it are replaced.
+  const fMain = foundation.branch('main', a.workspace1, WEST).ephemeral(false).overwriteWorkflow(true);
+  const fDev = foundation.branch('dev', a.workspace1, WEST).overwriteWorkflow(true);
+  const fRelease = foundation.tag('v1.0.0', a.workspace1, WEST).overwriteWorkflow(true);
   fMain.consumes('vpcCidrs', net.vpcCidrs);
   fDev.consumes('vpcCidrs', net.vpcCidrs);
   const f = { main: publishFoundation(fMain), dev: publishFoundation(fDev), release: publishFoundation(fRelease) };

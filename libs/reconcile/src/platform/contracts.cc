@@ -7,6 +7,7 @@
 // deployments, records "contracts.published" and deletes the intent. A platform that
 // stopped in between finds the intent at start (or at the next publish) and syncs again.
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -14,6 +15,7 @@
 #include "github_runs.h"
 #include "impl.h"
 #include "odmd/base/strings.h"
+#include "odmd/gen/generated_file.h"
 #include "odmd/gen/roles.h"
 #include "odmd/gen/workflows.h"
 #include "odmd/model/manifest.h"
@@ -311,6 +313,22 @@ Result<std::vector<EnqueueRequest>> Platform::Impl::Sync(const WorldPtr& before,
   return requests;
 }
 
+void Platform::Impl::NoteKeptWorkflow(const std::string& repo, const std::string& branch,
+                                      const std::string& path, PublishReport& report) {
+  report.workflows_kept.push_back(repo + " " + branch + " " + path);
+  Event e;
+  e.kind = "workflow.kept";
+  e.message = path + " on " + branch + " of " + repo +
+              " was edited: kept as it is (overwriteWorkflow is false)";
+  e.suggestion =
+      "set overwriteWorkflow true on the enver to have odmd replace it, or delete the file to "
+      "have it written again";
+  e.fields["repo"] = repo;
+  e.fields["branch"] = branch;
+  e.fields["path"] = path;
+  (void)Emit(std::move(e));
+}
+
 Status Platform::Impl::WriteWorkflows(const WorldPtr& world, const std::set<std::string>& builds,
                                       PublishReport& report, std::string_view only_ref,
                                       bool in_scan) {
@@ -336,9 +354,18 @@ Status Platform::Impl::WriteWorkflows(const WorldPtr& world, const std::set<std:
       auto head = head_of.find(ref);
       if (head == head_of.end()) continue;
       for (const gen::GeneratedFile& f : files) {
-        if (f.build_id != build_id || f.user_owned) continue;
+        if (f.build_id != build_id) continue;
+        const std::string branch = ref.substr(std::string_view("refs/heads/").size());
+        if (f.user_owned) {
+          ODMD_ASSIGN_OR_RETURN(std::optional<std::string> current,
+                                git_.ReadFile(*path, head->second, f.path));
+          if (!gen::MayReplace(f, current)) {
+            NoteKeptWorkflow(build->repo.FullName(), branch, f.path, report);
+            continue;
+          }
+        }
         CommitFileRequest request;
-        request.branch = ref.substr(std::string_view("refs/heads/").size());
+        request.branch = branch;
         request.path = f.path;
         request.content = f.content;
         request.message = "Sync generated workflow " + f.path + " (contracts " + world->version() +

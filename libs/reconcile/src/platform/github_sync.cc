@@ -79,6 +79,9 @@ Status Platform::Impl::WriteWorkflowsToGitHub(const WorldPtr& world, const model
       (void)Emit(std::move(e));
       continue;
     }
+    for (const std::string& path : r->kept) {
+      NoteKeptWorkflow(build.repo.FullName(), r->branch, path, report);
+    }
     if (!r->commit) continue;
     ++report.workflows_written;
     const std::string ref = "refs/heads/" + r->branch;

@@ -211,6 +211,10 @@ class Platform::Impl {
   Status WriteWorkflows(const WorldPtr& world, const std::set<std::string>& builds,
                         PublishReport& report, std::string_view only_ref = {},
                         bool in_scan = false);
+  // A workflow file its users edited, kept (overwriteWorkflow false): in the report and a
+  // "workflow.kept" event.
+  void NoteKeptWorkflow(const std::string& repo, const std::string& branch, const std::string& path,
+                        PublishReport& report);
 
   // --- platform.cc: products to AWS (aws_mirror.h) ---
   Status StartAwsMirror();

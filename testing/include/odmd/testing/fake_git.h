@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -120,6 +121,21 @@ class FakeGit final : public reconcile::Git {
       out.push_back(r->commits.at(s).info);
     }
     return out;
+  }
+
+  Result<std::optional<std::string>> ReadFile(std::string_view repo, std::string_view sha,
+                                              std::string_view path) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ODMD_ASSIGN_OR_RETURN(const Repo* r, FindRepo(repo));
+    if (!ValidPath(std::string(path))) {
+      return InvalidArgumentError("invalid file path \"" + std::string(path) +
+                                  "\" for git repository \"" + std::string(repo) + "\"");
+    }
+    ODMD_RETURN_IF_ERROR(CheckCommit(*r, repo, sha));
+    const Files& files = r->commits.at(std::string(sha)).files;
+    auto f = files.find(std::string(path));
+    if (f == files.end()) return std::optional<std::string>();
+    return std::optional<std::string>(f->second);
   }
 
   Status CheckoutWorktree(std::string_view repo, std::string_view sha,

@@ -4,6 +4,7 @@
 // two generations. Generators are pure functions (manifest -> files); writing them to disk
 // or into git is the caller's job.
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,14 +18,33 @@ struct GeneratedFile {
   // for role templates.
   std::string path;
   std::string content;
-  // Set when the contracts opt the file out of overwriting (`overwriteWorkflow` false):
-  // `content` is what would have been generated, but the file belongs to the user.
+  // Set when the contracts leave the file's edits to the user (`overwriteWorkflow` false,
+  // the default): the platform writes it where it is absent or still exactly what odmd
+  // generated (IsPristine), and keeps (and reports) a file the user edited. Unset
+  // (`overwriteWorkflow` true): the platform always replaces it with `content`.
   bool user_owned = false;
   // Where the file goes: the build id for workflows (its repo), empty for role templates.
   std::string build_id;
 
   friend bool operator==(const GeneratedFile&, const GeneratedFile&) = default;
 };
+
+// The line a generated workflow carries as its second line, so an unedited file can be told
+// from an edited one without any record of what was written: "# odmd-digest: <sha256 of the
+// text without this line>".
+inline constexpr std::string_view kDigestLinePrefix = "# odmd-digest: ";
+
+// `text` with its digest line inserted after its first line (the generator's header).
+std::string Sealed(std::string text);
+
+// True when `text` carries a digest line that matches the rest of it: odmd wrote it and
+// nobody changed it since.
+bool IsPristine(std::string_view text);
+
+// Whether the platform may write `file` over `current`, the content there now (nullopt: no
+// such file): always when absent or when the file is not user_owned, else only a pristine
+// one.
+bool MayReplace(const GeneratedFile& file, const std::optional<std::string>& current);
 
 enum class FileChange { kAdded, kChanged, kRemoved };
 // "added", "changed", "removed".

@@ -47,9 +47,11 @@ std::string WorkflowSecretName(std::string_view workflow_name);
 // model::WorkflowFilePath(...) with build_id = the build's id. Files are sorted by build id,
 // then path; the output depends only on the contracts' content, not on declaration order.
 //
-// Ownership rule: a file is user_owned when ANY enver of its group has overwrite_workflow
-// false. The envers of a group share the file, so one enver opting out is enough to keep
-// the platform from replacing it; `content` is still what odmd would have written.
+// Ownership rule (the original's overwriteGhWf): a file is user_owned when ANY enver of its
+// group has overwrite_workflow false, the default. The envers of a group share the file, so
+// one enver keeping edits is enough to keep the platform from replacing an edited file; an
+// absent or unedited one (gen::IsPristine) is still written. Every file carries its digest
+// line (gen::Sealed) so an edit can be told without a record of what was written.
 //
 // Errors (nothing is generated): kNotFound when an enver's account is not declared;
 // kInvalidArgument, naming the enver and the value, when a build id, region, account name

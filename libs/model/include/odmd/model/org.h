@@ -78,8 +78,10 @@ struct Enver {
   bool ephemeral = true;
   // Maximum number of live clones of this enver (rule R9).
   int clone_limit = 20;
-  // When false the generated workflow file is user-owned and never overwritten.
-  bool overwrite_workflow = true;
+  // The original's overwriteGhWf. False (the default): the platform writes the generated
+  // workflow where it is absent or still exactly as generated, and keeps a file the user
+  // edited (gen::GeneratedFile::user_owned). True: the platform always replaces it.
+  bool overwrite_workflow = false;
   // Base names of the enver's CloudFormation stacks, in deployment order; each is the build
   // id or starts with "<build id>-" (rule R10), e.g. {"networking", "networking-share-nat"}.
   // Empty means the one stack named after the build (StackNames() in naming.h). Clones

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,12 @@ class Git {
 
   // Removes a directory written by CheckoutWorktree. A missing directory is OK.
   virtual Status RemoveWorktree(std::string_view repo, const std::string& dir) = 0;
+
+  // The content of the file at `path` in commit `sha`; nullopt when the commit has no file
+  // there. kNotFound if `sha` is not a commit of the repo; kInvalidArgument for a path that
+  // could leave the tree.
+  virtual Result<std::optional<std::string>> ReadFile(std::string_view repo, std::string_view sha,
+                                                      std::string_view path) = 0;
 
   // Commits `request.content` at `request.path` on top of the branch head, without a
   // checkout, and moves the branch only if it did not move meanwhile (kAborted if it did,

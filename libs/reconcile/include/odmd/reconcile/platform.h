@@ -113,6 +113,9 @@ struct PublishReport {
   std::string version;
   std::string digest;
   int workflows_written = 0;  // commits the platform made into enver branches
+  // Workflow files their users edited, left as they are (overwriteWorkflow false, the
+  // default): "<repo> <branch> <path>", e.g. "acme/svc main .github/workflows/ODMD_x.yaml".
+  std::vector<std::string> workflows_kept;
   int envers_added = 0;
   int envers_removed = 0;
 };
