@@ -8,7 +8,7 @@ namespace odmd::cli {
 
 std::span<const Command> Commands() {
   static constexpr std::array<Command, 27> kCommands = {{
-      {"validate", "Validate a manifest against every rule (R1-R13, M1-M6)", false, SetupValidate},
+      {"validate", "Validate a manifest against every rule (R1-R14, M1-M6)", false, SetupValidate},
       {"fmt", "Rewrite a manifest in canonical form with its digest", false, SetupFmt},
       {"graph", "Print the consumer graph as dot, mermaid or json", false, SetupGraph},
       {"show", "Print every derived name of one enver", false, SetupShow},

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The contracts enver's build: check the hand-written manifest against every rule (R1-R12,
+# The contracts enver's build: check the hand-written manifest against every rule (R1-R14,
 # M1-M6) with the platform's own validator, then hand it to the platform, which validates it
 # again, stores it under its version and syncs every enver (DESIGN.md §3, flow 2).
 set -eu

@@ -164,7 +164,7 @@ class Contracts {
   const Org& org() const { return org_; }
   // A canonicalized copy (see Canonicalize), the form manifests are written from.
   Org Finish() const;
-  // Every violation of rules R1-R12 in Finish(), at once; empty when valid.
+  // Every violation of rules R1-R14 in Finish(), at once; empty when valid.
   std::vector<Violation> Validate() const;
 
  private:

@@ -16,7 +16,7 @@
 //   M4  version is not semantic versioning (MAJOR.MINOR.PATCH[-pre][+build])
 //   M5  digest present but does not match the content
 //   M6  unsupported "schema" value
-//   R1-R13  contract rules (validate.h), reported after the document is well-formed
+//   R1-R14  contract rules (validate.h), reported after the document is well-formed
 
 #include <string>
 #include <string_view>
@@ -41,7 +41,7 @@ std::string ManifestDigest(const Org& org);
 bool IsSemVer(std::string_view version);
 
 struct ManifestReadOptions {
-  // Run rules R1-R13 after the document is well-formed. When false only M1-M6 are checked.
+  // Run rules R1-R14 after the document is well-formed. When false only M1-M6 are checked.
   bool validate_rules = true;
 };
 

@@ -2,7 +2,7 @@
 
 // The plain data model of an organisation's contracts: what a contracts library declares
 // and what a manifest carries. Plain structs, no invariants enforced on construction:
-// Validate() (validate.h) checks rules R1-R12 and reports every violation at once.
+// Validate() (validate.h) checks rules R1-R14 and reports every violation at once.
 //
 // Authors normally build an Org through the typed API in contracts.h; the platform reads
 // one from a manifest (manifest.h).

@@ -1,6 +1,6 @@
 #pragma once
 
-// Validation of an Org against rules R1-R13 (DESIGN.md §4, docs/manifest.md). Every rule is
+// Validation of an Org against rules R1-R14 (DESIGN.md §4, docs/manifest.md). Every rule is
 // a row in a table with a stable id; Validate runs them all and returns every violation at
 // once. The same rules run in a contracts library's own tests (Contracts::Validate) and on
 // the server for every manifest.
