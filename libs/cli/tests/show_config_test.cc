@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "manifest_cli_fixture.h"
 #include "odmd/cli/main.h"
 #include "odmd/model/contracts.h"
 #include "odmd/model/manifest.h"
@@ -35,33 +36,9 @@ model::Org ConfiguredOrg() {
   return c.Finish();
 }
 
-class ShowConfigTest : public ::testing::Test {
+class ShowConfigTest : public ManifestCliTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("odmd_show_config_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    manifest_ = (dir_ / "manifest.json").string();
-    std::ofstream(manifest_, std::ios::binary) << model::WriteManifest(ConfiguredOrg());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  int Run(std::vector<std::string> args) {
-    args.insert(args.begin(), "odmd");
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    std::ostringstream out, err;
-    testing::FakeClock clock;
-    int code = Main(static_cast<int>(argv.size()), argv.data(), out, err, clock);
-    out_ = out.str();
-    err_ = err.str();
-    return code;
-  }
-
-  std::filesystem::path dir_;
-  std::string manifest_;
-  std::string out_, err_;
+  model::Org TestOrg() override { return ConfiguredOrg(); }
 };
 
 TEST_F(ShowConfigTest, PrintsTheConfigTheBuildScriptSees) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "manifest_cli_fixture.h"
 #include "odmd/cli/main.h"
 #include "odmd/model/contracts.h"
 #include "odmd/model/manifest.h"
@@ -57,29 +58,9 @@ model::Org ShowOrg() {
   return org;
 }
 
-class ShowGoldenTest : public ::testing::Test {
+class ShowGoldenTest : public ManifestCliTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("odmd_show_golden_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    manifest_ = (dir_ / "manifest.json").string();
-    std::ofstream(manifest_, std::ios::binary) << model::WriteManifest(ShowOrg());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  int Run(std::vector<std::string> args) {
-    args.insert(args.begin(), "odmd");
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    std::ostringstream out, err;
-    testing::FakeClock clock;
-    int code = Main(static_cast<int>(argv.size()), argv.data(), out, err, clock);
-    out_ = out.str();
-    err_ = err.str();
-    return code;
-  }
+  model::Org TestOrg() override { return ShowOrg(); }
 
   // Shows `enver` as text and JSON and compares both with libs/cli/testdata/show/<name>.*.
   void ExpectGolden(const std::string& enver, const std::string& name) {
@@ -88,10 +69,6 @@ class ShowGoldenTest : public ::testing::Test {
     ASSERT_EQ(Run({"show", manifest_, enver, "--json"}), 0) << err_;
     testing::ExpectMatchesGolden(out_, "libs/cli/testdata/show/" + name + ".json");
   }
-
-  std::filesystem::path dir_;
-  std::string manifest_;
-  std::string out_, err_;
 };
 
 TEST_F(ShowGoldenTest, ABranchEnverWithEveryDefault) { ExpectGolden("svcA/b..master", "branch"); }
