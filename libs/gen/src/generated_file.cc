@@ -10,11 +10,9 @@
 namespace odmd::gen {
 
 std::string Sealed(std::string text) {
-  const size_t eol = text.find('\n');
-  const size_t at = eol == std::string::npos ? text.size() : eol + 1;
-  if (eol == std::string::npos) text += '\n';
+  if (text.find('\n') == std::string::npos) text += '\n';
   const std::string line = std::string(kDigestLinePrefix) + Sha256Hex(text) + "\n";
-  text.insert(eol == std::string::npos ? text.size() : at, line);
+  text.insert(text.find('\n') + 1, line);
   return text;
 }
 

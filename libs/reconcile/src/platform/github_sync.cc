@@ -87,7 +87,7 @@ Status Platform::Impl::WriteWorkflowsToGitHub(const WorldPtr& world, const model
     const std::string ref = "refs/heads/" + r->branch;
     RecordPlatformCommit(build.repo.FullName(), ref, r->parent, r->head, in_scan);
   }
-  return PutWorkflowSecrets(world, build, files);
+  return PutWorkflowSecrets(build, files);
 }
 
 Result<bool> Platform::Impl::PutWorkflowSecret(const model::Build& build,
@@ -105,9 +105,8 @@ Result<bool> Platform::Impl::PutWorkflowSecret(const model::Build& build,
   return true;
 }
 
-Status Platform::Impl::PutWorkflowSecrets(const WorldPtr& world, const model::Build& build,
+Status Platform::Impl::PutWorkflowSecrets(const model::Build& build,
                                           const std::vector<WorkflowFile>& files) {
-  (void)world;
   for (const WorkflowFile& f : files) {
     const std::string name = WorkflowNameOfPath(f.path);
     Result<bool> put = PutWorkflowSecret(build, name);

@@ -302,8 +302,7 @@ class Platform::Impl {
                                 PublishReport& report, std::string_view only_ref, bool in_scan);
   // Puts each workflow group's current token into its repository secret unless the secret
   // already holds it; a refusal is an "alert" event.
-  Status PutWorkflowSecrets(const WorldPtr& world, const model::Build& build,
-                            const std::vector<WorkflowFile>& files);
+  Status PutWorkflowSecrets(const model::Build& build, const std::vector<WorkflowFile>& files);
   // One group's: true when it put the secret, false when the secret already held the token.
   Result<bool> PutWorkflowSecret(const model::Build& build, const std::string& workflow_name);
   Result<nlohmann::json> RotateWorkflowSecret(const access::Principal& who,
