@@ -84,6 +84,12 @@ EnverRef<kType>& EnverRef<kType>::Config(std::string json) {
 }
 
 template <RevType kType>
+EnverRef<kType>& EnverRef<kType>::EnverContextMd(std::string path) {
+  enver().enver_context_md = std::move(path);
+  return *this;
+}
+
+template <RevType kType>
 std::string EnverRef<kType>::id() const {
   const Build& b = c_->org_.builds[build_];
   return EnverId(b.id, b.envers[enver_].rev);
@@ -120,6 +126,16 @@ TagEnverRef BuildRef::Tag(std::string tag, const AccountRef& account, std::strin
 
 BuildRef& BuildRef::Config(std::string json) {
   c_->org_.builds[build_].config = std::move(json);
+  return *this;
+}
+
+BuildRef& BuildRef::ServiceOverviewMd(std::string path) {
+  c_->org_.builds[build_].service_overview_md = std::move(path);
+  return *this;
+}
+
+BuildRef& BuildRef::ServiceContextMd(std::string path) {
+  c_->org_.builds[build_].service_context_md = std::move(path);
   return *this;
 }
 

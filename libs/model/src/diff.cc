@@ -72,6 +72,8 @@ std::string Describe(const Build& a, const Build& b) {
   f.Text("repo", a.repo.FullName(), b.repo.FullName());
   f.Number("installationId", a.repo.installation_id, b.repo.installation_id);
   f.Config("config", a.config, b.config);
+  f.Optional("serviceOverviewMd", a.service_overview_md, b.service_overview_md);
+  f.Optional("serviceContextMd", a.service_context_md, b.service_context_md);
   return f.str();
 }
 
@@ -84,6 +86,7 @@ std::string Describe(const Enver& a, const Enver& b) {
   f.Flag("ephemeral", a.ephemeral, b.ephemeral);
   f.Number("cloneLimit", a.clone_limit, b.clone_limit);
   f.Flag("overwriteWorkflow", a.overwrite_workflow, b.overwrite_workflow);
+  f.Optional("enverContextMd", a.enver_context_md, b.enver_context_md);
   return f.str();
 }
 

@@ -21,11 +21,13 @@ using Json = nlohmann::json;
 constexpr std::array<std::string_view, 7> kRootFields = {
     "schema", "org", "version", "digest", "centralAccount", "accounts", "builds"};
 constexpr std::array<std::string_view, 2> kAccountFields = {"name", "id"};
-constexpr std::array<std::string_view, 5> kBuildFields = {"id", "kind", "repo", "config", "envers"};
+constexpr std::array<std::string_view, 7> kBuildFields = {
+    "id", "kind", "repo", "serviceOverviewMd", "serviceContextMd", "config", "envers"};
 constexpr std::array<std::string_view, 3> kRepoFields = {"owner", "name", "installationId"};
-constexpr std::array<std::string_view, 12> kEnverFields = {
-    "rev",        "account",           "region", "buildScript", "workDir",  "ephemeral",
-    "cloneLimit", "overwriteWorkflow", "stacks", "config",      "products", "consumers"};
+constexpr std::array<std::string_view, 13> kEnverFields = {
+    "rev",        "account",           "region",         "buildScript", "workDir", "ephemeral",
+    "cloneLimit", "overwriteWorkflow", "enverContextMd", "stacks",      "config",  "products",
+    "consumers"};
 constexpr std::array<std::string_view, 1> kProductFields = {"name"};
 constexpr std::array<std::string_view, 5> kConsumerFields = {"name", "producer", "product",
                                                              "placeholder", "reaction"};
@@ -149,6 +151,14 @@ void ManifestReader::ReadString(const Json& obj, std::string_view key, bool requ
   *value = j->get<std::string>();
 }
 
+void ManifestReader::ReadOptionalString(const Json& obj, std::string_view key,
+                                        std::optional<std::string>* value) {
+  const Json* j = Member(obj, key, /*required=*/false);
+  if (j == nullptr) return;
+  if (!j->is_string()) return WrongType(*j, key, "a string");
+  *value = j->get<std::string>();
+}
+
 void ManifestReader::ReadBool(const Json& obj, std::string_view key, bool* value) {
   const Json* j = Member(obj, key, /*required=*/false);
   if (j == nullptr) return;
@@ -245,6 +255,8 @@ Build ManifestReader::ReadBuild(const Json& j) {
     Scope scope(this, "repo");
     ReadRepo(*repo, &build.repo);
   }
+  ReadOptionalString(j, "serviceOverviewMd", &build.service_overview_md);
+  ReadOptionalString(j, "serviceContextMd", &build.service_context_md);
   ReadConfig(j, &build.config);
   if (const Json* envers = ReadArray(j, "envers", /*required=*/true)) {
     Scope scope(this, "envers");
@@ -329,6 +341,7 @@ void ManifestReader::ReadEnverFlags(const Json& j, Enver* enver) {
               &clone_limit);
   enver->clone_limit = static_cast<int>(clone_limit);
   ReadBool(j, "overwriteWorkflow", &enver->overwrite_workflow);
+  ReadOptionalString(j, "enverContextMd", &enver->enver_context_md);
 }
 
 void ManifestReader::ReadStacks(const Json& j, Enver* enver) {

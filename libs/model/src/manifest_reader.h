@@ -64,6 +64,8 @@ class ManifestReader {
   const Json* Member(const Json& obj, std::string_view key, bool required);
   // Each sets `*value` from member `key` when it is present and well-typed.
   void ReadString(const Json& obj, std::string_view key, bool required, std::string* value);
+  // An optional member: absent leaves `*value` nullopt.
+  void ReadOptionalString(const Json& obj, std::string_view key, std::optional<std::string>* value);
   void ReadBool(const Json& obj, std::string_view key, bool* value);
   void ReadInteger(const Json& obj, std::string_view key, std::int64_t min, std::int64_t max,
                    std::int64_t* value);

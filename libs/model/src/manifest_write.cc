@@ -202,6 +202,8 @@ void WriteEnver(Writer& w, const Enver& e) {
   w.Bool("ephemeral", e.ephemeral);
   w.Int("cloneLimit", e.clone_limit);
   w.Bool("overwriteWorkflow", e.overwrite_workflow);
+  // Doc paths are written only when declared: manifests without them keep their digest.
+  if (e.enver_context_md) w.String("enverContextMd", *e.enver_context_md);
   // Omitted when it is the default (the build's one stack): manifests without several
   // stacks keep their text and digest.
   if (!e.stacks.empty() && w.BeginArray("stacks", e.stacks.size())) {
@@ -233,6 +235,8 @@ void WriteBuild(Writer& w, const Build& b) {
   w.String("name", b.repo.name);
   w.Int("installationId", b.repo.installation_id);
   w.EndObject();
+  if (b.service_overview_md) w.String("serviceOverviewMd", *b.service_overview_md);
+  if (b.service_context_md) w.String("serviceContextMd", *b.service_context_md);
   WriteConfig(w, b.config);
   if (w.BeginArray("envers", b.envers.size())) {
     for (const Enver& e : b.envers) WriteEnver(w, e);

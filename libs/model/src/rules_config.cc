@@ -1,6 +1,8 @@
 #include "rules_config.h"
 
+#include "odmd/base/strings.h"
 #include "odmd/model/config.h"
+#include "odmd/model/docs.h"
 #include "rules_common.h"
 
 namespace odmd::model::rules {
@@ -13,6 +15,20 @@ void CheckOne(const std::string& config, const std::string& path, const std::str
   }
 }
 
+// A declared doc path (docs.h) at `path` + "/" + `member`; nothing when it is absent.
+void CheckDocPath(const std::optional<std::string>& doc, std::string_view member,
+                  const std::string& path, const std::string& subject,
+                  std::vector<Violation>* out) {
+  if (!doc) return;
+  std::string problem = DocPathProblem(*doc);
+  if (problem.empty()) return;
+  // A path over the limit is shown by its start only.
+  constexpr size_t kShown = 64;
+  std::string shown = Quote(doc->substr(0, kShown)) + (doc->size() > kShown ? "..." : "");
+  Report(out, "R14", path + "/" + std::string(member), subject, doc->substr(0, kShown),
+         std::string(member) + " " + shown + " " + problem);
+}
+
 }  // namespace
 
 void CheckConfigs(const RuleInput& in, std::vector<Violation>* out) {
@@ -21,8 +37,14 @@ void CheckConfigs(const RuleInput& in, std::vector<Violation>* out) {
     const Build& build = builds[b];
     if (!build.config.empty())
       CheckOne(build.config, BuildPath(b) + "/config", BuildSubject(build), out);
+    CheckDocPath(build.service_overview_md, "serviceOverviewMd", BuildPath(b), BuildSubject(build),
+                 out);
+    CheckDocPath(build.service_context_md, "serviceContextMd", BuildPath(b), BuildSubject(build),
+                 out);
     for (size_t e = 0; e < build.envers.size(); ++e) {
       const Enver& enver = build.envers[e];
+      CheckDocPath(enver.enver_context_md, "enverContextMd", EnverPath(b, e),
+                   EnverSubject(build, enver), out);
       if (enver.config.empty()) continue;
       CheckOne(enver.config, EnverPath(b, e) + "/config", EnverSubject(build, enver), out);
     }

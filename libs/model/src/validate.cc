@@ -49,7 +49,8 @@ constexpr std::array<Rule, 14> kRules = {{
      rules::CheckNetworking},
     {"R14",
      "every config (a build's, an enver's) is an object whose keys match [A-Za-z0-9_.-]{1,64}, "
-     "nested at most 8 levels and at most 16 KiB serialized",
+     "nested at most 8 levels and at most 16 KiB serialized; every doc path is a relative "
+     "repository path",
      rules::CheckConfigs},
 }};
 

@@ -186,6 +186,9 @@ TEST(ManifestSchemaTest, WrittenManifestsConform) {
   org.builds[1].envers[0].stacks = {"foundation", "foundation-share-nat"};
   org.builds[1].config = R"({"cluster": "blue", "net": {"cidrs": ["10.0.0.0/16"]}})";
   org.builds[2].envers[0].config = R"({"domain.name": "a.example.com", "x_y-1": null})";
+  org.builds[2].service_overview_md = "docs/OVERVIEW.md";
+  org.builds[2].service_context_md = ".odmd/CONTEXT.md";
+  org.builds[2].envers[0].enver_context_md = "docs/envers/MAIN.md";
   EXPECT_THAT(validator.Check(Json::parse(WriteManifest(org))), IsEmpty());
 }
 
@@ -234,6 +237,17 @@ INSTANTIATE_TEST_SUITE_P(
         FieldCase{"/builds/2/envers/0/consumers/0/producer", "foundation", false},
         FieldCase{"/builds/2/envers/0/consumers/0/reaction", "notify", true},
         FieldCase{"/builds/2/envers/0/consumers/0/reaction", "later", false},
+        FieldCase{"/builds/2/serviceOverviewMd", "docs/v1..2/OVERVIEW.md", true},
+        FieldCase{"/builds/2/serviceOverviewMd", "/abs.md", false},
+        FieldCase{"/builds/2/serviceContextMd", "docs/../x.md", false},
+        FieldCase{"/builds/2/serviceContextMd", "./x.md", false},
+        FieldCase{"/builds/2/serviceContextMd", "", false},
+        FieldCase{"/builds/2/envers/0/enverContextMd", "docs/..hidden.md", true},
+        FieldCase{"/builds/2/envers/0/enverContextMd", "docs//x.md", false},
+        FieldCase{"/builds/2/envers/0/enverContextMd", "docs/", false},
+        FieldCase{"/builds/2/envers/0/enverContextMd", "docs/..", false},
+        FieldCase{"/builds/2/envers/0/enverContextMd", "a\tb.md", false},
+        FieldCase{"/builds/2/envers/0/enverContextMd", 3, false},
         FieldCase{"/builds/2/kind", "eks-cluster", true}, FieldCase{"/builds/2/kind", "k8s", false},
         FieldCase{"/accounts/0/id", "123456789012", true},
         FieldCase{"/accounts/0/id", "12345678901", false},

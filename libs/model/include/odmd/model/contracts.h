@@ -112,6 +112,9 @@ class EnverRef {
   // The enver's own settings as JSON text of an object, e.g. R"({"cluster": "blue"})"
   // (Enver::config, config.h; rule R14 checks its shape); clones inherit it.
   EnverRef& Config(std::string json);
+  // The Markdown file describing this enver, relative to the repository root
+  // (Enver::enver_context_md, docs.h; rule R14); clones inherit it.
+  EnverRef& EnverContextMd(std::string path);
 
   // "<build>/<rev>".
   std::string id() const;
@@ -137,6 +140,10 @@ class BuildRef {
   TagEnverRef Tag(std::string tag, const AccountRef& account, std::string region);
   // Settings every enver of the build shares (Build::config); an enver's keys win.
   BuildRef& Config(std::string json);
+  // The Markdown files describing the build, relative to the repository root
+  // (Build::service_overview_md, Build::service_context_md, docs.h; rule R14).
+  BuildRef& ServiceOverviewMd(std::string path);
+  BuildRef& ServiceContextMd(std::string path);
 
   const std::string& id() const;
 

@@ -92,6 +92,10 @@ struct Enver {
   // build's in ODMD_config (EffectiveConfig). Clones inherit their origin's. (The `{}`
   // lets positional aggregate initializers written before it leave it out.)
   std::string config{};
+  // Path of the Markdown file describing this enver (the original's enverContextMD),
+  // relative to the repository root; nullopt: the default (docs.h, rule R14). Clones
+  // inherit their origin's.
+  std::optional<std::string> enver_context_md{};
 
   friend bool operator==(const Enver&, const Enver&) = default;
 };
@@ -104,6 +108,10 @@ struct Build {
   std::vector<Enver> envers;
   // Settings every enver of the build shares, as Enver::config; "" when none.
   std::string config{};
+  // Paths of the Markdown files describing the build (the original's serviceOverviewMD and
+  // serviceContextMD), relative to the repository root; nullopt: the default (docs.h).
+  std::optional<std::string> service_overview_md{};
+  std::optional<std::string> service_context_md{};
 
   friend bool operator==(const Build&, const Build&) = default;
 };
