@@ -35,6 +35,7 @@ export function makeGraph({ envers = 24, edges = 40, seed = 7 } = {}) {
           region: regions[b % 2], status: 'succeeded', sha: 'b'.repeat(40) };
       } else if (k === 2 && b % 3 === 0) {
         e = { id: `${id}/b..feat${k}`, build: id, rev: `b..feat${k}`, kind: 'clone', origin: main.id,
+          declared: b % 6 === 0,
           account: main.account, region: main.region, status: b % 4 === 0 ? 'failed' : 'running', sha: 'c'.repeat(40) };
       } else {
         e = { id: `${id}/b..env${k}`, build: id, rev: `b..env${k}`, kind: 'branch', account: accounts[(b + k) % 3],
@@ -44,6 +45,8 @@ export function makeGraph({ envers = 24, edges = 40, seed = 7 } = {}) {
       build.envers.push(e.id);
     }
   }
+  // As GET /api/graph: the account id and the manifest's account name.
+  for (const e of list) e.account_name = `workspace${accounts.indexOf(e.account)}`;
   const states = ['current', 'current', 'current', 'outdated', 'placeholder', 'pending'];
   const reactions = ['redeploy', 'redeploy', 'redeploy', 'notify', 'ignore'];
   const edgeList = [];

@@ -1,7 +1,7 @@
 // Search, filters (build, account, region) and impact highlighting on the drawn graph.
 import { getJson } from './api.js';
 import { $, h } from './dom.js';
-import { BUILD_PREFIX, pinEdges } from './graph.js';
+import { BUILD_PREFIX, drawnEdgeId, pinEdges } from './graph.js';
 
 function fillSelect(select, values, allLabel) {
   const key = values.join('\n');
@@ -147,7 +147,10 @@ export class Filters {
       }
       const root = cy.getElementById(result.root || '');
       if (root.nonempty()) root.removeClass('dimmed').addClass('impacted impact-root');
-      for (const id of result.edges || []) cy.getElementById(id).removeClass('dimmed').addClass('impacted');
+      // A bundle is impacted when one of its members is.
+      for (const id of result.edges || []) {
+        cy.getElementById(drawnEdgeId(cy, id)).removeClass('dimmed').addClass('impacted');
+      }
     });
   }
 

@@ -3,6 +3,10 @@
 import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 
+import {
+  CLONE_POINT, FONT_FAMILY, GROUP_PADDING, NODE_H, NODE_MIN_W, enverLabel,
+} from './labels.js';
+
 cytoscape.use(dagre);
 
 // Above either bound the graph is drawn in fast mode: no build groups, straight (haystack)
@@ -19,68 +23,165 @@ export function isFast(graph) {
 }
 
 export const BUILD_PREFIX = 'build:';
-const NODE_W = 120;
-const NODE_H = 30;
+export const BUNDLE_PREFIX = 'bundle:';
+const NODE_W = NODE_MIN_W;
 const GAP = 14;
 
 function enverClasses(e) {
-  return [e.kind || 'branch', 'status-' + (e.status || 'never')].join(' ');
+  const c = [e.kind || 'branch', 'status-' + (e.status || 'never')];
+  if (e.kind === 'clone') c.push(e.declared ? 'declared' : 'dynamic');
+  return c.join(' ');
 }
 
 function edgeClasses(e) {
   return [e.state || 'pending', 'reaction-' + (e.reaction || 'redeploy')].join(' ');
 }
 
-// Node and edge descriptions for cytoscape. Nodes: id = enver id, data mirrors the JSON;
-// build groups (id "build:<id>") unless fast. Edges: id = edge id, producer -> consumer.
+// A bundle's state is the worst of its members', in this order (docs/console.md).
+export const STATE_ORDER = ['outdated', 'placeholder', 'pending', 'current'];
+
+function worstState(members) {
+  let worst = STATE_ORDER.length - 1;
+  for (const m of members) {
+    const i = STATE_ORDER.indexOf(m.state || 'pending');
+    if (i >= 0 && i < worst) worst = i;
+  }
+  return STATE_ORDER[worst];
+}
+
+// What a bundle keeps of each member edge (the tooltip and the edge box show it).
+function memberOf(e) {
+  return { id: e.id, consumer: e.consumer, product: e.product, state: e.state,
+    reaction: e.reaction, consumed: e.consumed, latest: e.latest };
+}
+
+// The drawn edges: one per producer -> consumer pair. A pair joined by one consumer is that
+// edge (id = edge id, data = its JSON); several consumers are one bundle, id
+// "bundle:<producer>-><consumer>", with count, label "×n", members (id, consumer, product,
+// state, reaction, consumed, latest), the worst member state and the members' reaction
+// ("mixed" when they differ). bundleOf maps each member edge id to its bundle id.
+export function bundleEdges(list) {
+  // Pairs as numbers (producer index * envers + consumer index): 50,000 edges are grouped
+  // in a few ms, and only the pairs with several consumers get an array.
+  const index = new Map();
+  for (const e of list) {
+    if (!index.has(e.source)) index.set(e.source, index.size);
+    if (!index.has(e.target)) index.set(e.target, index.size);
+  }
+  const n = index.size;
+  const keys = new Float64Array(list.length);
+  const firstOf = new Map();
+  const multi = new Map();
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    const key = index.get(e.source) * n + index.get(e.target);
+    keys[i] = key;
+    const first = firstOf.get(key);
+    if (first === undefined) {
+      firstOf.set(key, i);
+    } else {
+      const members = multi.get(key);
+      if (members) members.push(e);
+      else multi.set(key, [list[first], e]);
+    }
+  }
+  const edges = [];
+  const bundleOf = new Map();
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i];
+    const members = multi.size ? multi.get(keys[i]) : undefined;
+    if (!members) {
+      edges.push({ group: 'edges', data: { ...e }, classes: edgeClasses(e) });
+      continue;
+    }
+    if (members[0] !== e) continue; // drawn with its pair's first edge
+    const id = `${BUNDLE_PREFIX}${e.source}->${e.target}`;
+    const reactions = new Set(members.map((m) => m.reaction || 'redeploy'));
+    const data = {
+      id, source: e.source, target: e.target, bundle: true, count: members.length,
+      label: '×' + members.length, members: members.map(memberOf), state: worstState(members),
+      reaction: reactions.size === 1 ? [...reactions][0] : 'mixed',
+    };
+    for (const m of members) bundleOf.set(m.id, id);
+    edges.push({ group: 'edges', data, classes: edgeClasses(data) + ' bundle' });
+  }
+  return { edges, bundleOf };
+}
+
+// Node and edge descriptions for cytoscape. Nodes: id = enver id, data mirrors the JSON
+// plus label and w (labels.js); build groups (id "build:<id>") unless fast. Edges: one per
+// producer -> consumer pair (bundleEdges).
 export function elementsOf(graph, fast) {
   const nodes = [];
   const ids = new Set();
+  const groups = [];
+  const widest = new Map();
   if (!fast) {
     for (const b of graph.builds || []) {
-      nodes.push({
+      groups.push({
         group: 'nodes',
         data: { id: BUILD_PREFIX + b.id, label: b.id, build: b.id, repo: b.repo || '' },
         classes: 'build',
       });
     }
+    nodes.push(...groups);
   }
   const builds = new Set((graph.builds || []).map((b) => b.id));
   for (const e of graph.envers) {
     const data = {
       ...e,
-      label: fast ? e.id : e.rev,
+      ...enverLabel(e, fast),
       kind: e.kind || 'branch',
       origin: e.origin || '',
     };
-    if (!fast && builds.has(e.build)) data.parent = BUILD_PREFIX + e.build;
+    if (!fast && builds.has(e.build)) {
+      data.parent = BUILD_PREFIX + e.build;
+      widest.set(e.build, Math.max(widest.get(e.build) || 0, data.w));
+    }
     nodes.push({ group: 'nodes', data, classes: enverClasses(e) });
     ids.add(e.id);
   }
-  const edges = [];
-  for (const e of graph.edges) {
-    if (!ids.has(e.source) || !ids.has(e.target)) continue;
-    edges.push({ group: 'edges', data: { ...e }, classes: edgeClasses(e) });
+  // A build group's label may be as wide as the group (labels.js made room for it).
+  for (const n of groups) {
+    n.data.labelW = (widest.get(n.data.build) || NODE_MIN_W) + 2 * GROUP_PADDING;
+    n.data.w = n.data.labelW;
   }
-  return { nodes, edges };
+  const drawable = graph.edges.filter((e) => ids.has(e.source) && ids.has(e.target));
+  const { edges, bundleOf } = bundleEdges(drawable);
+  return { nodes, edges, bundleOf };
 }
+
+// The drawn edge (a bundle or the edge itself) of an edge id of the graph JSON.
+export function drawnEdgeId(cy, edgeId) {
+  const bundleOf = cy.scratch(BUNDLES);
+  return (bundleOf && bundleOf.get(edgeId)) || edgeId;
+}
+
+// The member edges of a drawn edge, as memberOf keeps them (a single edge: itself).
+export function membersOf(ele) {
+  return ele.data('bundle') ? ele.data('members') : [memberOf(ele.data())];
+}
+
+const BUNDLES = 'odmdBundleOf';
 
 export function styles(fast) {
   const s = [
     {
       selector: 'node',
       style: {
-        label: 'data(label)',
-        width: NODE_W,
+        // Fast mode: labels only once zoomed in (syncLabels), as measuring 5,000 is slow.
+        label: fast ? '' : 'data(label)',
+        width: 'data(w)',
         height: NODE_H,
         shape: 'round-rectangle',
+        'font-family': FONT_FAMILY,
         'font-size': 10,
         'text-valign': 'center',
         'text-halign': 'center',
-        // Ellipsis needs every label measured: not in fast mode (labels there are short ids
-        // shown only when zoomed in).
-        'text-wrap': fast ? 'none' : 'ellipsis',
-        'text-max-width': NODE_W - 8,
+        // Two lines (rev or id, then account · region); the node is as wide as its text.
+        'text-wrap': 'wrap',
+        'text-max-width': 1000,
+        'line-height': 1.25,
         color: '#fff',
         'background-color': '#4c8bf5',
         'border-width': 2,
@@ -90,8 +191,12 @@ export function styles(fast) {
     },
     { selector: 'node.tag', style: { shape: 'cut-rectangle', 'background-color': '#9b59b6',
       'border-color': '#5e2d73', 'border-style': 'double', 'border-width': 4 } },
+    // Every clone has the clone shape and colour; one made by a commit command has a dashed
+    // border, one the contracts declare a solid one.
     { selector: 'node.clone', style: { shape: 'round-tag', 'background-color': '#3bc9a3',
-      'border-color': '#158060', 'border-style': 'dashed', 'border-width': 3, color: '#06382a' } },
+      'border-color': '#158060', 'border-style': 'dashed', 'border-width': 3, color: '#06382a',
+      'text-margin-x': -CLONE_POINT / 2 } },
+    { selector: 'node.clone.declared', style: { 'border-style': 'solid' } },
     { selector: 'node.status-failed', style: { 'border-color': '#e03131', 'border-width': 4 } },
     { selector: 'node.status-running, node.status-queued',
       style: { 'border-color': '#fab005', 'border-width': 4 } },
@@ -111,7 +216,12 @@ export function styles(fast) {
         'text-valign': 'top',
         'text-halign': 'center',
         'text-margin-y': -2,
-        padding: 8,
+        // The whole name: its enver nodes are wide enough for it (labels.js); a name wider
+        // than the widest node allowed wraps, at any character.
+        'text-wrap': 'wrap',
+        'text-overflow-wrap': 'anywhere',
+        'text-max-width': 'data(labelW)',
+        padding: GROUP_PADDING,
       },
     },
     {
@@ -133,6 +243,12 @@ export function styles(fast) {
     { selector: 'edge.pending', style: { 'line-color': '#adb5bd', 'target-arrow-color': '#adb5bd' } },
     { selector: 'edge.reaction-notify', style: { 'line-style': 'dashed' } },
     { selector: 'edge.reaction-ignore', style: { 'line-style': 'dotted' } },
+    // Several consumers between two envers: one thicker edge with its count.
+    { selector: 'edge.bundle', style: { width: fast ? 2 : 4, label: 'data(label)',
+      'font-family': FONT_FAMILY, 'font-size': 11, 'font-weight': 'bold', color: '#1d2430',
+      'text-background-color': '#fff', 'text-background-opacity': 0.9,
+      'text-background-padding': 2, 'text-background-shape': 'round-rectangle',
+      'min-zoomed-font-size': 6 } },
     { selector: '.dimmed', style: { opacity: 0.12 } },
     { selector: 'node.impacted', style: { 'underlay-color': '#e8590c', 'underlay-opacity': 0.45,
       'underlay-padding': 6, opacity: 1 } },
@@ -142,6 +258,8 @@ export function styles(fast) {
     { selector: 'node.found', style: { 'underlay-color': '#2a6fdb', 'underlay-opacity': 0.5,
       'underlay-padding': 10 } },
     { selector: 'node:selected', style: { 'overlay-color': '#2a6fdb', 'overlay-opacity': 0.25 } },
+    { selector: 'edge:selected', style: { 'underlay-color': '#2a6fdb', 'underlay-opacity': 0.35,
+      'underlay-padding': 4, opacity: 1 } },
     { selector: '.filtered-out', style: { display: 'none' } },
   ];
   return s;
@@ -158,7 +276,7 @@ function layoutOptions(fast) {
     edgeSep: 6, animate: false, fit: true, padding: 20 };
 }
 
-const COL_W = NODE_W + 40; // a sub-column of the quick layout
+const COL_GAP = 40; // between the sub-columns of the quick layout (+ the widest node)
 const RANK_GAP = 120; // extra space between ranks of the quick layout
 const ROW_H = NODE_H + 8;
 
@@ -166,8 +284,8 @@ const ROW_H = NODE_H + 8;
 // from the producers that consume nothing (a cycle is broken at the enver with the fewest
 // unranked producers), envers of a rank grouped by build and ordered by the mean position
 // of their producers (one sweep), each clone right after its origin in the origin's rank.
-// A rank taller than the drawing's target height wraps into several sub-columns. Returns
-// {id: {x, y}} for every enver.
+// A rank taller than the drawing's target height wraps into several sub-columns, as wide as
+// the widest enver (its data's w, when given). Returns {id: {x, y}} for every enver.
 export function layeredPositions(graph) {
   const ids = [];
   const clonesOf = new Map();
@@ -229,6 +347,9 @@ export function layeredPositions(graph) {
   const ranks = [];
   for (let i = 0; i < n; i++) (ranks[rank[i]] ||= []).push(i);
   const total = graph.envers.length;
+  let widest = NODE_W;
+  for (const e of graph.envers) if (e.w > widest) widest = e.w;
+  const COL_W = widest + COL_GAP;
   const rowsPerCol = Math.max(12, Math.ceil(Math.sqrt(total * 1.2)));
   const order = new Array(n).fill(0);
   // Each rank: its envers in sub-columns, placed from (0, 0); then the ranks side by side,
@@ -389,7 +510,8 @@ function dataChanged(ele, data) {
 // new ones, removes gone ones. New clones go beside their origin; any other new enver makes
 // the caller re-run the layout (returned as needsLayout).
 export function patch(cy, graph, fast) {
-  const { nodes, edges } = elementsOf(graph, fast);
+  const { nodes, edges, bundleOf } = elementsOf(graph, fast);
+  cy.scratch(BUNDLES, bundleOf);
   const want = new Map();
   for (const n of nodes) want.set(n.data.id, n);
   for (const e of edges) want.set(e.data.id, e);
@@ -535,12 +657,13 @@ export function syncEdges(cy) {
   return added;
 }
 
-// Fast mode: keeps the edges of these envers and these edges drawn wherever the view is.
+// Fast mode: keeps the edges of these envers and these edges (ids of the graph JSON; their
+// bundles are drawn) drawn wherever the view is.
 export function pinEdges(cy, { nodes = [], edges = [] } = {}) {
   const lazy = cy.scratch(LAZY);
   if (!lazy) return 0;
   lazy.pinned = new Set(nodes);
-  lazy.pinnedEdges = new Set(edges);
+  lazy.pinnedEdges = new Set(edges.map((id) => drawnEdgeId(cy, id)));
   return syncEdges(cy);
 }
 
@@ -560,11 +683,11 @@ export function isLazy(cy) {
 // A fresh cytoscape instance in `container` with the graph's elements. In fast mode the
 // envers are already placed by the quick layered layout (cy.scratch('odmdLayoutMs')).
 export function create(container, graph, fast) {
-  const { nodes, edges } = elementsOf(graph, fast);
+  const { nodes, edges, bundleOf } = elementsOf(graph, fast);
   let layoutMs = 0;
   if (fast) {
     const t0 = performance.now();
-    const pos = layeredPositions(graph);
+    const pos = layeredPositions({ envers: nodes.map((n) => n.data), edges: graph.edges });
     for (const n of nodes) n.position = pos[n.data.id] || { x: 0, y: 0 };
     layoutMs = performance.now() - t0;
   }
@@ -592,9 +715,10 @@ export function create(container, graph, fast) {
     new ResizeObserver(() => cy.resize()).observe(container);
   }
   cy.scratch('odmdLayoutMs', layoutMs);
+  cy.scratch(BUNDLES, bundleOf);
   if (fast) {
     setLazy(cy, edges);
-    cy.scratch('odmdLabels', true);
+    cy.scratch('odmdLabels', false);
     syncLabels(cy);
   }
   return cy;
@@ -602,9 +726,10 @@ export function create(container, graph, fast) {
 
 // Replaces every element (a historical view, or back to live).
 export function replaceAll(cy, graph, fast) {
-  const { nodes, edges } = elementsOf(graph, fast);
+  const { nodes, edges, bundleOf } = elementsOf(graph, fast);
+  cy.scratch(BUNDLES, bundleOf);
   if (fast) {
-    const pos = layeredPositions(graph);
+    const pos = layeredPositions({ envers: nodes.map((n) => n.data), edges: graph.edges });
     for (const n of nodes) n.position = pos[n.data.id] || { x: 0, y: 0 };
   }
   cy.batch(() => {

@@ -4,6 +4,7 @@ import {
   ApiError, clearToken, followEvents, getJson, getToken, setToken, takeTokenFromLocation,
 } from './api.js';
 import { $ } from './dom.js';
+import { EdgeViews } from './edges.js';
 import { Filters } from './filters.js';
 import * as G from './graph.js';
 import { History } from './history.js';
@@ -48,6 +49,9 @@ window.odmd = {
   // on demand).
   edge: (id) => (state.graph ? state.graph.edges.find((e) => e.id === id) : undefined),
   enver: (id) => (state.graph ? state.graph.envers.find((e) => e.id === id) : undefined),
+  // The drawn edge of an edge of the graph JSON: its bundle's id when several consumers
+  // join the same two envers, else the edge's own id.
+  drawnEdge: (id) => (cy ? G.drawnEdgeId(cy, id) : undefined),
 };
 
 // ---- status bar and token prompt ----------------------------------------------------------
@@ -107,6 +111,7 @@ const panel = new EnverPanel({
 });
 const filters = new Filters({ cy: () => cy, showError, showInfo });
 const history = new History({ showError, showHistorical, backToLive });
+const edgeViews = new EdgeViews();
 
 function selectEnver(id) {
   const n = cy && cy.getElementById(id);
@@ -126,6 +131,12 @@ function bind(instance) {
     filters.pin([n.id()]);
     panel.open(n.id());
   });
+  // An edge: its consumers and products on hover, and in the edge box once clicked.
+  instance.on('mouseover', 'edge', (ev) => edgeViews.hover(ev.target, ev.renderedPosition));
+  instance.on('mouseout', 'edge', () => edgeViews.unhover());
+  instance.on('tap', 'edge', (ev) => edgeViews.show(ev.target));
+  instance.on('tap', (ev) => { if (ev.target === instance) edgeViews.hide(); });
+  instance.on('viewport', () => edgeViews.unhover());
   G.followViewport(instance, () => filters.paintImpact());
 }
 
@@ -151,6 +162,7 @@ async function drawFull(graph) {
   state.graph = graph;
   filters.populate(graph);
   filters.reapply();
+  edgeViews.refresh(cy);
 }
 
 // Brings the drawn graph up to `graph` in place.
@@ -162,6 +174,7 @@ async function drawPatch(graph) {
   state.graph = graph;
   filters.populate(graph);
   if (result.added || result.removed || result.needsLayout) filters.reapply();
+  edgeViews.refresh(cy);
   return result;
 }
 
@@ -345,6 +358,8 @@ async function start() {
 }
 
 $('fit').addEventListener('click', () => cy && cy.fit(undefined, 20));
+// cytoscape sends no mouseout when the pointer leaves the graph over an edge.
+$('graph').addEventListener('mouseleave', () => edgeViews.unhover());
 takeTokenFromLocation();
 start();
 // A link with "#token=..." opened in this page (a same-document navigation).

@@ -102,7 +102,12 @@ export class EnverPanel {
       ['status', e.status],
       ['commit', e.sha || '—'],
     ];
-    if (e.origin) facts.push(['origin', e.origin]);
+    if (e.origin) {
+      facts.push(['origin', e.origin]);
+      // A clone is declared in the contracts (a rev like "b..main-_b..ta") or made by an
+      // "odmd: create@…" commit command (only that kind can be deleted by one).
+      facts.push(['clone', e.declared ? 'declared in the contracts' : 'created by a commit command']);
+    }
     const factRows = facts.map(([k, v]) =>
       h('tr', { 'data-field': k }, h('th', {}, k),
         h('td', { class: k === 'status' ? 'status-' + v : '' }, v ?? '')));

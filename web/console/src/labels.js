@@ -1,0 +1,61 @@
+// Node labels and sizes: an enver node shows its rev (or, in fast mode where there are no
+// build groups, its full id) over "<account name> · <region>", and is wide enough for the
+// whole text and for its build's name (the build group is as wide as its widest enver, so
+// its label fits above it). Widths are measured once per distinct text with a canvas.
+
+// The font cytoscape draws with (styles() sets it; the measurement must use the same).
+export const FONT_FAMILY = 'Helvetica, Arial, sans-serif';
+export const NODE_FONT_PX = 10;
+export const BUILD_FONT_PX = 11;
+export const NODE_MIN_W = 120;
+// Wider names wrap (build group labels, anywhere) instead of making nodes wider still.
+export const NODE_MAX_W = 360;
+export const NODE_H = 36;
+export const GROUP_PADDING = 8;
+const TEXT_PAD = 16;
+export const CLONE_POINT = 28;
+
+let context = null;
+const widths = new Map(); // font -> Map(text -> px)
+
+// The width in px of `text` in `font` (a CSS font shorthand), cached.
+export function textWidth(text, font) {
+  let cache = widths.get(font);
+  if (!cache) widths.set(font, (cache = new Map()));
+  let w = cache.get(text);
+  if (w !== undefined) return w;
+  if (!context && typeof document !== 'undefined') {
+    context = document.createElement('canvas').getContext('2d');
+  }
+  if (context) {
+    context.font = font;
+    w = context.measureText(text).width;
+  } else {
+    w = text.length * 0.62 * parseFloat(font.match(/(\d+)px/)[1]);
+  }
+  cache.set(text, w);
+  return w;
+}
+
+const nodeFont = `${NODE_FONT_PX}px ${FONT_FAMILY}`;
+const buildFont = `bold ${BUILD_FONT_PX}px ${FONT_FAMILY}`;
+
+// "<account name> · <region>" (the account id when the graph has no name).
+export function placeOf(e) {
+  return `${e.account_name || e.account || '?'} · ${e.region || '?'}`;
+}
+
+// {label, w} for an enver node. `fast`: the label names the build too (no groups there).
+export function enverLabel(e, fast) {
+  const first = fast ? e.id : e.rev;
+  const place = placeOf(e);
+  let text = fast ? textWidth(e.build || '', nodeFont) + textWidth('/' + (e.rev || ''), nodeFont)
+    : textWidth(first, nodeFont);
+  text = Math.max(text, textWidth(place, nodeFont));
+  // Without groups there is no build label to make room for.
+  const build = fast ? 0 : textWidth(e.build || '', buildFont) - 2 * GROUP_PADDING;
+  // A clone's tag shape ends in a point: its text needs room before it.
+  const pad = TEXT_PAD + (e.kind === 'clone' ? CLONE_POINT : 0);
+  const w = Math.min(NODE_MAX_W, Math.max(NODE_MIN_W, Math.ceil(Math.max(text + pad, build + TEXT_PAD))));
+  return { label: `${first}\n${place}`, w };
+}
