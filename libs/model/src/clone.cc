@@ -83,6 +83,13 @@ std::string MappingNote(const CloneRequest& request, const std::string& mapped) 
          Quote(request.git_name) + " is not a legal rev value; the clone uses " + Quote(mapped);
 }
 
+// Clones of `origin` the contracts declare in `build` (rule R9 counts them as live).
+int DeclaredClones(const Build& build, const RevRef& origin) {
+  int n = 0;
+  for (const Enver& e : build.envers) n += e.rev.is_clone() && e.rev.OriginRef() == origin;
+  return n;
+}
+
 }  // namespace
 
 Result<DerivedClone> DeriveClone(const Org& org, const CloneRequest& request) {
@@ -102,10 +109,13 @@ Result<DerivedClone> DeriveClone(const Org& org, const CloneRequest& request) {
                                 " equals that of its origin " + Quote(origin_id) +
                                 "; a clone must differ from its origin");
   }
-  if (request.live_clones >= origin->clone_limit) {
+  const int declared = DeclaredClones(*build, origin->rev);
+  const int live = request.live_clones + declared;
+  if (request.enforce_limit && live >= origin->clone_limit) {
     return FailedPreconditionError(
-        "R9: origin " + Quote(origin_id) + " already has " + std::to_string(request.live_clones) +
-        " live clones; its limit is " + std::to_string(origin->clone_limit));
+        "R9: origin " + Quote(origin_id) + " already has " + std::to_string(live) + " live clones" +
+        (declared ? " (" + std::to_string(declared) + " declared in the contracts)" : "") +
+        "; its limit is " + std::to_string(origin->clone_limit));
   }
   DerivedClone clone;
   clone.build_id = build->id;

@@ -75,7 +75,19 @@ Result<json> Platform::Impl::ListClones() {
                       {"build", split ? std::string(split->first) : ""},
                       {"origin", record.origin},
                       {"git_ref", record.git_ref},
-                      {"created_at", record.created_at_ms}});
+                      {"created_at", record.created_at_ms},
+                      {"declared", false}});
+  }
+  // Clones the contracts declare: no record, no creation time; their ref is their rev's.
+  for (const model::Build& b : w->static_org().builds) {
+    for (const model::Enver& e : b.envers) {
+      if (!e.rev.is_clone()) continue;
+      clones.push_back({{"id", model::EnverId(b.id, e.rev)},
+                        {"build", b.id},
+                        {"origin", model::EnverId(b.id, e.rev.OriginRef())},
+                        {"git_ref", w->GitRefOf(b.id, e)},
+                        {"declared", true}});
+    }
   }
   return json{{"clones", std::move(clones)}};
 }

@@ -129,7 +129,8 @@ json GraphJson(const World& world, const GraphInputs& in) {
     auto state = in.states.find(node.id);
     std::string status = state == in.states.end() ? "never" : state->second->status;
     if (status != "running" && in.active.count(node.id)) status = "queued";
-    const bool clone = world.IsClone(node.id);
+    const std::optional<std::string> origin = world.CloneOrigin(node.id);
+    const bool clone = origin.has_value();
     const model::Account* account = org.FindAccount(e.account);
     json::object_t item;
     put(item, "account", account ? account->id : e.account);
@@ -137,7 +138,10 @@ json GraphJson(const World& world, const GraphInputs& in) {
     put(item, "build", g.build(i).id);
     put(item, "id", node.id);
     put(item, "kind", clone ? "clone" : e.rev.IsImmutable() ? "tag" : "branch");
-    if (clone) put(item, "origin", world.clones().at(node.id).origin);
+    if (clone) {
+      put(item, "declared", world.IsDeclaredClone(node.id));
+      put(item, "origin", *origin);
+    }
     put(item, "region", e.region);
     put(item, "rev", e.rev.str());
     put(item, "sha", state == in.states.end() ? "" : state->second->sha);

@@ -48,6 +48,12 @@ struct RefChange {
   std::vector<std::string> shas;
 };
 
+// What the commit commands of one ref change did.
+struct CommandsOutcome {
+  bool created = false;       // a create made at least one clone
+  bool ends_deleted = false;  // the last accepted command was a delete: nothing to deploy
+};
+
 class Platform::Impl {
  public:
   Impl(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
@@ -162,8 +168,14 @@ class Platform::Impl {
   Status ApplyRefChange(const RefChange& change, IntakeReport& report);
   // Why a pushed `change` changes nothing ("already handled", "stale"); "" when it does.
   Result<std::string> WhyPushChangesNothing(const RefChange& change, const SeenRefs& seen);
+
+  // --- commands.cc ---
+  // Answers every commit command of `change` in the order written (an event each).
+  Result<CommandsOutcome> ApplyCommands(const RefChange& change, IntakeReport& report);
+  // `made`: the clones earlier commands of this change created (a second create of one is
+  // refused, not taken for a crash's retry).
   Status HandleCreate(const model::CommitCommand& cmd, const RefChange& change,
-                      IntakeReport& report);
+                      std::set<std::string>& made, IntakeReport& report);
   Status HandleDelete(const model::CommitCommand* cmd, const RefChange& change,
                       IntakeReport& report);
   Status Reject(const RefChange& change, std::string command, std::string reason,

@@ -3,6 +3,7 @@
 // create/delete) and deployments of the envers on that ref.
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -18,6 +19,8 @@ namespace odmd::reconcile {
 namespace {
 
 std::string ShortSha(std::string_view sha) { return std::string(sha.substr(0, 7)); }
+
+bool IsBranch(std::string_view ref) { return ref.rfind("refs/heads/", 0) == 0; }
 
 bool IsBranchOrTag(std::string_view ref) {
   return ref.rfind("refs/heads/", 0) == 0 || ref.rfind("refs/tags/", 0) == 0;
@@ -143,6 +146,8 @@ Result<IntakeReport> Platform::Impl::ScanRepo(const RepoRegistration& repo) {
       // A new ref: only the commits no other ref has (else every old command of the
       // history would be read again).
       ODMD_ASSIGN_OR_RETURN(commits, git_.CommitsBetween(repo.path, "", sha));
+      std::optional<GitCommit> head;
+      if (!commits.empty()) head = commits.front();  // newest first
       for (const auto& [other, other_sha] : current) {
         if (other == ref || commits.empty()) continue;
         ODMD_ASSIGN_OR_RETURN(std::vector<GitCommit> only,
@@ -151,6 +156,10 @@ Result<IntakeReport> Platform::Impl::ScanRepo(const RepoRegistration& repo) {
         for (const GitCommit& g : only) keep.insert(g.sha);
         std::erase_if(commits, [&](const GitCommit& g) { return !keep.count(g.sha); });
       }
+      // A new branch with no commit of its own answers its head commit's commands, as a
+      // GitHub push delivery of a new branch does (IngestPush): two branches pushed at one
+      // commit are both answered.
+      if (commits.empty() && head && IsBranch(ref)) commits.push_back(*head);
     }
     for (auto it2 = commits.rbegin(); it2 != commits.rend(); ++it2) {
       c.messages.push_back(it2->message);
@@ -194,6 +203,12 @@ Result<IntakeReport> Platform::Impl::IngestPush(const PushEvent& push) {
   for (const PushCommit& commit : push.commits) {
     c.messages.push_back(commit.message);
     c.shas.push_back(commit.id);
+  }
+  // GitHub lists no commits for a new branch at a commit another branch has (the second of
+  // two branches pushed at one commit): its head commit's commands are its own, as in a scan.
+  if (push.created && push.commits.empty() && push.head_commit && IsBranch(push.ref)) {
+    c.messages.push_back(push.head_commit->message);
+    c.shas.push_back(push.head_commit->id);
   }
   // A mirror learns of the push by fetching it (before anything is recorded).
   Result<RepoRegistration> registered = Repo(c.repo);
@@ -243,19 +258,6 @@ Result<std::string> Platform::Impl::WhyPushChangesNothing(const RefChange& chang
   return std::string();
 }
 
-Status Platform::Impl::Reject(const RefChange& change, std::string command, std::string reason,
-                              std::string suggestion, IntakeReport& report) {
-  Event e;
-  e.kind = "command.rejected";
-  e.message =
-      "rejected " + Quote(command) + " on " + change.ref + " of " + change.repo + ": " + reason;
-  e.suggestion = std::move(suggestion);
-  e.fields = {{"repo", change.repo}, {"ref", change.ref}, {"command", command}, {"reason", reason}};
-  if (!change.new_sha.empty()) e.fields["sha"] = change.new_sha;
-  ++report.commands_rejected;
-  return Emit(std::move(e));
-}
-
 Status Platform::Impl::ApplyRefChange(const RefChange& change, IntakeReport& report) {
   WorldPtr w = world();
   const bool deleted = change.new_sha.empty();
@@ -276,13 +278,15 @@ Status Platform::Impl::ApplyRefChange(const RefChange& change, IntakeReport& rep
     for (const model::Build* b : builds) {
       for (const model::Enver* e : w->EnversOnRef(*b, change.ref)) {
         const std::string id = model::EnverId(b->id, e->rev);
-        if (w->IsClone(id)) {
+        if (w->IsDynamicClone(id)) {
           ODMD_RETURN_IF_ERROR(DeleteClone(id, "its ref " + change.ref + " was deleted"));
         } else {
           Event ev;
           ev.kind = "alert";
           ev.enver_id = id;
-          ev.message = "the ref of static enver " + id + " (" + change.ref +
+          ev.message = "the ref of " +
+                       std::string(w->IsClone(id) ? "declared clone " : "static enver ") + id +
+                       " (" + change.ref +
                        ") was deleted; it stays deployed until the contracts remove it";
           ev.suggestion = "restore the ref, or remove the enver from the contracts";
           ODMD_RETURN_IF_ERROR(Emit(std::move(ev)));
@@ -292,32 +296,11 @@ Status Platform::Impl::ApplyRefChange(const RefChange& change, IntakeReport& rep
     return OkStatus();
   }
 
-  // Commit commands.
-  model::CommandContext context;
-  for (const model::Build* b : builds) {
-    context.known_builds.push_back(b->id);
-    for (const model::Enver& e : b->envers) {
-      if (!e.rev.is_clone()) context.known_origins.push_back(e.rev.str());
-    }
-  }
-  for (const model::Build& b : w->static_org().builds) {
-    if (b.repo.FullName() != change.repo)
-      context.other_builds.emplace_back(b.id, b.repo.FullName());
-  }
-  model::PushCommands commands = model::ParsePushMessages(change.messages, context);
-  for (const model::CommandRejection& r : commands.rejections) {
-    ODMD_RETURN_IF_ERROR(Reject(change, r.text, r.reason, r.suggestion.value_or(""), report));
-  }
-  std::string cause_kind = "push";
-  if (commands.effective) {
-    const model::CommitCommand& cmd = *commands.effective;
-    if (cmd.verb == model::CommandVerb::kDelete) {
-      return HandleDelete(&cmd, change, report);
-    }
-    ODMD_RETURN_IF_ERROR(HandleCreate(cmd, change, report));
-    cause_kind = "clone";
-    w = world();
-  }
+  // Commit commands, every one answered in the order written.
+  ODMD_ASSIGN_OR_RETURN(CommandsOutcome commands, ApplyCommands(change, report));
+  if (commands.ends_deleted) return OkStatus();
+  const std::string cause_kind = commands.created ? "clone" : "push";
+  w = world();
 
   std::vector<EnqueueRequest> requests;
   for (const model::Build* b : w->BuildsOfRepo(change.repo)) {
@@ -334,108 +317,6 @@ Status Platform::Impl::ApplyRefChange(const RefChange& change, IntakeReport& rep
   }
   report.deployments_queued += static_cast<int>(requests.size());
   return EnqueueAll(std::move(requests)).status();
-}
-
-Status Platform::Impl::HandleCreate(const model::CommitCommand& cmd, const RefChange& change,
-                                    IntakeReport& report) {
-  WorldPtr w = world();
-  std::vector<const model::Build*> builds = w->BuildsOfRepo(change.repo);
-  const model::Build* build = nullptr;
-  if (cmd.build) {
-    for (const model::Build* b : builds) build = b->id == *cmd.build ? b : build;
-  } else if (builds.size() == 1) {
-    build = builds.front();
-  } else {
-    std::vector<std::string> ids;
-    for (const model::Build* b : builds) ids.push_back(b->id);
-    return Reject(change, cmd.text,
-                  change.repo + " hosts several builds (" + StrJoin(ids, ", ") +
-                      "): the command must name one",
-                  "odmd: create " + ids.front() + "@" + cmd.origin, report);
-  }
-  const bool is_tag = change.ref.rfind("refs/tags/", 0) == 0;
-  const std::string git_name = ShortRefName(change.ref);
-  for (const model::Enver* e : w->EnversOnRef(*build, change.ref)) {
-    // This push's own clone: a crash stopped the scan from recording the push as handled.
-    auto made = w->clones().find(model::EnverId(build->id, e->rev));
-    if (made != w->clones().end() && made->second.sha == change.new_sha) {
-      PublishReport ignored;
-      return WriteWorkflows(w, {build->id}, ignored, change.ref, true);
-    }
-    return Reject(
-        change, cmd.text, change.ref + " already has enver " + model::EnverId(build->id, e->rev),
-        "push without the command to redeploy it, or create the clone on a new branch", report);
-  }
-  const std::string origin_id = build->id + "/" + cmd.origin;
-  model::CloneRequest request{origin_id, git_name,
-                              is_tag ? model::RevType::kTag : model::RevType::kBranch,
-                              w->LiveClones(origin_id)};
-  Result<model::DerivedClone> derived = model::DeriveClone(w->static_org(), request);
-  if (!derived.ok()) {
-    std::string suggestion;
-    if (derived.status().code() == StatusCode::kFailedPrecondition) {
-      suggestion = "delete a clone of " + origin_id +
-                   " first (push \"odmd: delete\" on its branch), or raise its cloneLimit";
-    }
-    return Reject(change, cmd.text, derived.status().message(), suggestion, report);
-  }
-  const std::string id = model::EnverId(derived->build_id, derived->enver.rev);
-  if (w->FindEnver(id)) {
-    return Reject(change, cmd.text,
-                  "clone " + id + " already exists on another ref whose name maps to the same rev",
-                  "use a branch name that maps to a distinct rev value", report);
-  }
-  CloneRecord record{id, origin_id, change.ref, NowMs(), change.new_sha};
-  Event created;
-  created.kind = "clone.created";
-  created.enver_id = id;
-  created.message = "created clone " + id + " of " + origin_id + " on " + change.ref + " (stack " +
-                    derived->names.stack_name + ")" +
-                    (derived->mapping_note.empty() ? "" : "; " + derived->mapping_note);
-  created.fields = {
-      {"origin", origin_id}, {"ref", change.ref}, {"repo", change.repo}, {"command", cmd.text}};
-  Event accepted;
-  accepted.kind = "command.accepted";
-  accepted.enver_id = id;
-  accepted.message = "accepted " + Quote(cmd.text) + " on " + change.ref + ": clone " + id +
-                     " is queued for deployment";
-  accepted.fields = {{"repo", change.repo}, {"ref", change.ref}, {"command", cmd.text}};
-  ODMD_RETURN_IF_ERROR(RecordClone(record, {std::move(created), std::move(accepted)}));
-  ++report.commands_accepted;
-  // Its workflow file on its branch (identical to the origin's: usually already there).
-  PublishReport ignored;
-  return WriteWorkflows(world(), {build->id}, ignored, change.ref, true);
-}
-
-Status Platform::Impl::HandleDelete(const model::CommitCommand* cmd, const RefChange& change,
-                                    IntakeReport& report) {
-  WorldPtr w = world();
-  std::vector<std::string> victims;
-  for (const model::Build* b : w->BuildsOfRepo(change.repo)) {
-    if (cmd && cmd->build && b->id != *cmd->build) continue;
-    for (const model::Enver* e : w->EnversOnRef(*b, change.ref)) {
-      const std::string id = model::EnverId(b->id, e->rev);
-      if (w->IsClone(id)) victims.push_back(id);
-    }
-  }
-  const std::string text = cmd ? cmd->text : "odmd: delete";
-  if (victims.empty()) {
-    return Reject(change, text, "no clone lives on " + change.ref,
-                  "odmd: delete removes clones only; static envers leave through the contracts",
-                  report);
-  }
-  for (const std::string& id : victims) {
-    ODMD_RETURN_IF_ERROR(DeleteClone(id, "deleted by " + Quote(text) + " on " + change.ref));
-    Event accepted;
-    accepted.kind = "command.accepted";
-    accepted.enver_id = id;
-    accepted.message =
-        "accepted " + Quote(text) + " on " + change.ref + ": clone " + id + " is torn down";
-    accepted.fields = {{"repo", change.repo}, {"ref", change.ref}, {"command", text}};
-    ODMD_RETURN_IF_ERROR(Emit(std::move(accepted)));
-    ++report.commands_accepted;
-  }
-  return OkStatus();
 }
 
 }  // namespace odmd::reconcile

@@ -37,7 +37,10 @@ Result<nlohmann::json> Platform::Impl::EnverItem(const World& w, model::EnverInd
                          {"status", status},
                          {"sha", state.sha},
                          {"deployment", state.deployment}};
-  if (w.IsClone(id)) item["origin"] = w.clones().at(id).origin;
+  if (std::optional<std::string> origin = w.CloneOrigin(id)) {
+    item["origin"] = *origin;
+    item["declared"] = w.IsDeclaredClone(id);
+  }
   return item;
 }
 
@@ -110,11 +113,7 @@ Result<nlohmann::json> Platform::Impl::GetEnver(std::string_view enver_id) {
   nlohmann::json ds = nlohmann::json::array();
   for (const Deployment& d : deployments) ds.push_back(ToJson(d));
   out["deployments"] = std::move(ds);
-  nlohmann::json clones = nlohmann::json::array();
-  for (const auto& [id, record] : w->clones()) {
-    if (record.origin == enver_id) clones.push_back(id);
-  }
-  out["clones"] = std::move(clones);
+  out["clones"] = w->ClonesOf(enver_id);
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "world.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "odmd/base/strings.h"
@@ -75,7 +76,8 @@ Result<WorldPtr> World::Build(std::string_view manifest, std::vector<CloneRecord
   for (CloneRecord& record : clones) {
     auto git = SplitGitRef(record.git_ref);
     Result<model::DerivedClone> derived =
-        git ? model::DeriveClone(world->static_org_, {record.origin, git->first, git->second, 0})
+        git ? model::DeriveClone(world->static_org_,
+                                 {record.origin, git->first, git->second, 0, false})
             : Result<model::DerivedClone>(InvalidArgumentError("bad git ref"));
     const std::string expected =
         derived.ok() ? model::EnverId(derived->build_id, derived->enver.rev) : "";
@@ -120,6 +122,29 @@ std::vector<const model::Enver*> World::EnversOnRef(const model::Build& build,
   for (const model::Enver& e : build.envers) {
     if (GitRefOf(build.id, e) == git_ref) out.push_back(&e);
   }
+  return out;
+}
+
+bool World::IsDeclaredClone(std::string_view enver_id) const {
+  std::optional<EnverRef> ref = FindEnver(enver_id);
+  return ref && ref->enver->rev.is_clone() && !IsDynamicClone(enver_id);
+}
+
+std::optional<std::string> World::CloneOrigin(std::string_view enver_id) const {
+  auto dynamic = clones_.find(std::string(enver_id));
+  if (dynamic != clones_.end()) return dynamic->second.origin;
+  std::optional<EnverRef> ref = FindEnver(enver_id);
+  if (!ref || !ref->enver->rev.is_clone()) return std::nullopt;
+  return model::EnverId(ref->build->id, ref->enver->rev.OriginRef());
+}
+
+std::vector<std::string> World::ClonesOf(std::string_view origin_id) const {
+  std::vector<std::string> out;
+  for (model::EnverIndex i = 0; i < graph_->enver_count(); ++i) {
+    const std::string& id = graph_->node(i).id;
+    if (CloneOrigin(id) == origin_id) out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -61,7 +61,18 @@ class World {
   const std::map<std::string, CloneRecord>& clones() const { return clones_; }
 
   std::optional<EnverRef> FindEnver(std::string_view enver_id) const;
-  bool IsClone(std::string_view enver_id) const { return clones_.count(std::string(enver_id)) > 0; }
+  // A clone is either dynamic (made by a commit command; it has a CloneRecord) or declared
+  // in the contracts with a clone rev ("b..master-_b..ta"). Both are clones everywhere a
+  // user looks; only a dynamic one can be deleted by a commit command.
+  bool IsClone(std::string_view enver_id) const { return CloneOrigin(enver_id).has_value(); }
+  bool IsDynamicClone(std::string_view enver_id) const {
+    return clones_.count(std::string(enver_id)) > 0;
+  }
+  bool IsDeclaredClone(std::string_view enver_id) const;
+  // The origin enver id of a clone of either kind; nullopt for a static enver or no enver.
+  std::optional<std::string> CloneOrigin(std::string_view enver_id) const;
+  // Every clone of `origin_id`, dynamic and declared, in enver id order.
+  std::vector<std::string> ClonesOf(std::string_view origin_id) const;
   // Build ids whose repo is `repo` ("owner/name").
   std::vector<const model::Build*> BuildsOfRepo(std::string_view repo) const;
   // The git ref an enver deploys from: a clone's recorded ref, else refs/heads/<value> for
@@ -70,7 +81,7 @@ class World {
   // The envers of `build` that deploy from `git_ref`.
   std::vector<const model::Enver*> EnversOnRef(const model::Build& build,
                                                std::string_view git_ref) const;
-  // Live clones of `origin_id`.
+  // Live dynamic clones of `origin_id` (DeriveClone counts the declared ones itself).
   int LiveClones(std::string_view origin_id) const;
   // The contracts build's enver id ("" when none).
   std::string ContractsEnverId() const;

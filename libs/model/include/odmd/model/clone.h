@@ -20,8 +20,12 @@ struct CloneRequest {
   // Git branch or tag name the clone lives on, as in git ("feature/login").
   std::string git_name;
   RevType type = RevType::kBranch;
-  // How many clones of the origin are live already (rule R9 limit).
+  // How many dynamic clones of the origin are live already (rule R9 limit). Clones the
+  // contracts declare ("b..master-_b..ta") count too: DeriveClone adds them from `org`.
   int live_clones = 0;
+  // False when re-deriving a clone that already exists (it was within the limit when made;
+  // a clone declared later must not drop it).
+  bool enforce_limit = true;
 };
 
 struct DerivedClone {
@@ -39,7 +43,7 @@ struct DerivedClone {
 //   kInvalidArgument     R2 (git name maps to nothing legal), R7 (contracts or user-auth
 //                        envers are never cloned), R9 (origin is a clone; clone value equals
 //                        the origin's), R10 (a derived name exceeds its target's limit)
-//   kFailedPrecondition  R9 (the origin already has clone_limit live clones)
+//   kFailedPrecondition  R9 (the origin already has clone_limit clones, dynamic and declared)
 Result<DerivedClone> DeriveClone(const Org& org, const CloneRequest& request);
 
 }  // namespace odmd::model

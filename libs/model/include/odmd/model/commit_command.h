@@ -10,8 +10,9 @@
 //
 // "odmd:" is matched case-insensitively after leading whitespace; anything after it that
 // does not parse is rejected with a reason (and a suggestion where one can be made), never
-// silently ignored. Among all commands of a push the newest wins: a later line of a
-// message beats an earlier one, a later commit beats an earlier one.
+// silently ignored. The platform answers every command of a push in the order written
+// (oldest commit first, then line order), each applied to the state the earlier ones left;
+// `PushCommands::effective` is merely the last one.
 //
 // Details of the grammar:
 // - Lines are split at '\n' and trimmed of ASCII whitespace (so CRLF works). A line that
@@ -85,14 +86,14 @@ ParsedMessage ParseCommitMessage(std::string_view message, const CommandContext&
                                  int commit = 0);
 
 struct PushCommands {
-  // The newest accepted command of the push, if any.
+  // The last accepted command of the push, if any.
   std::optional<CommitCommand> effective;
   // Every accepted command, oldest first (the effective one last).
   std::vector<CommitCommand> accepted;
   std::vector<CommandRejection> rejections;
 };
 
-// Parses the messages of a push, oldest commit first, and picks the newest command.
+// Parses the messages of a push, oldest commit first, keeping every command in order.
 PushCommands ParsePushMessages(std::span<const std::string> messages_oldest_first,
                                const CommandContext& context = {});
 
