@@ -318,6 +318,8 @@ Enver ManifestReader::ReadEnver(const Json& j, BuildKind kind) {
       enver.consumers.push_back(ReadConsumer((*consumers)[i]));
       consumer_.reset();
     }
+  } else if (enver.rev.is_clone() && Member(j, "consumers", /*required=*/false) == nullptr) {
+    enver.inherits_consumers = true;  // filled in by ReadManifest (InheritCloneConsumers)
   }
   return enver;
 }

@@ -219,7 +219,7 @@ void WriteEnver(Writer& w, const Enver& e) {
     }
     w.EndArray();
   }
-  if (w.BeginArray("consumers", e.consumers.size())) {
+  if (!e.inherits_consumers && w.BeginArray("consumers", e.consumers.size())) {
     for (const Consumer& c : e.consumers) WriteConsumer(w, c);
     w.EndArray();
   }

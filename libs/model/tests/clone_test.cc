@@ -154,18 +154,25 @@ TEST(CloneTest, InvalidRequestsNameTheirRule) {
   }
 }
 
-TEST(CloneTest, CloneLimitIsAPrecondition) {
-  Org org = SampleOrg();  // svcA/b..master allows 3 live clones
-  ODMD_EXPECT_OK(DeriveClone(org, Request("svcA/b..master", "f", RevType::kBranch, 2)));
-  EXPECT_THAT(DeriveClone(org, Request("svcA/b..master", "f", RevType::kBranch, 3)),
+TEST(CloneTest, CloneLimitIsAPreconditionCountingDeclaredClones) {
+  // svcA/b..master allows 3 clones, and the contracts declare one (b..master-_b..old).
+  Org org = SampleOrg();
+  ODMD_EXPECT_OK(DeriveClone(org, Request("svcA/b..master", "f", RevType::kBranch, 1)));
+  EXPECT_THAT(DeriveClone(org, Request("svcA/b..master", "f", RevType::kBranch, 2)),
               StatusIs(StatusCode::kFailedPrecondition,
-                       "R9: origin \"svcA/b..master\" already has 3 live clones; its limit is 3"));
+                       "R9: origin \"svcA/b..master\" already has 3 live clones (1 declared in the "
+                       "contracts); its limit is 3"));
   EXPECT_THAT(DeriveClone(org, Request("svcA/b..master", "f", RevType::kBranch, 7)),
-              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("already has 7 live clones")));
-  // The default limit is 20.
+              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("already has 8 live clones")));
+  // Re-deriving a clone that exists ignores the limit: a clone declared later keeps it.
+  CloneRequest existing = Request("svcA/b..master", "f", RevType::kBranch, 7);
+  existing.enforce_limit = false;
+  ODMD_EXPECT_OK(DeriveClone(org, existing));
+  // The default limit is 20; no clone of the tag is declared.
   ODMD_EXPECT_OK(DeriveClone(org, Request("svcA/t..v1.0", "f", RevType::kBranch, 19)));
   EXPECT_THAT(DeriveClone(org, Request("svcA/t..v1.0", "f", RevType::kBranch, 20)),
-              StatusIs(StatusCode::kFailedPrecondition, HasSubstr("its limit is 20")));
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "R9: origin \"svcA/t..v1.0\" already has 20 live clones; its limit is 20"));
 }
 
 TEST(CloneTest, DerivedNamesBeyondTheirLimitsAreR10) {

@@ -92,6 +92,10 @@ struct Enver {
   // build's in ODMD_config (EffectiveConfig). Clones inherit their origin's. (The `{}`
   // lets positional aggregate initializers written before it leave it out.)
   std::string config{};
+  // A clone the contracts declare ("b..master-_b..ta") without a "consumers" member
+  // inherits its origin's consumers: they are copied in when the manifest is read, and the
+  // manifest writer leaves them out again (so the text and digest stay as written).
+  bool inherits_consumers = false;
   // Path of the Markdown file describing this enver (the original's enverContextMD),
   // relative to the repository root; nullopt: the default (docs.h, rule R14). Clones
   // inherit their origin's.
