@@ -321,10 +321,33 @@ export class Build<B extends Enver<'b'>, TE extends Enver<'t'>> {
     return this.envers;
   }
 
+  /**
+   * Declares a clone of `origin`, one of this build's static envers, on branch `branch`:
+   * rev "<origin rev>-_b..<branch>", in the origin's account and region. The platform treats
+   * it as a clone (it counts toward the origin's cloneLimit, rule R9), and until it declares
+   * a consumer it consumes what its origin consumes (its manifest entry then has no
+   * "consumers", which the platform reads as "the origin's").
+   */
+  clone<E extends Enver<RevType>>(origin: E, branch: string): E {
+    if (!this.envers.includes(origin) || origin.rev.includes('-_')) {
+      throw new Error(
+        `build ${JSON.stringify(this.id)}: clone(): ${JSON.stringify(origin.id)} is not a static enver of this build`,
+      );
+    }
+    const data = this.newData(`${origin.rev}-_b..${branch}`, origin.account, origin.region);
+    data.inheritsConsumers = true;
+    return this.register(data, 'clone', branch, origin.revType) as E;
+  }
+
   private add(type: RevType, value: string, account: AccountRef, region: string): Enver<RevType> {
-    const data: EnverData = {
-      rev: `${type}..${value}`,
-      account: account.name,
+    const data = this.newData(`${type}..${value}`, account.name, region);
+    return this.register(data, type === 'b' ? 'branch' : 'tag', value, type);
+  }
+
+  private newData(rev: string, account: string, region: string): EnverData {
+    return {
+      rev,
+      account,
       region,
       buildScript: '.scripts/build.sh',
       workDir: '',
@@ -335,8 +358,10 @@ export class Build<B extends Enver<'b'>, TE extends Enver<'t'>> {
       products: [],
       consumers: [],
     };
+  }
+
+  private register(data: EnverData, method: string, value: string, type: RevType): Enver<RevType> {
     this.data.envers.push(data);
-    const method = type === 'b' ? 'branch' : 'tag';
     recordSite(data, captureSite(call(`build(${JSON.stringify(this.id)})`, method, value)));
     const enver = this.make(type, value, data);
     this.envers.push(enver);

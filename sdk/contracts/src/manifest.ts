@@ -256,7 +256,8 @@ function writeEnver(w: Writer, e: EnverData): void {
     }
     w.endArray();
   }
-  if (w.beginArray('consumers', e.consumers.length)) {
+  const inherits = e.inheritsConsumers === true && e.consumers.length === 0;
+  if (!inherits && w.beginArray('consumers', e.consumers.length)) {
     for (const c of e.consumers) writeConsumer(w, c);
     w.endArray();
   }

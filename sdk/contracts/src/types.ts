@@ -69,6 +69,11 @@ export interface EnverData {
   config?: ConfigObject;
   products: ProductData[];
   consumers: ConsumerData[];
+  /**
+   * A declared clone (Build.clone()) that has declared no consumer: it consumes what its
+   * origin consumes, and the manifest leaves its "consumers" out.
+   */
+  inheritsConsumers?: boolean;
 }
 
 export interface BuildData {

@@ -84,6 +84,31 @@ describe('synth', () => {
     assert.equal(text.split('"config"').length - 1, 2);
   });
 
+  it('declares clones the C++ reader takes as clones of their origin (consumers inherited)', () => {
+    const c = new Contracts('clones', '1.0.0');
+    const central = c.account('central', '111111111111');
+    c.contractsBuild('contracts', c.repo('o', 'c')).branch('main', central, 'us-east-1');
+    const lib = c.cdkBuild('lib', c.repo('o', 'l')).branch('main', central, 'us-east-1');
+    const url = lib.produces('url');
+    const svc = c.cdkBuild('svc', c.repo('o', 's'));
+    const master = svc.branch('master', central, 'us-east-1').cloneLimit(1);
+    master.consumes('url', url);
+    const ta = svc.clone(master, 'ta');
+    assert.equal(ta.rev, 'b..master-_b..ta');
+    assert.equal(ta.account, 'central');
+    const text = c.manifest();
+    assert.deepEqual(runOdmdValidate(odmdBin(), text), []);
+    const envers = JSON.parse(text).builds.find((b: { id: string }) => b.id === 'svc').envers;
+    assert.deepEqual(envers.map((e: { rev: string }) => e.rev), ['b..master', 'b..master-_b..ta']);
+    assert.equal('consumers' in envers[1], false);
+    // A clone that declares a consumer has its own; a second clone breaks the limit of 1.
+    svc.clone(master, 'tb').consumes('own', url);
+    const again = c.manifest();
+    assert.ok(again.includes('"rev": "b..master-_b..tb"'));
+    assert.deepEqual([...new Set(runOdmdValidate(odmdBin(), again).map((v) => v.rule))], ['R9']);
+    assert.throws(() => svc.clone(ta, 'x'), /clone\(\): "svc\/b..master-_b..ta" is not a static enver/);
+  });
+
   it('writes a lone surrogate as U+FFFD, as the C++ writer does with invalid UTF-8', () => {
     const c = new Contracts('org', '1.0.0');
     c.account('central\ud800', '111111111111');
