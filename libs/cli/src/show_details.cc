@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "odmd/base/strings.h"
+#include "odmd/model/docs.h"
 #include "odmd/model/naming.h"
 #include "odmd/model/platform_names.h"
 
@@ -43,7 +44,8 @@ struct Setting {
   std::string default_label = "default";  // "default for kind cdk" when it depends on the kind
 };
 
-std::vector<Setting> Settings(const model::Build& build, const model::Enver& enver) {
+// The per-enver flags with the model's defaults.
+std::vector<Setting> FlagSettings(const model::Build& build, const model::Enver& enver) {
   const model::Enver defaults;  // the model's defaults (ephemeral's depends on the kind)
   bool default_ephemeral = model::DefaultEphemeral(build.kind);
   return {
@@ -59,6 +61,20 @@ std::vector<Setting> Settings(const model::Build& build, const model::Enver& env
        enver.overwrite_workflow ? "the platform replaces the workflow file, edits included"
                                 : "a workflow file edited by the user is kept"},
   };
+}
+
+// Every setting: the flags, then the doc paths (model/docs.h: the Markdown files in the
+// repository that describe the build and the enver, with the original's defaults).
+std::vector<Setting> Settings(const model::Build& build, const model::Enver& enver) {
+  std::vector<Setting> settings = FlagSettings(build, enver);
+  constexpr std::string_view kDocLabels[] = {"service overview", "service context",
+                                             "enver context"};
+  std::vector<model::DocPath> docs = model::DocPaths(build, enver);
+  for (size_t i = 0; i < docs.size() && i < std::size(kDocLabels); ++i) {
+    settings.push_back({std::string(kDocLabels[i]), std::string(docs[i].member), docs[i].path,
+                        std::string(docs[i].default_path), ""});
+  }
+  return settings;
 }
 
 std::string SettingText(const Setting& s) {

@@ -38,7 +38,10 @@ model::Org ShowOrg() {
   auto net_repo = c.AddRepo("acme", "networking", 8);
   c.AddBuild("contracts", model::BuildKind::kContracts, repo).Branch("main", ws1, "us-west-1");
   auto net = c.AddBuild("networking", model::BuildKind::kNetworking, net_repo)
+                 .ServiceOverviewMd("docs/OVERVIEW.md")
+                 .ServiceContextMd("docs/CONTEXT.md")
                  .Branch("main", net_acct, "us-west-1")
+                 .EnverContextMd("docs/MAIN_ENVER_CONTEXT.md")
                  .Stacks({"networking", "networking-share-nat"})
                  .Ephemeral(true)
                  .BuildScript(".scripts/deploy.sh")
@@ -105,6 +108,27 @@ TEST_F(ShowGoldenTest, PrintsThePlatformNamesAndTheAppliedDefaults) {
   EXPECT_EQ(j["settings"]["overwriteWorkflow"], nlohmann::json({{"value", !default_overwrite},
                                                                 {"default", default_overwrite},
                                                                 {"isDefault", false}}));
+}
+
+// The doc paths (issue 16): the original's defaults when none is declared, else the path.
+TEST_F(ShowGoldenTest, PrintsTheDocPathsWithTheOriginalsDefaults) {
+  ASSERT_EQ(Run({"show", manifest_, "svcA/b..master-_b..feat1"}), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("  service overview    \".odmd/ONDEMANDENV_PLATFORM.md\" (default)\n"
+                              "  service context     "
+                              "\".odmd/SERVICE_PHASE_DEVELOPMENT_PATTERN.md\" (default)\n"
+                              "  enver context       "
+                              "\".odmd/ENVER_BASED_SERVICE_CONTEXT_PATTERN.md\" (default)\n"));
+
+  ASSERT_EQ(Run({"show", manifest_, "networking/b..main", "--json"}), 0) << err_;
+  nlohmann::json j = nlohmann::json::parse(out_);
+  EXPECT_EQ(j["settings"]["serviceOverviewMd"],
+            nlohmann::json({{"value", "docs/OVERVIEW.md"},
+                            {"default", ".odmd/ONDEMANDENV_PLATFORM.md"},
+                            {"isDefault", false}}));
+  EXPECT_EQ(j["settings"]["enverContextMd"]["value"], "docs/MAIN_ENVER_CONTEXT.md");
+  ASSERT_EQ(Run({"show", manifest_, "networking/b..main"}), 0) << err_;
+  EXPECT_THAT(out_, HasSubstr("  service context     \"docs/CONTEXT.md\" (set; default: "
+                              "\".odmd/SERVICE_PHASE_DEVELOPMENT_PATTERN.md\")\n"));
 }
 
 }  // namespace
