@@ -228,6 +228,16 @@ export abstract class Enver<T extends RevType> {
     this.data.config = settings;
     return this;
   }
+  /**
+   * The Markdown file describing this enver, relative to the repository root (the
+   * original's enverContextMD; default ".odmd/ENVER_BASED_SERVICE_CONTEXT_PATTERN.md").
+   * Rule R14: no leading '/', no empty, "." or ".." segment, no control characters. A push
+   * that deploys the enver from a commit without it is reported ("doc.missing").
+   */
+  enverContextMd(path: string): this {
+    this.data.enverContextMd = path;
+    return this;
+  }
 
   private addProduct(name: string): Product<T> {
     const data = { name };
@@ -313,6 +323,23 @@ export class Build<B extends Enver<'b'>, TE extends Enver<'t'>> {
     this.data.config = settings;
     return this;
   }
+  /**
+   * The Markdown file of the service's overview, relative to the repository root (the
+   * original's serviceOverviewMD; default ".odmd/ONDEMANDENV_PLATFORM.md"; rule R14).
+   */
+  serviceOverviewMd(path: string): this {
+    this.data.serviceOverviewMd = path;
+    return this;
+  }
+  /**
+   * The Markdown file of the service's context shared by its envers, relative to the
+   * repository root (the original's serviceContextMD; default
+   * ".odmd/SERVICE_PHASE_DEVELOPMENT_PATTERN.md"; rule R14).
+   */
+  serviceContextMd(path: string): this {
+    this.data.serviceContextMd = path;
+    return this;
+  }
   /** The declared enver on `rev` ("b..main"); undefined when there is none. */
   enver(rev: string): Enver<RevType> | undefined {
     return this.envers.find((e) => e.rev === rev);
@@ -323,7 +350,8 @@ export class Build<B extends Enver<'b'>, TE extends Enver<'t'>> {
 
   /**
    * Declares a clone of `origin`, one of this build's static envers, on branch `branch`:
-   * rev "<origin rev>-_b..<branch>", in the origin's account and region. The platform treats
+   * rev "<origin rev>-_b..<branch>", with the origin's account, region, flags, settings and
+   * products (declare no product on it again). The platform treats
    * it as a clone (it counts toward the origin's cloneLimit, rule R9), and until it declares
    * a consumer it consumes what its origin consumes (its manifest entry then has no
    * "consumers", which the platform reads as "the origin's").
@@ -334,8 +362,19 @@ export class Build<B extends Enver<'b'>, TE extends Enver<'t'>> {
         `build ${JSON.stringify(this.id)}: clone(): ${JSON.stringify(origin.id)} is not a static enver of this build`,
       );
     }
-    const data = this.newData(`${origin.rev}-_b..${branch}`, origin.account, origin.region);
-    data.inheritsConsumers = true;
+    // The origin's flags, settings and products (as a clone made by a commit command has).
+    const o = origin.data;
+    const data: EnverData = {
+      ...this.newData(`${o.rev}-_b..${branch}`, o.account, o.region),
+      buildScript: o.buildScript,
+      workDir: o.workDir,
+      ephemeral: o.ephemeral,
+      overwriteWorkflow: o.overwriteWorkflow,
+      stacks: [...o.stacks],
+      products: o.products.map((p) => ({ name: p.name })),
+      inheritsConsumers: true,
+    };
+    if (o.config !== undefined) data.config = o.config;
     return this.register(data, 'clone', branch, origin.revType) as E;
   }
 

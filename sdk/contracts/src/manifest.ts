@@ -243,6 +243,8 @@ function writeEnver(w: Writer, e: EnverData): void {
   w.raw('ephemeral', e.ephemeral ? 'true' : 'false');
   w.raw('cloneLimit', integerText(e.cloneLimit, `enver ${e.rev}: cloneLimit`));
   w.raw('overwriteWorkflow', e.overwriteWorkflow ? 'true' : 'false');
+  // Doc paths only when declared, as the C++ writer (manifests without them keep their digest).
+  if (e.enverContextMd !== undefined) w.string('enverContextMd', e.enverContextMd);
   if (e.stacks.length > 0 && w.beginArray('stacks', e.stacks.length)) {
     for (const s of e.stacks) w.string(null, s);
     w.endArray();
@@ -273,6 +275,8 @@ function writeBuild(w: Writer, b: BuildData): void {
   w.string('name', b.repo.name);
   w.raw('installationId', integerText(b.repo.installationId, `build ${b.id}: installationId`));
   w.endObject();
+  if (b.serviceOverviewMd !== undefined) w.string('serviceOverviewMd', b.serviceOverviewMd);
+  if (b.serviceContextMd !== undefined) w.string('serviceContextMd', b.serviceContextMd);
   writeConfig(w, b.config, `build ${b.id}: config`);
   if (w.beginArray('envers', b.envers.length)) {
     for (const e of b.envers) writeEnver(w, e);

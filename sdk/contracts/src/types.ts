@@ -67,6 +67,11 @@ export interface EnverData {
   stacks: string[];
   /** The enver's own settings; absent (or {}) means none. Clones inherit it. */
   config?: ConfigObject;
+  /**
+   * The Markdown file describing this enver (the original's enverContextMD), relative to
+   * the repository root; absent: ".odmd/ENVER_BASED_SERVICE_CONTEXT_PATTERN.md".
+   */
+  enverContextMd?: string;
   products: ProductData[];
   consumers: ConsumerData[];
   /**
@@ -82,6 +87,10 @@ export interface BuildData {
   repo: RepoData;
   /** Settings every enver of the build shares; an enver's top-level keys win. */
   config?: ConfigObject;
+  /** The original's serviceOverviewMD; absent: ".odmd/ONDEMANDENV_PLATFORM.md". */
+  serviceOverviewMd?: string;
+  /** The original's serviceContextMD; absent: ".odmd/SERVICE_PHASE_DEVELOPMENT_PATTERN.md". */
+  serviceContextMd?: string;
   envers: EnverData[];
 }
 

@@ -109,6 +109,34 @@ describe('synth', () => {
     assert.throws(() => svc.clone(ta, 'x'), /clone\(\): "svc\/b..master-_b..ta" is not a static enver/);
   });
 
+  it('writes doc paths where the C++ writer does, only when declared (odmd validate recomputes the digest)', () => {
+    const c = new Contracts('docs', '1.0.0');
+    const central = c.account('central', '111111111111');
+    c.contractsBuild('contracts', c.repo('o', 'c')).branch('main', central, 'us-east-1');
+    const svc = c
+      .cdkBuild('svc', c.repo('o', 's'))
+      .serviceOverviewMd('docs/OVERVIEW.md')
+      .serviceContextMd('docs/CONTEXT.md');
+    svc.branch('main', central, 'us-east-1').enverContextMd('docs/MAIN \u00e9.md');
+    svc.branch('dev', central, 'us-east-1');
+    const text = c.manifest();
+    assert.deepEqual(runOdmdValidate(odmdBin(), text), []);
+    assert.match(
+      text,
+      /"installationId": 0\n {6}\},\n {6}"serviceOverviewMd": "docs\/OVERVIEW.md",\n {6}"serviceContextMd": "docs\/CONTEXT.md",\n {6}"envers"/,
+    );
+    assert.match(text, /"overwriteWorkflow": false,\n {10}"enverContextMd": "docs\/MAIN \u00e9.md",\n {10}"products"/);
+    // The dev enver declares none: it takes the default, and nothing is written.
+    assert.equal(text.split('"enverContextMd"').length - 1, 1);
+    assert.equal(new Contracts('x', '1.0.0').manifest().includes('Md"'), false);
+
+    // A path that leaves the repository is R14 at its member.
+    svc.branch('bad', central, 'us-east-1').enverContextMd('../README.md');
+    const found = runOdmdValidate(odmdBin(), c.manifest());
+    assert.deepEqual(found.map((v) => [v.rule, v.path]), [['R14', '/builds/1/envers/0/enverContextMd']]);
+    assert.match(found[0]!.message, /enverContextMd "..\/README.md" must not have a ".." segment/);
+  });
+
   it('writes a lone surrogate as U+FFFD, as the C++ writer does with invalid UTF-8', () => {
     const c = new Contracts('org', '1.0.0');
     c.account('central\ud800', '111111111111');
