@@ -38,6 +38,7 @@ ConsumerRef EnverRef<kType>::AddConsumer(std::string name, std::string producer,
   consumer.producer = std::move(producer);
   consumer.product = std::move(product);
   enver().consumers.push_back(std::move(consumer));
+  enver().inherits_consumers = false;  // a declared clone with a consumer has its own
   return ConsumerRef(c_, build_, enver_, enver().consumers.size() - 1);
 }
 
@@ -124,6 +125,19 @@ TagEnverRef BuildRef::Tag(std::string tag, const AccountRef& account, std::strin
   return TagEnverRef(c_, build_, b.envers.size() - 1);
 }
 
+size_t BuildRef::AddClone(size_t origin_build, size_t origin_enver, std::string branch) {
+  const Enver origin = c_->org_.builds[origin_build].envers[origin_enver];
+  Build& b = c_->org_.builds[build_];
+  Enver clone = origin;  // flags, products and settings as the origin's
+  clone.rev = origin.rev.is_clone()
+                  ? RevRef::Branch(std::move(branch))  // R9 reports the clone of a clone
+                  : RevRef::CloneOf(origin.rev, RevType::kBranch, std::move(branch));
+  clone.consumers.clear();
+  clone.inherits_consumers = true;
+  b.envers.push_back(std::move(clone));
+  return b.envers.size() - 1;
+}
+
 BuildRef& BuildRef::Config(std::string json) {
   c_->org_.builds[build_].config = std::move(json);
   return *this;
@@ -168,6 +182,7 @@ BuildRef Contracts::AddBuild(std::string id, BuildKind kind, const RepoRef& repo
 
 Org Contracts::Finish() const {
   Org org = org_;
+  InheritCloneConsumers(org);
   Canonicalize(org);
   return org;
 }

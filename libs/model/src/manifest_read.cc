@@ -87,23 +87,6 @@ void CheckDigest(const Org& org, const std::string& digest, std::vector<Violatio
                            "digest does not match the content; expected \"" + expected + "\""});
 }
 
-// A declared clone without its own "consumers" gets its origin's (the reader marked it).
-// An origin that is missing or itself a clone is R9's to report; nothing is copied then.
-void InheritCloneConsumers(Org& org) {
-  for (Build& build : org.builds) {
-    for (Enver& clone : build.envers) {
-      if (!clone.inherits_consumers) continue;
-      const RevRef origin = clone.rev.OriginRef();
-      for (const Enver& e : build.envers) {
-        if (e.rev == origin) {
-          clone.consumers = e.consumers;
-          break;
-        }
-      }
-    }
-  }
-}
-
 }  // namespace
 
 Result<Org> ReadManifest(std::string_view text, std::vector<Violation>* violations,

@@ -24,6 +24,21 @@ Build* Org::FindBuild(std::string_view id) {
   return const_cast<Build*>(static_cast<const Org*>(this)->FindBuild(id));
 }
 
+void InheritCloneConsumers(Org& org) {
+  for (Build& build : org.builds) {
+    for (Enver& clone : build.envers) {
+      if (!clone.inherits_consumers) continue;
+      const RevRef origin = clone.rev.OriginRef();
+      for (const Enver& e : build.envers) {
+        if (e.rev == origin) {
+          clone.consumers = e.consumers;
+          break;
+        }
+      }
+    }
+  }
+}
+
 void Canonicalize(Org& org) {
   auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
   std::stable_sort(org.accounts.begin(), org.accounts.end(), by_name);

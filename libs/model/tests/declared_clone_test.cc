@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "odmd/model/contracts.h"
 #include "odmd/model/manifest.h"
 #include "odmd/testing/status_matchers.h"
 #include "validate_test_util.h"
@@ -65,6 +66,43 @@ TEST(DeclaredCloneTest, AStaticEnverWithoutConsumersInheritsNothing) {
   for (const Build& b : org->builds) {
     for (const Enver& e : b.envers) EXPECT_FALSE(e.inherits_consumers) << b.id;
   }
+}
+
+}  // namespace
+}  // namespace odmd::model
+
+namespace odmd::model {
+namespace {
+
+TEST(DeclaredCloneTest, TheContractsBuilderDeclaresOneThatReadsBackAsWritten) {
+  Contracts c("clones", "1.0.0");
+  auto central = c.AddAccount("central", "111111111111");
+  auto repo = c.AddRepo("o", "r", 1);
+  c.AddBuild("contracts", BuildKind::kContracts, repo).Branch("main", central, "us-east-1");
+  auto lib = c.AddBuild("lib", BuildKind::kCdk, repo).Branch("main", central, "us-east-1");
+  auto url = lib.Produces("url");
+  auto svc = c.AddBuild("svc", BuildKind::kCdk, repo);
+  auto master = svc.Branch("master", central, "us-east-1").CloneLimit(1);
+  master.Produces("api");
+  master.Consumes("url", url);
+  auto ta = svc.Clone(master, "ta");
+  EXPECT_EQ(ta.id(), "svc/b..master-_b..ta");
+  EXPECT_TRUE(c.Validate().empty());
+  const Org org = c.Finish();
+  const Enver& clone = org.FindBuild("svc")->envers[1];
+  EXPECT_EQ(clone.rev.str(), "b..master-_b..ta");
+  ASSERT_EQ(clone.consumers.size(), 1u);  // the origin's
+  ASSERT_EQ(clone.products.size(), 1u);
+  Result<Org> read = ReadManifest(WriteManifest(org), nullptr);
+  ODMD_ASSERT_OK(read);
+  EXPECT_EQ(*read, org);
+  // Its own consumer replaces the inherited ones; a second clone breaks the limit of 1.
+  svc.Clone(master, "tb").Consumes("other", url);
+  const Org two = c.Finish();
+  EXPECT_EQ(two.FindBuild("svc")->envers[2].consumers[0].name, "other");
+  std::vector<Violation> problems = c.Validate();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].rule, "R9");
 }
 
 }  // namespace

@@ -375,6 +375,7 @@ export class Build<B extends Enver<'b'>, TE extends Enver<'t'>> {
       inheritsConsumers: true,
     };
     if (o.config !== undefined) data.config = o.config;
+    if (o.enverContextMd !== undefined) data.enverContextMd = o.enverContextMd;
     return this.register(data, 'clone', branch, origin.revType) as E;
   }
 

@@ -138,6 +138,14 @@ class BuildRef {
   BranchEnverRef Branch(std::string branch, const AccountRef& account, std::string region);
   // Declares an enver on tag `tag` (e.g. "v1.0.0").
   TagEnverRef Tag(std::string tag, const AccountRef& account, std::string region);
+  // Declares a clone of `origin`, a static enver of this build, on branch `branch`: rev
+  // "<origin rev>-_b..<branch>" with the origin's account, region, flags and products. It
+  // counts toward the origin's clone limit (rule R9), and until it declares a consumer it
+  // consumes what its origin consumes (Enver::inherits_consumers).
+  template <RevType kType>
+  EnverRef<kType> Clone(const EnverRef<kType>& origin, std::string branch) {
+    return EnverRef<kType>(c_, build_, AddClone(origin.build_, origin.enver_, std::move(branch)));
+  }
   // Settings every enver of the build shares (Build::config); an enver's keys win.
   BuildRef& Config(std::string json);
   // The Markdown files describing the build, relative to the repository root
@@ -150,6 +158,7 @@ class BuildRef {
  private:
   friend class Contracts;
   BuildRef(Contracts* c, size_t build) : c_(c), build_(build) {}
+  size_t AddClone(size_t origin_build, size_t origin_enver, std::string branch);
   Contracts* c_;
   size_t build_;
 };

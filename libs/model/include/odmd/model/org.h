@@ -146,6 +146,11 @@ struct Org {
 // (CanonicalConfig in config.h: an empty object becomes "").
 void Canonicalize(Org& org);
 
+// Gives every declared clone marked inherits_consumers its origin's consumers (ReadManifest
+// and Contracts::Finish do). An origin that is missing or itself a clone is rule R9's to
+// report; nothing is copied then.
+void InheritCloneConsumers(Org& org);
+
 // Splits an enver id "<build>/<rev>" into its parts; nullopt if there is no '/'.
 std::optional<std::pair<std::string_view, std::string_view>> SplitEnverId(std::string_view id);
 
