@@ -4,7 +4,7 @@ import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 
 import {
-  CLONE_POINT, FONT_FAMILY, GROUP_PADDING, NODE_H, NODE_MIN_W, enverLabel,
+  CLONE_POINT, FONT_FAMILY, GROUP_PADDING, NODE_H, NODE_MIN_W, setEnverLabel,
 } from './labels.js';
 
 cytoscape.use(dagre);
@@ -60,52 +60,103 @@ function memberOf(e) {
 // "bundle:<producer>-><consumer>", with count, label "×n", members (id, consumer, product,
 // state, reaction, consumed, latest), the worst member state and the members' reaction
 // ("mixed" when they differ). bundleOf maps each member edge id to its bundle id.
-export function bundleEdges(list) {
-  // Pairs as numbers (producer index * envers + consumer index): 50,000 edges are grouped
-  // in a few ms, and only the pairs with several consumers get an array.
-  const index = new Map();
+export function bundleEdges(list, drawn = null) {
+  // Edges with an end that is not drawn (not in `drawn`, a Set of enver ids) are left out.
+  if (drawn) list = drawableRuns(list, drawn);
+  const out = { edges: [], bundleOf: new Map() };
+  // GET /api/graph lists the edges by id ("<consumer>#<name>"), so each consumer's edges
+  // come in one run and a run is checked for repeated producers with a few comparisons
+  // (50,000 edges: a few ms, no map). Any other order falls back to grouping by pair.
+  const ended = new Set();
+  let start = 0;
+  for (let i = 1; i <= list.length; i++) {
+    if (i < list.length && list[i].target === list[start].target) continue;
+    const target = list[start].target;
+    if (ended.has(target)) return bundleAnyOrder(list);
+    ended.add(target);
+    emitRun(list, start, i, out);
+    start = i;
+  }
+  return out;
+}
+
+// `list` without the edges whose producer or consumer is not in `drawn` (the list itself
+// when every edge is drawable, the usual case).
+function drawableRuns(list, drawn) {
+  let i = 0;
+  let target = null;
+  let targetOk = true;
+  for (; i < list.length; i++) {
+    const e = list[i];
+    if (e.target !== target) {
+      target = e.target;
+      targetOk = drawn.has(target);
+    }
+    if (!targetOk || !drawn.has(e.source)) break;
+  }
+  if (i === list.length) return list;
+  return list.filter((e) => drawn.has(e.source) && drawn.has(e.target));
+}
+
+function single(e) {
+  return { group: 'edges', data: { ...e }, classes: edgeClasses(e) };
+}
+
+function bundle(members, bundleOf) {
+  const first = members[0];
+  const id = `${BUNDLE_PREFIX}${first.source}->${first.target}`;
+  const reactions = new Set(members.map((m) => m.reaction || 'redeploy'));
+  const data = {
+    id, source: first.source, target: first.target, bundle: true, count: members.length,
+    label: '×' + members.length, members: members.map(memberOf), state: worstState(members),
+    reaction: reactions.size === 1 ? [...reactions][0] : 'mixed',
+  };
+  for (const m of members) bundleOf.set(m.id, id);
+  return { group: 'edges', data, classes: edgeClasses(data) + ' bundle' };
+}
+
+// The edges list[start, end) of one consumer: each producer's edges, as one edge or a bundle,
+// in the order of their first edge.
+function emitRun(list, start, end, out) {
+  let repeated = end - start > 32; // long runs are grouped without looking first
+  for (let i = start + 1; i < end && !repeated; i++) {
+    for (let j = start; j < i; j++) {
+      if (list[j].source === list[i].source) {
+        repeated = true;
+        break;
+      }
+    }
+  }
+  if (!repeated) {
+    for (let i = start; i < end; i++) out.edges.push(single(list[i]));
+    return;
+  }
+  const bySource = new Map();
+  for (let i = start; i < end; i++) {
+    const e = list[i];
+    const members = bySource.get(e.source);
+    if (members) members.push(e);
+    else bySource.set(e.source, [e]);
+  }
+  for (const members of bySource.values()) {
+    out.edges.push(members.length === 1 ? single(members[0]) : bundle(members, out.bundleOf));
+  }
+}
+
+// bundleEdges for edges in any order: grouped by producer -> consumer pair.
+function bundleAnyOrder(list) {
+  const out = { edges: [], bundleOf: new Map() };
+  const byPair = new Map();
   for (const e of list) {
-    if (!index.has(e.source)) index.set(e.source, index.size);
-    if (!index.has(e.target)) index.set(e.target, index.size);
+    const key = e.source + '\n' + e.target;
+    const members = byPair.get(key);
+    if (members) members.push(e);
+    else byPair.set(key, [e]);
   }
-  const n = index.size;
-  const keys = new Float64Array(list.length);
-  const firstOf = new Map();
-  const multi = new Map();
-  for (let i = 0; i < list.length; i++) {
-    const e = list[i];
-    const key = index.get(e.source) * n + index.get(e.target);
-    keys[i] = key;
-    const first = firstOf.get(key);
-    if (first === undefined) {
-      firstOf.set(key, i);
-    } else {
-      const members = multi.get(key);
-      if (members) members.push(e);
-      else multi.set(key, [list[first], e]);
-    }
+  for (const members of byPair.values()) {
+    out.edges.push(members.length === 1 ? single(members[0]) : bundle(members, out.bundleOf));
   }
-  const edges = [];
-  const bundleOf = new Map();
-  for (let i = 0; i < list.length; i++) {
-    const e = list[i];
-    const members = multi.size ? multi.get(keys[i]) : undefined;
-    if (!members) {
-      edges.push({ group: 'edges', data: { ...e }, classes: edgeClasses(e) });
-      continue;
-    }
-    if (members[0] !== e) continue; // drawn with its pair's first edge
-    const id = `${BUNDLE_PREFIX}${e.source}->${e.target}`;
-    const reactions = new Set(members.map((m) => m.reaction || 'redeploy'));
-    const data = {
-      id, source: e.source, target: e.target, bundle: true, count: members.length,
-      label: '×' + members.length, members: members.map(memberOf), state: worstState(members),
-      reaction: reactions.size === 1 ? [...reactions][0] : 'mixed',
-    };
-    for (const m of members) bundleOf.set(m.id, id);
-    edges.push({ group: 'edges', data, classes: edgeClasses(data) + ' bundle' });
-  }
-  return { edges, bundleOf };
+  return out;
 }
 
 // Node and edge descriptions for cytoscape. Nodes: id = enver id, data mirrors the JSON
@@ -128,12 +179,10 @@ export function elementsOf(graph, fast) {
   }
   const builds = new Set((graph.builds || []).map((b) => b.id));
   for (const e of graph.envers) {
-    const data = {
-      ...e,
-      ...enverLabel(e, fast),
-      kind: e.kind || 'branch',
-      origin: e.origin || '',
-    };
+    const data = { ...e };
+    setEnverLabel(data, fast);
+    data.kind = e.kind || 'branch';
+    data.origin = e.origin || '';
     if (!fast && builds.has(e.build)) {
       data.parent = BUILD_PREFIX + e.build;
       widest.set(e.build, Math.max(widest.get(e.build) || 0, data.w));
@@ -146,8 +195,7 @@ export function elementsOf(graph, fast) {
     n.data.labelW = (widest.get(n.data.build) || NODE_MIN_W) + 2 * GROUP_PADDING;
     n.data.w = n.data.labelW;
   }
-  const drawable = graph.edges.filter((e) => ids.has(e.source) && ids.has(e.target));
-  const { edges, bundleOf } = bundleEdges(drawable);
+  const { edges, bundleOf } = bundleEdges(graph.edges, ids);
   return { nodes, edges, bundleOf };
 }
 
@@ -352,6 +400,7 @@ export function layeredPositions(graph) {
   const COL_W = widest + COL_GAP;
   const rowsPerCol = Math.max(12, Math.ceil(Math.sqrt(total * 1.2)));
   const order = new Array(n).fill(0);
+  const sortKey = new Float64Array(n);
   // Each rank: its envers in sub-columns, placed from (0, 0); then the ranks side by side,
   // wrapped into bands below each other when the drawing would be far wider than high.
   const blocks = [];
@@ -368,10 +417,14 @@ export function layeredPositions(graph) {
       entry.count++;
       bary.set(b, entry);
     }
-    const key = (i) => bary.get(build.get(ids[i]));
+    // Each member's sort key once (not per comparison).
+    for (const i of members) {
+      const entry = bary.get(build.get(ids[i]));
+      sortKey[i] = entry.sum / entry.count;
+    }
     members.sort((a, b) => {
-      const ka = key(a).sum / key(a).count;
-      const kb = key(b).sum / key(b).count;
+      const ka = sortKey[a];
+      const kb = sortKey[b];
       if (ka !== kb) return ka - kb;
       return ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0;
     });

@@ -45,17 +45,37 @@ export function placeOf(e) {
   return `${e.account_name || e.account || '?'} · ${e.region || '?'}`;
 }
 
+// placeOf, one string per account and region (5,000 envers share a few).
+const places = new Map();
+function place(e) {
+  const account = e.account_name || e.account || '?';
+  let byRegion = places.get(account);
+  if (!byRegion) places.set(account, (byRegion = new Map()));
+  let p = byRegion.get(e.region);
+  if (p === undefined) byRegion.set(e.region, (p = placeOf(e)));
+  return p;
+}
+
 // {label, w} for an enver node. `fast`: the label names the build too (no groups there).
 export function enverLabel(e, fast) {
-  const first = fast ? e.id : e.rev;
-  const place = placeOf(e);
-  let text = fast ? textWidth(e.build || '', nodeFont) + textWidth('/' + (e.rev || ''), nodeFont)
-    : textWidth(first, nodeFont);
-  text = Math.max(text, textWidth(place, nodeFont));
+  const out = { ...e };
+  setEnverLabel(out, fast);
+  return { label: out.label, w: out.w };
+}
+
+// Sets data.label and data.w of an enver node's data (a copy of the enver's JSON).
+export function setEnverLabel(data, fast) {
+  const first = fast ? data.id : data.rev;
+  const where = place(data);
+  // The id's width as its build's plus "/" plus its rev's (a few distinct texts to measure).
+  let text = fast ? textWidth(data.build || '', nodeFont) + textWidth('/', nodeFont) +
+    textWidth(data.rev || '', nodeFont) : textWidth(first, nodeFont);
+  text = Math.max(text, textWidth(where, nodeFont));
   // Without groups there is no build label to make room for.
-  const build = fast ? 0 : textWidth(e.build || '', buildFont) - 2 * GROUP_PADDING;
+  const build = fast ? 0 : textWidth(data.build || '', buildFont) - 2 * GROUP_PADDING;
   // A clone's tag shape ends in a point: its text needs room before it.
-  const pad = TEXT_PAD + (e.kind === 'clone' ? CLONE_POINT : 0);
-  const w = Math.min(NODE_MAX_W, Math.max(NODE_MIN_W, Math.ceil(Math.max(text + pad, build + TEXT_PAD))));
-  return { label: `${first}\n${place}`, w };
+  const pad = TEXT_PAD + (data.kind === 'clone' ? CLONE_POINT : 0);
+  data.label = `${first}\n${where}`;
+  data.w = Math.min(NODE_MAX_W,
+    Math.max(NODE_MIN_W, Math.ceil(Math.max(text + pad, build + TEXT_PAD))));
 }
