@@ -89,7 +89,7 @@ export function makeGraph({ envers = 24, edges = 40, seed = 7 } = {}) {
       edgeList.push({ ...e, id: `${c.id}#${e.consumer}`, target: c.id, state: 'current', consumed: e.latest });
     }
   }
-  // As GET /api/graph: edges in id order (each consumer's edges together).
+  // As GET /api/graph: each consumer's edges together (here: sorted by id).
   edgeList.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { revision: 100, latest_revision: 100, historical: false, contracts_version: '1.1.0',
     contracts_digest: 'sha256:fixture', builds, envers: list, edges: edgeList };

@@ -51,8 +51,8 @@ export class EdgeViews {
       h('td', { class: 'state-' + m.state }, m.state),
       h('td', {}, m.reaction)));
     this.box.replaceChildren(
-      h('button', { class: 'close', type: 'button', title: 'close', 'data-testid': 'edge-info-close',
-        onclick: () => this.hide() }, '×'),
+      h('button', { class: 'close', type: 'button', title: 'close',
+        'data-testid': 'edge-info-close', onclick: () => this.hide() }, '×'),
       h('div', { class: 'tip-title', 'data-testid': 'edge-info-title' }, title(ele)),
       table(['consumer', 'product', 'consumed / latest', 'state', 'reaction'], rows,
         { 'data-testid': 'edge-members' }),

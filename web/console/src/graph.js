@@ -64,9 +64,10 @@ export function bundleEdges(list, drawn = null) {
   // Edges with an end that is not drawn (not in `drawn`, a Set of enver ids) are left out.
   if (drawn) list = drawableRuns(list, drawn);
   const out = { edges: [], bundleOf: new Map() };
-  // GET /api/graph lists the edges by id ("<consumer>#<name>"), so each consumer's edges
-  // come in one run and a run is checked for repeated producers with a few comparisons
-  // (50,000 edges: a few ms, no map). Any other order falls back to grouping by pair.
+  // GET /api/graph lists each consumer's edges together (the model appends them per
+  // consumer, libs/model/src/graph.cc), so a run is checked for repeated producers with a
+  // few comparisons (50,000 edges: a few ms, no map). Any other order falls back to
+  // grouping by pair.
   const ended = new Set();
   let start = 0;
   for (let i = 1; i <= list.length; i++) {

@@ -358,6 +358,12 @@ async function start() {
 }
 
 $('fit').addEventListener('click', () => cy && cy.fit(undefined, 20));
+$('legend-toggle').addEventListener('click', () => {
+  const items = $('legend-items');
+  items.hidden = !items.hidden;
+  $('legend-toggle').textContent = items.hidden ? 'legend ▸' : 'legend ▾';
+  $('legend-toggle').setAttribute('aria-expanded', String(!items.hidden));
+});
 // cytoscape sends no mouseout when the pointer leaves the graph over an edge.
 $('graph').addEventListener('mouseleave', () => edgeViews.unhover());
 takeTokenFromLocation();

@@ -41,32 +41,34 @@ describe('bundleEdges', () => {
       assert.equal(bundleOf.get(other.id), undefined);
     });
 
-  test('edges in id order (as GET /api/graph sends them) and in any order bundle alike', () => {
-    const list = [];
-    for (const target of ['c/b..main', 'c/b..main-_b..ta', 'd/b..main']) {
-      for (const [i, source] of ['a/b..main', 'b/b..main', 'a/b..main', 'a/b..main'].entries()) {
-        list.push(edge(`x${i}`, i === 2 ? 'outdated' : 'current', { source, target }));
+  test('edges grouped by consumer (as GET /api/graph sends them) or in any order bundle alike',
+    () => {
+      const list = [];
+      for (const target of ['c/b..main', 'c/b..main-_b..ta', 'd/b..main']) {
+        for (const [i, source] of ['a/b..main', 'b/b..main', 'a/b..main', 'a/b..main'].entries()) {
+          list.push(edge(`x${i}`, i === 2 ? 'outdated' : 'current', { source, target }));
+        }
       }
-    }
-    const byId = [...list].sort((x, y) => (x.id < y.id ? -1 : 1));
-    const shuffled = [list[5], list[0], list[11], list[2], list[7], list[9], list[1], list[3],
-      list[10], list[4], list[8], list[6]];
-    const view = ({ edges, bundleOf }) => ({
-      edges: edges.map((e) => `${e.data.id}:${e.data.count || 1}:${e.data.state}`).sort(),
-      bundleOf: [...bundleOf].sort(),
+      const byId = [...list].sort((x, y) => (x.id < y.id ? -1 : 1));
+      const shuffled = [list[5], list[0], list[11], list[2], list[7], list[9], list[1], list[3],
+        list[10], list[4], list[8], list[6]];
+      const view = ({ edges, bundleOf }) => ({
+        edges: edges.map((e) => `${e.data.id}:${e.data.count || 1}:${e.data.state}`).sort(),
+        bundleOf: [...bundleOf].sort(),
+      });
+      const want = view(bundleEdges(byId));
+      assert.equal(want.edges.length, 6);
+      assert.deepEqual(want.edges.filter((e) => e.startsWith('bundle:')), [
+        'bundle:a/b..main->c/b..main-_b..ta:3:outdated',
+        'bundle:a/b..main->c/b..main:3:outdated',
+        'bundle:a/b..main->d/b..main:3:outdated',
+      ]);
+      assert.deepEqual(view(bundleEdges(shuffled)), want);
+      // Edges with an end that is not drawn are left out.
+      const drawn = new Set(['a/b..main', 'c/b..main']);
+      assert.deepEqual(view(bundleEdges(byId, drawn)).edges,
+        ['bundle:a/b..main->c/b..main:3:outdated']);
     });
-    const want = view(bundleEdges(byId));
-    assert.equal(want.edges.length, 6);
-    assert.deepEqual(want.edges.filter((e) => e.startsWith('bundle:')), [
-      'bundle:a/b..main->c/b..main-_b..ta:3:outdated',
-      'bundle:a/b..main->c/b..main:3:outdated',
-      'bundle:a/b..main->d/b..main:3:outdated',
-    ]);
-    assert.deepEqual(view(bundleEdges(shuffled)), want);
-    // Edges with an end that is not drawn are left out.
-    const drawn = new Set(['a/b..main', 'c/b..main']);
-    assert.deepEqual(view(bundleEdges(byId, drawn)).edges, ['bundle:a/b..main->c/b..main:3:outdated']);
-  });
 
   test('a bundle is in its worst member state: outdated, placeholder, pending, current', () => {
     assert.deepEqual(STATE_ORDER, ['outdated', 'placeholder', 'pending', 'current']);
@@ -88,7 +90,8 @@ describe('bundleEdges', () => {
 });
 
 describe('labels', () => {
-  const e = { id: 'coffeeShopOrderProcessorService/b..main', build: 'coffeeShopOrderProcessorService',
+  const e = { id: 'coffeeShopOrderProcessorService/b..main',
+    build: 'coffeeShopOrderProcessorService',
     rev: 'b..main', account: '200000000002', account_name: 'workspace0', region: 'us-east-1' };
 
   test('an enver node shows its rev (its id in fast mode) over account name and region', () => {
@@ -100,7 +103,8 @@ describe('labels', () => {
   });
 
   test('a node is wide enough for its build name, within bounds', () => {
-    const short = enverLabel({ ...e, build: 'api', id: 'api/b..main', account_name: 'w0' }, false).w;
+    const short =
+      enverLabel({ ...e, build: 'api', id: 'api/b..main', account_name: 'w0' }, false).w;
     const long = enverLabel(e, false).w;
     assert.equal(short, NODE_MIN_W);
     assert.ok(long > NODE_MIN_W && long <= NODE_MAX_W, String(long));

@@ -99,7 +99,8 @@ describe('the console on a real org', { timeout: 240_000 }, () => {
       assert.deepEqual(l.lines, [build], `${build} is drawn as ${JSON.stringify(l.lines)}`);
       // The text fits over its group: nothing of it runs into a neighbour.
       assert.ok(l.text.x1 >= l.box.x1 - 1 && l.text.x2 <= l.box.x2 + 1,
-        `${build}: label ${JSON.stringify(l.text)} is wider than its group ${JSON.stringify(l.box)}`);
+        `${build}: label ${JSON.stringify(l.text)} is wider than its group ` +
+        JSON.stringify(l.box));
       // Readable: at least 8 px on screen after "fit".
       assert.ok(l.fontPx * l.zoom >= 8, `${build}: ${l.fontPx} px at zoom ${l.zoom}`);
     }
@@ -116,7 +117,8 @@ describe('the console on a real org', { timeout: 240_000 }, () => {
       // A clone's tag shape narrows to a point at its right end: the text stays before it.
       if (e.kind === 'clone') {
         assert.ok(l.text.x2 <= l.box.x2 - 12,
-          `${e.id}: label ${JSON.stringify(l.text)} runs into the tag's point ${JSON.stringify(l.box)}`);
+          `${e.id}: label ${JSON.stringify(l.text)} runs into the tag's point ` +
+          JSON.stringify(l.box));
       }
     }
     await page.screenshot({ path: path.join(artifacts, 'console-real-org.png') });
@@ -149,8 +151,8 @@ describe('the console on a real org', { timeout: 240_000 }, () => {
     const tip = page.locator('[data-testid="edge-tip"]');
     await tip.waitFor({ state: 'visible', timeout: 5_000 });
     assert.equal(await tip.getAttribute('data-edge'), bundle.id);
-    assert.deepEqual(sorted(await tip.locator('[data-testid="edge-tip-product"]').allTextContents()),
-      want);
+    const lines = await tip.locator('[data-testid="edge-tip-product"]').allTextContents();
+    assert.deepEqual(sorted(lines), want);
     await page.screenshot({ path: path.join(artifacts, 'console-bundle-hover.png') });
     // Selection: the edge box lists each member with its product and state.
     await page.mouse.click(mid.x, mid.y);
@@ -176,7 +178,8 @@ describe('the console on a real org', { timeout: 240_000 }, () => {
 
   test('a bundle takes its worst member state, live', async () => {
     const bundle = await page.evaluate(([s, t]) => window.odmd.cy.edges()
-      .filter((e) => e.data('source') === s && e.data('target') === t)[0].id(), [PRODUCER, CONSUMER]);
+      .filter((e) => e.data('source') === s && e.data('target') === t)[0].id(),
+    [PRODUCER, CONSUMER]);
     assert.equal(await page.evaluate((id) => window.odmd.cy.getElementById(id).data('state'),
       bundle), 'pending');
     // One new product version: its consumer's edge turns outdated, the other five stay
@@ -276,6 +279,19 @@ describe('the console on a real org', { timeout: 240_000 }, () => {
       bundle, { timeout: 5_000 });
     await page.locator('[data-testid="impact-clear"]').click();
     await page.locator('[data-testid="panel-close"]').click();
+  });
+
+  test('the legend explains the marks and folds away', async () => {
+    const legend = page.locator('[data-testid="legend"]');
+    const text = await legend.textContent();
+    for (const mark of ['clone (made by a commit command)', 'clone declared in the contracts',
+      'account · region', '×6', 'worst state']) {
+      assert.ok(text.includes(mark), `the legend does not explain '${mark}': ${text}`);
+    }
+    await page.locator('[data-testid="legend-toggle"]').click();
+    await page.locator('#legend-items').waitFor({ state: 'hidden', timeout: 5_000 });
+    await page.locator('[data-testid="legend-toggle"]').click();
+    await page.locator('#legend-items').waitFor({ state: 'visible', timeout: 5_000 });
   });
 
   test('no script errors in the page', () => {
