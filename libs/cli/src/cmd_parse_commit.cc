@@ -52,9 +52,6 @@ void PrintParsed(Io& io, const model::ParsedMessage& p) {
     if (r.suggestion) io.out << " (did you mean \"" << *r.suggestion << "\"?)";
     io.out << "\n";
   }
-  if (!p.commands.empty()) {
-    io.out << "effective: " << p.commands.back().text << "\n";
-  }
 }
 
 }  // namespace
@@ -89,8 +86,6 @@ RunFn SetupParseCommit(CLI::App& sub, Io& io) {
                           {"rejections", nlohmann::json::array()}};
       for (const auto& c : parsed.commands) j["commands"].push_back(CommandJson(c));
       for (const auto& r : parsed.rejections) j["rejections"].push_back(RejectionJson(r));
-      j["effective"] =
-          parsed.commands.empty() ? nlohmann::json(nullptr) : CommandJson(parsed.commands.back());
       PrintJson(io, j);
     } else {
       PrintParsed(io, parsed);

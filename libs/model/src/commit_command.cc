@@ -304,8 +304,6 @@ PushCommands ParsePushMessages(std::span<const std::string> messages_oldest_firs
     for (CommitCommand& c : parsed.commands) push.accepted.push_back(std::move(c));
     for (CommandRejection& r : parsed.rejections) push.rejections.push_back(std::move(r));
   }
-  // Oldest first throughout, so the newest command is simply the last one accepted.
-  if (!push.accepted.empty()) push.effective = push.accepted.back();
   return push;
 }
 

@@ -259,7 +259,7 @@ TEST(CommitCommandTest, KeepsEveryCommandOfAMessageInLineOrder) {
   EXPECT_EQ(p.rejections[1].line, 4);
 }
 
-TEST(ParsePushMessagesTest, NewestCommandWins) {
+TEST(ParsePushMessagesTest, KeepsEveryCommandInTheOrderWritten) {
   std::vector<std::string> messages = {
       "first\n\nodmd: create@main\nodmd: create@develop",  // commit 0
       "no command here",                                   // commit 1
@@ -273,30 +273,27 @@ TEST(ParsePushMessagesTest, NewestCommandWins) {
   EXPECT_EQ(push.accepted[1].line, 4);
   EXPECT_EQ(push.accepted[2].verb, CommandVerb::kDelete);
   EXPECT_EQ(push.accepted[2].commit, 2);
-  ASSERT_TRUE(push.effective.has_value());
-  EXPECT_EQ(push.effective->verb, CommandVerb::kDelete);
-  EXPECT_EQ(push.effective->commit, 2);
   ASSERT_THAT(push.rejections, SizeIs(1));
   EXPECT_EQ(push.rejections[0].commit, 2);
   EXPECT_EQ(push.rejections[0].line, 2);
   EXPECT_EQ(push.rejections[0].suggestion, "odmd: create@main");
 }
 
-TEST(ParsePushMessagesTest, LaterLineBeatsEarlierLineInOneMessage) {
+TEST(ParsePushMessagesTest, LinesOfOneMessageKeepTheirOrder) {
   std::vector<std::string> messages = {"odmd: delete\nodmd: create@main"};
   PushCommands push = ParsePushMessages(messages);
-  ASSERT_TRUE(push.effective.has_value());
-  EXPECT_EQ(push.effective->verb, CommandVerb::kCreate);
-  EXPECT_EQ(push.effective->line, 2);
+  ASSERT_THAT(push.accepted, SizeIs(2));
+  EXPECT_EQ(push.accepted[0].verb, CommandVerb::kDelete);
+  EXPECT_EQ(push.accepted[1].verb, CommandVerb::kCreate);
+  EXPECT_EQ(push.accepted[1].line, 2);
 }
 
-TEST(ParsePushMessagesTest, NoCommandsMeansNoEffectiveCommand) {
+TEST(ParsePushMessagesTest, NoCommandsMeansNoneAccepted) {
   std::vector<std::string> messages = {"wip", "odmd: nonsense"};
   PushCommands push = ParsePushMessages(messages);
-  EXPECT_EQ(push.effective, std::nullopt);
   EXPECT_THAT(push.accepted, IsEmpty());
   EXPECT_THAT(push.rejections, SizeIs(1));
-  EXPECT_EQ(ParsePushMessages({}).effective, std::nullopt);
+  EXPECT_THAT(ParsePushMessages({}).accepted, IsEmpty());
 }
 
 TEST(ParsePushMessagesTest, UsesContextForEveryMessage) {
@@ -304,8 +301,8 @@ TEST(ParsePushMessagesTest, UsesContextForEveryMessage) {
   PushCommands push = ParsePushMessages(messages, Context());
   ASSERT_THAT(push.rejections, SizeIs(1));
   EXPECT_EQ(push.rejections[0].commit, 0);
-  ASSERT_TRUE(push.effective.has_value());
-  EXPECT_EQ(push.effective->commit, 1);
+  ASSERT_THAT(push.accepted, SizeIs(1));
+  EXPECT_EQ(push.accepted[0].commit, 1);
 }
 
 TEST(CommitCommandRobustnessTest, NulBytesAreRejectedNotTruncated) {

@@ -11,8 +11,7 @@
 // "odmd:" is matched case-insensitively after leading whitespace; anything after it that
 // does not parse is rejected with a reason (and a suggestion where one can be made), never
 // silently ignored. The platform answers every command of a push in the order written
-// (oldest commit first, then line order), each applied to the state the earlier ones left;
-// `PushCommands::effective` is merely the last one.
+// (oldest commit first, then line order), each applied to the state the earlier ones left.
 //
 // Details of the grammar:
 // - Lines are split at '\n' and trimmed of ASCII whitespace (so CRLF works). A line that
@@ -86,9 +85,7 @@ ParsedMessage ParseCommitMessage(std::string_view message, const CommandContext&
                                  int commit = 0);
 
 struct PushCommands {
-  // The last accepted command of the push, if any.
-  std::optional<CommitCommand> effective;
-  // Every accepted command, oldest first (the effective one last).
+  // Every accepted command, oldest commit first, then line order.
   std::vector<CommitCommand> accepted;
   std::vector<CommandRejection> rejections;
 };
