@@ -107,6 +107,11 @@ class TimedGit : public reconcile::Git {
     return Timed(spans_, Spans::kGit, "git ReadFile",
                  [&] { return inner_.ReadFile(repo, sha, path); });
   }
+  Result<std::vector<std::string>> MissingFiles(std::string_view repo, std::string_view sha,
+                                                const std::vector<std::string>& paths) override {
+    return Timed(spans_, Spans::kGit, "git MissingFiles",
+                 [&] { return inner_.MissingFiles(repo, sha, paths); });
+  }
   Result<reconcile::CommitFileResult> CommitFile(
       std::string_view repo, const reconcile::CommitFileRequest& request) override {
     return Timed(spans_, Spans::kGit, "git CommitFile",

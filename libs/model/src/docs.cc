@@ -22,6 +22,7 @@ std::string SegmentProblem(std::string_view segment) {
   if (segment == "." || segment == "..") {
     return "must not have a \"" + std::string(segment) + "\" segment";
   }
+  if (segment == ".git") return "must not have a \".git\" segment (it is never in a commit)";
   return "";
 }
 

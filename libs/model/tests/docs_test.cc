@@ -184,6 +184,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadPath{"docs/../../x.md", "must not have a \"..\" segment"},
                       BadPath{"docs/..", "must not have a \"..\" segment"},
                       BadPath{"./docs/x.md", "must not have a \".\" segment"},
+                      BadPath{".git/config", "must not have a \".git\" segment"},
+                      BadPath{"sub/.git", "must not have a \".git\" segment"},
                       BadPath{"docs//x.md", "must not have an empty segment"},
                       BadPath{"docs/", "must not have an empty segment"},
                       BadPath{"docs/a\tb.md", "must not contain control characters"},
@@ -208,8 +210,9 @@ TEST(DocPathRuleTest, ANulByteAndAPathOverTheLimitAreR14) {
 }
 
 TEST(DocPathRuleTest, LegalPathsAreAccepted) {
-  for (const char* ok : {"README.md", ".odmd/ONDEMANDENV_PLATFORM.md", "a/b/c/d.md",
-                         "docs/v1..2.md", "docs/..hidden.md", "docs/名前.md", "x"}) {
+  for (const char* ok :
+       {"README.md", ".odmd/ONDEMANDENV_PLATFORM.md", "a/b/c/d.md", "docs/v1..2.md",
+        "docs/..hidden.md", "docs/名前.md", "x", ".github/x.md", "a.git/b.md"}) {
     EXPECT_EQ(DocPathProblem(ok), "") << ok;
   }
   EXPECT_EQ(DocPathProblem(std::string(kMaxDocPathBytes, 'a')), "");

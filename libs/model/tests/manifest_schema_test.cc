@@ -241,6 +241,8 @@ INSTANTIATE_TEST_SUITE_P(
         FieldCase{"/builds/2/serviceOverviewMd", "/abs.md", false},
         FieldCase{"/builds/2/serviceContextMd", "docs/../x.md", false},
         FieldCase{"/builds/2/serviceContextMd", "./x.md", false},
+        FieldCase{"/builds/2/serviceContextMd", "a/.git/x.md", false},
+        FieldCase{"/builds/2/serviceContextMd", ".github/x.md", true},
         FieldCase{"/builds/2/serviceContextMd", "", false},
         FieldCase{"/builds/2/envers/0/enverContextMd", "docs/..hidden.md", true},
         FieldCase{"/builds/2/envers/0/enverContextMd", "docs//x.md", false},

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -354,6 +355,36 @@ class CliGit final : public Git {
     const std::string object = listed.substr(blob_at + 6, listed.find('\t') - blob_at - 6);
     ODMD_ASSIGN_OR_RETURN(std::string content, Run(repo, git_dir, {"cat-file", "blob", object}));
     return std::optional<std::string>(std::move(content));
+  }
+
+  Result<std::vector<std::string>> MissingFiles(std::string_view repo, std::string_view sha,
+                                                const std::vector<std::string>& paths) override {
+    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));
+    for (const std::string& path : paths) ODMD_RETURN_IF_ERROR(CheckPath(repo, path));
+    ODMD_RETURN_IF_ERROR(CheckCommit(repo, git_dir, sha));
+    if (paths.empty()) return std::vector<std::string>();
+    // "<mode> <type> <object>\t<path>\0" for each path the tree has (ls-tree matches paths
+    // literally, and -z leaves them unquoted).
+    std::vector<std::string> args = {"ls-tree", "-z", "--full-tree", std::string(sha), "--"};
+    args.insert(args.end(), paths.begin(), paths.end());
+    ODMD_ASSIGN_OR_RETURN(const std::string listed, Run(repo, git_dir, args));
+    std::set<std::string, std::less<>> files;
+    for (size_t pos = 0; pos < listed.size();) {
+      size_t end = listed.find('\0', pos);
+      if (end == std::string::npos) end = listed.size();
+      std::string_view entry = std::string_view(listed).substr(pos, end - pos);
+      pos = end + 1;
+      const size_t tab = entry.find('\t');
+      if (tab != std::string_view::npos &&
+          entry.substr(0, tab).find(" blob ") != std::string::npos) {
+        files.insert(std::string(entry.substr(tab + 1)));
+      }
+    }
+    std::vector<std::string> missing;
+    for (const std::string& path : paths) {
+      if (!files.contains(path)) missing.push_back(path);
+    }
+    return missing;
   }
 
   Result<CommitFileResult> CommitFile(std::string_view repo,

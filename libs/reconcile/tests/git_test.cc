@@ -33,6 +33,7 @@ using ::odmd::testing::Sh;
 using ::odmd::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using Files = std::map<std::string, std::string>;
 
 std::string ReadAll(const fs::path& path) {
@@ -300,6 +301,36 @@ TYPED_TEST(GitContractTest, CheckoutWorktreeWritesExactlyTheCommitsFiles) {
   ODMD_ASSERT_OK(this->git().RemoveWorktree(repo, dir));
   EXPECT_FALSE(fs::exists(dir));
   ODMD_EXPECT_OK(this->git().RemoveWorktree(repo, dir));  // already gone: fine
+}
+
+TYPED_TEST(GitContractTest, MissingFilesNamesThePathsTheCommitHasNoFileAt) {
+  auto& w = this->world_;
+  const std::string repo = w.NewRepo("app");
+  const std::string c1 =
+      w.Commit(repo, "main",
+               {{"a.md", "a"}, {"docs/x.md", "x"}, {"sp ace/y*.md", "y"}, {"dx.md", "d"}}, "one");
+  const std::string c2 = w.Commit(repo, "main", {{"later.md", "l"}}, "two");
+  const std::vector<std::string> asked = {"docs/x.md",    "docs",  "nope.md",     "a.md",
+                                          "sp ace/y*.md", "d*.md", "docs/x.md/z", "later.md"};
+  Result<std::vector<std::string>> missing = this->git().MissingFiles(repo, c1, asked);
+  ODMD_ASSERT_OK(missing);
+  // A directory is not a file; "*" is a character, not a pattern; later commits do not count.
+  EXPECT_EQ(*missing,
+            (std::vector<std::string>{"docs", "nope.md", "d*.md", "docs/x.md/z", "later.md"}));
+  missing = this->git().MissingFiles(repo, c2, {"later.md", "a.md"});
+  ODMD_ASSERT_OK(missing);
+  EXPECT_THAT(*missing, IsEmpty());
+  missing = this->git().MissingFiles(repo, c2, {});
+  ODMD_ASSERT_OK(missing);
+  EXPECT_THAT(*missing, IsEmpty());
+
+  EXPECT_THAT(this->git().MissingFiles(repo, std::string(40, 'a'), {"a.md"}),
+              StatusIs(StatusCode::kNotFound));
+  for (const std::string bad : {"../a.md", "/a.md", "docs/", ".git/config", ""}) {
+    EXPECT_THAT(this->git().MissingFiles(repo, c1, {"a.md", bad}),
+                StatusIs(StatusCode::kInvalidArgument, HasSubstr("invalid file path")))
+        << bad;
+  }
 }
 
 TYPED_TEST(GitContractTest, CheckoutWorktreeOfAnUnknownCommitIsNotFound) {

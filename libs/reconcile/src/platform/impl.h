@@ -80,6 +80,11 @@ class Platform::Impl {
   // intake.cc
   Result<IntakeReport> Scan(std::string_view repo);
   Result<IntakeReport> IngestPush(const PushEvent& push);
+  // doc_paths.cc: a "doc.missing" warning (event) for each context document of enver `e` of
+  // `b` (model/docs.h) that commit `sha` of the repository at `repo_path` lacks; an "alert"
+  // when git cannot tell. Never blocks a deployment: only an event write fails it.
+  Status ReportMissingDocs(const model::Build& b, const model::Enver& e,
+                           const std::string& repo_path, const std::string& sha);
 
   // contracts.cc
   Result<PublishReport> PublishManifest(const access::Principal& who, std::string_view text);

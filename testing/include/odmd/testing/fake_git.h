@@ -138,6 +138,25 @@ class FakeGit final : public reconcile::Git {
     return std::optional<std::string>(f->second);
   }
 
+  Result<std::vector<std::string>> MissingFiles(std::string_view repo, std::string_view sha,
+                                                const std::vector<std::string>& paths) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ODMD_ASSIGN_OR_RETURN(const Repo* r, FindRepo(repo));
+    for (const std::string& path : paths) {
+      if (!ValidPath(path)) {
+        return InvalidArgumentError("invalid file path \"" + path + "\" for git repository \"" +
+                                    std::string(repo) + "\"");
+      }
+    }
+    ODMD_RETURN_IF_ERROR(CheckCommit(*r, repo, sha));
+    const Files& files = r->commits.at(std::string(sha)).files;
+    std::vector<std::string> missing;
+    for (const std::string& path : paths) {
+      if (files.count(path) == 0) missing.push_back(path);
+    }
+    return missing;
+  }
+
   Status CheckoutWorktree(std::string_view repo, std::string_view sha,
                           const std::string& dir) override {
     Files files;

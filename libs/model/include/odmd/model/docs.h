@@ -40,7 +40,8 @@ struct DocPath {
 std::vector<DocPath> DocPaths(const Build& build, const Enver& enver);
 
 // "" when `path` is a relative path inside a repository: 1 to kMaxDocPathBytes bytes of
-// '/'-separated segments, none of them empty, "." or ".." (so no leading or trailing '/'),
+// '/'-separated segments, none of them empty, ".", ".." or ".git" (so no leading or
+// trailing '/'),
 // and no control character (below 0x20, or 0x7f). Otherwise what is wrong (lowercase, no
 // full stop), e.g. "must not start with '/'".
 std::string DocPathProblem(std::string_view path);

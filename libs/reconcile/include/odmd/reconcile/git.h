@@ -105,6 +105,13 @@ class Git {
   virtual Result<std::optional<std::string>> ReadFile(std::string_view repo, std::string_view sha,
                                                       std::string_view path) = 0;
 
+  // The paths of `paths` at which commit `sha` has no file, in the order given: one lookup
+  // for all of them, without reading any content (a directory there is not a file).
+  // kNotFound if `sha` is not a commit of the repo; kInvalidArgument for a path that could
+  // leave the tree.
+  virtual Result<std::vector<std::string>> MissingFiles(std::string_view repo, std::string_view sha,
+                                                        const std::vector<std::string>& paths) = 0;
+
   // Commits `request.content` at `request.path` on top of the branch head, without a
   // checkout, and moves the branch only if it did not move meanwhile (kAborted if it did,
   // or if it is not at `request.expected_head`). Identical content: no commit, unchanged.
