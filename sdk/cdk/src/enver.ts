@@ -1,4 +1,5 @@
 // The enver a build script deploys, read from the platform's ODMD_* environment.
+import { enverConfig } from './config';
 import {
   ENV_ACCOUNT,
   ENV_BUILD_ID,
@@ -130,6 +131,16 @@ export class OdmdEnver {
   /** Whether `ref` is one of the products the enver declares (ODMD_products). */
   declaresProduct(ref: NameRef): boolean {
     return this.productNames.includes(refName(ref, 'product', this.enverId, this.originId));
+  }
+
+  /**
+   * The enver's configuration (`ODMD_config`: the build's config under the enver's own
+   * top-level keys), parsed on each call: `{}` when the variable is absent, an Error naming
+   * ODMD_config when it is not a JSON object. Read lazily, so an app that does not use it is
+   * not stopped by it. `T` describes the expected settings (not checked).
+   */
+  config<T extends object = Record<string, unknown>>(): T {
+    return enverConfig<T>(this.env);
   }
 
   /**

@@ -11,6 +11,7 @@ export {
   type EnvSource,
   consumerVariable,
 } from './env';
+export { ENV_CONFIG, enverConfig } from './config';
 export { OdmdEnver } from './enver';
 export {
   DEFAULT_PHYSICAL_NAME_MAX,
