@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { STATE_ORDER, bundleEdges, elementsOf, layeredPositions } from '../src/graph.js';
+import {
+  STATE_ORDER, bundleEdges, create, drawnEdgeId, elementsOf, isFast, layeredPositions, patch,
+  pinEdges,
+} from '../src/graph.js';
 import { NODE_MAX_W, NODE_MIN_W, enverLabel } from '../src/labels.js';
 
 const edge = (consumer, state, { source = 'a/b..main', target = 'c/b..main',
@@ -141,5 +144,47 @@ describe('layeredPositions', () => {
     const xs = [...new Set(Object.values(pos).map((p) => p.x))].sort((a, b) => a - b);
     assert.ok(xs.length >= 2, JSON.stringify(xs));
     assert.equal(xs[1] - xs[0], 340);
+  });
+});
+
+describe('fast mode (headless cytoscape)', () => {
+  // 200 envers in a chain, and six consumers of x/b..main on y/b..main.
+  function bigGraph(state = 'current') {
+    const envers = [];
+    const edges = [];
+    for (let i = 0; i < 200; i++) {
+      envers.push({ id: `b${i}/b..main`, build: `b${i}`, rev: 'b..main', kind: 'branch',
+        account: '1', region: 'r' });
+      if (i > 0) {
+        edges.push(edge('in', 'current', { source: `b${i - 1}/b..main`, target: `b${i}/b..main` }));
+      }
+    }
+    envers.push({ id: 'x/b..main', build: 'x', rev: 'b..main', account: '1', region: 'r' });
+    envers.push({ id: 'y/b..main', build: 'y', rev: 'b..main', account: '1', region: 'r' });
+    for (const c of ['a', 'b', 'c', 'd', 'e', 'f']) {
+      edges.push(edge(c, c === 'c' ? state : 'current', { source: 'x/b..main', target: 'y/b..main' }));
+    }
+    return { builds: [], envers, edges };
+  }
+
+  test('a pinned member edge draws its bundle; a patch turns the bundle outdated', () => {
+    const g = bigGraph();
+    assert.ok(isFast(g));
+    const cy = create(undefined, g, true);
+    try {
+      const bundleId = 'bundle:x/b..main->y/b..main';
+      assert.equal(drawnEdgeId(cy, 'y/b..main#c'), bundleId);
+      pinEdges(cy, { edges: ['y/b..main#c'] });
+      const b = cy.getElementById(bundleId);
+      assert.ok(b.nonempty(), 'the bundle is not drawn');
+      assert.equal(b.data('count'), 6);
+      assert.equal(cy.edges('[source = "x/b..main"]').length, 1);
+      assert.ok(cy.getElementById('y/b..main#c').empty(), 'a member is drawn by itself');
+      patch(cy, bigGraph('outdated'), true);
+      assert.equal(cy.getElementById(bundleId).data('state'), 'outdated');
+      assert.ok(cy.getElementById(bundleId).hasClass('outdated'));
+    } finally {
+      cy.destroy();
+    }
   });
 });
