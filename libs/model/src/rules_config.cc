@@ -1,5 +1,7 @@
 #include "rules_config.h"
 
+#include <algorithm>
+
 #include "odmd/base/strings.h"
 #include "odmd/model/config.h"
 #include "odmd/model/docs.h"
@@ -22,10 +24,14 @@ void CheckDocPath(const std::optional<std::string>& doc, std::string_view member
   if (!doc) return;
   std::string problem = DocPathProblem(*doc);
   if (problem.empty()) return;
-  // A path over the limit is shown by its start only.
-  constexpr size_t kShown = 64;
-  std::string shown = Quote(doc->substr(0, kShown)) + (doc->size() > kShown ? "..." : "");
-  Report(out, "R14", path + "/" + std::string(member), subject, doc->substr(0, kShown),
+  // A long path is shown by its start only, cut between UTF-8 characters.
+  size_t cut = std::min<size_t>(doc->size(), 64);
+  while (cut > 0 && cut < doc->size() && (static_cast<unsigned char>((*doc)[cut]) & 0xc0) == 0x80) {
+    --cut;
+  }
+  std::string start = doc->substr(0, cut);
+  std::string shown = Quote(start) + (cut < doc->size() ? "..." : "");
+  Report(out, "R14", path + "/" + std::string(member), subject, std::move(start),
          std::string(member) + " " + shown + " " + problem);
 }
 

@@ -207,6 +207,16 @@ TEST(DocPathRuleTest, ANulByteAndAPathOverTheLimitAreR14) {
   EXPECT_EQ(r14[0].path, "/builds/2/serviceContextMd");
   EXPECT_THAT(r14[0].message, HasSubstr("is 1025 bytes long; at most 1024 are allowed"));
   EXPECT_LT(r14[0].message.size(), 200u);  // the path is shown by its start only
+
+  // Cut between characters: what is shown stays UTF-8 (JSON output would throw otherwise).
+  std::string long_path;
+  while (long_path.size() <= kMaxDocPathBytes) long_path += "名";  // 3 bytes each
+  org.builds[2].service_context_md = long_path;
+  r14 = OfRule(Validate(org), "R14");
+  ASSERT_THAT(r14, SizeIs(1));
+  EXPECT_EQ(r14[0].value, long_path.substr(0, 63));
+  EXPECT_NO_THROW((void)nlohmann::json(r14[0].message).dump());
+  EXPECT_NO_THROW((void)nlohmann::json(r14[0].value).dump());
 }
 
 TEST(DocPathRuleTest, LegalPathsAreAccepted) {
