@@ -44,7 +44,7 @@ if (!fast) {
   ok(beside.dx < 1 && beside.dy < 100, 'clone beside its origin ' + JSON.stringify(beside));
 }
 // Panel.
-await page.evaluate((id) => window.odmd.cy.getElementById(id).emit('tap'), first.origin);
+await page.evaluate((id) => { window.odmd.cy.getElementById(id).emit('tap'); }, first.origin);
 await page.waitForSelector('#enver-panel [data-name=stack_name]');
 ok(true, 'panel shows derived names: ' + await page.textContent('#enver-panel [data-name=stack_name]'));
 await page.screenshot({ path: outdir + '/panel.png' });
@@ -82,7 +82,7 @@ await page.waitForFunction(() => !window.odmd.historical);
 ok(true, 'back to live');
 
 // Impact.
-await page.evaluate((id) => window.odmd.cy.getElementById(id).emit('tap'), first.origin);
+await page.evaluate((id) => { window.odmd.cy.getElementById(id).emit('tap'); }, first.origin);
 await page.click('[data-testid=enver-impact]');
 await page.waitForSelector('[data-testid=impact-clear]:not([hidden])');
 ok(await page.evaluate(() => window.odmd.cy.$('.impacted').length > 0), 'impact highlights');
@@ -103,7 +103,7 @@ await page.click('[data-testid=diff-run]');
 await page.waitForSelector('[data-testid=diff-changes] li');
 ok(true, 'diff lists changes: ' + (await page.textContent('[data-testid=diff-changes]')).slice(0, 80));
 await page.click('#diff-close');
-await page.evaluate((id) => window.odmd.cy.getElementById(id).emit('tap'), first.origin);
+await page.evaluate((id) => { window.odmd.cy.getElementById(id).emit('tap'); }, first.origin);
 await page.click('[data-testid=deployment-log-link]');
 await page.waitForSelector('[data-testid=deployment-log]');
 ok(true, 'deployment log: ' + JSON.stringify((await page.textContent('[data-testid=deployment-log]')).slice(0, 40)));

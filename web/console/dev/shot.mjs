@@ -20,7 +20,7 @@ const info = await page.evaluate(() => ({ fetchMs: window.odmd.state.fetchMs, cr
   edges: window.odmd.cy.edges().length, revision: window.odmd.revision }));
 console.log(JSON.stringify({ navToReadyMs: t1 - t0, ...info }));
 if (tap) {
-  await page.evaluate((id) => window.odmd.cy.getElementById(id).emit('tap'), tap);
+  await page.evaluate((id) => { window.odmd.cy.getElementById(id).emit('tap'); }, tap);
   await page.waitForSelector('[data-name="stack_name"]');
 }
 if (out) await page.screenshot({ path: out });

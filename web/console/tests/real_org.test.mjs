@@ -277,6 +277,16 @@ describe('the console on a real org', { timeout: 240_000 }, () => {
     await page.locator('[data-testid="enver-impact"]').click();
     await page.waitForFunction((id) => window.odmd.cy.getElementById(id).hasClass('impacted'),
       bundle, { timeout: 5_000 });
+    // With the enver panel open, the edge box opens beside it, not over it.
+    // (The arrow returns nothing: a returned collection would be serialized, cy and all.)
+    await page.evaluate((id) => { window.odmd.cy.getElementById(id).emit('tap'); }, bundle);
+    const box = page.locator('[data-testid="edge-info"]');
+    await box.waitFor({ state: 'visible', timeout: 5_000 });
+    const [boxAt, panelAt] = [await box.boundingBox(),
+      await page.locator('[data-testid="enver-panel"]').boundingBox()];
+    assert.ok(boxAt.x + boxAt.width <= panelAt.x + 1,
+      `the edge box ${JSON.stringify(boxAt)} covers the panel ${JSON.stringify(panelAt)}`);
+    await page.locator('[data-testid="edge-info-close"]').click();
     await page.locator('[data-testid="impact-clear"]').click();
     await page.locator('[data-testid="panel-close"]').click();
   });
