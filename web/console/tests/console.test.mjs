@@ -42,7 +42,8 @@ let navigations = 0;
 // The store revision of the live graph just before the clone test created its clone.
 let revisionBeforeClone;
 
-// The enver nodes (not the build groups) and edges the page draws.
+// The enver nodes (not the build groups) and edges the page draws; a bundle (several
+// consumers between the same two envers, drawn as one edge) counts as its member edges.
 function drawn() {
   return page.evaluate(() => {
     const cy = window.odmd.cy;
@@ -51,10 +52,11 @@ function drawn() {
         id: n.id(), kind: n.data('kind'), origin: n.data('origin'), parent: n.data('parent'),
         pos: n.position(), w: n.width(), h: n.height(), visible: n.visible(),
       })),
-      edges: cy.edges().map((e) => ({
-        id: e.id(), source: e.data('source'), target: e.data('target'), state: e.data('state'),
-        reaction: e.data('reaction'), consumer: e.data('consumer'),
-      })),
+      edges: cy.edges().map((e) => (e.data('bundle') ? e.data('members') : [e.data()])
+        .map((m) => ({
+          id: m.id, source: e.data('source'), target: e.data('target'), state: m.state,
+          reaction: m.reaction, consumer: m.consumer,
+        }))).flat(),
     };
   });
 }
@@ -300,6 +302,15 @@ describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
     }, clone, { timeout: 10_000 });
     assert.equal(await page.evaluate(() => window.__e2eSamePage), true, 'the page was reloaded');
     assert.equal(navigations, 0, 'the page navigated again');
+    // Made by a commit command: the clone's dashed border, and the panel says so.
+    assert.deepEqual(await page.evaluate((n) => {
+      const e = window.odmd.cy.getElementById(n);
+      return [e.hasClass('dynamic'), e.hasClass('declared'), e.pstyle('border-style').value,
+        e.pstyle('shape').value];
+    }, clone), [true, false, 'dashed', 'round-tag']);
+    await openPanel(clone);
+    assert.equal(await page.locator('#enver-panel [data-testid="panel-facts"] ' +
+      'tr[data-field="clone"] td').textContent(), 'created by a commit command');
     await page.locator('[data-testid="panel-close"]').click();
     await page.screenshot({ path: path.join(artifacts, 'console-clone.png') });
   });
