@@ -1,9 +1,9 @@
 // The "real org" of the console's readability test (issue 16, "The console on a real org"):
 // build names over 30 characters (two sharing their first 14, as "coffeeShopOrde…" was cut
 // twice), envers in four accounts and two regions, six consumers joining the same two
-// envers, and a clone declared in the contracts. Served by a real `odmd serve` with no
-// repositories: the manifest is published to a fresh store first (nothing deploys; every
-// edge is pending until a product is put).
+// envers, and a clone declared in the contracts (inheriting its origin's six consumers).
+// Served by a real `odmd serve` with no repositories: the manifest is published to a fresh
+// store first (nothing deploys; every edge is pending until a product is put).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,12 +18,14 @@ export const PRODUCER = `${RESOURCES}/b..main`;
 export const CONSUMER = `${PROCESSOR}/b..main`;
 export const DECLARED_CLONE = `${PROCESSOR}/b..main-_b..ta`;
 
+// consumers: [[name, producer, product]]; null leaves the member out (a declared clone
+// then inherits its origin's consumers).
 function enver(rev, account, region, products = [], consumers = []) {
-  return {
-    rev, account, region,
-    products: products.map((name) => ({ name })),
-    consumers: consumers.map(([name, producer, product]) => ({ name, producer, product })),
-  };
+  const e = { rev, account, region, products: products.map((name) => ({ name })) };
+  if (consumers) {
+    e.consumers = consumers.map(([name, producer, product]) => ({ name, producer, product }));
+  }
+  return e;
 }
 
 // The manifest (without its digest: odmd fmt adds it).
@@ -50,7 +52,7 @@ export function manifest() {
         envers: [
           enver('b..main', 'workspace0', 'us-east-1', ['apiUrl'],
             SIX.map((p) => [`${p}In`, PRODUCER, p])),
-          enver('b..main-_b..ta', 'workspace0', 'us-east-1', ['apiUrl']),
+          enver('b..main-_b..ta', 'workspace0', 'us-east-1', ['apiUrl'], null),
           enver('b..dev', 'workspace2', 'eu-west-1', ['apiUrl'],
             [['eventBus', `${RESOURCES}/b..dev`, 'eventBusArn']]),
         ] },

@@ -86,6 +86,9 @@ describe('the console on a real org', { timeout: 240_000 }, () => {
     assert.equal(clone.kind, 'clone', `GET /api/graph: ${JSON.stringify(clone)}`);
     assert.equal(clone.declared, true, JSON.stringify(clone));
     assert.equal(clone.origin, CONSUMER, JSON.stringify(clone));
+    // It inherits its origin's consumers: six more edges from the same producer.
+    assert.equal(g.edges.filter((e) => e.source === PRODUCER && e.target === DECLARED_CLONE).length,
+      6);
     assert.equal(await page.evaluate(() => window.odmd.fast), false);
   });
 
