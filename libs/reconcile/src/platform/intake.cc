@@ -316,7 +316,18 @@ Status Platform::Impl::ApplyRefChange(const RefChange& change, IntakeReport& rep
     }
   }
   report.deployments_queued += static_cast<int>(requests.size());
-  return EnqueueAll(std::move(requests)).status();
+  const auto queued = EnqueueAll(std::move(requests));
+  ODMD_RETURN_IF_ERROR(queued.status());
+  // Context documents the pushed commit lacks (doc_paths.cc): warnings only, after the
+  // deployments are queued. A repository without a local copy is not checked.
+  if (Result<std::string> path = RepoPath(change.repo); path.ok()) {
+    for (const model::Build* b : w->BuildsOfRepo(change.repo)) {
+      for (const model::Enver* e : w->EnversOnRef(*b, change.ref)) {
+        ODMD_RETURN_IF_ERROR(ReportMissingDocs(*b, *e, *path, change.new_sha));
+      }
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace odmd::reconcile
