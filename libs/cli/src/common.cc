@@ -88,7 +88,8 @@ std::optional<model::Org> LoadManifestOrReport(Io& io, bool json, const std::str
 // Writes through a temporary file and a rename, so a reader never sees half a file.
 Status WriteFileAtomically(const std::filesystem::path& path, const std::string& content) {
   std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
+  // A bare file name has no directory to create (create_directories("") fails).
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) {
     return UnavailableError("cannot create directory " + Quote(path.parent_path().string()) + ": " +
                             ec.message());

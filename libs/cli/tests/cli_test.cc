@@ -166,6 +166,22 @@ TEST_F(CliTest, FmtRewritesAHandEditedManifestWithItsDigest) {
   EXPECT_EQ(out_, canonical);
 }
 
+// A manifest named by a relative path in the working directory (no directory part) is
+// rewritten in place; this used to fail with `cannot create directory ""`.
+TEST_F(CliTest, FmtRewritesAManifestNamedRelativeToTheWorkingDirectory) {
+  nlohmann::json edited = nlohmann::json::parse(model::WriteManifest(SmallOrg()));
+  edited["digest"] = "sha256:" + std::string(64, '0');
+  const std::filesystem::path path = Write("relative.json", edited.dump(4));
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(path.parent_path());
+  const int code = Run({"fmt", "relative.json"});
+  std::filesystem::current_path(before);
+  ASSERT_EQ(code, 0) << err_;
+  std::ifstream rewritten(path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(rewritten), {}),
+            model::WriteManifest(SmallOrg()));
+}
+
 // Formatting needs a well-formed manifest but not a valid org: a syntax error or an unknown
 // field is refused naming it and the file stays; a broken rule is formatted with a note.
 TEST_F(CliTest, FmtRefusesAMalformedManifestAndNotesBrokenRules) {
