@@ -217,5 +217,30 @@ TEST_F(PlatformCommandsTest, ADeclaredCloneIsACloneEverywhere) {
   EXPECT_TRUE(Exists("cdk/b..main-_b..ta"));
 }
 
+TEST_F(PlatformCommandsTest, ADeclaredCloneRedeploysWhenItsOriginsConsumersChangeAndNotForDocs) {
+  const size_t clone_runs = Ran("cdk/b..main-_b..ta").size();
+  const size_t origin_runs = Ran("cdk/b..main").size();
+  ASSERT_GE(clone_runs, 1u);
+  // The origin stops consuming lib: the clone, which inherits its consumers, changes too.
+  model::Org next = ShopOrg();
+  next.version = "1.0.1";
+  std::erase_if(next.FindBuild("cdk")->envers[0].consumers,
+                [](const model::Consumer& c) { return c.name == "lib"; });
+  ODMD_ASSERT_OK(
+      platform_->PublishManifest(access::Principal::Admin(), model::WriteManifest(next)));
+  Drain();
+  EXPECT_EQ(Ran("cdk/b..main-_b..ta").size(), clone_runs + 1);
+  EXPECT_EQ(Ran("cdk/b..main").size(), origin_runs + 1);
+  // A context document's path is no reason to deploy.
+  next.version = "1.0.2";
+  next.FindBuild("cdk")->envers[0].enver_context_md = "docs/cdk.md";
+  next.FindBuild("cdk")->service_overview_md = "docs/overview.md";
+  ODMD_ASSERT_OK(
+      platform_->PublishManifest(access::Principal::Admin(), model::WriteManifest(next)));
+  Drain();
+  EXPECT_EQ(Ran("cdk/b..main").size(), origin_runs + 1);
+  EXPECT_EQ(Ran("cdk/b..main-_b..ta").size(), clone_runs + 1);
+}
+
 }  // namespace
 }  // namespace odmd::reconcile

@@ -45,6 +45,12 @@ std::map<std::string, std::string> EnverFingerprints(const model::Org& org) {
       model::Org one;
       model::Build copy = b;
       copy.envers = {e};
+      // What a deployment depends on: a declared clone's inherited consumers count (the
+      // canonical text would leave them out); the context documents do not.
+      copy.envers[0].inherits_consumers = false;
+      copy.envers[0].enver_context_md.reset();
+      copy.service_overview_md.reset();
+      copy.service_context_md.reset();
       one.builds = {copy};
       one.accounts = org.accounts;
       out[model::EnverId(b.id, e.rev)] = model::WriteManifest(one);

@@ -177,7 +177,7 @@ struct Event {
   // "clone.deleted", "deployment.queued", "deployment.started", "deployment.succeeded",
   // "deployment.failed", "deployment.cancelled", "alert", "contracts.published",
   // "contracts.refused", "convergence.failed", "product.published", "teardown.failed",
-  // "teardown.retried", "teardown.forgotten".
+  // "teardown.retried", "teardown.forgotten", "workflow.kept", "doc.missing".
   std::string kind;
   std::string enver_id;    // may be empty
   std::string message;     // one sentence saying what happened and why
