@@ -233,15 +233,18 @@ TEST(ServeSandboxTest, WithSandboxNoneTheSameScriptReadsTheAdminTokenAndFindsThe
   const pid_t other = ::fork();
   ASSERT_GE(other, 0);
   if (other == 0) {
-    ::execl("/bin/sh", "sh", "-c", "sleep 120; exit 0", "odmd", "serve", "--contracts-repo",
-            "other", static_cast<char*>(nullptr));
+    // Its own process group, so the test can stop its sleep too, and the sleep holds none of
+    // the test's output pipes (ctest waits for those to close: 120 s).
+    ::setpgid(0, 0);
+    ::execl("/bin/sh", "sh", "-c", "sleep 120 </dev/null >/dev/null 2>&1; exit 0", "odmd", "serve",
+            "--contracts-repo", "other", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   // What every build script could do before the sandbox; --sandbox none says so at start.
   const Served served = ServeHostile({"--sandbox", "none"});
   int status = 0;
   const bool other_ended = ::waitpid(other, &status, WNOHANG) == other;
-  ::kill(other, SIGKILL);
+  ::kill(-other, SIGKILL);  // the decoy and its sleep
   if (!other_ended) ::waitpid(other, &status, 0);
   EXPECT_FALSE(other_ended) << "the other server was stopped (signal "
                             << (WIFSIGNALED(status) ? WTERMSIG(status) : 0) << ")";
