@@ -19,14 +19,7 @@ using ::testing::HasSubstr;
 // A shop repo hosting two builds with the same origin branch (an image and the CDK app that
 // uses it), the app declaring one clone in the contracts; a lib build in another repo.
 model::Org ShopOrg() {
-  model::Org org;
-  org.name = "acme";
-  org.version = "1.0.0";
-  org.accounts = {{"central", "111111111111"}, {"workspace", "222222222222"}};
-  model::Enver contracts = MakeEnver(model::RevRef::Branch("main"), {}, {});
-  contracts.account = "central";
-  org.builds.push_back(
-      MakeBuild("contracts", "contracts", {contracts}, model::BuildKind::kContracts));
+  model::Org org = OrgWithContracts("acme");
   org.builds.push_back(
       MakeBuild("lib", "lib", {MakeEnver(model::RevRef::Branch("main"), {"url"}, {})}));
   org.builds.push_back(

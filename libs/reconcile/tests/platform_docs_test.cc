@@ -14,14 +14,7 @@ namespace odmd::reconcile {
 namespace {
 
 model::Org DocsOrg() {
-  model::Org org;
-  org.name = "acme";
-  org.version = "1.0.0";
-  org.accounts = {{"central", "111111111111"}, {"workspace", "222222222222"}};
-  model::Enver contracts = MakeEnver(model::RevRef::Branch("main"), {}, {});
-  contracts.account = "central";
-  org.builds.push_back(
-      MakeBuild("contracts", "contracts", {contracts}, model::BuildKind::kContracts));
+  model::Org org = OrgWithContracts("acme");
   model::Enver main = MakeEnver(model::RevRef::Branch("main"), {"url"}, {});
   main.enver_context_md = "docs/main.md";
   org.builds.push_back(MakeBuild("svc", "svc", {main}));

@@ -257,17 +257,24 @@ inline model::Build MakeBuild(std::string id, std::string repo, std::vector<mode
   return b;
 }
 
-// The org of the platform tests: the networking <-> logging cycle of the brief, an app
-// with a tag enver, a notify consumer.
-inline model::Org CycleOrg(std::string version = "1.0.0") {
+// An org `name` with the central and workspace accounts and its contracts build (repo
+// "contracts", enver b..main in the central account); tests add their builds.
+inline model::Org OrgWithContracts(std::string name, std::string version = "1.0.0") {
   model::Org org;
-  org.name = "acme";
+  org.name = std::move(name);
   org.version = std::move(version);
   org.accounts = {{"central", "111111111111"}, {"workspace", "222222222222"}};
   model::Enver contracts = MakeEnver(model::RevRef::Branch("main"), {}, {});
   contracts.account = "central";
   org.builds.push_back(
       MakeBuild("contracts", "contracts", {contracts}, model::BuildKind::kContracts));
+  return org;
+}
+
+// The org of the platform tests: the networking <-> logging cycle of the brief, an app
+// with a tag enver, a notify consumer.
+inline model::Org CycleOrg(std::string version = "1.0.0") {
+  model::Org org = OrgWithContracts("acme", std::move(version));
   org.builds.push_back(MakeBuild(
       "net", "net",
       {MakeEnver(model::RevRef::Branch("main"), {"zone"},

@@ -255,14 +255,7 @@ TEST_F(PlatformTest, ManifestThatBreaksARuleIsRefused) {
 }
 
 TEST_F(PlatformTest, FiftyConsumersOfOneChangeGiveExactlyFiftyDeployments) {
-  model::Org org;
-  org.name = "wide";
-  org.version = "1.0.0";
-  org.accounts = {{"central", "111111111111"}, {"workspace", "222222222222"}};
-  model::Enver contracts = MakeEnver(model::RevRef::Branch("main"), {}, {});
-  contracts.account = "central";
-  org.builds.push_back(
-      MakeBuild("contracts", "contracts", {contracts}, model::BuildKind::kContracts));
+  model::Org org = OrgWithContracts("wide");
   org.builds.push_back(
       MakeBuild("src", "src", {MakeEnver(model::RevRef::Branch("main"), {"value"}, {})}));
   for (int i = 0; i < 50; ++i) {
