@@ -5,6 +5,9 @@
 .PHONY: all deps build demo demo-aws test test-release test-sanitize fuzz-smoke bench format clean
 
 JOBS ?= $(shell nproc)
+# Tests: one more than the cores. Many tests wait on child processes (git, moto, the CDK
+# CLI, node, servers starting), so a third test keeps both cores busy.
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) + 1 )))
 BUILD ?= build
 SAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
@@ -51,7 +54,7 @@ $(SAN_BUILD)/build.ninja:
 test-sanitize: deps $(SAN_BUILD)/build.ninja
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) --timeout 600
+	  ctest --output-on-failure -j $(TEST_JOBS) --timeout 600
 
 bench: build
 	./$(BUILD)/bench/odmd_model_bench
