@@ -38,12 +38,7 @@ class ReportMissingDocsTest : public ::testing::Test {
     root_ = fs::temp_directory_path() /
             ("odmd-doc-paths-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
     fs::create_directories(root_);
-    ::setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-    ::setenv("HOME", root_.c_str(), 1);
-    ::setenv("GIT_AUTHOR_NAME", "Dev", 1);
-    ::setenv("GIT_AUTHOR_EMAIL", "dev@example.com", 1);
-    ::setenv("GIT_COMMITTER_NAME", "Dev", 1);
-    ::setenv("GIT_COMMITTER_EMAIL", "dev@example.com", 1);
+    ::odmd::testing::UseHermeticGit(root_.string());
     bare_ = (root_ / "svc.git").string();
     work_ = (root_ / "svc").string();
     Sh("git -c init.defaultBranch=main init -q --bare " + Q(bare_));

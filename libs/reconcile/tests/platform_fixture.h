@@ -85,12 +85,7 @@ class PlatformFixture : public ::testing::Test {
     root_ = fs::temp_directory_path() /
             ("odmd-platform-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
     fs::create_directories(root_ / "state");
-    ::setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-    ::setenv("HOME", root_.c_str(), 1);
-    ::setenv("GIT_AUTHOR_NAME", "Dev", 1);
-    ::setenv("GIT_AUTHOR_EMAIL", "dev@example.com", 1);
-    ::setenv("GIT_COMMITTER_NAME", "Dev", 1);
-    ::setenv("GIT_COMMITTER_EMAIL", "dev@example.com", 1);
+    ::odmd::testing::UseHermeticGit(root_.string());
     std::array<unsigned char, 32> key{};
     key[0] = 7;
     box_ = std::make_unique<access::SecretBox>(access::SecretBox::FromKey(key));

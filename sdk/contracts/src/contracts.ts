@@ -362,20 +362,17 @@ export class Build<B extends Enver<'b'>, TE extends Enver<'t'>> {
         `build ${JSON.stringify(this.id)}: clone(): ${JSON.stringify(origin.id)} is not a static enver of this build`,
       );
     }
-    // The origin's flags, settings and products (as a clone made by a commit command has).
+    // Everything the origin declares but its consumers (as C++ BuildRef::Clone, and a clone
+    // made by a commit command): flags, settings, doc path, products.
     const o = origin.data;
     const data: EnverData = {
-      ...this.newData(`${o.rev}-_b..${branch}`, o.account, o.region),
-      buildScript: o.buildScript,
-      workDir: o.workDir,
-      ephemeral: o.ephemeral,
-      overwriteWorkflow: o.overwriteWorkflow,
+      ...o,
+      rev: `${o.rev}-_b..${branch}`,
       stacks: [...o.stacks],
       products: o.products.map((p) => ({ name: p.name })),
+      consumers: [],
       inheritsConsumers: true,
     };
-    if (o.config !== undefined) data.config = o.config;
-    if (o.enverContextMd !== undefined) data.enverContextMd = o.enverContextMd;
     return this.register(data, 'clone', branch, origin.revType) as E;
   }
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace odmd::testing {
@@ -40,6 +41,17 @@ inline std::string Q(const std::string& s) {
     }
   }
   return out + "'";
+}
+
+// Makes git in this process and its children hermetic: no system or user config (HOME is
+// `home`), and a fixed author and committer.
+inline void UseHermeticGit(const std::string& home) {
+  ::setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+  ::setenv("HOME", home.c_str(), 1);
+  ::setenv("GIT_AUTHOR_NAME", "Dev", 1);
+  ::setenv("GIT_AUTHOR_EMAIL", "dev@example.com", 1);
+  ::setenv("GIT_COMMITTER_NAME", "Dev", 1);
+  ::setenv("GIT_COMMITTER_EMAIL", "dev@example.com", 1);
 }
 
 }  // namespace odmd::testing
