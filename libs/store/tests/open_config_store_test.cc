@@ -134,7 +134,7 @@ TEST_F(OpenConfigStoreTest, SqliteFileUsesWalAndIsMarkedAsOdmdStore) {
     return text;
   };
   EXPECT_EQ(query("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query("PRAGMA user_version"), "1");
+  EXPECT_EQ(query("PRAGMA user_version"), "2");
   EXPECT_EQ(query("PRAGMA application_id"), "1868852580");
   EXPECT_EQ(query("PRAGMA integrity_check"), "ok");
   EXPECT_EQ(query("SELECT key || '=' || value FROM log WHERE revision = 1"), "/a=1");

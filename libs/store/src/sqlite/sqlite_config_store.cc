@@ -13,58 +13,45 @@
 #include "odmd/base/strings.h"
 #include "sqlite/sqlite_notifier.h"
 #include "sqlite/sqlite_read_cache.h"
+#include "sqlite/sqlite_schema.h"
 #include "sqlite/sqlite_watch.h"
 
 namespace odmd::store::sqlite {
 namespace {
 
-// PRAGMA application_id of an odmd store ("odmd"), so another application's database is
-// recognised and never written to.
-constexpr std::int64_t kApplicationId = 0x6f646d64;
-// PRAGMA user_version: the schema version this code reads and writes. Never reuse a number.
-constexpr std::int64_t kSchemaVersion = 1;
-
-// Schema version 1. Columns are stored: never rename or renumber them.
-constexpr const char* kCreateSchema = R"sql(
-CREATE TABLE log (
-  revision  INTEGER PRIMARY KEY,          -- store-wide, gapless from 1
-  key       TEXT NOT NULL,
-  version   INTEGER NOT NULL,             -- per key, gapless from 1
-  value     BLOB NOT NULL,                -- empty for a tombstone
-  tombstone INTEGER NOT NULL CHECK (tombstone IN (0, 1))
-);
-CREATE UNIQUE INDEX log_key_version ON log (key, version);
-PRAGMA application_id = 1868852580;
-PRAGMA user_version = 1;
-)sql";
-
+// The queries find a key's latest record through head and its other versions through the
+// (version, key) index (sqlite_schema.h).
 constexpr const char* kSelectLatest =
-    "SELECT revision, version, value, tombstone FROM log WHERE key = ?1 "
-    "ORDER BY version DESC LIMIT 1";
+    "SELECT l.revision, l.version, l.value, l.tombstone FROM head AS h "
+    "JOIN log AS l ON l.revision = h.revision WHERE h.key = ?1";
 constexpr const char* kSelectVersion =
-    "SELECT revision, value, tombstone FROM log WHERE key = ?1 AND version = ?2";
+    "SELECT revision, value, tombstone FROM log WHERE version = ?2 AND key = ?1";
+constexpr const char* kSelectVersionRevision =
+    "SELECT revision FROM log WHERE version = ?2 AND key = ?1";
+// Versions 1 to the latest, one index search each.
 constexpr const char* kSelectHistory =
-    "SELECT revision, version, value, tombstone FROM log WHERE key = ?1 ORDER BY version";
+    "WITH RECURSIVE n(version) AS (SELECT 1 UNION ALL SELECT version + 1 FROM n WHERE version < "
+    "(SELECT l.version FROM head AS h JOIN log AS l ON l.revision = h.revision WHERE h.key = ?1)) "
+    "SELECT l.revision, l.version, l.value, l.tombstone FROM n JOIN log AS l "
+    "ON l.version = n.version AND l.key = ?1 ORDER BY l.version";
 constexpr const char* kSelectList =
-    "SELECT key, revision, version, value FROM log AS l "
-    "WHERE key >= ?1 AND key < ?2 AND tombstone = 0 "
-    "AND version = (SELECT MAX(version) FROM log WHERE key = l.key) ORDER BY key";
-// For each key in [?1, ?2), its latest record with revision <= ?3 (SQLite takes the bare
-// columns of a MAX() aggregate from the row holding the maximum), then the live ones by key.
-// One pass over the key index: a key's revisions grow with its versions.
-constexpr const char* kSelectListAt =
-    "SELECT key, revision, version, value FROM (SELECT key, revision, MAX(version) AS version, "
-    "value, tombstone FROM log WHERE key >= ?1 AND key < ?2 AND revision <= ?3 GROUP BY key) "
-    "WHERE tombstone = 0 ORDER BY key";
+    "SELECT h.key, l.revision, l.version, l.value FROM head AS h "
+    "JOIN log AS l ON l.revision = h.revision "
+    "WHERE h.key >= ?1 AND h.key < ?2 AND l.tombstone = 0 ORDER BY h.key";
+// Each key's latest record: ListAt goes back from it (see ListAt).
+constexpr const char* kSelectHeads =
+    "SELECT h.key, l.revision, l.version FROM head AS h JOIN log AS l ON l.revision = h.revision "
+    "WHERE h.key >= ?1 AND h.key < ?2 ORDER BY h.key";
 // '+key' keeps the planner on the revision order instead of the key index.
 constexpr const char* kSelectChanges =
     "SELECT revision, key, version, value, tombstone, "
-    "COALESCE((SELECT p.revision FROM log AS p WHERE p.key = l.key AND p.version = l.version - "
-    "1), 0) FROM log AS l WHERE revision > ?1 AND revision <= ?2 AND +key >= ?3 AND +key < ?4 "
+    "COALESCE((SELECT p.revision FROM log AS p WHERE p.version = l.version - 1 AND p.key = "
+    "l.key), 0) FROM log AS l WHERE revision > ?1 AND revision <= ?2 AND +key >= ?3 AND +key < ?4 "
     "ORDER BY revision LIMIT ?5";
 constexpr const char* kSelectMaxRevision = "SELECT COALESCE(MAX(revision), 0) FROM log";
 constexpr const char* kSelectLatestState =
-    "SELECT revision, version, tombstone FROM log WHERE key = ?1 ORDER BY version DESC LIMIT 1";
+    "SELECT l.revision, l.version, l.tombstone FROM head AS h "
+    "JOIN log AS l ON l.revision = h.revision WHERE h.key = ?1";
 constexpr const char* kBegin = "BEGIN IMMEDIATE";
 constexpr const char* kCommit = "COMMIT";
 constexpr const char* kRollback = "ROLLBACK";
@@ -75,8 +62,6 @@ constexpr const char* kInsert =
 // The writer forgets its key states when it remembers this many (a bound on its memory).
 constexpr std::size_t kMaxWriterKeyStates = 100000;
 
-static_assert(kApplicationId == 1868852580, "kCreateSchema spells the application id");
-
 // The smallest string greater than every string starting with `prefix` ("/a" -> "/b").
 // Keys are at most kMaxKeyBytes bytes, so kMaxKeyBytes + 1 bytes of 0xff bound them all.
 std::string PrefixEnd(std::string_view prefix) {
@@ -85,52 +70,6 @@ std::string PrefixEnd(std::string_view prefix) {
   if (end.empty()) return std::string(kMaxKeyBytes + 1, '\xff');
   end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
   return end;
-}
-
-Status NotOdmdStore(const std::string& path, std::string_view why) {
-  // SQLite errors already start with the store's name; say it once.
-  const std::string named = "store " + Quote(path) + ": ";
-  if (why.starts_with(named)) why.remove_prefix(named.size());
-  return FailedPreconditionError("store " + Quote(path) +
-                                 " is not an odmd store: " + std::string(why));
-}
-
-// Creates the schema in an empty database, or checks that an existing one is ours.
-Status CheckOrCreateSchema(Connection& conn) {
-  const std::string& path = conn.path();
-  Status begin = conn.Exec("BEGIN IMMEDIATE");
-  if (!begin.ok()) {
-    if (IsFailedPrecondition(begin)) return NotOdmdStore(path, begin.message());
-    return begin;
-  }
-  auto check = [&]() -> Status {
-    ODMD_ASSIGN_OR_RETURN(std::int64_t app_id, conn.QueryInt64("PRAGMA application_id"));
-    ODMD_ASSIGN_OR_RETURN(std::int64_t version, conn.QueryInt64("PRAGMA user_version"));
-    ODMD_ASSIGN_OR_RETURN(std::int64_t objects,
-                          conn.QueryInt64("SELECT count(*) FROM sqlite_master"));
-    if (app_id == 0 && version == 0 && objects == 0) return conn.Exec(kCreateSchema);
-    if (app_id != kApplicationId) {
-      return NotOdmdStore(path, "it is a SQLite database of another application (application_id " +
-                                    std::to_string(app_id) + ", " + std::to_string(objects) +
-                                    " schema objects)");
-    }
-    if (version > kSchemaVersion) {
-      return FailedPreconditionError("store " + Quote(path) + " has schema version " +
-                                     std::to_string(version) + ", newer than this odmd reads (" +
-                                     std::to_string(kSchemaVersion) + ")");
-    }
-    if (version < 1) return NotOdmdStore(path, "it has no schema version");
-    return OkStatus();
-  };
-  Status status = check();
-  if (!status.ok()) {
-    (void)conn.Exec("ROLLBACK");
-    if (IsFailedPrecondition(status) && status.message().find("odmd") == std::string::npos) {
-      return NotOdmdStore(path, status.message());  // corrupt: SQLite's own words
-    }
-    return status;
-  }
-  return conn.Exec("COMMIT");
 }
 
 Entry EntryFrom(std::string_view key, Revision revision, Version version, std::string value,
@@ -316,6 +255,36 @@ Result<std::vector<Entry>> LiveEntries(StatementUse& use) {
   return entries;
 }
 
+// The revision of version `version` of `key`, or 0 if there is none.
+Result<Revision> RevisionOf(Connection& conn, std::string_view key, Version version) {
+  ODMD_ASSIGN_OR_RETURN(Statement * stmt, conn.Cached(kSelectVersionRevision));
+  StatementUse use(*stmt);
+  use->BindText(1, key);
+  use->BindInt64(2, version);
+  ODMD_ASSIGN_OR_RETURN(bool found, use->Step());
+  return found ? use->ColumnInt64(0) : 0;
+}
+
+// The version of `key` current at revision `at` (0: none yet), given its latest one
+// (`latest`, at revision `latest_revision`). A key's revisions grow with its versions, so a
+// binary search over the (version, key) index finds it in O(log versions) searches.
+Result<Version> VersionAt(Connection& conn, std::string_view key, Revision latest_revision,
+                          Version latest, Revision at) {
+  if (latest_revision <= at) return latest;
+  Version low = 0;        // invariant: version `low` is at or before `at` (0: before version 1)
+  Version high = latest;  // invariant: version `high` is after `at`
+  while (high - low > 1) {
+    const Version middle = low + (high - low) / 2;
+    ODMD_ASSIGN_OR_RETURN(Revision revision, RevisionOf(conn, key, middle));
+    if (revision != 0 && revision <= at) {
+      low = middle;
+    } else {
+      high = middle;
+    }
+  }
+  return low;
+}
+
 }  // namespace
 
 Result<std::vector<Entry>> SqliteConfigStore::List(std::string_view prefix) {
@@ -331,12 +300,31 @@ Result<std::vector<Entry>> SqliteConfigStore::List(std::string_view prefix) {
 Result<std::vector<Entry>> SqliteConfigStore::ListAt(std::string_view prefix, Revision at) {
   ODMD_RETURN_IF_ERROR(ValidateListAt(prefix, at));
   ODMD_ASSIGN_OR_RETURN(Lease lease, AcquireReader());
-  ODMD_ASSIGN_OR_RETURN(Statement * stmt, lease.conn().Cached(kSelectListAt));
-  StatementUse use(*stmt);
+  Connection& conn = lease.conn();
+  ODMD_ASSIGN_OR_RETURN(Statement * heads, conn.Cached(kSelectHeads));
+  // The other statements run while this one is stepping, in its read transaction: one
+  // snapshot of the store.
+  StatementUse use(*heads);
   use->BindText(1, prefix);
   use->BindText(2, PrefixEnd(prefix));
-  use->BindInt64(3, at);
-  return LiveEntries(use);
+  std::vector<Entry> entries;
+  for (;;) {
+    ODMD_ASSIGN_OR_RETURN(bool row, use->Step());
+    if (!row) break;
+    const std::string key = use->ColumnBytes(0);
+    ODMD_ASSIGN_OR_RETURN(Version version,
+                          VersionAt(conn, key, use->ColumnInt64(1), use->ColumnInt64(2), at));
+    if (version == 0) continue;
+    ODMD_ASSIGN_OR_RETURN(Statement * stmt, conn.Cached(kSelectVersion));
+    StatementUse record(*stmt);
+    record->BindText(1, key);
+    record->BindInt64(2, version);
+    ODMD_ASSIGN_OR_RETURN(bool found, record->Step());
+    if (!found || record->ColumnInt64(2) != 0) continue;
+    entries.push_back(
+        EntryFrom(key, record->ColumnInt64(0), version, record->ColumnBytes(1), false));
+  }
+  return entries;
 }
 
 Result<std::vector<Entry>> SqliteConfigStore::History(std::string_view key) {

@@ -2,8 +2,9 @@
 
 // SqliteConfigStore: the embedded ConfigStore (schema: kCreateSchema in the .cc file).
 //
-// - Layout: an append-only log keyed by the store-wide revision plus a unique (key,
-//   version) index.
+// - Layout (sqlite_schema.h): an append-only log keyed by the store-wide revision, a unique
+//   (version, key) index and a table of each key's latest revision, so that neither a write
+//   nor the latest-value lookup costs more as a key's history grows.
 // - Writes: group commit without a writer thread (LevelDB's writer queue). Each put, delete
 //   or WriteBatch queues itself as one op; the one at the front leads: it commits every op
 //   queued at that time in one transaction on the write connection, then wakes the others
