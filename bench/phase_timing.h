@@ -1,0 +1,57 @@
+#pragma once
+
+// Where a platform call's time goes (issue 17, target 5): decorators of the Git and store
+// seams that add the time the MEASURED thread spends in them to a Phases record. Work the
+// platform does on its other threads (watches, the reaction loop) is not counted, so the
+// phases of one call add up to at most its wall time; the rest is in-process work (commit
+// commands, the clone's model, its token and access rules, event JSON).
+//
+//   Phases phases;
+//   {
+//     PhaseScope scope(phases);
+//     platform.IngestPush(push);  // through TimedGit / TimedStore
+//   }
+//   std::printf("%s\n", phases.Describe(wall_ms, 1).c_str());
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "odmd/reconcile/git.h"
+#include "odmd/store/config_store.h"
+
+namespace odmd::bench {
+
+// Time spent in each seam, in milliseconds, and how many calls.
+struct Phases {
+  double git_ms = 0;
+  int git_calls = 0;
+  std::map<std::string, double> git_ms_by_call;  // "CommitFile" -> ms
+  std::map<std::string, int> git_calls_by_call;
+  double commit_ms = 0;  // store writes: Put, Delete, WriteBatch (each one commit)
+  int commits = 0;
+  double read_ms = 0;  // store reads: Get, GetVersion, List, ListAt, History, revision
+  int reads = 0;
+
+  // Adds `other` to this (the totals of several calls).
+  void Add(const Phases& other);
+  // Per call, for totals over `runs` calls whose wall times add up to `wall_ms`: "git 12.1 ms
+  // (CommitFile 6.0 ms x1.0, ...), store commits 8.0 ms (x5.0), store reads 1.2 ms (x40.0),
+  // in process 3.4 ms", where in process is the wall time the seams do not account for.
+  std::string Describe(double wall_ms, int runs) const;
+};
+
+// While alive, the seams' time spent on this thread goes to `phases`. Not nested.
+class PhaseScope {
+ public:
+  explicit PhaseScope(Phases& phases);
+  ~PhaseScope();
+  PhaseScope(const PhaseScope&) = delete;
+  PhaseScope& operator=(const PhaseScope&) = delete;
+};
+
+// `inner`, timed. The decorators forward every call unchanged.
+std::unique_ptr<reconcile::Git> TimedGit(std::unique_ptr<reconcile::Git> inner);
+store::ConfigStorePtr TimedStore(store::ConfigStorePtr inner);
+
+}  // namespace odmd::bench
