@@ -23,13 +23,20 @@ namespace {
 // with Last-Event-ID): a client that stops reading cannot make the server buffer forever.
 constexpr size_t kMaxPendingBytes = size_t{16} << 20;
 
-// "id: <seq>\ndata: <json>\n\n"; an event without a seq gets no id line.
-void AppendFrame(const json& event, std::string& out) {
+// The latest frames the shared follow keeps for streams that join it (the oldest leave past
+// either bound; at least one stays).
+constexpr size_t kRecentFrames = 4096;
+constexpr size_t kRecentBytes = size_t{8} << 20;
+
+EventFrame MakeFrame(const json& event) {
+  EventFrame frame;
   auto seq = event.find("seq");
   if (seq != event.end() && seq->is_number_integer()) {
-    out += "id: " + std::to_string(seq->get<std::int64_t>()) + "\n";
+    frame.seq = seq->get<std::int64_t>();
+    frame.text = "id: " + std::to_string(frame.seq) + "\n";
   }
-  out += "data: " + event.dump() + "\n\n";
+  frame.text += "data: " + event.dump() + "\n\n";
+  return frame;
 }
 
 }  // namespace
@@ -47,8 +54,9 @@ struct EventStream {
   bool started = false;    // the retry line went out
   bool suspended = false;  // the connection waits for Wake
   bool keepalive_due = false;
-  bool closed = false;  // the server stops: end the stream
-  bool gone = false;    // the client hung up, or fell too far behind: abort
+  bool closed = false;        // the server stops: end the stream
+  bool gone = false;          // the client hung up, or fell too far behind: abort
+  std::int64_t last_seq = 0;  // of the last event queued (or the stream's `after`)
 
   // Under mu: resumes the connection if it waits.
   void WakeLocked() {
@@ -56,9 +64,14 @@ struct EventStream {
     suspended = false;
     MHD_resume_connection(connection);
   }
-  void Push(const json& event) {
+  // Queues `frame` unless the stream has it already (its seq is not past last_seq).
+  void Append(const EventFrame& frame) {
     std::lock_guard lock(mu);
-    AppendFrame(event, out);
+    if (frame.seq >= 0) {
+      if (frame.seq <= last_seq) return;
+      last_seq = frame.seq;
+    }
+    out += frame.text;
     if (out.size() - out_pos > kMaxPendingBytes) gone = true;
     WakeLocked();
   }
@@ -139,17 +152,12 @@ Result<EventStreams::Started> EventStreams::Start(std::int64_t after, MHD_Connec
     open_.emplace(stream.get(), stream);
     open_count_ = static_cast<int>(open_.size());
   }
-  std::weak_ptr<EventStream> weak = stream;
-  Result<store::WatchHandlePtr> watch = platform_.FollowEvents(after, [weak](const json& event) {
-    if (auto s = weak.lock()) s->Push(event);
-  });
-  if (!watch.ok()) {
-    Ended(stream);
-    return watch.status();
-  }
-  {
-    std::lock_guard lock(stream->mu);
-    stream->watch = std::move(watch).value();
+  if (!(StartShared() && Join(stream, after))) {
+    const Status followed = FollowAlone(stream, after);
+    if (!followed.ok()) {
+      Ended(stream);
+      return followed;
+    }
   }
   if (stream->fd >= 0) {
     epoll_event ev{};
@@ -170,7 +178,89 @@ Result<EventStreams::Started> EventStreams::Start(std::int64_t after, MHD_Connec
   return Started{.stream = std::move(stream), .response = response};
 }
 
+bool EventStreams::StartShared() {
+  {
+    std::lock_guard start(shared_start_mu_);
+    if (!shared_started_) {
+      shared_started_ = true;
+      Result<store::WatchHandlePtr> watch =
+          platform_.FollowEvents(0, [this](const json& event) { Share(event); });
+      std::lock_guard lock(shared_mu_);
+      if (watch.ok()) {
+        shared_watch_ = std::move(watch).value();
+        shared_ok_ = true;
+      }
+    }
+  }
+  std::lock_guard lock(shared_mu_);
+  return shared_ok_;
+}
+
+void EventStreams::Share(const json& event) {
+  EventFrame frame = MakeFrame(event);
+  std::lock_guard lock(shared_mu_);
+  shared_last_seq_ = std::max(shared_last_seq_, frame.seq);
+  for (const auto& [ptr, stream] : joined_) stream->Append(frame);
+  recent_bytes_ += frame.text.size();
+  recent_.push_back(std::move(frame));
+  while (recent_.size() > 1 && (recent_.size() > kRecentFrames || recent_bytes_ > kRecentBytes)) {
+    recent_bytes_ -= recent_.front().text.size();
+    recent_.pop_front();
+    recent_dropped_ = true;
+  }
+}
+
+bool EventStreams::Join(const std::shared_ptr<EventStream>& stream, std::int64_t after) {
+  std::lock_guard lock(shared_mu_);
+  if (!shared_ok_) return false;
+  // Seqs are consecutive and the follow delivers them in order, so the kept frames hold
+  // every event after `after` it delivered when none was dropped or the oldest kept one is
+  // the next after `after`; later ones come to every joined stream.
+  const bool covered =
+      !recent_dropped_ || after >= shared_last_seq_ || recent_.front().seq <= after + 1;
+  if (!covered) return false;
+  {
+    std::lock_guard stream_lock(stream->mu);
+    stream->last_seq = after;
+  }
+  for (const EventFrame& frame : recent_) stream->Append(frame);
+  joined_.emplace(stream.get(), stream);
+  return true;
+}
+
+Status EventStreams::FollowAlone(const std::shared_ptr<EventStream>& stream, std::int64_t after) {
+  {
+    std::lock_guard lock(stream->mu);
+    stream->last_seq = after;
+  }
+  std::weak_ptr<EventStream> weak = stream;
+  ODMD_ASSIGN_OR_RETURN(store::WatchHandlePtr watch,
+                        platform_.FollowEvents(after, [weak](const json& event) {
+                          if (auto s = weak.lock()) s->Append(MakeFrame(event));
+                        }));
+  std::lock_guard lock(stream->mu);
+  stream->watch = std::move(watch);
+  return OkStatus();
+}
+
+void EventStreams::StopShared() {
+  store::WatchHandlePtr watch;
+  {
+    std::lock_guard start(shared_start_mu_);
+    shared_started_ = true;  // no later start
+    std::lock_guard lock(shared_mu_);
+    watch = std::move(shared_watch_);
+    shared_ok_ = false;
+    joined_.clear();
+  }
+  watch.reset();  // outside shared_mu_: its sink takes it
+}
+
 void EventStreams::Ended(const std::shared_ptr<EventStream>& stream) {
+  {
+    std::lock_guard lock(shared_mu_);
+    joined_.erase(stream.get());
+  }
   store::WatchHandlePtr watch;
   {
     std::lock_guard lock(stream->mu);
@@ -229,8 +319,11 @@ void EventStreams::CloseAll() {
   for (const auto& s : streams) s->Mark(&EventStream::closed);
   // Let each stream write its last chunk, so its client sees the stream's end rather than
   // a broken connection.
-  std::unique_lock lock(mu_);
-  ended_.wait_for(lock, std::chrono::seconds(10), [this] { return open_.empty(); });
+  {
+    std::unique_lock lock(mu_);
+    ended_.wait_for(lock, std::chrono::seconds(10), [this] { return open_.empty(); });
+  }
+  StopShared();
 }
 
 }  // namespace odmd::api

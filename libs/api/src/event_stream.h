@@ -2,7 +2,11 @@
 
 // Server-sent events on libmicrohttpd (docs/api.md "Event stream"): a Reply with
 // event_stream_after becomes a chunked text/event-stream response fed by
-// Platform::FollowEvents, until the client goes or the server stops. An open stream holds no
+// Platform::FollowEvents, until the client goes or the server stops. The streams share one
+// follow: each event is read, decoded and framed once for all of them (issue 17: with a
+// follow per stream, 1,000 open console tabs made every store commit cost 1,000 reads), and
+// its latest frames are kept so that a stream resuming after a recent seq joins it too; a
+// stream resuming from further back than those gets a follow of its own. An open stream holds no
 // thread: while it has nothing to send its connection is suspended, and resumed when an
 // event arrives, a keepalive is due, the client hangs up (watched with epoll, so a closed
 // stream is freed at once) or the server stops.
@@ -13,17 +17,26 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
+#include "nlohmann/json.hpp"
 #include "odmd/base/status.h"
 #include "odmd/reconcile/platform.h"
 
 namespace odmd::api {
 
 struct EventStream;
+
+// One event, framed for a stream: "id: <seq>\ndata: <json>\n\n" (no id line without a seq).
+struct EventFrame {
+  std::int64_t seq = -1;
+  std::string text;
+};
 
 class EventStreams {
  public:
@@ -54,6 +67,17 @@ class EventStreams {
 
  private:
   void Watch();  // the watcher thread: hang-ups and keepalives
+  // Starts the shared follow (once; false if the platform cannot follow).
+  bool StartShared();
+  // The shared follow's sink: frames `event` once, keeps it, hands it to the joined streams.
+  void Share(const nlohmann::json& event);
+  // Joins `stream` to the shared follow if the kept frames hold every event after `after`
+  // the follow delivered; false otherwise (the stream needs a follow of its own).
+  bool Join(const std::shared_ptr<EventStream>& stream, std::int64_t after);
+  // The stream's own follow, from `after`.
+  Status FollowAlone(const std::shared_ptr<EventStream>& stream, std::int64_t after);
+  // Stops the shared follow (CloseAll).
+  void StopShared();
 
   reconcile::Platform& platform_;
   const std::chrono::milliseconds keepalive_;
@@ -67,6 +91,18 @@ class EventStreams {
   bool closed_ = false;
   std::map<EventStream*, std::shared_ptr<EventStream>> open_;
   std::condition_variable ended_;  // signalled when a stream ends
+
+  // The shared follow. Lock order: shared_mu_, then a stream's own mutex.
+  std::mutex shared_start_mu_;  // held while the follow starts
+  bool shared_started_ = false;
+  std::mutex shared_mu_;
+  store::WatchHandlePtr shared_watch_;
+  bool shared_ok_ = false;            // following (Join may use it)
+  std::int64_t shared_last_seq_ = 0;  // the last seq it delivered
+  std::deque<EventFrame> recent_;     // its latest frames, oldest first
+  size_t recent_bytes_ = 0;
+  bool recent_dropped_ = false;  // a frame left recent_: it no longer holds every event
+  std::map<EventStream*, std::shared_ptr<EventStream>> joined_;
 };
 
 }  // namespace odmd::api

@@ -119,7 +119,7 @@ class ApiFixture : public ::testing::Test {
     store_options.url = "sqlite:" + (dir_ / "s.db").string();
     Result<store::ConfigStorePtr> s = store::OpenConfigStore(store_options);
     ASSERT_TRUE(s.ok()) << s.status();
-    store_ = std::move(s).value();
+    store_ = WrapStore(std::move(s).value());
     std::array<unsigned char, 32> key{};
     key.fill(7);
     secrets_ = std::make_unique<access::SecretBox>(access::SecretBox::FromKey(key));
@@ -140,6 +140,9 @@ class ApiFixture : public ::testing::Test {
     admin_ = Issue(access::Principal::Admin());
     viewer_ = Issue(access::Principal::Viewer());
   }
+
+  // The store the platform and the tokens use: `base`, or a decorator of it.
+  virtual store::ConfigStorePtr WrapStore(store::ConfigStorePtr base) { return base; }
 
   void StopServer() {
     if (server_) server_->Stop();
