@@ -417,14 +417,24 @@ Result<std::vector<WriteResult>> SqliteConfigStore::WriteBatch(std::span<const B
 Status SqliteConfigStore::Write(WriteOp& op) {
   std::unique_lock lock(write_mu_);
   queue_.push_back(&op);
+  if (!awaited_.empty()) {
+    auto it = std::find(awaited_.begin(), awaited_.end(), op.writer);
+    if (it != awaited_.end()) {
+      awaited_.erase(it);
+      if (awaited_.empty()) queue_.front()->cv.notify_one();  // the waiting leader
+    }
+  }
   op.cv.wait(lock, [&] { return op.done || queue_.front() == &op; });
   if (op.done) return op.status;
   // This op leads: whatever queued while the previous batch was committing goes into this
   // transaction, so N concurrent writers pay for about one fsync per batch instead of N.
-  batch_.assign(queue_.begin(), queue_.end());
+  GatherBatch(lock, op);
   lock.unlock();
+  const auto start = std::chrono::steady_clock::now();
   const bool committed = CommitAndPublish();
+  const auto took = std::chrono::steady_clock::now() - start;
   lock.lock();
+  commit_time_ += (std::chrono::duration_cast<std::chrono::nanoseconds>(took) - commit_time_) / 8;
   const std::size_t n = batch_.size();
   for (std::size_t i = 0; i < n; ++i) {
     WriteOp* done = queue_.front();
@@ -438,6 +448,36 @@ Status SqliteConfigStore::Write(WriteOp& op) {
   // finds nothing new).
   if (committed && !wal_path_.empty()) SignalCommit(wal_path_);
   return op.status;
+}
+
+// A commit costs about the same whatever it carries (one fsync), so the batch should hold
+// every writer that is about to write. The writers of the previous batch were woken when it
+// committed and most are queueing their next op right now: without waiting, the batches of
+// N busy writers split into two alternating halves. The wait ends when the last of them
+// queues, and after half a commit's time at most, so a writer that went away costs the
+// others little.
+void SqliteConfigStore::GatherBatch(std::unique_lock<std::mutex>& lock, WriteOp& op) {
+  awaited_.clear();
+  for (std::thread::id writer : last_writers_) {
+    const bool queued = std::any_of(queue_.begin(), queue_.end(), [&](const WriteOp* queued_op) {
+      return queued_op->writer == writer;
+    });
+    if (!queued) awaited_.push_back(writer);
+  }
+  if (!awaited_.empty()) {
+    op.cv.wait_for(lock, commit_time_ / 2, [&] { return awaited_.empty(); });
+    awaited_.clear();
+  }
+  batch_.assign(queue_.begin(), queue_.end());
+  last_writers_.clear();
+  if (batch_.size() < 2) return;
+  for (const WriteOp* queued_op : batch_) {
+    if (std::find(last_writers_.begin(), last_writers_.end(), queued_op->writer) ==
+        last_writers_.end()) {
+      last_writers_.push_back(queued_op->writer);
+    }
+  }
+  if (last_writers_.size() < 2) last_writers_.clear();
 }
 
 bool SqliteConfigStore::CommitAndPublish() {

@@ -11,7 +11,10 @@
 //   and the next leader. An op that is refused (a lost compare-and-set, a delete of an
 //   absent key: for a batch, any of its changes) writes nothing and the others go on; a
 //   database error fails them all. Callers return once their transaction has committed
-//   (with synchronous=FULL in WAL mode, once it is on disk). The leader remembers each
+//   (with synchronous=FULL in WAL mode, once it is on disk). A leader whose previous batch
+//   held several writers first waits, at most half a commit's time, for those of them that
+//   have not queued again: they are usually on their way back, and a commit costs about the
+//   same whether it carries 2 ops or 16 (see GatherBatch). The leader remembers each
 //   key's latest record, so a write needs no SELECT; it checks PRAGMA data_version inside
 //   every write transaction and forgets everything when another connection or process has
 //   committed since.
@@ -27,6 +30,7 @@
 //   for writers that do not), after which each watch reads the log from its cursor. Either way
 //   every change is delivered once, in revision order.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +43,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -102,6 +107,7 @@ class SqliteConfigStore final : public ConfigStore {
   struct WriteOp {
     std::span<const Change> changes;
     bool batch = false;  // a WriteBatch: errors name the change's index and key
+    std::thread::id writer = std::this_thread::get_id();
     bool done = false;
     Status status;                     // set when done: why nothing was written
     std::vector<WriteResult> results;  // set when done and OK: one per change
@@ -122,6 +128,9 @@ class SqliteConfigStore final : public ConfigStore {
   void Release(Slot* slot);
   // Queues `op` and returns once it is done: its status, with its results set when OK.
   Status Write(WriteOp& op);
+  // Called by the leader `op` under write_mu_: waits (bounded) for the writers of the
+  // previous batch that have not queued again, then takes the queue as batch_.
+  void GatherBatch(std::unique_lock<std::mutex>& lock, WriteOp& op);
   // Commits `batch_` (the leader's batch) and hands its events to the watches; true if
   // anything was written.
   bool CommitAndPublish();
@@ -161,6 +170,13 @@ class SqliteConfigStore final : public ConfigStore {
   // next front. No writer thread: a lone writer commits on its own thread.
   std::mutex write_mu_;
   std::deque<WriteOp*> queue_;  // guarded by write_mu_
+  // The distinct writer threads of the last batch of two or more ops (empty after a batch of
+  // one: a lone writer never waits).
+  std::vector<std::thread::id> last_writers_;  // guarded by write_mu_
+  // While the leader waits in GatherBatch: those of last_writers_ not queued yet.
+  std::vector<std::thread::id> awaited_;  // guarded by write_mu_
+  // A moving average of a commit's duration: the bound of GatherBatch's wait is half of it.
+  std::chrono::nanoseconds commit_time_{0};  // guarded by write_mu_
 
   // The leader's batch: used only by the op at the front of queue_.
   std::vector<WriteOp*> batch_;
