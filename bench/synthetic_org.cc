@@ -4,67 +4,97 @@
 #include <array>
 #include <random>
 #include <string>
-
-#include "odmd/model/naming.h"
+#include <vector>
 
 namespace odmd::bench {
 namespace {
 
+// Built as an efficient author would: every vector reserved to its final size, every
+// element constructed in place, each string written once into its final home.
+
 constexpr std::array<const char*, 4> kBranches = {"main", "dev", "stage", "qa"};
 constexpr const char* kTag = "r1.0.0";
 constexpr const char* kRegion = "us-west-1";
+constexpr size_t kEnversPerBuild = kBranches.size() + 1;
 
 std::string BuildId(int i) { return "svc" + std::to_string(i); }
 
-model::Build ContractsBuild() {
-  model::Build b;
+void AddContractsBuild(model::Org& org) {
+  model::Build& b = org.builds.emplace_back();
   b.id = "contracts";
   b.kind = model::BuildKind::kContracts;
   b.repo = {"synthetic", "contracts", 1};
-  model::Enver e;
+  model::Enver& e = b.envers.emplace_back();
   e.rev = model::RevRef::Branch("main");
   e.account = "workspace0";
   e.region = kRegion;
   e.ephemeral = false;
   e.products.push_back({"contractsLibLatest"});
-  b.envers.push_back(std::move(e));
-  return b;
 }
 
-model::Enver NewEnver(model::RevRef rev, int products) {
-  model::Enver e;
-  e.rev = std::move(rev);
-  e.account = "workspace1";
-  e.region = kRegion;
-  for (int p = 0; p < products; ++p) e.products.push_back({"p" + std::to_string(p)});
-  return e;
+// Names shared by every build: product names "p0".."pN", the revs of a build's envers.
+struct Names {
+  std::vector<std::string> products;
+  std::vector<model::RevRef> revs;
+};
+
+Names MakeNames(const SyntheticOrgOptions& o) {
+  Names n;
+  n.products.reserve(static_cast<size_t>(o.products_per_enver));
+  for (int p = 0; p < o.products_per_enver; ++p) n.products.push_back("p" + std::to_string(p));
+  n.revs.reserve(kEnversPerBuild);
+  for (const char* branch : kBranches) n.revs.push_back(model::RevRef::Branch(branch));
+  n.revs.push_back(model::RevRef::Tag(kTag));
+  return n;
 }
 
-// Adds consumers to every enver of build `i`: each enver consumes from the enver with the
-// same rev in `consumers_per_enver` distinct earlier builds (a DAG), and cycle builds also
-// consume from a later build with a placeholder.
-void AddConsumers(model::Build& b, int i, const SyntheticOrgOptions& o, std::mt19937_64& rng) {
+// The earlier builds build `i` consumes from: `consumers_per_enver` distinct ones, mostly
+// near neighbours (deep chains), sometimes far ones (wide fan-in); sorted.
+void PickProducers(int i, const SyntheticOrgOptions& o, std::mt19937_64& rng,
+                   std::vector<int>& producers) {
   int count = std::min(i, o.consumers_per_enver);
-  std::vector<int> producers;
+  producers.clear();
   for (int k = 0; k < count; ++k) {
-    // Mostly near neighbours (deep chains), sometimes far ones (wide fan-in).
     int back = (k % 4 == 3) ? static_cast<int>(rng() % static_cast<unsigned>(i)) + 1 : k + 1;
     producers.push_back(i - std::min(back, i));
   }
   std::sort(producers.begin(), producers.end());
   producers.erase(std::unique(producers.begin(), producers.end()), producers.end());
+}
+
+void AddConsumer(model::Enver& e, std::string_view name, std::string_view producer_build,
+                 std::string_view product) {
+  model::Consumer& c = e.consumers.emplace_back();
+  c.name = name;
+  c.producer.reserve(producer_build.size() + 1 + e.rev.str().size());
+  c.producer.append(producer_build).append("/").append(e.rev.str());
+  c.product = product;
+}
+
+// Each enver of build `i` consumes from the enver with the same rev in every build of
+// `producers` (a DAG); a cycle build also consumes from build i+1 with a placeholder, and
+// build i+1 consumes build i (its k=0 neighbour), which closes a cycle.
+void AddEnvers(model::Build& b, int i, const SyntheticOrgOptions& o, const Names& names,
+               const std::vector<int>& producers, const std::vector<std::string>& build_ids) {
   bool cycle = o.cycle_every > 0 && i % o.cycle_every == 0 && i + 1 < o.builds;
-  for (model::Enver& e : b.envers) {
+  b.envers.reserve(kEnversPerBuild);
+  for (const model::RevRef& rev : names.revs) {
+    model::Enver& e = b.envers.emplace_back();
+    e.rev = rev;
+    e.account = "workspace1";
+    e.region = kRegion;
+    e.products.reserve(names.products.size());
+    for (const std::string& p : names.products) e.products.push_back({p});
+    e.consumers.reserve(producers.size() + (cycle ? 1 : 0));
+    std::string consumer_name;
     for (int p : producers) {
-      std::string name = "c" + std::to_string(p);
-      e.consumers.push_back({name, model::EnverId(BuildId(p), e.rev),
-                             "p" + std::to_string(p % o.products_per_enver), std::nullopt,
-                             model::Reaction::kRedeploy});
+      consumer_name.assign("c").append(build_ids[static_cast<size_t>(p)], 3);  // "c<p>"
+      AddConsumer(e, consumer_name, build_ids[static_cast<size_t>(p)],
+                  names.products[static_cast<size_t>(p % o.products_per_enver)]);
     }
     if (cycle) {
-      // Build i+1 consumes build i (its k=0 neighbour), so this closes a cycle.
-      e.consumers.push_back({"back", model::EnverId(BuildId(i + 1), e.rev), "p0",
-                             std::string("placeholder"), model::Reaction::kRedeploy});
+      AddConsumer(e, "back", build_ids[static_cast<size_t>(i) + 1], names.products[0]);
+      e.consumers.back().placeholder.emplace("placeholder");
     }
   }
 }
@@ -77,20 +107,21 @@ model::Org MakeSyntheticOrg(const SyntheticOrgOptions& o) {
   org.version = "1.0.0";
   org.accounts = {
       {"central", "111111111111"}, {"workspace0", "222222222222"}, {"workspace1", "333333333333"}};
+  Names names = MakeNames(o);
+  std::vector<std::string> build_ids;
+  build_ids.reserve(static_cast<size_t>(o.builds));
+  for (int i = 0; i < o.builds; ++i) build_ids.push_back(BuildId(i));
   org.builds.reserve(static_cast<size_t>(o.builds) + 1);
-  org.builds.push_back(ContractsBuild());
+  AddContractsBuild(org);
   std::mt19937_64 rng(o.seed);
+  std::vector<int> producers;
   for (int i = 0; i < o.builds; ++i) {
-    model::Build b;
-    b.id = BuildId(i);
+    model::Build& b = org.builds.emplace_back();
+    b.id = build_ids[static_cast<size_t>(i)];
     b.kind = model::BuildKind::kCdk;
     b.repo = {"synthetic", b.id, 1000 + i};
-    for (const char* branch : kBranches) {
-      b.envers.push_back(NewEnver(model::RevRef::Branch(branch), o.products_per_enver));
-    }
-    b.envers.push_back(NewEnver(model::RevRef::Tag(kTag), o.products_per_enver));
-    AddConsumers(b, i, o, rng);
-    org.builds.push_back(std::move(b));
+    PickProducers(i, o, rng, producers);
+    AddEnvers(b, i, o, names, producers, build_ids);
   }
   return org;
 }

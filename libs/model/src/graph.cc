@@ -1,5 +1,7 @@
 #include "odmd/model/graph.h"
 
+#include <bit>
+#include <functional>
 #include <limits>
 
 #include "odmd/base/check.h"
@@ -9,8 +11,21 @@ namespace {
 
 constexpr std::string_view kProductPathPrefix = "/odmd-share/";
 
-// Below this many products a linear scan of names beats hashing "<build>/<rev>/<name>".
+// Up to this many products a linear scan of names beats hashing; envers with more get their
+// products indexed in the product table.
 constexpr size_t kLinearProductScan = 8;
+
+std::uint64_t Hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+// A power-of-two table size with at most 50% load for `n` keys.
+size_t TableSize(size_t n) { return std::bit_ceil(std::max<size_t>(16, 2 * n)); }
+
+std::uint32_t Tag(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
+
+// The product table's key hash: the enver index mixed into the name's hash.
+std::uint64_t ProductHash(EnverIndex enver, std::string_view name) {
+  return Hash(name) ^ (static_cast<std::uint64_t>(enver) * 0x9e3779b97f4a7c15ull);
+}
 
 }  // namespace
 
@@ -32,28 +47,42 @@ const Product& Graph::product(const Edge& e) const {
   return enver(e.producer).products[e.product_index];
 }
 
-std::span<const EdgeIndex> Graph::dependencies(EnverIndex i) const {
-  return std::span<const EdgeIndex>(dep_edges_)
-      .subspan(dep_start_[i], dep_start_[i + 1] - dep_start_[i]);
-}
-
 std::span<const EdgeIndex> Graph::dependents(EnverIndex i) const {
   return std::span<const EdgeIndex>(rdep_edges_)
       .subspan(rdep_start_[i], rdep_start_[i + 1] - rdep_start_[i]);
 }
 
 std::optional<EnverIndex> Graph::FindEnver(std::string_view id) const {
-  auto it = enver_by_id_.find(id);
-  if (it == enver_by_id_.end()) return std::nullopt;
-  return it->second;
+  return FindEnverHashed(id, Hash(id));
+}
+
+std::optional<EnverIndex> Graph::FindEnverHashed(std::string_view id, std::uint64_t hash) const {
+  if (enver_slots_.empty()) return std::nullopt;
+  std::uint32_t tag = Tag(hash);
+  size_t mask = enver_slots_.size() - 1;
+  for (size_t s = hash & mask;; s = (s + 1) & mask) {
+    std::uint64_t slot = enver_slots_[s];
+    if (slot == 0) return std::nullopt;
+    if (static_cast<std::uint32_t>(slot >> 32) != tag) continue;
+    auto index = static_cast<EnverIndex>((slot & 0xffffffffu) - 1);
+    if (nodes_[index].id == id) return index;
+  }
 }
 
 std::optional<ProductLocation> Graph::FindProduct(std::string_view id_or_path) const {
   if (id_or_path.starts_with(kProductPathPrefix))
     id_or_path.remove_prefix(kProductPathPrefix.size());
-  auto it = product_by_id_.find(id_or_path);
-  if (it == product_by_id_.end()) return std::nullopt;
-  return it->second;
+  // "<enver id>/<name>": an enver id ends before some '/' (a name may hold '/' too). Of the
+  // splits that name a product, the first enver in node order wins, as for equal enver ids.
+  std::optional<ProductLocation> found;
+  for (size_t slash = id_or_path.find('/'); slash != std::string_view::npos;
+       slash = id_or_path.find('/', slash + 1)) {
+    std::optional<EnverIndex> enver = FindEnver(id_or_path.substr(0, slash));
+    if (!enver || (found && found->enver < *enver)) continue;
+    std::optional<std::uint32_t> p = ProductIndexOf(*enver, id_or_path.substr(slash + 1));
+    if (p) found = ProductLocation{*enver, *p};
+  }
+  return found;
 }
 
 std::string Graph::ProductId(ProductLocation p) const {
@@ -67,54 +96,89 @@ std::string Graph::ProductId(ProductLocation p) const {
 }
 
 void Graph::AddNodes() {
-  size_t envers = 0, products = 0;
+  size_t envers = 0, indexed_products = 0;
   for (const Build& b : org_->builds) {
     envers += b.envers.size();
-    for (const Enver& e : b.envers) products += e.products.size();
+    for (const Enver& e : b.envers) {
+      if (e.products.size() > kLinearProductScan) indexed_products += e.products.size();
+    }
   }
+  ODMD_CHECK(envers < std::numeric_limits<EnverIndex>::max());
   nodes_.reserve(envers);
-  enver_by_id_.reserve(envers);
-  product_by_id_.reserve(products);
+  node_products_.reserve(envers);
+  enver_slots_.assign(TableSize(envers), 0);
+  if (indexed_products > 0) product_slots_.resize(TableSize(indexed_products));
+  size_t mask = enver_slots_.size() - 1;
   for (std::uint32_t b = 0; b < org_->builds.size(); ++b) {
     const Build& build = org_->builds[b];
     for (std::uint32_t e = 0; e < build.envers.size(); ++e) {
       const Enver& enver = build.envers[e];
-      std::string id;
-      id.reserve(build.id.size() + 1 + enver.rev.str().size());
-      id += build.id;
-      id += '/';
-      id += enver.rev.str();
-      auto index = static_cast<EnverIndex>(nodes_.size());
-      if (!enver_by_id_.try_emplace(id, index).second) continue;  // duplicate: first wins
-      for (std::uint32_t p = 0; p < enver.products.size(); ++p) {
-        const std::string& name = enver.products[p].name;
-        std::string key;
-        key.reserve(id.size() + 1 + name.size());
-        key += id;
-        key += '/';
-        key += name;
-        product_by_id_.try_emplace(std::move(key), ProductLocation{index, p});
+      EnverNode& node = nodes_.emplace_back();
+      node.id.reserve(build.id.size() + 1 + enver.rev.str().size());
+      node.id.append(build.id).append("/").append(enver.rev.str());
+      node.build_index = b;
+      node.enver_index = e;
+      auto index = static_cast<EnverIndex>(nodes_.size() - 1);
+      std::uint64_t hash = Hash(node.id);
+      std::uint64_t slot = static_cast<std::uint64_t>(Tag(hash)) << 32 | (index + 1u);
+      bool duplicate = false;
+      size_t s = hash & mask;
+      for (; enver_slots_[s] != 0; s = (s + 1) & mask) {
+        std::uint64_t other = enver_slots_[s];
+        if (other >> 32 == slot >> 32 && nodes_[(other & 0xffffffffu) - 1].id == node.id) {
+          duplicate = true;
+          break;
+        }
       }
-      nodes_.push_back(EnverNode{std::move(id), b, e});
+      if (duplicate) {  // of envers sharing an id, the first is the node
+        nodes_.pop_back();
+        continue;
+      }
+      enver_slots_[s] = slot;
+      node_products_.emplace_back(enver.products);
+      if (enver.products.size() > kLinearProductScan) IndexProducts(index);
     }
   }
 }
 
-std::optional<std::uint32_t> Graph::ProductIndexOf(EnverIndex producer, std::string_view name,
-                                                   std::string& scratch) const {
-  const std::vector<Product>& products = enver(producer).products;
+void Graph::IndexProducts(EnverIndex enver) {
+  std::span<const Product> products = node_products_[enver];
+  size_t mask = product_slots_.size() - 1;
+  for (std::uint32_t p = 0; p < products.size(); ++p) {
+    std::uint64_t hash = ProductHash(enver, products[p].name);
+    size_t s = hash & mask;
+    bool duplicate = false;
+    for (; product_slots_[s].enver_plus1 != 0; s = (s + 1) & mask) {
+      const ProductSlot& other = product_slots_[s];
+      if (other.tag == Tag(hash) && other.enver_plus1 == enver + 1 &&
+          products[other.product_index].name == products[p].name) {
+        duplicate = true;  // of products sharing a name, the first is found
+        break;
+      }
+    }
+    if (!duplicate) product_slots_[s] = ProductSlot{Tag(hash), enver + 1, p};
+  }
+}
+
+std::optional<std::uint32_t> Graph::ProductIndexOf(EnverIndex producer,
+                                                   std::string_view name) const {
+  std::span<const Product> products = node_products_[producer];
   if (products.size() <= kLinearProductScan) {
     for (std::uint32_t p = 0; p < products.size(); ++p) {
       if (products[p].name == name) return p;
     }
     return std::nullopt;
   }
-  scratch.assign(nodes_[producer].id);
-  scratch += '/';
-  scratch += name;
-  auto it = product_by_id_.find(scratch);
-  if (it == product_by_id_.end()) return std::nullopt;
-  return it->second.product_index;
+  std::uint64_t hash = ProductHash(producer, name);
+  size_t mask = product_slots_.size() - 1;
+  for (size_t s = hash & mask;; s = (s + 1) & mask) {
+    const ProductSlot& slot = product_slots_[s];
+    if (slot.enver_plus1 == 0) return std::nullopt;
+    if (slot.tag == Tag(hash) && slot.enver_plus1 == producer + 1 &&
+        products[slot.product_index].name == name) {
+      return slot.product_index;
+    }
+  }
 }
 
 void Graph::AddEdges() {
@@ -123,30 +187,28 @@ void Graph::AddEdges() {
   ODMD_CHECK(consumers < std::numeric_limits<EdgeIndex>::max());
   edges_.reserve(consumers);
   dep_start_.reserve(nodes_.size() + 1);
-  std::string scratch;
-  // Consecutive consumers usually name the same producer; remember the last lookup.
-  std::string_view last_id;
-  std::optional<EnverIndex> last_producer;
+  // Per enver, hash every producer id and prefetch its table slot first, then look them up:
+  // the lookups of a million consumers are cache misses, and this overlaps them.
+  std::vector<std::uint64_t> hashes;
+  size_t mask = enver_slots_.size() - 1;
   for (EnverIndex i = 0; i < nodes_.size(); ++i) {
     dep_start_.push_back(static_cast<std::uint32_t>(edges_.size()));
     const std::vector<Consumer>& list = enver(i).consumers;
+    hashes.resize(list.size());
+    for (size_t c = 0; c < list.size(); ++c) {
+      hashes[c] = Hash(list[c].producer);
+      __builtin_prefetch(&enver_slots_[hashes[c] & mask]);
+    }
     for (std::uint32_t c = 0; c < list.size(); ++c) {
       const Consumer& consumer = list[c];
-      if (consumer.producer != last_id) {
-        last_id = consumer.producer;
-        last_producer = FindEnver(last_id);
-      }
-      if (!last_producer || *last_producer == i) continue;  // R4 reports both
-      std::optional<std::uint32_t> product =
-          ProductIndexOf(*last_producer, consumer.product, scratch);
+      std::optional<EnverIndex> producer = FindEnverHashed(consumer.producer, hashes[c]);
+      if (!producer || *producer == i) continue;  // R4 reports both
+      std::optional<std::uint32_t> product = ProductIndexOf(*producer, consumer.product);
       if (!product) continue;
-      edges_.push_back(Edge{i, c, *last_producer, *product, consumer.placeholder.has_value()});
+      edges_.push_back(Edge{i, c, *producer, *product, consumer.placeholder.has_value()});
     }
   }
   dep_start_.push_back(static_cast<std::uint32_t>(edges_.size()));
-  // Edges are appended per consumer node, so each node's dependencies are a contiguous run.
-  dep_edges_.resize(edges_.size());
-  for (EdgeIndex e = 0; e < edges_.size(); ++e) dep_edges_[e] = e;
 }
 
 void Graph::IndexDependents() {

@@ -48,9 +48,11 @@ class Planner {
         finish_(components_.members.size(), 0),
         first_wave_(graph.enver_count(), 0),
         last_wave_(graph.enver_count(), 0),
-        blocked_(graph.enver_count(), 0) {}
+        blocked_(graph.enver_count(), 0),
+        rank_(RankById(graph)) {}
 
   Plan Run() && {
+    plan_.steps.reserve(graph_.enver_count());
     BlockCyclesWithoutPlaceholder();
     for (std::uint32_t c = 0; c < components_.members.size(); ++c) {
       if (blocked_[components_.members[c].front()]) continue;
@@ -119,16 +121,34 @@ class Planner {
     last_wave_[v] = std::max(last_wave_[v], wave);
   }
 
+  // Each enver's position in the order of enver ids, so that sorting by id compares numbers.
+  static std::vector<std::uint32_t> RankById(const Graph& graph) {
+    std::vector<EnverIndex> order(graph.enver_count());
+    for (EnverIndex i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&graph](EnverIndex a, EnverIndex b) { return graph.node(a).id < graph.node(b).id; });
+    std::vector<std::uint32_t> rank(order.size());
+    for (std::uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
+    return rank;
+  }
+
   // "deploy order/b..main after its producers foundation/b..main, cluster/b..main".
-  std::string ProducersSentence(EnverIndex v) const {
-    std::vector<EnverIndex> producers;
-    for (EdgeIndex e : graph_.dependencies(v)) producers.push_back(graph_.edge(e).producer);
-    std::string out = "deploy " + graph_.node(v).id;
-    if (producers.empty()) return out + ": it consumes no other enver's products";
-    SortById(producers);
-    out += producers.size() == 1 ? " after its producer " : " after its producers ";
-    for (size_t i = 0; i < producers.size(); ++i) {
-      EnverIndex p = producers[i];
+  std::string ProducersSentence(EnverIndex v) {
+    producers_.clear();
+    for (EdgeIndex e : graph_.dependencies(v)) producers_.push_back(graph_.edge(e).producer);
+    std::string_view id = graph_.node(v).id;
+    constexpr std::string_view kNone = ": it consumes no other enver's products";
+    constexpr std::string_view kAfter = " after its producers ";
+    SortById(producers_);
+    size_t size = 7 + id.size() + (producers_.empty() ? kNone.size() : kAfter.size());
+    for (EnverIndex p : producers_) size += graph_.node(p).id.size() + 2;
+    std::string out;
+    out.reserve(size);
+    out.append("deploy ").append(id);
+    if (producers_.empty()) return out.append(kNone);
+    out += producers_.size() == 1 ? " after its producer " : kAfter;
+    for (size_t i = 0; i < producers_.size(); ++i) {
+      EnverIndex p = producers_[i];
       if (i > 0) out += ", ";
       out += graph_.node(p).id;
       if (last_wave_[p] > first_wave_[p]) {
@@ -140,7 +160,7 @@ class Planner {
 
   void SortById(std::vector<EnverIndex>& envers) const {
     std::sort(envers.begin(), envers.end(),
-              [this](EnverIndex a, EnverIndex b) { return graph_.node(a).id < graph_.node(b).id; });
+              [this](EnverIndex a, EnverIndex b) { return rank_[a] < rank_[b]; });
     envers.erase(std::unique(envers.begin(), envers.end()), envers.end());
   }
 
@@ -309,9 +329,27 @@ class Planner {
   }
 
   void Finish() {
-    std::sort(plan_.steps.begin(), plan_.steps.end(), [](const PlanStep& a, const PlanStep& b) {
-      return a.wave != b.wave ? a.wave < b.wave : a.enver_id < b.enver_id;
-    });
+    // By wave, then enver id: sort (wave, id rank) keys, then move each step once.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> keys(plan_.steps.size());
+    for (std::uint32_t i = 0; i < plan_.steps.size(); ++i) {
+      const PlanStep& step = plan_.steps[i];
+      keys[i] = {static_cast<std::uint64_t>(step.wave) << 32 | rank_[step.enver], i};
+    }
+    std::sort(keys.begin(), keys.end());
+    // Position p takes the step at keys[p].second: follow each cycle of the permutation.
+    for (std::uint32_t p = 0; p < keys.size(); ++p) {
+      if (keys[p].second == p) continue;
+      PlanStep held = std::move(plan_.steps[p]);
+      std::uint32_t at = p;
+      while (keys[at].second != p) {
+        std::uint32_t from = keys[at].second;
+        plan_.steps[at] = std::move(plan_.steps[from]);
+        keys[at].second = at;
+        at = from;
+      }
+      plan_.steps[at] = std::move(held);
+      keys[at].second = at;
+    }
     plan_.wave_count = plan_.steps.empty() ? 0 : plan_.steps.back().wave;
     std::sort(plan_.unconverged.begin(), plan_.unconverged.end());
     plan_.unconverged.erase(std::unique(plan_.unconverged.begin(), plan_.unconverged.end()),
@@ -326,6 +364,8 @@ class Planner {
   std::vector<int> first_wave_;  // per enver: first deployment, 0 if none yet
   std::vector<int> last_wave_;   // per enver: latest step, 0 if none
   std::vector<char> blocked_;
+  std::vector<std::uint32_t> rank_;    // per enver: position in enver id order
+  std::vector<EnverIndex> producers_;  // scratch of ProducersSentence
   Plan plan_;
 };
 

@@ -1,6 +1,8 @@
 #include "rules_common.h"
 
 #include <algorithm>
+#include <array>
+#include <functional>
 
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
@@ -50,6 +52,23 @@ std::vector<std::pair<std::uint32_t, std::uint32_t>> FindDuplicates(
   // Canonical orgs list names in strictly increasing order: nothing to sort, no duplicate.
   auto not_increasing = [](const auto& a, const auto& b) { return a.first >= b.first; };
   if (std::adjacent_find(names.begin(), names.end(), not_increasing) == names.end()) return dups;
+  constexpr size_t kSmall = 32;  // an enver's consumers: a hash table on the stack
+  if (names.size() <= kSmall) {
+    constexpr size_t kSlots = 2 * kSmall;
+    std::array<std::uint32_t, kSlots> slots{};  // position + 1 of a first occurrence; 0: empty
+    for (std::uint32_t i = 0; i < names.size(); ++i) {
+      size_t s = std::hash<std::string_view>{}(names[i].first) % kSlots;
+      for (; slots[s] != 0; s = (s + 1) % kSlots) {
+        const auto& first = names[slots[s] - 1];
+        if (first.first != names[i].first) continue;
+        dups.emplace_back(names[i].second, std::min(first.second, names[i].second));
+        break;
+      }
+      if (slots[s] == 0) slots[s] = i + 1;
+    }
+    std::sort(dups.begin(), dups.end());
+    return dups;
+  }
   std::sort(names.begin(), names.end());
   size_t run_start = 0;  // pairs sort by (name, index): a run starts at its first occurrence
   for (size_t i = 1; i < names.size(); ++i) {

@@ -55,8 +55,10 @@ void Report(std::vector<Violation>* out, std::string_view rule, std::string path
             std::string subject, std::string value, std::string message);
 
 // For every name equal to an earlier one in `names` (name, original index), returns
-// (index, index of its first occurrence), ordered by index. Sorts `names` in place; the
-// caller reuses the vector so a loop over many small groups does not allocate per group.
+// (index, index of its first occurrence), ordered by index. May reorder `names` (large
+// lists are sorted in place; small ones, an enver's consumers, go through a hash table on
+// the stack); the caller reuses the vector so a loop over many small groups does not
+// allocate per group.
 std::vector<std::pair<std::uint32_t, std::uint32_t>> FindDuplicates(
     std::vector<std::pair<std::string_view, std::uint32_t>>& names);
 

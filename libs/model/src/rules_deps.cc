@@ -30,10 +30,12 @@ class TargetChecker {
     for (size_t b = 0; b < org.builds.size(); ++b) build_by_id_.emplace(org.builds[b].id, b);
   }
 
-  void CheckEnver(size_t b, size_t e, std::vector<Violation>* out) {
+  // `node` is the graph node of enver `e` of build `b`, if it is one (an enver sharing an
+  // earlier enver's id is not, R2).
+  void CheckEnver(size_t b, size_t e, std::optional<EnverIndex> node, std::vector<Violation>* out) {
     const Build& build = org_.builds[b];
     const Enver& enver = build.envers[e];
-    MarkResolved(b, e, build, enver);
+    MarkResolved(node, enver);
     for (size_t c = 0; c < enver.consumers.size(); ++c) {
       const Consumer& consumer = enver.consumers[c];
       std::optional<std::pair<std::string_view, std::string_view>> parts =
@@ -51,13 +53,9 @@ class TargetChecker {
  private:
   // resolved_[c] is true when the graph has an edge for consumer c of this enver, i.e. its
   // producer enver and product exist.
-  void MarkResolved(size_t b, size_t e, const Build& build, const Enver& enver) {
+  void MarkResolved(std::optional<EnverIndex> node, const Enver& enver) {
     resolved_.assign(enver.consumers.size(), 0);
-    std::optional<EnverIndex> node = graph_.FindEnver(EnverId(build.id, enver.rev));
-    // A duplicate enver id maps to its first enver (R2); later ones resolve nothing here.
-    if (!node || graph_.node(*node).build_index != b || graph_.node(*node).enver_index != e) {
-      return;
-    }
+    if (!node) return;
     for (EdgeIndex edge : graph_.dependencies(*node)) {
       std::uint32_t c = graph_.edge(edge).consumer_index;
       if (c < resolved_.size()) resolved_[c] = 1;
@@ -116,6 +114,38 @@ class TargetChecker {
                  ConsumerPathOf(b, e, first) + ")");
     }
     // Distinct names that map to one environment variable: the build would see only one.
+    // Names of [A-Za-z0-9_] only map one to one (most orgs): nothing more to look at.
+    bool any_mapped = false;
+    for (const Consumer& consumer : enver.consumers) {
+      any_mapped = any_mapped || !IsVariableName(consumer.name);
+    }
+    if (any_mapped) CheckVariableNames(b, e, out);
+    names_.clear();
+    for (size_t p = 0; p < enver.products.size(); ++p) {
+      names_.emplace_back(enver.products[p].name, static_cast<std::uint32_t>(p));
+    }
+    for (auto [dup, first] : FindDuplicates(names_)) {
+      const Product& product = enver.products[dup];
+      Report(out, "R4", ProductPathOf(b, e, dup) + "/name", ProductSubject(build, enver, product),
+             product.name,
+             "duplicate product name " + Quote(product.name) + " (first at " +
+                 ProductPathOf(b, e, first) + ")");
+    }
+  }
+
+  static bool IsVariableName(std::string_view name) {
+    for (char c : name) {
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '_')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void CheckVariableNames(size_t b, size_t e, std::vector<Violation>* out) {
+    const Build& build = org_.builds[b];
+    const Enver& enver = build.envers[e];
     variables_.clear();
     for (const Consumer& consumer : enver.consumers) {
       variables_.push_back(ConsumerVariable(consumer.name));
@@ -133,17 +163,6 @@ class TargetChecker {
              "consumer names " + Quote(other.name) + " (" + ConsumerPathOf(b, e, first) + ") and " +
                  Quote(consumer.name) + " both map to the environment variable " + variables_[dup] +
                  "; rename one");
-    }
-    names_.clear();
-    for (size_t p = 0; p < enver.products.size(); ++p) {
-      names_.emplace_back(enver.products[p].name, static_cast<std::uint32_t>(p));
-    }
-    for (auto [dup, first] : FindDuplicates(names_)) {
-      const Product& product = enver.products[dup];
-      Report(out, "R4", ProductPathOf(b, e, dup) + "/name", ProductSubject(build, enver, product),
-             product.name,
-             "duplicate product name " + Quote(product.name) + " (first at " +
-                 ProductPathOf(b, e, first) + ")");
     }
   }
 
@@ -173,10 +192,12 @@ std::string PlaceholderHint(const Consumer& consumer, std::string_view enver_id,
 
 void CheckImmutableConsumes(const RuleInput& in, std::vector<Violation>* out) {
   const Graph& g = in.graph;
+  // Per node, so the walk over a million edges reads two small arrays, not the envers.
+  std::vector<char> immutable(g.enver_count());
+  for (EnverIndex i = 0; i < g.enver_count(); ++i) immutable[i] = g.enver(i).rev.IsImmutable();
   for (const Edge& edge : g.edges()) {
+    if (!immutable[edge.consumer] || immutable[edge.producer]) continue;
     const Enver& consumer_enver = g.enver(edge.consumer);
-    const Enver& producer_enver = g.enver(edge.producer);
-    if (!consumer_enver.rev.IsImmutable() || producer_enver.rev.IsImmutable()) continue;
     const Consumer& consumer = g.consumer(edge);
     const EnverNode& node = g.node(edge.consumer);
     Report(
@@ -188,17 +209,40 @@ void CheckImmutableConsumes(const RuleInput& in, std::vector<Violation>* out) {
 
 void CheckConsumerTargets(const RuleInput& in, std::vector<Violation>* out) {
   TargetChecker checker(in.org, in.graph);
+  // Nodes are numbered in org order, skipping envers with an earlier enver's id: walk both.
+  EnverIndex next = 0;
   for (size_t b = 0; b < in.org.builds.size(); ++b) {
-    for (size_t e = 0; e < in.org.builds[b].envers.size(); ++e) checker.CheckEnver(b, e, out);
+    for (size_t e = 0; e < in.org.builds[b].envers.size(); ++e) {
+      std::optional<EnverIndex> node;
+      if (next < in.graph.enver_count() && in.graph.node(next).build_index == b &&
+          in.graph.node(next).enver_index == e) {
+        node = next++;
+      }
+      checker.CheckEnver(b, e, node, out);
+    }
   }
 }
 
 void CheckSameRegion(const RuleInput& in, std::vector<Violation>* out) {
   const Graph& g = in.graph;
+  // Per node, a number per distinct region: the walk over the edges compares numbers.
+  std::vector<std::uint32_t> region(g.enver_count());
+  std::unordered_map<std::string_view, std::uint32_t> region_ids;
+  std::string_view last;
+  std::uint32_t last_id = 0;
+  for (EnverIndex i = 0; i < g.enver_count(); ++i) {
+    const std::string& name = g.enver(i).region;
+    if (i == 0 || name != last) {
+      last = name;
+      last_id =
+          region_ids.try_emplace(name, static_cast<std::uint32_t>(region_ids.size())).first->second;
+    }
+    region[i] = last_id;
+  }
   for (const Edge& edge : g.edges()) {
+    if (region[edge.consumer] == region[edge.producer]) continue;
     const Enver& consumer_enver = g.enver(edge.consumer);
     const Enver& producer_enver = g.enver(edge.producer);
-    if (consumer_enver.region == producer_enver.region) continue;
     const Consumer& consumer = g.consumer(edge);
     const EnverNode& node = g.node(edge.consumer);
     Report(out, "R5", ConsumerFieldPath(node, edge.consumer_index, "producer"),

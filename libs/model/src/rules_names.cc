@@ -60,11 +60,10 @@ std::string TooLong(std::string_view what, const std::string& name, size_t limit
 void CheckProductNames(size_t b, size_t e, const Build& build, const Enver& enver,
                        std::vector<Violation>* out) {
   // Levels of "/odmd-share/<build>/<rev>/": each '/' starts one; a name adds one per part.
-  size_t prefix_levels = 0;
-  if (!enver.products.empty()) {
-    std::string prefix = ProductPath(build.id, enver.rev, "");
-    prefix_levels = static_cast<size_t>(std::count(prefix.begin(), prefix.end(), '/')) - 1;
-  }
+  // "/odmd-share/<build>/<rev>/" has 4 + the '/'s of build and rev, less the leading one.
+  size_t prefix_levels =
+      3 + static_cast<size_t>(std::count(build.id.begin(), build.id.end(), '/')) +
+      static_cast<size_t>(std::count(enver.rev.str().begin(), enver.rev.str().end(), '/'));
   for (size_t p = 0; p < enver.products.size(); ++p) {
     const Product& product = enver.products[p];
     std::string problem = ProductNameProblem(product.name);

@@ -56,7 +56,7 @@ class Tarjan {
     Push(root);
     while (!calls_.empty()) {
       EnverIndex v = calls_.back().enver;
-      std::span<const EdgeIndex> deps = graph_.dependencies(v);
+      EdgeRange deps = graph_.dependencies(v);
       if (calls_.back().next < deps.size()) {
         const Edge& e = graph_.edge(deps[calls_.back().next++]);
         if (!Follows(e, filter_)) continue;

@@ -32,7 +32,10 @@ std::vector<EdgeText> EdgesOf(const Graph& g) {
   return out;
 }
 
-std::vector<EdgeIndex> ToVector(std::span<const EdgeIndex> s) { return {s.begin(), s.end()}; }
+template <typename Range>
+std::vector<EdgeIndex> ToVector(const Range& r) {
+  return {r.begin(), r.end()};
+}
 
 TEST(GraphTest, EmptyOrgHasNoNodesOrEdges) {
   Org org;
@@ -212,6 +215,34 @@ TEST(GraphTest, ManyProductsResolveThroughTheHashedLookup) {
   Graph g(org);
   ASSERT_EQ(g.edges().size(), 20u);
   for (EdgeIndex e = 0; e < 20; ++e) EXPECT_EQ(g.edge(e).product_index, 19 - e);
+}
+
+// A product id is "<enver id>/<name>" and names may hold '/': in an invalid org (a build id
+// with '/', R1) one id can split two ways. The enver first in node order wins, as it does
+// for a duplicate enver id, whichever split comes first in the text.
+TEST(GraphTest, AProductIdThatSplitsTwoWaysFindsTheFirstEnver) {
+  for (bool slashed_build_first : {false, true}) {
+    Org org;
+    Build plain;
+    plain.id = "x";
+    Enver a;
+    a.rev = RevRef::Branch("m");
+    a.products.push_back({"b..n/p"});  // "x/b..m" + "/" + "b..n/p"
+    plain.envers.push_back(a);
+    Build slashed;
+    slashed.id = "x/b..m";
+    Enver b;
+    b.rev = RevRef::Branch("n");
+    b.products.push_back({"p"});  // "x/b..m/b..n" + "/" + "p"
+    slashed.envers.push_back(b);
+    org.builds = slashed_build_first ? std::vector<Build>{slashed, plain}
+                                     : std::vector<Build>{plain, slashed};
+    Graph g(org);
+    std::optional<ProductLocation> found = g.FindProduct("x/b..m/b..n/p");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->enver, 0u) << slashed_build_first;
+    EXPECT_EQ(g.ProductId(*found), "x/b..m/b..n/p");
+  }
 }
 
 TEST(GraphTest, CloneAndTagEnversAreOrdinaryNodes) {

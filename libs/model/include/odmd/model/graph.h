@@ -2,8 +2,9 @@
 
 // The consumer graph of an Org (ninja's State: one object owns the nodes and edges).
 // Nodes are envers; an edge runs from a consumer enver to the producer enver of the
-// product it consumes. Lookups by enver id and by product path are O(1) (hash maps);
-// adjacency is stored in compressed arrays so 1M edges stay compact.
+// product it consumes. Lookups by enver id and by product path are O(1) (flat open-
+// addressing tables of indices, no per-entry allocation; a product is found through its
+// enver); adjacency is stored in compressed arrays so 1M edges stay compact (16 bytes each).
 //
 // The graph tolerates invalid orgs: a consumer naming an unknown enver or product adds no
 // edge, nor does a consumer of its own enver (rule R4 reports both); of envers sharing an
@@ -12,10 +13,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "odmd/model/org.h"
@@ -31,14 +32,18 @@ struct EnverNode {
   std::uint32_t enver_index = 0;  // into Build::envers
 };
 
-// One consumer -> product dependency.
+// One consumer -> product dependency (16 bytes: a million edges are 16 MB).
 struct Edge {
-  EnverIndex consumer = 0;           // the consuming enver
-  std::uint32_t consumer_index = 0;  // into the consuming Enver::consumers
-  EnverIndex producer = 0;           // the producing enver
-  std::uint32_t product_index = 0;   // into the producing Enver::products
-  bool has_placeholder = false;
+  EnverIndex consumer = 0;               // the consuming enver
+  std::uint32_t consumer_index = 0;      // into the consuming Enver::consumers
+  EnverIndex producer = 0;               // the producing enver
+  std::uint32_t product_index : 31 = 0;  // into the producing Enver::products
+  bool has_placeholder : 1 = false;      // the consumer has a placeholder
 };
+static_assert(sizeof(Edge) == 16);
+
+// Edge indices [first, last): an enver's dependencies are one contiguous run of edges.
+using EdgeRange = std::ranges::iota_view<EdgeIndex, EdgeIndex>;
 
 // Where a product lives.
 struct ProductLocation {
@@ -67,7 +72,7 @@ class Graph {
   const Product& product(const Edge& e) const;
 
   // Edges whose consumer is `i` (what `i` depends on), in consumer order.
-  std::span<const EdgeIndex> dependencies(EnverIndex i) const;
+  EdgeRange dependencies(EnverIndex i) const { return EdgeRange(dep_start_[i], dep_start_[i + 1]); }
   // Edges whose producer is `i` (who consumes `i`'s products).
   std::span<const EdgeIndex> dependents(EnverIndex i) const;
 
@@ -80,25 +85,32 @@ class Graph {
   std::string ProductId(ProductLocation p) const;
 
  private:
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  // A product table slot: products of envers with many products, keyed by (enver, name).
+  struct ProductSlot {
+    std::uint32_t tag = 0;          // high bits of the key's hash
+    std::uint32_t enver_plus1 = 0;  // 0: empty
+    std::uint32_t product_index = 0;
   };
   void AddNodes();
   void AddEdges();
   void IndexDependents();
-  // The index of product `name` on `producer`, first match; `scratch` is reused key space.
-  std::optional<std::uint32_t> ProductIndexOf(EnverIndex producer, std::string_view name,
-                                              std::string& scratch) const;
+  // FindEnver with the id's hash already computed.
+  std::optional<EnverIndex> FindEnverHashed(std::string_view id, std::uint64_t hash) const;
+  // The index of product `name` on `producer`, first match.
+  std::optional<std::uint32_t> ProductIndexOf(EnverIndex producer, std::string_view name) const;
+  void IndexProducts(EnverIndex enver);
 
   const Org* org_;
   std::vector<EnverNode> nodes_;
+  std::vector<std::span<const Product>> node_products_;  // per node: its enver's products
   std::vector<Edge> edges_;
-  // CSR adjacency: dep_edges_[dep_start_[i] .. dep_start_[i+1]) etc.
-  std::vector<std::uint32_t> dep_start_, dep_edges_, rdep_start_, rdep_edges_;
-  std::unordered_map<std::string, EnverIndex, StringHash, std::equal_to<>> enver_by_id_;
-  // Key: product id "<build>/<rev>/<name>".
-  std::unordered_map<std::string, ProductLocation, StringHash, std::equal_to<>> product_by_id_;
+  // CSR adjacency: edges dep_start_[i] .. dep_start_[i+1] are i's dependencies;
+  // rdep_edges_[rdep_start_[i] .. rdep_start_[i+1]) its dependents.
+  std::vector<std::uint32_t> dep_start_, rdep_start_, rdep_edges_;
+  // Open addressing, linear probing, power-of-two sizes. An enver slot is
+  // (hash >> 32) << 32 | (node index + 1), 0 when empty; the id lives in nodes_.
+  std::vector<std::uint64_t> enver_slots_;
+  std::vector<ProductSlot> product_slots_;
 };
 
 // Strongly connected components in dependency order: every component comes after the
