@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "git_plumbing.h"
 #include "odmd/reconcile/git.h"
 
 extern char** environ;
@@ -345,44 +346,35 @@ class CliGit final : public Git {
                                               std::string_view path) override {
     ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));
     ODMD_RETURN_IF_ERROR(CheckPath(repo, path));
-    ODMD_RETURN_IF_ERROR(CheckCommit(repo, git_dir, sha));
-    // "<mode> <type> <object>\t<path>" when the tree has the path, nothing when it has not.
+    ODMD_RETURN_IF_ERROR(CheckSha(sha));
+    // One process: the type of `sha`, then the object at the path with its content.
+    const std::string commit(sha);
     ODMD_ASSIGN_OR_RETURN(
-        const std::string listed,
-        Run(repo, git_dir, {"ls-tree", "-z", std::string(sha), "--", std::string(path)}));
-    const size_t blob_at = listed.find(" blob ");
-    if (listed.empty() || blob_at == std::string::npos) return std::optional<std::string>();
-    const std::string object = listed.substr(blob_at + 6, listed.find('\t') - blob_at - 6);
-    ODMD_ASSIGN_OR_RETURN(std::string content, Run(repo, git_dir, {"cat-file", "blob", object}));
-    return std::optional<std::string>(std::move(content));
+        std::vector<CatFileObject> objects,
+        CatFile(repo, git_dir, "--batch-command",
+                "info " + commit + "\ncontents " + commit + ":" + std::string(path) + "\n",
+                {false, true}));
+    if (objects[0].missing || objects[0].type != "commit") return CommitNotFound(repo, sha);
+    if (objects[1].missing || objects[1].type != "blob") return std::optional<std::string>();
+    return std::optional<std::string>(std::move(objects[1].content));
   }
 
   Result<std::vector<std::string>> MissingFiles(std::string_view repo, std::string_view sha,
                                                 const std::vector<std::string>& paths) override {
     ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));
     for (const std::string& path : paths) ODMD_RETURN_IF_ERROR(CheckPath(repo, path));
-    ODMD_RETURN_IF_ERROR(CheckCommit(repo, git_dir, sha));
-    if (paths.empty()) return std::vector<std::string>();
-    // "<mode> <type> <object>\t<path>\0" for each path the tree has (ls-tree matches paths
-    // literally, and -z leaves them unquoted).
-    std::vector<std::string> args = {"ls-tree", "-z", "--full-tree", std::string(sha), "--"};
-    args.insert(args.end(), paths.begin(), paths.end());
-    ODMD_ASSIGN_OR_RETURN(const std::string listed, Run(repo, git_dir, args));
-    std::set<std::string, std::less<>> files;
-    for (size_t pos = 0; pos < listed.size();) {
-      size_t end = listed.find('\0', pos);
-      if (end == std::string::npos) end = listed.size();
-      std::string_view entry = std::string_view(listed).substr(pos, end - pos);
-      pos = end + 1;
-      const size_t tab = entry.find('\t');
-      if (tab != std::string_view::npos &&
-          entry.substr(0, tab).find(" blob ") != std::string::npos) {
-        files.insert(std::string(entry.substr(tab + 1)));
-      }
-    }
+    ODMD_RETURN_IF_ERROR(CheckSha(sha));
+    // One process: the type of `sha`, then of the object at each path ("<sha>:<path>" names
+    // it literally; a path is a file when its object is a blob).
+    std::string input = std::string(sha) + "\n";
+    for (const std::string& path : paths) input += std::string(sha) + ":" + path + "\n";
+    ODMD_ASSIGN_OR_RETURN(
+        std::vector<CatFileObject> objects,
+        CatFile(repo, git_dir, "--batch-check", input, std::vector<bool>(paths.size() + 1)));
+    if (objects[0].missing || objects[0].type != "commit") return CommitNotFound(repo, sha);
     std::vector<std::string> missing;
-    for (const std::string& path : paths) {
-      if (!files.contains(path)) missing.push_back(path);
+    for (size_t i = 0; i < paths.size(); ++i) {
+      if (objects[i + 1].missing || objects[i + 1].type != "blob") missing.push_back(paths[i]);
     }
     return missing;
   }
@@ -399,10 +391,11 @@ class CliGit final : public Git {
       return InvalidArgumentError("invalid branch name " + Quote(request.branch));
     }
     const std::string ref = "refs/heads/" + request.branch;
-    if (!Run(repo, git_dir, {"check-ref-format", ref}).ok()) {
+    if (!IsValidRefName(ref)) {
       return InvalidArgumentError("invalid branch name " + Quote(request.branch));
     }
-    ODMD_ASSIGN_OR_RETURN(const std::string head, BranchHead(git_dir, ref));
+    ODMD_ASSIGN_OR_RETURN(const HeadAndTree found, BranchHeadAndTree(git_dir, ref));
+    const std::string& head = found.head;
     if (head.empty()) {
       return NotFoundError("branch " + Quote(request.branch) + " not found in git repository " +
                            Quote(repo));
@@ -428,9 +421,7 @@ class CliGit final : public Git {
     std::error_code ec;
     fs::remove(index, ec);
     if (!tree.ok()) return tree.status();
-    ODMD_ASSIGN_OR_RETURN(const std::string old_tree_out,
-                          Run(repo, git_dir, {"rev-parse", head + "^{tree}"}));
-    if (Trim(old_tree_out) == *tree) return CommitFileResult{true, head};
+    if (found.tree == *tree) return CommitFileResult{true, head};
 
     const std::vector<std::string> author_env = {"GIT_AUTHOR_NAME=" + request.author.name,
                                                  "GIT_AUTHOR_EMAIL=" + request.author.email};
@@ -494,6 +485,47 @@ class CliGit final : public Git {
                            Quote(repo));
     }
     return OkStatus();
+  }
+
+  // `sha` as a commit name: a full sha, else kInvalidArgument.
+  static Status CheckSha(std::string_view sha) {
+    if (!IsFullSha(sha)) return InvalidArgumentError(Quote(sha) + " is not a full commit sha");
+    return OkStatus();
+  }
+
+  static Status CommitNotFound(std::string_view repo, std::string_view sha) {
+    return NotFoundError("commit " + std::string(sha) + " not found in git repository " +
+                         Quote(repo));
+  }
+
+  // One `git cat-file <mode>` run over `input` (a command per line), parsed.
+  Result<std::vector<CatFileObject>> CatFile(std::string_view repo, const std::string& git_dir,
+                                             const std::string& mode, const std::string& input,
+                                             const std::vector<bool>& with_content) {
+    ODMD_ASSIGN_OR_RETURN(const std::string out, Run(repo, git_dir, {"cat-file", mode}, {}, input));
+    Result<std::vector<CatFileObject>> objects = ParseCatFile(out, with_content);
+    if (!objects.ok()) {
+      return InternalError("git repository " + Quote(repo) + ": " + objects.status().message());
+    }
+    return objects;
+  }
+
+  // The commit `ref` points at and its tree, in one process; both "" if it does not exist.
+  struct HeadAndTree {
+    std::string head;
+    std::string tree;
+  };
+  Result<HeadAndTree> BranchHeadAndTree(const std::string& git_dir, const std::string& ref) {
+    std::vector<std::string> argv = {options_.git_binary, "--git-dir=" + git_dir, "rev-parse",
+                                     ref + "^{commit}",   ref + "^{tree}",        "--"};
+    ODMD_ASSIGN_OR_RETURN(ProcessOutput p, RunProcess(argv, base_env_, ""));
+    if (p.exit_code != 0) return HeadAndTree{};
+    const size_t eol = p.out.find('\n');
+    if (eol == std::string::npos) return HeadAndTree{};
+    HeadAndTree out{p.out.substr(0, eol),
+                    Trim(p.out.substr(eol + 1, p.out.find('\n', eol + 1) - eol - 1))};
+    if (!IsFullSha(out.head) || !IsFullSha(out.tree)) return HeadAndTree{};
+    return out;
   }
 
   // The commit `ref` points at, or "" if it does not exist.

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "git_plumbing.h"
 #include "odmd/testing/fake_git.h"
 #include "odmd/testing/shell.h"
 #include "odmd/testing/status_matchers.h"
@@ -498,6 +499,84 @@ TEST_F(CliGitTest, CommitFileIsAbortedWhenAPushLandsDuringTheCommit) {
   Result<std::vector<GitRef>> refs = git->ListRefs(repo);
   ODMD_ASSERT_OK(refs);
   EXPECT_THAT(*refs, ElementsAre(GitRef{"refs/heads/main", c2}));  // the push is kept
+}
+
+// CommitFile checks branch names in process (issue 17: one git process less per commit):
+// its verdict must be git's own.
+TEST_F(CliGitTest, BranchNamesAreCheckedByGitsOwnRules) {
+  const std::string repo = world_.NewRepo("app");
+  world_.Commit(repo, "main", {{"a.txt", "1"}}, "one");
+  const std::vector<std::string> names = {
+      "a..b",  "a.lock", ".a",  "a/.b",     "a/",    "a//b",     "a b",        "a~b",  "a^b",
+      "a:b",   "a?b",    "a*b", "a[b",      "a\\b",  "a@{b",     "@",          "a.",   "a/b.lock/c",
+      "x@y",   "a{b",    "a}b", "\xc3\xa9", "a\x7f", "a\tb",     "a@",         "@a",   "a.b",
+      "a/b/c", "a..",    "a/.", "..",       "lock",  "a.lock/b", "foo.locked", "a/b.", "@{a",
+      "a]b",   "a!b",    "a#b", "a'b",      "a\"b",  "a|b",      "a<b>",       "a,b",  "a=b"};
+  for (const std::string& name : names) {
+    const std::string verdict =
+        Sh("git check-ref-format " + Q("refs/heads/" + name) + " && echo valid || echo invalid");
+    CommitFileRequest request{name, "wf.yml", "x", "m", {"P", "p@example.com"}, ""};
+    // A valid name names a branch that does not exist.
+    EXPECT_THAT(git().CommitFile(repo, request),
+                StatusIs(verdict == "valid" ? StatusCode::kNotFound : StatusCode::kInvalidArgument))
+        << Q(name) << " is " << verdict << " for git";
+  }
+}
+
+TEST_F(CliGitTest, ReadFileReadsTheFileOfTheCommit) {
+  const std::string repo = world_.NewRepo("app");
+  const std::string c1 = world_.Commit(
+      repo, "main", {{"a.md", "a\nb\n"}, {"sp ace/y*.md", "no newline"}, {"docs/x.md", ""}}, "one");
+  const std::string c2 = world_.Commit(repo, "main", {{"later.md", "l"}}, "two");
+  auto read = [&](const std::string& sha, const std::string& path) {
+    Result<std::optional<std::string>> r = git().ReadFile(repo, sha, path);
+    EXPECT_TRUE(r.ok()) << path << ": " << r.status();
+    return r.ok() ? *r : std::optional<std::string>("<error>");
+  };
+  EXPECT_EQ(read(c1, "a.md"), "a\nb\n");
+  EXPECT_EQ(read(c1, "sp ace/y*.md"), "no newline");
+  EXPECT_EQ(read(c1, "docs/x.md"), "");
+  EXPECT_EQ(read(c1, "docs"), std::nullopt);  // a directory is not a file
+  EXPECT_EQ(read(c1, "later.md"), std::nullopt);
+  EXPECT_EQ(read(c2, "later.md"), "l");
+  EXPECT_EQ(read(c1, "a.md/z"), std::nullopt);
+  EXPECT_THAT(git().ReadFile(repo, std::string(40, 'a'), "a.md"),
+              StatusIs(StatusCode::kNotFound, HasSubstr(std::string(40, 'a'))));
+  EXPECT_THAT(git().ReadFile(repo, "abc", "a.md"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(git().ReadFile(repo, c1, "../a.md"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("invalid file path")));
+  // An annotated tag's own sha is not a commit, as the tree of c1 is not.
+  const std::string w = "git -C " + Q(world_.Work(repo)) + " ";
+  Sh(w + "tag -a -m release v2 " + c1);
+  Sh(w + "push -q origin v2");
+  const std::string tag = Sh("git --git-dir=" + Q(repo) + " rev-parse refs/tags/v2");
+  const std::string tree = Sh("git --git-dir=" + Q(repo) + " rev-parse " + c1 + "^{tree}");
+  for (const std::string& not_commit : {tag, tree}) {
+    EXPECT_THAT(git().ReadFile(repo, not_commit, "a.md"), StatusIs(StatusCode::kNotFound));
+    EXPECT_THAT(git().MissingFiles(repo, not_commit, {"a.md"}), StatusIs(StatusCode::kNotFound));
+  }
+}
+
+TEST(GitPlumbingTest, ParseCatFileReadsTypesAndContents) {
+  const std::string sha(40, 'a');
+  Result<std::vector<CatFileObject>> objects = ParseCatFile(
+      sha + " commit 12\n" + sha + ":x missing\n" + sha + " blob 4\na\nb\n\n", {false, true, true});
+  ODMD_ASSERT_OK(objects);
+  ASSERT_EQ(objects->size(), 3u);
+  EXPECT_EQ((*objects)[0].type, "commit");
+  EXPECT_TRUE((*objects)[1].missing);
+  EXPECT_EQ((*objects)[2].type, "blob");
+  EXPECT_EQ((*objects)[2].content, "a\nb\n");
+}
+
+TEST(GitPlumbingTest, ParseCatFileRefusesOutputOfAnotherShape) {
+  const std::string sha(40, 'a');
+  EXPECT_THAT(ParseCatFile(sha + " commit 12\n", {false, false}),
+              StatusIs(StatusCode::kInternal, HasSubstr("fewer answers")));
+  EXPECT_THAT(ParseCatFile("fatal: nonsense\n", {false}),
+              StatusIs(StatusCode::kInternal, HasSubstr("nonsense")));
+  EXPECT_THAT(ParseCatFile(sha + " blob 10\nabc\n", {true}),
+              StatusIs(StatusCode::kInternal, HasSubstr("cut short")));
 }
 
 TEST_F(CliGitTest, AMissingGitBinaryIsUnavailable) {
