@@ -152,7 +152,7 @@ Result<EventStreams::Started> EventStreams::Start(std::int64_t after, MHD_Connec
     open_.emplace(stream.get(), stream);
     open_count_ = static_cast<int>(open_.size());
   }
-  if (!(StartShared() && Join(stream, after))) {
+  if (!(StartShared(after) && Join(stream, after))) {
     const Status followed = FollowAlone(stream, after);
     if (!followed.ok()) {
       Ended(stream);
@@ -178,17 +178,20 @@ Result<EventStreams::Started> EventStreams::Start(std::int64_t after, MHD_Connec
   return Started{.stream = std::move(stream), .response = response};
 }
 
-bool EventStreams::StartShared() {
+bool EventStreams::StartShared(std::int64_t after) {
   {
     std::lock_guard start(shared_start_mu_);
     if (!shared_started_) {
       shared_started_ = true;
+      // From the first stream's resume point: no replay of the log that nobody asked for.
       Result<store::WatchHandlePtr> watch =
-          platform_.FollowEvents(0, [this](const json& event) { Share(event); });
+          platform_.FollowEvents(after, [this](const json& event) { Share(event); });
       std::lock_guard lock(shared_mu_);
       if (watch.ok()) {
         shared_watch_ = std::move(watch).value();
         shared_ok_ = true;
+        shared_base_ = after;
+        shared_last_seq_ = std::max(shared_last_seq_, after);
       }
     }
   }
@@ -212,10 +215,10 @@ void EventStreams::Share(const json& event) {
 
 bool EventStreams::Join(const std::shared_ptr<EventStream>& stream, std::int64_t after) {
   std::lock_guard lock(shared_mu_);
-  if (!shared_ok_) return false;
-  // Seqs are consecutive and the follow delivers them in order, so the kept frames hold
-  // every event after `after` it delivered when none was dropped or the oldest kept one is
-  // the next after `after`; later ones come to every joined stream.
+  if (!shared_ok_ || after < shared_base_) return false;
+  // Seqs are consecutive and the follow delivers every one past its base in order, so the
+  // kept frames hold every event after `after` it delivered when none was dropped or the
+  // oldest kept one is the next after `after`; later ones come to every joined stream.
   const bool covered =
       !recent_dropped_ || after >= shared_last_seq_ || recent_.front().seq <= after + 1;
   if (!covered) return false;

@@ -67,8 +67,9 @@ class EventStreams {
 
  private:
   void Watch();  // the watcher thread: hang-ups and keepalives
-  // Starts the shared follow (once; false if the platform cannot follow).
-  bool StartShared();
+  // Starts the shared follow (once, from the first stream's `after`; false if the platform
+  // cannot follow).
+  bool StartShared(std::int64_t after);
   // The shared follow's sink: frames `event` once, keeps it, hands it to the joined streams.
   void Share(const nlohmann::json& event);
   // Joins `stream` to the shared follow if the kept frames hold every event after `after`
@@ -98,7 +99,8 @@ class EventStreams {
   std::mutex shared_mu_;
   store::WatchHandlePtr shared_watch_;
   bool shared_ok_ = false;            // following (Join may use it)
-  std::int64_t shared_last_seq_ = 0;  // the last seq it delivered
+  std::int64_t shared_base_ = 0;      // it delivers the events after this seq
+  std::int64_t shared_last_seq_ = 0;  // the last seq it delivered (or its base)
   std::deque<EventFrame> recent_;     // its latest frames, oldest first
   size_t recent_bytes_ = 0;
   bool recent_dropped_ = false;  // a frame left recent_: it no longer holds every event

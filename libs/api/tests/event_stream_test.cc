@@ -159,6 +159,27 @@ TEST_F(SharedFollowTest, AStreamResumingAfterARecentEventJoinsTheSharedFollow) {
   EXPECT_EQ(counting_->event_watches() - watches_before, 1);
 }
 
+// The shared follow starts where its first stream resumes: a later stream that wants
+// older events follows alone, and still gets every one of them.
+TEST_F(SharedFollowTest, AStreamResumingBeforeTheSharedFollowsStartFollowsAlone) {
+  PutProduct("arn:a");
+  const std::int64_t last = LastSeq();
+  const int watches_before = counting_->event_watches();
+  StreamReader recent(port_, Bearer(viewer_), "/api/events/stream?after=" + std::to_string(last));
+  ASSERT_TRUE(recent.WaitForText("retry: 1000\n\n")) << recent.text();
+  StreamReader everything(port_, Bearer(viewer_), "/api/events/stream?after=0");
+  ASSERT_TRUE(everything.WaitForText(FramesAfter(0))) << everything.text();
+  PutProduct("arn:b");
+  ASSERT_TRUE(everything.WaitForText(FramesAfter(0))) << everything.text();
+  ASSERT_TRUE(recent.WaitForText(FramesAfter(last))) << recent.text();
+  server_->Stop();
+  ASSERT_TRUE(everything.WaitEnded());
+  ASSERT_TRUE(recent.WaitEnded());
+  EXPECT_EQ(everything.text(), "retry: 1000\n\n" + FramesAfter(0));
+  EXPECT_EQ(recent.text(), "retry: 1000\n\n" + FramesAfter(last));
+  EXPECT_EQ(counting_->event_watches() - watches_before, 2);
+}
+
 TEST_F(SharedFollowTest, AStreamResumingFromTheFutureGetsOnlyLaterEvents) {
   StreamReader first(port_, Bearer(viewer_), "/api/events/stream");
   ASSERT_TRUE(first.WaitForText(FramesAfter(0))) << first.text();
