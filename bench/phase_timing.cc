@@ -1,13 +1,19 @@
 #include "phase_timing.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <utility>
 
 namespace odmd::bench {
 namespace {
 
-thread_local Phases* current = nullptr;
+// The record being filled (by any thread: the platform's own threads work for the call
+// measured too, e.g. its reaction loop), and the lock that serialises additions to it.
+std::atomic<Phases*> current{nullptr};
+std::mutex current_mu;
 
 using Steady = std::chrono::steady_clock;
 
@@ -20,9 +26,10 @@ template <typename F>
 auto Timed(double Phases::*ms, int Phases::*calls, F&& call) {
   const auto start = Steady::now();
   auto out = call();
-  if (current != nullptr) {
-    current->*ms += MsSince(start);
-    ++(current->*calls);
+  std::lock_guard lock(current_mu);
+  if (Phases* p = current.load()) {
+    p->*ms += MsSince(start);
+    ++(p->*calls);
   }
   return out;
 }
@@ -31,12 +38,13 @@ template <typename F>
 auto TimedGitCall(const char* name, F&& call) {
   const auto start = Steady::now();
   auto out = call();
-  if (current != nullptr) {
+  std::lock_guard lock(current_mu);
+  if (Phases* p = current.load()) {
     const double ms = MsSince(start);
-    current->git_ms += ms;
-    ++current->git_calls;
-    current->git_ms_by_call[name] += ms;
-    ++current->git_calls_by_call[name];
+    p->git_ms += ms;
+    ++p->git_calls;
+    p->git_ms_by_call[name] += ms;
+    ++p->git_calls_by_call[name];
   }
   return out;
 }
@@ -153,14 +161,21 @@ std::string Phases::Describe(double wall_ms, int runs) const {
     if (!git.empty()) git += ", ";
     git += Format("%s %.1f ms x%.1f", name.c_str(), ms / n, git_calls_by_call.at(name) / n);
   }
-  const double rest = (wall_ms - git_ms - commit_ms - read_ms) / n;
+  // Threads may overlap: the rest is at least 0.
+  const double rest = std::max(0.0, wall_ms - git_ms - commit_ms - read_ms) / n;
   return Format("git %.1f ms (", git_ms / n) + git +
          Format("), store commits %.1f ms (x%.1f), store reads %.1f ms (x%.1f), in process %.1f ms",
                 commit_ms / n, commits / n, read_ms / n, reads / n, rest);
 }
 
-PhaseScope::PhaseScope(Phases& phases) { current = &phases; }
-PhaseScope::~PhaseScope() { current = nullptr; }
+PhaseScope::PhaseScope(Phases& phases) {
+  std::lock_guard lock(current_mu);
+  current = &phases;
+}
+PhaseScope::~PhaseScope() {
+  std::lock_guard lock(current_mu);
+  current = nullptr;
+}
 
 std::unique_ptr<reconcile::Git> TimedGit(std::unique_ptr<reconcile::Git> inner) {
   return std::make_unique<TimedGitImpl>(std::move(inner));

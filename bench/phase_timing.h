@@ -1,10 +1,11 @@
 #pragma once
 
 // Where a platform call's time goes (issue 17, target 5): decorators of the Git and store
-// seams that add the time the MEASURED thread spends in them to a Phases record. Work the
-// platform does on its other threads (watches, the reaction loop) is not counted, so the
-// phases of one call add up to at most its wall time; the rest is in-process work (commit
-// commands, the clone's model, its token and access rules, event JSON).
+// seams that add the time spent in them while a call is measured to a Phases record, from
+// any thread: the platform's own threads may do the call's work (its reaction loop reacts to
+// a product change as the put does; whichever comes first does it, the other waits). The
+// rest of the call's wall time is in-process work (commit commands, the clone's model, its
+// token and access rules, event JSON); it is at least 0 (threads may overlap).
 //
 //   Phases phases;
 //   {
@@ -41,7 +42,7 @@ struct Phases {
   std::string Describe(double wall_ms, int runs) const;
 };
 
-// While alive, the seams' time spent on this thread goes to `phases`. Not nested.
+// While alive, the seams' time (on any thread) goes to `phases`. One at a time.
 class PhaseScope {
  public:
   explicit PhaseScope(Phases& phases);
