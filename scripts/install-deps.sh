@@ -9,6 +9,8 @@ packages=(
   clang clang-format libclang-rt-14-dev  # sanitizer build, libFuzzer targets, format check
   lld  # the sanitizer build links with it (~4x faster than ld on the big test binaries)
   nlohmann-json3-dev libcli11-dev libssl-dev libsqlite3-dev libsodium-dev
+  libsimdjson-dev  # the manifest reader's fast path (libs/model)
+  libjemalloc-dev  # odmd's allocator: transparent huge pages (apps/odmd/malloc_conf.cc)
   libpq-dev postgresql  # PostgreSQL store backend; the tests start a throwaway cluster
   libcpp-httplib-dev  # the CLI's HTTP client (libs/cli), the tests' and benches' clients
   libmicrohttpd-dev zlib1g-dev  # the HTTP server of odmd serve (libs/api; gzip of replies)

@@ -37,10 +37,11 @@ RunFn SetupValidate(CLI::App& sub, Io& io) {
   AddManifestArgument(sub, o->manifest);
   AddJsonFlag(sub, o->json);
   return [o, &io]() {
-    auto org = LoadManifestOrReport(io, o->json, o->manifest);
+    // The digest comes from reading: the canonical text is written once per command.
+    std::string digest;
+    auto org = LoadManifestOrReport(io, o->json, o->manifest, &digest);
     if (!org) return kExitFailure;
     Counts c = Count(*org);
-    std::string digest = model::ManifestDigest(*org);
     if (o->json) {
       PrintJson(io, {{"ok", true},
                      {"org", org->name},

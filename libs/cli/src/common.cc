@@ -19,22 +19,46 @@ void AddJsonFlag(CLI::App& sub, bool& json) {
 }
 
 Result<std::string> ReadInput(const std::string& path) {
-  std::ostringstream ss;
   if (path == "-") {
+    std::ostringstream ss;
     ss << std::cin.rdbuf();
     return ss.str();
   }
+  // One allocation of the file's size and one read: a manifest can be hundreds of MB, and a
+  // stream doubling its buffer copies it several times over.
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFoundError("cannot open \"" + path + "\"");
-  ss << in.rdbuf();
+  std::error_code ec;
+  std::uintmax_t size = std::filesystem::is_regular_file(path, ec)
+                            ? std::filesystem::file_size(path, ec)
+                            : static_cast<std::uintmax_t>(-1);
+  std::string text;
+  if (!ec && size != static_cast<std::uintmax_t>(-1)) {
+    // Room for the manifest reader's padding (LoadManifest), so that it costs no copy.
+    text.reserve(size + model::kManifestReadPadding);
+    text.resize(size);
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    if (static_cast<std::uintmax_t>(in.gcount()) != size) {
+      return UnavailableError("cannot read \"" + path + "\"");
+    }
+  } else {
+    // Not a regular file (a pipe, /dev/stdin): read it as a stream.
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
   if (in.bad()) return UnavailableError("cannot read \"" + path + "\"");
-  return ss.str();
+  return text;
 }
 
-Result<model::Org> LoadManifest(const std::string& path,
-                                std::vector<model::Violation>* violations) {
+Result<model::Org> LoadManifest(const std::string& path, std::vector<model::Violation>* violations,
+                                std::string* digest) {
   ODMD_ASSIGN_OR_RETURN(std::string text, ReadInput(path));
-  Result<model::Org> org = model::ReadManifest(text, violations);
+  // Spaces after the text let the reader parse it in place (ManifestReadOptions::padded).
+  const size_t size = text.size();
+  text.append(model::kManifestReadPadding, ' ');
+  Result<model::Org> org = model::ReadManifest(std::string_view(text).substr(0, size), violations,
+                                               {.digest = digest, .padded = true});
   if (!org.ok()) return org.status().WithContext("manifest \"" + path + "\"");
   return org;
 }
@@ -75,9 +99,10 @@ int ReportFailure(Io& io, bool json, const Status& status,
   return kExitFailure;
 }
 
-std::optional<model::Org> LoadManifestOrReport(Io& io, bool json, const std::string& path) {
+std::optional<model::Org> LoadManifestOrReport(Io& io, bool json, const std::string& path,
+                                               std::string* digest) {
   std::vector<model::Violation> violations;
-  Result<model::Org> org = LoadManifest(path, &violations);
+  Result<model::Org> org = LoadManifest(path, &violations, digest);
   if (!org.ok()) {
     ReportFailure(io, json, org.status(), violations);
     return std::nullopt;

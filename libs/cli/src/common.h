@@ -24,7 +24,9 @@ Result<std::string> ReadInput(const std::string& path);
 
 // Reads and fully validates the manifest at `path`. On failure `violations` (if given)
 // receives every problem and the Status summarises them.
-Result<model::Org> LoadManifest(const std::string& path, std::vector<model::Violation>* violations);
+// `digest`, when not null, gets the manifest's content digest (model::ManifestReadOptions).
+Result<model::Org> LoadManifest(const std::string& path, std::vector<model::Violation>* violations,
+                                std::string* digest = nullptr);
 
 nlohmann::json ViolationJson(const model::Violation& v);
 nlohmann::json StatusJson(const Status& s);
@@ -42,6 +44,7 @@ int ReportFailure(Io& io, bool json, const Status& status,
 Status WriteFileAtomically(const std::filesystem::path& path, const std::string& content);
 
 // Loads the manifest or reports why not. Returns nullopt after reporting.
-std::optional<model::Org> LoadManifestOrReport(Io& io, bool json, const std::string& path);
+std::optional<model::Org> LoadManifestOrReport(Io& io, bool json, const std::string& path,
+                                               std::string* digest = nullptr);
 
 }  // namespace odmd::cli

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -101,6 +102,23 @@ TEST_F(CliTest, ValidateAcceptsValidManifest) {
   EXPECT_EQ(Run({"validate", manifest_}), 0) << err_;
   EXPECT_THAT(out_, HasSubstr("ok: demo 1.0.0 (5 builds, 5 envers"));
   EXPECT_THAT(out_, HasSubstr("digest: sha256:"));
+}
+
+TEST_F(CliTest, ValidateWritesTheCanonicalTextOnceAndPrintsItsDigest) {
+  // Reading checks the manifest's digest over its canonical text; the command prints that
+  // digest rather than writing the text a second time (issue 17).
+  const std::uint64_t before = model::CanonicalTextsWritten();
+  ASSERT_EQ(Run({"validate", manifest_, "--json"}), 0) << err_;
+  EXPECT_EQ(model::CanonicalTextsWritten() - before, 1u);
+  EXPECT_EQ(nlohmann::json::parse(out_)["digest"], model::ManifestDigest(SmallOrg()));
+  // Without a digest field there is nothing to check: the command computes it, once.
+  nlohmann::json doc = nlohmann::json::parse(model::WriteManifest(SmallOrg()));
+  doc.erase("digest");
+  const std::string bare = Write("bare.json", doc.dump(2));
+  const std::uint64_t bare_before = model::CanonicalTextsWritten();
+  ASSERT_EQ(Run({"validate", bare, "--json"}), 0) << err_;
+  EXPECT_EQ(model::CanonicalTextsWritten() - bare_before, 1u);
+  EXPECT_EQ(nlohmann::json::parse(out_)["digest"], model::ManifestDigest(SmallOrg()));
 }
 
 TEST_F(CliTest, ValidateJson) {

@@ -13,6 +13,9 @@ namespace odmd::model::internal {
 // digest is computed over.
 std::string CanonicalTextWithoutDigest(const Org& canonical);
 
+// DigestOf(CanonicalTextWithoutDigest(canonical)), without holding the text whole.
+std::string CanonicalDigest(const Org& canonical);
+
 // "sha256:<hex>" of `text_without_digest`.
 std::string DigestOf(std::string_view text_without_digest);
 

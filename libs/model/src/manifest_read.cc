@@ -78,13 +78,26 @@ std::optional<Json> Parse(std::string_view text, std::vector<Violation>* out) {
 }
 
 // M5: the digest, when present, is over the canonical text of exactly what was read.
-void CheckDigest(const Org& org, const std::string& digest, std::vector<Violation>* out) {
-  Org canonical = org;
-  Canonicalize(canonical);
-  std::string expected = internal::DigestOf(internal::CanonicalTextWithoutDigest(canonical));
-  if (digest == expected) return;
-  out->push_back(Violation{"M5", "/digest", "", digest,
-                           "digest does not match the content; expected \"" + expected + "\""});
+// Returns the content's digest (computed once, here).
+std::string CheckDigest(const Org& org, const std::string& digest, std::vector<Violation>* out) {
+  std::string expected = ManifestDigest(org);
+  if (digest != expected) {
+    out->push_back(Violation{"M5", "/digest", "", digest,
+                             "digest does not match the content; expected \"" + expected + "\""});
+  }
+  return expected;
+}
+
+// The exact reader: a document tree, every problem reported with its JSON Pointer. Sets
+// `*digest` to the content's digest when the document has a digest field to check.
+Org ReadExactly(std::string_view text, std::vector<Violation>* found, std::string* digest) {
+  std::optional<Json> doc = Parse(text, found);
+  if (!doc) return Org();
+  internal::ManifestReader reader(found);
+  Org org = reader.Read(*doc);
+  doc.reset();  // the tree is several times the text's size: free it before going on
+  if (reader.complete() && reader.digest()) *digest = CheckDigest(org, *reader.digest(), found);
+  return org;
 }
 
 }  // namespace
@@ -92,14 +105,22 @@ void CheckDigest(const Org& org, const std::string& digest, std::vector<Violatio
 Result<Org> ReadManifest(std::string_view text, std::vector<Violation>* violations,
                          const ManifestReadOptions& options) {
   std::vector<Violation> found;
-  std::optional<Json> doc = Parse(text, &found);
   Org org;
-  if (doc) {
-    internal::ManifestReader reader(&found);
-    org = reader.Read(*doc);
-    if (reader.complete() && reader.digest()) CheckDigest(org, *reader.digest(), &found);
+  std::string digest;  // the content's, once computed
+  std::optional<internal::FastManifest> fast;
+  if (options.reader == ManifestReadOptions::Reader::kAuto)
+    fast = internal::ReadManifestFast(text, options.padded);
+  if (options.read_fast != nullptr) *options.read_fast = fast.has_value();
+  if (fast) {
+    org = std::move(fast->org);
+    if (fast->digest) digest = CheckDigest(org, *fast->digest, &found);
+  } else {
+    org = ReadExactly(text, &found, &digest);
+  }
+  if (found.empty()) {
+    if (options.digest != nullptr) *options.digest = digest.empty() ? ManifestDigest(org) : digest;
     InheritCloneConsumers(org);
-    if (found.empty() && options.validate_rules) found = Validate(org);
+    if (options.validate_rules) found = Validate(org);
   }
   if (found.empty()) return org;
   Status status = ViolationsToStatus(found);

@@ -18,6 +18,19 @@
 
 namespace odmd::model::internal {
 
+// What the fast path read: the Org in document order and the "digest" field, if any.
+struct FastManifest {
+  Org org;
+  std::optional<std::string> digest;
+};
+
+// The fast path (manifest_fast_read.cc): the Org of a manifest that has no problem of form
+// (M1-M6, R2's rev, R14's config), without a document tree; nullopt at the first doubt,
+// when the exact ManifestReader must read the text. When it returns an Org, it is the one
+// ManifestReader builds.
+// `padded`: ManifestReadOptions::padded.
+std::optional<FastManifest> ReadManifestFast(std::string_view text, bool padded);
+
 // One per document; not thread-safe.
 class ManifestReader {
  public:

@@ -8,12 +8,15 @@
 // itself; reading a manifest writes it once more to check the digest. The layout is the
 // one nlohmann's dump(2) produces, so any JSON tool reformats it to the same bytes.
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "config_internal.h"
 #include "manifest_internal.h"
 #include "odmd/base/sha256.h"
+#include "odmd/model/config.h"
 #include "odmd/model/manifest.h"
 
 namespace odmd::model {
@@ -99,6 +102,9 @@ void AppendString(std::string& out, std::string_view s) {
 // two spaces per level, "[]" for an empty array.
 class Writer {
  public:
+  // With a sink, the text goes to it in pieces as it is written (Take() gives the rest).
+  explicit Writer(Sha256* sink = nullptr) : sink_(sink) {}
+
   void BeginObject() { Open('{'); }
   void EndObject() { Close('}'); }
   // Begins the array member `key`; an empty array is written as "[]" at once.
@@ -145,6 +151,10 @@ class Writer {
  private:
   // Starts the next element of the current object or array ("" key inside an array).
   void Key(std::string_view key) {
+    if (sink_ != nullptr && out_.size() >= kPiece) {
+      sink_->Update(out_);
+      out_.clear();
+    }
     if (!first_) out_ += ',';
     first_ = false;
     out_ += '\n';
@@ -167,6 +177,8 @@ class Writer {
     first_ = false;
   }
 
+  static constexpr size_t kPiece = 1 << 16;
+  Sha256* sink_;
   std::string out_;
   size_t depth_ = 0;
   bool first_ = true;
@@ -245,12 +257,8 @@ void WriteBuild(Writer& w, const Build& b) {
   w.EndObject();
 }
 
-}  // namespace
-
-namespace internal {
-
-std::string CanonicalTextWithoutDigest(const Org& canonical) {
-  Writer w;
+// The canonical text of an already canonicalized org, without its digest.
+void WriteCanonical(Writer& w, const Org& canonical) {
   w.BeginObject();
   w.String("schema", kManifestSchema);
   w.String("org", canonical.name);
@@ -270,7 +278,65 @@ std::string CanonicalTextWithoutDigest(const Org& canonical) {
     w.EndArray();
   }
   w.EndObject();
+}
+
+std::atomic<std::uint64_t> canonical_texts{0};
+
+template <typename T, typename Key>
+bool SortedBy(const std::vector<T>& v, Key key) {
+  return std::is_sorted(v.begin(), v.end(),
+                        [&](const T& a, const T& b) { return key(a) < key(b); });
+}
+
+// True when Canonicalize would leave `org` as it is, so it can be written without a copy.
+// A manifest read back is in this order; an org built in code usually is not.
+bool IsCanonical(const Org& org) {
+  auto name = [](const auto& x) -> const std::string& { return x.name; };
+  if (!SortedBy(org.accounts, name)) return false;
+  if (!SortedBy(org.builds, [](const Build& b) -> const std::string& { return b.id; })) {
+    return false;
+  }
+  for (const Build& b : org.builds) {
+    if (!b.config.empty() && b.config != CanonicalConfig(b.config)) return false;
+    if (!SortedBy(b.envers, [](const Enver& e) -> const RevRef& { return e.rev; })) return false;
+    for (const Enver& e : b.envers) {
+      if (e.stacks.size() == 1 && e.stacks.front() == b.id) return false;
+      if (!e.config.empty() && e.config != CanonicalConfig(e.config)) return false;
+      if (!SortedBy(e.products, name) || !SortedBy(e.consumers, name)) return false;
+    }
+  }
+  return true;
+}
+
+// The canonical text of `org` without its digest, copying it only when it is not in
+// canonical form already.
+std::string CanonicalText(const Org& org) {
+  if (IsCanonical(org)) return internal::CanonicalTextWithoutDigest(org);
+  Org canonical = org;
+  Canonicalize(canonical);
+  return internal::CanonicalTextWithoutDigest(canonical);
+}
+
+}  // namespace
+
+std::uint64_t CanonicalTextsWritten() { return canonical_texts.load(); }
+
+namespace internal {
+
+std::string CanonicalTextWithoutDigest(const Org& canonical) {
+  canonical_texts.fetch_add(1, std::memory_order_relaxed);
+  Writer w;
+  WriteCanonical(w, canonical);
   return w.Take();
+}
+
+std::string CanonicalDigest(const Org& canonical) {
+  canonical_texts.fetch_add(1, std::memory_order_relaxed);
+  Sha256 sha;
+  Writer w(&sha);
+  WriteCanonical(w, canonical);
+  sha.Update(w.Take());
+  return "sha256:" + sha.HexDigest();
 }
 
 std::string DigestOf(std::string_view text_without_digest) {
@@ -280,9 +346,7 @@ std::string DigestOf(std::string_view text_without_digest) {
 }  // namespace internal
 
 std::string WriteManifest(const Org& org) {
-  Org canonical = org;
-  Canonicalize(canonical);
-  std::string text = internal::CanonicalTextWithoutDigest(canonical);
+  std::string text = CanonicalText(org);
   // Splice the digest member in after "version" rather than writing everything again:
   // the text starts with the lines "{", "schema", "org", "version", and a JSON string
   // never holds a raw newline, so the fourth newline ends the version line.
@@ -293,10 +357,6 @@ std::string WriteManifest(const Org& org) {
   return text;
 }
 
-std::string ManifestDigest(const Org& org) {
-  Org canonical = org;
-  Canonicalize(canonical);
-  return internal::DigestOf(internal::CanonicalTextWithoutDigest(canonical));
-}
+std::string ManifestDigest(const Org& org) { return internal::DigestOf(CanonicalText(org)); }
 
 }  // namespace odmd::model

@@ -18,6 +18,8 @@
 //   M6  unsupported "schema" value
 //   R1-R14  contract rules (validate.h), reported after the document is well-formed
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,13 +39,35 @@ std::string WriteManifest(const Org& org);
 // "sha256:<hex>" over the canonical manifest of `org` without its digest field.
 std::string ManifestDigest(const Org& org);
 
+// How many canonical manifest texts this process has written (WriteManifest, ManifestDigest
+// and reading a manifest with a digest each write one): for tests and benches that check a
+// command writes it at most once.
+std::uint64_t CanonicalTextsWritten();
+
 // True for MAJOR.MINOR.PATCH with optional -prerelease and +build parts (semver.org 2.0).
 bool IsSemVer(std::string_view version);
 
 struct ManifestReadOptions {
   // Run rules R1-R14 after the document is well-formed. When false only M1-M6 are checked.
   bool validate_rules = true;
+  // When not null and the read succeeds (rules aside): set to the content's digest, as
+  // ManifestDigest gives it. The canonical text is written at most once per read: the
+  // digest field, when there is one, is checked against that same text.
+  std::string* digest = nullptr;
+  // kAuto: a fast path (simdjson, no document tree) reads a manifest that has no problem of
+  // form, and the exact reader, which reports every problem with its JSON Pointer, reads any
+  // other. kExact: the exact reader only, for tests and fuzzers that compare the two.
+  enum class Reader { kAuto, kExact } reader = Reader::kAuto;
+  // When not null: set to whether the fast path read the document.
+  bool* read_fast = nullptr;
+  // True when at least kManifestReadPadding readable bytes follow the text (a caller that
+  // reads a file can allocate them): the fast path then parses the text where it is rather
+  // than in a padded copy.
+  bool padded = false;
 };
+
+// The padding ManifestReadOptions::padded promises (simdjson's SIMDJSON_PADDING).
+inline constexpr std::size_t kManifestReadPadding = 64;
 
 // Parses and validates `text`. On success returns the Org in document order (violations
 // untouched). Otherwise returns kInvalidArgument summarising the problems and, when
