@@ -74,8 +74,11 @@ std::optional<ProductLocation> Graph::FindProduct(std::string_view id_or_path) c
     id_or_path.remove_prefix(kProductPathPrefix.size());
   // "<enver id>/<name>": an enver id ends before some '/' (a name may hold '/' too). Of the
   // splits that name a product, the first enver in node order wins, as for equal enver ids.
+  // An enver id holds a '/' itself, so the first split to try is at the second '/'.
   std::optional<ProductLocation> found;
-  for (size_t slash = id_or_path.find('/'); slash != std::string_view::npos;
+  size_t first = id_or_path.find('/');
+  if (first == std::string_view::npos) return found;
+  for (size_t slash = id_or_path.find('/', first + 1); slash != std::string_view::npos;
        slash = id_or_path.find('/', slash + 1)) {
     std::optional<EnverIndex> enver = FindEnver(id_or_path.substr(0, slash));
     if (!enver || (found && found->enver < *enver)) continue;
