@@ -158,8 +158,9 @@ void MustPut(ConfigStore& store, const std::string& key) {
 // say how many puts each fsync carried (the batching factor) instead of inferring it. Every
 // other call passes through unchanged.
 struct SyncCounts {
-  std::atomic<long> wal{0};    // syncs of -wal files: one per durable commit
-  std::atomic<long> other{0};  // the database files (checkpoints) and anything else
+  std::atomic<long> wal{0};        // syncs of -wal files: one per durable commit
+  std::atomic<long> other{0};      // the database files (checkpoints) and anything else
+  std::atomic<long> wal_bytes{0};  // written to -wal files
 };
 SyncCounts g_syncs;
 sqlite3_vfs* g_real_vfs = nullptr;
@@ -181,6 +182,7 @@ const sqlite3_io_methods kCountingMethods = {
       return ODMD_FORWARD(xRead, out, n, at);
     },
     [](sqlite3_file* file, const void* in, int n, sqlite3_int64 at) {
+      if (Counting(file)->wal) g_syncs.wal_bytes.fetch_add(n);
       return ODMD_FORWARD(xWrite, in, n, at);
     },
     [](sqlite3_file* file, sqlite3_int64 size) { return ODMD_FORWARD(xTruncate, size); },
@@ -347,19 +349,28 @@ void RunSingleWriter(const Target& target, const Flags& flags) {
 
 // --- 2. concurrent writers -----------------------------------------------------------
 
-// Writes and fdatasyncs one 4 KiB block of a small file in `dir` `count` times: the rate at
+// Writes 4 KiB and fdatasyncs, `count` times, into a small file in `dir`, block after block
+// over 1 MiB written beforehand (as SQLite appends frames to a WAL it reuses): the rate at
 // which this disk makes a small write durable, the ceiling of one-commit-per-put writers.
 double FsyncsPerSecond(const std::filesystem::path& dir, int count) {
+  constexpr int kBlock = 4096;
+  constexpr int kBlocks = 256;
   const std::filesystem::path path = dir / "fsync-probe";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) Die("cannot create " + path.string());
-  const std::string block(4096, 'f');
+  const std::string block(kBlock, 'f');
+  auto write_block = [&](int i) {
+    const off_t at = static_cast<off_t>(i % kBlocks) * kBlock;
+    if (::pwrite(fd, block.data(), block.size(), at) != static_cast<ssize_t>(block.size())) {
+      Die("cannot write " + path.string());
+    }
+  };
+  for (int i = 0; i < kBlocks; ++i) write_block(i);
+  if (::fsync(fd) != 0) Die("cannot fsync " + path.string());
   const auto start = Clock::now();
   for (int i = 0; i < count; ++i) {
-    if (::pwrite(fd, block.data(), block.size(), 0) != static_cast<ssize_t>(block.size()) ||
-        ::fdatasync(fd) != 0) {
-      Die("cannot write and fdatasync " + path.string());
-    }
+    write_block(i);
+    if (::fdatasync(fd) != 0) Die("cannot fdatasync " + path.string());
   }
   const double seconds = SecondsSince(start);
   ::close(fd);
@@ -396,21 +407,26 @@ void RunConcurrentWriters(const Target& target, const Flags& flags) {
   const double fsync_before = FsyncsPerSecond(target.dir, flags.fsyncs);
   const long wal_syncs = g_syncs.wal.load();
   const long other_syncs = g_syncs.other.load();
+  const long wal_bytes = g_syncs.wal_bytes.load();
   const double puts = ConcurrentPutsPerSecond(target, flags);
   const long commits = g_syncs.wal.load() - wal_syncs;
   const long checkpoint_syncs = g_syncs.other.load() - other_syncs;
+  const double kib_per_commit = commits > 0
+                                    ? static_cast<double>(g_syncs.wal_bytes.load() - wal_bytes) /
+                                          1024 / static_cast<double>(commits)
+                                    : 0.0;
   const double fsync_after = FsyncsPerSecond(target.dir, flags.fsyncs);
   const double fsyncs = (fsync_before + fsync_after) / 2;
   const double total = static_cast<double>(per_writer) * flags.writers;
   std::printf(
-      "store fsync rate: %.0f fsyncs/s (4 KiB pwrite + fdatasync in the bench dir, %d times "
-      "before and after the writers: %.0f, %.0f) (baseline %.0f)\n",
+      "store fsync rate: %.0f fsyncs/s (4 KiB pwrite + fdatasync of a small file in the bench "
+      "dir, %d times before and after the writers: %.0f, %.0f) (baseline %.0f)\n",
       fsyncs, flags.fsyncs, fsync_before, fsync_after, kBaseline.fsyncs_per_second);
   std::printf(
-      "store group commit: %.2f puts per commit (%ld WAL fsyncs for %.0f puts, %ld database "
-      "fsyncs by checkpoints); %.0f commits/s = %.2fx the raw fsync rate\n",
-      commits > 0 ? total / static_cast<double>(commits) : 0.0, commits, total, checkpoint_syncs,
-      static_cast<double>(commits) * puts / total,
+      "store group commit: %.2f puts per commit (%ld WAL fsyncs for %.0f puts, %.1f KiB of WAL "
+      "each, %ld database fsyncs by checkpoints); %.0f commits/s = %.2fx the raw fsync rate\n",
+      commits > 0 ? total / static_cast<double>(commits) : 0.0, commits, total, kib_per_commit,
+      checkpoint_syncs, static_cast<double>(commits) * puts / total,
       static_cast<double>(commits) * puts / total / fsyncs);
   std::printf(
       "store concurrent durable put: %.0f puts/s (%d writers x %d puts) = %.2fx the raw fsync "

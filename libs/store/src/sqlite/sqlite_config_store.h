@@ -12,7 +12,7 @@
 //   absent key: for a batch, any of its changes) writes nothing and the others go on; a
 //   database error fails them all. Callers return once their transaction has committed
 //   (with synchronous=FULL in WAL mode, once it is on disk). A leader whose previous batch
-//   held several writers first waits, at most half a commit's time, for those of them that
+//   held several writers first waits, at most a quarter of a commit's time, for those that
 //   have not queued again: they are usually on their way back, and a commit costs about the
 //   same whether it carries 2 ops or 16 (see GatherBatch). The leader remembers each
 //   key's latest record, so a write needs no SELECT; it checks PRAGMA data_version inside
@@ -175,7 +175,7 @@ class SqliteConfigStore final : public ConfigStore {
   std::vector<std::thread::id> last_writers_;  // guarded by write_mu_
   // While the leader waits in GatherBatch: those of last_writers_ not queued yet.
   std::vector<std::thread::id> awaited_;  // guarded by write_mu_
-  // A moving average of a commit's duration: the bound of GatherBatch's wait is half of it.
+  // A moving average of a commit's duration: GatherBatch waits a quarter of it at most.
   std::chrono::nanoseconds commit_time_{0};  // guarded by write_mu_
 
   // The leader's batch: used only by the op at the front of queue_.
