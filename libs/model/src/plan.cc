@@ -52,7 +52,13 @@ class Planner {
         rank_(RankById(graph)) {}
 
   Plan Run() && {
-    plan_.steps.reserve(graph_.enver_count());
+    // One step per enver, and usually one redeploy per enver of a cycle: growing the steps
+    // past a reservation would copy them all.
+    size_t in_cycles = 0;
+    for (std::uint32_t c = 0; c < components_.members.size(); ++c) {
+      if (components_.IsCycle(c)) in_cycles += components_.members[c].size();
+    }
+    plan_.steps.reserve(graph_.enver_count() + in_cycles);
     BlockCyclesWithoutPlaceholder();
     for (std::uint32_t c = 0; c < components_.members.size(); ++c) {
       if (blocked_[components_.members[c].front()]) continue;
