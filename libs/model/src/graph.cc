@@ -190,21 +190,41 @@ void Graph::AddEdges() {
   ODMD_CHECK(consumers < std::numeric_limits<EdgeIndex>::max());
   edges_.reserve(consumers);
   dep_start_.reserve(nodes_.size() + 1);
-  // Per enver, hash every producer id and prefetch its table slot first, then look them up:
-  // the lookups of a million consumers are cache misses, and this overlaps them.
+  // The lookups of a million consumers are cache misses (table slot, node, the producer's
+  // products). Per enver, each step is done for all its consumers before the next, with
+  // prefetches, so the misses of one step overlap instead of following one another.
   std::vector<std::uint64_t> hashes;
+  std::vector<std::uint32_t> guesses;  // a node whose hash tag matches, or kNone
+  constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
   size_t mask = enver_slots_.size() - 1;
   for (EnverIndex i = 0; i < nodes_.size(); ++i) {
     dep_start_.push_back(static_cast<std::uint32_t>(edges_.size()));
     const std::vector<Consumer>& list = enver(i).consumers;
     hashes.resize(list.size());
+    guesses.resize(list.size());
     for (size_t c = 0; c < list.size(); ++c) {
       hashes[c] = Hash(list[c].producer);
       __builtin_prefetch(&enver_slots_[hashes[c] & mask]);
     }
+    for (size_t c = 0; c < list.size(); ++c) {
+      guesses[c] = kNone;
+      for (size_t s = hashes[c] & mask; enver_slots_[s] != 0; s = (s + 1) & mask) {
+        if (enver_slots_[s] >> 32 != Tag(hashes[c])) continue;
+        guesses[c] = static_cast<std::uint32_t>((enver_slots_[s] & 0xffffffffu) - 1);
+        __builtin_prefetch(&nodes_[guesses[c]]);
+        __builtin_prefetch(&node_products_[guesses[c]]);
+        break;
+      }
+    }
+    for (size_t c = 0; c < list.size(); ++c) {
+      if (guesses[c] == kNone) continue;
+      __builtin_prefetch(nodes_[guesses[c]].id.data());
+      __builtin_prefetch(node_products_[guesses[c]].data());
+    }
     for (std::uint32_t c = 0; c < list.size(); ++c) {
       const Consumer& consumer = list[c];
-      std::optional<EnverIndex> producer = FindEnverHashed(consumer.producer, hashes[c]);
+      std::optional<EnverIndex> producer;
+      if (guesses[c] != kNone) producer = FindEnverHashed(consumer.producer, hashes[c]);
       if (!producer || *producer == i) continue;  // R4 reports both
       std::optional<std::uint32_t> product = ProductIndexOf(*producer, consumer.product);
       if (!product) continue;
