@@ -147,6 +147,8 @@ class Writer {
   }
 
   std::string Take() { return std::move(out_) + "\n"; }
+  // Bytes written so far (without a sink: the whole text).
+  size_t size() const { return out_.size(); }
 
  private:
   // Starts the next element of the current object or array ("" key inside an array).
@@ -157,11 +159,12 @@ class Writer {
     }
     if (!first_) out_ += ',';
     first_ = false;
-    out_ += '\n';
-    out_.append(2 * depth_, ' ');
+    NewLine();
     if (!key.empty()) {
-      AppendString(out_, key);
-      out_ += ": ";
+      // Keys are the format's own member names: plain ASCII, nothing to escape.
+      out_ += '"';
+      out_.append(key);
+      out_.append("\": ", 3);
     }
   }
   void Open(char c) {
@@ -171,10 +174,22 @@ class Writer {
   }
   void Close(char c) {
     --depth_;
-    out_ += '\n';
-    out_.append(2 * depth_, ' ');
+    NewLine();
     out_ += c;
     first_ = false;
+  }
+
+  // A newline and the current depth's indent, in one append.
+  void NewLine() {
+    static constexpr std::string_view kSpaces =
+        "\n                                                                ";
+    size_t n = 1 + 2 * depth_;
+    if (n <= kSpaces.size()) {
+      out_.append(kSpaces.data(), n);
+    } else {
+      out_ += '\n';
+      out_.append(2 * depth_, ' ');
+    }
   }
 
   static constexpr size_t kPiece = 1 << 16;
@@ -257,12 +272,24 @@ void WriteBuild(Writer& w, const Build& b) {
   w.EndObject();
 }
 
-// The canonical text of an already canonicalized org, without its digest.
-void WriteCanonical(Writer& w, const Org& canonical) {
+// The digest member's value while the text is written: as long as the real one.
+constexpr std::string_view kDigestSlot =
+    "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+// The canonical text of an already canonicalized org. With `digest_slot`, a digest member
+// holding kDigestSlot follows "version", and *digest_slot gets the bytes it added (which
+// the digest leaves out); without, there is no digest member.
+void WriteCanonical(Writer& w, const Org& canonical,
+                    std::pair<size_t, size_t>* digest_slot = nullptr) {
   w.BeginObject();
   w.String("schema", kManifestSchema);
   w.String("org", canonical.name);
   w.String("version", canonical.version);
+  if (digest_slot != nullptr) {
+    digest_slot->first = w.size();
+    w.String("digest", kDigestSlot);
+    digest_slot->second = w.size();
+  }
   w.String("centralAccount", canonical.central_account);
   if (w.BeginArray("accounts", canonical.accounts.size())) {
     for (const Account& a : canonical.accounts) {
@@ -308,15 +335,6 @@ bool IsCanonical(const Org& org) {
   return true;
 }
 
-// The canonical text of `org` without its digest, copying it only when it is not in
-// canonical form already.
-std::string CanonicalText(const Org& org) {
-  if (IsCanonical(org)) return internal::CanonicalTextWithoutDigest(org);
-  Org canonical = org;
-  Canonicalize(canonical);
-  return internal::CanonicalTextWithoutDigest(canonical);
-}
-
 }  // namespace
 
 std::uint64_t CanonicalTextsWritten() { return canonical_texts.load(); }
@@ -346,17 +364,36 @@ std::string DigestOf(std::string_view text_without_digest) {
 }  // namespace internal
 
 std::string WriteManifest(const Org& org) {
-  std::string text = CanonicalText(org);
-  // Splice the digest member in after "version" rather than writing everything again:
-  // the text starts with the lines "{", "schema", "org", "version", and a JSON string
-  // never holds a raw newline, so the fourth newline ends the version line.
-  size_t offset = 0;
-  for (int line = 0; line < 4; ++line) offset = text.find('\n', offset) + 1;
-  std::string member = "  \"digest\": \"" + internal::DigestOf(text) + "\",\n";
-  text.insert(offset, member);
-  return text;
+  // The digest member is written in place with a stand-in value, the digest is computed over
+  // the text around it, and the stand-in is overwritten: the text is written once and never
+  // moved (inserting the member afterwards moved all of it).
+  auto write = [](const Org& canonical) {
+    canonical_texts.fetch_add(1, std::memory_order_relaxed);
+    Writer w;
+    std::pair<size_t, size_t> slot;
+    WriteCanonical(w, canonical, &slot);
+    std::string text = w.Take();
+    std::string_view view = text;
+    Sha256 sha;
+    sha.Update(view.substr(0, slot.first));
+    sha.Update(view.substr(slot.second));
+    const std::string digest = "sha256:" + sha.HexDigest();
+    // The member's value is its last kDigestSlot.size() bytes before the closing quote.
+    text.replace(slot.second - 1 - kDigestSlot.size(), kDigestSlot.size(), digest);
+    return text;
+  };
+  if (IsCanonical(org)) return write(org);
+  Org canonical = org;
+  Canonicalize(canonical);
+  return write(canonical);
 }
 
-std::string ManifestDigest(const Org& org) { return internal::DigestOf(CanonicalText(org)); }
+std::string ManifestDigest(const Org& org) {
+  // Hashed as it is written: a large org's text is never held whole.
+  if (IsCanonical(org)) return internal::CanonicalDigest(org);
+  Org canonical = org;
+  Canonicalize(canonical);
+  return internal::CanonicalDigest(canonical);
+}
 
 }  // namespace odmd::model
