@@ -57,17 +57,7 @@ test-sanitize: deps $(SAN_BUILD)/build.ninja
 	  ctest --output-on-failure -j $(TEST_JOBS) --timeout 600
 
 bench: build
-	./$(BUILD)/bench/odmd_model_bench
-	./$(BUILD)/bench/odmd_store_bench
-	./$(BUILD)/bench/odmd_http_bench
-	./$(BUILD)/bench/odmd_aws_mirror_bench
-	./$(BUILD)/bench/odmd_github_dispatch_bench
-	./$(BUILD)/bench/odmd_contracts_bench
-	@# Clone command -> the clone's first stack CREATE_COMPLETE (figure only: CDK dominates),
-	@# from the AWS demo on moto; its whole log stays in $(BUILD)/aws-demo.log.
-	./scripts/aws-demo.sh $(BUILD) --once > $(BUILD)/aws-demo.log 2>&1 || { tail -20 $(BUILD)/aws-demo.log; exit 1; }
-	sed -n '/==== summary ====/,$$p' $(BUILD)/aws-demo.log
-	node bench/console/scale.mjs --odmd=$(BUILD)/apps/odmd/odmd --fixture=$(BUILD)/bench/console/odmd_console_fixture
+	./scripts/bench.sh $(BUILD)
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
