@@ -11,9 +11,10 @@
 // id only the first becomes a node (R2 reports the others); of products sharing an id the
 // first is found.
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
-#include <ranges>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,7 +44,46 @@ struct Edge {
 static_assert(sizeof(Edge) == 16);
 
 // Edge indices [first, last): an enver's dependencies are one contiguous run of edges.
-using EdgeRange = std::ranges::iota_view<EdgeIndex, EdgeIndex>;
+// The edges [first, last) of one enver: a range of consecutive edge indices. (A small class
+// rather than std::ranges::iota_view, which clang 14 cannot compile with libstdc++ 12.)
+class EdgeRange {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = EdgeIndex;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const EdgeIndex*;
+    using reference = EdgeIndex;
+
+    iterator() = default;
+    explicit iterator(EdgeIndex e) : e_(e) {}
+    EdgeIndex operator*() const { return e_; }
+    iterator& operator++() {
+      ++e_;
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator old = *this;
+      ++e_;
+      return old;
+    }
+    friend bool operator==(iterator a, iterator b) { return a.e_ == b.e_; }
+
+   private:
+    EdgeIndex e_ = 0;
+  };
+
+  EdgeRange(EdgeIndex first, EdgeIndex last) : first_(first), last_(last) {}
+  iterator begin() const { return iterator(first_); }
+  iterator end() const { return iterator(last_); }
+  size_t size() const { return last_ - first_; }
+  bool empty() const { return first_ == last_; }
+  EdgeIndex operator[](size_t i) const { return first_ + static_cast<EdgeIndex>(i); }
+
+ private:
+  EdgeIndex first_, last_;
+};
 
 // Where a product lives.
 struct ProductLocation {
