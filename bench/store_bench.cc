@@ -174,7 +174,8 @@ CountingFile* Counting(sqlite3_file* file) { return reinterpret_cast<CountingFil
 sqlite3_file* RealOf(sqlite3_file* file) { return Counting(file)->Real(); }
 
 // Each method forwards to the real file's.
-#define ODMD_FORWARD(name, ...) RealOf(file)->pMethods->name(RealOf(file), ##__VA_ARGS__)
+#define ODMD_FORWARD(name, ...) \
+  RealOf(file)->pMethods->name(RealOf(file) __VA_OPT__(, ) __VA_ARGS__)
 const sqlite3_io_methods kCountingMethods = {
     3,
     [](sqlite3_file* file) { return ODMD_FORWARD(xClose); },
