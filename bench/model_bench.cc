@@ -2,10 +2,9 @@
 // times the pipeline -- build the org, Graph, Validate, ComputeBootstrapPlan -- in fresh child
 // processes (so each run starts cold, as `odmd validate` does, and peak RSS belongs to that
 // size alone), prints each phase with its page faults and CPU time, the cost per consumer
-// edge, the recorded baseline and the speed-up, then the same pipeline with the heap on
-// transparent huge pages (informational: on this kind of VM a first touch of a 4 KiB page
-// costs ~10 us, and the org alone is ~47 pages per 1,000 edges), then the Google Benchmark
-// micro-benchmarks (reference lookups).
+// edge, the recorded baseline and the speed-up, then the Google Benchmark micro-benchmarks
+// (reference lookups). It runs on odmd's own allocator (jemalloc on 2 MiB pages,
+// bench/CMakeLists.txt): on this kind of VM a first touch of a 4 KiB page costs ~10 us.
 //
 //   odmd_model_bench [--sizes=100,1000,3000,10000] [--runs=3] [google-benchmark flags]
 //
@@ -144,22 +143,14 @@ int RunPipelineChild(int builds, int fd) {
 }
 
 // Runs the pipeline at `builds` in a fresh child process; its figures, ok=false on failure.
-// With `huge_pages` the child is this program started again with glibc's malloc backing its
-// heap with transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1: the tunable is
-// read at start-up), to show what the 4 KiB page faults cost.
-Figures InChild(int builds, bool huge_pages) {
+Figures InChild(int builds) {
   int fds[2];
   if (pipe(fds) != 0) return {};
   std::fflush(stdout);
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
-    if (!huge_pages) _exit(RunPipelineChild(builds, fds[1]));
-    setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1);
-    std::string size_flag = "--pipeline-child=" + std::to_string(builds);
-    std::string fd_flag = "--result-fd=" + std::to_string(fds[1]);
-    execl("/proc/self/exe", "odmd_model_bench", size_flag.c_str(), fd_flag.c_str(), nullptr);
-    _exit(127);
+    _exit(RunPipelineChild(builds, fds[1]));
   }
   close(fds[1]);
   Figures result;
@@ -177,10 +168,10 @@ Figures InChild(int builds, bool huge_pages) {
   return result;
 }
 
-Figures Fastest(int builds, int runs, bool huge_pages) {
+Figures Fastest(int builds, int runs) {
   Figures best;
   for (int r = 0; r < runs; ++r) {
-    Figures f = InChild(builds, huge_pages);
+    Figures f = InChild(builds);
     if (!f.ok) return f;
     if (r == 0 || f.total_ms() < best.total_ms()) best = f;
   }
@@ -288,31 +279,18 @@ BENCHMARK(BM_EnverLookup);
 }  // namespace
 
 int main(int argc, char** argv) {
-  int child_size = ParseIntFlag(argc, argv, "--pipeline-child=", 0);
-  if (child_size > 0)
-    return RunPipelineChild(child_size, ParseIntFlag(argc, argv, "--result-fd=", -1));
   std::vector<int> sizes = ParseSizes(argc, argv);
   int runs = std::max(1, ParseIntFlag(argc, argv, "--runs=", 3));
   bool ok = true;
   double per_edge_small = 0, per_edge_large = 0;
   for (int n : sizes) {
-    Figures f = Fastest(n, runs, /*huge_pages=*/false);
+    Figures f = Fastest(n, runs);
     if (!f.ok) {
       std::printf("model pipeline %d: FAILED (violations or an unconverged plan)\n", n);
       ok = false;
       continue;
     }
     ok = Report(n, f) && ok;
-    Figures huge = Fastest(n, runs, /*huge_pages=*/true);
-    if (huge.ok) {
-      std::printf(
-          "  with huge pages (informational; the baseline had 4 KiB pages): build_org=%.1fms "
-          "graph=%.1fms validate=%.1fms plan=%.1fms total=%.1fms, %.3f us/edge, page faults "
-          "%ld\n",
-          huge.build_org_ms, huge.graph_ms, huge.validate_ms, huge.plan_ms, huge.total_ms(),
-          huge.us_per_edge(),
-          huge.build_org_faults + huge.graph_faults + huge.validate_faults + huge.plan_faults);
-    }
     if (n == 100) per_edge_small = f.us_per_edge();
     if (n == 10000) per_edge_large = f.us_per_edge();
   }
