@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "manifest_internal.h"
 #include "manifest_reader.h"
 #include "odmd/model/manifest.h"
 #include "odmd/model/strict_json.h"

@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "config_internal.h"
-#include "manifest_internal.h"
 #include "odmd/base/sha256.h"
 #include "odmd/model/config.h"
 #include "odmd/model/manifest.h"
@@ -335,39 +334,27 @@ bool IsCanonical(const Org& org) {
   return true;
 }
 
+// "sha256:<hex>" of what `sha` was given.
+std::string DigestText(Sha256& sha) { return "sha256:" + sha.HexDigest(); }
+
+// `write(org)` with `org` in canonical form, copying it only when it is not so already.
+template <typename Write>
+std::string WithCanonical(const Org& org, Write write) {
+  if (IsCanonical(org)) return write(org);
+  Org canonical = org;
+  Canonicalize(canonical);
+  return write(canonical);
+}
+
 }  // namespace
 
 std::uint64_t CanonicalTextsWritten() { return canonical_texts.load(); }
-
-namespace internal {
-
-std::string CanonicalTextWithoutDigest(const Org& canonical) {
-  canonical_texts.fetch_add(1, std::memory_order_relaxed);
-  Writer w;
-  WriteCanonical(w, canonical);
-  return w.Take();
-}
-
-std::string CanonicalDigest(const Org& canonical) {
-  canonical_texts.fetch_add(1, std::memory_order_relaxed);
-  Sha256 sha;
-  Writer w(&sha);
-  WriteCanonical(w, canonical);
-  sha.Update(w.Take());
-  return "sha256:" + sha.HexDigest();
-}
-
-std::string DigestOf(std::string_view text_without_digest) {
-  return "sha256:" + Sha256Hex(text_without_digest);
-}
-
-}  // namespace internal
 
 std::string WriteManifest(const Org& org) {
   // The digest member is written in place with a stand-in value, the digest is computed over
   // the text around it, and the stand-in is overwritten: the text is written once and never
   // moved (inserting the member afterwards moved all of it).
-  auto write = [](const Org& canonical) {
+  return WithCanonical(org, [](const Org& canonical) {
     canonical_texts.fetch_add(1, std::memory_order_relaxed);
     Writer w;
     std::pair<size_t, size_t> slot;
@@ -377,23 +364,22 @@ std::string WriteManifest(const Org& org) {
     Sha256 sha;
     sha.Update(view.substr(0, slot.first));
     sha.Update(view.substr(slot.second));
-    const std::string digest = "sha256:" + sha.HexDigest();
     // The member's value is its last kDigestSlot.size() bytes before the closing quote.
-    text.replace(slot.second - 1 - kDigestSlot.size(), kDigestSlot.size(), digest);
+    text.replace(slot.second - 1 - kDigestSlot.size(), kDigestSlot.size(), DigestText(sha));
     return text;
-  };
-  if (IsCanonical(org)) return write(org);
-  Org canonical = org;
-  Canonicalize(canonical);
-  return write(canonical);
+  });
 }
 
 std::string ManifestDigest(const Org& org) {
   // Hashed as it is written: a large org's text is never held whole.
-  if (IsCanonical(org)) return internal::CanonicalDigest(org);
-  Org canonical = org;
-  Canonicalize(canonical);
-  return internal::CanonicalDigest(canonical);
+  return WithCanonical(org, [](const Org& canonical) {
+    canonical_texts.fetch_add(1, std::memory_order_relaxed);
+    Sha256 sha;
+    Writer w(&sha);
+    WriteCanonical(w, canonical);
+    sha.Update(w.Take());
+    return DigestText(sha);
+  });
 }
 
 }  // namespace odmd::model
