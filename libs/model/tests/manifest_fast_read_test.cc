@@ -215,17 +215,7 @@ TEST(ManifestFastReadTest, MutatedManifestsGetTheExactReadersAnswer) {
   int fast_reads = 0;
   for (int round = 0; round < 400; ++round) {
     std::string text = valid;
-    size_t at = rng() % text.size();
-    switch (rng() % 3) {
-      case 0:
-        text[at] = static_cast<char>(rng());
-        break;
-      case 1:
-        text.erase(at, 1 + rng() % 8);
-        break;
-      default:
-        text.insert(at, text.substr(at, 1 + rng() % 16));
-    }
+    fixtures::MutateOnce(text, rng);
     fast_reads += ExpectSameAsExact(text, /*rules=*/false) ? 1 : 0;
     if (::testing::Test::HasFailure()) break;
   }

@@ -390,17 +390,7 @@ TEST(ManifestReadTest, MutatedManifestsNeverCrash) {
   for (int round = 0; round < 3000; ++round) {
     std::string text = valid;
     for (int edits = 1 + static_cast<int>(rng() % 4); edits > 0; --edits) {
-      size_t at = rng() % text.size();
-      switch (rng() % 3) {
-        case 0:
-          text[at] = static_cast<char>(rng());
-          break;
-        case 1:
-          text.erase(at, 1 + rng() % 8);
-          break;
-        default:
-          text.insert(at, text.substr(at, 1 + rng() % 16));
-      }
+      fixtures::MutateOnce(text, rng);
       if (text.empty()) text = "x";
     }
     std::vector<Violation> violations;

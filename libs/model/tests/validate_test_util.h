@@ -14,6 +14,7 @@
 
 #include <gmock/gmock.h>
 
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +90,22 @@ inline ::testing::Matcher<const Violation&> IsViolation(const std::string& rule,
   return ::testing::AllOf(Field("rule", &Violation::rule, rule),
                           Field("path", &Violation::path, path),
                           Field("value", &Violation::value, value));
+}
+
+// One random edit of non-empty `text`, as a fuzzer would make: flip a byte, drop up to 8
+// bytes, or repeat up to 16.
+inline void MutateOnce(std::string& text, std::mt19937& rng) {
+  size_t at = rng() % text.size();
+  switch (rng() % 3) {
+    case 0:
+      text[at] = static_cast<char>(rng());
+      break;
+    case 1:
+      text.erase(at, 1 + rng() % 8);
+      break;
+    default:
+      text.insert(at, text.substr(at, 1 + rng() % 16));
+  }
 }
 
 }  // namespace odmd::model::fixtures
