@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api_test_fixture.h"
+#include "odmd/testing/forwarding_config_store.h"
 #include "odmd/testing/testdata.h"
 
 namespace odmd::api {
@@ -22,44 +23,18 @@ constexpr char kEventsPrefix[] = "/odmd/events/";
 constexpr char kProduct[] = "/api/ci/products/centralLogging/b..main/logBucketArn";
 
 // A store that counts the watches started under the event log's prefix (one per follow).
-class WatchCountingStore final : public store::ConfigStore {
+class WatchCountingStore final : public testing::ForwardingConfigStore {
  public:
-  explicit WatchCountingStore(store::ConfigStorePtr base) : base_(std::move(base)) {}
+  using ForwardingConfigStore::ForwardingConfigStore;
   int event_watches() const { return event_watches_.load(); }
 
-  Result<store::Entry> Get(std::string_view key) override { return base_->Get(key); }
-  Result<store::Entry> GetVersion(std::string_view key, store::Version version) override {
-    return base_->GetVersion(key, version);
-  }
-  Result<store::WriteResult> Put(std::string_view key, std::string_view value,
-                                 std::optional<store::Revision> if_revision) override {
-    return base_->Put(key, value, if_revision);
-  }
-  Result<store::WriteResult> Delete(std::string_view key,
-                                    std::optional<store::Revision> if_revision) override {
-    return base_->Delete(key, if_revision);
-  }
-  Result<std::vector<store::WriteResult>> WriteBatch(std::span<const store::BatchOp> ops) override {
-    return base_->WriteBatch(ops);
-  }
-  Result<std::vector<store::Entry>> List(std::string_view prefix) override {
-    return base_->List(prefix);
-  }
-  Result<std::vector<store::Entry>> ListAt(std::string_view prefix, store::Revision at) override {
-    return base_->ListAt(prefix, at);
-  }
-  Result<std::vector<store::Entry>> History(std::string_view key) override {
-    return base_->History(key);
-  }
-  Result<store::Revision> LatestRevision() override { return base_->LatestRevision(); }
   Result<store::WatchHandlePtr> Watch(std::string_view prefix, store::Revision after,
                                       store::ChangeSink sink) override {
     if (prefix.starts_with(kEventsPrefix)) ++event_watches_;
-    return base_->Watch(prefix, after, std::move(sink));
+    return ForwardingConfigStore::Watch(prefix, after, std::move(sink));
   }
 
  private:
-  store::ConfigStorePtr base_;
   std::atomic<int> event_watches_{0};
 };
 

@@ -11,52 +11,24 @@
 
 #include "odmd/model/manifest.h"
 #include "odmd/reconcile/state.h"
+#include "odmd/testing/forwarding_config_store.h"
 #include "platform_fixture.h"
 
 namespace odmd::reconcile {
 namespace {
 
 // Counts the Gets of enver state records (one per consumer before the change).
-class GetCountingStore final : public store::ConfigStore {
+class GetCountingStore final : public testing::ForwardingConfigStore {
  public:
-  explicit GetCountingStore(store::ConfigStore& base) : base_(base) {}
+  using ForwardingConfigStore::ForwardingConfigStore;
   int state_gets() const { return state_gets_.load(); }
 
   Result<store::Entry> Get(std::string_view key) override {
     if (key.starts_with(kEnversPrefix)) ++state_gets_;
-    return base_.Get(key);
-  }
-  Result<store::Entry> GetVersion(std::string_view key, store::Version version) override {
-    return base_.GetVersion(key, version);
-  }
-  Result<store::WriteResult> Put(std::string_view key, std::string_view value,
-                                 std::optional<store::Revision> if_revision) override {
-    return base_.Put(key, value, if_revision);
-  }
-  Result<store::WriteResult> Delete(std::string_view key,
-                                    std::optional<store::Revision> if_revision) override {
-    return base_.Delete(key, if_revision);
-  }
-  Result<std::vector<store::WriteResult>> WriteBatch(std::span<const store::BatchOp> ops) override {
-    return base_.WriteBatch(ops);
-  }
-  Result<std::vector<store::Entry>> List(std::string_view prefix) override {
-    return base_.List(prefix);
-  }
-  Result<std::vector<store::Entry>> ListAt(std::string_view prefix, store::Revision at) override {
-    return base_.ListAt(prefix, at);
-  }
-  Result<std::vector<store::Entry>> History(std::string_view key) override {
-    return base_.History(key);
-  }
-  Result<store::Revision> LatestRevision() override { return base_.LatestRevision(); }
-  Result<store::WatchHandlePtr> Watch(std::string_view prefix, store::Revision after,
-                                      store::ChangeSink sink) override {
-    return base_.Watch(prefix, after, std::move(sink));
+    return ForwardingConfigStore::Get(key);
   }
 
  private:
-  store::ConfigStore& base_;
   std::atomic<int> state_gets_{0};
 };
 
