@@ -179,11 +179,11 @@ TEST_F(PostgresConfigStoreTest, NewerSchemaIsFailedPreconditionNamingTheDatabase
     ASSERT_NE(store, nullptr);
     MustPut(*store, "/a", "1");
   }
-  MustQuery("UPDATE odmd_meta SET schema_version = 2");
+  MustQuery("UPDATE odmd_meta SET schema_version = 3");
   EXPECT_THAT(OpenUrl(db_->Url()),
               StatusIs(StatusCode::kFailedPrecondition,
                        AllOf(HasSubstr("database \"" + db_->name() + "\""),
-                             HasSubstr("schema version 2, newer than this odmd reads (1)"))));
+                             HasSubstr("schema version 3, newer than this odmd reads (2)"))));
 }
 
 TEST_F(PostgresConfigStoreTest, ConcurrentOpenersOfAnEmptyDatabaseAllSucceed) {

@@ -154,6 +154,12 @@ PgParams& PgParams::Bytes(std::string_view bytes) {
   return *this;
 }
 
+PgParams& PgParams::Text(std::string_view text) {
+  // text's binary format is its bytes (UTF-8 in an odmd database).
+  Add(kTextOid, text.data() != nullptr ? text.data() : "", text.size());
+  return *this;
+}
+
 PgParams& PgParams::Int64(std::int64_t value) {
   std::string encoded;
   AppendBigEndian(encoded, static_cast<std::uint64_t>(value), 8);

@@ -53,6 +53,7 @@ class PgParams {
   PgParams& operator=(const PgParams&) = delete;
 
   PgParams& Bytes(std::string_view bytes);  // bytea
+  PgParams& Text(std::string_view text);    // text (no NUL byte)
   PgParams& Int64(std::int64_t value);      // int8
   // An already encoded value of `type` (see the Encode*Array functions).
   PgParams& Encoded(Oid type, std::string encoded);

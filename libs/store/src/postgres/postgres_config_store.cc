@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "lease_common.h"
 #include "odmd/base/strings.h"
+#include "postgres/postgres_lease.h"
 #include "postgres/postgres_listener.h"
 #include "postgres/postgres_schema.h"
 #include "postgres/postgres_watch.h"
@@ -66,9 +68,22 @@ const PgStatement kWrite{
     {kByteaArrayOid, kByteaArrayOid, kBoolArrayOid, kInt8ArrayOid},
     {kInt8Oid, kInt8Oid, kInt8Oid, kInt8Oid, kInt8Oid}};
 
-// odmd_write's outcomes (see postgres_schema.cc).
+const PgStatement kFencedWrite{
+    "odmd_fenced_write",
+    "SELECT o_index, o_outcome, o_revision, o_version, o_previous "
+    "FROM odmd_fenced_write($1, $2, $3, $4, $5, $6)",
+    {kTextOid, kInt8Oid, kByteaArrayOid, kByteaArrayOid, kBoolArrayOid, kInt8ArrayOid},
+    {kInt8Oid, kInt8Oid, kInt8Oid, kInt8Oid, kInt8Oid}};
+
+// odmd_write's and odmd_fenced_write's outcomes (see postgres_schema.cc).
 constexpr std::int64_t kWritten = 0;
 constexpr std::int64_t kLostCompareAndSet = 1;
+constexpr std::int64_t kFenced = 3;
+
+bool SameFence(const PostgresConfigStore::Fence* a, const PostgresConfigStore::Fence* b) {
+  if (a == nullptr || b == nullptr) return a == b;
+  return a->epoch == b->epoch && a->lease == b->lease;
+}
 
 // The smallest string greater than every string starting with `prefix` ("/a" -> "/b").
 // Keys are at most kMaxKeyBytes bytes, so kMaxKeyBytes + 1 bytes of 0xff bound them all.
@@ -93,7 +108,13 @@ Status ConfigureWriter(PgConnection& conn, const StoreOptions& options) {
   // Waiting longer than busy_timeout for another process's writer is kUnavailable.
   const long long timeout_ms = std::max<long long>(1, options.busy_timeout.count());
   const std::string lock_timeout = "SET lock_timeout = " + std::to_string(timeout_ms);
-  return conn.Exec(lock_timeout.c_str());
+  ODMD_RETURN_IF_ERROR(conn.Exec(lock_timeout.c_str()));
+  // A WriteBatch holds the head row (and, fenced, the lease row) from its BEGIN to its COMMIT:
+  // if this process stops in between (SIGSTOP, a partition), the server ends the session
+  // instead of every other writer, and a takeover of the lease, waiting for it forever.
+  const std::string idle_timeout = "SET idle_in_transaction_session_timeout = " +
+                                   std::to_string(std::max<long long>(1000, timeout_ms));
+  return conn.Exec(idle_timeout.c_str());
 }
 
 }  // namespace
@@ -297,34 +318,57 @@ Result<PostgresConfigStore::ChangePage> PostgresConfigStore::ReadChanges(std::st
 
 Result<WriteResult> PostgresConfigStore::Put(std::string_view key, std::string_view value,
                                              std::optional<Revision> if_revision) {
-  ODMD_RETURN_IF_ERROR(ValidateKey(key));
-  ODMD_RETURN_IF_ERROR(ValidateValue(key, value));
-  ODMD_RETURN_IF_ERROR(ValidateIfRevision(key, if_revision));
-  WriteOp op;
-  op.key = key;
-  op.value = value;
-  op.if_revision = if_revision;
-  ODMD_RETURN_IF_ERROR(Write(op));
-  return std::move(*op.result);
+  return PutOrDelete(nullptr, key, value, false, if_revision);
 }
 
 Result<WriteResult> PostgresConfigStore::Delete(std::string_view key,
                                                 std::optional<Revision> if_revision) {
+  return PutOrDelete(nullptr, key, {}, true, if_revision);
+}
+
+Result<std::vector<WriteResult>> PostgresConfigStore::WriteBatch(std::span<const BatchOp> ops) {
+  return Batch(nullptr, ops);
+}
+
+Result<WriteResult> PostgresConfigStore::FencedPut(const Fence& fence, std::string_view key,
+                                                   std::string_view value,
+                                                   std::optional<Revision> if_revision) {
+  return PutOrDelete(&fence, key, value, false, if_revision);
+}
+
+Result<WriteResult> PostgresConfigStore::FencedDelete(const Fence& fence, std::string_view key,
+                                                      std::optional<Revision> if_revision) {
+  return PutOrDelete(&fence, key, {}, true, if_revision);
+}
+
+Result<std::vector<WriteResult>> PostgresConfigStore::FencedWriteBatch(
+    const Fence& fence, std::span<const BatchOp> ops) {
+  return Batch(&fence, ops);
+}
+
+Result<WriteResult> PostgresConfigStore::PutOrDelete(const Fence* fence, std::string_view key,
+                                                     std::string_view value, bool tombstone,
+                                                     std::optional<Revision> if_revision) {
   ODMD_RETURN_IF_ERROR(ValidateKey(key));
+  if (!tombstone) ODMD_RETURN_IF_ERROR(ValidateValue(key, value));
   ODMD_RETURN_IF_ERROR(ValidateIfRevision(key, if_revision));
   WriteOp op;
   op.key = key;
-  op.tombstone = true;
+  op.value = value;
+  op.tombstone = tombstone;
   op.if_revision = if_revision;
+  op.fence = fence;
   ODMD_RETURN_IF_ERROR(Write(op));
   return std::move(*op.result);
 }
 
-Result<std::vector<WriteResult>> PostgresConfigStore::WriteBatch(std::span<const BatchOp> ops) {
+Result<std::vector<WriteResult>> PostgresConfigStore::Batch(const Fence* fence,
+                                                            std::span<const BatchOp> ops) {
   ODMD_RETURN_IF_ERROR(ValidateBatch(ops));
   if (ops.empty()) return std::vector<WriteResult>();
   WriteOp op;
   op.batch = ops;
+  op.fence = fence;
   ODMD_RETURN_IF_ERROR(Write(op));
   return std::move(*op.batch_result);
 }
@@ -346,7 +390,8 @@ void PostgresConfigStore::Fail(WriteOp& op, const Status& status) {
   }
 }
 
-// A WriteBatch goes alone; puts and deletes go together up to the next WriteBatch.
+// A WriteBatch goes alone; puts and deletes go together up to the next WriteBatch or the next
+// op of another fence (or none).
 std::vector<PostgresConfigStore::WriteOp*> PostgresConfigStore::TakeBatchLocked() {
   std::vector<WriteOp*> batch;
   if (!queue_.empty() && !queue_.front()->batch.empty()) {
@@ -355,8 +400,9 @@ std::vector<PostgresConfigStore::WriteOp*> PostgresConfigStore::TakeBatchLocked(
     return batch;
   }
   std::size_t bytes = 0;
+  const Fence* fence = queue_.empty() ? nullptr : queue_.front()->fence;
   while (!queue_.empty() && queue_.front()->batch.empty() && batch.size() < kMaxBatchOps &&
-         bytes < kMaxBatchBytes) {
+         bytes < kMaxBatchBytes && SameFence(queue_.front()->fence, fence)) {
     batch.push_back(queue_.front());
     bytes += queue_.front()->key.size() + queue_.front()->value.size();
     queue_.pop_front();
@@ -399,6 +445,32 @@ Status PostgresConfigStore::ConnectWriter() {
   return OkStatus();
 }
 
+Result<PgRows> PostgresConfigStore::RunWrite(const Fence* fence, WriteArrays arrays,
+                                             std::size_t ops) {
+  PgParams params;
+  if (fence != nullptr) params.Text(fence->lease).Int64(fence->epoch);
+  params.Encoded(kByteaArrayOid, std::move(arrays.keys))
+      .Encoded(kByteaArrayOid, std::move(arrays.values))
+      .Encoded(kBoolArrayOid, std::move(arrays.tombstones))
+      .Encoded(kInt8ArrayOid, std::move(arrays.if_revisions));
+  ODMD_ASSIGN_OR_RETURN(PgRows rows,
+                        writer_conn_->Run(fence != nullptr ? kFencedWrite : kWrite, params));
+  if (fence != nullptr && rows.rows() == 1 && rows.Int64(0, 1) == kFenced) {
+    return LeaseLostError(fence->epoch, rows.Int64(0, 2));
+  }
+  if (rows.rows() != static_cast<int>(ops)) {
+    return InternalError("store " + Quote(target_.label) + ": odmd_write returned " +
+                         std::to_string(rows.rows()) + " results for " + std::to_string(ops) +
+                         " writes");
+  }
+  for (int i = 0; i < rows.rows(); ++i) {
+    if (rows.Int64(i, 0) != i + 1) {
+      return InternalError("store " + Quote(target_.label) + ": odmd_write answered out of order");
+    }
+  }
+  return rows;
+}
+
 Result<Revision> PostgresConfigStore::CommitBatch(const std::vector<WriteOp*>& batch) {
   ODMD_RETURN_IF_ERROR(ConnectWriter());
   std::vector<std::string_view> keys, values;
@@ -410,23 +482,14 @@ Result<Revision> PostgresConfigStore::CommitBatch(const std::vector<WriteOp*>& b
     tombstones.push_back(op->tombstone);
     if_revisions.push_back(op->if_revision.value_or(-1));  // -1: no condition
   }
-  PgParams params;
-  params.Encoded(kByteaArrayOid, EncodeByteaArray(keys))
-      .Encoded(kByteaArrayOid, EncodeByteaArray(values))
-      .Encoded(kBoolArrayOid, EncodeBoolArray(tombstones))
-      .Encoded(kInt8ArrayOid, EncodeInt64Array(if_revisions));
-  ODMD_ASSIGN_OR_RETURN(PgRows rows, writer_conn_->Run(kWrite, params));
-  if (rows.rows() != static_cast<int>(batch.size())) {
-    return InternalError("store " + Quote(target_.label) + ": odmd_write returned " +
-                         std::to_string(rows.rows()) + " results for " +
-                         std::to_string(batch.size()) + " writes");
-  }
+  ODMD_ASSIGN_OR_RETURN(PgRows rows,
+                        RunWrite(batch.front()->fence,
+                                 {EncodeByteaArray(keys), EncodeByteaArray(values),
+                                  EncodeBoolArray(tombstones), EncodeInt64Array(if_revisions)},
+                                 batch.size()));
   Revision latest = 0;
   for (int i = 0; i < rows.rows(); ++i) {
     WriteOp& op = *batch[static_cast<std::size_t>(i)];
-    if (rows.Int64(i, 0) != i + 1) {
-      return InternalError("store " + Quote(target_.label) + ": odmd_write answered out of order");
-    }
     const std::int64_t outcome = rows.Int64(i, 1);
     const Revision revision = rows.Int64(i, 2);
     if (outcome == kWritten) {
@@ -443,6 +506,32 @@ Result<Revision> PostgresConfigStore::CommitBatch(const std::vector<WriteOp*>& b
   return latest;
 }
 
+namespace {
+
+// The results of an atomic batch's odmd_write, or the first op's refusal.
+Result<std::vector<WriteResult>> BatchResults(const PgRows& rows, std::span<const BatchOp> ops) {
+  std::vector<WriteResult> results;
+  results.reserve(ops.size());
+  for (int i = 0; i < rows.rows(); ++i) {
+    const BatchOp& one = ops[static_cast<std::size_t>(i)];
+    const std::int64_t outcome = rows.Int64(i, 1);
+    const Revision revision = rows.Int64(i, 2);
+    Status refused;
+    if (outcome == kLostCompareAndSet) {
+      refused =
+          AbortedError("key " + Quote(one.key) + " is at revision " + std::to_string(revision) +
+                       ", not " + std::to_string(*one.if_revision));
+    } else if (outcome != kWritten) {
+      refused = NotFoundError("key " + Quote(one.key) + " not found");
+    }
+    if (!refused.ok()) return AtBatchOp(static_cast<std::size_t>(i), one.key, refused);
+    results.push_back(WriteResult{revision, rows.Int64(i, 3)});
+  }
+  return results;
+}
+
+}  // namespace
+
 Result<Revision> PostgresConfigStore::CommitAtomic(WriteOp& op) {
   ODMD_RETURN_IF_ERROR(ConnectWriter());
   const std::span<const BatchOp> ops = op.batch;
@@ -456,49 +545,20 @@ Result<Revision> PostgresConfigStore::CommitAtomic(WriteOp& op) {
     tombstones.push_back(tombstone);
     if_revisions.push_back(one.if_revision.value_or(-1));  // -1: no condition
   }
-  PgParams params;
-  params.Encoded(kByteaArrayOid, EncodeByteaArray(keys))
-      .Encoded(kByteaArrayOid, EncodeByteaArray(values))
-      .Encoded(kBoolArrayOid, EncodeBoolArray(tombstones))
-      .Encoded(kInt8ArrayOid, EncodeInt64Array(if_revisions));
-  // odmd_write runs in this transaction and holds the head row until its end, so the
-  // batch's revisions are consecutive; a refused op rolls back the ones before it.
+  WriteArrays arrays{EncodeByteaArray(keys), EncodeByteaArray(values), EncodeBoolArray(tombstones),
+                     EncodeInt64Array(if_revisions)};
+  // odmd_write runs in this transaction and holds the head row (and odmd_fenced_write the
+  // lease row) until its end, so the batch's revisions are consecutive; a refused op rolls
+  // back the ones before it.
   ODMD_RETURN_IF_ERROR(writer_conn_->Exec("BEGIN"));
-  auto apply = [&]() -> Result<std::vector<WriteResult>> {
-    ODMD_ASSIGN_OR_RETURN(PgRows rows, writer_conn_->Run(kWrite, params));
-    if (rows.rows() != static_cast<int>(ops.size())) {
-      return InternalError("store " + Quote(target_.label) + ": odmd_write returned " +
-                           std::to_string(rows.rows()) + " results for " +
-                           std::to_string(ops.size()) + " writes");
-    }
-    std::vector<WriteResult> results;
-    results.reserve(ops.size());
-    for (int i = 0; i < rows.rows(); ++i) {
-      const BatchOp& one = ops[static_cast<std::size_t>(i)];
-      if (rows.Int64(i, 0) != i + 1) {
-        return InternalError("store " + Quote(target_.label) +
-                             ": odmd_write answered out of order");
-      }
-      const std::int64_t outcome = rows.Int64(i, 1);
-      const Revision revision = rows.Int64(i, 2);
-      Status refused;
-      if (outcome == kLostCompareAndSet) {
-        refused =
-            AbortedError("key " + Quote(one.key) + " is at revision " + std::to_string(revision) +
-                         ", not " + std::to_string(*one.if_revision));
-      } else if (outcome != kWritten) {
-        refused = NotFoundError("key " + Quote(one.key) + " not found");
-      }
-      if (!refused.ok()) return AtBatchOp(static_cast<std::size_t>(i), one.key, refused);
-      results.push_back(WriteResult{revision, rows.Int64(i, 3)});
-    }
-    return results;
-  };
-  Result<std::vector<WriteResult>> results = apply();
+  Result<std::vector<WriteResult>> results = [&]() -> Result<std::vector<WriteResult>> {
+    ODMD_ASSIGN_OR_RETURN(PgRows rows, RunWrite(op.fence, std::move(arrays), ops.size()));
+    return BatchResults(rows, ops);
+  }();
   if (!results.ok()) {
     (void)writer_conn_->Exec("ROLLBACK");  // a lost connection has rolled back already
     if (writer_conn_->broken()) return results.status();
-    // A refusal is this op's answer, not a failure of the store.
+    // A refusal (or a lost lease) is this op's answer, not a failure of the store.
     op.batch_result = std::move(results);
     return Revision{0};
   }
@@ -506,6 +566,13 @@ Result<Revision> PostgresConfigStore::CommitAtomic(WriteOp& op) {
   const Revision latest = results->back().revision;
   op.batch_result = std::move(results);
   return latest;
+}
+
+// Leader lease
+
+Result<LeaderLeasePtr> PostgresConfigStore::NewLeaderLease(const LeaseOptions& options) {
+  ODMD_RETURN_IF_ERROR(ValidateLeaseOptions(options));
+  return LeaderLeasePtr(std::make_unique<PostgresLeaderLease>(*this, options));
 }
 
 // Watch

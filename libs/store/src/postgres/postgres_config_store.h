@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "odmd/store/config_store.h"
+#include "odmd/store/leader_lease.h"
 #include "odmd/store/open_config_store.h"
 #include "postgres/pg_connection.h"
 
@@ -73,6 +74,27 @@ class PostgresConfigStore final : public ConfigStore {
   Result<std::vector<Entry>> History(std::string_view key) override;
   Result<Revision> LatestRevision() override;
   Result<WatchHandlePtr> Watch(std::string_view prefix, Revision after, ChangeSink sink) override;
+  // A PostgresLeaderLease (postgres_lease.h) on a connection of its own.
+  Result<LeaderLeasePtr> NewLeaderLease(const LeaseOptions& options) override;
+
+  // Fenced writes (LeaderLease::FencedStore): as Put, Delete and WriteBatch, committed only
+  // while the lease named `lease` has epoch `epoch`; LeaseLostError, nothing written,
+  // otherwise. Fenced writes of one fence share group commits with each other, never with
+  // other writes.
+  struct Fence {
+    std::string lease;
+    Epoch epoch = 0;
+  };
+  Result<WriteResult> FencedPut(const Fence& fence, std::string_view key, std::string_view value,
+                                std::optional<Revision> if_revision);
+  Result<WriteResult> FencedDelete(const Fence& fence, std::string_view key,
+                                   std::optional<Revision> if_revision);
+  Result<std::vector<WriteResult>> FencedWriteBatch(const Fence& fence,
+                                                    std::span<const BatchOp> ops);
+
+  const std::string& url() const { return url_; }
+  const PgTarget& target() const { return target_; }
+  const StoreOptions& options() const { return options_; }
 
   // One page of the log, read in one snapshot (used by PostgresWatch).
   struct ChangePage {
@@ -97,6 +119,7 @@ class PostgresConfigStore final : public ConfigStore {
     // A WriteBatch's ops (non-empty; key to if_revision unused): committed in a transaction
     // of its own, all or nothing.
     std::span<const BatchOp> batch;
+    const Fence* fence = nullptr;  // a fenced write's fence
     bool done = false;
     std::optional<Result<WriteResult>> result;                     // a put or delete
     std::optional<Result<std::vector<WriteResult>>> batch_result;  // a WriteBatch
@@ -104,6 +127,10 @@ class PostgresConfigStore final : public ConfigStore {
 
   PostgresConfigStore(std::string url, PgTarget target, StoreOptions options,
                       std::unique_ptr<PgConnection> writer);
+
+  Result<WriteResult> PutOrDelete(const Fence* fence, std::string_view key, std::string_view value,
+                                  bool tombstone, std::optional<Revision> if_revision);
+  Result<std::vector<WriteResult>> Batch(const Fence* fence, std::span<const BatchOp> ops);
 
   Result<Lease> AcquireReader();
   void Release(std::unique_ptr<PgConnection> conn);
@@ -121,6 +148,13 @@ class PostgresConfigStore final : public ConfigStore {
   // Commits the WriteBatch `op` in a transaction of its own, all or nothing, and sets its
   // result; returns the latest revision written (0 if none) or the error.
   Result<Revision> CommitAtomic(WriteOp& op);
+  // The four array parameters of odmd_write, encoded.
+  struct WriteArrays {
+    std::string keys, values, tombstones, if_revisions;
+  };
+  // Runs odmd_write, or odmd_fenced_write for a fenced group, on the write connection;
+  // LeaseLostError when the fence refused it; checks that it answered each of `ops` in order.
+  Result<PgRows> RunWrite(const Fence* fence, WriteArrays arrays, std::size_t ops);
   // Replaces a missing or lost write connection.
   Status ConnectWriter();
 

@@ -88,6 +88,56 @@ $fn$;
 INSERT INTO odmd_meta (id, application, schema_version, head_revision) VALUES (1, 'odmd', 1, 0);
 )sql";
 
+// Schema version 2: the leader lease of the replicas sharing the store (leader_lease.h).
+// Only tables and a function are added, so a version 1 store is migrated in place by the
+// first opener of this code (under the same advisory lock as creation).
+//
+// odmd_lease holds one row per lease name; its epoch grows by one at each takeover.
+// odmd_replicas holds each replica's latest heartbeat. odmd_fenced_write is odmd_write
+// behind a fence: it reads the lease row FOR SHARE first, so a takeover (an UPDATE of the
+// row) waits for the write to commit, and a write that waited for a takeover sees the new
+// epoch. A mismatch returns one row with o_outcome 3 and o_revision the lease's current
+// epoch (0 without a row), and writes nothing.
+constexpr const char* kMigrateTo2 = R"sql(
+CREATE TABLE odmd_lease (
+  name        text PRIMARY KEY,
+  holder      text NOT NULL,                          -- the replica id that took it last
+  address     text NOT NULL,                          -- where that replica serves its API
+  epoch       bigint NOT NULL CHECK (epoch > 0),      -- +1 at every takeover
+  acquired_at timestamptz NOT NULL,
+  expires_at  timestamptz NOT NULL                    -- by the database's clock
+);
+CREATE TABLE odmd_replicas (
+  id             text PRIMARY KEY,
+  address        text NOT NULL,
+  started_at     timestamptz NOT NULL,
+  last_heartbeat timestamptz NOT NULL
+);
+CREATE FUNCTION odmd_fenced_write(p_lease text, p_epoch bigint, p_keys bytea[],
+                                  p_values bytea[], p_tombstones boolean[],
+                                  p_if_revisions bigint[])
+RETURNS TABLE (o_index bigint, o_outcome bigint, o_revision bigint, o_version bigint,
+               o_previous bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_epoch bigint;
+BEGIN
+  SELECT l.epoch INTO v_epoch FROM odmd_lease AS l WHERE l.name = p_lease FOR SHARE;
+  IF v_epoch IS DISTINCT FROM p_epoch THEN
+    o_index := 0;
+    o_outcome := 3;
+    o_revision := coalesce(v_epoch, 0);
+    o_version := 0;
+    o_previous := 0;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT * FROM odmd_write(p_keys, p_values, p_tombstones, p_if_revisions);
+END
+$fn$;
+UPDATE odmd_meta SET schema_version = 2 WHERE id = 1;
+)sql";
+
 // "odmd": the advisory lock that serialises schema creation.
 constexpr const char* kLockSchema = "SELECT pg_advisory_xact_lock(1868852580)";
 
@@ -101,6 +151,19 @@ Status NotOdmdStore(PgConnection& conn, const std::string& why) {
   const char* db = PQdb(conn.raw());
   return FailedPreconditionError("store " + Quote(conn.target().label) + ": database " +
                                  Quote(db != nullptr ? db : "") + " is not an odmd store: " + why);
+}
+
+// The schema version of an odmd store (CheckMeta has passed).
+Result<std::int64_t> SchemaVersion(PgConnection& conn) {
+  ODMD_ASSIGN_OR_RETURN(PgRows meta, conn.Query(kSelectMeta, PgParams(), {kTextOid, kInt8Oid}));
+  return meta.Int64(0, 1);
+}
+
+// Brings a store this code can read up to kSchemaVersion.
+Status Migrate(PgConnection& conn) {
+  ODMD_ASSIGN_OR_RETURN(std::int64_t version, SchemaVersion(conn));
+  if (version < 2) ODMD_RETURN_IF_ERROR(conn.Exec(kMigrateTo2));
+  return OkStatus();
 }
 
 Status CheckMeta(PgConnection& conn, bool has_log, bool has_write) {
@@ -138,12 +201,16 @@ Status CheckOrCreateLocked(PgConnection& conn) {
   const bool has_meta = objects.Bool(0, 0);
   const bool has_log = objects.Bool(0, 1);
   const bool has_write = objects.Bool(0, 2);
-  if (!has_meta && !has_log && !has_write) return conn.Exec(kCreateSchema);
+  if (!has_meta && !has_log && !has_write) {
+    ODMD_RETURN_IF_ERROR(conn.Exec(kCreateSchema));
+    return Migrate(conn);
+  }
   if (!has_meta) {
     return NotOdmdStore(conn, has_log ? "it has a table \"odmd_log\" but no \"odmd_meta\""
                                       : "it has a function \"odmd_write\" but no \"odmd_meta\"");
   }
-  return CheckMeta(conn, has_log, has_write);
+  ODMD_RETURN_IF_ERROR(CheckMeta(conn, has_log, has_write));
+  return Migrate(conn);
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 #include <system_error>
 #include <utility>
 
+#include "lease_common.h"
 #include "odmd/base/strings.h"
+#include "sqlite/sqlite_lease.h"
 #include "sqlite/sqlite_notifier.h"
 #include "sqlite/sqlite_read_cache.h"
 #include "sqlite/sqlite_schema.h"
@@ -610,6 +612,12 @@ Result<bool> SqliteConfigStore::ApplyOne(Connection& conn, WriteOp& op, Revision
 }
 
 // Watch
+
+Result<LeaderLeasePtr> SqliteConfigStore::NewLeaderLease(const LeaseOptions& options) {
+  ODMD_RETURN_IF_ERROR(ValidateLeaseOptions(options));
+  return LeaderLeasePtr(
+      std::make_unique<SqliteLeaderLease>(*this, in_memory_ ? "" : path_ + ".lease", options));
+}
 
 Result<WatchHandlePtr> SqliteConfigStore::Watch(std::string_view prefix, Revision after,
                                                 ChangeSink sink) {

@@ -77,6 +77,8 @@ class SqliteConfigStore final : public ConfigStore {
   Result<std::vector<Entry>> History(std::string_view key) override;
   Result<Revision> LatestRevision() override;
   Result<WatchHandlePtr> Watch(std::string_view prefix, Revision after, ChangeSink sink) override;
+  // A SqliteLeaderLease (sqlite_lease.h) on "<path>.lease".
+  Result<std::unique_ptr<LeaderLease>> NewLeaderLease(const LeaseOptions& options) override;
 
   // Used by SqliteWatch: up to `limit` changes under `prefix` with after < revision <=
   // until, in revision order.

@@ -18,6 +18,9 @@
 
 namespace odmd::store {
 
+class LeaderLease;    // leader_lease.h
+struct LeaseOptions;  // leader_lease.h
+
 // Limits every backend enforces (kInvalidArgument, nothing written).
 inline constexpr std::size_t kMaxKeyBytes = 1024;
 // Values are small but for one: the contracts manifest is a single value, and an org of
@@ -146,6 +149,12 @@ class ConfigStore {
   // kInvalidArgument for a malformed prefix or `after` < 0.
   virtual Result<WatchHandlePtr> Watch(std::string_view prefix, Revision after,
                                        ChangeSink sink) = 0;
+
+  // The leader lease of this store, shared by the `odmd serve` replicas on it
+  // (leader_lease.h). kInvalidArgument without options.replica_id or with a duration under
+  // 10 ms; kUnimplemented for a store without one (a decorator, a test double);
+  // kUnavailable when the database cannot be reached.
+  virtual Result<std::unique_ptr<LeaderLease>> NewLeaderLease(const LeaseOptions& options);
 };
 using ConfigStorePtr = std::unique_ptr<ConfigStore>;
 
