@@ -136,8 +136,13 @@ Status DeploymentQueue::CommitLocked(Change& change) {
     ops.push_back(store::BatchOp::Put(QueueKey(enver_id), ToJsonText(t.record), t.revision));
   }
   for (store::BatchOp& op : change.extra_ops) ops.push_back(std::move(op));
-  ODMD_ASSIGN_OR_RETURN(std::vector<store::WriteResult> written,
-                        events_.Commit(std::move(ops), change.events));
+  Result<std::vector<store::WriteResult>> committed = events_.Commit(std::move(ops), change.events);
+  if (!committed.ok()) {
+    // Without this, every later enqueue would fail the same way until a restart.
+    if (IsAborted(committed.status()) && change.new_ids > 0) RereadCounterLocked();
+    return committed.status();
+  }
+  std::vector<store::WriteResult> written = std::move(committed).value();
 
   size_t index = 0;
   if (change.new_ids > 0) {
@@ -160,6 +165,15 @@ Status DeploymentQueue::CommitLocked(Change& change) {
     return a.second.deployment.state == DeploymentState::kRunning;
   }));
   return OkStatus();
+}
+
+void DeploymentQueue::RereadCounterLocked() {
+  Result<store::Entry> counter = store_.Get(kDeploymentSeqKey);
+  if (!counter.ok()) return;  // the next commit fails again, and reads again
+  Result<std::int64_t> last = ParseCounter(kDeploymentSeqKey, counter->value);
+  if (!last.ok() || *last < last_id_) return;
+  last_id_ = *last;
+  last_id_revision_ = counter->revision;
 }
 
 // --- Load ---

@@ -158,6 +158,9 @@ class DeploymentQueue {
   Status CheckLoaded() const;
   Status LoadLocked();
   Status CommitLocked(Change& change);
+  // After a lost compare-and-set on the id counter (another writer allocated ids since this
+  // queue read it): reads it again, so the next change takes ids after theirs.
+  void RereadCounterLocked();
   std::int64_t NowMs() const;
 
   store::ConfigStore& store_;
