@@ -16,6 +16,37 @@ namespace {
 using nlohmann::json;
 using Vars = std::vector<std::pair<std::string, std::string>>;
 
+// GET /api/health: {"ok": true}, and with a lease its holder and the replicas. Ages come from
+// the database's clock (now_ms), so replicas' clocks do not matter.
+json HealthJson(store::LeaderLease& lease, const std::string& replica_id) {
+  json health = {{"ok", true}};
+  health["replica"] = replica_id;
+  Result<store::LeaseState> state = lease.Current();
+  if (!state.ok()) {
+    health["lease_error"] = state.status().message();
+    return health;
+  }
+  if (state->held()) {
+    health["leader"] = {{"replica", state->holder},
+                        {"address", state->holder_address},
+                        {"epoch", state->epoch},
+                        {"since_ms", state->acquired_at_ms},
+                        {"is_this_replica", state->holder == replica_id}};
+  } else {
+    health["leader"] = nullptr;
+  }
+  json replicas = json::array();
+  for (const store::ReplicaInfo& r : state->replicas) {
+    replicas.push_back({{"id", r.id},
+                        {"address", r.address},
+                        {"started_at_ms", r.started_at_ms},
+                        {"last_heartbeat_ms", r.last_heartbeat_ms},
+                        {"heartbeat_age_ms", state->now_ms - r.last_heartbeat_ms}});
+  }
+  health["replicas"] = std::move(replicas);
+  return health;
+}
+
 json ToJson(const reconcile::IntakeReport& r) {
   return {{"refs_changed", r.refs_changed},
           {"deployments_queued", r.deployments_queued},
@@ -150,9 +181,13 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
       {.method = "GET",
        .pattern = "/api/health",
        .openapi_path = "/api/health",
-       .summary = "Liveness: {\"ok\": true}",
+       .summary = "Liveness: {\"ok\": true}; with replicas, the leader and their heartbeats",
        .access = Access::kPublic,
-       .handler = [](const Request&) -> Result<Reply> { return Reply{.body = R"({"ok":true})"}; }});
+       .handler = [lease = options.lease,
+                   replica = options.replica_id](const Request&) -> Result<Reply> {
+         if (lease == nullptr) return Reply{.body = R"({"ok":true})"};
+         return Reply::Json(HealthJson(*lease, replica));
+       }});
   routes.push_back({.method = "POST",
                     .pattern = "/webhooks/github",
                     .openapi_path = "/webhooks/github",

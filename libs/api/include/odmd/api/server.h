@@ -22,6 +22,7 @@
 #include "odmd/access/tokens.h"
 #include "odmd/base/status.h"
 #include "odmd/reconcile/platform.h"
+#include "odmd/store/leader_lease.h"
 
 namespace odmd::api {
 
@@ -67,6 +68,11 @@ struct ApiOptions {
   std::chrono::milliseconds stream_keepalive{std::chrono::seconds(15)};
   // The web console's files (public: the page asks for a token itself). Empty: GET / is 404.
   std::vector<StaticFile> static_files{};
+  // The replicas' leader lease (docs/platform.md, "Replicas") and this replica's id:
+  // GET /api/health then also says who leads, since when, at which epoch, and each
+  // replica's last heartbeat. nullptr: it says only {"ok": true}.
+  store::LeaderLease* lease = nullptr;
+  std::string replica_id{};
 };
 
 // What the server holds now (ApiServer::stats).
