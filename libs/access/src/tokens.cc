@@ -53,22 +53,22 @@ Status StoreError(const Status& s, std::string_view what, std::string_view hash 
   return Status(s.code(), "token registry: cannot " + std::string(what) + ": " + message);
 }
 
-Status Malformed(std::string_view hash, std::string_view why) {
+Status MalformedToken(std::string_view hash, std::string_view why) {
   return FailedPreconditionError("token record " + std::string(hash.substr(0, kIdChars)) +
                                  " is malformed: " + std::string(why));
 }
 
 Result<TokenInfo> ParseRecord(std::string_view hash, std::string_view value) {
   nlohmann::json j = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Malformed(hash, "not a JSON object");
+  if (j.is_discarded() || !j.is_object()) return MalformedToken(hash, "not a JSON object");
   auto principal = j.find("principal");
   auto issued_at = j.find("issued_at");
   if (principal == j.end() || !principal->is_string() || issued_at == j.end() ||
       !issued_at->is_string()) {
-    return Malformed(hash, "\"principal\" or \"issued_at\" is missing or not a string");
+    return MalformedToken(hash, "\"principal\" or \"issued_at\" is missing or not a string");
   }
   Result<Principal> parsed = Principal::Parse(principal->get<std::string>());
-  if (!parsed.ok()) return Malformed(hash, parsed.status().message());
+  if (!parsed.ok()) return MalformedToken(hash, parsed.status().message());
   return TokenInfo{std::move(parsed).value(), std::string(hash.substr(0, kIdChars)),
                    issued_at->get<std::string>()};
 }

@@ -7,7 +7,7 @@ namespace {
 
 constexpr char kVersion[] = "2010-05-15";
 
-std::string Subject(const std::string& name) { return "stack \"" + name + "\""; }
+std::string StackSubject(const std::string& name) { return "stack \"" + name + "\""; }
 
 FormParams TemplateParams(const StackTemplate& stack) {
   FormParams params = {{"StackName", stack.name}, {"TemplateBody", stack.body}};
@@ -30,7 +30,7 @@ std::string_view StackChangeName(StackChange change) {
 }
 
 Result<Stack> CloudFormationClient::DescribeStack(const std::string& name) {
-  const std::string subject = Subject(name);
+  const std::string subject = StackSubject(name);
   ODMD_ASSIGN_OR_RETURN(std::string body, client_.Query(kCloudFormation, "DescribeStacks", kVersion,
                                                         {{"StackName", name}}, subject));
   ODMD_ASSIGN_OR_RETURN(internal::XmlElement xml,
@@ -61,7 +61,7 @@ Status CloudFormationClient::DeleteStack(const std::string& name) {
 Result<std::string> CloudFormationClient::CreateStack(const StackTemplate& stack) {
   ODMD_ASSIGN_OR_RETURN(std::string body,
                         client_.Query(kCloudFormation, "CreateStack", kVersion,
-                                      TemplateParams(stack), Subject(stack.name)));
+                                      TemplateParams(stack), StackSubject(stack.name)));
   ODMD_ASSIGN_OR_RETURN(internal::XmlElement xml,
                         internal::ParseXml(body, "cloudformation CreateStack"));
   const internal::XmlElement* id = xml.Find("StackId");
@@ -70,7 +70,7 @@ Result<std::string> CloudFormationClient::CreateStack(const StackTemplate& stack
 
 Result<bool> CloudFormationClient::UpdateStack(const StackTemplate& stack) {
   Result<std::string> body = client_.Query(kCloudFormation, "UpdateStack", kVersion,
-                                           TemplateParams(stack), Subject(stack.name));
+                                           TemplateParams(stack), StackSubject(stack.name));
   if (!body.ok() &&
       body.status().message().find("No updates are to be performed") != std::string::npos) {
     return false;
@@ -81,7 +81,7 @@ Result<bool> CloudFormationClient::UpdateStack(const StackTemplate& stack) {
 
 Result<std::string> CloudFormationClient::GetTemplate(const std::string& name) {
   ODMD_ASSIGN_OR_RETURN(std::string body, client_.Query(kCloudFormation, "GetTemplate", kVersion,
-                                                        {{"StackName", name}}, Subject(name)));
+                                                        {{"StackName", name}}, StackSubject(name)));
   ODMD_ASSIGN_OR_RETURN(internal::XmlElement xml,
                         internal::ParseXml(body, "cloudformation GetTemplate"));
   const internal::XmlElement* t = xml.Find("TemplateBody");
@@ -97,7 +97,7 @@ Result<Stack> CloudFormationClient::WaitForStack(const std::string& name, const 
     if (!stack.status.ends_with("_IN_PROGRESS")) return stack;
     last = stack.status;
   }
-  return UnavailableError("cloudformation " + Subject(name) + " is still " + last + " after " +
+  return UnavailableError("cloudformation " + StackSubject(name) + " is still " + last + " after " +
                           std::to_string(wait.max_polls) + " polls");
 }
 
@@ -126,7 +126,7 @@ Result<StackChange> CloudFormationClient::DeployStack(const StackTemplate& stack
   }
   ODMD_ASSIGN_OR_RETURN(Stack done, WaitForStack(stack.name, sleeper, wait));
   if (done.status != expected) {
-    return FailedPreconditionError("cloudformation " + Subject(stack.name) + " ended " +
+    return FailedPreconditionError("cloudformation " + StackSubject(stack.name) + " ended " +
                                    done.status +
                                    (done.status_reason.empty() ? "" : ": " + done.status_reason));
   }

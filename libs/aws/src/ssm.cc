@@ -3,14 +3,14 @@
 namespace odmd::aws {
 namespace {
 
-constexpr char kTarget[] = "AmazonSSM";
+constexpr char kSsmTarget[] = "AmazonSSM";
 
 Parameter FromJson(const nlohmann::json& p) {
   return Parameter{p.value("Name", ""), p.value("Value", ""), p.value("Type", ""),
                    p.value("Version", int64_t{0})};
 }
 
-std::string Subject(const std::string& name) { return "parameter \"" + name + "\""; }
+std::string ParameterSubject(const std::string& name) { return "parameter \"" + name + "\""; }
 
 }  // namespace
 
@@ -18,16 +18,17 @@ Result<int64_t> SsmClient::PutParameter(const std::string& name, const std::stri
                                         bool overwrite, const std::string& type) {
   nlohmann::json body = {
       {"Name", name}, {"Value", value}, {"Type", type}, {"Overwrite", overwrite}};
-  ODMD_ASSIGN_OR_RETURN(nlohmann::json j,
-                        client_.Json(kSsm, kTarget, "PutParameter", body, Subject(name)));
+  ODMD_ASSIGN_OR_RETURN(nlohmann::json j, client_.Json(kSsm, kSsmTarget, "PutParameter", body,
+                                                       ParameterSubject(name)));
   return j.value("Version", int64_t{0});
 }
 
 Result<Parameter> SsmClient::GetParameter(const std::string& name) {
-  ODMD_ASSIGN_OR_RETURN(nlohmann::json j, client_.Json(kSsm, kTarget, "GetParameter",
-                                                       {{"Name", name}}, Subject(name)));
+  ODMD_ASSIGN_OR_RETURN(nlohmann::json j, client_.Json(kSsm, kSsmTarget, "GetParameter",
+                                                       {{"Name", name}}, ParameterSubject(name)));
   if (!j.contains("Parameter") || !j["Parameter"].is_object()) {
-    return InternalError("ssm GetParameter " + Subject(name) + ": no Parameter in the answer");
+    return InternalError("ssm GetParameter " + ParameterSubject(name) +
+                         ": no Parameter in the answer");
   }
   return FromJson(j["Parameter"]);
 }
@@ -39,8 +40,8 @@ Result<std::vector<Parameter>> SsmClient::GetParametersByPath(const std::string&
   do {
     nlohmann::json body = {{"Path", path}, {"Recursive", recursive}};
     if (!token.empty()) body["NextToken"] = token;
-    ODMD_ASSIGN_OR_RETURN(nlohmann::json j, client_.Json(kSsm, kTarget, "GetParametersByPath", body,
-                                                         "path \"" + path + "\""));
+    ODMD_ASSIGN_OR_RETURN(nlohmann::json j, client_.Json(kSsm, kSsmTarget, "GetParametersByPath",
+                                                         body, "path \"" + path + "\""));
     for (const nlohmann::json& p : j.value("Parameters", nlohmann::json::array())) {
       out.push_back(FromJson(p));
     }
@@ -55,8 +56,8 @@ Result<std::vector<Parameter>> SsmClient::GetParameterHistory(const std::string&
   do {
     nlohmann::json body = {{"Name", name}};
     if (!token.empty()) body["NextToken"] = token;
-    ODMD_ASSIGN_OR_RETURN(nlohmann::json j,
-                          client_.Json(kSsm, kTarget, "GetParameterHistory", body, Subject(name)));
+    ODMD_ASSIGN_OR_RETURN(nlohmann::json j, client_.Json(kSsm, kSsmTarget, "GetParameterHistory",
+                                                         body, ParameterSubject(name)));
     for (const nlohmann::json& p : j.value("Parameters", nlohmann::json::array())) {
       out.push_back(FromJson(p));
     }

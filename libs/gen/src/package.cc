@@ -277,7 +277,7 @@ std::string PackageJson(const model::Org& org, const std::string& name, const st
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-bool IsNameChar(char c) {
+bool IsPackageNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' ||
          c == '-';
 }
@@ -288,11 +288,11 @@ Status CheckPackageName(std::string_view name) {
   if (!bare.empty() && bare.front() == '@') {
     size_t slash = bare.find('/');
     std::string_view scope = bare.substr(1, slash == std::string_view::npos ? 0 : slash - 1);
-    bool scope_ok = !scope.empty() && std::all_of(scope.begin(), scope.end(), IsNameChar);
+    bool scope_ok = !scope.empty() && std::all_of(scope.begin(), scope.end(), IsPackageNameChar);
     bare = scope_ok ? bare.substr(slash + 1) : std::string_view();
   }
   bool ok = !bare.empty() && name.size() <= 214 && bare.front() != '.' && bare.front() != '_' &&
-            std::all_of(bare.begin(), bare.end(), IsNameChar);
+            std::all_of(bare.begin(), bare.end(), IsPackageNameChar);
   if (ok) return OkStatus();
   return InvalidArgumentError("package name " + Quote(name) +
                               " is not an npm package name (lowercase [a-z0-9._~-], an optional "

@@ -25,10 +25,7 @@ using model::RevType;
 
 constexpr std::string_view kOidcHost = "token.actions.githubusercontent.com";
 
-bool IsAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-bool IsNameChar(char c) { return IsAlnum(c) || c == '_' || c == '.' || c == '-'; }
+bool IsNameChar(char c) { return IsAsciiAlnum(c) || c == '_' || c == '.' || c == '-'; }
 bool IsPathChar(char c) { return IsNameChar(c) || c == '/'; }
 bool IsRegionChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 

@@ -18,17 +18,13 @@ namespace {
 // A longer file name is refused by common file systems (and so by git checkouts).
 constexpr size_t kMaxFileNameBytes = 255;
 
-bool IsAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 bool AllOf(std::string_view s, bool (*ok)(char)) {
   return !s.empty() && std::all_of(s.begin(), s.end(), ok);
 }
 
-bool IsBuildIdChar(char c) { return IsAlnum(c) || c == '_' || c == '-'; }
+bool IsBuildIdChar(char c) { return IsAsciiAlnum(c) || c == '_' || c == '-'; }
 bool IsRegionChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
-bool IsAccountNameChar(char c) { return IsAlnum(c) || c == '_' || c == '.' || c == '-'; }
+bool IsAccountNameChar(char c) { return IsAsciiAlnum(c) || c == '_' || c == '.' || c == '-'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // The envers of one build that share a workflow, keyed by (account name, region).
@@ -94,7 +90,7 @@ Result<GeneratedFile> GenerateOne(const model::Org& org, const model::Build& bui
 
 std::string WorkflowSecretName(std::string_view workflow_name) {
   std::string out = "ODMD_SECRETS_";
-  for (char c : workflow_name) out += IsAlnum(c) ? c : '_';
+  for (char c : workflow_name) out += IsAsciiAlnum(c) ? c : '_';
   return out;
 }
 

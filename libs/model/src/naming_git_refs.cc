@@ -14,10 +14,6 @@ namespace {
 constexpr std::string_view kHeadsPrefix = "refs/heads/";
 constexpr std::string_view kTagsPrefix = "refs/tags/";
 
-bool IsAsciiAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 bool IsSeparator(char c) { return c == '.' || c == '_' || c == '-'; }
 
 bool HasReservedPair(std::string_view run) {

@@ -11,13 +11,9 @@
 namespace odmd::model::rules {
 namespace {
 
-bool IsAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-bool IsBuildIdChar(char c) { return IsAlnum(c) || c == '_' || c == '-'; }
+bool IsBuildIdChar(char c) { return IsAsciiAlnum(c) || c == '_' || c == '-'; }
 
 // Why `id` is not a legal build id, or "".
 std::string BuildIdProblem(std::string_view id) {
@@ -38,7 +34,7 @@ std::string ProductNameProblem(std::string_view name) {
   std::string prefix = "product name " + Quote(name);
   if (name.empty()) return "product name is empty";
   for (char c : name) {
-    if (!IsAlnum(c) && c != '_' && c != '.' && c != '-' && c != '/') {
+    if (!IsAsciiAlnum(c) && c != '_' && c != '.' && c != '-' && c != '/') {
       return prefix + " has character " + Quote(std::string_view(&c, 1)) +
              " outside [A-Za-z0-9_.-/]";
     }

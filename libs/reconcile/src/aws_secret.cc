@@ -15,10 +15,6 @@ std::string Where(const AwsTargetSession& session, const std::string& name) {
          session.role_arn;
 }
 
-Status Prefixed(const Status& s, const std::string& prefix) {
-  return Status(s.code(), prefix + ": " + s.message());
-}
-
 }  // namespace
 
 Status SyncEnverSecret(const AwsTargetSession& session, const std::string& name,
@@ -34,11 +30,11 @@ Status SyncEnverSecret(const AwsTargetSession& session, const std::string& name,
   if (current.ok() && *current == text) return OkStatus();
   if (current.ok()) {
     Result<std::string> put = sm.PutSecretValue(name, text);
-    return put.ok() ? OkStatus() : Prefixed(put.status(), Where(session, name));
+    return put.ok() ? OkStatus() : put.status().WithContext(Where(session, name));
   }
-  if (!IsNotFound(current.status())) return Prefixed(current.status(), Where(session, name));
+  if (!IsNotFound(current.status())) return current.status().WithContext(Where(session, name));
   Result<std::string> created = sm.CreateSecret(name, text);
-  return created.ok() ? OkStatus() : Prefixed(created.status(), Where(session, name));
+  return created.ok() ? OkStatus() : created.status().WithContext(Where(session, name));
 }
 
 Status DeleteEnverSecret(const AwsTargetSession& session, const std::string& name) {
@@ -46,7 +42,7 @@ Status DeleteEnverSecret(const AwsTargetSession& session, const std::string& nam
   aws::AwsClient client(session.config, *transport, aws::RealSleeper());
   Status deleted = aws::SecretsManagerClient(client).DeleteSecret(name, /*force=*/true);
   if (deleted.ok() || IsNotFound(deleted)) return OkStatus();
-  return Prefixed(deleted, Where(session, name));
+  return deleted.WithContext(Where(session, name));
 }
 
 }  // namespace odmd::reconcile

@@ -21,11 +21,6 @@ std::string Where(const std::string& account_id, const std::string& role_arn) {
   return "account " + account_id + ", build role " + role_arn;
 }
 
-// The status `s` with `prefix` before its message, its code kept.
-Status Prefixed(const Status& s, const std::string& prefix) {
-  return Status(s.code(), prefix + ": " + s.message());
-}
-
 // One client of `config` on its own transport (a curl transport is one exchange at a time).
 struct Client {
   explicit Client(aws::AwsConfig config)
@@ -67,7 +62,7 @@ Result<AwsTargetSession> AssumeBuildRole(const AwsSettings& settings, const std:
   Result<aws::AssumedRole> role =
       aws::StsClient(central.client)
           .AssumeRole(role_arn, session_name, static_cast<int>(duration.count()), tags);
-  if (!role.ok()) return Prefixed(role.status(), where + ": cannot assume the build role");
+  if (!role.ok()) return role.status().WithContext(where + ": cannot assume the build role");
 
   AwsTargetSession session;
   session.account_id = account_id;
@@ -78,7 +73,7 @@ Result<AwsTargetSession> AssumeBuildRole(const AwsSettings& settings, const std:
   Client as_role(session.config);
   Result<aws::CallerIdentity> me = aws::StsClient(as_role.client).GetCallerIdentity();
   if (!me.ok()) {
-    return Prefixed(me.status(), where + ": the build role's credentials do not work");
+    return me.status().WithContext(where + ": the build role's credentials do not work");
   }
   if (me->account != account_id) {
     return PermissionDeniedError(where + ": the assumed role is " + Quote(me->arn) +
@@ -87,7 +82,7 @@ Result<AwsTargetSession> AssumeBuildRole(const AwsSettings& settings, const std:
   session.assumed_arn = me->arn;
   Result<aws::Stack> probe = aws::CloudFormationClient(as_role.client).DescribeStack(probe_stack);
   if (!probe.ok() && !IsNotFound(probe.status())) {
-    return Prefixed(probe.status(), where + ": the build role cannot use CloudFormation");
+    return probe.status().WithContext(where + ": the build role cannot use CloudFormation");
   }
   return session;
 }
@@ -124,12 +119,12 @@ Status DeleteStackAndWait(aws::Transport& transport, const AwsTargetSession& ses
   aws::CloudFormationClient cfn(client);
   Status deleted = cfn.DeleteStack(stack);
   if (!deleted.ok() && !IsNotFound(deleted)) {
-    return Prefixed(deleted, "cannot delete " + where);
+    return deleted.WithContext("cannot delete " + where);
   }
   while (true) {
     Result<aws::Stack> s = cfn.DescribeStack(stack);
     if (IsNotFound(s.status())) return OkStatus();
-    if (!s.ok()) return Prefixed(s.status(), "cannot follow the deletion of " + where);
+    if (!s.ok()) return s.status().WithContext("cannot follow the deletion of " + where);
     if (s->status == "DELETE_COMPLETE") return OkStatus();
     if (s->status == "DELETE_FAILED") {
       return FailedPreconditionError(

@@ -18,14 +18,12 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kVersionsPrefix = "/odmd/contracts/versions/";
-
 // The record of contracts version `version` (request parameter `param`); kInvalidArgument
 // naming the parameter when it cannot be a version, kNotFound naming it when unpublished.
 Result<store::Entry> GetVersionRecord(store::ConfigStore& store, std::string_view param,
                                       std::string_view version) {
   ODMD_RETURN_IF_ERROR(CheckContractsVersionParam(param, version));
-  const std::string key = std::string(kVersionsPrefix) + std::string(version);
+  const std::string key = std::string(kContractsVersionsPrefix) + std::string(version);
   ODMD_RETURN_IF_ERROR(store::ValidateKey(key));
   Result<store::Entry> e = store.Get(key);
   if (IsNotFound(e.status())) {
@@ -121,13 +119,13 @@ Result<json> Platform::Impl::ListContractsVersions() {
     std::lock_guard<std::mutex> lock(contracts_versions_.mu);
     if (contracts_versions_.revision == latest) return contracts_versions_.versions;
   }
-  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> records, store_.List(kVersionsPrefix));
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> records, store_.List(kContractsVersionsPrefix));
   std::sort(records.begin(), records.end(),
             [](const store::Entry& a, const store::Entry& b) { return a.revision > b.revision; });
   json versions = json::array();
   for (const store::Entry& r : records) {
     ODMD_ASSIGN_OR_RETURN(std::string digest, view_records_.ManifestDigest(r));
-    versions.push_back({{"version", r.key.substr(kVersionsPrefix.size())},
+    versions.push_back({{"version", r.key.substr(kContractsVersionsPrefix.size())},
                         {"digest", std::move(digest)},
                         {"revision", r.revision}});
   }

@@ -27,8 +27,6 @@ namespace odmd::reconcile {
 
 namespace {
 
-constexpr std::string_view kVersionsPrefix = "/odmd/contracts/versions/";
-
 std::string ViolationsText(const std::vector<model::Violation>& violations) {
   std::string out;
   for (const model::Violation& v : violations) {
@@ -103,7 +101,7 @@ Result<PublishReport> Platform::Impl::PublishManifest(const access::Principal& w
   if (before->has_manifest() && before->digest() == report.digest) return report;
 
   const std::string canonical = model::WriteManifest(org);
-  const std::string version_key = std::string(kVersionsPrefix) + org.version;
+  const std::string version_key = std::string(kContractsVersionsPrefix) + org.version;
   // One commit makes the version current and records the sync it owes (kContractsSyncKey):
   // the version's copy, the manifest, contractsLibLatest and the intent.
   std::vector<store::BatchOp> ops;
@@ -161,7 +159,7 @@ Status Platform::Impl::ResumeSyncLocked() {
   std::string before_manifest;
   const std::string from = intent["from"].get<std::string>();
   if (!from.empty()) {
-    Result<store::Entry> old = store_.Get(std::string(kVersionsPrefix) + from);
+    Result<store::Entry> old = store_.Get(std::string(kContractsVersionsPrefix) + from);
     if (old.ok()) {
       before_manifest = old->value;
     } else if (!IsNotFound(old.status())) {

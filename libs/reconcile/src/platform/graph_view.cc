@@ -17,7 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kConsumedSuffix = "/share..version";
-constexpr std::string_view kVersionsPrefix = "/odmd/contracts/versions/";
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -311,7 +310,7 @@ Status CheckContractsVersionParam(std::string_view param, std::string_view versi
 Result<Platform::Impl::ContractsVersionAt> Platform::Impl::ResolveContractsVersion(
     std::string_view version) {
   ODMD_RETURN_IF_ERROR(CheckContractsVersionParam("contracts_version", version));
-  const std::string key = std::string(kVersionsPrefix) + std::string(version);
+  const std::string key = std::string(kContractsVersionsPrefix) + std::string(version);
   ODMD_RETURN_IF_ERROR(store::ValidateKey(key));
   Result<store::Entry> record = store_.Get(key);
   if (IsNotFound(record.status())) {

@@ -19,9 +19,6 @@
 namespace odmd::store::postgres {
 namespace {
 
-constexpr std::chrono::milliseconds kFirstBackoff{10};
-constexpr std::chrono::milliseconds kMaxBackoff{1000};
-
 // The revision in a notification's payload, or nullopt if it is not one (someone else
 // notifying on the channel).
 std::optional<Revision> ParseRevision(const char* payload) {
@@ -59,7 +56,7 @@ bool PostgresListener::Stopping() {
 }
 
 bool PostgresListener::Backoff(int failures) {
-  const auto delay = std::min(kMaxBackoff, kFirstBackoff * (1 << std::min(failures, 10)));
+  const auto delay = ReconnectDelay(failures);
   std::unique_lock lock(mu_);
   return !cv_.wait_for(lock, delay, [this] { return stopping_; });
 }

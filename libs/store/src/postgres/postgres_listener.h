@@ -6,6 +6,8 @@
 // truth, so after every (re)connect `listening` tells the owner that anything may have been
 // missed while no one was listening.
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -16,6 +18,14 @@
 #include "postgres/pg_connection.h"
 
 namespace odmd::store::postgres {
+
+// How long the listener and the watches wait after `failures` failed attempts in a row
+// before the next one: 10 ms, doubling up to 1 s.
+inline std::chrono::milliseconds ReconnectDelay(int failures) {
+  constexpr std::chrono::milliseconds kFirst{10};
+  constexpr std::chrono::milliseconds kMax{1000};
+  return std::min(kMax, kFirst * (1 << std::min(failures, 10)));
+}
 
 class PostgresListener {
  public:

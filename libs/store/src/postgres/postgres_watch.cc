@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "postgres/postgres_config_store.h"
+#include "postgres/postgres_listener.h"
 
 namespace odmd::store::postgres {
 namespace {
@@ -13,9 +14,6 @@ namespace {
 // Rows read per query: the read connection goes back to the pool between pages, so a slow
 // sink never holds one.
 constexpr int kPage = 256;
-
-constexpr std::chrono::milliseconds kFirstBackoff{10};
-constexpr std::chrono::milliseconds kMaxBackoff{1000};
 
 }  // namespace
 
@@ -52,7 +50,7 @@ bool PostgresWatch::Stopped() const {
 }
 
 bool PostgresWatch::Backoff(int failures, std::uint64_t generation) {
-  const auto delay = std::min(kMaxBackoff, kFirstBackoff * (1 << std::min(failures, 10)));
+  const auto delay = ReconnectDelay(failures);
   std::unique_lock lock(store_.watch_mu_);
   // The listener connecting again is a good moment to retry early.
   store_.watch_cv_.wait_for(lock, delay, [&] { return stop_ || store_.generation_ != generation; });

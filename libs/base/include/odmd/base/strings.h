@@ -21,6 +21,11 @@ std::string_view StripAsciiWhitespace(std::string_view s);
 
 std::string AsciiToLower(std::string_view s);
 
+// [A-Za-z0-9], whatever the locale.
+constexpr bool IsAsciiAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 // Levenshtein distance (insert, delete, substitute each cost 1).
 int EditDistance(std::string_view a, std::string_view b);
 

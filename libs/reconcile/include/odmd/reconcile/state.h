@@ -26,6 +26,8 @@ inline constexpr std::string_view kContractsPrefix = "/odmd/contracts/";
 // "" for none). Written in the commit that makes the version current, deleted in the commit
 // that records its "contracts.published" event; found at start, the sync runs again.
 inline constexpr std::string_view kContractsSyncKey = "/odmd/contracts/sync";
+// "/odmd/contracts/versions/<version>": the manifest text of each published version.
+inline constexpr std::string_view kContractsVersionsPrefix = "/odmd/contracts/versions/";
 // "/odmd/reactions/done/<build>/<rev>/<product>": the store revision of the product's last
 // version the reactions handled, written in the commit of those reactions.
 inline constexpr std::string_view kReactionsDonePrefix = "/odmd/reactions/done/";
