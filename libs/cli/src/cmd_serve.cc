@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@
 #include "odmd/reconcile/runner.h"
 #include "odmd/store/open_config_store.h"
 #include "serve_github.h"
+#include "serve_lease.h"
 
 namespace odmd::cli {
 namespace {
@@ -84,7 +86,11 @@ std::string DescribeStop(const StopSignal& stop) {
   return text + ", stopping";
 }
 
-// Catches SIGINT and SIGTERM while alive; Wait() returns the first one.
+// Records that are not signals: the lease loop's news (serve_lease.h), through the same pipe.
+constexpr int kLeaseElected = -1;
+constexpr int kLeaseDeposed = -2;
+
+// Catches SIGINT and SIGTERM while alive; Wait() returns the first one (or a Post).
 class ServeSignals {
  public:
   ServeSignals() {
@@ -113,6 +119,12 @@ class ServeSignals {
   ServeSignals& operator=(const ServeSignals&) = delete;
 
   bool installed() const { return installed_; }
+
+  // Makes Wait return {code, 0, 0}: kLeaseElected or kLeaseDeposed.
+  void Post(int code) {
+    const int record[2] = {code, 0};
+    [[maybe_unused]] ssize_t n = ::write(fds_[1], record, sizeof record);  // atomic: < PIPE_BUF
+  }
 
   // Blocks until a signal arrives; returns it. A pipe that ends or fails (its descriptor
   // closed by mistake elsewhere in the process) is reported as such, never as a signal.
@@ -148,6 +160,7 @@ struct ServeOpts {
   std::string cdk_sdk;
   std::vector<std::string> tool_dirs;
   ServeGitHubOpts github;
+  ServeLeaseOpts lease;
 };
 
 // --cdk-sdk DIR: a shared CDK install (this repo's sdk/cdk after scripts/install-deps.sh)
@@ -294,6 +307,39 @@ std::string DescribeAws(const reconcile::AwsSettings& aws) {
          "\n";
 }
 
+// Takes the store's lease, or waits for it as a standby (a shared store) until it is taken
+// or a stop signal comes. The exit code when the server must not run.
+std::optional<int> TakeLead(Io& io, ServeLease& lease, ServeSignals& signals) {
+  Result<bool> leading = lease.TryLead();
+  if (!leading.ok()) return ReportFailure(io, false, leading.status());
+  lease.Start();
+  if (!*leading) {
+    io.err << "odmd serve: standby replica " << Quote(lease.replica_id())
+           << ": the lease is held by " << lease.DescribeHolder()
+           << "; taking over when it is released or expires\n"
+           << std::flush;
+    for (;;) {
+      const StopSignal got = signals.Wait();
+      if (got.sig == kLeaseElected) break;
+      if (got.sig == kLeaseDeposed) continue;  // the news of an earlier round
+      io.err << "odmd serve: " << DescribeStop(got) << "\n";
+      if (got.pipe_errno != 0) return kExitFailure;
+      return got.sig == SIGINT ? kExitInterrupted : kExitOk;
+    }
+  }
+  io.err << "odmd serve: replica " << Quote(lease.replica_id()) << " leads (epoch "
+         << lease.epoch().value_or(0) << ")\n";
+  return std::nullopt;
+}
+
+// The next stop signal or lost lease (an election is old news once leading).
+StopSignal WaitForStop(ServeSignals& signals) {
+  for (;;) {
+    const StopSignal got = signals.Wait();
+    if (got.sig != kLeaseElected) return got;
+  }
+}
+
 int Serve(Io& io, const ServeOpts& o) {
   auto fail = [&io](const Status& s) { return ReportFailure(io, false, s); };
   Result<HostPort> listen = ParseListen(o.listen);
@@ -361,6 +407,21 @@ int Serve(Io& io, const ServeOpts& o) {
   }
   const std::string url = "http://" + listen->host + ":" + std::to_string(port);
 
+  // Before the lease loop's thread starts, so neither a signal nor the loop's news is lost.
+  ServeSignals signals;
+  Result<std::unique_ptr<ServeLease>> lease = ServeLease::Open(
+      **store, store_options.url, o.lease, url, io.clock, [&signals](ServeLease::Change change) {
+        signals.Post(change == ServeLease::Change::kElected ? kLeaseElected : kLeaseDeposed);
+      });
+  if (!lease.ok()) return fail(lease.status());
+  if (std::optional<int> code = TakeLead(io, **lease, signals)) return *code;
+  const std::optional<store::Epoch> epoch = (*lease)->epoch();
+  if (!epoch) return fail((*lease)->deposed_why().WithContext("the lease was lost at once"));
+  // The platform writes only through the fence: once another replica has taken the lease,
+  // none of its writes commits (docs/platform.md, "Replicas").
+  Result<store::ConfigStorePtr> fenced = (*lease)->lease().FencedStore(*epoch);
+  if (!fenced.ok()) return fail(fenced.status());
+
   std::unique_ptr<reconcile::Git> git = reconcile::NewCliGit();
   reconcile::ProcessRunnerOptions runner_options;
   if (o.sandbox == "none") {
@@ -387,8 +448,10 @@ int Serve(Io& io, const ServeOpts& o) {
   popts.tool_dirs = tools.tool_dirs;
   popts.script_env = tools.script_env;
   if (*github) popts.github = (*github)->runner_options();
-  reconcile::Platform platform(**store, *git, *runner, io.clock, *secrets, popts);
+  reconcile::Platform platform(**fenced, *git, *runner, io.clock, *secrets, popts);
   api::ApiOptions api_options{.webhook_secret = webhook_secret};
+  api_options.lease = &(*lease)->lease();
+  api_options.replica_id = (*lease)->replica_id();
   api_options.static_files = ConsoleFiles();
   // Room for every connection the server accepts (docs/platform.md "Limits").
   api::RaiseOpenFileLimit(static_cast<size_t>(api_options.max_connections) + 1024);
@@ -396,6 +459,7 @@ int Serve(Io& io, const ServeOpts& o) {
   auto stop = [&] {
     platform.Stop();
     server.Stop();
+    (*lease)->Stop();  // after the platform: a successor never overlaps its work
   };
 
   for (const auto& repo : repos) {
@@ -424,7 +488,6 @@ int Serve(Io& io, const ServeOpts& o) {
            << "\n";
   }
 
-  ServeSignals signals;  // before any thread starts, so a signal is never lost
   Result<int> bound = server.Listen(listen->host, port);
   if (!bound.ok()) return fail(bound.status());
   Status started = platform.Start();
@@ -449,7 +512,14 @@ int Serve(Io& io, const ServeOpts& o) {
     stop();
     return fail(FailedPreconditionError("another command in this process owns SIGINT/SIGTERM"));
   }
-  const StopSignal received = signals.Wait();
+  const StopSignal received = WaitForStop(signals);
+  if (received.sig == kLeaseDeposed) {
+    io.err << "odmd serve: " << (*lease)->deposed_why().message()
+           << ": this replica no longer leads, stopping\n"
+           << std::flush;
+    stop();
+    return kExitFailure;
+  }
   io.err << "odmd serve: " << DescribeStop(received) << "\n" << std::flush;
   stop();
   io.err << "odmd serve: stopped\n";
@@ -496,6 +566,7 @@ RunFn SetupServe(CLI::App& sub, Io& io) {
   sub.add_option("--tool-dir", o->tool_dirs,
                  "A directory build scripts see read-only at the same path (repeatable)");
   AddServeGitHubOptions(sub, o->github);
+  AddServeLeaseOptions(sub, o->lease);
   sub.footer(
       "Writes <state-dir>/admin.token (0600, once) and <state-dir>/api.url, which the client\n"
       "commands (odmd envers, events, ...) read. Serves until SIGINT (exit 130) or SIGTERM\n"
