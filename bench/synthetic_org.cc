@@ -10,7 +10,8 @@ namespace odmd::bench {
 namespace {
 
 // Built as an efficient author would: every vector reserved to its final size, every
-// element constructed in place, each string written once into its final home.
+// element constructed in place, each name made once and shared by the consumers that use it
+// (model::SharedText).
 
 constexpr std::array<const char*, 4> kBranches = {"main", "dev", "stage", "qa"};
 constexpr const char* kTag = "r1.0.0";
@@ -32,19 +33,35 @@ void AddContractsBuild(model::Org& org) {
   e.products.push_back({"contractsLibLatest"});
 }
 
-// Names shared by every build: product names "p0".."pN", the revs of a build's envers.
+// Names shared by every build: product names "p0".."pN", the revs of a build's envers; and
+// per build, its consumer name "c<i>" and its enver ids "svc<i>/<rev>" (one per rev).
 struct Names {
   std::vector<std::string> products;
+  std::vector<model::SharedText> product_texts;
   std::vector<model::RevRef> revs;
+  std::vector<model::SharedText> consumer_names;
+  std::vector<std::array<model::SharedText, kEnversPerBuild>> enver_ids;
+  model::SharedText back = "back";
+  model::SharedText placeholder = "placeholder";
 };
 
-Names MakeNames(const SyntheticOrgOptions& o) {
+Names MakeNames(const SyntheticOrgOptions& o, const std::vector<std::string>& build_ids) {
   Names n;
   n.products.reserve(static_cast<size_t>(o.products_per_enver));
   for (int p = 0; p < o.products_per_enver; ++p) n.products.push_back("p" + std::to_string(p));
+  n.product_texts.assign(n.products.begin(), n.products.end());
   n.revs.reserve(kEnversPerBuild);
   for (const char* branch : kBranches) n.revs.push_back(model::RevRef::Branch(branch));
   n.revs.push_back(model::RevRef::Tag(kTag));
+  n.consumer_names.reserve(build_ids.size());
+  n.enver_ids.resize(build_ids.size());
+  std::string text;
+  for (size_t b = 0; b < build_ids.size(); ++b) {
+    n.consumer_names.emplace_back(text.assign("c").append(build_ids[b], 3));  // "c<b>"
+    for (size_t r = 0; r < kEnversPerBuild; ++r) {
+      n.enver_ids[b][r] = text.assign(build_ids[b]).append("/").append(n.revs[r].str());
+    }
+  }
   return n;
 }
 
@@ -62,12 +79,11 @@ void PickProducers(int i, const SyntheticOrgOptions& o, std::mt19937_64& rng,
   producers.erase(std::unique(producers.begin(), producers.end()), producers.end());
 }
 
-void AddConsumer(model::Enver& e, std::string_view name, std::string_view producer_build,
-                 std::string_view product) {
+void AddConsumer(model::Enver& e, const model::SharedText& name, const model::SharedText& producer,
+                 const model::SharedText& product) {
   model::Consumer& c = e.consumers.emplace_back();
   c.name = name;
-  c.producer.reserve(producer_build.size() + 1 + e.rev.str().size());
-  c.producer.append(producer_build).append("/").append(e.rev.str());
+  c.producer = producer;
   c.product = product;
 }
 
@@ -75,26 +91,26 @@ void AddConsumer(model::Enver& e, std::string_view name, std::string_view produc
 // `producers` (a DAG); a cycle build also consumes from build i+1 with a placeholder, and
 // build i+1 consumes build i (its k=0 neighbour), which closes a cycle.
 void AddEnvers(model::Build& b, int i, const SyntheticOrgOptions& o, const Names& names,
-               const std::vector<int>& producers, const std::vector<std::string>& build_ids) {
+               const std::vector<int>& producers) {
   bool cycle = o.cycle_every > 0 && i % o.cycle_every == 0 && i + 1 < o.builds;
   b.envers.reserve(kEnversPerBuild);
-  for (const model::RevRef& rev : names.revs) {
+  for (size_t r = 0; r < kEnversPerBuild; ++r) {
     model::Enver& e = b.envers.emplace_back();
-    e.rev = rev;
+    e.rev = names.revs[r];
     e.account = "workspace1";
     e.region = kRegion;
     e.products.reserve(names.products.size());
     for (const std::string& p : names.products) e.products.push_back({p});
     e.consumers.reserve(producers.size() + (cycle ? 1 : 0));
-    std::string consumer_name;
     for (int p : producers) {
-      consumer_name.assign("c").append(build_ids[static_cast<size_t>(p)], 3);  // "c<p>"
-      AddConsumer(e, consumer_name, build_ids[static_cast<size_t>(p)],
-                  names.products[static_cast<size_t>(p % o.products_per_enver)]);
+      auto up = static_cast<size_t>(p);
+      AddConsumer(e, names.consumer_names[up], names.enver_ids[up][r],
+                  names.product_texts[static_cast<size_t>(p % o.products_per_enver)]);
     }
     if (cycle) {
-      AddConsumer(e, "back", build_ids[static_cast<size_t>(i) + 1], names.products[0]);
-      e.consumers.back().placeholder.emplace("placeholder");
+      AddConsumer(e, names.back, names.enver_ids[static_cast<size_t>(i) + 1][r],
+                  names.product_texts[0]);
+      e.consumers.back().placeholder.emplace(names.placeholder);
     }
   }
 }
@@ -107,10 +123,10 @@ model::Org MakeSyntheticOrg(const SyntheticOrgOptions& o) {
   org.version = "1.0.0";
   org.accounts = {
       {"central", "111111111111"}, {"workspace0", "222222222222"}, {"workspace1", "333333333333"}};
-  Names names = MakeNames(o);
   std::vector<std::string> build_ids;
   build_ids.reserve(static_cast<size_t>(o.builds));
   for (int i = 0; i < o.builds; ++i) build_ids.push_back(BuildId(i));
+  Names names = MakeNames(o, build_ids);
   org.builds.reserve(static_cast<size_t>(o.builds) + 1);
   AddContractsBuild(org);
   std::mt19937_64 rng(o.seed);
@@ -121,7 +137,7 @@ model::Org MakeSyntheticOrg(const SyntheticOrgOptions& o) {
     b.kind = model::BuildKind::kCdk;
     b.repo = {"synthetic", b.id, 1000 + i};
     PickProducers(i, o, rng, producers);
-    AddEnvers(b, i, o, names, producers, build_ids);
+    AddEnvers(b, i, o, names, producers);
   }
   return org;
 }

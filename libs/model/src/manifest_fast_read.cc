@@ -54,6 +54,7 @@ class FastReader {
     return true;
   }
   static bool String(dom::element v, std::string* out);
+  static bool String(dom::element v, SharedText* out);
   static bool Integer(dom::element v, std::int64_t min, std::int64_t max, std::int64_t* out);
   static bool Bool(dom::element v, bool* out);
   // A config object as its canonical text ("" for {}), exactly as the exact reader keeps it.
@@ -64,6 +65,13 @@ bool FastReader::String(dom::element v, std::string* out) {
   std::string_view s;
   if (v.get_string().get(s) != simdjson::SUCCESS) return false;
   out->assign(s);
+  return true;
+}
+
+bool FastReader::String(dom::element v, SharedText* out) {
+  std::string_view s;
+  if (v.get_string().get(s) != simdjson::SUCCESS) return false;
+  *out = SharedText(s);
   return true;
 }
 

@@ -151,6 +151,14 @@ void ManifestReader::ReadString(const Json& obj, std::string_view key, bool requ
   *value = j->get<std::string>();
 }
 
+void ManifestReader::ReadString(const Json& obj, std::string_view key, bool required,
+                                SharedText* value) {
+  const Json* j = Member(obj, key, required);
+  if (j == nullptr) return;
+  if (!j->is_string()) return WrongType(*j, key, "a string");
+  *value = SharedText(j->get_ref<const std::string&>());
+}
+
 void ManifestReader::ReadOptionalString(const Json& obj, std::string_view key,
                                         std::optional<std::string>* value) {
   const Json* j = Member(obj, key, /*required=*/false);
@@ -397,7 +405,7 @@ Consumer ManifestReader::ReadConsumer(const Json& j) {
   ReadString(j, "product", /*required=*/true, &consumer.product);
   if (const Json* p = Member(j, "placeholder", /*required=*/false)) {
     if (p->is_string()) {
-      consumer.placeholder = p->get<std::string>();
+      consumer.placeholder = SharedText(p->get_ref<const std::string&>());
     } else {
       WrongType(*p, "placeholder", "a string");
     }

@@ -77,6 +77,7 @@ class ManifestReader {
   const Json* Member(const Json& obj, std::string_view key, bool required);
   // Each sets `*value` from member `key` when it is present and well-typed.
   void ReadString(const Json& obj, std::string_view key, bool required, std::string* value);
+  void ReadString(const Json& obj, std::string_view key, bool required, SharedText* value);
   // An optional member: absent leaves `*value` nullopt.
   void ReadOptionalString(const Json& obj, std::string_view key, std::optional<std::string>* value);
   void ReadBool(const Json& obj, std::string_view key, bool* value);

@@ -317,7 +317,7 @@ bool SortedBy(const std::vector<T>& v, Key key) {
 // True when Canonicalize would leave `org` as it is, so it can be written without a copy.
 // A manifest read back is in this order; an org built in code usually is not.
 bool IsCanonical(const Org& org) {
-  auto name = [](const auto& x) -> const std::string& { return x.name; };
+  auto name = [](const auto& x) -> std::string_view { return x.name; };
   if (!SortedBy(org.accounts, name)) return false;
   if (!SortedBy(org.builds, [](const Build& b) -> const std::string& { return b.id; })) {
     return false;

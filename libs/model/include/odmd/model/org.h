@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "odmd/model/rev_ref.h"
+#include "odmd/model/shared_text.h"
 #include "odmd/model/types.h"
 
 namespace odmd::model {
@@ -45,15 +46,17 @@ struct Product {
   friend bool operator==(const Product&, const Product&) = default;
 };
 
-// An enver's named dependency on another enver's product.
+// An enver's named dependency on another enver's product. Its strings are SharedText
+// (shared_text.h): 48 bytes a consumer, and consumers naming the same producer or product
+// can share one copy of the name (an org of 10,000 builds has a million consumers).
 struct Consumer {
-  std::string name;
+  SharedText name;
   // Enver id "<build>/<rev>" of the producing enver.
-  std::string producer;
+  SharedText producer;
   // Product name on the producing enver.
-  std::string product;
+  SharedText product;
   // Used while the producer has no value yet; the only way to break a cycle (rule R8).
-  std::optional<std::string> placeholder;
+  std::optional<SharedText> placeholder;
   Reaction reaction = Reaction::kRedeploy;
 
   friend bool operator==(const Consumer&, const Consumer&) = default;

@@ -1,0 +1,116 @@
+#pragma once
+
+// SharedText: an immutable string in 8 bytes whose copies share one block. The model's
+// consumers hold their names in it (org.h): an org of 10,000 builds has a million
+// consumers naming a few tens of thousands of distinct strings, and a std::string per name
+// made each consumer 144 bytes (issue 17: building the Org was mostly page faults).
+//
+// Up to 7 bytes are held inline (no block); longer text lives in one reference-counted
+// block, so a copy is a pointer copy and an atomic increment. It converts implicitly to
+// std::string_view and std::string, and compares and concatenates like a std::string.
+
+#include <atomic>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+namespace odmd::model {
+
+class SharedText {
+ public:
+  SharedText() noexcept = default;
+  SharedText(std::string_view text);  // NOLINT(google-explicit-constructor): a string value
+  SharedText(const char* text) : SharedText(std::string_view(text)) {}         // NOLINT
+  SharedText(const std::string& text) : SharedText(std::string_view(text)) {}  // NOLINT
+  SharedText(const SharedText& other) noexcept : bits_(other.bits_) { Acquire(); }
+  SharedText(SharedText&& other) noexcept : bits_(other.bits_) { other.bits_ = kEmpty; }
+  SharedText& operator=(const SharedText& other) noexcept;
+  SharedText& operator=(SharedText&& other) noexcept;
+  ~SharedText() { Release(); }
+
+  std::string_view view() const noexcept;
+  operator std::string_view() const noexcept { return view(); }  // NOLINT
+  std::string str() const { return std::string(view()); }
+  operator std::string() const { return str(); }  // NOLINT(google-explicit-constructor)
+  // Not NUL-terminated: use str() for a C string.
+  const char* data() const noexcept { return view().data(); }
+  size_t size() const noexcept { return view().size(); }
+  bool empty() const noexcept { return bits_ == kEmpty; }
+  // Whether this and `other` share one block (copies of each other), for tests.
+  bool SharesBlockWith(const SharedText& other) const noexcept {
+    return !IsInline() && bits_ == other.bits_;
+  }
+
+  // One overload per kind of right-hand side, so that no comparison is ambiguous.
+  friend bool operator==(const SharedText& a, const SharedText& b) noexcept {
+    return a.bits_ == b.bits_ || a.view() == b.view();
+  }
+  friend bool operator==(const SharedText& a, const std::string& b) noexcept {
+    return a.view() == b;
+  }
+  friend bool operator==(const SharedText& a, std::string_view b) noexcept { return a.view() == b; }
+  friend bool operator==(const SharedText& a, const char* b) noexcept { return a.view() == b; }
+  friend std::strong_ordering operator<=>(const SharedText& a, const SharedText& b) noexcept {
+    return a.view() <=> b.view();
+  }
+  friend std::strong_ordering operator<=>(const SharedText& a, const std::string& b) noexcept {
+    return a.view() <=> std::string_view(b);
+  }
+  friend std::strong_ordering operator<=>(const SharedText& a, std::string_view b) noexcept {
+    return a.view() <=> b;
+  }
+  friend std::strong_ordering operator<=>(const SharedText& a, const char* b) noexcept {
+    return a.view() <=> std::string_view(b);
+  }
+
+  friend std::string operator+(std::string a, const SharedText& b) { return a.append(b.view()); }
+  friend std::string operator+(const char* a, const SharedText& b) {
+    return std::string(a).append(b.view());
+  }
+  friend std::string operator+(const SharedText& a, const SharedText& b) {
+    return a.str().append(b.view());
+  }
+  friend std::string operator+(const SharedText& a, std::string_view b) {
+    return a.str().append(b);
+  }
+  friend std::string operator+(const SharedText& a, const char* b) { return a.str().append(b); }
+  friend std::string operator+(const SharedText& a, const std::string& b) {
+    return a.str().append(b);
+  }
+
+ private:
+  // bits_ is 0 (empty), a Block* (8-aligned, low bit 0), or inline text: low byte
+  // (size << 1) | 1, the text in the next 7 bytes (little-endian order in memory).
+  struct Block {
+    std::atomic<std::uint32_t> refs;
+    std::uint32_t size;
+    char* text() { return reinterpret_cast<char*>(this + 1); }
+  };
+  static constexpr std::uintptr_t kEmpty = 0;
+  static constexpr size_t kInlineMax = 7;
+
+  bool IsInline() const noexcept { return (bits_ & 1) != 0; }
+  Block* block() const noexcept { return reinterpret_cast<Block*>(bits_); }
+  void Acquire() const noexcept {
+    if (bits_ != kEmpty && !IsInline()) block()->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  void Release() noexcept;
+
+  std::uintptr_t bits_ = kEmpty;
+};
+
+static_assert(sizeof(SharedText) == 8);
+
+std::ostream& operator<<(std::ostream& os, const SharedText& text);
+
+}  // namespace odmd::model
+
+template <>
+struct std::hash<odmd::model::SharedText> {
+  size_t operator()(const odmd::model::SharedText& t) const noexcept {
+    return std::hash<std::string_view>()(t.view());
+  }
+};
