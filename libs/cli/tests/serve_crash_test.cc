@@ -19,6 +19,7 @@
 #include "odmd/model/manifest.h"
 #include "odmd/model/org.h"
 #include "odmd/store/open_config_store.h"
+#include "odmd/testing/processes.h"
 #include "store_cli_fixture.h"
 
 namespace odmd::cli {
@@ -86,23 +87,6 @@ model::Org CrashOrg() {
   org.builds = {contracts, svc};
   model::Canonicalize(org);
   return org;
-}
-
-// True while a process of group `pgid` runs (a zombie, dead but not yet reaped by its new
-// parent, does not).
-bool GroupRunning(int pgid) {
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    const std::string name = e.path().filename().string();
-    if (name.empty() || name[0] < '0' || name[0] > '9') continue;
-    const std::string stat = ReadFile(e.path() / "stat");
-    const size_t paren = stat.rfind(')');
-    if (paren == std::string::npos || paren + 2 >= stat.size()) continue;
-    std::istringstream rest(stat.substr(paren + 2));
-    std::string state;
-    long ppid = 0, pgrp = 0;
-    if (rest >> state >> ppid >> pgrp && pgrp == pgid && state != "Z") return true;
-  }
-  return false;
 }
 
 // Waits until something is written to the FIFO at `path` (opened without blocking).
@@ -178,8 +162,9 @@ TEST(ServeCrashTest, KilledMidDeploymentRunsToCompletionExactlyOnceAfterRestart)
   }  // ~Child reaps it
   // The sandbox dies with the server (bwrap --die-with-parent); its record stays for the
   // restart, which kills the group again (harmless) and removes the record.
-  for (int i = 0; i < 1000 && GroupRunning(group); ++i) ::usleep(5000);
-  EXPECT_FALSE(GroupRunning(group)) << "the killed server's build script still runs";
+  for (int i = 0; i < 1000 && testing::ProcessGroupRunning(group); ++i) ::usleep(5000);
+  EXPECT_FALSE(testing::ProcessGroupRunning(group))
+      << "the killed server's build script still runs";
 
   std::vector<std::string> once = serve;
   once.push_back("--once");

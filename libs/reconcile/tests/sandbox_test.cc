@@ -31,6 +31,7 @@
 #include "odmd/reconcile/runner.h"
 #include "odmd/store/open_config_store.h"
 #include "odmd/testing/fake_clock.h"
+#include "odmd/testing/processes.h"
 #include "odmd/testing/shell.h"
 #include "odmd/testing/status_matchers.h"
 
@@ -59,22 +60,6 @@ std::string ReadAll(const fs::path& path) {
 void WriteFile(const fs::path& path, const std::string& content) {
   fs::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << content;
-}
-
-// True if a live (not zombie) process of group `pgid` exists.
-bool GroupAlive(int pgid) {
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-    const std::string stat = ReadAll(entry.path() / "stat");
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 1));
-    std::string state;
-    long ppid = 0, pgrp = 0;
-    if (rest >> state >> ppid >> pgrp && pgrp == pgid && state != "Z") return true;
-  }
-  return false;
 }
 
 // One-request HTTP server on 127.0.0.1: answers 200 "ok" and keeps the request it read.
@@ -490,14 +475,14 @@ TEST(SandboxRunnerTest, KillingTheRecordedGroupEndsTheWholeSandbox) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_TRUE(started);
-  ASSERT_TRUE(GroupAlive(pgid));
+  ASSERT_TRUE(testing::ProcessGroupRunning(pgid));
   ::kill(-pgid, SIGKILL);
   t.join();
   ASSERT_THAT(r, IsOk());
-  for (int i = 0; i < 400 && GroupAlive(pgid); ++i) {
+  for (int i = 0; i < 400 && testing::ProcessGroupRunning(pgid); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  EXPECT_FALSE(GroupAlive(pgid)) << "a process of the sandbox survived";
+  EXPECT_FALSE(testing::ProcessGroupRunning(pgid)) << "a process of the sandbox survived";
 }
 
 // True if a live process runs `sleep <arg>`.
@@ -506,8 +491,8 @@ bool SleepRuns(const std::string& arg) {
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-    if (ReadAll(entry.path() / "cmdline") != wanted) continue;
-    const std::string stat = ReadAll(entry.path() / "stat");
+    if (testing::ReadProcFile(entry.path(), "cmdline") != wanted) continue;
+    const std::string stat = testing::ReadProcFile(entry.path(), "stat");
     const auto close = stat.rfind(')');
     if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z') {
       return true;
