@@ -6,48 +6,13 @@
 
 #include "lease_common.h"
 #include "odmd/base/strings.h"
+#include "odmd/store/forwarding_config_store.h"
 
 namespace odmd::store {
 namespace {
 
 constexpr std::size_t kMaxIdBytes = 200;
 constexpr std::size_t kMaxAddressBytes = 1000;
-
-class StoreView final : public ConfigStore {
- public:
-  explicit StoreView(ConfigStore& store) : store_(store) {}
-
-  // ConfigStore
-  Result<Entry> Get(std::string_view key) override { return store_.Get(key); }
-  Result<Entry> GetVersion(std::string_view key, Version version) override {
-    return store_.GetVersion(key, version);
-  }
-  Result<WriteResult> Put(std::string_view key, std::string_view value,
-                          std::optional<Revision> if_revision) override {
-    return store_.Put(key, value, if_revision);
-  }
-  Result<WriteResult> Delete(std::string_view key, std::optional<Revision> if_revision) override {
-    return store_.Delete(key, if_revision);
-  }
-  Result<std::vector<WriteResult>> WriteBatch(std::span<const BatchOp> ops) override {
-    return store_.WriteBatch(ops);
-  }
-  Result<std::vector<Entry>> List(std::string_view prefix) override { return store_.List(prefix); }
-  Result<std::vector<Entry>> ListAt(std::string_view prefix, Revision at) override {
-    return store_.ListAt(prefix, at);
-  }
-  Result<std::vector<Entry>> History(std::string_view key) override { return store_.History(key); }
-  Result<Revision> LatestRevision() override { return store_.LatestRevision(); }
-  Result<WatchHandlePtr> Watch(std::string_view prefix, Revision after, ChangeSink sink) override {
-    return store_.Watch(prefix, after, std::move(sink));
-  }
-  Result<LeaderLeasePtr> NewLeaderLease(const LeaseOptions& options) override {
-    return store_.NewLeaderLease(options);
-  }
-
- private:
-  ConfigStore& store_;
-};
 
 }  // namespace
 
@@ -82,6 +47,8 @@ Status ValidateLeaseOptions(const LeaseOptions& options) {
   return OkStatus();
 }
 
-ConfigStorePtr NewStoreView(ConfigStore& store) { return std::make_unique<StoreView>(store); }
+ConfigStorePtr NewStoreView(ConfigStore& store) {
+  return std::make_unique<ForwardingConfigStore>(store);
+}
 
 }  // namespace odmd::store

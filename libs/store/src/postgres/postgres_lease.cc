@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "odmd/base/strings.h"
+#include "odmd/store/forwarding_config_store.h"
 
 namespace odmd::store::postgres {
 namespace {
@@ -67,16 +68,11 @@ const PgStatement kSelectHolder{"odmd_lease_holder",
                                 {kTextOid, kInt8Oid}};
 
 // The fenced view: reads and watches go to the store, writes through its fence.
-class FencedPostgresStore final : public ConfigStore {
+class FencedPostgresStore final : public ForwardingConfigStore {
  public:
   FencedPostgresStore(PostgresConfigStore& store, PostgresConfigStore::Fence fence)
-      : store_(store), fence_(std::move(fence)) {}
+      : ForwardingConfigStore(store), store_(store), fence_(std::move(fence)) {}
 
-  // ConfigStore
-  Result<Entry> Get(std::string_view key) override { return store_.Get(key); }
-  Result<Entry> GetVersion(std::string_view key, Version version) override {
-    return store_.GetVersion(key, version);
-  }
   Result<WriteResult> Put(std::string_view key, std::string_view value,
                           std::optional<Revision> if_revision) override {
     return store_.FencedPut(fence_, key, value, if_revision);
@@ -86,15 +82,6 @@ class FencedPostgresStore final : public ConfigStore {
   }
   Result<std::vector<WriteResult>> WriteBatch(std::span<const BatchOp> ops) override {
     return store_.FencedWriteBatch(fence_, ops);
-  }
-  Result<std::vector<Entry>> List(std::string_view prefix) override { return store_.List(prefix); }
-  Result<std::vector<Entry>> ListAt(std::string_view prefix, Revision at) override {
-    return store_.ListAt(prefix, at);
-  }
-  Result<std::vector<Entry>> History(std::string_view key) override { return store_.History(key); }
-  Result<Revision> LatestRevision() override { return store_.LatestRevision(); }
-  Result<WatchHandlePtr> Watch(std::string_view prefix, Revision after, ChangeSink sink) override {
-    return store_.Watch(prefix, after, std::move(sink));
   }
 
  private:
