@@ -65,6 +65,7 @@ RunFn SetupGen(CLI::App& sub, Io& io);
 // The platform (odmd serve) and its API's clients.
 RunFn SetupServe(CLI::App& sub, Io& io);
 RunFn SetupNotify(CLI::App& sub, Io& io);
+RunFn SetupStatus(CLI::App& sub, Io& io);
 RunFn SetupRepo(CLI::App& sub, Io& io);
 RunFn SetupEnvers(CLI::App& sub, Io& io);
 RunFn SetupEnver(CLI::App& sub, Io& io);

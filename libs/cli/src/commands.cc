@@ -7,7 +7,7 @@
 namespace odmd::cli {
 
 std::span<const Command> Commands() {
-  static constexpr std::array<Command, 27> kCommands = {{
+  static constexpr std::array<Command, 28> kCommands = {{
       {"validate", "Validate a manifest against every rule (R1-R14, M1-M6)", false, SetupValidate},
       {"fmt", "Rewrite a manifest in canonical form with its digest", false, SetupFmt},
       {"graph", "Print the consumer graph as dot, mermaid or json", false, SetupGraph},
@@ -25,6 +25,8 @@ std::span<const Command> Commands() {
        SetupContracts},
       {"gen", "Write the generated workflows and role templates, or diff them", false, SetupGen},
       {"serve", "Run the platform and its HTTP API until interrupted", true, SetupServe},
+      {"status", "Show which replica of odmd serve leads and every replica's heartbeat", false,
+       SetupStatus},
       {"notify", "Tell odmd serve that a repository's refs moved (git hook)", false, SetupNotify},
       {"repo", "Register and list the local repositories odmd serve watches", false, SetupRepo},
       {"envers", "List the platform's envers and their state", false, SetupEnvers},

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "nlohmann/json.hpp"
 #include "store_cli_fixture.h"
 
 namespace odmd::cli {
@@ -93,6 +94,40 @@ TEST_F(ServeLeaseTest, TheLeaseOfAKilledServerIsFreeAtOnce) {
   ChildResult ran = second.Finish();
   EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
   EXPECT_THAT(ran.err, HasSubstr("leads (epoch 1)"));
+}
+
+// `odmd status` says who leads: the server asked, its replica id, the leader's epoch and
+// address, and the replicas' table; --json is the health answer as it is.
+TEST_F(ServeLeaseTest, StatusNamesTheLeaderAndTheReplicas) {
+  Child server(Serve("a", false));
+  const std::string url = WaitListening(server);
+  ASSERT_FALSE(url.empty());
+  const std::string replica = ":" + std::to_string(server.pid()) + ":";
+
+  ChildResult text = Child({"status", "--server", url}).Finish();
+  EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_THAT(text.out, HasSubstr("server     " + url + " (replica \""));
+  EXPECT_THAT(text.out, HasSubstr("leader     replica \""));
+  EXPECT_THAT(text.out, HasSubstr(replica));
+  EXPECT_THAT(text.out, HasSubstr("\" at " + url + ", epoch 1, since 20"));
+  EXPECT_THAT(text.out, HasSubstr("(this server)"));
+  EXPECT_THAT(text.out, HasSubstr("REPLICA"));
+  EXPECT_THAT(text.out, HasSubstr("  leader  " + url));
+
+  ChildResult json = Child({"status", "--server", url, "--json"}).Finish();
+  ASSERT_EQ(json.exit_code, 0) << json.out << json.err;
+  const nlohmann::json health = nlohmann::json::parse(json.out);
+  EXPECT_EQ(health["leader"]["address"], url);
+  EXPECT_EQ(health["leader"]["is_this_replica"], true);
+  EXPECT_THAT(health["leader"]["replica"].get<std::string>(), HasSubstr(replica));
+  ASSERT_EQ(health["replicas"].size(), 1u);
+
+  ASSERT_EQ(::kill(server.pid(), SIGTERM), 0);
+  EXPECT_EQ(server.Finish().exit_code, 0);
+  // Nobody answers: a clear error naming the server, exit 1.
+  ChildResult gone = Child({"status", "--server", url}).Finish();
+  EXPECT_EQ(gone.exit_code, 1) << gone.out;
+  EXPECT_THAT(gone.err, HasSubstr(url));
 }
 
 }  // namespace
