@@ -9,9 +9,11 @@ import { Filters } from './filters.js';
 import * as G from './graph.js';
 import { History } from './history.js';
 import { EnverPanel } from './panel.js';
+import { describeHealth } from './replicas.js';
 
 const MAX_EVENTS = 5000;
 const REFRESH_DEBOUNCE_MS = 100;
+const HEALTH_POLL_MS = 5000;
 
 const state = {
   graph: null, // the last graph JSON drawn (live or historical)
@@ -25,6 +27,7 @@ const state = {
   live: 'off', // 'live' | 'reconnecting' | 'off'
   events: [], // recent events, oldest first
   patches: 0,
+  leader: null, // the status bar's replica line: {text, title, cls} (replicas.js)
 };
 
 let cy = null;
@@ -45,6 +48,9 @@ window.odmd = {
   get historical() { return state.historical; },
   get events() { return state.events; },
   refresh: () => refreshLive(),
+  // The status bar's replica line ({text, title, cls}) and a way to re-read it now.
+  get leader() { return state.leader; },
+  refreshLeader: () => refreshLeader(),
   // The JSON of one edge or enver of the last graph (drawn or not: fast mode draws edges
   // on demand).
   edge: (id) => (state.graph ? state.graph.edges.find((e) => e.id === id) : undefined),
@@ -89,6 +95,22 @@ $('token-form').addEventListener('submit', (ev) => {
   $('token-prompt').hidden = true;
   start();
 });
+
+// The replica line of the status bar: who leads, from GET /api/health (no token needed).
+async function refreshLeader() {
+  let d;
+  try {
+    d = describeHealth(await getJson('/api/health'));
+  } catch (e) {
+    d = describeHealth(null, e);
+  }
+  state.leader = d;
+  const el = $('leader');
+  el.textContent = d.text;
+  el.title = d.title;
+  el.className = 'leader ' + d.cls;
+  return d;
+}
 
 function setLive(s) {
   state.live = s;
@@ -303,6 +325,7 @@ function startStream(after) {
     },
     onState: (s, err) => {
       setLive(s);
+      refreshLeader(); // a reconnect may follow a failover
       if (s === 'live') scheduleRefresh(); // catch up on what happened before the stream
       if (err) showError(err);
     },
@@ -368,6 +391,8 @@ $('legend-toggle').addEventListener('click', () => {
 $('graph').addEventListener('mouseleave', () => edgeViews.unhover());
 takeTokenFromLocation();
 start();
+refreshLeader();
+setInterval(refreshLeader, HEALTH_POLL_MS);
 // A link with "#token=..." opened in this page (a same-document navigation).
 window.addEventListener('hashchange', () => {
   if (!/(^#|&)token=/.test(window.location.hash)) return;

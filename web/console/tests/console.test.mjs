@@ -171,6 +171,21 @@ describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
     await page.screenshot({ path: path.join(artifacts, 'console-graph.png') });
   });
 
+  test('the status bar names the leader replica and its epoch', async () => {
+    const health = (await http(`${demo.api}/api/health`)).json;
+    assert.ok(health.leader && health.leader.is_this_replica, JSON.stringify(health));
+    await page.waitForFunction(() => /epoch/.test(
+      document.querySelector('[data-testid=leader]').textContent), null, { timeout: 10_000 });
+    const bar = await page.evaluate(() => {
+      const el = document.querySelector('[data-testid=leader]');
+      return { text: el.textContent, title: el.title, cls: el.className };
+    });
+    assert.equal(bar.text, `leader ${health.leader.replica} · epoch ${health.leader.epoch} · ` +
+      'this server');
+    assert.match(bar.title, new RegExp(`leader {2}heartbeat \\d`));
+    assert.ok(!/warn|bad/.test(bar.cls), bar.cls);
+  });
+
   test('clicking an enver opens its panel with the derived names', async () => {
     const id = 'orderManager/b..main';
     const p = await screenPoint(id);
