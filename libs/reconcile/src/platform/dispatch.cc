@@ -246,7 +246,7 @@ bool Platform::Impl::WaitIdle(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(run_mu_);
   while (true) {
     lock.unlock();
-    const bool idle = queue_.Idle() && ReactionsIdle();
+    const bool idle = queue_.Idle() && ReactionsIdle() && InboxIdle();
     lock.lock();
     if (idle && running_.empty()) return true;
     if (std::chrono::steady_clock::now() >= deadline) return false;

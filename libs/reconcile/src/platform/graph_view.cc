@@ -213,7 +213,7 @@ Result<json> Platform::Impl::Graph(const GraphQuery& query) {
   store::Revision at = latest;
   if (!historical) {
     w = world();
-    const std::vector<std::string> active = queue_.ActiveEnvers();
+    ODMD_ASSIGN_OR_RETURN(const std::vector<std::string> active, ActiveEnvers());
     in.active.insert(active.begin(), active.end());
     ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> share, store_.List(access::kSharePrefix));
     view_records_.AddShareEntries(share, in, /*live=*/!historical);
@@ -274,7 +274,7 @@ Result<std::shared_ptr<const std::string>> Platform::Impl::GraphText(const Graph
   // and the next read recomputes; never the other way round.
   ODMD_ASSIGN_OR_RETURN(store::Revision latest, store_.LatestRevision());
   WorldPtr w = world();
-  std::vector<std::string> active = queue_.ActiveEnvers();
+  ODMD_ASSIGN_OR_RETURN(std::vector<std::string> active, ActiveEnvers());
   std::sort(active.begin(), active.end());
   {
     std::lock_guard<std::mutex> lock(graph_text_.mu);

@@ -28,6 +28,7 @@
 #include "odmd/reconcile/platform.h"
 #include "odmd/reconcile/queue.h"
 #include "odmd/reconcile/state.h"
+#include "role_store.h"
 #include "world.h"
 
 namespace odmd::reconcile {
@@ -65,6 +66,17 @@ class Platform::Impl {
   DeployerOptions DeployerOptionsFor(const PlatformOptions& o);
   Status Start();
   void Stop();
+  // replicas.cc: follower and leader (Platform::Serve, Lead).
+  Status Serve();
+  Status Lead(store::ConfigStorePtr fenced);
+  bool leading() const { return leading_; }
+  // Serves as a follower (Serve) and does not lead yet: the leader's writes are refused or
+  // go to the inbox, product puts do not react (the leader's reaction watch does).
+  bool following() const { return following_ && !leading_; }
+  // kUnavailable naming `what` on a follower (the leader does it); OK otherwise.
+  Status CheckLeads(std::string_view what) const;
+  // inbox.cc
+  Result<std::string> RecordInbox(const InboxRequest& request);
   Status RegisterRepo(const RepoRegistration& repo);
   // Fetches a mirror registration's remote into its path (with an installation token for
   // an https remote of a GitHub build).
@@ -147,6 +159,38 @@ class Platform::Impl {
   // One enver as ListEnvers shows it; `active` holds the envers with queued or running work.
   Result<nlohmann::json> EnverItem(const World& w, model::EnverIndex i,
                                    const std::set<std::string>& active);
+
+  // --- replicas.cc ---
+  // Start's leader part (everything after the queue is loaded), shared by Start and Lead.
+  Status StartLeading();
+  // A follower's world follows the store: reloaded when the manifest or a clone record
+  // changes at a revision after the one it was last loaded at.
+  void FollowWorld(store::Revision changed);
+  // The envers with queued or running work: the queue's mirror on the leader, the queue
+  // records in the store on a follower.
+  Result<std::vector<std::string>> ActiveEnvers();
+  std::atomic<bool> following_{false};
+  std::atomic<bool> leading_{false};
+  std::mutex follow_mu_;
+  store::Revision world_seen_ = 0;  // guarded by follow_mu_
+  std::vector<store::WatchHandlePtr> world_watches_;
+
+  // --- inbox.cc: the leader takes the inbox ---
+  Status StartInbox();
+  void StopInbox();
+  void InboxLoop();
+  // Acts on the record at `key` (if it is still there) and deletes it.
+  Status TakeInbox(const std::string& key);
+  // True when the action deleted the record in its own commit.
+  Result<bool> ActOnInbox(const store::Entry& record, const nlohmann::json& j);
+  bool InboxIdle();
+  store::WatchHandlePtr inbox_watch_;
+  std::mutex inbox_mu_;
+  std::condition_variable inbox_cv_;
+  std::deque<std::string> inbox_backlog_;
+  int inbox_in_flight_ = 0;
+  bool inbox_stop_ = false;
+  std::thread inbox_thread_;
 
   // --- platform.cc ---
   WorldPtr world() const;
@@ -260,6 +304,9 @@ class Platform::Impl {
   void Wake();
 
  public:
+  // Where every read and write goes: the plain store while following, the fenced store once
+  // leading (role_store.h). store_ is it.
+  RoleStore role_store_;
   store::ConfigStore& store_;
   Git& git_;
   Runner& runner_;

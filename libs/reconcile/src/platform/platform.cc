@@ -91,7 +91,8 @@ DeployerOptions Platform::Impl::DeployerOptionsFor(const PlatformOptions& o) {
 
 Platform::Impl::Impl(store::ConfigStore& store, Git& git, Runner& runner, Clock& clock,
                      const access::SecretBox& secrets, PlatformOptions options)
-    : store_(store),
+    : role_store_(store),
+      store_(role_store_),
       git_(git),
       runner_(runner),
       clock_(clock),
@@ -158,6 +159,10 @@ Status Platform::Impl::Start() {
   if (options_.state_dir.empty()) {
     return InvalidArgumentError("the platform needs a state directory (PlatformOptions)");
   }
+  return StartLeading();
+}
+
+Status Platform::Impl::StartLeading() {
   ODMD_RETURN_IF_ERROR(deployer_.KillLeftovers());
   ODMD_RETURN_IF_ERROR(queue_.Load());
   started_ = true;
@@ -199,7 +204,9 @@ Status Platform::Impl::Start() {
       }
     }
   }
-  return OkStatus();
+  leading_ = true;
+  // Last: what followers recorded while nobody led (or before this start) is acted on now.
+  return StartInbox();
 }
 
 void Platform::Impl::Stop() {
@@ -214,6 +221,8 @@ void Platform::Impl::Stop() {
   }
   run_cv_.notify_all();
   for (std::thread& t : workers) t.join();
+  StopInbox();
+  world_watches_.clear();
   StopReactions();
   if (aws_mirror_) aws_mirror_->Stop();
 }
@@ -371,8 +380,8 @@ Result<store::WriteResult> Platform::Impl::PutProduct(const access::Principal& w
     if (written.status().code() == StatusCode::kAborted && attempt < kMaxAttempts) continue;
     if (!written.ok()) return written.status();
     // React now (in version order: still under the lock); the product watch would too,
-    // later (ReactTo runs once per version).
-    ODMD_RETURN_IF_ERROR(ReactTo(std::string(path), written->version));
+    // later (ReactTo runs once per version). A follower leaves it to the leader's watch.
+    if (!following()) ODMD_RETURN_IF_ERROR(ReactTo(std::string(path), written->version));
     return *written;
   }
 }
@@ -414,11 +423,17 @@ Result<nlohmann::json> Platform::Impl::Redeploy(const access::Principal& who,
       !(who.kind == access::Principal::Kind::kEnver && who.enver_id == enver_id)) {
     return PermissionDeniedError("redeploy of " + Quote(enver_id) + " needs the admin token");
   }
-  ODMD_RETURN_IF_ERROR(CheckStarted());
   WorldPtr w = world();
   if (!w->FindEnver(enver_id)) {
     return NotFoundError("enver " + Quote(enver_id) + " is not in the published contracts");
   }
+  if (following()) {
+    ODMD_ASSIGN_OR_RETURN(
+        std::string key,
+        RecordInbox({"redeploy", {{"enver", std::string(enver_id)}, {"who", who.ToString()}}, ""}));
+    return nlohmann::json{{"accepted", true}, {"inbox", key}};
+  }
+  ODMD_RETURN_IF_ERROR(CheckStarted());
   EnqueueRequest r;
   r.enver_id = std::string(enver_id);
   r.cause.kind = "redeploy";
@@ -437,19 +452,35 @@ Platform::Platform(store::ConfigStore& store, Git& git, Runner& runner, Clock& c
 Platform::~Platform() = default;
 Status Platform::Start() { return impl_->Start(); }
 void Platform::Stop() { impl_->Stop(); }
+Status Platform::Serve() { return impl_->Serve(); }
+Status Platform::Lead(store::ConfigStorePtr fenced) { return impl_->Lead(std::move(fenced)); }
+bool Platform::leading() const { return impl_->leading(); }
+bool Platform::following() const { return impl_->following(); }
+Result<std::string> Platform::RecordInbox(const InboxRequest& r) { return impl_->RecordInbox(r); }
 Status Platform::RegisterRepo(const RepoRegistration& r) { return impl_->RegisterRepo(r); }
 Result<std::vector<RepoRegistration>> Platform::ListRepos() { return impl_->ListRepos(); }
-Result<IntakeReport> Platform::Scan(std::string_view repo) { return impl_->Scan(repo); }
-Result<IntakeReport> Platform::IngestPush(const PushEvent& p) { return impl_->IngestPush(p); }
+// The leader's writes: a follower refuses them (the API records scans, deliveries and
+// redeploys in the inbox instead).
+Result<IntakeReport> Platform::Scan(std::string_view repo) {
+  ODMD_RETURN_IF_ERROR(impl_->CheckLeads("a scan"));
+  return impl_->Scan(repo);
+}
+Result<IntakeReport> Platform::IngestPush(const PushEvent& p) {
+  ODMD_RETURN_IF_ERROR(impl_->CheckLeads("a push delivery"));
+  return impl_->IngestPush(p);
+}
 Result<nlohmann::json> Platform::RotateWorkflowSecret(const access::Principal& who,
                                                       std::string_view workflow_name) {
+  ODMD_RETURN_IF_ERROR(impl_->CheckLeads("rotating a workflow token"));
   return impl_->RotateWorkflowSecret(who, workflow_name);
 }
 Result<nlohmann::json> Platform::IngestWorkflowRun(const WorkflowRunEvent& run) {
+  ODMD_RETURN_IF_ERROR(impl_->CheckLeads("a workflow_run delivery"));
   return impl_->IngestWorkflowRun(run);
 }
 Result<PublishReport> Platform::PublishManifest(const access::Principal& who,
                                                 std::string_view text) {
+  ODMD_RETURN_IF_ERROR(impl_->CheckLeads("publishing the contracts"));
   return impl_->PublishManifest(who, text);
 }
 Result<store::WriteResult> Platform::PutProduct(const access::Principal& who, std::string_view path,
@@ -468,9 +499,11 @@ Result<nlohmann::json> Platform::Redeploy(const access::Principal& who, std::str
 }
 Result<nlohmann::json> Platform::ListTeardowns() { return impl_->ListTeardowns(); }
 Result<nlohmann::json> Platform::RetryTeardown(const access::Principal& who, std::string_view id) {
+  ODMD_RETURN_IF_ERROR(impl_->CheckLeads("a teardown retry"));
   return impl_->RetryTeardown(who, id);
 }
 Result<nlohmann::json> Platform::ForgetTeardown(const access::Principal& who, std::string_view id) {
+  ODMD_RETURN_IF_ERROR(impl_->CheckLeads("forgetting a teardown"));
   return impl_->ForgetTeardown(who, id);
 }
 Result<nlohmann::json> Platform::ListEnvers() { return impl_->ListEnvers(); }

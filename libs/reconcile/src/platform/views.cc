@@ -46,7 +46,7 @@ Result<nlohmann::json> Platform::Impl::EnverItem(const World& w, model::EnverInd
 
 Result<nlohmann::json> Platform::Impl::ListEnvers() {
   WorldPtr w = world();
-  const std::vector<std::string> active = queue_.ActiveEnvers();
+  ODMD_ASSIGN_OR_RETURN(const std::vector<std::string> active, ActiveEnvers());
   const std::set<std::string> active_set(active.begin(), active.end());
   nlohmann::json envers = nlohmann::json::array();
   for (model::EnverIndex i = 0; i < w->graph().enver_count(); ++i) {
@@ -63,7 +63,7 @@ Result<nlohmann::json> Platform::Impl::GetEnver(std::string_view enver_id) {
     return NotFoundError("enver " + Quote(enver_id) +
                          " is not in the published contracts nor a live clone");
   }
-  const std::vector<std::string> active = queue_.ActiveEnvers();
+  ODMD_ASSIGN_OR_RETURN(const std::vector<std::string> active, ActiveEnvers());
   ODMD_ASSIGN_OR_RETURN(nlohmann::json out, EnverItem(*w, *w->graph().FindEnver(enver_id),
                                                       {active.begin(), active.end()}));
   ODMD_ASSIGN_OR_RETURN(model::EnverNames names,

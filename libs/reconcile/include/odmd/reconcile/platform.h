@@ -76,6 +76,21 @@ struct PlatformOptions {
   // Builds that deploy through GitHub Actions (docs/github.md, "The GitHub runner"); unset:
   // every build runs locally.
   std::optional<GitHubRunnerOptions> github;
+  // This replica's id among the servers sharing the store (docs/platform.md, "Replicas"),
+  // recorded with the inbox records it writes. Empty: "odmd-serve".
+  std::string replica_id;
+};
+
+// A write a follower received for the leader (docs/platform.md, "Replicas: the inbox"),
+// recorded by Platform::RecordInbox and acted on by the leader.
+struct InboxRequest {
+  // "scan": payload {"repo": "owner/name" or "" for every repo} (odmd notify, POST
+  // /api/notify); "github": payload {"event": X-GitHub-Event, "body": the delivery's JSON
+  // text} (a push or workflow_run delivery whose signature the follower verified);
+  // "redeploy": payload {"enver": "<build>/<rev>", "who": the principal that asked}.
+  std::string kind;
+  nlohmann::json payload;
+  std::string delivery;  // X-GitHub-Delivery, "" for the others
 };
 
 // Which graph Platform::Graph shows: the live one (both empty), the one at a store
@@ -135,6 +150,27 @@ class Platform {
   Status Start();
   // Cancels running deployments' waits, joins the workers, stops watching. Idempotent.
   void Stop();
+
+  // --- replicas sharing one store (docs/platform.md, "Replicas") ---
+  // Starts as a follower: serves every read from the store (the published world reloaded
+  // whenever the manifest or a clone record changes, the queue's records, events), writes
+  // product values and repository records directly, takes scans, GitHub deliveries and
+  // redeploys into the inbox (RecordInbox), and refuses the leader's other writes
+  // (kUnavailable). Runs nothing of the leader's work.
+  Status Serve();
+  // The follower becomes the leader: from now on it reads and writes through `fenced` (the
+  // lease's fenced store) and runs what Start runs (queue, resumed deployments, bootstrap,
+  // reactions, AWS mirror, scan, workers) and the inbox: the records waiting and, through a
+  // watch, every new one, each acted on and deleted. REQUIRES: Serve() first, called once.
+  Status Lead(store::ConfigStorePtr fenced);
+  // True once Start() or Lead() ran: this platform runs the leader's work.
+  bool leading() const;
+  // True after Serve() until Lead(): a follower (never true without Serve()).
+  bool following() const;
+  // Records `request` in the store for the leader ("/odmd/inbox/<ms>-<nonce>": kind,
+  // payload, delivery, received_at_ms, replica); returns the record's key. The caller has
+  // validated the request (signature, shape, who). kInvalidArgument for an unknown kind.
+  Result<std::string> RecordInbox(const InboxRequest& request);
 
   // --- intake ---
   Status RegisterRepo(const RepoRegistration& repo);

@@ -45,6 +45,8 @@ inline constexpr std::string_view kReposPrefix = "/odmd/repos/";
 inline constexpr std::string_view kIntakePrefix = "/odmd/intake/";
 // "/odmd/queue/<build>/<rev>": QueueRecord.
 inline constexpr std::string_view kQueuePrefix = "/odmd/queue/";
+// "/odmd/inbox/<ms>-<nonce>": a write a follower received for the leader (Platform::RecordInbox).
+inline constexpr std::string_view kInboxPrefix = "/odmd/inbox/";
 // "/odmd/deployments/<id>": Deployment.
 inline constexpr std::string_view kDeploymentsPrefix = "/odmd/deployments/";
 // Counters: the last allocated number, as decimal text ("0" when none yet).

@@ -1,0 +1,183 @@
+// The inbox (docs/platform.md, "Replicas"): a follower records the scans, GitHub deliveries
+// and redeploys it receives under kInboxPrefix; the leader takes every record (those waiting
+// when it was elected, then each new one through a watch), acts on it and deletes it.
+// At least once: a leader that dies between acting and deleting leaves the record to the
+// next, and what it acts on is level-triggered (scans), deduplicated (push delivery ids) or
+// deletes the record in its own commit (a redeploy's enqueue): so it happens once.
+#include <cinttypes>
+#include <cstdio>
+#include <random>
+#include <utility>
+
+#include "impl.h"
+#include "odmd/base/strings.h"
+
+namespace odmd::reconcile {
+
+namespace {
+
+// Member `name` of `o` if it is a string, else "".
+std::string StringOf(const nlohmann::json& o, const char* name) {
+  if (!o.is_object()) return "";
+  auto it = o.find(name);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// "<ms, 13 digits>-<16 hex digits>": records sort by when they came, and two replicas never
+// make the same key.
+std::string InboxKey(std::int64_t now_ms) {
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  char name[48];
+  std::snprintf(name, sizeof name, "%013" PRId64 "-%016" PRIx64, now_ms,
+                static_cast<std::uint64_t>(random()));
+  return std::string(kInboxPrefix) + name;
+}
+
+}  // namespace
+
+Result<std::string> Platform::Impl::RecordInbox(const InboxRequest& request) {
+  if (request.kind != "scan" && request.kind != "github" && request.kind != "redeploy") {
+    return InvalidArgumentError("inbox kind " + Quote(request.kind) +
+                                " is not scan, github or redeploy");
+  }
+  const std::int64_t now = NowMs();
+  const nlohmann::json record = {
+      {"kind", request.kind},
+      {"payload", request.payload},
+      {"delivery", request.delivery},
+      {"received_at_ms", now},
+      {"replica", options_.replica_id.empty() ? "odmd-serve" : options_.replica_id}};
+  const std::string key = InboxKey(now);
+  ODMD_RETURN_IF_ERROR(store_.Put(key, record.dump(), store::Revision{0}));
+  return key;
+}
+
+Status Platform::Impl::StartInbox() {
+  ODMD_ASSIGN_OR_RETURN(store::Revision at, store_.LatestRevision());
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> waiting, store_.List(kInboxPrefix));
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    inbox_stop_ = false;
+    for (const store::Entry& e : waiting) inbox_backlog_.push_back(e.key);
+  }
+  inbox_thread_ = std::thread([this] { InboxLoop(); });
+  // From `at`: a record written between it and the List comes twice; TakeInbox finds it
+  // gone the second time.
+  ODMD_ASSIGN_OR_RETURN(store::WatchHandlePtr watch,
+                        store_.Watch(kInboxPrefix, at, [this](const store::ChangeEvent& c) {
+                          if (c.kind != store::ChangeKind::kPut) return;
+                          std::lock_guard<std::mutex> lock(inbox_mu_);
+                          inbox_backlog_.push_back(c.key);
+                          inbox_cv_.notify_all();
+                        }));
+  std::lock_guard<std::mutex> lock(inbox_mu_);
+  inbox_watch_ = std::move(watch);
+  inbox_cv_.notify_all();
+  return OkStatus();
+}
+
+void Platform::Impl::StopInbox() {
+  store::WatchHandlePtr watch;
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    inbox_stop_ = true;
+    watch = std::move(inbox_watch_);
+  }
+  watch.reset();
+  inbox_cv_.notify_all();
+  if (inbox_thread_.joinable()) inbox_thread_.join();
+}
+
+bool Platform::Impl::InboxIdle() {
+  std::lock_guard<std::mutex> lock(inbox_mu_);
+  return inbox_backlog_.empty() && inbox_in_flight_ == 0;
+}
+
+void Platform::Impl::InboxLoop() {
+  std::unique_lock<std::mutex> lock(inbox_mu_);
+  while (true) {
+    inbox_cv_.wait(lock, [&] { return inbox_stop_ || !inbox_backlog_.empty(); });
+    if (inbox_stop_) return;
+    const std::string key = std::move(inbox_backlog_.front());
+    inbox_backlog_.pop_front();
+    ++inbox_in_flight_;
+    lock.unlock();
+    Status taken = TakeInbox(key);
+    if (!taken.ok()) {
+      Event e;
+      e.kind = "alert";
+      e.message = "inbox record " + key + " stays for the next leader: " + taken.ToString();
+      e.fields["inbox"] = key;
+      (void)Emit(std::move(e));
+    }
+    lock.lock();
+    --inbox_in_flight_;
+  }
+}
+
+Status Platform::Impl::TakeInbox(const std::string& key) {
+  Result<store::Entry> record = store_.Get(key);
+  if (IsNotFound(record.status())) return OkStatus();  // taken already
+  ODMD_RETURN_IF_ERROR(record.status());
+  const nlohmann::json j = nlohmann::json::parse(record->value, nullptr, false);
+  Result<bool> acted = j.is_object()
+                           ? ActOnInbox(*record, j)
+                           : Result<bool>(InvalidArgumentError("the record is not a JSON object"));
+  const StatusCode code = acted.status().code();
+  // The store or the lease failed: the record stays for the next leader.
+  if (code == StatusCode::kUnavailable || code == StatusCode::kAborted) return acted.status();
+  if (acted.ok() && *acted) return OkStatus();  // deleted in the action's own commit
+  std::vector<Event> told;
+  if (!acted.ok()) {
+    Event e;
+    e.kind = "alert";
+    e.message = "inbox record " + key + " (" + StringOf(j, "kind") + " from replica " +
+                StringOf(j, "replica") + ") failed: " + acted.status().ToString();
+    e.fields["inbox"] = key;
+    told.push_back(std::move(e));
+  }
+  Result<std::vector<store::WriteResult>> deleted =
+      events().Commit({store::BatchOp::Delete(key, record->revision)}, told);
+  return deleted.status();
+}
+
+Result<bool> Platform::Impl::ActOnInbox(const store::Entry& record, const nlohmann::json& j) {
+  const std::string kind = StringOf(j, "kind");
+  const nlohmann::json payload = j.contains("payload") ? j["payload"] : nlohmann::json::object();
+  if (kind == "scan") {
+    ODMD_RETURN_IF_ERROR(Scan(StringOf(payload, "repo")));
+    return false;
+  }
+  if (kind == "github") {
+    ODMD_ASSIGN_OR_RETURN(WebhookEvent event,
+                          ParseGitHubWebhook(StringOf(payload, "event"), StringOf(payload, "body"),
+                                             options_.max_webhook_bytes));
+    if (event.push) {
+      event.push->delivery = StringOf(j, "delivery");
+      ODMD_RETURN_IF_ERROR(IngestPush(*event.push));
+    } else if (event.run) {
+      event.run->delivery = StringOf(j, "delivery");
+      ODMD_RETURN_IF_ERROR(IngestWorkflowRun(*event.run));
+    }
+    return false;
+  }
+  if (kind == "redeploy") {
+    const std::string enver = StringOf(payload, "enver");
+    if (!world()->FindEnver(enver)) {
+      return NotFoundError("enver " + Quote(enver) + " is not in the published contracts");
+    }
+    EnqueueRequest r;
+    r.enver_id = enver;
+    r.cause.kind = "redeploy";
+    r.cause.detail = "redeploy requested by " + StringOf(payload, "who") + " at replica " +
+                     StringOf(j, "replica");
+    r.cause.root = "redeploy:" + enver + "@" + record.key.substr(kInboxPrefix.size());
+    // The record goes with the deployment: queued once, whoever leads.
+    ODMD_RETURN_IF_ERROR(
+        EnqueueAll({r}, {}, {store::BatchOp::Delete(record.key, record.revision)}));
+    return true;
+  }
+  return InvalidArgumentError("inbox kind " + Quote(kind) + " is not scan, github or redeploy");
+}
+
+}  // namespace odmd::reconcile
