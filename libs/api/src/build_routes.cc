@@ -24,6 +24,7 @@ RouteTable BuildRoutes(reconcile::Platform& platform, const ApiOptions& options)
   AddConsoleRoutes(routes, platform);
   AddEventRoutes(routes, platform);
   AddStaticRoutes(routes, options);  // last: it takes every path outside /api/ and /webhooks/
+  RefuseLeaderWritesOnFollowers(routes, platform, options);
   *openapi = OpenApiDocument(routes).dump();
   return RouteTable(std::move(routes));
 }

@@ -1,6 +1,7 @@
 // The platform's routes (docs/api.md "Routes"): health, GitHub webhooks, intake, contracts
 // publish, CI, products, envers, deployments and redeploy. Each handler parses the request,
 // calls the Platform and shapes its answer; nothing else.
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <utility>
@@ -45,6 +46,24 @@ json HealthJson(store::LeaderLease& lease, const std::string& replica_id) {
   }
   health["replicas"] = std::move(replicas);
   return health;
+}
+
+// The leader as a follower names it: {"replica", "address"}, or null when nobody leads (or
+// there is no lease).
+json LeaderJson(const ApiOptions& options) {
+  if (options.lease == nullptr) return nullptr;
+  Result<store::LeaseState> state = options.lease->Current();
+  if (!state.ok() || !state->held()) return nullptr;
+  return {{"replica", state->holder}, {"address", state->holder_address}};
+}
+
+// What a follower answers for a write it recorded in the inbox: 202 with `reply` plus
+// {"accepted": true, "inbox": key, "leader": ...}.
+Reply Accepted(json reply, const std::string& key, const ApiOptions& options) {
+  reply["accepted"] = true;
+  reply["inbox"] = key;
+  reply["leader"] = LeaderJson(options);
+  return Reply::Json(reply, 202);
 }
 
 json ToJson(const reconcile::IntakeReport& r) {
@@ -140,6 +159,19 @@ Result<Reply> Webhook(reconcile::Platform& platform, const ApiOptions& options,
                         reconcile::ParseGitHubWebhook(req.Header("X-GitHub-Event"), req.body,
                                                       options.max_body_bytes));
   json reply = {{"ok", true}, {"event", event.event}};
+  if ((event.push || event.run) && platform.following()) {
+    // Verified and parsed; the leader acts on it (docs/platform.md, "Replicas").
+    if (event.push) {
+      event.push->delivery = req.Header("X-GitHub-Delivery");
+      ODMD_RETURN_IF_ERROR(reconcile::ValidatePush(*event.push));
+    }
+    ODMD_ASSIGN_OR_RETURN(std::string key,
+                          platform.RecordInbox({"github",
+                                                {{"event", event.event}, {"body", req.body}},
+                                                req.Header("X-GitHub-Delivery")}));
+    reply["ignored"] = false;
+    return Accepted(std::move(reply), key, options);
+  }
   switch (event.kind) {
     case reconcile::WebhookEventKind::kPing:
       reply["ignored"] = false;
@@ -174,6 +206,25 @@ Result<Reply> Webhook(reconcile::Platform& platform, const ApiOptions& options,
 
 }  // namespace
 
+namespace {
+
+// POST /api/notify on a follower: the repository must be registered; the scan is the
+// leader's (an inbox record).
+Result<Reply> NotifyOnFollower(reconcile::Platform& platform, const ApiOptions& options,
+                               const std::string& repo) {
+  if (!repo.empty()) {
+    ODMD_ASSIGN_OR_RETURN(std::vector<reconcile::RepoRegistration> repos, platform.ListRepos());
+    if (std::none_of(repos.begin(), repos.end(), [&](const auto& r) { return r.name == repo; })) {
+      return NotFoundError("repository \"" + repo +
+                           "\" is not registered (odmd repo add NAME PATH)");
+    }
+  }
+  ODMD_ASSIGN_OR_RETURN(std::string key, platform.RecordInbox({"scan", {{"repo", repo}}, ""}));
+  return Accepted(json::object(), key, options);
+}
+
+}  // namespace
+
 void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform,
                        const ApiOptions& options) {
   reconcile::Platform* p = &platform;
@@ -194,6 +245,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                     .summary = "A GitHub webhook delivery (signed with X-Hub-Signature-256)",
                     .access = Access::kPublic,
                     .mutates = true,
+                    .follower_serves = true,  // push and workflow_run: the inbox
                     .status = 202,
                     .max_body_bytes = kMaxWebhookBodyBytes,
                     .handler = [p, options](const Request& req) -> Result<Reply> {
@@ -206,10 +258,12 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .summary = "Scan a registered repo's refs ({\"repo\": \"\"}: every repo); intake report",
        .access = Access::kAdmin,
        .mutates = true,
-       .handler = [p](const Request& req) -> Result<Reply> {
+       .follower_serves = true,
+       .handler = [p, options](const Request& req) -> Result<Reply> {
          ODMD_ASSIGN_OR_RETURN(json body, BodyObject(req, "POST /api/notify", true));
          ODMD_ASSIGN_OR_RETURN(std::string repo,
                                StringMember(body, "repo", "POST /api/notify", false));
+         if (p->following()) return NotifyOnFollower(*p, options, repo);
          ODMD_ASSIGN_OR_RETURN(reconcile::IntakeReport report, p->Scan(repo));
          return Reply::Json(ToJson(report));
        }});
@@ -234,6 +288,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .summary = "Register a local repo: {\"name\": \"owner/name\", \"path\": \"/abs/repo.git\"}",
        .access = Access::kAdmin,
        .mutates = true,
+       .follower_serves = true,  // a record every replica reads
        .status = 201,
        .handler = [p](const Request& req) -> Result<Reply> {
          ODMD_ASSIGN_OR_RETURN(json body, BodyObject(req, "POST /api/repos", false));
@@ -287,6 +342,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .summary = "Publish a product value (the body, bytes) of the producing enver",
        .access = Access::kAny,
        .mutates = true,
+       .follower_serves = true,  // written directly; the leader's reaction watch reacts
        .max_body_bytes = kMaxProductBodyBytes,
        // The build script's principal may write this product: decided before the value is read.
        .authorize = [p](const Request& req) -> Status {
@@ -336,12 +392,14 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .summary = "Queue a deployment of {\"enver\": \"<build>/<rev>\"} (the platform checks who)",
        .access = Access::kAny,
        .mutates = true,
+       .follower_serves = true,  // Platform::Redeploy records it in the inbox
        .status = 202,
-       .handler = [p](const Request& req) -> Result<Reply> {
+       .handler = [p, options](const Request& req) -> Result<Reply> {
          ODMD_ASSIGN_OR_RETURN(json body, BodyObject(req, "POST /api/redeploy", false));
          ODMD_ASSIGN_OR_RETURN(std::string enver,
                                StringMember(body, "enver", "POST /api/redeploy", true));
          ODMD_ASSIGN_OR_RETURN(json result, p->Redeploy(req.who, enver));
+         if (result.contains("accepted")) result["leader"] = LeaderJson(options);
          return Reply::Json(result, 202);
        }});
   routes.push_back({.method = "GET",
@@ -420,6 +478,27 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                       ODMD_ASSIGN_OR_RETURN(std::string log, p->GetLog(req.params.at(0)));
                       return Reply::Text(std::move(log));
                     }});
+}
+
+void RefuseLeaderWritesOnFollowers(std::vector<Route>& routes, reconcile::Platform& platform,
+                                   const ApiOptions& options) {
+  reconcile::Platform* p = &platform;
+  for (Route& route : routes) {
+    if (!route.mutates || route.follower_serves) continue;
+    route.authorize = [p, options, what = route.method + " " + route.openapi_path,
+                       authorize = std::move(route.authorize)](const Request& req) -> Status {
+      if (p->following()) {
+        const json leader = LeaderJson(options);
+        return UnavailableError(
+            "this replica follows and " + what + " is the leader's work: send it to the leader" +
+            (leader.is_null() ? std::string(" (none leads right now; retry shortly)")
+                              : ", replica \"" + leader["replica"].get<std::string>() + "\" at " +
+                                    leader["address"].get<std::string>()) +
+            " (docs/platform.md, Replicas)");
+      }
+      return authorize ? authorize(req) : OkStatus();
+    };
+  }
 }
 
 }  // namespace odmd::api

@@ -19,6 +19,10 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
 void AddConsoleRoutes(std::vector<Route>& routes, reconcile::Platform& platform);
 // GET /api/events (JSON or server-sent events) and /api/events/stream (event_routes.cc).
 void AddEventRoutes(std::vector<Route>& routes, reconcile::Platform& platform);
+// Makes every mutating route that is not Route::follower_serves answer 503 naming the
+// leader while `platform` follows (platform_routes.cc).
+void RefuseLeaderWritesOnFollowers(std::vector<Route>& routes, reconcile::Platform& platform,
+                                   const ApiOptions& options);
 // GET / and GET /<file> of options.static_files; must come last (static_files.cc).
 void AddStaticRoutes(std::vector<Route>& routes, const ApiOptions& options);
 

@@ -107,6 +107,10 @@ struct Route {
   std::string summary{};
   Access access = Access::kViewer;
   bool mutates = false;
+  // A write a follower replica serves itself (docs/platform.md, "Replicas"): it records it
+  // in the inbox or writes it to the store directly. Every other mutating route answers 503
+  // on a follower, naming the leader, before the body is read.
+  bool follower_serves = false;
   std::vector<QueryParam> query{};
   int status = 200;                      // on success
   std::string content_type = kJsonType;  // on success

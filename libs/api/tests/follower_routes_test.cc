@@ -1,0 +1,113 @@
+// The routes on a follower replica (docs/platform.md, "Replicas"): it serves reads, records
+// a verified webhook delivery and a notify in the inbox for the leader (202, "accepted"),
+// and refuses the leader's other writes with 503 before their body is read.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "api_test_fixture.h"
+#include "odmd/api/routes.h"
+#include "odmd/reconcile/state.h"
+
+namespace odmd::api {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class FollowerRoutesTest : public ApiFixture {
+ protected:
+  void SetUp() override {
+    ApiFixture::SetUp();
+    platform_->Stop();  // no leader takes the records: the test reads them
+    reconcile::PlatformOptions o;
+    o.state_dir = (dir_ / "follower").string();
+    o.start_workers = false;
+    o.webhook_secret = kWebhookSecret;
+    o.replica_id = "replica-f";
+    follower_ = std::make_unique<reconcile::Platform>(*store_, git_, runner_, clock_, *secrets_, o);
+    ASSERT_TRUE(follower_->Serve().ok());
+    table_ = std::make_unique<RouteTable>(
+        BuildRoutes(*follower_, ApiOptions{.webhook_secret = kWebhookSecret}));
+  }
+  void TearDown() override {
+    table_.reset();
+    if (follower_) follower_->Stop();
+    follower_.reset();
+    ApiFixture::TearDown();
+  }
+
+  Reply Call(const std::string& method, const std::string& path, const std::string& body) {
+    Request req{.method = method, .path = path, .body = body};
+    req.headers.emplace("Authorization", "Bearer " + admin_);
+    return Dispatch(*table_, *tokens_, std::move(req));
+  }
+
+  // The inbox record at `key`, parsed.
+  json Record(const std::string& key) {
+    Result<store::Entry> e = store_->Get(key);
+    EXPECT_TRUE(e.ok()) << e.status();
+    return e.ok() ? json::parse(e->value) : json();
+  }
+
+  std::unique_ptr<reconcile::Platform> follower_;
+  std::unique_ptr<RouteTable> table_;
+};
+
+TEST_F(FollowerRoutesTest, AVerifiedPushIsRecordedForTheLeader) {
+  const json push = {{"ref", "refs/heads/main"},
+                     {"before", std::string(40, 'a')},
+                     {"after", std::string(40, 'b')},
+                     {"created", false},
+                     {"deleted", false},
+                     {"forced", false},
+                     {"repository", {{"full_name", "octo/app"}}},
+                     {"commits", json::array()},
+                     {"head_commit", nullptr}};
+  const std::string body = push.dump();
+  auto deliver = [&](const std::string& signature) {
+    Request req{.method = "POST", .path = "/webhooks/github", .body = body};
+    req.headers.emplace("X-GitHub-Event", "push");
+    req.headers.emplace("X-GitHub-Delivery", "d-1");
+    req.headers.emplace("X-Hub-Signature-256", signature);
+    return Dispatch(*table_, *tokens_, std::move(req));
+  };
+  EXPECT_EQ(deliver(GitHubSignature("wrong", body)).status, 401);
+  Reply accepted = deliver(GitHubSignature(kWebhookSecret, body));
+  ASSERT_EQ(accepted.status, 202) << accepted.body;
+  const json reply = json::parse(accepted.body);
+  EXPECT_EQ(reply["accepted"], true);
+  EXPECT_EQ(reply["leader"], nullptr);  // no lease here
+  ASSERT_THAT(reply["inbox"].get<std::string>(), StartsWith(std::string(reconcile::kInboxPrefix)));
+  const json record = Record(reply["inbox"]);
+  EXPECT_EQ(record["kind"], "github");
+  EXPECT_EQ(record["delivery"], "d-1");
+  EXPECT_EQ(record["replica"], "replica-f");
+  EXPECT_EQ(record["payload"]["event"], "push");
+  EXPECT_EQ(record["payload"]["body"], body);
+  Result<std::vector<store::Entry>> all = store_->List(reconcile::kInboxPrefix);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 1u) << "the refused delivery recorded nothing";
+}
+
+TEST_F(FollowerRoutesTest, ANotifyIsRecordedAndTheLeadersOtherWritesAreRefused) {
+  Reply notified = Call("POST", "/api/notify", R"({"repo":""})");
+  ASSERT_EQ(notified.status, 202) << notified.body;
+  EXPECT_EQ(Record(json::parse(notified.body)["inbox"])["kind"], "scan");
+  EXPECT_EQ(Call("POST", "/api/notify", R"({"repo":"acme/none"})").status, 404);
+
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"POST", "/api/contracts"},
+           {"PUT", "/api/ci/manifest/contracts/b..main"},
+           {"POST", "/api/teardowns/retry"},
+           {"POST", "/api/workflows/rotate"}}) {
+    Reply refused = Call(method, path, "{}");
+    EXPECT_EQ(refused.status, 503) << path << ": " << refused.body;
+    EXPECT_THAT(refused.body, HasSubstr("this replica follows and " + method));
+    EXPECT_THAT(refused.body, HasSubstr("none leads right now"));
+  }
+  EXPECT_EQ(Call("GET", "/api/envers", "").status, 200);
+}
+
+}  // namespace
+}  // namespace odmd::api
