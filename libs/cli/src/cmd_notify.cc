@@ -16,6 +16,13 @@ namespace odmd::cli {
 namespace {
 
 void PrintIntake(Io& io, const nlohmann::json& r) {
+  if (r.value("accepted", false)) {
+    // A follower replica recorded it; the leader scans (docs/platform.md, "Replicas").
+    const nlohmann::json leader = r.value("leader", nlohmann::json());
+    io.out << "accepted: recorded as " << Field(r, "inbox") << " for the leader"
+           << (leader.is_object() ? " at " + Field(leader, "address") : std::string()) << "\n";
+    return;
+  }
   io.out << "refs changed " << Field(r, "refs_changed") << ", deployments queued "
          << Field(r, "deployments_queued") << ", commands accepted "
          << Field(r, "commands_accepted") << ", rejected " << Field(r, "commands_rejected") << "\n";

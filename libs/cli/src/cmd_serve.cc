@@ -307,36 +307,51 @@ std::string DescribeAws(const reconcile::AwsSettings& aws) {
          "\n";
 }
 
-// Takes the store's lease, or waits for it as a standby (a shared store) until it is taken
-// or a stop signal comes. The exit code when the server must not run.
-std::optional<int> TakeLead(Io& io, ServeLease& lease, ServeSignals& signals) {
-  Result<bool> leading = lease.TryLead();
-  if (!leading.ok()) return ReportFailure(io, false, leading.status());
-  lease.Start();
-  if (!*leading) {
-    io.err << "odmd serve: standby replica " << Quote(lease.replica_id())
-           << ": the lease is held by " << lease.DescribeHolder()
-           << "; taking over when it is released or expires\n"
-           << std::flush;
-    for (;;) {
-      const StopSignal got = signals.Wait();
-      if (got.sig == kLeaseElected) break;
-      if (got.sig == kLeaseDeposed) continue;  // the news of an earlier round
-      io.err << "odmd serve: " << DescribeStop(got) << "\n";
-      if (got.pipe_errno != 0) return kExitFailure;
-      return got.sig == SIGINT ? kExitInterrupted : kExitOk;
-    }
-  }
-  io.err << "odmd serve: replica " << Quote(lease.replica_id()) << " leads (epoch "
-         << lease.epoch().value_or(0) << ")\n";
-  return std::nullopt;
+// The platform leads from now on: it writes through the lease's fenced store, so once
+// another replica has taken the lease none of its writes commits (docs/platform.md,
+// "Replicas").
+Status Lead(Io& io, ServeLease& lease, reconcile::Platform& platform) {
+  const std::optional<store::Epoch> epoch = lease.epoch();
+  if (!epoch) return lease.deposed_why().WithContext("the lease was lost at once");
+  ODMD_ASSIGN_OR_RETURN(store::ConfigStorePtr fenced, lease.lease().FencedStore(*epoch));
+  io.err << "odmd serve: replica " << Quote(lease.replica_id()) << " leads (epoch " << *epoch
+         << ")\n"
+         << std::flush;
+  return platform.Lead(std::move(fenced));
 }
 
-// The next stop signal or lost lease (an election is old news once leading).
-StopSignal WaitForStop(ServeSignals& signals) {
+// Serves until a stop signal, or until this replica, having led, loses the lease (exit 1);
+// a follower elected meanwhile starts leading. With `once`, returns as soon as it leads and
+// its platform is idle. The exit code.
+int ServeUntilStopped(Io& io, ServeLease& lease, reconcile::Platform& platform,
+                      ServeSignals& signals, bool once) {
   for (;;) {
+    if (once && platform.leading()) {
+      if (!platform.WaitIdle(std::chrono::hours(1))) {
+        return ReportFailure(io, false,
+                             UnavailableError("--once: the platform was not idle within an hour"));
+      }
+      io.err << "odmd serve: idle, stopped\n";
+      return kExitOk;
+    }
     const StopSignal got = signals.Wait();
-    if (got.sig != kLeaseElected) return got;
+    if (got.sig == kLeaseElected) {
+      if (platform.leading()) continue;  // old news
+      if (Status s = Lead(io, lease, platform); !s.ok()) {
+        return ReportFailure(io, false, s.WithContext("starting the platform"));
+      }
+      continue;
+    }
+    if (got.sig == kLeaseDeposed) {
+      if (!platform.leading()) continue;  // the news of an earlier round
+      io.err << "odmd serve: " << lease.deposed_why().message()
+             << ": this replica no longer leads, stopping\n"
+             << std::flush;
+      return kExitFailure;
+    }
+    io.err << "odmd serve: " << DescribeStop(got) << "\n" << std::flush;
+    if (got.pipe_errno != 0) return kExitFailure;
+    return got.sig == SIGINT ? kExitInterrupted : kExitOk;
   }
 }
 
@@ -414,13 +429,10 @@ int Serve(Io& io, const ServeOpts& o) {
         signals.Post(change == ServeLease::Change::kElected ? kLeaseElected : kLeaseDeposed);
       });
   if (!lease.ok()) return fail(lease.status());
-  if (std::optional<int> code = TakeLead(io, **lease, signals)) return *code;
-  const std::optional<store::Epoch> epoch = (*lease)->epoch();
-  if (!epoch) return fail((*lease)->deposed_why().WithContext("the lease was lost at once"));
-  // The platform writes only through the fence: once another replica has taken the lease,
-  // none of its writes commits (docs/platform.md, "Replicas").
-  Result<store::ConfigStorePtr> fenced = (*lease)->lease().FencedStore(*epoch);
-  if (!fenced.ok()) return fail(fenced.status());
+  // SQLite: leads or is refused. PostgreSQL: leads, or serves as a follower until elected.
+  Result<bool> leads_now = (*lease)->TryLead();
+  if (!leads_now.ok()) return fail(leads_now.status());
+  (*lease)->Start();
 
   std::unique_ptr<reconcile::Git> git = reconcile::NewCliGit();
   reconcile::ProcessRunnerOptions runner_options;
@@ -448,7 +460,9 @@ int Serve(Io& io, const ServeOpts& o) {
   popts.tool_dirs = tools.tool_dirs;
   popts.script_env = tools.script_env;
   if (*github) popts.github = (*github)->runner_options();
-  reconcile::Platform platform(**fenced, *git, *runner, io.clock, *secrets, popts);
+  popts.replica_id = (*lease)->replica_id();
+  // On the plain store while it follows; Lead moves it onto the fenced store.
+  reconcile::Platform platform(**store, *git, *runner, io.clock, *secrets, popts);
   api::ApiOptions api_options{.webhook_secret = webhook_secret};
   api_options.lease = &(*lease)->lease();
   api_options.replica_id = (*lease)->replica_id();
@@ -490,41 +504,32 @@ int Serve(Io& io, const ServeOpts& o) {
 
   Result<int> bound = server.Listen(listen->host, port);
   if (!bound.ok()) return fail(bound.status());
-  Status started = platform.Start();
+  Status started = platform.Serve();
+  if (started.ok() && *leads_now) started = Lead(io, **lease, platform);
   if (!started.ok()) {
     stop();
     return fail(started.WithContext("starting the platform"));
+  }
+  if (!*leads_now) {
+    io.err << "odmd serve: follower replica " << Quote((*lease)->replica_id())
+           << ": the lease is held by " << (*lease)->DescribeHolder()
+           << "; serving reads, recording writes for the leader, taking over when the lease "
+              "is released or expires\n"
+           << std::flush;
   }
   io.out << "odmd serve: listening on " << url << " (state " << dir.string() << ", store "
          << store_options.url << ")\n"
          << "odmd serve: web console at " << url << "/ (give it a token: " << url
          << "/#token=<viewer token>; odmd token issue viewer)\n"
          << std::flush;
-
-  if (o.once) {
-    const bool idle = platform.WaitIdle(std::chrono::hours(1));
-    stop();
-    if (!idle) return fail(UnavailableError("--once: the platform was not idle within an hour"));
-    io.err << "odmd serve: idle, stopped\n";
-    return kExitOk;
-  }
-  if (!signals.installed()) {
+  if (!o.once && !signals.installed()) {
     stop();
     return fail(FailedPreconditionError("another command in this process owns SIGINT/SIGTERM"));
   }
-  const StopSignal received = WaitForStop(signals);
-  if (received.sig == kLeaseDeposed) {
-    io.err << "odmd serve: " << (*lease)->deposed_why().message()
-           << ": this replica no longer leads, stopping\n"
-           << std::flush;
-    stop();
-    return kExitFailure;
-  }
-  io.err << "odmd serve: " << DescribeStop(received) << "\n" << std::flush;
+  const int code = ServeUntilStopped(io, **lease, platform, signals, o.once);
   stop();
-  io.err << "odmd serve: stopped\n";
-  if (received.pipe_errno != 0) return kExitFailure;
-  return received.sig == SIGINT ? kExitInterrupted : kExitOk;
+  if (!o.once && (code == kExitOk || code == kExitInterrupted)) io.err << "odmd serve: stopped\n";
+  return code;
 }
 
 }  // namespace
