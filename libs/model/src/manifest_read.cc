@@ -5,9 +5,15 @@
 // overflow, arrives as data with its byte offset.
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
+#include "manifest_canonical_read.h"
 #include "manifest_reader.h"
+#include "odmd/base/sha256.h"
 #include "odmd/model/manifest.h"
 #include "odmd/model/strict_json.h"
 #include "odmd/model/validate.h"
@@ -77,14 +83,153 @@ std::optional<Json> Parse(std::string_view text, std::vector<Violation>* out) {
 }
 
 // M5: the digest, when present, is over the canonical text of exactly what was read.
-// Returns the content's digest (computed once, here).
-std::string CheckDigest(const Org& org, const std::string& digest, std::vector<Violation>* out) {
-  std::string expected = ManifestDigest(org);
+void CheckDigest(const std::string& expected, const std::string& digest,
+                 std::vector<Violation>* out) {
   if (digest != expected) {
     out->push_back(Violation{"M5", "/digest", "", digest,
                              "digest does not match the content; expected \"" + expected + "\""});
   }
+}
+
+// Returns the content's digest (computed once, here).
+std::string CheckDigest(const Org& org, const std::string& digest, std::vector<Violation>* out) {
+  std::string expected = ManifestDigest(org);
+  CheckDigest(expected, digest, out);
   return expected;
+}
+
+// The work of the canonical path that a second core does while this thread reads the first
+// half of the builds: the second half, then the digest (SHA-256 of the text without its
+// digest member). Small texts are done on the calling thread, when asked for.
+class SecondCore {
+ public:
+  // Below this many bytes a thread costs more than it saves.
+  static constexpr size_t kThreadFrom = 256 * 1024;
+
+  // `split`: where the second half of the builds begins (CanonicalReader::BuildBoundary), or
+  // npos. `hash`: whether the digest is needed.
+  SecondCore(std::string_view text, size_t digest_begin, size_t digest_end, size_t split, bool hash)
+      : text_(text),
+        digest_begin_(digest_begin),
+        digest_end_(digest_end),
+        split_(split),
+        hash_(hash),
+        tail_(text) {
+    if (text.size() >= kThreadFrom) thread_ = std::thread([this] { Run(); });
+  }
+  ~SecondCore() {
+    cancelled_.store(true, std::memory_order_relaxed);
+    if (thread_.joinable()) thread_.join();
+  }
+  SecondCore(const SecondCore&) = delete;
+  SecondCore& operator=(const SecondCore&) = delete;
+
+  // Waits for the second half of the builds: true when it read as canonical (or there was
+  // none), then appends them to `builds`.
+  bool TakeTail(std::vector<Build>* builds) {
+    std::unique_lock lock(mu_);
+    tail_read_cv_.wait(lock, [&] { return tail_done_ || !thread_.joinable(); });
+    if (!thread_.joinable()) ReadTail();
+    if (!tail_ok_ || split_ == std::string_view::npos) return tail_ok_;
+    std::vector<Build> tail = tail_.Take().org.builds;
+    if (!builds->empty() && tail.front().id < builds->back().id) return false;  // order
+    builds->reserve(builds->size() + tail.size());
+    std::move(tail.begin(), tail.end(), std::back_inserter(*builds));
+    return true;
+  }
+
+  // Stops early (the first half was not canonical).
+  void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
+
+  // "sha256:<hex>", waiting for it. REQUIRES: constructed with `hash`.
+  std::string Digest() {
+    if (thread_.joinable()) {
+      thread_.join();
+    } else {
+      Hash();
+    }
+    return digest_;
+  }
+
+ private:
+  void Run() {
+    ReadTail();
+    {
+      std::lock_guard lock(mu_);
+      tail_done_ = true;
+    }
+    tail_read_cv_.notify_one();
+    if (hash_ && tail_ok_) Hash();
+  }
+  void ReadTail() {
+    tail_ok_ = split_ == std::string_view::npos || tail_.ReadBodyFrom(split_, &cancelled_);
+  }
+  void Hash() {
+    constexpr size_t kPiece = 1 << 20;  // how much is hashed between looks at cancelled_
+    Sha256 sha;
+    for (std::string_view piece : {text_.substr(0, digest_begin_), text_.substr(digest_end_)}) {
+      for (size_t at = 0; at < piece.size(); at += kPiece) {
+        if (cancelled_.load(std::memory_order_relaxed)) return;
+        sha.Update(piece.substr(at, kPiece));
+      }
+    }
+    digest_ = "sha256:" + sha.HexDigest();
+  }
+
+  std::string_view text_;
+  size_t digest_begin_, digest_end_, split_;
+  bool hash_;
+  internal::CanonicalReader tail_;
+  bool tail_ok_ = false;
+  std::mutex mu_;
+  std::condition_variable tail_read_cv_;
+  bool tail_done_ = false;
+  std::atomic<bool> cancelled_{false};
+  std::string digest_;
+  std::thread thread_;
+};
+
+struct CanonicalRead {
+  Org org;
+  std::vector<Violation> found;
+};
+
+// The canonical path: when `text` is the canonical text of its own Org, reads it without a
+// JSON parse (a large one on two cores: each reads half of the builds, then one hashes the
+// text itself for the digest while the other runs the rules), and returns the Org and what
+// ReadManifest would find (M5, else the rules' violations); nullopt, having found nothing,
+// when `text` is anything else.
+std::optional<CanonicalRead> ReadCanonically(std::string_view text,
+                                             const ManifestReadOptions& options) {
+  internal::CanonicalReader reader(text);
+  if (!reader.ReadHead()) return std::nullopt;
+  bool declared = reader.digest_begin() != reader.digest_end();
+  size_t split = text.size() >= SecondCore::kThreadFrom
+                     ? internal::CanonicalReader::BuildBoundary(text, text.size() / 2)
+                     : std::string_view::npos;
+  SecondCore second(text, reader.digest_begin(), reader.digest_end(), split,
+                    declared || options.digest != nullptr);
+  if (!reader.ReadBody(split) || reader.stopped() != (split != std::string_view::npos)) {
+    second.Cancel();
+    return std::nullopt;
+  }
+  internal::FastManifest fast = reader.Take();
+  if (!second.TakeTail(&fast.org.builds)) return std::nullopt;
+  internal::CountCanonicalText();  // the text read is the canonical text: it is not written
+  CanonicalRead out{std::move(fast.org), {}};
+  InheritCloneConsumers(out.org);
+  std::vector<Violation> rules;
+  if (options.validate_rules) rules = Validate(out.org);
+  if (!declared && options.digest == nullptr) {
+    out.found = std::move(rules);
+    return out;
+  }
+  std::string digest = second.Digest();
+  if (fast.digest) CheckDigest(digest, *fast.digest, &out.found);
+  if (!out.found.empty()) return out;  // M5: the rules are not reported
+  if (options.digest != nullptr) *options.digest = std::move(digest);
+  out.found = std::move(rules);
+  return out;
 }
 
 // The exact reader: a document tree, every problem reported with its JSON Pointer. Sets
@@ -99,27 +244,49 @@ Org ReadExactly(std::string_view text, std::vector<Violation>* found, std::strin
   return org;
 }
 
-}  // namespace
-
-Result<Org> ReadManifest(std::string_view text, std::vector<Violation>* violations,
-                         const ManifestReadOptions& options) {
-  std::vector<Violation> found;
+// Any text: the fast path (simdjson), else the exact reader; then the digest and the rules.
+Org ReadByParsing(std::string_view text, const ManifestReadOptions& options,
+                  std::vector<Violation>* found) {
   Org org;
   std::string digest;  // the content's, once computed
   std::optional<internal::FastManifest> fast;
   if (options.reader == ManifestReadOptions::Reader::kAuto)
     fast = internal::ReadManifestFast(text, options.padded);
   if (options.read_fast != nullptr) *options.read_fast = fast.has_value();
+  if (options.path != nullptr) {
+    *options.path = fast ? ManifestReadOptions::Path::kFast : ManifestReadOptions::Path::kExact;
+  }
   if (fast) {
     org = std::move(fast->org);
-    if (fast->digest) digest = CheckDigest(org, *fast->digest, &found);
+    if (fast->digest) digest = CheckDigest(org, *fast->digest, found);
   } else {
-    org = ReadExactly(text, &found, &digest);
+    org = ReadExactly(text, found, &digest);
   }
-  if (found.empty()) {
+  if (found->empty()) {
     if (options.digest != nullptr) *options.digest = digest.empty() ? ManifestDigest(org) : digest;
     InheritCloneConsumers(org);
-    if (options.validate_rules) found = Validate(org);
+    if (options.validate_rules) *found = Validate(org);
+  }
+  return org;
+}
+
+}  // namespace
+
+Result<Org> ReadManifest(std::string_view text, std::vector<Violation>* violations,
+                         const ManifestReadOptions& options) {
+  std::vector<Violation> found;
+  Org org;
+  std::optional<CanonicalRead> canonical;
+  if (options.reader == ManifestReadOptions::Reader::kAuto) {
+    canonical = ReadCanonically(text, options);
+  }
+  if (canonical) {
+    if (options.read_fast != nullptr) *options.read_fast = true;
+    if (options.path != nullptr) *options.path = ManifestReadOptions::Path::kCanonical;
+    org = std::move(canonical->org);
+    found = std::move(canonical->found);
+  } else {
+    org = ReadByParsing(text, options, &found);
   }
   if (found.empty()) return org;
   Status status = ViolationsToStatus(found);

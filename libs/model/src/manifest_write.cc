@@ -14,34 +14,13 @@
 #include <nlohmann/json.hpp>
 
 #include "config_internal.h"
+#include "manifest_canonical_read.h"
 #include "odmd/base/sha256.h"
 #include "odmd/model/config.h"
 #include "odmd/model/manifest.h"
 
 namespace odmd::model {
 namespace {
-
-// Length of the valid UTF-8 sequence at the start of non-empty `s`, or 0 if it is not one
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-size_t Utf8SequenceLength(std::string_view s) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  unsigned char b0 = byte(0);
-  if (b0 < 0x80) return 1;
-  size_t n = 0;
-  if (b0 >= 0xc2 && b0 <= 0xdf) n = 2;
-  if (b0 >= 0xe0 && b0 <= 0xef) n = 3;
-  if (b0 >= 0xf0 && b0 <= 0xf4) n = 4;
-  if (n == 0 || s.size() < n) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    if ((byte(i) & 0xc0) != 0x80) return 0;
-  }
-  unsigned char b1 = byte(1);
-  if (b0 == 0xe0 && b1 < 0xa0) return 0;   // overlong
-  if (b0 == 0xed && b1 >= 0xa0) return 0;  // surrogate
-  if (b0 == 0xf0 && b1 < 0x90) return 0;   // overlong
-  if (b0 == 0xf4 && b1 >= 0x90) return 0;  // above U+10FFFF
-  return n;
-}
 
 // Appends `s` as a JSON string. Bytes that are not UTF-8 become U+FFFD so that the output
 // is always valid JSON; only an Org built in code can hold them, never one read from a
@@ -60,7 +39,7 @@ void AppendString(std::string& out, std::string_view s) {
     s.remove_prefix(plain);
     if (s.empty()) break;
     auto c = static_cast<unsigned char>(s[0]);
-    size_t n = Utf8SequenceLength(s);
+    size_t n = internal::Utf8SequenceLength(s);
     if (n == 0) {
       out += "\xef\xbf\xbd";  // U+FFFD
       n = 1;
@@ -349,6 +328,32 @@ std::string WithCanonical(const Org& org, Write write) {
 }  // namespace
 
 std::uint64_t CanonicalTextsWritten() { return canonical_texts.load(); }
+
+namespace internal {
+
+size_t Utf8SequenceLength(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  size_t n = 0;
+  if (b0 >= 0xc2 && b0 <= 0xdf) n = 2;
+  if (b0 >= 0xe0 && b0 <= 0xef) n = 3;
+  if (b0 >= 0xf0 && b0 <= 0xf4) n = 4;
+  if (n == 0 || s.size() < n) return 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((byte(i) & 0xc0) != 0x80) return 0;
+  }
+  unsigned char b1 = byte(1);
+  if (b0 == 0xe0 && b1 < 0xa0) return 0;   // overlong
+  if (b0 == 0xed && b1 >= 0xa0) return 0;  // surrogate
+  if (b0 == 0xf0 && b1 < 0x90) return 0;   // overlong
+  if (b0 == 0xf4 && b1 >= 0x90) return 0;  // above U+10FFFF
+  return n;
+}
+
+void CountCanonicalText() { canonical_texts.fetch_add(1, std::memory_order_relaxed); }
+
+}  // namespace internal
 
 std::string WriteManifest(const Org& org) {
   // The digest member is written in place with a stand-in value, the digest is computed over

@@ -49,15 +49,6 @@ void SharedText::Release() noexcept {
   bits_ = kEmpty;
 }
 
-std::string_view SharedText::view() const noexcept {
-  if (bits_ == kEmpty) return {};
-  if (IsInline()) {
-    return {reinterpret_cast<const char*>(&bits_) + 1, static_cast<size_t>((bits_ & 0xff) >> 1)};
-  }
-  Block* b = block();
-  return {b->text(), b->size};
-}
-
 std::ostream& operator<<(std::ostream& os, const SharedText& text) { return os << text.view(); }
 
 }  // namespace odmd::model

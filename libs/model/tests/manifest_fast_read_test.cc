@@ -19,39 +19,8 @@
 namespace odmd::model {
 namespace {
 
-using fixtures::ValidOrg;
+using fixtures::RichOrg;
 using Json = nlohmann::ordered_json;
-
-// ValidOrg with every member the format has: configs, doc paths, stacks, placeholders,
-// reactions, a tag, a declared clone inheriting consumers and one declaring none.
-Org RichOrg() {
-  Org org = ValidOrg();
-  Build& order = *org.FindBuild("orderSvc");
-  order.config = R"({"n":1.5,"nested":{"list":[1,"two",null,true]},"big":18446744073709551615})";
-  order.service_overview_md = "docs/overview.md";
-  order.service_context_md = "docs/context.md";
-  Enver& main = order.envers[0];
-  main.config = R"({"tier":"gold","label":"\u00e9t\u00e9 \ud83d\ude00"})";
-  main.enver_context_md = "docs/main.md";
-  main.stacks = {"orderSvc", "orderSvc-db"};
-  main.clone_limit = 7;
-  main.overwrite_workflow = true;
-  main.build_script = "ci/build.sh";
-  main.work_dir = "svc";
-  main.consumers[0].placeholder = "arn:placeholder";
-  main.consumers[0].reaction = Reaction::kNotify;
-  const Enver origin = main;  // push_back below moves `main`
-  Enver clone = origin;
-  clone.rev = *RevRef::Parse("b..main-_b..ta");
-  clone.inherits_consumers = true;
-  order.envers.push_back(clone);
-  Enver bare = origin;
-  bare.rev = *RevRef::Parse("b..main-_b..tb");
-  bare.consumers.clear();
-  order.envers.push_back(bare);
-  org.builds[1].repo.installation_id = -42;
-  return org;
-}
 
 struct Outcome {
   bool ok = false;

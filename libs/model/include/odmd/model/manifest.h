@@ -54,12 +54,19 @@ struct ManifestReadOptions {
   // ManifestDigest gives it. The canonical text is written at most once per read: the
   // digest field, when there is one, is checked against that same text.
   std::string* digest = nullptr;
-  // kAuto: a fast path (simdjson, no document tree) reads a manifest that has no problem of
-  // form, and the exact reader, which reports every problem with its JSON Pointer, reads any
-  // other. kExact: the exact reader only, for tests and fuzzers that compare the two.
+  // kAuto: the canonical path reads a manifest that is exactly the canonical text of its Org
+  // (as WriteManifest writes it) without parsing it as JSON, and hashes the text itself for
+  // the digest; a fast path (simdjson, no document tree) reads any other manifest that has no
+  // problem of form; the exact reader, which reports every problem with its JSON Pointer,
+  // reads the rest. All three give the same answer. A large text is read on two threads.
+  // kExact: the exact reader only, for tests and fuzzers that compare them.
   enum class Reader { kAuto, kExact } reader = Reader::kAuto;
-  // When not null: set to whether the fast path read the document.
+  // When not null: set to whether the canonical or the fast path read the document.
   bool* read_fast = nullptr;
+  // Which reader read the document.
+  enum class Path { kCanonical, kFast, kExact };
+  // When not null: set to the reader that read the document.
+  Path* path = nullptr;
   // True when at least kManifestReadPadding readable bytes follow the text (a caller that
   // reads a file can allocate them): the fast path then parses the text where it is rather
   // than in a padded copy.

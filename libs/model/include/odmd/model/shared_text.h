@@ -29,7 +29,9 @@ class SharedText {
   SharedText(SharedText&& other) noexcept : bits_(other.bits_) { other.bits_ = kEmpty; }
   SharedText& operator=(const SharedText& other) noexcept;
   SharedText& operator=(SharedText&& other) noexcept;
-  ~SharedText() { Release(); }
+  ~SharedText() {
+    if (bits_ != kEmpty && !IsInline()) Release();
+  }
 
   std::string_view view() const noexcept;
   operator std::string_view() const noexcept { return view(); }  // NOLINT
@@ -103,6 +105,15 @@ class SharedText {
 };
 
 static_assert(sizeof(SharedText) == 8);
+
+// Inline: the rules and the graph read names millions of times.
+inline std::string_view SharedText::view() const noexcept {
+  if (bits_ == kEmpty) return {};
+  if (IsInline()) {
+    return {reinterpret_cast<const char*>(&bits_) + 1, static_cast<size_t>((bits_ & 0xff) >> 1)};
+  }
+  return {block()->text(), block()->size};
+}
 
 std::ostream& operator<<(std::ostream& os, const SharedText& text);
 
