@@ -81,15 +81,21 @@ std::optional<std::string> Repo::Show(const std::string& ref, const std::string&
 
 Server::Server(const fs::path& state, const std::vector<std::string>& repos, bool once,
                const std::string& crash_at)
-    : state_(state) {
+    : Server(state, repos, ServerOptions{.once = once, .crash_at = crash_at}) {}
+
+Server::Server(const fs::path& state, const std::vector<std::string>& repos,
+               const ServerOptions& options)
+    : state_(state), store_(options.store) {
   fs::create_directories(state_);
+  const std::string& crash_at = options.crash_at;
   std::vector<std::string> args = {ODMD_BINARY,   "serve",         "--store",  store_url(),
                                    "--state-dir", state_.string(), "--listen", "127.0.0.1:0"};
   for (const std::string& r : repos) {
     args.push_back("--repo");
     args.push_back(r);
   }
-  if (once) args.push_back("--once");
+  if (options.once) args.push_back("--once");
+  args.insert(args.end(), options.args.begin(), options.args.end());
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string var = *e;
@@ -102,7 +108,7 @@ Server::Server(const fs::path& state, const std::vector<std::string>& repos, boo
     ADD_FAILURE() << "pipe failed";
     return;
   }
-  const fs::path log = state_ / "serve.log";
+  const fs::path log = state_ / options.log;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -128,19 +134,35 @@ Server::~Server() {
 }
 
 bool Server::WaitReady() {
-  const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
+  return ReadUntilListening(std::chrono::duration_cast<std::chrono::milliseconds>(kWaitLimit));
+}
+
+bool Server::Listening() { return ReadUntilListening(std::chrono::milliseconds(0)); }
+
+bool Server::ReadUntilListening(std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
   while (out_.find("listening on") == std::string::npos) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || out_fd_ < 0) return false;
+    if (out_fd_ < 0) return false;
     pollfd p = {out_fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    if (::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count()))) <= 0) {
+      return false;
+    }
     char buf[4096];
     const ssize_t n = ::read(out_fd_, buf, sizeof buf);
     if (n <= 0) return false;  // it exited
     out_.append(buf, static_cast<size_t>(n));
   }
   return true;
+}
+
+std::string Server::listen_url() const {
+  const std::string marker = "listening on ";
+  const size_t at = out_.find(marker);
+  if (at == std::string::npos) return "";
+  const size_t start = at + marker.size();
+  return out_.substr(start, out_.find(' ', start) - start);
 }
 
 void Server::Kill() {
@@ -190,11 +212,16 @@ std::string Server::admin_token() const {
 
 Reply Call(const Server& server, const std::string& method, const std::string& path,
            const std::string& body, std::chrono::milliseconds timeout) {
-  httplib::Client client(server.url());
+  return Call(server.url(), server.admin_token(), method, path, body, timeout);
+}
+
+Reply Call(const std::string& url, const std::string& token, const std::string& method,
+           const std::string& path, const std::string& body, std::chrono::milliseconds timeout) {
+  httplib::Client client(url);
   client.set_connection_timeout(std::chrono::seconds(5));
   client.set_read_timeout(timeout);
   client.set_write_timeout(timeout);
-  httplib::Headers headers = {{"Authorization", "Bearer " + server.admin_token()}};
+  httplib::Headers headers = {{"Authorization", "Bearer " + token}};
   auto reply = [](const httplib::Result& r) { return r ? Reply{r->status, r->body} : Reply{}; };
   if (method == "GET") return reply(client.Get(path, headers));
   if (method == "PUT") return reply(client.Put(path, headers, body, "application/octet-stream"));

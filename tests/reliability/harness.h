@@ -60,18 +60,35 @@ class Repo {
   int commits_ = 0;
 };
 
-// `odmd serve` (or `odmd serve --once`) on a SQLite store in `state`.
+// How a Server runs besides its state directory and repositories.
+struct ServerOptions {
+  bool once = false;              // `--once`
+  std::string crash_at;           // "" or "<point>:<n>" (ODMD_TEST_CRASH_AT for this process only)
+  std::string store;              // "": SQLite in the state directory
+  std::vector<std::string> args;  // more arguments of `odmd serve`
+  std::string log = "serve.log";  // stderr, in the state directory
+};
+
+// `odmd serve` (or `odmd serve --once`) on a SQLite store in `state`, or the store of
+// ServerOptions.
 class Server {
  public:
   // `crash_at`: "" or "<point>:<n>" (ODMD_TEST_CRASH_AT for this process only).
   Server(const fs::path& state, const std::vector<std::string>& repos, bool once,
          const std::string& crash_at = "");
+  Server(const fs::path& state, const std::vector<std::string>& repos,
+         const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   // Waits until the platform has started ("listening on" on stdout); false if it exited.
   bool WaitReady();
+  // Reads what stdout has without waiting; true once "listening on" was printed.
+  bool Listening();
+  // The URL of its "listening on" line ("" before it).
+  std::string listen_url() const;
+  pid_t pid() const { return pid_; }
   // SIGKILL, then reaps it.
   void Kill();
   // Waits for the exit (at most kWaitLimit, then kills it); its exit code, -1 for a signal
@@ -84,10 +101,16 @@ class Server {
 
   std::string url() const;
   std::string admin_token() const;
-  std::string store_url() const { return "sqlite:" + (state_ / "state.db").string(); }
+  std::string store_url() const {
+    return store_.empty() ? "sqlite:" + (state_ / "state.db").string() : store_;
+  }
 
  private:
+  // Reads stdout until "listening on" or `wait` passes; true once it was printed.
+  bool ReadUntilListening(std::chrono::milliseconds wait);
+
   fs::path state_;
+  std::string store_;
   pid_t pid_ = -1;
   int out_fd_ = -1;
   bool killed_ = false;
@@ -101,6 +124,10 @@ struct Reply {
 };
 Reply Call(const Server& server, const std::string& method, const std::string& path,
            const std::string& body, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+// The same to the server at `url` with `token`.
+Reply Call(const std::string& url, const std::string& token, const std::string& method,
+           const std::string& path, const std::string& body,
+           std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 store::ConfigStorePtr OpenStore(const std::string& url);
 // The live entries under `prefix` (a test failure and none when the store cannot list).

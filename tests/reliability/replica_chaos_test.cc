@@ -1,0 +1,348 @@
+// The replica chaos test (issue 18): three `odmd serve` replicas share one PostgreSQL store
+// (a fresh database on the suite's throwaway cluster), each with a state directory of its
+// own as on hosts of their own, with the same secret key (docs/platform.md, "Replicas").
+// While clients put products and write the store, push, publish and create and delete
+// clones against whichever replicas serve, the replica that leads is killed with SIGKILL at
+// random moments, 20 times, and a new replica is started each time, so three run
+// throughout. Then one last replica runs until the platform is idle, and the store must
+// show what the single-server suite demands (mixed_workload.h: every acknowledged write,
+// the event log gapless without duplicates, no publish half-synced, every clone whole or
+// gone), and the build scripts' run records must show that no enver ever ran twice at once
+// and that a deployment ran again only after a kill of the leader.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "harness.h"
+#include "mixed_workload.h"
+#include "odmd/access/principal.h"
+#include "odmd/access/tokens.h"
+#include "odmd/base/clock.h"
+#include "odmd/store/leader_lease.h"
+#include "postgres_test_db.h"
+
+namespace odmd::reliability {
+namespace {
+
+constexpr int kKills = 20;
+constexpr int kLeaseMs = 1000;
+constexpr int kRenewMs = 200;
+
+struct Replica {
+  std::string id;
+  std::unique_ptr<Server> server;
+};
+
+class ReplicaChaos {
+ public:
+  ReplicaChaos()
+      : work_(fs::temp_directory_path() /
+              ("odmd-replica-chaos-" + std::to_string(std::random_device{}()))) {}
+
+  void Run(int kills);
+
+ private:
+  fs::path state(const std::string& id) const { return work_.root() / ("state-" + id); }
+  std::string LogOf(const std::string& id) const { return (state(id) / "serve.log").string(); }
+  ServerOptions Options(const std::string& id, bool once) const;
+  void StartReplica();
+  void ShareSecretKey(const std::string& id);
+  // Reads every replica's output and publishes the URLs of those that serve.
+  void RefreshServing();
+  int Random(int below) {
+    std::lock_guard lock(mu_);
+    return static_cast<int>(rng_() % static_cast<unsigned>(below));
+  }
+  // A random replica that serves; nullopt when none does.
+  std::optional<Target> AnyServing();
+  // Waits until a replica this test started holds the lease with an epoch above `after`
+  // and serves; that replica.
+  Replica* WaitLeader(store::Epoch after, store::LeaseState* state);
+  // Waits until the leader has nothing queued or running.
+  void WaitIdle(const Replica& leader);
+  std::string Logs() const;
+  void CheckRuns(int kills);
+
+  MixedWorkload work_;
+  std::unique_ptr<testing::PostgresTestDb> db_;
+  store::ConfigStorePtr store_;
+  store::LeaderLeasePtr lease_;
+  std::string token_;
+  std::vector<Replica> replicas_;  // the main thread's
+  int started_ = 0;
+  std::mutex mu_;
+  std::mt19937 rng_{std::random_device{}()};  // guarded by mu_ (work_.rng() is the actor's)
+  std::vector<std::string> serving_;          // guarded by mu_
+  std::vector<double> failover_ms_;
+};
+
+ServerOptions ReplicaChaos::Options(const std::string& id, bool once) const {
+  ServerOptions o;
+  o.once = once;
+  o.store = db_->Url();
+
+  // No sandbox: the scripts' run records live in the test's directory (mixed_workload.h).
+  o.args = {"--replica-id",        id,
+            "--lease-duration-ms", std::to_string(kLeaseMs),
+            "--lease-renew-ms",    std::to_string(kRenewMs),
+            "--sandbox",           "none"};
+  return o;
+}
+
+void ReplicaChaos::StartReplica() {
+  const std::string id = "r" + std::to_string(started_++);
+  ShareSecretKey(id);
+  replicas_.push_back(
+      {id, std::make_unique<Server>(state(id), work_.repo_args(), Options(id, false))});
+}
+
+// Every replica seals and unseals tokens with the same key: the first one's.
+void ReplicaChaos::ShareSecretKey(const std::string& id) {
+  if (id == "r0") return;
+  fs::create_directories(state(id));
+  std::error_code ec;
+  fs::copy_file(state("r0") / "secret.key", state(id) / "secret.key",
+                fs::copy_options::overwrite_existing, ec);
+  EXPECT_FALSE(ec) << "cannot copy r0's secret.key: " << ec.message();
+}
+
+void ReplicaChaos::RefreshServing() {
+  std::vector<std::string> urls;
+  for (Replica& r : replicas_) {
+    if (r.server->Listening()) urls.push_back(r.server->listen_url());
+  }
+  std::lock_guard lock(mu_);
+  serving_ = std::move(urls);
+}
+
+std::optional<Target> ReplicaChaos::AnyServing() {
+  std::lock_guard lock(mu_);
+  if (serving_.empty()) return std::nullopt;
+  return Target{serving_[rng_() % serving_.size()], token_};
+}
+
+Replica* ReplicaChaos::WaitLeader(store::Epoch after, store::LeaseState* state) {
+  const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    RefreshServing();
+    Result<store::LeaseState> s = lease_->Current();
+    if (s.ok() && s->held() && s->epoch > after) {
+      for (Replica& r : replicas_) {
+        if (r.id == s->holder && r.server->Listening()) {
+          *state = *s;
+          return &r;
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ADD_FAILURE() << "no replica led with an epoch above " << after << " within "
+                << kWaitLimit.count() << " s:\n"
+                << Logs();
+  return nullptr;
+}
+
+void ReplicaChaos::WaitIdle(const Replica& leader) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    Reply r = Call(leader.server->listen_url(), token_, "GET", "/api/deployments?limit=1000", "");
+    last = r.body;
+    const auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (r.status == 200 && j.is_object()) {
+      const auto& all = j.value("deployments", nlohmann::json::array());
+      if (std::none_of(all.begin(), all.end(), [](const nlohmann::json& d) {
+            const std::string st = d.value("state", "");
+            return st == "queued" || st == "running";
+          })) {
+        return;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "the platform was not idle within 120 s: " << last;
+}
+
+std::string ReplicaChaos::Logs() const {
+  std::string out;
+  for (int i = 0; i < started_; ++i) {
+    const std::string log = ReadFile(LogOf("r" + std::to_string(i)));
+    out += "--- r" + std::to_string(i) + " ---\n" +
+           (log.size() > 3000 ? "..." + log.substr(log.size() - 3000) : log);
+  }
+  return out;
+}
+
+// Every deployment ran once per the queue's rules, never twice at once:
+// - the platform started each attempt of a deployment once (attempts 1..N, in order), and
+//   every attempt after the first needs a resumption after a leader's death
+//   (deployment.resumed) or a transient failure's retry (deployment.failed, final false);
+// - the build scripts (runs.log, mixed_workload.h) never found another run of their enver
+//   alive, and ran at most once per attempt.
+void ReplicaChaos::CheckRuns(int kills) {
+  struct Facts {
+    std::vector<int> attempts;  // of deployment.started, in event order
+    int resumed = 0, retried = 0, scripts = 0;
+  };
+  std::map<std::string, Facts> by_id;
+  for (const store::Entry& e : List(*store_, "/odmd/events/")) {
+    const auto j = nlohmann::json::parse(e.value, nullptr, false);
+    if (!j.is_object()) continue;
+    const auto fields = j.value("fields", nlohmann::json::object());
+    const std::string id = fields.value("deployment", "");
+    const std::string kind = j.value("kind", "");
+    if (id.empty()) continue;
+    if (kind == "deployment.started") {
+      by_id[id].attempts.push_back(std::atoi(fields.value("attempt", "0").c_str()));
+    } else if (kind == "deployment.resumed") {
+      ++by_id[id].resumed;
+    } else if (kind == "deployment.failed" && fields.value("final", "") == "false") {
+      ++by_id[id].retried;
+    }
+  }
+  std::istringstream in(ReadFile(work_.runs_log()));
+  int kills_seen = 0, scripts = 0;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string what, id, enver;
+    words >> what >> id >> enver;
+    if (what == "kill") ++kills_seen;
+    if (what == "concurrent") {
+      ADD_FAILURE() << "deployment " << id << " of " << enver
+                    << " ran while another run of the enver was alive";
+    }
+    if (what == "start") ++by_id[id].scripts, ++scripts;
+  }
+  EXPECT_EQ(kills_seen, kills);
+  EXPECT_GT(scripts, 0) << "no build script recorded a run";
+  int again = 0;
+  for (const auto& [id, f] : by_id) {
+    const int n = static_cast<int>(f.attempts.size());
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(f.attempts[static_cast<size_t>(i)], i + 1)
+          << "deployment " << id << ": attempts started " << ::testing::PrintToString(f.attempts);
+    }
+    EXPECT_LE(n - std::min(n, 1), f.resumed + f.retried)
+        << "deployment " << id << " started " << n << " times after " << f.resumed
+        << " resumptions and " << f.retried << " retries";
+    EXPECT_LE(f.scripts, n) << "deployment " << id << ": more script runs than attempts";
+    again += std::max(0, n - 1);
+  }
+  std::cout << "replica chaos: " << by_id.size() << " deployments, " << again
+            << " attempts again (after a leader's death or a transient failure), " << scripts
+            << " script runs\n";
+}
+
+void ReplicaChaos::Run(int kills) {
+  Result<std::unique_ptr<testing::PostgresTestDb>> db = testing::PostgresTestDb::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  db_ = std::move(db).value();
+  store_ = OpenStore(db_->Url());
+  ASSERT_NE(store_, nullptr);
+  SystemClock clock;
+  access::TokenRegistry tokens(*store_, clock);
+  Result<std::string> token = tokens.Issue(access::Principal::Admin());
+  ASSERT_TRUE(token.ok()) << token.status();
+  token_ = *token;
+  Result<store::LeaderLeasePtr> lease =
+      store_->NewLeaderLease(store::LeaseOptions{.replica_id = "chaos-observer"});
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  lease_ = std::move(lease).value();
+
+  // The first replica leads and publishes the first version; two more stand by.
+  StartReplica();
+  store::LeaseState led;
+  Replica* leader = WaitLeader(0, &led);
+  ASSERT_NE(leader, nullptr);
+  ASSERT_TRUE(work_.Publish({leader->server->listen_url(), token_})) << Logs();
+  StartReplica();
+  StartReplica();
+
+  std::atomic<bool> stop{false};
+  auto each = [&](const std::function<void(const Target&, int)>& act) {
+    return std::thread([&, act] {
+      for (int i = 0; !stop; ++i) {
+        if (std::optional<Target> to = AnyServing()) {
+          act(*to, i);
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      }
+    });
+  };
+  std::thread products =
+      each([&](const Target& to, int i) { work_.PutProduct(to, "p" + std::to_string(i)); });
+  std::thread writes = std::thread([&] {
+    for (int i = 0; !stop; ++i) {
+      work_.StoreWrite(db_->Url(), "/chaos/" + std::to_string(i), "w" + std::to_string(i));
+    }
+  });
+  std::thread actor = each([&](const Target& to, int) {
+    work_.Act(to, work_.PickAction());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + Random(150)));
+  });
+
+  store::Epoch epoch = led.epoch;  // the leader's
+  for (int k = 1; k <= kills; ++k) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + Random(900)));
+    leader = WaitLeader(epoch - 1, &led);  // still the leader, or a successor
+    if (leader == nullptr) break;
+    epoch = led.epoch;
+    work_.Note("kill " + leader->id + " epoch " + std::to_string(epoch));
+    const auto killed = std::chrono::steady_clock::now();
+    leader->server->Kill();
+    std::erase_if(replicas_, [&](const Replica& r) { return r.id == led.holder; });
+    StartReplica();
+    if (WaitLeader(epoch, &led) == nullptr) break;
+    epoch = led.epoch;
+    failover_ms_.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - killed)
+            .count());
+  }
+  stop = true;
+  products.join();
+  writes.join();
+  actor.join();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  leader = WaitLeader(epoch - 1, &led);
+  ASSERT_NE(leader, nullptr);
+  WaitIdle(*leader);
+
+  // Every replica stops; one more runs until the platform is idle and stops (the lease of
+  // the killed ones expires first).
+  replicas_.clear();
+  {
+    const std::string id = "r" + std::to_string(started_++);
+    ShareSecretKey(id);
+    Server last(state(id), work_.repo_args(), Options(id, true));
+    ASSERT_EQ(last.Wait(), 0) << Logs();
+  }
+  work_.Check(*store_, /*stopped=*/true);
+  CheckRuns(kills);
+  std::sort(failover_ms_.begin(), failover_ms_.end());
+  const Acked& acked = work_.acked();
+  std::cout << "replica chaos: kills " << kills << ", failover (kill -> the next leader serves) "
+            << "p50 " << (failover_ms_.empty() ? 0 : failover_ms_[failover_ms_.size() / 2])
+            << " ms, max " << (failover_ms_.empty() ? 0 : failover_ms_.back()) << " ms (lease "
+            << kLeaseMs << " ms); acknowledged product puts " << acked.products.size()
+            << ", store writes " << acked.store_writes.size() << ", publishes "
+            << acked.publishes.size() << "; clones created " << work_.clones_created()
+            << ", deleted " << work_.clones_deleted() << "\n";
+  if (::testing::Test::HasFailure()) std::cout << Logs();
+}
+
+TEST(ReplicaChaosTest, KillingTheLeader20TimesLosesNothingAndRunsNothingTwiceAtOnce) {
+  ReplicaChaos chaos;
+  chaos.Run(kKills);
+}
+
+}  // namespace
+}  // namespace odmd::reliability
