@@ -1,6 +1,8 @@
 // Fuzzes ReadManifest: any bytes must yield an Org or violations, never a crash; an accepted
-// manifest must round-trip; and the fast path (simdjson) must give exactly the exact reader's
-// answer, so a difference between the two readers is a crash here.
+// manifest must round-trip; and the canonical path (canonical text read without a JSON parse)
+// and the fast path (simdjson) must give exactly the exact reader's answer, so a difference
+// between the readers is a crash here. The canonical seed (corpus/manifest_reader/
+// canonical.json) starts the fuzzer on text the canonical path reads.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -32,6 +34,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string once = odmd::model::WriteManifest(*org);
     odmd::Result<odmd::model::Org> again = odmd::model::ReadManifest(once, nullptr);
     if (!again.ok() || odmd::model::WriteManifest(*again) != once) std::abort();
+    // The canonical text is the canonical path's: the same Org as the exact reader's.
+    odmd::Result<odmd::model::Org> exact_again =
+        odmd::model::ReadManifest(once, nullptr, {.reader = ManifestReadOptions::Reader::kExact});
+    if (!exact_again.ok() || !(*again == *exact_again)) std::abort();
   } else if (violations.empty()) {
     std::abort();  // a rejection must say why
   }
