@@ -103,19 +103,17 @@ std::string CheckDigest(const Org& org, const std::string& digest, std::vector<V
 // digest member). Small texts are done on the calling thread, when asked for.
 class SecondCore {
  public:
-  // Below this many bytes a thread costs more than it saves.
-  static constexpr size_t kThreadFrom = 256 * 1024;
-
   // `split`: where the second half of the builds begins (CanonicalReader::BuildBoundary), or
-  // npos. `hash`: whether the digest is needed.
-  SecondCore(std::string_view text, size_t digest_begin, size_t digest_end, size_t split, bool hash)
+  // npos. `hash`: whether the digest is needed. `thread`: whether to start a thread.
+  SecondCore(std::string_view text, size_t digest_begin, size_t digest_end, size_t split, bool hash,
+             bool thread)
       : text_(text),
         digest_begin_(digest_begin),
         digest_end_(digest_end),
         split_(split),
         hash_(hash),
         tail_(text) {
-    if (text.size() >= kThreadFrom) thread_ = std::thread([this] { Run(); });
+    if (thread) thread_ = std::thread([this] { Run(); });
   }
   ~SecondCore() {
     cancelled_.store(true, std::memory_order_relaxed);
@@ -204,11 +202,11 @@ std::optional<CanonicalRead> ReadCanonically(std::string_view text,
   internal::CanonicalReader reader(text);
   if (!reader.ReadHead()) return std::nullopt;
   bool declared = reader.digest_begin() != reader.digest_end();
-  size_t split = text.size() >= SecondCore::kThreadFrom
-                     ? internal::CanonicalReader::BuildBoundary(text, text.size() / 2)
-                     : std::string_view::npos;
+  bool two_threads = text.size() >= options.two_threads_from;
+  size_t split = two_threads ? internal::CanonicalReader::BuildBoundary(text, text.size() / 2)
+                             : std::string_view::npos;
   SecondCore second(text, reader.digest_begin(), reader.digest_end(), split,
-                    declared || options.digest != nullptr);
+                    declared || options.digest != nullptr, two_threads);
   if (!reader.ReadBody(split) || reader.stopped() != (split != std::string_view::npos)) {
     second.Cancel();
     return std::nullopt;

@@ -29,12 +29,19 @@ struct Outcome {
   Path path = Path::kExact;
 };
 
+// Texts of this size and more are read on two threads here (the default is larger, so that
+// the tests' texts stay small).
+constexpr size_t kTwoThreadsFrom = 256 * 1024;
+
 Outcome Read(std::string_view text, ManifestReadOptions::Reader reader, bool rules = true) {
   Outcome out;
   std::vector<Violation> violations;
-  Result<Org> org = ReadManifest(
-      text, &violations,
-      {.validate_rules = rules, .digest = &out.digest, .reader = reader, .path = &out.path});
+  Result<Org> org = ReadManifest(text, &violations,
+                                 {.validate_rules = rules,
+                                  .digest = &out.digest,
+                                  .reader = reader,
+                                  .path = &out.path,
+                                  .two_threads_from = kTwoThreadsFrom});
   out.ok = org.ok();
   out.status = org.status().ToString();
   for (const Violation& v : violations) out.violations.push_back(v.ToString());
@@ -153,7 +160,7 @@ TEST(ManifestCanonicalReadTest, EveryDepartureFromTheCanonicalTextGoesToTheOther
 
 TEST(ManifestCanonicalReadTest, ALargeTextIsReadOnTwoThreadsWithTheSameAnswer) {
   const std::string text = WriteManifest(LargeOrg(800));
-  ASSERT_GT(text.size(), 2u * 256 * 1024) << "the text must be large enough for two threads";
+  ASSERT_GT(text.size(), 2 * kTwoThreadsFrom) << "the text must be large enough for two threads";
   EXPECT_EQ(ExpectSameAsExact(text), Path::kCanonical);
   EXPECT_EQ(ExpectSameAsExact(WithoutDigest(text)), Path::kCanonical);
   Outcome got = Read(text, ManifestReadOptions::Reader::kAuto);
