@@ -98,9 +98,12 @@ std::string CheckDigest(const Org& org, const std::string& digest, std::vector<V
   return expected;
 }
 
-// The work of the canonical path that a second core does while this thread reads the first
-// half of the builds: the second half, then the digest (SHA-256 of the text without its
-// digest member). Small texts are done on the calling thread, when asked for.
+// The two tasks of the canonical path besides reading the first half of the builds: reading
+// the second half, and the digest (SHA-256 of the text without its digest member). With a
+// thread, it takes them in that order while the caller reads the first half; each task is
+// done by whichever thread claims it first, so a thread that starts late (a busy machine)
+// leaves the caller to do the tail itself and takes the digest, and a thread that never gets
+// to the digest leaves it to the caller. Without a thread, the caller does both.
 class SecondCore {
  public:
   // `split`: where the second half of the builds begins (CanonicalReader::BuildBoundary), or
@@ -122,12 +125,15 @@ class SecondCore {
   SecondCore(const SecondCore&) = delete;
   SecondCore& operator=(const SecondCore&) = delete;
 
-  // Waits for the second half of the builds: true when it read as canonical (or there was
-  // none), then appends them to `builds`.
+  // The second half of the builds, read here or waited for: true when it read as canonical (or
+  // there was none), then appends them to `builds`.
   bool TakeTail(std::vector<Build>* builds) {
-    std::unique_lock lock(mu_);
-    tail_read_cv_.wait(lock, [&] { return tail_done_ || !thread_.joinable(); });
-    if (!thread_.joinable()) ReadTail();
+    if (Claim(tail_claimed_)) {
+      ReadTail();
+    } else {
+      std::unique_lock lock(mu_);
+      done_cv_.wait(lock, [&] { return tail_done_; });
+    }
     if (!tail_ok_ || split_ == std::string_view::npos) return tail_ok_;
     std::vector<Build> tail = tail_.Take().org.builds;
     if (!builds->empty() && tail.front().id < builds->back().id) return false;  // order
@@ -139,25 +145,41 @@ class SecondCore {
   // Stops early (the first half was not canonical).
   void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
 
-  // "sha256:<hex>", waiting for it. REQUIRES: constructed with `hash`.
+  // "sha256:<hex>", computed here or waited for. REQUIRES: constructed with `hash`, and
+  // TakeTail returned true.
   std::string Digest() {
-    if (thread_.joinable()) {
-      thread_.join();
-    } else {
+    if (Claim(hash_claimed_)) {
       Hash();
+    } else {
+      std::unique_lock lock(mu_);
+      done_cv_.wait(lock, [&] { return hash_done_; });
     }
     return digest_;
   }
 
  private:
+  // True for the one thread that claims `task`.
+  static bool Claim(std::atomic<bool>& task) {
+    return !task.exchange(true, std::memory_order_acq_rel);
+  }
+  // The thread's work.
   void Run() {
-    ReadTail();
+    if (Claim(tail_claimed_)) {
+      ReadTail();
+      Done(&tail_done_);
+      if (!tail_ok_) return;
+    }
+    if (hash_ && Claim(hash_claimed_)) {
+      Hash();
+      Done(&hash_done_);
+    }
+  }
+  void Done(bool* flag) {
     {
       std::lock_guard lock(mu_);
-      tail_done_ = true;
+      *flag = true;
     }
-    tail_read_cv_.notify_one();
-    if (hash_ && tail_ok_) Hash();
+    done_cv_.notify_all();
   }
   void ReadTail() {
     tail_ok_ = split_ == std::string_view::npos || tail_.ReadBodyFrom(split_, &cancelled_);
@@ -179,11 +201,11 @@ class SecondCore {
   bool hash_;
   internal::CanonicalReader tail_;
   bool tail_ok_ = false;
-  std::mutex mu_;
-  std::condition_variable tail_read_cv_;
-  bool tail_done_ = false;
-  std::atomic<bool> cancelled_{false};
   std::string digest_;
+  std::atomic<bool> tail_claimed_{false}, hash_claimed_{false}, cancelled_{false};
+  std::mutex mu_;
+  std::condition_variable done_cv_;
+  bool tail_done_ = false, hash_done_ = false;  // guarded by mu_
   std::thread thread_;
 };
 
