@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "odmd/reconcile/state.h"
+#include "odmd/testing/faulty_config_store.h"
 #include "odmd/testing/forwarding_config_store.h"
 #include "platform_fixture.h"
 
@@ -67,10 +68,10 @@ class PlatformReplicasTest : public PlatformFixture {
   }
 
   // A follower on the same store, with a state directory of its own, serving.
-  std::unique_ptr<Platform> StartFollower() {
+  std::unique_ptr<Platform> StartFollower(const std::string& name = "follower-1") {
     PlatformOptions o = Options();
-    o.state_dir = (root_ / "state-follower").string();
-    o.replica_id = "follower-1";
+    o.state_dir = (root_ / ("state-" + name)).string();
+    o.replica_id = name;
     auto follower = std::make_unique<Platform>(*store_, *git_, *runner_, clock_, *box_, o);
     EXPECT_TRUE(follower->Serve().ok());
     return follower;
@@ -167,6 +168,36 @@ TEST_F(PlatformReplicasTest, AProductPutOnAFollowerIsReactedToOnceByTheLeader) {
   EXPECT_EQ(published(), 1);
   EXPECT_EQ(CausedBy(*platform_, "app/b..main", "reaction"), reactions_before + 1);
   follower->Stop();
+}
+
+// A record whose action fails on the store is neither lost nor dropped: it is taken again.
+TEST_F(PlatformReplicasTest, ARecordWhoseActionFailsOnTheStoreIsTakenAgain) {
+  StartLeader();
+  platform_->Stop();
+  std::unique_ptr<Platform> leader = StartFollower();
+  auto faulty = std::make_unique<::odmd::testing::FaultyConfigStore>(*store_);
+  ::odmd::testing::FaultyConfigStore* fault = faulty.get();
+  ODMD_ASSERT_OK(leader->Lead(std::move(faulty)));
+  ASSERT_TRUE(InboxEmpty());
+  ASSERT_TRUE(leader->WaitIdle(std::chrono::seconds(60)));
+
+  std::unique_ptr<Platform> follower = StartFollower("follower-2");
+  fault->FailNthWrite(1);  // the leader's next write: the redeploy's enqueue
+  ODMD_ASSERT_OK(follower->Redeploy(access::Principal::Admin(), "svc/b..main"));
+  ASSERT_TRUE(InboxEmpty());
+  ODMD_ASSERT_OK(leader->RunOnce());
+  EXPECT_EQ(fault->injected_failures(), 1);
+  EXPECT_EQ(CausedBy(*leader, "svc/b..main", "redeploy"), 1);
+  int alerts = 0;
+  Result<nlohmann::json> events = leader->ListEvents(0, 100000);
+  ODMD_ASSERT_OK(events);
+  for (const auto& e : (*events)["events"]) {
+    const std::string message = e["message"];
+    alerts += message.find("could not be taken, retrying") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(alerts, 1);
+  follower->Stop();
+  leader->Stop();
 }
 
 }  // namespace

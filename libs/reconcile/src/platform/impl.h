@@ -188,6 +188,7 @@ class Platform::Impl {
   std::mutex inbox_mu_;
   std::condition_variable inbox_cv_;
   std::deque<std::string> inbox_backlog_;
+  std::set<std::string> inbox_retrying_;  // records whose taking failed, alerted once
   int inbox_in_flight_ = 0;
   bool inbox_stop_ = false;
   std::thread inbox_thread_;

@@ -4,6 +4,7 @@
 // At least once: a leader that dies between acting and deleting leaves the record to the
 // next, and what it acts on is level-triggered (scans), deduplicated (push delivery ids) or
 // deletes the record in its own commit (a redeploy's enqueue): so it happens once.
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <random>
@@ -32,6 +33,10 @@ std::string InboxKey(std::int64_t now_ms) {
                 static_cast<std::uint64_t>(random()));
   return std::string(kInboxPrefix) + name;
 }
+
+// How long a record whose taking failed on the store or the lease waits before it is taken
+// again.
+constexpr std::chrono::milliseconds kInboxRetryDelay{1000};
 
 }  // namespace
 
@@ -103,14 +108,24 @@ void Platform::Impl::InboxLoop() {
     ++inbox_in_flight_;
     lock.unlock();
     Status taken = TakeInbox(key);
-    if (!taken.ok()) {
-      Event e;
-      e.kind = "alert";
-      e.message = "inbox record " + key + " stays for the next leader: " + taken.ToString();
-      e.fields["inbox"] = key;
-      (void)Emit(std::move(e));
-    }
     lock.lock();
+    if (!taken.ok()) {
+      // The store or the lease failed: the record stays; taken again after a pause (a
+      // deposed leader stops meanwhile). One alert per record.
+      if (inbox_retrying_.insert(key).second) {
+        lock.unlock();
+        Event e;
+        e.kind = "alert";
+        e.message = "inbox record " + key + " could not be taken, retrying: " + taken.ToString();
+        e.fields["inbox"] = key;
+        (void)Emit(std::move(e));
+        lock.lock();
+      }
+      inbox_cv_.wait_for(lock, kInboxRetryDelay, [&] { return inbox_stop_; });
+      inbox_backlog_.push_back(key);
+    } else {
+      inbox_retrying_.erase(key);
+    }
     --inbox_in_flight_;
   }
 }
@@ -124,7 +139,7 @@ Status Platform::Impl::TakeInbox(const std::string& key) {
                            ? ActOnInbox(*record, j)
                            : Result<bool>(InvalidArgumentError("the record is not a JSON object"));
   const StatusCode code = acted.status().code();
-  // The store or the lease failed: the record stays for the next leader.
+  // The store or the lease failed: the record stays (InboxLoop takes it again).
   if (code == StatusCode::kUnavailable || code == StatusCode::kAborted) return acted.status();
   if (acted.ok() && *acted) return OkStatus();  // deleted in the action's own commit
   std::vector<Event> told;

@@ -98,9 +98,10 @@ Platform::Impl::Impl(store::ConfigStore& store, Git& git, Runner& runner, Clock&
       clock_(clock),
       secrets_(secrets),
       options_(std::move(options)),
-      tokens_(store, clock),
-      queue_(store, clock, MakeQueueOptions(options_)),
-      deployer_(store, git, runner, clock, DeployerOptionsFor(options_)) {
+      // store_ (the role store), never `store`: once leading, every write is fenced.
+      tokens_(store_, clock),
+      queue_(store_, clock, MakeQueueOptions(options_)),
+      deployer_(store_, git, runner, clock, DeployerOptionsFor(options_)) {
   if (options_.github && options_.github->api != nullptr) {
     github_runs_ = std::make_unique<GitHubRuns>(queue_, store_, clock_, *options_.github);
   }
