@@ -12,6 +12,7 @@ packages=(
   libsimdjson-dev  # the manifest reader's fast path (libs/model)
   libjemalloc-dev  # odmd's allocator: transparent huge pages (apps/odmd/malloc_conf.cc)
   libpq-dev postgresql  # PostgreSQL store backend; the tests start a throwaway cluster
+  libgit2-dev  # git intake reads refs and files and commits workflows in process (libs/reconcile)
   libcpp-httplib-dev  # the CLI's HTTP client (libs/cli), the tests' and benches' clients
   libmicrohttpd-dev zlib1g-dev  # the HTTP server of odmd serve (libs/api; gzip of replies)
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -215,7 +215,7 @@ class CliGit final : public Git {
   }
 
   Result<std::vector<GitRef>> ListRefs(std::string_view repo) override {
-    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));
+    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDirOf(repo));
     ODMD_ASSIGN_OR_RETURN(
         const std::string out,
         Run(repo, git_dir,
@@ -247,7 +247,7 @@ class CliGit final : public Git {
 
   Result<std::vector<GitCommit>> CommitsBetween(std::string_view repo, std::string_view old_sha,
                                                 std::string_view new_sha) override {
-    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));
+    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDirOf(repo));
     if (!old_sha.empty()) ODMD_RETURN_IF_ERROR(CheckCommit(repo, git_dir, old_sha));
     ODMD_RETURN_IF_ERROR(CheckCommit(repo, git_dir, new_sha));
     std::vector<std::string> args = {"log", "--topo-order", "-z",
@@ -281,7 +281,7 @@ class CliGit final : public Git {
 
   Status CheckoutWorktree(std::string_view repo, std::string_view sha,
                           const std::string& dir) override {
-    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));
+    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDirOf(repo));
     ODMD_RETURN_IF_ERROR(CheckCommit(repo, git_dir, sha));
     std::error_code ec;
     const fs::path target = fs::absolute(dir, ec);
@@ -344,8 +344,8 @@ class CliGit final : public Git {
 
   Result<std::optional<std::string>> ReadFile(std::string_view repo, std::string_view sha,
                                               std::string_view path) override {
-    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));
-    ODMD_RETURN_IF_ERROR(CheckPath(repo, path));
+    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDirOf(repo));
+    ODMD_RETURN_IF_ERROR(CheckTreePath(repo, path));
     ODMD_RETURN_IF_ERROR(CheckSha(sha));
     // One process: the type of `sha`, then the object at the path with its content.
     const std::string commit(sha);
@@ -361,8 +361,8 @@ class CliGit final : public Git {
 
   Result<std::vector<std::string>> MissingFiles(std::string_view repo, std::string_view sha,
                                                 const std::vector<std::string>& paths) override {
-    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));
-    for (const std::string& path : paths) ODMD_RETURN_IF_ERROR(CheckPath(repo, path));
+    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDirOf(repo));
+    for (const std::string& path : paths) ODMD_RETURN_IF_ERROR(CheckTreePath(repo, path));
     ODMD_RETURN_IF_ERROR(CheckSha(sha));
     // One process: the type of `sha`, then of the object at each path ("<sha>:<path>" names
     // it literally; a path is a file when its object is a blob).
@@ -381,8 +381,8 @@ class CliGit final : public Git {
 
   Result<CommitFileResult> CommitFile(std::string_view repo,
                                       const CommitFileRequest& request) override {
-    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDir(repo));
-    ODMD_RETURN_IF_ERROR(CheckPath(repo, request.path));
+    ODMD_ASSIGN_OR_RETURN(const std::string git_dir, GitDirOf(repo));
+    ODMD_RETURN_IF_ERROR(CheckTreePath(repo, request.path));
     if (!request.expected_head.empty() && !IsFullSha(request.expected_head)) {
       return InvalidArgumentError("expected head " + Quote(request.expected_head) +
                                   " is not a full sha");
@@ -443,40 +443,6 @@ class CliGit final : public Git {
   }
 
  private:
-  // The git directory of `repo`: the repo itself if bare, else repo/.git.
-  static Result<std::string> GitDir(std::string_view repo) {
-    std::error_code ec;
-    const fs::path path(repo);
-    if (repo.empty() || !fs::is_directory(path, ec)) {
-      return NotFoundError("git repository " + Quote(repo) + " not found");
-    }
-    for (const fs::path& candidate : {path, path / ".git"}) {
-      if (fs::is_regular_file(candidate / "HEAD", ec) &&
-          fs::is_directory(candidate / "objects", ec) && fs::is_directory(candidate / "refs", ec)) {
-        return candidate.string();
-      }
-    }
-    return NotFoundError(Quote(repo) + " is not a git repository");
-  }
-
-  static Status CheckPath(std::string_view repo, std::string_view path) {
-    bool bad = path.empty() || path.front() == '/' || path.back() == '/';
-    size_t pos = 0;
-    while (!bad && pos <= path.size()) {
-      size_t end = path.find('/', pos);
-      if (end == std::string_view::npos) end = path.size();
-      const std::string_view part = path.substr(pos, end - pos);
-      bad = part.empty() || part == "." || part == ".." || part == ".git";
-      pos = end + 1;
-    }
-    if (bad || path.find('\0') != std::string_view::npos ||
-        path.find('\n') != std::string_view::npos) {
-      return InvalidArgumentError("invalid file path " + Quote(path) + " for git repository " +
-                                  Quote(repo));
-    }
-    return OkStatus();
-  }
-
   Status CheckCommit(std::string_view repo, const std::string& git_dir, std::string_view sha) {
     if (!IsFullSha(sha)) return InvalidArgumentError(Quote(sha) + " is not a full commit sha");
     Result<std::string> out = Run(repo, git_dir, {"cat-file", "-t", std::string(sha)});

@@ -1,6 +1,10 @@
 #include "git_plumbing.h"
 
 #include <charconv>
+#include <filesystem>
+#include <string>
+
+#include "odmd/base/strings.h"
 
 namespace odmd::reconcile {
 namespace {
@@ -88,6 +92,40 @@ Result<std::vector<CatFileObject>> ParseCatFile(std::string_view out,
     objects.push_back(std::move(object));
   }
   return objects;
+}
+
+Result<std::string> GitDirOf(std::string_view repo) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path path(repo);
+  if (repo.empty() || !fs::is_directory(path, ec)) {
+    return NotFoundError("git repository " + Quote(repo) + " not found");
+  }
+  for (const fs::path& candidate : {path, path / ".git"}) {
+    if (fs::is_regular_file(candidate / "HEAD", ec) &&
+        fs::is_directory(candidate / "objects", ec) && fs::is_directory(candidate / "refs", ec)) {
+      return candidate.string();
+    }
+  }
+  return NotFoundError(Quote(repo) + " is not a git repository");
+}
+
+Status CheckTreePath(std::string_view repo, std::string_view path) {
+  bool bad = path.empty() || path.front() == '/' || path.back() == '/';
+  size_t pos = 0;
+  while (!bad && pos <= path.size()) {
+    size_t end = path.find('/', pos);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view part = path.substr(pos, end - pos);
+    bad = part.empty() || part == "." || part == ".." || part == ".git";
+    pos = end + 1;
+  }
+  if (bad || path.find('\0') != std::string_view::npos ||
+      path.find('\n') != std::string_view::npos) {
+    return InvalidArgumentError("invalid file path " + Quote(path) + " for git repository " +
+                                Quote(repo));
+  }
+  return OkStatus();
 }
 
 }  // namespace odmd::reconcile

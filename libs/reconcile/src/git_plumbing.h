@@ -1,8 +1,9 @@
 #pragma once
 
-// Pure helpers of CliGit (cli_git.cc) that spare it git processes (issue 17: each one costs
-// milliseconds of scheduling on a busy machine): git's ref-name rules checked in process,
-// and the answers of one `git cat-file --batch-check` / `--batch-command` run parsed.
+// Helpers of the Git implementations (cli_git.cc, libgit2_git.cc) that spare them git
+// processes (issue 17: each one costs milliseconds of scheduling on a busy machine): where a
+// repository's git directory is, the file paths and ref names they accept, and the answers
+// of one `git cat-file --batch-check` / `--batch-command` run parsed.
 
 #include <string>
 #include <string_view>
@@ -16,6 +17,15 @@ namespace odmd::reconcile {
 // empty component, none starting with '.' or ending in ".lock"; no "..", "@{", control
 // character, space, '~', '^', ':', '?', '*', '[' or '\'; not ending in '.'; not "@".
 bool IsValidRefName(std::string_view ref);
+
+// The git directory of `repo`: the repo itself if bare, else repo/.git. kNotFound naming it
+// when it is missing or not a git repository.
+Result<std::string> GitDirOf(std::string_view repo);
+
+// OK for a relative path inside a tree ("ci/wf.yml"); kInvalidArgument naming the path and
+// `repo` for one that is empty, absolute, ends in '/', has an empty, ".", ".." or ".git"
+// component, or a NUL or newline.
+Status CheckTreePath(std::string_view repo, std::string_view path);
 
 // One object of cat-file's answer: its type and, for a "contents" command, its content.
 struct CatFileObject {

@@ -62,10 +62,11 @@ fs::path NewTempDir() {
 }
 
 // A world of repositories that the typed suite drives: creates repos and commits, and
-// exposes the Git under test.
-class RealGitWorld {
+// exposes the Git under test (CliGit, or Libgit2Git with `kLibgit2`).
+template <bool kLibgit2>
+class RealGitWorldOf {
  public:
-  RealGitWorld() : root_(NewTempDir()), git_(NewCliGit()) {
+  RealGitWorldOf() : root_(NewTempDir()), git_(kLibgit2 ? NewLibgit2Git() : NewCliGit()) {
     // The test's own git commands: no user configuration, a fixed identity.
     ::setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
     ::setenv("HOME", root_.c_str(), 1);
@@ -74,7 +75,7 @@ class RealGitWorld {
     ::setenv("GIT_COMMITTER_NAME", "Test Committer", 1);
     ::setenv("GIT_COMMITTER_EMAIL", "committer@example.com", 1);
   }
-  ~RealGitWorld() {
+  ~RealGitWorldOf() {
     std::error_code ec;
     fs::remove_all(root_, ec);
   }
@@ -129,6 +130,9 @@ class RealGitWorld {
   std::unique_ptr<Git> git_;
 };
 
+using RealGitWorld = RealGitWorldOf<false>;
+using Libgit2World = RealGitWorldOf<true>;
+
 class FakeGitWorld {
  public:
   FakeGitWorld() : root_(NewTempDir()) {}
@@ -178,12 +182,13 @@ class GitContractTest : public ::testing::Test {
   Git& git() { return world_.git(); }
 };
 
-using Worlds = ::testing::Types<RealGitWorld, FakeGitWorld>;
+using Worlds = ::testing::Types<RealGitWorld, Libgit2World, FakeGitWorld>;
 class WorldNames {
  public:
   template <typename T>
   static std::string GetName(int) {
-    return std::is_same_v<T, RealGitWorld> ? "CliGit" : "FakeGit";
+    if (std::is_same_v<T, RealGitWorld>) return "CliGit";
+    return std::is_same_v<T, Libgit2World> ? "Libgit2Git" : "FakeGit";
   }
 };
 TYPED_TEST_SUITE(GitContractTest, Worlds, WorldNames);
@@ -422,7 +427,18 @@ TYPED_TEST(GitContractTest, CommitFileRejectsAMissingBranchAndBadPaths) {
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("\"main\"")));
 }
 
-// --- CliGit only ---
+// --- the real implementations (CliGit, Libgit2Git) ---
+
+template <typename World>
+class RealGitTest : public ::testing::Test {
+ protected:
+  World world_;
+  Git& git() { return world_.git(); }
+};
+using RealWorlds = ::testing::Types<RealGitWorld, Libgit2World>;
+TYPED_TEST_SUITE(RealGitTest, RealWorlds, WorldNames);
+
+// --- CliGit only (the git binary) ---
 
 class CliGitTest : public ::testing::Test {
  protected:
@@ -430,40 +446,40 @@ class CliGitTest : public ::testing::Test {
   Git& git() { return world_.git(); }
 };
 
-TEST_F(CliGitTest, AnnotatedTagsArePeeledToTheirCommit) {
-  const std::string repo = world_.NewRepo("app");
-  const std::string c1 = world_.Commit(repo, "main", {{"a.txt", "1"}}, "one");
-  const std::string w = "git -C " + Q(world_.Work(repo)) + " ";
+TYPED_TEST(RealGitTest, AnnotatedTagsArePeeledToTheirCommit) {
+  const std::string repo = this->world_.NewRepo("app");
+  const std::string c1 = this->world_.Commit(repo, "main", {{"a.txt", "1"}}, "one");
+  const std::string w = "git -C " + Q(this->world_.Work(repo)) + " ";
   Sh(w + "tag -a -m release v2 " + c1);
   Sh(w + "push -q origin v2");
-  Result<std::vector<GitRef>> refs = git().ListRefs(repo);
+  Result<std::vector<GitRef>> refs = this->git().ListRefs(repo);
   ODMD_ASSERT_OK(refs);
   EXPECT_THAT(*refs, ElementsAre(GitRef{"refs/heads/main", c1}, GitRef{"refs/tags/v2", c1}));
 }
 
-TEST_F(CliGitTest, ADirectoryThatIsNotARepoIsNotFound) {
-  const std::string dir = (world_.root() / "plain").string();
+TYPED_TEST(RealGitTest, ADirectoryThatIsNotARepoIsNotFound) {
+  const std::string dir = (this->world_.root() / "plain").string();
   fs::create_directories(dir);
-  EXPECT_THAT(git().ListRefs(dir),
+  EXPECT_THAT(this->git().ListRefs(dir),
               StatusIs(StatusCode::kNotFound, HasSubstr("\"" + dir + "\" is not a git")));
 }
 
-TEST_F(CliGitTest, ACloneSeesTheCommittedFileAndTheCommitter) {
-  const std::string repo = world_.NewRepo("app");
-  world_.Commit(repo, "main", {{"a.txt", "1"}}, "one");
+TYPED_TEST(RealGitTest, ACloneSeesTheCommittedFileAndTheCommitter) {
+  const std::string repo = this->world_.NewRepo("app");
+  this->world_.Commit(repo, "main", {{"a.txt", "1"}}, "one");
   CommitFileRequest request{"main", "ci/wf.yml", "on: push\n", "add", {"P", "p@example.com"}, ""};
-  ODMD_ASSERT_OK(git().CommitFile(repo, request));
-  const std::string clone = (world_.root() / "clone").string();
+  ODMD_ASSERT_OK(this->git().CommitFile(repo, request));
+  const std::string clone = (this->world_.root() / "clone").string();
   Sh("git clone -q " + Q(repo) + " " + Q(clone));
   EXPECT_EQ(ReadAll(fs::path(clone) / "ci/wf.yml"), "on: push\n");
   EXPECT_EQ(Sh("git -C " + Q(clone) + " log -1 --format=%an/%cn/%ce"), "P/odmd/odmd@localhost");
 }
 
-TEST_F(CliGitTest, AnInvalidBranchNameIsRejected) {
-  const std::string repo = world_.NewRepo("app");
-  world_.Commit(repo, "main", {{"a.txt", "1"}}, "one");
+TYPED_TEST(RealGitTest, AnInvalidBranchNameIsRejected) {
+  const std::string repo = this->world_.NewRepo("app");
+  this->world_.Commit(repo, "main", {{"a.txt", "1"}}, "one");
   CommitFileRequest request{"a..b", "wf.yml", "x", "m", {"P", "p@example.com"}, ""};
-  EXPECT_THAT(git().CommitFile(repo, request),
+  EXPECT_THAT(this->git().CommitFile(repo, request),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("\"a..b\"")));
 }
 
@@ -503,9 +519,9 @@ TEST_F(CliGitTest, CommitFileIsAbortedWhenAPushLandsDuringTheCommit) {
 
 // CommitFile checks branch names in process (issue 17: one git process less per commit):
 // its verdict must be git's own.
-TEST_F(CliGitTest, BranchNamesAreCheckedByGitsOwnRules) {
-  const std::string repo = world_.NewRepo("app");
-  world_.Commit(repo, "main", {{"a.txt", "1"}}, "one");
+TYPED_TEST(RealGitTest, BranchNamesAreCheckedByGitsOwnRules) {
+  const std::string repo = this->world_.NewRepo("app");
+  this->world_.Commit(repo, "main", {{"a.txt", "1"}}, "one");
   const std::vector<std::string> names = {
       "a..b",  "a.lock", ".a",  "a/.b",     "a/",    "a//b",     "a b",        "a~b",  "a^b",
       "a:b",   "a?b",    "a*b", "a[b",      "a\\b",  "a@{b",     "@",          "a.",   "a/b.lock/c",
@@ -517,19 +533,19 @@ TEST_F(CliGitTest, BranchNamesAreCheckedByGitsOwnRules) {
         Sh("git check-ref-format " + Q("refs/heads/" + name) + " && echo valid || echo invalid");
     CommitFileRequest request{name, "wf.yml", "x", "m", {"P", "p@example.com"}, ""};
     // A valid name names a branch that does not exist.
-    EXPECT_THAT(git().CommitFile(repo, request),
+    EXPECT_THAT(this->git().CommitFile(repo, request),
                 StatusIs(verdict == "valid" ? StatusCode::kNotFound : StatusCode::kInvalidArgument))
         << Q(name) << " is " << verdict << " for git";
   }
 }
 
-TEST_F(CliGitTest, ReadFileReadsTheFileOfTheCommit) {
-  const std::string repo = world_.NewRepo("app");
-  const std::string c1 = world_.Commit(
+TYPED_TEST(RealGitTest, ReadFileReadsTheFileOfTheCommit) {
+  const std::string repo = this->world_.NewRepo("app");
+  const std::string c1 = this->world_.Commit(
       repo, "main", {{"a.md", "a\nb\n"}, {"sp ace/y*.md", "no newline"}, {"docs/x.md", ""}}, "one");
-  const std::string c2 = world_.Commit(repo, "main", {{"later.md", "l"}}, "two");
+  const std::string c2 = this->world_.Commit(repo, "main", {{"later.md", "l"}}, "two");
   auto read = [&](const std::string& sha, const std::string& path) {
-    Result<std::optional<std::string>> r = git().ReadFile(repo, sha, path);
+    Result<std::optional<std::string>> r = this->git().ReadFile(repo, sha, path);
     EXPECT_TRUE(r.ok()) << path << ": " << r.status();
     return r.ok() ? *r : std::optional<std::string>("<error>");
   };
@@ -540,20 +556,21 @@ TEST_F(CliGitTest, ReadFileReadsTheFileOfTheCommit) {
   EXPECT_EQ(read(c1, "later.md"), std::nullopt);
   EXPECT_EQ(read(c2, "later.md"), "l");
   EXPECT_EQ(read(c1, "a.md/z"), std::nullopt);
-  EXPECT_THAT(git().ReadFile(repo, std::string(40, 'a'), "a.md"),
+  EXPECT_THAT(this->git().ReadFile(repo, std::string(40, 'a'), "a.md"),
               StatusIs(StatusCode::kNotFound, HasSubstr(std::string(40, 'a'))));
-  EXPECT_THAT(git().ReadFile(repo, "abc", "a.md"), StatusIs(StatusCode::kInvalidArgument));
-  EXPECT_THAT(git().ReadFile(repo, c1, "../a.md"),
+  EXPECT_THAT(this->git().ReadFile(repo, "abc", "a.md"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(this->git().ReadFile(repo, c1, "../a.md"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("invalid file path")));
   // An annotated tag's own sha is not a commit, as the tree of c1 is not.
-  const std::string w = "git -C " + Q(world_.Work(repo)) + " ";
+  const std::string w = "git -C " + Q(this->world_.Work(repo)) + " ";
   Sh(w + "tag -a -m release v2 " + c1);
   Sh(w + "push -q origin v2");
   const std::string tag = Sh("git --git-dir=" + Q(repo) + " rev-parse refs/tags/v2");
   const std::string tree = Sh("git --git-dir=" + Q(repo) + " rev-parse " + c1 + "^{tree}");
   for (const std::string& not_commit : {tag, tree}) {
-    EXPECT_THAT(git().ReadFile(repo, not_commit, "a.md"), StatusIs(StatusCode::kNotFound));
-    EXPECT_THAT(git().MissingFiles(repo, not_commit, {"a.md"}), StatusIs(StatusCode::kNotFound));
+    EXPECT_THAT(this->git().ReadFile(repo, not_commit, "a.md"), StatusIs(StatusCode::kNotFound));
+    EXPECT_THAT(this->git().MissingFiles(repo, not_commit, {"a.md"}),
+                StatusIs(StatusCode::kNotFound));
   }
 }
 
@@ -577,6 +594,17 @@ TEST(GitPlumbingTest, ParseCatFileRefusesOutputOfAnotherShape) {
               StatusIs(StatusCode::kInternal, HasSubstr("nonsense")));
   EXPECT_THAT(ParseCatFile(sha + " blob 10\nabc\n", {true}),
               StatusIs(StatusCode::kInternal, HasSubstr("cut short")));
+}
+
+TEST(Libgit2GitTest, ACorruptRepositoryIsAnInternalErrorNamingIt) {
+  Libgit2World world;
+  const std::string repo = world.NewRepo("app");
+  const std::string c1 = world.Commit(repo, "main", {{"a.txt", "1"}}, "one");
+  const std::string tree = Sh("git --git-dir=" + Q(repo) + " rev-parse " + c1 + "^{tree}");
+  fs::remove(fs::path(repo) / "objects" / tree.substr(0, 2) / tree.substr(2));
+  const Result<std::optional<std::string>> read = world.git().ReadFile(repo, c1, "a.txt");
+  EXPECT_THAT(read, StatusIs(StatusCode::kInternal, HasSubstr(repo)));
+  EXPECT_THAT(read.status().message(), HasSubstr("the tree of " + c1));
 }
 
 TEST_F(CliGitTest, AMissingGitBinaryIsUnavailable) {

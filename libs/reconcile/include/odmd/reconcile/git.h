@@ -1,7 +1,8 @@
 #pragma once
 
 // The Git seam (STYLE.md §7.2): what git intake and deployments need from a repository.
-// Production: CliGit (runs the `git` binary on LOCAL repositories, bare or not). Test double:
+// Production: Libgit2Git (libgit2 in process, the `git` binary for worktrees and fetches) on
+// LOCAL repositories, bare or not; CliGit runs the `git` binary for everything. Test double:
 // odmd::testing::FakeGit (testing/include/odmd/testing/fake_git.h).
 
 #include <cstdint>
@@ -135,9 +136,15 @@ struct CliGitOptions {
   GitIdentity committer = {"odmd", "odmd@localhost"};
 };
 
-// The production Git: runs `git` as a subprocess (argv, no shell, an explicit environment
-// without the user's or system git configuration).
+// Runs `git` as a subprocess (argv, no shell, an explicit environment without the user's or
+// system git configuration).
 std::unique_ptr<Git> NewCliGit(const CliGitOptions& options = {});
+
+// The production Git: reads refs, commits and files and commits a file in process with
+// libgit2 (no configuration file read); CheckoutWorktree, RemoveWorktree and Fetch go
+// through NewCliGit(options). Same answers and errors as CliGit (the typed tests of
+// git_test.cc run both).
+std::unique_ptr<Git> NewLibgit2Git(const CliGitOptions& options = {});
 
 // True if `s` is a full 40-character lowercase hex sha.
 bool IsFullSha(std::string_view s);
