@@ -10,11 +10,10 @@
 #include "../crash_point.h"
 #include "odmd/access/policy.h"
 #include "odmd/base/strings.h"
+#include "odmd/reconcile/state.h"
 
 namespace odmd::reconcile {
 namespace {
-
-constexpr std::string_view kConsumedSuffix = "/share..version";
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;

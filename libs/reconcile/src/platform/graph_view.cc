@@ -9,14 +9,13 @@
 #include "odmd/base/strings.h"
 #include "odmd/model/manifest.h"
 #include "odmd/model/naming.h"
+#include "odmd/reconcile/state.h"
 
 namespace odmd::reconcile {
 
 namespace {
 
 using nlohmann::json;
-
-constexpr std::string_view kConsumedSuffix = "/share..version";
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;

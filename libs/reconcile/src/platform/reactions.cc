@@ -18,13 +18,12 @@
 #include "impl.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
+#include "odmd/reconcile/state.h"
 #include "records.h"
 
 namespace odmd::reconcile {
 
 namespace {
-
-constexpr std::string_view kConsumedSuffix = "/share..version";
 
 // From this many consumers of a change on, their states are read with one List of the
 // envers' records rather than a Get each (issue 17: 1,000 Gets were a tenth of a change's

@@ -47,6 +47,9 @@ inline constexpr std::string_view kIntakePrefix = "/odmd/intake/";
 inline constexpr std::string_view kQueuePrefix = "/odmd/queue/";
 // "/odmd/inbox/<ms>-<nonce>": a write a follower received for the leader (Platform::RecordInbox).
 inline constexpr std::string_view kInboxPrefix = "/odmd/inbox/";
+// "/odmd-share/<build>/<rev>/share..version" ends so: an enver's consumed-versions record
+// (model::ConsumedVersionsPath), not a product.
+inline constexpr std::string_view kConsumedSuffix = "/share..version";
 // "/odmd/deployments/<id>": Deployment.
 inline constexpr std::string_view kDeploymentsPrefix = "/odmd/deployments/";
 // Counters: the last allocated number, as decimal text ("0" when none yet).
