@@ -434,7 +434,7 @@ int Serve(Io& io, const ServeOpts& o) {
   if (!leads_now.ok()) return fail(leads_now.status());
   (*lease)->Start();
 
-  std::unique_ptr<reconcile::Git> git = reconcile::NewCliGit();
+  std::unique_ptr<reconcile::Git> git = reconcile::NewLibgit2Git();
   reconcile::ProcessRunnerOptions runner_options;
   if (o.sandbox == "none") {
     runner_options.sandbox = reconcile::SandboxMode::kNone;
