@@ -244,14 +244,16 @@ class Libgit2Git final : public Git {
                          Quote(repo));
   }
 
-  // `sha` as a commit of the repository: kInvalidArgument unless a full sha, kNotFound
-  // unless a commit (a tag or tree object is not).
+  // `sha` as a commit of the repository (into `c` when given): kInvalidArgument unless a full
+  // sha, kNotFound unless a commit (a tag or tree object is not).
   static Status LookupCommit(std::string_view repo, Repository& r, std::string_view sha,
-                             git_oid* oid) {
+                             git_oid* oid, Commit* c = nullptr) {
     if (!IsFullSha(sha)) return InvalidArgumentError(Quote(sha) + " is not a full commit sha");
     const std::string hex(sha);
-    Commit c;
-    if (git_oid_fromstr(oid, hex.c_str()) != 0 || git_commit_lookup(c.out(), r.get(), oid) != 0) {
+    Commit found;
+    Commit& into = c != nullptr ? *c : found;
+    if (git_oid_fromstr(oid, hex.c_str()) != 0 ||
+        git_commit_lookup(into.out(), r.get(), oid) != 0) {
       return NotACommit(repo, sha);
     }
     return OkStatus();
@@ -259,10 +261,9 @@ class Libgit2Git final : public Git {
 
   static Status CommitTree(std::string_view repo, Repository& r, std::string_view sha, Tree& tree) {
     git_oid oid;
-    ODMD_RETURN_IF_ERROR(LookupCommit(repo, r, sha, &oid));
     Commit c;
-    if (git_commit_lookup(c.out(), r.get(), &oid) != 0 ||
-        git_commit_tree(tree.out(), c.get()) != 0) {
+    ODMD_RETURN_IF_ERROR(LookupCommit(repo, r, sha, &oid, &c));
+    if (git_commit_tree(tree.out(), c.get()) != 0) {
       return Failed(repo, "reading the tree of " + std::string(sha));
     }
     return OkStatus();
