@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "odmd/base/strings.h"
+#include "odmd/store/leader_lease.h"
 
 namespace odmd::reconcile {
 namespace {
@@ -161,10 +162,22 @@ Status DeploymentQueue::CommitLocked(Change& change) {
     t.revision = written[index++].revision;
     queues_[enver_id] = std::move(t);
   }
-  running_ = static_cast<size_t>(std::count_if(active_.begin(), active_.end(), [](const auto& a) {
-    return a.second.deployment.state == DeploymentState::kRunning;
-  }));
+  CountRunningLocked();
   return OkStatus();
+}
+
+void DeploymentQueue::CountRunningLocked() {
+  // A shared queue's mirror holds the other replicas' running deployments too.
+  running_ = static_cast<size_t>(std::count_if(active_.begin(), active_.end(), [&](const auto& a) {
+    const Deployment& d = a.second.deployment;
+    return d.state == DeploymentState::kRunning && (!options_.shared || d.owner == options_.owner);
+  }));
+}
+
+bool DeploymentQueue::RetryLocked(const Status& s, int attempt) {
+  if (!options_.shared || !IsAborted(s) || store::IsLeaseLost(s)) return false;
+  if (attempt >= options_.shared_retries) return false;
+  return ReadLocked().ok();
 }
 
 void DeploymentQueue::RereadCounterLocked() {
@@ -195,10 +208,62 @@ std::vector<std::string> DeploymentQueue::resumed() const {
   return resumed_;
 }
 
+Status DeploymentQueue::Refresh() {
+  std::lock_guard lock(mu_);
+  return ReadLocked();
+}
+
+Result<Orphans> DeploymentQueue::ResumeOrphans() {
+  std::lock_guard lock(mu_);
+  ODMD_RETURN_IF_ERROR(ReadLocked());
+  for (int attempt = 0;; ++attempt) {
+    Orphans out;
+    Status s = ResumeLocked(/*others_only=*/true, out);
+    if (s.ok()) return out;
+    if (!RetryLocked(s, attempt)) return s;
+  }
+}
+
 Status DeploymentQueue::LoadLocked() {
+  resumed_.clear();
+  Orphans out;
+  for (int attempt = 0;; ++attempt) {
+    ODMD_RETURN_IF_ERROR(ReadLocked());
+    loaded_ = false;
+    out = Orphans{};
+    Status committed = ResumeLocked(/*others_only=*/false, out);
+    if (committed.ok()) break;
+    if (!options_.shared || !IsAborted(committed) || store::IsLeaseLost(committed) ||
+        attempt >= options_.shared_retries) {
+      return committed;
+    }
+  }
+  loaded_ = true;
+  resumed_ = std::move(out.resumed);
+  followed_ = std::move(out.followed);
+  return OkStatus();
+}
+
+Status DeploymentQueue::ReadLocked() {
+  // Another replica's commit between the reads of a queue record and of its deployment
+  // shows them disagreeing: read again (each commit writes both).
+  for (int attempt = 0;; ++attempt) {
+    Status s = ReadStoreLocked();
+    if (s.ok()) return s;
+    active_.clear();
+    queues_.clear();
+    running_ = 0;
+    if (!options_.shared || s.code() != StatusCode::kFailedPrecondition ||
+        attempt >= options_.shared_retries) {
+      return s;
+    }
+  }
+}
+
+Status DeploymentQueue::ReadStoreLocked() {
+  loaded_ = false;
   active_.clear();
   queues_.clear();
-  resumed_.clear();
   last_id_ = 0;
   last_id_revision_ = 0;
   Result<store::Entry> counter = store_.Get(kDeploymentSeqKey);
@@ -234,20 +299,25 @@ Status DeploymentQueue::LoadLocked() {
     }
     queues_[enver_id] = TrackedQueue{std::move(record), entry.revision};
   }
-  running_ = 0;
-  for (const auto& [id, t] : active_) {
-    if (t.deployment.state == DeploymentState::kRunning) ++running_;
-  }
+  CountRunningLocked();
   loaded_ = true;
+  return OkStatus();
+}
 
-  // Every running deployment's process died with the previous platform: run it again,
-  // unless a newer one for its enver is already waiting.
+Status DeploymentQueue::ResumeLocked(bool others_only, Orphans& out) {
+  // Every running deployment whose process died (with the previous platform, or with
+  // another replica): run it again, unless a newer one for its enver is already waiting.
   Change change(*this);
   std::int64_t now = NowMs();
   std::vector<std::string> resumed;
   std::vector<Deployment> followed;
   for (const auto& [id, t] : active_) {
     if (t.deployment.state != DeploymentState::kRunning) continue;
+    if (others_only && t.deployment.owner == options_.owner) continue;
+    if (options_.owner_gone) {
+      Result<bool> gone = options_.owner_gone(t.deployment);
+      if (!gone.ok() || !*gone) continue;  // its owner finishes it (or the next round asks)
+    }
     if (t.deployment.run_id != 0) {
       followed.push_back(t.deployment);
       continue;
@@ -274,13 +344,9 @@ Status DeploymentQueue::LoadLocked() {
           d.id + " was running when the platform stopped; queued again (" + d.reason + ")"));
     }
   }
-  Status committed = CommitLocked(change);
-  if (!committed.ok()) {
-    loaded_ = false;
-    return committed;
-  }
-  resumed_ = std::move(resumed);
-  followed_ = std::move(followed);
+  ODMD_RETURN_IF_ERROR(CommitLocked(change));
+  out.resumed = std::move(resumed);
+  out.followed = std::move(followed);
   return OkStatus();
 }
 
@@ -292,6 +358,14 @@ std::vector<Deployment> DeploymentQueue::followed() const {
 Status DeploymentQueue::RecordRun(std::string_view id, std::int64_t run_id, std::string run_url) {
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
+  for (int attempt = 0;; ++attempt) {
+    Status s = RecordRunLocked(id, run_id, run_url);
+    if (s.ok() || !RetryLocked(s, attempt)) return s;
+  }
+}
+
+Status DeploymentQueue::RecordRunLocked(std::string_view id, std::int64_t run_id,
+                                        const std::string& run_url) {
   auto it = active_.find(id);
   if (it == active_.end() || it->second.deployment.state != DeploymentState::kRunning) {
     return FailedPreconditionError("deployment " + Quote(id) + " is not running");
@@ -299,7 +373,7 @@ Status DeploymentQueue::RecordRun(std::string_view id, std::int64_t run_id, std:
   Change change(*this);
   Deployment& d = change.StageDeployment(std::string(id));
   d.run_id = run_id;
-  d.run_url = std::move(run_url);
+  d.run_url = run_url;
   Event e = DeploymentEvent("deployment.dispatched", d,
                             d.id + " runs as GitHub Actions run " + std::to_string(run_id) +
                                 (d.run_url.empty() ? "" : " (" + d.run_url + ")"));
@@ -317,6 +391,16 @@ Result<std::vector<EnqueueResult>> DeploymentQueue::Enqueue(
   for (size_t i = 0; i < requests.size(); ++i) ODMD_RETURN_IF_ERROR(CheckRequest(i, requests[i]));
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
+  if (!options_.shared) return EnqueueLocked(requests, std::move(events), std::move(ops));
+  for (int attempt = 0;; ++attempt) {
+    Result<std::vector<EnqueueResult>> r = EnqueueLocked(requests, events, ops);
+    if (r.ok() || !RetryLocked(r.status(), attempt)) return r;
+  }
+}
+
+Result<std::vector<EnqueueResult>> DeploymentQueue::EnqueueLocked(
+    std::span<const EnqueueRequest> requests, std::vector<Event> events,
+    std::vector<store::BatchOp> ops) {
   Change change(*this);
   change.events = std::move(events);
   change.extra_ops = std::move(ops);
@@ -379,6 +463,16 @@ Result<std::optional<Deployment>> DeploymentQueue::Claim(
     const std::function<bool(const Deployment&)>& ready) {
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
+  for (int attempt = 0;; ++attempt) {
+    Result<std::optional<Deployment>> r = ClaimLocked(ready);
+    // Lost to another replica's claim (or enqueue): the mirror is read again and the next
+    // candidate is tried; the deployment the other claimed is running now, not a candidate.
+    if (r.ok() || !RetryLocked(r.status(), attempt)) return r;
+  }
+}
+
+Result<std::optional<Deployment>> DeploymentQueue::ClaimLocked(
+    const std::function<bool(const Deployment&)>& ready) {
   if (running_ >= static_cast<size_t>(std::max(options_.concurrency, 1)))
     return std::optional<Deployment>();
   std::int64_t now = NowMs();
@@ -419,6 +513,14 @@ Status DeploymentQueue::Finish(Deployment result, bool transient) {
   }
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
+  for (int attempt = 0;; ++attempt) {
+    // Another replica's enqueue may have changed the enver's queue record meanwhile.
+    Status s = FinishLocked(result, transient);
+    if (s.ok() || !RetryLocked(s, attempt)) return s;
+  }
+}
+
+Status DeploymentQueue::FinishLocked(Deployment result, bool transient) {
   auto it = active_.find(result.id);
   if (it == active_.end() || it->second.deployment.state != DeploymentState::kRunning) {
     return FailedPreconditionError("deployment " + Quote(result.id) + " is not running");
@@ -470,6 +572,14 @@ Result<std::optional<std::string>> DeploymentQueue::Cancel(std::string_view enve
                                                            std::string reason) {
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
+  for (int attempt = 0;; ++attempt) {
+    Result<std::optional<std::string>> r = CancelLocked(enver_id, reason);
+    if (r.ok() || !RetryLocked(r.status(), attempt)) return r;
+  }
+}
+
+Result<std::optional<std::string>> DeploymentQueue::CancelLocked(std::string_view enver_id,
+                                                                 const std::string& reason) {
   auto q = queues_.find(enver_id);
   if (q == queues_.end()) return std::optional<std::string>();
   std::optional<std::string> running;
@@ -479,7 +589,7 @@ Result<std::optional<std::string>> DeploymentQueue::Cancel(std::string_view enve
   Change change(*this);
   Deployment& d = change.StageDeployment(q->second.record.pending);
   d.state = DeploymentState::kCancelled;
-  d.reason = reason.empty() ? "cancelled" : std::move(reason);
+  d.reason = reason.empty() ? "cancelled" : reason;
   d.finished_at_ms = NowMs();
   change.StageQueue(d.enver_id).pending.clear();
   change.events.push_back(
@@ -491,7 +601,8 @@ Result<std::optional<std::string>> DeploymentQueue::Cancel(std::string_view enve
 // --- reads ---
 
 Result<Deployment> DeploymentQueue::Get(std::string_view id) {
-  {
+  if (!options_.shared) {
+    // A shared queue's mirror may be behind the other replicas' writes: the store answers.
     std::lock_guard lock(mu_);
     if (auto it = active_.find(id); it != active_.end()) return it->second.deployment;
   }

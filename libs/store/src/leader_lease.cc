@@ -26,6 +26,10 @@ Status LeaseLostError(Epoch epoch, Epoch current) {
                       " is no longer the leader's (" + now + ")");
 }
 
+bool IsLeaseLost(const Status& s) {
+  return s.code() == StatusCode::kAborted && s.message().starts_with("lease lost");
+}
+
 Status ValidateLeaseOptions(const LeaseOptions& options) {
   if (options.replica_id.empty() || options.replica_id.size() > kMaxIdBytes) {
     return InvalidArgumentError("lease " + Quote(options.name) +

@@ -32,8 +32,29 @@ struct QueueOptions {
   // Wait before the second run of a transiently failed deployment; doubles for every
   // further run (backoff * 2^(attempt-1)).
   std::chrono::milliseconds backoff{2000};
+  // Several replicas' queues write the same records (PostgreSQL replicas whose followers run
+  // workers too, docs/platform.md "Replicas"). A write that loses its compare-and-set to
+  // another queue's (kAborted, not a lost lease) re-reads the mirror (Refresh) and is
+  // computed again, up to `shared_retries` times: Claim moves on to the next candidate
+  // (never waiting on, nor re-running, the winner's claim), Enqueue, Finish and Cancel apply
+  // to the records as they are now. Only this owner's running deployments count against
+  // `concurrency`. false: one queue per store, a lost compare-and-set is returned as is.
+  bool shared = false;
+  int shared_retries = 16;
+  // Whether a deployment found running by Load or ResumeOrphans may run again because its
+  // owner is gone and can write nothing more (it took the owner's worker lease over, say);
+  // false keeps it running (its owner lives and finishes it); an error counts as false.
+  // Called under the queue's lock. Unset: every running deployment's owner is gone (one
+  // server: the process that ran it died).
+  std::function<Result<bool>(const Deployment&)> owner_gone = nullptr;
   // This platform instance, recorded as the owner of the deployments it claims.
   std::string owner;
+};
+
+// What ResumeOrphans did.
+struct Orphans {
+  std::vector<std::string> resumed;  // queued again
+  std::vector<Deployment> followed;  // GitHub Actions runs the caller follows from now on
 };
 
 struct EnqueueRequest {
@@ -73,6 +94,17 @@ class DeploymentQueue {
   // Enqueue, Claim, Finish and Cancel need a successful Load first (kFailedPrecondition);
   // the reads work without one (the mirror is empty).
   Status Load();
+  // Re-reads the mirror from the store (queue records, their deployments, the id counter)
+  // WITHOUT Load's resumption: every running deployment stays running. A replica that runs
+  // workers beside another's queue calls it instead of Load, and again whenever the queue
+  // records changed (a watch on kQueuePrefix). Afterwards the queue counts as loaded.
+  // kFailedPrecondition as Load; store errors (the mirror is then empty and unloaded).
+  Status Refresh();
+  // Refresh, then puts back in the queue (as Load does, in one commit) every running
+  // deployment whose owner is another one than this queue's and for which
+  // options.owner_gone returns true; a GitHub Actions one (run_id) is returned to follow.
+  // Errors as Load; kAborted when the records kept changing (shared_retries).
+  Result<Orphans> ResumeOrphans();
   // The deployments the last Load put back in the queue.
   std::vector<std::string> resumed() const;
   // The running deployments the last Load kept running because a GitHub Actions run
@@ -127,6 +159,7 @@ class DeploymentQueue {
   // --- reads ---
   // kNotFound naming the id if there is no such deployment; kFailedPrecondition if its
   // record is malformed.
+  // A shared queue reads the store, not its mirror.
   Result<Deployment> Get(std::string_view id);
   // The deployments of `enver_id` ("" for all), newest first, at most `limit` (>= 1, else
   // kInvalidArgument).
@@ -157,6 +190,26 @@ class DeploymentQueue {
 
   Status CheckLoaded() const;
   Status LoadLocked();
+  // Reads the mirror (LoadLocked without the resumption); on an error the mirror is empty.
+  Status ReadLocked();
+  Status ReadStoreLocked();
+  // Requeues (or supersedes, or follows) the running deployments options_.owner_gone lets
+  // go, skipping this queue's own when `others_only`; one commit.
+  Status ResumeLocked(bool others_only, Orphans& out);
+  // In a shared queue, after `s` (a failed write): true if the write is worth computing
+  // again (kAborted by another writer, not a lost lease, attempt < shared_retries), with the
+  // mirror re-read first.
+  bool RetryLocked(const Status& s, int attempt);
+  Result<std::vector<EnqueueResult>> EnqueueLocked(std::span<const EnqueueRequest> requests,
+                                                   std::vector<Event> events,
+                                                   std::vector<store::BatchOp> ops);
+  Result<std::optional<Deployment>> ClaimLocked(
+      const std::function<bool(const Deployment&)>& ready);
+  Status FinishLocked(Deployment result, bool transient);
+  Result<std::optional<std::string>> CancelLocked(std::string_view enver_id,
+                                                  const std::string& reason);
+  Status RecordRunLocked(std::string_view id, std::int64_t run_id, const std::string& run_url);
+  void CountRunningLocked();
   Status CommitLocked(Change& change);
   // After a lost compare-and-set on the id counter (another writer allocated ids since this
   // queue read it): reads it again, so the next change takes ids after theirs.

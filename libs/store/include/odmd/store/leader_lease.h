@@ -110,5 +110,8 @@ using LeaderLeasePtr = std::unique_ptr<LeaderLease>;
 // The message of a fenced write refused because the lease moved on ("lease lost: epoch 7 is
 // no longer the leader's (now 8)"); `current` 0 when the lease row is missing.
 Status LeaseLostError(Epoch epoch, Epoch current);
+// True for a write refused by a fence, or a renewal refused, because the lease moved on
+// (kAborted "lease lost: ..."): trying again cannot succeed.
+bool IsLeaseLost(const Status& s);
 
 }  // namespace odmd::store
