@@ -125,9 +125,16 @@ Status AuthorizePublish(reconcile::Platform& platform, const Request& req,
   return platform.CheckPublisher(req.who);
 }
 
-Result<Reply> Publish(reconcile::Platform& platform, const Request& req) {
+// On a follower the manifest is checked as the leader checks it and recorded for the leader:
+// 202 {"version", "digest", "accepted", "inbox", "leader"}.
+Result<Reply> Publish(reconcile::Platform& platform, const ApiOptions& options,
+                      const Request& req) {
   ODMD_ASSIGN_OR_RETURN(reconcile::PublishReport report,
                         platform.PublishManifest(req.who, req.body));
+  if (!report.inbox.empty()) {
+    return Accepted({{"version", report.version}, {"digest", report.digest}}, report.inbox,
+                    options);
+  }
   return Reply::Json(ToJson(report));
 }
 
@@ -298,18 +305,20 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
          ODMD_RETURN_IF_ERROR(p->RegisterRepo(repo));
          return Reply::Json({{"name", repo.name}, {"path", repo.path}}, 201);
        }});
-  routes.push_back(
-      {.method = "PUT",
-       .pattern = "/api/ci/manifest/([^/]+)/([^/]+)",
-       .openapi_path = "/api/ci/manifest/{build}/{rev}",
-       .summary = "Publish the manifest (the contracts enver's workflow)",
-       .access = Access::kAny,
-       .mutates = true,
-       .max_body_bytes = kMaxManifestBodyBytes,
-       .authorize = [p](const Request& req) -> Status {
-         return AuthorizePublish(*p, req, req.params.at(0) + "/" + req.params.at(1));
-       },
-       .handler = [p](const Request& req) -> Result<Reply> { return Publish(*p, req); }});
+  routes.push_back({.method = "PUT",
+                    .pattern = "/api/ci/manifest/([^/]+)/([^/]+)",
+                    .openapi_path = "/api/ci/manifest/{build}/{rev}",
+                    .summary = "Publish the manifest (the contracts enver's workflow)",
+                    .access = Access::kAny,
+                    .mutates = true,
+                    .follower_serves = true,  // checked, then the inbox
+                    .max_body_bytes = kMaxManifestBodyBytes,
+                    .authorize = [p](const Request& req) -> Status {
+                      return AuthorizePublish(*p, req, req.params.at(0) + "/" + req.params.at(1));
+                    },
+                    .handler = [p, options](const Request& req) -> Result<Reply> {
+                      return Publish(*p, options, req);
+                    }});
   routes.push_back(
       {.method = "POST",
        .pattern = "/api/contracts",
@@ -317,9 +326,12 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .summary = "Publish the manifest in the body; publish report",
        .access = Access::kAdmin,
        .mutates = true,
+       .follower_serves = true,  // checked, then the inbox
        .max_body_bytes = kMaxManifestBodyBytes,
        .authorize = [p](const Request& req) -> Status { return AuthorizePublish(*p, req, ""); },
-       .handler = [p](const Request& req) -> Result<Reply> { return Publish(*p, req); }});
+       .handler = [p, options](const Request& req) -> Result<Reply> {
+         return Publish(*p, options, req);
+       }});
   routes.push_back(
       {.method = "GET",
        .pattern = "/api/ci/context",

@@ -1,12 +1,14 @@
 // The routes on a follower replica (docs/platform.md, "Replicas"): it serves reads, records
-// a verified webhook delivery and a notify in the inbox for the leader (202, "accepted"),
-// and refuses the leader's other writes with 503 before their body is read.
+// a verified webhook delivery, a notify and a contracts publish (checked first) in the inbox
+// for the leader (202, "accepted"), and refuses the leader's other writes with 503 before
+// their body is read.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "api_test_fixture.h"
 #include "odmd/api/routes.h"
 #include "odmd/reconcile/state.h"
+#include "odmd/testing/testdata.h"
 
 namespace odmd::api {
 namespace {
@@ -97,16 +99,39 @@ TEST_F(FollowerRoutesTest, ANotifyIsRecordedAndTheLeadersOtherWritesAreRefused) 
   EXPECT_EQ(Call("POST", "/api/notify", R"({"repo":"acme/none"})").status, 404);
 
   for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"POST", "/api/contracts"},
-           {"PUT", "/api/ci/manifest/contracts/b..main"},
-           {"POST", "/api/teardowns/retry"},
-           {"POST", "/api/workflows/rotate"}}) {
+           {"POST", "/api/teardowns/retry"}, {"POST", "/api/workflows/rotate"}}) {
     Reply refused = Call(method, path, "{}");
     EXPECT_EQ(refused.status, 503) << path << ": " << refused.body;
     EXPECT_THAT(refused.body, HasSubstr("this replica follows and " + method));
     EXPECT_THAT(refused.body, HasSubstr("none leads right now"));
   }
   EXPECT_EQ(Call("GET", "/api/envers", "").status, 200);
+}
+
+TEST_F(FollowerRoutesTest, APublishIsCheckedThenRecordedForTheLeader) {
+  // Refused as the leader refuses it (400 naming what is wrong), nothing recorded.
+  Reply bad = Call("POST", "/api/contracts", R"({"name": "acme"})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_THAT(bad.body, HasSubstr("missing required field"));
+  Result<std::vector<store::Entry>> none = store_->List(reconcile::kInboxPrefix);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+
+  const std::string manifest = odmd::testing::ReadFileOrFail(
+      odmd::testing::SourcePath("examples/sandbox/manifest.golden.json"));
+  Reply accepted = Call("POST", "/api/contracts", manifest);
+  ASSERT_EQ(accepted.status, 202) << accepted.body;
+  const json reply = json::parse(accepted.body);
+  EXPECT_EQ(reply["accepted"], true);
+  EXPECT_EQ(reply["version"], json::parse(manifest)["version"]);
+  EXPECT_THAT(reply["digest"].get<std::string>(), StartsWith("sha256:"));
+  EXPECT_EQ(reply["leader"], nullptr);  // no lease here
+  const json record = Record(reply["inbox"]);
+  EXPECT_EQ(record["kind"], "publish");
+  EXPECT_EQ(record["payload"]["who"], "admin");
+  Result<store::Entry> data = store_->Get(record["data"].get<std::string>());
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(data->value, manifest);
 }
 
 }  // namespace

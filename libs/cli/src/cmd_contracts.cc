@@ -105,7 +105,15 @@ int PublishViaApi(Io& io, const StoreFlags& store_flags, const std::string& serv
                          "application/json")
           : client->Send("POST", "/api/contracts", *text, "application/json");
   return PrintResult(io, flags, report, [&io](const nlohmann::json& r) {
-    if (r.value("changed", false)) {
+    if (r.value("accepted", false)) {
+      // A follower replica checked it and recorded it; the leader publishes it
+      // (docs/platform.md, "Replicas").
+      const nlohmann::json leader = r.value("leader", nlohmann::json());
+      io.out << "accepted: " << Field(r, "version") << " (" << Field(r, "digest")
+             << ") recorded as " << Field(r, "inbox") << " for the leader"
+             << (leader.is_object() ? " at " + Field(leader, "address") : std::string())
+             << ", which publishes it\n";
+    } else if (r.value("changed", false)) {
       io.out << "published " << Field(r, "version") << " (" << Field(r, "digest")
              << "): " << Field(r, "envers_added") << " envers added, " << Field(r, "envers_removed")
              << " removed, " << Field(r, "workflows_written") << " workflows written\n";

@@ -106,8 +106,8 @@ TEST_F(PlatformReplicasTest, AFollowerServesReadsAndTheLeaderActsOnWhatItRecords
   // The leader's writes are refused; a scan is recorded for the leader instead.
   EXPECT_THAT(follower->Scan("acme/svc"),
               StatusIs(StatusCode::kUnavailable, HasSubstr("this replica follows")));
-  EXPECT_THAT(follower->PublishManifest(access::Principal::Admin(), "{}"),
-              StatusIs(StatusCode::kUnavailable, HasSubstr("publishing the contracts")));
+  EXPECT_THAT(follower->RotateWorkflowSecret(access::Principal::Admin(), "ODMD_x"),
+              StatusIs(StatusCode::kUnavailable, HasSubstr("rotating a workflow token")));
   const std::string sha = Push("acme/svc", "main", {{"config", "v2"}}, "v2");
   Result<std::string> key = follower->RecordInbox({"scan", {{"repo", "acme/svc"}}, ""});
   ODMD_ASSERT_OK(key);

@@ -1,10 +1,13 @@
 // Replicas of `odmd serve` on one PostgreSQL store (docs/platform.md, "Replicas"): every
-// replica listens and serves reads and the event stream; a follower records a notify for
-// the leader, which scans and deploys; a record made while the leader is paused is acted on
-// by the replica that takes over when it is killed. Real binary, real processes, real git,
+// replica listens and serves reads and the event stream; a follower records a notify, a
+// contracts publish and a signed push delivery for the leader, which acts on each (a
+// redelivery once); a record made while the leader is paused is acted on by the replica
+// that takes over when it is killed. Real binary, real processes, real git,
 // the suite's throwaway PostgreSQL cluster (fixture "postgres").
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <signal.h>
 
 #include <condition_variable>
@@ -262,10 +265,10 @@ TEST_F(ServeReplicasTest, EveryReplicaServesAndWhatAFollowerRecordsTheLeaderDepl
   EXPECT_EQ(GetJson(url_b, "/api/envers/svc/b..main")["sha"], v2);
 
   // What a follower does not route it refuses, naming the leader.
-  httplib::Result publish = Post(url_b, "/api/contracts", "{}");
-  ASSERT_TRUE(publish);
-  EXPECT_EQ(publish->status, 503);
-  EXPECT_THAT(publish->body, HasSubstr("send it to the leader, replica \\\"a\\\" at " + url_a));
+  httplib::Result rotate = Post(url_b, "/api/workflows/rotate", "{}");
+  ASSERT_TRUE(rotate);
+  EXPECT_EQ(rotate->status, 503);
+  EXPECT_THAT(rotate->body, HasSubstr("send it to the leader, replica \\\"a\\\" at " + url_a));
 
   // Recorded while the leader is paused, then the leader dies: the next one acts on it.
   a.Signal(SIGSTOP);
@@ -286,6 +289,124 @@ TEST_F(ServeReplicasTest, EveryReplicaServesAndWhatAFollowerRecordsTheLeaderDepl
     Result<std::vector<store::Entry>> left = store_->List("/odmd/inbox/");
     return left.ok() && left->empty();
   }));
+}
+
+// "sha256=<hex HMAC-SHA256(secret, body)>", as GitHub signs deliveries.
+std::string GitHubSignature(const std::string& secret, const std::string& body) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "sha256=";
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[mac[i] >> 4];
+    out += kHex[mac[i] & 0xf];
+  }
+  return out;
+}
+
+TEST_F(ServeReplicasTest, APublishAndASignedPushToAFollowerAreActedOnByTheLeaderOnce) {
+  const std::string secret = "replicas-webhook-secret";
+  WriteFile(root_ / "webhook.secret", secret + "\n");
+  testing::ReplicaOptions oa = Replica("a");
+  oa.extra_args.insert(oa.extra_args.end(),
+                       {"--webhook-secret-file", (root_ / "webhook.secret").string()});
+  testing::ServeReplica a(oa);
+  const std::string url_a = a.WaitListening();
+  ASSERT_FALSE(url_a.empty());
+  ASSERT_TRUE(a.WaitLeads()) << a.output();
+  ASSERT_TRUE(WaitForProduct("v1")) << a.output();
+  token_ = ReadLine(root_ / "a" / "admin.token");
+  testing::ReplicaOptions ob = Replica("b");
+  ob.extra_args = oa.extra_args;
+  ob.secret_key_from = root_ / "a" / "secret.key";
+  testing::ServeReplica b(ob);
+  const std::string url_b = b.WaitListening();
+  ASSERT_FALSE(url_b.empty());
+
+  // odmd contracts publish to the follower: checked there, published by the leader.
+  model::Org next = ReplicasOrg();
+  next.version = "2.0.0";
+  WriteFile(root_ / "manifest-2.json", model::WriteManifest(next));
+  Child publish({"contracts", "publish", (root_ / "manifest-2.json").string(), "--server", url_b,
+                 "--token", token_, "--json"});
+  ChildResult published = publish.Finish();
+  ASSERT_EQ(published.exit_code, 0) << published.out << published.err;
+  const nlohmann::json reply = nlohmann::json::parse(published.out, nullptr, false);
+  EXPECT_EQ(reply["accepted"], true) << published.out;
+  EXPECT_EQ(reply["version"], "2.0.0");
+  EXPECT_THAT(reply["inbox"].get<std::string>(), StartsWith("/odmd/inbox/"));
+  EXPECT_EQ(reply["leader"]["address"], url_a);
+  ASSERT_TRUE(WaitForStore(*store_, "/odmd/contracts/", [&] {
+    Result<store::Entry> m = store_->Get("/odmd/contracts/manifest");
+    Result<model::Org> org =
+        m.ok() ? model::ReadManifest(m->value, nullptr) : Result<model::Org>(m.status());
+    return org.ok() && org->version == "2.0.0";
+  })) << a.output();
+  // Published now: the follower says so itself.
+  ASSERT_TRUE(WaitForStore(*store_, "/odmd/",
+                           [&] { return GetJson(url_b, "/api/contracts")["latest"] == "2.0.0"; }));
+  Child again({"contracts", "publish", (root_ / "manifest-2.json").string(), "--server", url_b,
+               "--token", token_});
+  ChildResult unchanged = again.Finish();
+  ASSERT_EQ(unchanged.exit_code, 0) << unchanged.out << unchanged.err;
+  EXPECT_THAT(unchanged.out, HasSubstr("2.0.0 (sha256:"));
+  EXPECT_THAT(unchanged.out, HasSubstr("is already the published manifest: nothing written"));
+  // A manifest the leader would refuse is refused by the follower, with the leader's error.
+  WriteFile(root_ / "bad.json", R"({"org": "replicas"})");
+  Child bad({"contracts", "publish", (root_ / "bad.json").string(), "--server", url_b, "--token",
+             token_});
+  ChildResult refused = bad.Finish();
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("missing required field"));
+
+  // A signed push delivery to the follower: recorded, deployed by the leader; delivered
+  // again (GitHub retries a delivery it got no answer for), deployed once.
+  Result<std::vector<store::Entry>> before_push = store_->List("/odmd/intake/");
+  ASSERT_TRUE(before_push.ok());
+  std::string old_sha;
+  for (const store::Entry& e : *before_push) {
+    const nlohmann::json j = nlohmann::json::parse(e.value, nullptr, false);
+    if (e.key == "/odmd/intake/acme/svc") old_sha = j["refs"].value("refs/heads/main", "");
+  }
+  ASSERT_FALSE(old_sha.empty());
+  const std::string v2 = PushSvc("v2");
+  const std::string body = nlohmann::json{
+      {"ref", "refs/heads/main"},
+      {"before", old_sha},
+      {"after", v2},
+      {"created", false},
+      {"deleted", false},
+      {"forced", false},
+      {"repository", {{"full_name", "acme/svc"}}},
+      {"commits", nlohmann::json::array()},
+      {"head_commit", nullptr}}.dump();
+  auto deliver = [&] {
+    httplib::Client client(url_b);
+    return client.Post("/webhooks/github",
+                       {{"X-GitHub-Event", "push"},
+                        {"X-GitHub-Delivery", "delivery-1"},
+                        {"X-Hub-Signature-256", GitHubSignature(secret, body)}},
+                       body, "application/json");
+  };
+  httplib::Result delivered = deliver();
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(delivered->status, 202) << delivered->body;
+  EXPECT_EQ(nlohmann::json::parse(delivered->body)["accepted"], true);
+  ASSERT_TRUE(WaitForDeployed(v2)) << a.output();
+  EXPECT_TRUE(WaitForProduct("v2"));
+  httplib::Result redelivered = deliver();
+  ASSERT_TRUE(redelivered);
+  EXPECT_EQ(redelivered->status, 202) << redelivered->body;
+  ASSERT_TRUE(WaitForStore(*store_, "/odmd/inbox/", [&] {
+    Result<std::vector<store::Entry>> left = store_->List("/odmd/inbox/");
+    return left.ok() && left->empty();
+  }));
+  int of_v2 = 0;
+  const nlohmann::json deployments = GetJson(url_b, "/api/deployments?enver=svc/b..main&limit=100");
+  for (const nlohmann::json& d : deployments["deployments"]) of_v2 += d["sha"] == v2 ? 1 : 0;
+  EXPECT_EQ(of_v2, 1) << deployments.dump(1);
 }
 
 }  // namespace

@@ -59,8 +59,65 @@ std::map<std::string, std::string> EnverFingerprints(const model::Org& org) {
 
 }  // namespace
 
+Result<model::Org> Platform::Impl::ReadPublishable(const access::Principal& who,
+                                                   std::string_view text, const World& before) {
+  std::vector<model::Violation> violations;
+  Result<model::Org> read = model::ReadManifest(text, &violations);
+  if (!read.ok()) {
+    return InvalidArgumentError(read.status().message() + ViolationsText(violations));
+  }
+  if (who.kind == access::Principal::Kind::kAdmin) return read;
+  std::string contracts = before.has_manifest() ? before.ContractsEnverId() : "";
+  if (contracts.empty()) {
+    for (const model::Build& b : read->builds) {
+      if (b.kind == model::BuildKind::kContracts && !b.envers.empty()) {
+        contracts = model::EnverId(b.id, b.envers.front().rev);
+      }
+    }
+  }
+  if (!before.policy().ActsFor(who, contracts)) {  // its token or its workflow's
+    return PermissionDeniedError("publishing the contracts needs the admin token or the token of " +
+                                 (contracts.empty() ? "the contracts enver" : contracts) +
+                                 ", not " + who.ToString());
+  }
+  return read;
+}
+
+Result<std::optional<store::Revision>> Platform::Impl::PublishedVersion(const model::Org& org,
+                                                                        std::string_view digest) {
+  const std::string version_key = std::string(kContractsVersionsPrefix) + org.version;
+  Result<store::Entry> same_version = store_.Get(version_key);
+  if (IsNotFound(same_version.status())) return std::optional<store::Revision>();
+  if (!same_version.ok()) return same_version.status();
+  Result<model::Org> stored = model::ReadManifest(same_version->value, nullptr);
+  const std::string stored_digest = stored.ok() ? model::ManifestDigest(*stored) : "(invalid)";
+  if (stored_digest != digest) {
+    return FailedPreconditionError("manifest version " + Quote(org.version) +
+                                   " is already published with digest " + stored_digest +
+                                   ", but this manifest has digest " + std::string(digest) +
+                                   ": publish changed contracts under a new version");
+  }
+  return std::optional<store::Revision>(same_version->revision);
+}
+
+Result<PublishReport> Platform::Impl::RecordPublish(const access::Principal& who,
+                                                    std::string_view text) {
+  WorldPtr before = world();
+  ODMD_ASSIGN_OR_RETURN(model::Org org, ReadPublishable(who, text, *before));
+  PublishReport report;
+  report.version = org.version;
+  report.digest = model::ManifestDigest(org);
+  if (before->has_manifest() && before->digest() == report.digest) return report;
+  ODMD_RETURN_IF_ERROR(PublishedVersion(org, report.digest));
+  ODMD_ASSIGN_OR_RETURN(report.inbox,
+                        RecordInbox({"publish", {{"who", who.ToString()}}, "", std::string(text)}));
+  return report;
+}
+
 Result<PublishReport> Platform::Impl::PublishManifest(const access::Principal& who,
-                                                      std::string_view text) {
+                                                      std::string_view text,
+                                                      std::vector<store::BatchOp> with) {
+  if (following()) return RecordPublish(who, text);
   ODMD_RETURN_IF_ERROR(CheckStarted());
   std::lock_guard<std::mutex> lock(intake_mu_);
   // A publish whose sync a crash interrupted is finished first: its version is current.
@@ -74,51 +131,27 @@ Result<PublishReport> Platform::Impl::PublishManifest(const access::Principal& w
     ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
     return status;
   };
-  std::vector<model::Violation> violations;
-  Result<model::Org> read = model::ReadManifest(text, &violations);
-  if (!read.ok()) {
-    return refuse(InvalidArgumentError(read.status().message() + ViolationsText(violations)));
-  }
+  Result<model::Org> read = ReadPublishable(who, text, *before);
+  if (read.status().code() == StatusCode::kInvalidArgument) return refuse(read.status());
+  ODMD_RETURN_IF_ERROR(read.status());
   model::Org org = std::move(read).value();
-  if (who.kind != access::Principal::Kind::kAdmin) {
-    std::string contracts = before->has_manifest() ? before->ContractsEnverId() : "";
-    if (contracts.empty()) {
-      for (const model::Build& b : org.builds) {
-        if (b.kind == model::BuildKind::kContracts && !b.envers.empty()) {
-          contracts = model::EnverId(b.id, b.envers.front().rev);
-        }
-      }
-    }
-    if (!before->policy().ActsFor(who, contracts)) {  // its token or its workflow's
-      return PermissionDeniedError(
-          "publishing the contracts needs the admin token or the token of " +
-          (contracts.empty() ? "the contracts enver" : contracts) + ", not " + who.ToString());
-    }
-  }
   PublishReport report;
   report.version = org.version;
   report.digest = model::ManifestDigest(org);
   if (before->has_manifest() && before->digest() == report.digest) return report;
 
   const std::string canonical = model::WriteManifest(org);
-  const std::string version_key = std::string(kContractsVersionsPrefix) + org.version;
   // One commit makes the version current and records the sync it owes (kContractsSyncKey):
-  // the version's copy, the manifest, contractsLibLatest and the intent.
+  // the version's copy, the manifest, contractsLibLatest, `with` and the intent.
   std::vector<store::BatchOp> ops;
-  Result<store::Entry> same_version = store_.Get(version_key);
-  if (same_version.ok()) {
-    Result<model::Org> stored = model::ReadManifest(same_version->value, nullptr);
-    const std::string stored_digest = stored.ok() ? model::ManifestDigest(*stored) : "(invalid)";
-    if (stored_digest != report.digest) {
-      return refuse(FailedPreconditionError("manifest version " + Quote(org.version) +
-                                            " is already published with digest " + stored_digest +
-                                            ", but this manifest has digest " + report.digest +
-                                            ": publish changed contracts under a new version"));
-    }
-  } else if (IsNotFound(same_version.status())) {
-    ops.push_back(store::BatchOp::Put(version_key, canonical, store::Revision{0}));
-  } else {
-    return same_version.status();
+  Result<std::optional<store::Revision>> same_version = PublishedVersion(org, report.digest);
+  if (same_version.status().code() == StatusCode::kFailedPrecondition) {
+    return refuse(same_version.status());
+  }
+  ODMD_RETURN_IF_ERROR(same_version.status());
+  if (!*same_version) {
+    ops.push_back(store::BatchOp::Put(std::string(kContractsVersionsPrefix) + org.version,
+                                      canonical, store::Revision{0}));
   }
   Result<store::Entry> current = store_.Get(access::kManifestKey);
   if (!current.ok() && !IsNotFound(current.status())) return current.status();
@@ -132,6 +165,7 @@ Result<PublishReport> Platform::Impl::PublishManifest(const access::Principal& w
     ops.push_back(store::BatchOp::Put(
         model::ProductPath(ref->build->id, ref->enver->rev, "contractsLibLatest"), org.version));
   }
+  for (store::BatchOp& op : with) ops.push_back(std::move(op));
   const nlohmann::json intent = {{"version", org.version},
                                  {"digest", report.digest},
                                  {"from", before->has_manifest() ? before->version() : ""}};

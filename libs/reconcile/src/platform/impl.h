@@ -99,7 +99,10 @@ class Platform::Impl {
                            const std::string& repo_path, const std::string& sha);
 
   // contracts.cc
-  Result<PublishReport> PublishManifest(const access::Principal& who, std::string_view text);
+  // Platform::PublishManifest; `with`: writes committed with the publish (the deletion of
+  // the inbox record it comes from). A follower records it in the inbox (RecordPublish).
+  Result<PublishReport> PublishManifest(const access::Principal& who, std::string_view text,
+                                        std::vector<store::BatchOp> with = {});
 
   // dispatch.cc
   Result<int> RunOnce();
@@ -184,6 +187,22 @@ class Platform::Impl {
   // True when the action deleted the record in its own commit.
   Result<bool> ActOnInbox(const store::Entry& record, const nlohmann::json& j);
   bool InboxIdle();
+  // The deletion of the record (at its revision) and of its data value, if it has one.
+  Result<std::vector<store::BatchOp>> InboxDeletes(const store::Entry& record,
+                                                   const nlohmann::json& j);
+  // A "publish" record: PublishManifest with the record's deletion in the publish's commit.
+  Result<bool> PublishFromInbox(const store::Entry& record, const nlohmann::json& j);
+  // contracts.cc, what a follower and the leader check before a publish writes anything:
+  // the manifest read fully (kInvalidArgument with its violations) and `who` allowed to
+  // publish it (kPermissionDenied).
+  Result<model::Org> ReadPublishable(const access::Principal& who, std::string_view text,
+                                     const World& before);
+  // The revision of org.version's published copy, none when it is not published;
+  // kFailedPrecondition when it is published with another digest.
+  Result<std::optional<store::Revision>> PublishedVersion(const model::Org& org,
+                                                          std::string_view digest);
+  // A follower's publish: checked as the leader checks it, then into the inbox.
+  Result<PublishReport> RecordPublish(const access::Principal& who, std::string_view text);
   store::WatchHandlePtr inbox_watch_;
   std::mutex inbox_mu_;
   std::condition_variable inbox_cv_;

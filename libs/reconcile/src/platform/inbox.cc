@@ -1,9 +1,10 @@
-// The inbox (docs/platform.md, "Replicas"): a follower records the scans, GitHub deliveries
-// and redeploys it receives under kInboxPrefix; the leader takes every record (those waiting
-// when it was elected, then each new one through a watch), acts on it and deletes it.
-// At least once: a leader that dies between acting and deleting leaves the record to the
-// next, and what it acts on is level-triggered (scans), deduplicated (push delivery ids) or
-// deletes the record in its own commit (a redeploy's enqueue): so it happens once.
+// The inbox (docs/platform.md, "Replicas"): a follower records the scans, GitHub deliveries,
+// redeploys and contracts publishes it receives under kInboxPrefix; the leader takes every
+// record (those waiting when it was elected, then each new one through a watch), acts on it
+// and deletes it. At least once: a leader that dies between acting and deleting leaves the
+// record to the next, and what it acts on is level-triggered (scans), deduplicated (push
+// delivery ids) or deletes the record in its own commit (a redeploy's enqueue, a publish's
+// commit; a manifest already current publishes nothing): so it happens once.
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -25,13 +26,17 @@ std::string StringOf(const nlohmann::json& o, const char* name) {
 }
 
 // "<ms, 13 digits>-<16 hex digits>": records sort by when they came, and two replicas never
-// make the same key.
-std::string InboxKey(std::int64_t now_ms) {
+// make the same name.
+std::string InboxName(std::int64_t now_ms) {
   static thread_local std::mt19937_64 random(std::random_device{}());
   char name[48];
   std::snprintf(name, sizeof name, "%013" PRId64 "-%016" PRIx64, now_ms,
                 static_cast<std::uint64_t>(random()));
-  return std::string(kInboxPrefix) + name;
+  return name;
+}
+
+bool KnownKind(const std::string& kind) {
+  return kind == "scan" || kind == "github" || kind == "redeploy" || kind == "publish";
 }
 
 // How long a record whose taking failed on the store or the lease waits before it is taken
@@ -41,19 +46,28 @@ constexpr std::chrono::milliseconds kInboxRetryDelay{1000};
 }  // namespace
 
 Result<std::string> Platform::Impl::RecordInbox(const InboxRequest& request) {
-  if (request.kind != "scan" && request.kind != "github" && request.kind != "redeploy") {
+  if (!KnownKind(request.kind)) {
     return InvalidArgumentError("inbox kind " + Quote(request.kind) +
-                                " is not scan, github or redeploy");
+                                " is not scan, github, redeploy or publish");
   }
   const std::int64_t now = NowMs();
-  const nlohmann::json record = {
+  const std::string name = InboxName(now);
+  nlohmann::json record = {
       {"kind", request.kind},
       {"payload", request.payload},
       {"delivery", request.delivery},
       {"received_at_ms", now},
       {"replica", options_.replica_id.empty() ? "odmd-serve" : options_.replica_id}};
-  const std::string key = InboxKey(now);
-  ODMD_RETURN_IF_ERROR(store_.Put(key, record.dump(), store::Revision{0}));
+  std::vector<store::BatchOp> ops;
+  if (!request.data.empty()) {
+    const std::string data_key = std::string(kInboxDataPrefix) + name;
+    record["data"] = data_key;
+    ops.push_back(store::BatchOp::Put(data_key, request.data, store::Revision{0}));
+  }
+  const std::string key = std::string(kInboxPrefix) + name;
+  // The data first: the leader's watch sees the record, whose data is then there.
+  ops.push_back(store::BatchOp::Put(key, record.dump(), store::Revision{0}));
+  ODMD_RETURN_IF_ERROR(store_.WriteBatch(ops));
   return key;
 }
 
@@ -151,9 +165,40 @@ Status Platform::Impl::TakeInbox(const std::string& key) {
     e.fields["inbox"] = key;
     told.push_back(std::move(e));
   }
-  Result<std::vector<store::WriteResult>> deleted =
-      events().Commit({store::BatchOp::Delete(key, record->revision)}, told);
-  return deleted.status();
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::BatchOp> deletes, InboxDeletes(*record, j));
+  return events().Commit(std::move(deletes), told).status();
+}
+
+Result<std::vector<store::BatchOp>> Platform::Impl::InboxDeletes(const store::Entry& record,
+                                                                 const nlohmann::json& j) {
+  std::vector<store::BatchOp> ops = {store::BatchOp::Delete(record.key, record.revision)};
+  const std::string data = StringOf(j, "data");
+  if (data.empty()) return ops;
+  Result<store::Entry> value = store_.Get(data);
+  if (IsNotFound(value.status())) return ops;
+  ODMD_RETURN_IF_ERROR(value.status());
+  ops.push_back(store::BatchOp::Delete(data, value->revision));
+  return ops;
+}
+
+Result<bool> Platform::Impl::PublishFromInbox(const store::Entry& record, const nlohmann::json& j) {
+  const nlohmann::json payload = j.contains("payload") ? j["payload"] : nlohmann::json::object();
+  ODMD_ASSIGN_OR_RETURN(access::Principal who, access::Principal::Parse(StringOf(payload, "who")));
+  const std::string data = StringOf(j, "data");
+  if (data.empty()) return InvalidArgumentError("the publish record names no manifest (\"data\")");
+  Result<store::Entry> manifest = store_.Get(data);
+  if (IsNotFound(manifest.status())) {
+    return NotFoundError("the publish record's manifest " + Quote(data) + " is not in the store");
+  }
+  ODMD_RETURN_IF_ERROR(manifest.status());
+  std::vector<store::BatchOp> deletes = {store::BatchOp::Delete(record.key, record.revision),
+                                         store::BatchOp::Delete(data, manifest->revision)};
+  ODMD_ASSIGN_OR_RETURN(PublishReport report, PublishManifest(who, manifest->value, deletes));
+  if (report.changed) return true;  // deleted in the publish's commit
+  // Current already (published directly, or this record was taken before a crash):
+  // nothing to publish, the record goes alone.
+  ODMD_RETURN_IF_ERROR(store_.WriteBatch(deletes));
+  return true;
 }
 
 Result<bool> Platform::Impl::ActOnInbox(const store::Entry& record, const nlohmann::json& j) {
@@ -192,7 +237,9 @@ Result<bool> Platform::Impl::ActOnInbox(const store::Entry& record, const nlohma
         EnqueueAll({r}, {}, {store::BatchOp::Delete(record.key, record.revision)}));
     return true;
   }
-  return InvalidArgumentError("inbox kind " + Quote(kind) + " is not scan, github or redeploy");
+  if (kind == "publish") return PublishFromInbox(record, j);
+  return InvalidArgumentError("inbox kind " + Quote(kind) +
+                              " is not scan, github, redeploy or publish");
 }
 
 }  // namespace odmd::reconcile

@@ -87,10 +87,14 @@ struct InboxRequest {
   // "scan": payload {"repo": "owner/name" or "" for every repo} (odmd notify, POST
   // /api/notify); "github": payload {"event": X-GitHub-Event, "body": the delivery's JSON
   // text} (a push or workflow_run delivery whose signature the follower verified);
-  // "redeploy": payload {"enver": "<build>/<rev>", "who": the principal that asked}.
+  // "redeploy": payload {"enver": "<build>/<rev>", "who": the principal that asked};
+  // "publish": payload {"who": the principal that publishes}, `data` the manifest text.
   std::string kind;
   nlohmann::json payload;
   std::string delivery;  // X-GitHub-Delivery, "" for the others
+  // Stored beside the record in a value of its own (up to store::kMaxValueBytes), not in
+  // its JSON: a manifest may be as large as a store value. "" for none.
+  std::string data = {};
 };
 
 // Which graph Platform::Graph shows: the live one (both empty), the one at a store
@@ -133,6 +137,9 @@ struct PublishReport {
   std::vector<std::string> workflows_kept;
   int envers_added = 0;
   int envers_removed = 0;
+  // Set on a follower replica: the inbox record it wrote for the leader, which publishes
+  // the manifest from it (only version and digest are set then).
+  std::string inbox;
 };
 
 class Platform {
@@ -195,6 +202,10 @@ class Platform {
   // --- contracts ---
   // Validates fully, refuses a changed manifest under a published version, stores it,
   // publishes contractsLibLatest and syncs. `who` must be admin or the contracts enver.
+  // On a follower: the same checks, then the manifest goes into the inbox (kind "publish";
+  // PublishReport::inbox names the record) and the leader publishes it as it would have
+  // (the record deleted in the publish's commit; a manifest already current publishes
+  // nothing, so a record taken twice publishes once).
   Result<PublishReport> PublishManifest(const access::Principal& who, std::string_view text);
   // Who may publish, decided before a manifest is read (the API calls it before it parses
   // a body): OK for admin and for the token of the current contracts enver (any enver while

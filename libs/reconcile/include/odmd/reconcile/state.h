@@ -47,6 +47,9 @@ inline constexpr std::string_view kIntakePrefix = "/odmd/intake/";
 inline constexpr std::string_view kQueuePrefix = "/odmd/queue/";
 // "/odmd/inbox/<ms>-<nonce>": a write a follower received for the leader (Platform::RecordInbox).
 inline constexpr std::string_view kInboxPrefix = "/odmd/inbox/";
+// "/odmd/inbox-data/<ms>-<nonce>": the data of the inbox record of the same name (a "publish"
+// record's manifest text), written and deleted with it.
+inline constexpr std::string_view kInboxDataPrefix = "/odmd/inbox-data/";
 // "/odmd-share/<build>/<rev>/share..version" ends so: an enver's consumed-versions record
 // (model::ConsumedVersionsPath), not a product.
 inline constexpr std::string_view kConsumedSuffix = "/share..version";
