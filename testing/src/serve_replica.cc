@@ -28,7 +28,7 @@ ServeReplica::ServeReplica(ReplicaOptions options) : options_(std::move(options)
                                    "--state-dir",
                                    options_.state_dir.string(),
                                    "--listen",
-                                   "127.0.0.1:0",
+                                   options_.listen,
                                    "--sandbox",
                                    "none",
                                    "--lease-duration-ms",

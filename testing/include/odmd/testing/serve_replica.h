@@ -39,9 +39,12 @@ struct ReplicaOptions {
   // Copied to <state_dir>/secret.key before the start when set: every replica must open the
   // tokens the others sealed, so they share the key.
   std::filesystem::path secret_key_from;
-  // More arguments: --repo, --contracts-repo, ... (--listen 127.0.0.1:0 and --sandbox none
-  // are always given).
+  // More arguments: --repo, --contracts-repo, ... (--listen and --sandbox none are always
+  // given).
   std::vector<std::string> extra_args;
+  // --listen: a port the test chose beforehand when something outside must know the
+  // replica's address before it starts (a fake GitHub's webhook and API variable).
+  std::string listen = "127.0.0.1:0";
 };
 
 class ServeReplica {
