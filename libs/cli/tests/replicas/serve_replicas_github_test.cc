@@ -1,9 +1,10 @@
 // A GitHub Actions run followed across a failover (issue 18): two `odmd serve` replicas on
 // the suite's PostgreSQL cluster with the GitHub runner, GitHub played by the validating
 // fake (tools/github-fake), whose webhooks and runs talk to the follower. A contracts
-// publish sent to the follower adds an enver; the leader syncs and dispatches its workflow;
-// the leader is killed while the run is in flight; the follower takes over and follows the
-// same run to its end: dispatched once, the deployment succeeds once.
+// publish sent to the follower adds an enver; the leader syncs and dispatches its workflow.
+// The run's completion, delivered to the follower, ends the leader's deployment; or the
+// leader is killed while the run is in flight and the follower takes over and follows the
+// same run to its end. Either way: dispatched once, the deployment succeeds once.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -113,6 +114,8 @@ class ServeReplicasGitHubTest : public ::testing::Test {
     fake_.CommitFiles("acme/svc", "main", {{".scripts/build.sh", kBuildScript}});
   }
   void TearDown() override {
+    a_.reset();
+    b_.reset();
     EXPECT_THAT(fake_.Violations(), ::testing::IsEmpty());
     std::error_code ec;
     fs::remove_all(root_, ec);
@@ -140,7 +143,10 @@ class ServeReplicasGitHubTest : public ::testing::Test {
     return bare;
   }
 
-  testing::ReplicaOptions Replica(const std::string& id, int port, const std::string& contracts) {
+  // `poll_seconds`: how long a followed run waits for its workflow_run webhook before the
+  // replica asks GitHub.
+  testing::ReplicaOptions Replica(const std::string& id, int port, const std::string& contracts,
+                                  int poll_seconds = 5) {
     testing::ReplicaOptions o;
     o.binary = ODMD_BINARY;
     o.store_url = db_->Url();
@@ -165,7 +171,7 @@ class ServeReplicasGitHubTest : public ::testing::Test {
                     "--github-app-key-file",
                     WriteFile("app.pem", AppKey().private_pem),
                     "--github-poll-interval",
-                    "5"};
+                    std::to_string(poll_seconds)};
     return o;
   }
 
@@ -195,69 +201,108 @@ class ServeReplicasGitHubTest : public ::testing::Test {
   std::unique_ptr<testing::PostgresTestDb> db_;
   FakeGitHub fake_;
   std::string admin_;
+
+  // Starts replica a (the leader) and b (a follower) on the GitHub runner, GitHub talking to
+  // b only (webhooks, and the runs' calls to the API); publishes svc through b and waits
+  // until its run, dispatched by a, is in flight (its build script waits for "release").
+  void StartWithARunInFlight(int poll_seconds) {
+    const std::string contracts = ContractsRepo(Org("1.0.0", false));
+    const int port_b = FreePort();
+    url_b_ = "http://127.0.0.1:" + std::to_string(port_b);
+    fake_.SetVariable("acme/svc", "ODMD_API_URL", url_b_);
+    fake_.SetWebhook(url_b_ + "/webhooks/github", kSecret);
+    fake_.EnableRunner(
+        {{"env",
+          {{"BLOCK_FILE", (root_ / "release").string()}, {"PATH", std::string(::getenv("PATH"))}}},
+         {"timeout_seconds", 60}});
+    a_ = std::make_unique<testing::ServeReplica>(Replica("a", FreePort(), contracts, poll_seconds));
+    ASSERT_FALSE(a_->WaitListening().empty());
+    ASSERT_TRUE(a_->WaitLeads()) << a_->output();
+    std::ifstream(root_ / "a" / "admin.token") >> admin_;
+    testing::ReplicaOptions ob = Replica("b", port_b, contracts, poll_seconds);
+    ob.secret_key_from = root_ / "a" / "secret.key";
+    b_ = std::make_unique<testing::ServeReplica>(ob);
+    ASSERT_EQ(b_->WaitListening(), url_b_);
+    ASSERT_TRUE(
+        FakeGitHub::WaitFor([&] { return Get(url_b_, "/api/contracts")["latest"] == "1.0.0"; },
+                            std::chrono::seconds(60)))
+        << a_->output();
+
+    // svc arrives by a publish sent to the follower; the leader syncs it and dispatches.
+    WriteFile("manifest-2.json", model::WriteManifest(Org("2.0.0", true)));
+    Child publish({"contracts", "publish", (root_ / "manifest-2.json").string(), "--server", url_b_,
+                   "--token", admin_});
+    ChildResult published = publish.Finish();
+    ASSERT_EQ(published.exit_code, 0) << published.out << published.err;
+    EXPECT_THAT(published.out, HasSubstr("accepted: 2.0.0"));
+    ASSERT_TRUE(FakeGitHub::WaitFor(
+        [&] {
+          const json ds = Deployments(url_b_);
+          if (ds.empty() || ds[0]["state"] != "running") return false;
+          run_id_ = ds[0].value("run_id", 0LL);
+          return run_id_ != 0;
+        },
+        std::chrono::seconds(60)))
+        << a_->output() << "\ndeliveries: " << fake_.Deliveries().dump();
+    EXPECT_EQ(Dispatches(), 1);
+  }
+
+  // svc's one deployment succeeded with run `run_id_`, dispatched once, its product there.
+  void ExpectOneRunDeployedOnce() {
+    const json ds = Deployments(url_b_);
+    ASSERT_EQ(ds.size(), 1u) << ds.dump(1);
+    EXPECT_EQ(ds[0].value("run_id", 0LL), run_id_);
+    EXPECT_EQ(Dispatches(), 1) << fake_.State()["dispatches"].dump();
+    const json url = Get(url_b_, "/api/products/svc/b..main/url");
+    EXPECT_EQ(url.is_object() ? url.value("value", "") : "", "url-svc-b..main");
+  }
+
+  bool WaitSucceeded(testing::ServeReplica& leader) {
+    const bool done = FakeGitHub::WaitFor(
+        [&] {
+          const json ds = Deployments(url_b_);
+          return !ds.empty() && ds[0]["state"] == "succeeded";
+        },
+        std::chrono::seconds(90));
+    EXPECT_TRUE(done) << leader.output() << "\nfake: " << fake_.State()["dispatches"].dump()
+                      << "\nrun log: " << fake_.RunLog("acme/svc", run_id_);
+    return done;
+  }
+
+  std::unique_ptr<testing::ServeReplica> a_, b_;
+  std::string url_b_;
+  long long run_id_ = 0;
 };
 
+// The run's completion reaches the follower (a workflow_run delivery): recorded in the inbox,
+// the leader finishes the deployment. The replicas ask GitHub about a run only once an hour
+// here, so the deployment can only end through the delivery.
+TEST_F(ServeReplicasGitHubTest, ARunsCompletionDeliveredToTheFollowerEndsTheLeadersDeployment) {
+  StartWithARunInFlight(/*poll_seconds=*/3600);
+  WriteFile("release", "go\n");
+  ASSERT_TRUE(WaitSucceeded(*a_));
+  ExpectOneRunDeployedOnce();
+  int completed = 0;
+  for (const json& d : fake_.Deliveries()) {
+    completed +=
+        d["event"] == "workflow_run" && d["action"] == "completed" && d["status"] == 202 ? 1 : 0;
+  }
+  EXPECT_GE(completed, 1) << fake_.Deliveries().dump();
+  EXPECT_EQ(Get(url_b_, "/api/health")["leader"]["replica"], "a");
+}
+
 TEST_F(ServeReplicasGitHubTest, ARunInFlightWhenTheLeaderDiesIsFollowedByTheNextLeader) {
-  const std::string contracts = ContractsRepo(Org("1.0.0", false));
-  const int port_a = FreePort();
-  const int port_b = FreePort();
-  const std::string url_b = "http://127.0.0.1:" + std::to_string(port_b);
-  // GitHub talks to the follower only: webhooks, and the runs' calls to the API.
-  fake_.SetVariable("acme/svc", "ODMD_API_URL", url_b);
-  fake_.SetWebhook(url_b + "/webhooks/github", kSecret);
-  const std::string release = (root_ / "release").string();
-  fake_.EnableRunner({{"env", {{"BLOCK_FILE", release}, {"PATH", std::string(::getenv("PATH"))}}},
-                      {"timeout_seconds", 60}});
-
-  testing::ServeReplica a(Replica("a", port_a, contracts));
-  ASSERT_FALSE(a.WaitListening().empty());
-  ASSERT_TRUE(a.WaitLeads()) << a.output();
-  std::ifstream(root_ / "a" / "admin.token") >> admin_;
-  testing::ReplicaOptions ob = Replica("b", port_b, contracts);
-  ob.secret_key_from = root_ / "a" / "secret.key";
-  testing::ServeReplica b(ob);
-  ASSERT_EQ(b.WaitListening(), url_b);
-  ASSERT_TRUE(FakeGitHub::WaitFor([&] { return Get(url_b, "/api/contracts")["latest"] == "1.0.0"; },
-                                  std::chrono::seconds(60)))
-      << a.output();
-
-  // svc arrives by a publish sent to the follower; the leader syncs it and dispatches.
-  WriteFile("manifest-2.json", model::WriteManifest(Org("2.0.0", true)));
-  Child publish({"contracts", "publish", (root_ / "manifest-2.json").string(), "--server", url_b,
-                 "--token", admin_});
-  ChildResult published = publish.Finish();
-  ASSERT_EQ(published.exit_code, 0) << published.out << published.err;
-  EXPECT_THAT(published.out, HasSubstr("accepted: 2.0.0"));
-  long long run_id = 0;
-  ASSERT_TRUE(FakeGitHub::WaitFor(
-      [&] {
-        const json ds = Deployments(url_b);
-        if (ds.empty() || ds[0]["state"] != "running") return false;
-        run_id = ds[0].value("run_id", 0LL);
-        return run_id != 0;
-      },
-      std::chrono::seconds(60)))
-      << a.output() << "\ndeliveries: " << fake_.Deliveries().dump();
-  EXPECT_EQ(Dispatches(), 1);
+  StartWithARunInFlight(/*poll_seconds=*/5);
+  testing::ServeReplica& a = *a_;
+  testing::ServeReplica& b = *b_;
+  const std::string& url_b = url_b_;
 
   // The leader dies with the run in flight; the follower leads and follows the same run.
   a.Signal(SIGKILL);
   ASSERT_TRUE(b.WaitLeads()) << b.output();
   WriteFile("release", "go\n");
-  ASSERT_TRUE(FakeGitHub::WaitFor(
-      [&] {
-        const json ds = Deployments(url_b);
-        return !ds.empty() && ds[0]["state"] == "succeeded";
-      },
-      std::chrono::seconds(90)))
-      << b.output() << "\nfake: " << fake_.State()["dispatches"].dump()
-      << "\nrun log: " << fake_.RunLog("acme/svc", run_id);
-  const json ds = Deployments(url_b);
-  ASSERT_EQ(ds.size(), 1u) << ds.dump(1);
-  EXPECT_EQ(ds[0].value("run_id", 0LL), run_id);
-  EXPECT_EQ(Dispatches(), 1) << fake_.State()["dispatches"].dump();
-  const json url = Get(url_b, "/api/products/svc/b..main/url");
-  EXPECT_EQ(url.is_object() ? url.value("value", "") : "", "url-svc-b..main");
+  ASSERT_TRUE(WaitSucceeded(b));
+  ExpectOneRunDeployedOnce();
   int resumed = 0;
   const json events = Get(url_b, "/api/events?after=0&limit=1000");
   for (const json& e : events["events"]) {
