@@ -81,7 +81,11 @@ std::optional<std::string> Repo::Show(const std::string& ref, const std::string&
 
 Server::Server(const fs::path& state, const std::vector<std::string>& repos, bool once,
                const std::string& crash_at)
-    : Server(state, repos, ServerOptions{.once = once, .crash_at = crash_at}) {}
+    : Server(state, repos,
+             // Every member named: g++ warns about the ones a designated initializer omits.
+             ServerOptions{
+                 .once = once, .crash_at = crash_at, .store = "", .args = {}, .log = "serve.log"}) {
+}
 
 Server::Server(const fs::path& state, const std::vector<std::string>& repos,
                const ServerOptions& options)

@@ -10,6 +10,11 @@
 // gone), and the build scripts' run records must show that no enver ever ran twice at once
 // and that a deployment ran again only after a kill of the leader.
 //
+// A variant runs two queue workers on every follower too (--follower-workers 2, docs/
+// platform.md "Replicas: workers on followers") and kills a random replica each time, the
+// leader or a follower mid-deployment: the same checks hold (each attempt started once, a
+// second one only after a resumption, no build script meeting another run of its enver).
+//
 // A second test stops the leader with SIGSTOP past its lease, lets another replica take
 // over and handle product changes and a push, then resumes the old leader: it exits 1
 // ("lease lost") and the store's revision does not move meanwhile. With the fence removed
@@ -26,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -51,9 +57,13 @@ struct Replica {
 
 class ReplicaChaos {
  public:
-  ReplicaChaos()
+  // `follower_workers`: --follower-workers of every replica; `kill_any`: each kill picks a
+  // random replica instead of the leader.
+  explicit ReplicaChaos(int follower_workers = 0, bool kill_any = false)
       : work_(fs::temp_directory_path() /
-              ("odmd-replica-chaos-" + std::to_string(std::random_device{}()))) {}
+              ("odmd-replica-chaos-" + std::to_string(std::random_device{}()))),
+        follower_workers_(follower_workers),
+        kill_any_(kill_any) {}
 
   void Run(int kills);
   // A leader stopped with SIGSTOP past its lease, replaced, then resumed: it writes nothing
@@ -95,6 +105,9 @@ class ReplicaChaos {
   std::mt19937 rng_{std::random_device{}()};  // guarded by mu_ (work_.rng() is the actor's)
   std::vector<std::string> serving_;          // guarded by mu_
   std::vector<double> failover_ms_;
+  const int follower_workers_;
+  const bool kill_any_;
+  std::set<std::string> leaders_;  // every replica seen leading
 };
 
 ServerOptions ReplicaChaos::Options(const std::string& id, bool once) const {
@@ -107,6 +120,12 @@ ServerOptions ReplicaChaos::Options(const std::string& id, bool once) const {
             "--lease-duration-ms", std::to_string(kLeaseMs),
             "--lease-renew-ms",    std::to_string(kRenewMs),
             "--sandbox",           "none"};
+  if (follower_workers_ > 0) {
+    // The leader's one worker is woken by its own enqueues at once, the followers' by the
+    // store's notification: fewer on the leader, so the followers claim their share.
+    o.args.insert(o.args.end(),
+                  {"--follower-workers", std::to_string(follower_workers_), "--concurrency", "1"});
+  }
   return o;
 }
 
@@ -148,6 +167,7 @@ Replica* ReplicaChaos::WaitLeader(store::Epoch after, store::LeaseState* state) 
     RefreshServing();
     Result<store::LeaseState> s = lease_->Current();
     if (s.ok() && s->held() && s->epoch > after) {
+      leaders_.insert(s->holder);
       for (Replica& r : replicas_) {
         if (r.id == s->holder && r.server->Listening()) {
           *state = *s;
@@ -249,6 +269,26 @@ void ReplicaChaos::CheckRuns(int kills) {
     EXPECT_LE(f.scripts, n) << "deployment " << id << ": more script runs than attempts";
     again += std::max(0, n - 1);
   }
+  // With workers on followers, some deployment's last attempt ran on a replica never seen
+  // leading (a lower bound: a follower elected later counts as a leader).
+  int by_followers = 0;
+  std::string follower_runs;
+  for (const store::Entry& e : List(*store_, "/odmd/deployments/")) {
+    const auto j = nlohmann::json::parse(e.value, nullptr, false);
+    const std::string owner = j.is_object() ? j.value("owner", "") : "";
+    if (!owner.empty() && !leaders_.contains(owner)) {  // "": never claimed
+      ++by_followers;
+      follower_runs +=
+          " " + e.key + " by " + j.value("owner", "") + " (" + j.value("state", "") + ")";
+    }
+  }
+  if (follower_workers_ > 0) {
+    EXPECT_GT(by_followers, 0) << "no deployment ran on a follower";
+  } else {
+    EXPECT_EQ(by_followers, 0) << "deployments run on a follower without --follower-workers:"
+                               << follower_runs;
+  }
+  std::cout << "replica chaos: " << by_followers << " deployments last run by a follower\n";
   std::cout << "replica chaos: " << by_id.size() << " deployments, " << again
             << " attempts again (after a leader's death or a transient failure), " << scripts
             << " script runs\n";
@@ -266,8 +306,9 @@ void ReplicaChaos::Open() {
   Result<std::string> token = tokens.Issue(access::Principal::Admin());
   ASSERT_TRUE(token.ok()) << token.status();
   token_ = *token;
-  Result<store::LeaderLeasePtr> lease =
-      store_->NewLeaderLease(store::LeaseOptions{.replica_id = "chaos-observer"});
+  store::LeaseOptions observer;
+  observer.replica_id = "chaos-observer";
+  Result<store::LeaderLeasePtr> lease = store_->NewLeaderLease(observer);
   ASSERT_TRUE(lease.ok()) << lease.status();
   lease_ = std::move(lease).value();
 }
@@ -313,11 +354,16 @@ void ReplicaChaos::Run(int kills) {
     leader = WaitLeader(epoch - 1, &led);  // still the leader, or a successor
     if (leader == nullptr) break;
     epoch = led.epoch;
-    work_.Note("kill " + leader->id + " epoch " + std::to_string(epoch));
+    Replica* victim = leader;
+    if (kill_any_)
+      victim = &replicas_[static_cast<size_t>(Random(static_cast<int>(replicas_.size())))];
+    const std::string victim_id = victim->id;
+    work_.Note("kill " + victim_id + " epoch " + std::to_string(epoch));
     const auto killed = std::chrono::steady_clock::now();
-    leader->server->Kill();
-    std::erase_if(replicas_, [&](const Replica& r) { return r.id == led.holder; });
+    victim->server->Kill();
+    std::erase_if(replicas_, [&](const Replica& r) { return r.id == victim_id; });
     StartReplica();
+    if (victim_id != led.holder) continue;  // a follower: the leader stays
     if (WaitLeader(epoch, &led) == nullptr) break;
     epoch = led.epoch;
     failover_ms_.push_back(
@@ -339,6 +385,7 @@ void ReplicaChaos::Run(int kills) {
   {
     const std::string id = "r" + std::to_string(started_++);
     ShareSecretKey(id);
+    leaders_.insert(id);  // it runs alone, so it leads
     Server last(state(id), work_.repo_args(), Options(id, true));
     ASSERT_EQ(last.Wait(), 0) << Logs();
   }
@@ -401,6 +448,11 @@ TEST(ReplicaChaosTest, ALeaderStoppedPastItsLeaseWritesNothingWhenResumed) {
 
 TEST(ReplicaChaosTest, KillingTheLeader20TimesLosesNothingAndRunsNothingTwiceAtOnce) {
   ReplicaChaos chaos;
+  chaos.Run(kKills);
+}
+
+TEST(ReplicaChaosTest, WithWorkersOnFollowersKillingAnyReplicaRunsNothingTwiceAtOnce) {
+  ReplicaChaos chaos(/*follower_workers=*/2, /*kill_any=*/true);
   chaos.Run(kKills);
 }
 

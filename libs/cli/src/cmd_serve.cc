@@ -32,6 +32,7 @@
 #include "odmd/reconcile/git.h"
 #include "odmd/reconcile/platform.h"
 #include "odmd/reconcile/runner.h"
+#include "odmd/reconcile/worker_lease.h"
 #include "odmd/store/open_config_store.h"
 #include "serve_github.h"
 #include "serve_lease.h"
@@ -89,6 +90,7 @@ std::string DescribeStop(const StopSignal& stop) {
 // Records that are not signals: the lease loop's news (serve_lease.h), through the same pipe.
 constexpr int kLeaseElected = -1;
 constexpr int kLeaseDeposed = -2;
+constexpr int kWorkerDeposed = -3;  // the follower workers' lease was lost
 
 // Catches SIGINT and SIGTERM while alive; Wait() returns the first one (or a Post).
 class ServeSignals {
@@ -323,8 +325,8 @@ Status Lead(Io& io, ServeLease& lease, reconcile::Platform& platform) {
 // Serves until a stop signal, or until this replica, having led, loses the lease (exit 1);
 // a follower elected meanwhile starts leading. With `once`, returns as soon as it leads and
 // its platform is idle. The exit code.
-int ServeUntilStopped(Io& io, ServeLease& lease, reconcile::Platform& platform,
-                      ServeSignals& signals, bool once) {
+int ServeUntilStopped(Io& io, ServeLease& lease, ServeLease* worker_lease,
+                      reconcile::Platform& platform, ServeSignals& signals, bool once) {
   for (;;) {
     if (once && platform.leading()) {
       if (!platform.WaitIdle(std::chrono::hours(1))) {
@@ -342,6 +344,14 @@ int ServeUntilStopped(Io& io, ServeLease& lease, reconcile::Platform& platform,
       }
       continue;
     }
+    if (got.sig == kWorkerDeposed && worker_lease != nullptr) {
+      // Its running deployments are run again by the leader once it took the lease over:
+      // stop them (as a deposed leader does) before another run can start.
+      io.err << "odmd serve: " << worker_lease->deposed_why().message()
+             << ": this replica's workers lost their lease, stopping\n"
+             << std::flush;
+      return kExitFailure;
+    }
     if (got.sig == kLeaseDeposed) {
       if (!platform.leading()) continue;  // the news of an earlier round
       io.err << "odmd serve: " << lease.deposed_why().message()
@@ -353,6 +363,38 @@ int ServeUntilStopped(Io& io, ServeLease& lease, reconcile::Platform& platform,
     if (got.pipe_errno != 0) return kExitFailure;
     return got.sig == SIGINT ? kExitInterrupted : kExitOk;
   }
+}
+
+// A follower's workers (--follower-workers): the lease "worker:<replica id>" taken and
+// renewed (its loss posts kWorkerDeposed), and the platform's workers on its fenced store.
+Result<std::unique_ptr<ServeLease>> StartFollowerWorkers(
+    Io& io, store::ConfigStore& store, const std::string& store_url, ServeLeaseOpts o,
+    const std::string& replica_id, const std::string& url, ServeSignals& signals,
+    reconcile::Platform& platform) {
+  o.replica_id = replica_id;
+  ODMD_ASSIGN_OR_RETURN(std::unique_ptr<ServeLease> lease,
+                        ServeLease::Open(
+                            store, store_url, o, url, io.clock,
+                            [&signals](ServeLease::Change change) {
+                              if (change == ServeLease::Change::kDeposed)
+                                signals.Post(kWorkerDeposed);
+                            },
+                            reconcile::WorkerLeaseName(replica_id)));
+  ODMD_ASSIGN_OR_RETURN(bool held, lease->TryLead());
+  if (!held) {
+    return FailedPreconditionError("the worker lease " +
+                                   Quote(reconcile::WorkerLeaseName(replica_id)) + " is held by " +
+                                   lease->DescribeHolder() + " (replica ids must be unique)");
+  }
+  lease->Start();
+  const std::optional<store::Epoch> epoch = lease->epoch();
+  if (!epoch) return lease->deposed_why().WithContext("the worker lease was lost at once");
+  ODMD_ASSIGN_OR_RETURN(store::ConfigStorePtr fenced, lease->lease().FencedStore(*epoch));
+  ODMD_RETURN_IF_ERROR(platform.Work(std::move(fenced)));
+  io.err << "odmd serve: follower replica " << Quote(replica_id) << " runs " << o.follower_workers
+         << " queue worker(s) under its worker lease (epoch " << *epoch << ")\n"
+         << std::flush;
+  return lease;
 }
 
 int Serve(Io& io, const ServeOpts& o) {
@@ -461,6 +503,11 @@ int Serve(Io& io, const ServeOpts& o) {
   popts.script_env = tools.script_env;
   if (*github) popts.github = (*github)->runner_options();
   popts.replica_id = (*lease)->replica_id();
+  // PostgreSQL: the queue may be shared with followers' workers (Replicas, docs/platform.md).
+  popts.shared_queue = !store_options.url.starts_with("sqlite:");
+  popts.worker_lease_duration = std::chrono::milliseconds(o.lease.duration_ms);
+  popts.worker_check = std::chrono::milliseconds(o.lease.renew_ms);
+  popts.follower_workers = o.lease.follower_workers;
   // On the plain store while it follows; Lead moves it onto the fenced store.
   reconcile::Platform platform(**store, *git, *runner, io.clock, *secrets, popts);
   api::ApiOptions api_options{.webhook_secret = webhook_secret};
@@ -470,9 +517,11 @@ int Serve(Io& io, const ServeOpts& o) {
   // Room for every connection the server accepts (docs/platform.md "Limits").
   api::RaiseOpenFileLimit(static_cast<size_t>(api_options.max_connections) + 1024);
   api::ApiServer server(platform, tokens, std::move(api_options));
+  std::unique_ptr<ServeLease> worker_lease;
   auto stop = [&] {
     platform.Stop();
     server.Stop();
+    if (worker_lease) worker_lease->Stop();
     (*lease)->Stop();  // after the platform: a successor never overlaps its work
   };
 
@@ -510,6 +559,19 @@ int Serve(Io& io, const ServeOpts& o) {
     stop();
     return fail(started.WithContext("starting the platform"));
   }
+  if (started.ok() && !*leads_now && o.lease.follower_workers > 0) {
+    Result<std::unique_ptr<ServeLease>> workers = StartFollowerWorkers(
+        io, **store, store_options.url, o.lease, (*lease)->replica_id(), url, signals, platform);
+    if (workers.ok()) {
+      worker_lease = std::move(workers).value();
+    } else {
+      started = workers.status();
+    }
+  }
+  if (!started.ok()) {
+    stop();
+    return fail(started.WithContext("starting the follower's workers"));
+  }
   if (!*leads_now) {
     io.err << "odmd serve: follower replica " << Quote((*lease)->replica_id())
            << ": the lease is held by " << (*lease)->DescribeHolder()
@@ -526,7 +588,7 @@ int Serve(Io& io, const ServeOpts& o) {
     stop();
     return fail(FailedPreconditionError("another command in this process owns SIGINT/SIGTERM"));
   }
-  const int code = ServeUntilStopped(io, **lease, platform, signals, o.once);
+  const int code = ServeUntilStopped(io, **lease, worker_lease.get(), platform, signals, o.once);
   stop();
   if (!o.once && (code == kExitOk || code == kExitInterrupted)) io.err << "odmd serve: stopped\n";
   return code;

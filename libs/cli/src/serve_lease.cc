@@ -46,15 +46,33 @@ void AddServeLeaseOptions(CLI::App& sub, ServeLeaseOpts& o) {
   sub.add_option("--lease-renew-ms", o.renew_ms,
                  "How often the leader renews its lease and a standby tries to take it")
       ->capture_default_str();
+  sub.add_option("--follower-workers", o.follower_workers,
+                 "Queue workers this replica runs while it follows (PostgreSQL only), under a "
+                 "worker lease of its own: no deployment is claimed twice, and one it leaves "
+                 "running is run again only after that lease expired (docs/platform.md, "
+                 "Replicas)")
+      ->capture_default_str();
 }
 
 Result<std::unique_ptr<ServeLease>> ServeLease::Open(store::ConfigStore& store,
                                                      const std::string& store_url,
                                                      const ServeLeaseOpts& o,
                                                      const std::string& address, Clock& clock,
-                                                     std::function<void(Change)> notify) {
+                                                     std::function<void(Change)> notify,
+                                                     const std::string& name) {
   ODMD_RETURN_IF_ERROR(CheckTimes(o));
+  if (o.follower_workers < 0) {
+    return InvalidArgumentError("--follower-workers " + std::to_string(o.follower_workers) +
+                                " is negative");
+  }
+  if (o.follower_workers > 0 && store_url.starts_with("sqlite:")) {
+    return InvalidArgumentError(
+        "--follower-workers " + std::to_string(o.follower_workers) +
+        " needs a PostgreSQL store (--store postgresql://...): on SQLite one server runs "
+        "every worker (--concurrency)");
+  }
   store::LeaseOptions options;
+  options.name = name;
   options.replica_id = o.replica_id.empty() ? DefaultReplicaId(clock) : o.replica_id;
   options.address = address;
   options.duration = std::chrono::milliseconds(o.duration_ms);

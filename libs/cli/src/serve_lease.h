@@ -28,6 +28,8 @@ struct ServeLeaseOpts {
   std::string replica_id;  // default: "<host>:<pid>:<start, ms since the epoch>"
   int duration_ms = 5000;
   int renew_ms = 1000;
+  // Queue workers a follower runs (PostgreSQL only), under a worker lease of its own.
+  int follower_workers = 0;
 };
 
 void AddServeLeaseOptions(CLI::App& sub, ServeLeaseOpts& o);
@@ -39,11 +41,14 @@ class ServeLease {
   enum class Change { kElected, kDeposed };
 
   // kInvalidArgument for bad options (naming the flag); errors of NewLeaderLease.
+  // `name`: the lease's (LeaseOptions::name): "leader", or a follower's worker lease
+  // (reconcile::WorkerLeaseName), which nobody else takes while it is renewed.
   static Result<std::unique_ptr<ServeLease>> Open(store::ConfigStore& store,
                                                   const std::string& store_url,
                                                   const ServeLeaseOpts& o,
                                                   const std::string& address, Clock& clock,
-                                                  std::function<void(Change)> notify);
+                                                  std::function<void(Change)> notify,
+                                                  const std::string& name = "leader");
   ~ServeLease();  // Stop()
 
   // Tries to take the lease once: true if this replica leads now. For an embedded store

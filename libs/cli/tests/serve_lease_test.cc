@@ -96,6 +96,21 @@ TEST_F(ServeLeaseTest, TheLeaseOfAKilledServerIsFreeAtOnce) {
   EXPECT_THAT(ran.err, HasSubstr("leads (epoch 1)"));
 }
 
+// Workers on followers need a store several replicas share: on SQLite the flag is refused
+// before anything starts, naming the flag and what it needs.
+TEST_F(ServeLeaseTest, FollowerWorkersOnASqliteStoreAreRefused) {
+  std::vector<std::string> args = Serve("a", true);
+  args.push_back("--follower-workers");
+  args.push_back("2");
+  Child serve(args);
+  ChildResult refused = serve.Finish();
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_THAT(refused.err,
+              HasSubstr("--follower-workers 2 needs a PostgreSQL store (--store postgresql://"));
+  EXPECT_THAT(refused.out, Not(HasSubstr("listening")));
+  EXPECT_FALSE(fs::exists(root_ / "a" / "admin.token"));
+}
+
 // `odmd status` says who leads: the server asked, its replica id, the leader's epoch and
 // address, and the replicas' table; --json is the health answer as it is.
 TEST_F(ServeLeaseTest, StatusNamesTheLeaderAndTheReplicas) {

@@ -24,12 +24,18 @@ Result<bool> OwnerCheck::Gone(const Deployment& d) {
   }
   store::LeaderLease& lease = *it->second;
   ODMD_ASSIGN_OR_RETURN(store::LeaseState state, lease.Current());
-  if (state.epoch == 0) return true;                  // never a worker replica
-  if (state.holder == self_.replica_id) return true;  // taken over already
-  if (state.held()) return false;                     // the owner may still write
-  // Expired: take it over, so that a write of the owner's epoch can no longer commit.
-  ODMD_ASSIGN_OR_RETURN(std::optional<store::Epoch> taken, lease.Acquire());
-  return taken.has_value();
+  bool gone = false;
+  if (state.epoch == 0 || state.holder == self_.replica_id) {
+    gone = true;  // never a worker replica, or taken over already
+  } else if (!state.held()) {
+    // Expired: take it over, so that a write of the owner's epoch can no longer commit.
+    ODMD_ASSIGN_OR_RETURN(std::optional<store::Epoch> taken, lease.Acquire());
+    gone = taken.has_value();
+  }
+  // A gone owner's lease (and its connection) is not asked about again: only live owners'
+  // are kept.
+  if (gone) leases_.erase(it);
+  return gone;
 }
 
 }  // namespace odmd::reconcile

@@ -77,12 +77,17 @@ Result<bool> Platform::Impl::RunOne() {
     Execute(std::move(*followed));
     return true;
   }
+  // A shared queue's records changed (another replica's claim, finish or enqueue): read
+  // them again before choosing (a claim on a stale mirror would only lose its commit).
+  if (queue_stale_.exchange(false) && !queue_.Refresh().ok()) queue_stale_ = true;
   WorldPtr w = world();
   const std::vector<std::string> active = queue_.ActiveEnvers();
   const std::vector<bool> blocked = BlockedEnvers(w->graph(), w->components(), active);
+  const bool follower = following();
   auto ready = [&](const Deployment& d) {
     auto i = w->graph().FindEnver(d.enver_id);
-    return !i || !blocked[*i];
+    if (i && blocked[*i]) return false;
+    return !follower || FollowerMayRun(*w, d);
   };
   ODMD_ASSIGN_OR_RETURN(std::optional<Deployment> claimed, queue_.Claim(ready));
   if (!claimed) return false;
@@ -195,8 +200,9 @@ void Platform::Impl::Execute(Deployment d) {
   state->sha = d.sha;
   state->updated_at_ms = NowMs();
   (void)WriteEnverState(store_, *state);
-  // Products the script wrote as files: react now rather than when the watch delivers.
-  for (const std::string& path : d.published) {
+  // Products the script wrote as files: react now rather than when the watch delivers
+  // (on a follower the leader's reaction watch reacts).
+  for (const std::string& path : following() ? std::vector<std::string>{} : d.published) {
     Result<store::Entry> e = store_.Get(path);
     if (e.ok()) (void)ReactTo(path, e->version);
   }

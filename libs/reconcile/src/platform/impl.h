@@ -28,6 +28,7 @@
 #include "odmd/reconcile/platform.h"
 #include "odmd/reconcile/queue.h"
 #include "odmd/reconcile/state.h"
+#include "odmd/reconcile/worker_lease.h"
 #include "role_store.h"
 #include "world.h"
 
@@ -69,6 +70,7 @@ class Platform::Impl {
   // replicas.cc: follower and leader (Platform::Serve, Lead).
   Status Serve();
   Status Lead(store::ConfigStorePtr fenced);
+  Status Work(store::ConfigStorePtr fenced);
   bool leading() const { return leading_; }
   // Serves as a follower (Serve) and does not lead yet: the leader's writes are refused or
   // go to the inbox, product puts do not react (the leader's reaction watch does).
@@ -177,6 +179,23 @@ class Platform::Impl {
   std::mutex follow_mu_;
   store::Revision world_seen_ = 0;  // guarded by follow_mu_
   std::vector<store::WatchHandlePtr> world_watches_;
+
+  // --- replicas.cc: the shared queue, workers on followers (issue 18) ---
+  // Shared queue only: a watch of kQueuePrefix that marks the mirror stale (RunOne re-reads
+  // it); on the leader (`leader`) also the thread that re-queues what gone replicas left
+  // running (OrphanLoop). Idempotent.
+  Status StartSharedQueue(bool leader);
+  void OrphanLoop();
+  // QueueOptions::owner_gone: OwnerCheck on the plain store (worker_lease.h).
+  Result<bool> OwnerGone(const Deployment& d);
+  // Whether this follower may run `d` (not a contracts build, not a GitHub runner's).
+  bool FollowerMayRun(const World& w, const Deployment& d) const;
+  std::atomic<bool> working_{false};      // Work() ran: this process runs follower workers
+  std::atomic<bool> queue_stale_{false};  // the queue records changed since the last read
+  store::WatchHandlePtr queue_watch_;
+  bool orphan_loop_started_ = false;  // guarded by run_mu_
+  std::mutex owner_check_mu_;
+  std::unique_ptr<OwnerCheck> owner_check_;  // made on first use
 
   // --- inbox.cc: the leader takes the inbox ---
   Status StartInbox();

@@ -1,5 +1,6 @@
 #include "odmd/reconcile/platform.h"
 
+#include <functional>
 #include <utility>
 
 #include "github_runs.h"
@@ -13,12 +14,19 @@ namespace odmd::reconcile {
 
 namespace {
 
-QueueOptions MakeQueueOptions(const PlatformOptions& o) {
+QueueOptions MakeQueueOptions(const PlatformOptions& o,
+                              std::function<Result<bool>(const Deployment&)> owner_gone) {
   QueueOptions q;
   q.concurrency = o.concurrency;
   q.max_attempts = o.max_attempts;
   q.backoff = o.retry_backoff;
   q.owner = "odmd-serve";
+  if (o.shared_queue) {
+    // Replicas: each claim names its replica; what a gone one left runs again (replicas.cc).
+    q.shared = true;
+    if (!o.replica_id.empty()) q.owner = o.replica_id;
+    q.owner_gone = std::move(owner_gone);
+  }
   return q;
 }
 
@@ -100,7 +108,8 @@ Platform::Impl::Impl(store::ConfigStore& store, Git& git, Runner& runner, Clock&
       options_(std::move(options)),
       // store_ (the role store), never `store`: once leading, every write is fenced.
       tokens_(store_, clock),
-      queue_(store_, clock, MakeQueueOptions(options_)),
+      queue_(store_, clock,
+             MakeQueueOptions(options_, [this](const Deployment& d) { return OwnerGone(d); })),
       deployer_(store_, git, runner, clock, DeployerOptionsFor(options_)) {
   if (options_.github && options_.github->api != nullptr) {
     github_runs_ = std::make_unique<GitHubRuns>(queue_, store_, clock_, *options_.github);
@@ -164,7 +173,9 @@ Status Platform::Impl::Start() {
 }
 
 Status Platform::Impl::StartLeading() {
-  ODMD_RETURN_IF_ERROR(deployer_.KillLeftovers());
+  // A follower that ran workers already killed what an earlier process left; what runs now
+  // is its own.
+  if (!working_) ODMD_RETURN_IF_ERROR(deployer_.KillLeftovers());
   ODMD_RETURN_IF_ERROR(queue_.Load());
   started_ = true;
   ODMD_RETURN_IF_ERROR(ReloadWorld());
@@ -205,6 +216,7 @@ Status Platform::Impl::StartLeading() {
       }
     }
   }
+  ODMD_RETURN_IF_ERROR(StartSharedQueue(/*leader=*/true));
   leading_ = true;
   // Last: what followers recorded while nobody led (or before this start) is acted on now.
   return StartInbox();
@@ -223,6 +235,7 @@ void Platform::Impl::Stop() {
   run_cv_.notify_all();
   for (std::thread& t : workers) t.join();
   StopInbox();
+  queue_watch_.reset();
   world_watches_.clear();
   StopReactions();
   if (aws_mirror_) aws_mirror_->Stop();
@@ -455,6 +468,7 @@ Status Platform::Start() { return impl_->Start(); }
 void Platform::Stop() { impl_->Stop(); }
 Status Platform::Serve() { return impl_->Serve(); }
 Status Platform::Lead(store::ConfigStorePtr fenced) { return impl_->Lead(std::move(fenced)); }
+Status Platform::Work(store::ConfigStorePtr fenced) { return impl_->Work(std::move(fenced)); }
 bool Platform::leading() const { return impl_->leading(); }
 bool Platform::following() const { return impl_->following(); }
 Result<std::string> Platform::RecordInbox(const InboxRequest& r) { return impl_->RecordInbox(r); }

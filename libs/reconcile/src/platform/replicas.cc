@@ -1,7 +1,9 @@
 // Replicas sharing one store (docs/platform.md, "Replicas"): a follower serves reads from the
 // store and becomes the leader on election (Platform::Serve, Lead).
+#include <optional>
 #include <utility>
 
+#include "github_runs.h"
 #include "impl.h"
 #include "odmd/access/policy.h"
 #include "odmd/base/strings.h"
@@ -65,6 +67,98 @@ Result<std::vector<std::string>> Platform::Impl::ActiveEnvers() {
     }
   }
   return active;
+}
+
+}  // namespace odmd::reconcile
+
+namespace odmd::reconcile {
+
+// --- the shared queue, workers on followers (docs/platform.md, "Replicas: workers on
+// followers") ---
+
+Status Platform::Impl::Work(store::ConfigStorePtr fenced) {
+  if (!following()) return FailedPreconditionError("Platform::Work needs a follower (Serve)");
+  if (!options_.shared_queue || options_.follower_workers < 1) {
+    return FailedPreconditionError(
+        "workers on a follower need a shared queue (a PostgreSQL store) and "
+        "follower_workers >= 1");
+  }
+  if (working_.exchange(true)) return FailedPreconditionError("the follower runs workers already");
+  role_store_.Lead(std::move(fenced));
+  ODMD_RETURN_IF_ERROR(deployer_.KillLeftovers());
+  ODMD_RETURN_IF_ERROR(StartSharedQueue(/*leader=*/false));
+  std::lock_guard<std::mutex> lock(run_mu_);
+  stopping_ = false;
+  for (int i = 0; i < options_.follower_workers; ++i) {
+    workers_.emplace_back([this] { WorkerLoop(); });
+  }
+  return OkStatus();
+}
+
+Status Platform::Impl::StartSharedQueue(bool leader) {
+  if (!options_.shared_queue) return OkStatus();
+  if (queue_watch_ == nullptr) {
+    ODMD_ASSIGN_OR_RETURN(store::Revision at, store_.LatestRevision());
+    ODMD_ASSIGN_OR_RETURN(queue_watch_, store_.Watch(kQueuePrefix, at, [this](const auto&) {
+      queue_stale_ = true;
+      Wake();
+    }));
+    // The leader's Load read the queue already; a follower reads it now.
+    if (!leader) ODMD_RETURN_IF_ERROR(queue_.Refresh());
+  }
+  if (!leader) return OkStatus();
+  std::lock_guard<std::mutex> lock(run_mu_);
+  if (!orphan_loop_started_) {
+    orphan_loop_started_ = true;
+    workers_.emplace_back([this] { OrphanLoop(); });  // joined by Stop with the workers
+  }
+  return OkStatus();
+}
+
+void Platform::Impl::OrphanLoop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(run_mu_);
+      run_cv_.wait_for(lock, options_.worker_check, [this] { return stopping_; });
+      if (stopping_) return;
+    }
+    Result<Orphans> orphans = queue_.ResumeOrphans();
+    if (!orphans.ok()) continue;  // the store or the lease: the next round asks again
+    for (const std::string& id : orphans->resumed) {
+      Event e;
+      e.kind = "deployment.resumed";
+      e.message = "deployment " + id +
+                  " was running on a replica whose worker lease expired (taken over by this "
+                  "leader, so it writes nothing more); it runs again";
+      e.fields["deployment"] = id;
+      (void)Emit(std::move(e));
+    }
+    std::lock_guard<std::mutex> lock(run_mu_);
+    for (Deployment& d : orphans->followed) to_follow_.push_back(std::move(d));
+    if (!orphans->resumed.empty() || !orphans->followed.empty()) run_cv_.notify_all();
+  }
+}
+
+Result<bool> Platform::Impl::OwnerGone(const Deployment& d) {
+  std::lock_guard<std::mutex> lock(owner_check_mu_);
+  if (owner_check_ == nullptr) {
+    store::LeaseOptions self;
+    self.replica_id = options_.replica_id.empty() ? "odmd-serve" : options_.replica_id;
+    self.address = options_.api_url;
+    self.duration = options_.worker_lease_duration;
+    owner_check_ = std::make_unique<OwnerCheck>(role_store_.plain(), std::move(self));
+  }
+  return owner_check_->Gone(d);
+}
+
+bool Platform::Impl::FollowerMayRun(const World& w, const Deployment& d) const {
+  std::optional<EnverRef> ref = w.FindEnver(d.enver_id);
+  // Not in this follower's world yet (it follows the store): the leader's, or a later try.
+  if (!ref) return false;
+  // A contracts build publishes, which is the leader's work; a GitHub run is followed by
+  // the leader's workflow_run deliveries.
+  if (ref->build->kind == model::BuildKind::kContracts) return false;
+  return !(github_runs_ && github_runs_->Handles(*ref->build));
 }
 
 }  // namespace odmd::reconcile

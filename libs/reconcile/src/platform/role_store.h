@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include "odmd/store/config_store.h"
 #include "odmd/store/leader_lease.h"
@@ -18,14 +20,19 @@ namespace odmd::reconcile {
 class RoleStore : public store::ConfigStore {
  public:
   // `plain` must outlive this store.
-  explicit RoleStore(store::ConfigStore& plain) : target_(&plain) {}
+  explicit RoleStore(store::ConfigStore& plain) : plain_(plain), target_(&plain) {}
 
-  // From now on every call goes to `leader` (kept until this store goes). Called once,
-  // before the leader's work starts.
+  // From now on every call goes to `leader` (kept until this store goes). Called before
+  // the leader's work starts, or before a follower's workers start (their worker lease's
+  // fenced store) and then again when it leads: a call in flight on the previous store
+  // finishes on it (it is kept too).
   void Lead(store::ConfigStorePtr leader) {
-    leader_ = std::move(leader);
-    target_.store(leader_.get(), std::memory_order_release);
+    std::lock_guard lock(mu_);
+    stores_.push_back(std::move(leader));
+    target_.store(stores_.back().get(), std::memory_order_release);
   }
+  // The store this one was made with (unfenced).
+  store::ConfigStore& plain() { return plain_; }
 
   Result<store::Entry> Get(std::string_view key) override { return target().Get(key); }
   Result<store::Entry> GetVersion(std::string_view key, store::Version version) override {
@@ -63,8 +70,10 @@ class RoleStore : public store::ConfigStore {
  private:
   store::ConfigStore& target() { return *target_.load(std::memory_order_acquire); }
 
+  store::ConfigStore& plain_;
   std::atomic<store::ConfigStore*> target_;
-  store::ConfigStorePtr leader_;
+  std::mutex mu_;
+  std::vector<store::ConfigStorePtr> stores_;  // guarded by mu_
 };
 
 }  // namespace odmd::reconcile

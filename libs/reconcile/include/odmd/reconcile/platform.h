@@ -79,6 +79,17 @@ struct PlatformOptions {
   // This replica's id among the servers sharing the store (docs/platform.md, "Replicas"),
   // recorded with the inbox records it writes. Empty: "odmd-serve".
   std::string replica_id;
+  // Replicas on one PostgreSQL store whose followers may run workers (docs/platform.md,
+  // "Replicas: workers on followers"): the queue is shared (QueueOptions::shared, its
+  // deployments owned by replica_id) and its mirror re-read whenever the queue records
+  // change; the leader re-queues a deployment another replica left running only once that
+  // replica's worker lease ("worker:<id>", `worker_lease_duration` long) expired and the
+  // leader took it over, checking every `worker_check`. false: one server (SQLite).
+  bool shared_queue = false;
+  std::chrono::milliseconds worker_lease_duration{5000};
+  std::chrono::milliseconds worker_check{1000};
+  // Worker threads a follower runs once Work() is called (0: none).
+  int follower_workers = 0;
 };
 
 // A write a follower received for the leader (docs/platform.md, "Replicas: the inbox"),
@@ -171,6 +182,13 @@ class Platform {
   // watch, every new one, each acted on and deleted. REQUIRES: Serve() first, called once.
   Status Lead(store::ConfigStorePtr fenced);
   // True once Start() or Lead() ran: this platform runs the leader's work.
+  // The follower runs options.follower_workers queue workers beside the leader's, claiming
+  // and finishing deployments through `fenced` (its worker lease's fenced store: every
+  // write of the follower goes through it from now on). It does not run contracts builds
+  // nor builds on the GitHub runner (the leader does). Kept when it is elected: it then runs
+  // the leader's workers too. REQUIRES: Serve() first, shared_queue, follower_workers > 0;
+  // called once, before Lead.
+  Status Work(store::ConfigStorePtr fenced);
   bool leading() const;
   // True after Serve() until Lead(): a follower (never true without Serve()).
   bool following() const;
