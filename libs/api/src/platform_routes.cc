@@ -448,12 +448,19 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                           : "Drop the failed teardown of {\"enver\": \"<build>/<rev>\"}",
          .access = Access::kAdmin,
          .mutates = true,
-         .handler = [p, retry, path](const Request& req) -> Result<Reply> {
+         .follower_serves = true,  // checked, then the inbox
+         .handler = [p, options, retry, path](const Request& req) -> Result<Reply> {
            const std::string what = "POST " + path;
            ODMD_ASSIGN_OR_RETURN(json body, BodyObject(req, what, false));
            ODMD_ASSIGN_OR_RETURN(std::string enver, StringMember(body, "enver", what, true));
            ODMD_ASSIGN_OR_RETURN(json result, retry ? p->RetryTeardown(req.who, enver)
                                                     : p->ForgetTeardown(req.who, enver));
+           if (result.contains("accepted")) {
+             const std::string key = result["inbox"];
+             result.erase("accepted");
+             result.erase("inbox");
+             return Accepted(std::move(result), key, options);
+           }
            return Reply::Json(result);
          }});
   }

@@ -1,7 +1,7 @@
 // The routes on a follower replica (docs/platform.md, "Replicas"): it serves reads, records
-// a verified webhook delivery, a notify and a contracts publish (checked first) in the inbox
-// for the leader (202, "accepted"), and refuses the leader's other writes with 503 before
-// their body is read.
+// a verified webhook delivery, a notify, a contracts publish and a teardown retry or forget
+// (checked first) in the inbox for the leader (202, "accepted"), and refuses the leader's
+// other writes (a workflow token rotation) with 503 before their body is read.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -98,8 +98,13 @@ TEST_F(FollowerRoutesTest, ANotifyIsRecordedAndTheLeadersOtherWritesAreRefused) 
   EXPECT_EQ(Record(json::parse(notified.body)["inbox"])["kind"], "scan");
   EXPECT_EQ(Call("POST", "/api/notify", R"({"repo":"acme/none"})").status, 404);
 
-  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"POST", "/api/teardowns/retry"}, {"POST", "/api/workflows/rotate"}}) {
+  // A teardown retry or forget is checked, then recorded: none failed here.
+  for (const char* path : {"/api/teardowns/retry", "/api/teardowns/forget"}) {
+    Reply none = Call("POST", path, R"({"enver":"svc/b..main"})");
+    EXPECT_EQ(none.status, 404) << path << ": " << none.body;
+  }
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/api/workflows/rotate"}}) {
     Reply refused = Call(method, path, "{}");
     EXPECT_EQ(refused.status, 503) << path << ": " << refused.body;
     EXPECT_THAT(refused.body, HasSubstr("this replica follows and " + method));

@@ -49,8 +49,17 @@ RunFn SetupTeardownAction(CLI::App& sub, Io& io, bool retry) {
     if (!client) return kExitFailure;
     const std::string path = retry ? "/api/teardowns/retry" : "/api/teardowns/forget";
     Result<json> result = client->Post(path, {{"enver", o->enver}});
+    const bool accepted = result.ok() && result->value("accepted", false);
     const int code = PrintResult(io, o->flags, result, [&io, o, retry](const json& j) {
-      if (!retry) {
+      if (j.value("accepted", false)) {
+        // A follower replica checked it and recorded it; the leader does it
+        // (docs/platform.md, "Replicas").
+        const json leader = j.value("leader", json());
+        io.out << "accepted: " << (retry ? "the retry" : "forgetting the failed teardown") << " of "
+               << o->enver << " recorded as " << Field(j, "inbox") << " for the leader"
+               << (leader.is_object() ? " at " + Field(leader, "address") : std::string())
+               << "; odmd teardown list shows the outcome\n";
+      } else if (!retry) {
         io.out << "forgot the failed teardown of " << o->enver << "\n";
       } else if (j.value("succeeded", false)) {
         io.out << "tore " << o->enver << " down (attempt " << Field(j, "attempts") << ")\n";
@@ -59,7 +68,9 @@ RunFn SetupTeardownAction(CLI::App& sub, Io& io, bool retry) {
                << "): " << Field(j, "reason") << "\n";
       }
     });
-    if (code == kExitOk && retry && !result->value("succeeded", false)) return kExitFailure;
+    if (code == kExitOk && retry && !accepted && !result->value("succeeded", false)) {
+      return kExitFailure;
+    }
     return code;
   };
 }

@@ -3,7 +3,8 @@
 // records it in the inbox with the manifest in a value of its own, and the leader publishes
 // it as a direct publish (same events, same sync), deleting the record in the publish's
 // commit; two records of one manifest publish once; a record the leader refuses is deleted
-// with its manifest and an alert.
+// with its manifest and an alert. A teardown retry or forget received by a follower: checked
+// there, done by the leader.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -94,6 +95,28 @@ class PlatformReplicasPublishTest : public PlatformFixture {
 
   bool InboxEmpty() {
     return WaitForStore(*store_, kInboxPrefix, [&] { return Count(kInboxPrefix) == 0; });
+  }
+
+  // web/b..main's teardown fails while its stack holds a file "fail-destroy": published by
+  // 2.0.0, dropped by 3.0.0, left as a failed teardown. Returns the stack's directory.
+  fs::path FailWebsTeardown() {
+    Push("acme/web", "main",
+         {{".scripts/destroy.sh",
+           "#!/bin/sh\nif [ -f \"$ODMD_account_dir/$ODMD_stack_names/fail-destroy\" ]; then\n"
+           "  echo 'web is still in use' >&2; exit 3\nfi\n"}},
+         "destroy can fail");
+    ODMD_EXPECT_OK(platform_->PublishManifest(access::Principal::Admin(), Next()));
+    Drain();
+    fs::path stack;
+    for (const auto& d : fs::directory_iterator(AccountDir("workspace", "us-east-1"))) {
+      if (d.path().filename().string().find("web") != std::string::npos) stack = d.path();
+    }
+    EXPECT_FALSE(stack.empty()) << "web's stack was not deployed";
+    WriteFile(stack / "fail-destroy", "x");
+    ODMD_EXPECT_OK(
+        platform_->PublishManifest(access::Principal::Admin(), model::WriteManifest(Org("3.0.0"))));
+    Drain();
+    return stack;
   }
 
   // The events of `kind` as `p` lists them.
@@ -242,6 +265,55 @@ TEST_F(PlatformReplicasPublishTest, ARecordTheLeaderRefusesGoesWithItsManifestAn
   EXPECT_THAT(alerts[0]["message"].get<std::string>(),
               AllOf(HasSubstr(*key), HasSubstr("publish from replica f"), HasSubstr("failed")));
   EXPECT_EQ(Events("contracts.refused").size(), 1u);
+  follower->Stop();
+}
+
+TEST_F(PlatformReplicasPublishTest, ATeardownRetryOrForgetOnAFollowerIsTheLeaders) {
+  StartLeader();
+  const fs::path stack = FailWebsTeardown();
+  ASSERT_EQ(Events("teardown.failed").size(), 1u);
+  std::unique_ptr<Platform> follower = StartFollower("f");
+
+  // Refused as the leader refuses, nothing recorded.
+  for (const auto& [who, enver] : std::vector<std::pair<access::Principal, std::string>>{
+           {access::Principal::Viewer(), "web/b..main"},
+           {access::Principal::Admin(), "nope/b..main"},
+           {access::Principal::Admin(), "svc/b..main"}}) {
+    for (const bool retry : {true, false}) {
+      Result<nlohmann::json> on_follower =
+          retry ? follower->RetryTeardown(who, enver) : follower->ForgetTeardown(who, enver);
+      Result<nlohmann::json> on_leader =
+          retry ? platform_->RetryTeardown(who, enver) : platform_->ForgetTeardown(who, enver);
+      ASSERT_FALSE(on_leader.ok()) << enver;
+      EXPECT_EQ(on_follower.status(), on_leader.status()) << enver << " retry " << retry;
+    }
+  }
+  EXPECT_EQ(Count(kInboxPrefix), 0u);
+
+  // A retry, still failing: the leader's attempt 2.
+  Result<nlohmann::json> retry = follower->RetryTeardown(access::Principal::Admin(), "web/b..main");
+  ODMD_ASSERT_OK(retry);
+  EXPECT_EQ((*retry)["accepted"], true);
+  EXPECT_EQ((*retry)["enver"], "web/b..main");
+  ASSERT_TRUE(InboxEmpty());
+  const std::vector<nlohmann::json> failed = Events("teardown.failed");
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_THAT(failed.back()["message"].get<std::string>(), HasSubstr("attempt 2"));
+  EXPECT_TRUE(fs::exists(stack));
+
+  // Forgotten by the leader; a record of a teardown that is gone changes nothing.
+  Result<nlohmann::json> forget =
+      follower->ForgetTeardown(access::Principal::Admin(), "web/b..main");
+  ODMD_ASSERT_OK(forget);
+  EXPECT_EQ((*forget)["accepted"], true);
+  ASSERT_TRUE(InboxEmpty());
+  EXPECT_EQ(Events("teardown.forgotten").size(), 1u);
+  EXPECT_TRUE((*follower->ListTeardowns())["teardowns"].empty());
+  ODMD_ASSERT_OK(follower->RecordInbox(
+      {"teardown", {{"enver", "web/b..main"}, {"action", "forget"}, {"who", "admin"}}, ""}));
+  ASSERT_TRUE(InboxEmpty());
+  EXPECT_EQ(Events("teardown.forgotten").size(), 1u);
+  EXPECT_TRUE(Events("alert").empty());
   follower->Stop();
 }
 

@@ -211,6 +211,9 @@ class Platform::Impl {
                                                    const nlohmann::json& j);
   // A "publish" record: PublishManifest with the record's deletion in the publish's commit.
   Result<bool> PublishFromInbox(const store::Entry& record, const nlohmann::json& j);
+  // A "teardown" record: RetryTeardown or ForgetTeardown with the record's deletion in its
+  // commit; a failed teardown that is gone already leaves nothing to do.
+  Result<bool> TeardownFromInbox(const store::Entry& record, const nlohmann::json& j);
   // contracts.cc, what a follower and the leader check before a publish writes anything:
   // the manifest read fully (kInvalidArgument with its violations) and `who` allowed to
   // publish it (kPermissionDenied).
@@ -282,8 +285,19 @@ class Platform::Impl {
 
   // teardowns.cc
   Result<nlohmann::json> ListTeardowns();
-  Result<nlohmann::json> RetryTeardown(const access::Principal& who, std::string_view enver_id);
-  Result<nlohmann::json> ForgetTeardown(const access::Principal& who, std::string_view enver_id);
+  // Platform::RetryTeardown and ForgetTeardown; `with`: writes committed with the outcome
+  // (the deletion of the inbox record it comes from). A follower checks it and records it
+  // in the inbox (RecordTeardownAction).
+  Result<nlohmann::json> RetryTeardown(const access::Principal& who, std::string_view enver_id,
+                                       std::vector<store::BatchOp> with = {});
+  Result<nlohmann::json> ForgetTeardown(const access::Principal& who, std::string_view enver_id,
+                                        std::vector<store::BatchOp> with = {});
+  // A follower's retry or forget: the failed teardown exists (kNotFound), a retried enver is
+  // not live again (CheckNotLive), then an inbox record {"enver", "action", "who"}.
+  Result<nlohmann::json> RecordTeardownAction(const access::Principal& who,
+                                              std::string_view enver_id, bool retry);
+  // kFailedPrecondition when `enver_id` is in the contracts or a clone again.
+  Status CheckNotLive(std::string_view enver_id);
   Event TeardownFailedEvent(const PendingTeardown& t);
   // The teardown again, in the world of t.contracts_version (plus t.clone).
   Result<DeployOutcome> RunPendingTeardown(const PendingTeardown& t);

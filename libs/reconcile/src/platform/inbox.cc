@@ -36,7 +36,8 @@ std::string InboxName(std::int64_t now_ms) {
 }
 
 bool KnownKind(const std::string& kind) {
-  return kind == "scan" || kind == "github" || kind == "redeploy" || kind == "publish";
+  return kind == "scan" || kind == "github" || kind == "redeploy" || kind == "publish" ||
+         kind == "teardown";
 }
 
 // How long a record whose taking failed on the store or the lease waits before it is taken
@@ -48,7 +49,7 @@ constexpr std::chrono::milliseconds kInboxRetryDelay{1000};
 Result<std::string> Platform::Impl::RecordInbox(const InboxRequest& request) {
   if (!KnownKind(request.kind)) {
     return InvalidArgumentError("inbox kind " + Quote(request.kind) +
-                                " is not scan, github, redeploy or publish");
+                                " is not scan, github, redeploy, publish or teardown");
   }
   const std::int64_t now = NowMs();
   const std::string name = InboxName(now);
@@ -181,6 +182,28 @@ Result<std::vector<store::BatchOp>> Platform::Impl::InboxDeletes(const store::En
   return ops;
 }
 
+Result<bool> Platform::Impl::TeardownFromInbox(const store::Entry& record,
+                                               const nlohmann::json& j) {
+  const nlohmann::json payload = j.contains("payload") ? j["payload"] : nlohmann::json::object();
+  ODMD_ASSIGN_OR_RETURN(access::Principal who, access::Principal::Parse(StringOf(payload, "who")));
+  const std::string enver = StringOf(payload, "enver");
+  const std::string action = StringOf(payload, "action");
+  if (action != "retry" && action != "forget") {
+    return InvalidArgumentError("teardown action " + Quote(action) + " is not retry or forget");
+  }
+  std::vector<store::BatchOp> deleted = {store::BatchOp::Delete(record.key, record.revision)};
+  Result<nlohmann::json> done =
+      action == "retry" ? RetryTeardown(who, enver, deleted) : ForgetTeardown(who, enver, deleted);
+  // Retried to success or forgotten already (by the admin at the leader, or this record
+  // taken before a crash): nothing left to do, the record goes alone.
+  if (IsNotFound(done.status())) {
+    ODMD_RETURN_IF_ERROR(store_.WriteBatch(deleted));
+    return true;
+  }
+  ODMD_RETURN_IF_ERROR(done.status());
+  return true;  // deleted in the retry's or the forget's commit
+}
+
 Result<bool> Platform::Impl::PublishFromInbox(const store::Entry& record, const nlohmann::json& j) {
   const nlohmann::json payload = j.contains("payload") ? j["payload"] : nlohmann::json::object();
   ODMD_ASSIGN_OR_RETURN(access::Principal who, access::Principal::Parse(StringOf(payload, "who")));
@@ -238,8 +261,9 @@ Result<bool> Platform::Impl::ActOnInbox(const store::Entry& record, const nlohma
     return true;
   }
   if (kind == "publish") return PublishFromInbox(record, j);
+  if (kind == "teardown") return TeardownFromInbox(record, j);
   return InvalidArgumentError("inbox kind " + Quote(kind) +
-                              " is not scan, github, redeploy or publish");
+                              " is not scan, github, redeploy, publish or teardown");
 }
 
 }  // namespace odmd::reconcile

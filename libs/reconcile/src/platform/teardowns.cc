@@ -1,6 +1,8 @@
 // Failed teardowns: the record a failed destroy leaves (records.h, PendingTeardown), and
 // the admin's retry that runs the teardown again from the world it left, or forget that
 // drops the record once what was left is cleaned up by hand (docs/platform.md, Teardown).
+// A follower replica checks a retry or forget as the leader would and records it in the
+// inbox (kind "teardown"); the leader does it with the record's deletion in its commit.
 #include <utility>
 
 #include "impl.h"
@@ -67,21 +69,39 @@ Result<DeployOutcome> Platform::Impl::RunPendingTeardown(const PendingTeardown& 
   return deployer_.Teardown(target, t.sha, "teardown-" + std::to_string(NowMs()));
 }
 
+Result<nlohmann::json> Platform::Impl::RecordTeardownAction(const access::Principal& who,
+                                                            std::string_view enver_id, bool retry) {
+  ODMD_ASSIGN_OR_RETURN(PendingTeardown t, ReadPendingTeardown(store_, enver_id));
+  if (retry) ODMD_RETURN_IF_ERROR(CheckNotLive(enver_id));
+  ODMD_ASSIGN_OR_RETURN(
+      std::string key,
+      RecordInbox(
+          {"teardown",
+           {{"enver", t.enver_id}, {"action", retry ? "retry" : "forget"}, {"who", who.ToString()}},
+           ""}));
+  return nlohmann::json{{"enver", t.enver_id}, {"accepted", true}, {"inbox", key}};
+}
+
+Status Platform::Impl::CheckNotLive(std::string_view enver_id) {
+  if (!world()->FindEnver(enver_id)) return OkStatus();
+  return FailedPreconditionError(
+      Quote(enver_id) + " is live again (in the contracts or as a clone): its deployments " +
+      "own its stacks now; drop the failed teardown with `odmd teardown forget " +
+      std::string(enver_id) + "`");
+}
+
 Result<nlohmann::json> Platform::Impl::RetryTeardown(const access::Principal& who,
-                                                     std::string_view enver_id) {
+                                                     std::string_view enver_id,
+                                                     std::vector<store::BatchOp> with) {
   ODMD_RETURN_IF_ERROR(NeedsAdmin(who, "a teardown retry", enver_id));
+  if (following()) return RecordTeardownAction(who, enver_id, /*retry=*/true);
   ODMD_RETURN_IF_ERROR(CheckStarted());
   std::lock_guard<std::mutex> lock(intake_mu_);
   ODMD_ASSIGN_OR_RETURN(PendingTeardown t, ReadPendingTeardown(store_, enver_id));
-  if (world()->FindEnver(enver_id)) {
-    return FailedPreconditionError(
-        Quote(enver_id) + " is live again (in the contracts or as a clone): its deployments " +
-        "own its stacks now; drop the failed teardown with `odmd teardown forget " +
-        std::string(enver_id) + "`");
-  }
+  ODMD_RETURN_IF_ERROR(CheckNotLive(enver_id));
   Result<DeployOutcome> outcome = RunPendingTeardown(t);
   const bool done = outcome.ok() && outcome->succeeded;
-  std::vector<store::BatchOp> ops;
+  std::vector<store::BatchOp> ops = std::move(with);
   std::vector<Event> told;
   if (done) {
     ops.push_back(store::BatchOp::Delete(PendingTeardownKey(enver_id), t.revision));
@@ -108,8 +128,10 @@ Result<nlohmann::json> Platform::Impl::RetryTeardown(const access::Principal& wh
 }
 
 Result<nlohmann::json> Platform::Impl::ForgetTeardown(const access::Principal& who,
-                                                      std::string_view enver_id) {
+                                                      std::string_view enver_id,
+                                                      std::vector<store::BatchOp> with) {
   ODMD_RETURN_IF_ERROR(NeedsAdmin(who, "forgetting the failed teardown", enver_id));
+  if (following()) return RecordTeardownAction(who, enver_id, /*retry=*/false);
   ODMD_RETURN_IF_ERROR(CheckStarted());
   std::lock_guard<std::mutex> lock(intake_mu_);
   ODMD_ASSIGN_OR_RETURN(PendingTeardown t, ReadPendingTeardown(store_, enver_id));
@@ -121,8 +143,9 @@ Result<nlohmann::json> Platform::Impl::ForgetTeardown(const access::Principal& w
               " attempt(s); the platform no longer tracks what it left";
   std::vector<Event> told;
   told.push_back(std::move(e));
-  Result<std::vector<store::WriteResult>> committed =
-      events().Commit({store::BatchOp::Delete(PendingTeardownKey(enver_id), t.revision)}, told);
+  std::vector<store::BatchOp> ops = std::move(with);
+  ops.push_back(store::BatchOp::Delete(PendingTeardownKey(enver_id), t.revision));
+  Result<std::vector<store::WriteResult>> committed = events().Commit(std::move(ops), told);
   ODMD_RETURN_IF_ERROR(committed.status());
   return nlohmann::json{{"enver", t.enver_id}, {"forgotten", true}};
 }

@@ -99,7 +99,8 @@ struct InboxRequest {
   // /api/notify); "github": payload {"event": X-GitHub-Event, "body": the delivery's JSON
   // text} (a push or workflow_run delivery whose signature the follower verified);
   // "redeploy": payload {"enver": "<build>/<rev>", "who": the principal that asked};
-  // "publish": payload {"who": the principal that publishes}, `data` the manifest text.
+  // "publish": payload {"who": the principal that publishes}, `data` the manifest text;
+  // "teardown": payload {"enver", "action": "retry" | "forget", "who"}.
   std::string kind;
   nlohmann::json payload;
   std::string delivery;  // X-GitHub-Delivery, "" for the others
@@ -248,8 +249,11 @@ class Platform {
   Result<nlohmann::json> ListTeardowns();
   // Runs a failed teardown again (admin only): {"enver","succeeded","attempts"[,"reason"]}.
   // kNotFound when none is recorded; kFailedPrecondition when the enver is live again.
+  // On a follower: the same checks, then {"enver", "accepted": true, "inbox"}: the leader
+  // retries it (the inbox record deleted in the commit of its outcome).
   Result<nlohmann::json> RetryTeardown(const access::Principal& who, std::string_view enver_id);
   // Drops a failed teardown's record (admin only): what it left is the admin's to remove.
+  // On a follower as RetryTeardown: {"enver", "accepted": true, "inbox"}.
   Result<nlohmann::json> ForgetTeardown(const access::Principal& who, std::string_view enver_id);
 
   // --- reads (JSON views, docs/platform.md) ---
