@@ -1,7 +1,7 @@
 // Replicas of `odmd serve` on one PostgreSQL store (docs/platform.md, "Replicas"): every
 // replica listens and serves reads and the event stream; a follower records a notify, a
-// contracts publish and a signed push delivery for the leader, which acts on each (a
-// redelivery once); a record made while the leader is paused is acted on by the replica
+// contracts publish, a signed push delivery and a teardown forget for the leader, which acts
+// on each (a redelivery once); a record made while the leader is paused is acted on by the replica
 // that takes over when it is killed. Real binary, real processes, real git,
 // the suite's throwaway PostgreSQL cluster (fixture "postgres").
 #include <gmock/gmock.h>
@@ -18,6 +18,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -344,9 +345,15 @@ TEST_F(ServeReplicasTest, APublishAndASignedPushToAFollowerAreActedOnByTheLeader
         m.ok() ? model::ReadManifest(m->value, nullptr) : Result<model::Org>(m.status());
     return org.ok() && org->version == "2.0.0";
   })) << a.output();
-  // Published now: the follower says so itself.
-  ASSERT_TRUE(WaitForStore(*store_, "/odmd/",
-                           [&] { return GetJson(url_b, "/api/contracts")["latest"] == "2.0.0"; }));
+  // Published now: the follower says so itself, once its watch reloaded its world (no
+  // store change follows that reload to wake a wait: polled).
+  bool follower_has_it = false;
+  for (auto until = std::chrono::steady_clock::now() + kWaitLimit;
+       !follower_has_it && std::chrono::steady_clock::now() < until;) {
+    follower_has_it = GetJson(url_b, "/api/contracts")["latest"] == "2.0.0";
+    if (!follower_has_it) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(follower_has_it) << b.output();
   Child again({"contracts", "publish", (root_ / "manifest-2.json").string(), "--server", url_b,
                "--token", token_});
   ChildResult unchanged = again.Finish();
@@ -407,6 +414,28 @@ TEST_F(ServeReplicasTest, APublishAndASignedPushToAFollowerAreActedOnByTheLeader
   const nlohmann::json deployments = GetJson(url_b, "/api/deployments?enver=svc/b..main&limit=100");
   for (const nlohmann::json& d : deployments["deployments"]) of_v2 += d["sha"] == v2 ? 1 : 0;
   EXPECT_EQ(of_v2, 1) << deployments.dump(1);
+
+  // odmd teardown forget to the follower: checked there, done by the leader.
+  ASSERT_TRUE(store_
+                  ->Put("/odmd/teardowns/gone/b..main",
+                        R"({"sha":"0123456789abcdef","contracts_version":"1.0.0",)"
+                        R"("reason":"cannot delete stack \"gone--main\"","attempts":1,)"
+                        R"("failed_at_ms":0})",
+                        std::nullopt)
+                  .ok());
+  Child forget({"teardown", "forget", "gone/b..main", "--server", url_b, "--token", token_});
+  ChildResult forgot = forget.Finish();
+  ASSERT_EQ(forgot.exit_code, 0) << forgot.out << forgot.err;
+  EXPECT_THAT(forgot.out, StartsWith("accepted: forgetting the failed teardown of gone/b..main "
+                                     "recorded as /odmd/inbox/"));
+  EXPECT_THAT(forgot.out, HasSubstr("for the leader at " + url_a));
+  ASSERT_TRUE(WaitForStore(*store_, "/odmd/teardowns/", [&] {
+    return IsNotFound(store_->Get("/odmd/teardowns/gone/b..main").status());
+  })) << a.output();
+  Child missing({"teardown", "retry", "gone/b..main", "--server", url_b, "--token", token_});
+  ChildResult none = missing.Finish();
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_THAT(none.err, HasSubstr("no failed teardown of \"gone/b..main\""));
 }
 
 }  // namespace
