@@ -342,6 +342,15 @@ Status DeploymentQueue::ResumeLocked(bool others_only, Orphans& out) {
       change.events.push_back(DeploymentEvent(
           "deployment.queued", d,
           d.id + " was running when the platform stopped; queued again (" + d.reason + ")"));
+      // In the same commit: a process that dies right after it leaves no resumption untold.
+      Event told = DeploymentEvent(
+          "deployment.resumed", d,
+          others_only
+              ? "deployment " + id + " was running on replica " + Quote(d.owner) +
+                    ", whose worker lease expired and was taken over (it can write "
+                    "nothing more); it runs again"
+              : "deployment " + id + " was running when the platform stopped; it runs again");
+      change.events.push_back(std::move(told));
     }
   }
   ODMD_RETURN_IF_ERROR(CommitLocked(change));

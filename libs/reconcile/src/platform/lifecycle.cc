@@ -24,6 +24,20 @@ void Platform::Impl::CancelAndWait(const std::string& enver_id, const std::strin
   if (!running.ok() || !running->has_value()) return;
   std::unique_lock<std::mutex> lock(run_mu_);
   auto it = running_.find(enver_id);
+  if (it == running_.end() && options_.shared_queue) {
+    // Another replica's worker runs it: this one cannot stop it, so it waits (as long as
+    // for its own) until the store says it ended, before the caller tears the enver down.
+    const std::string id = **running;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (std::chrono::steady_clock::now() < deadline) {
+      lock.unlock();
+      Result<Deployment> d = queue_.Get(id);  // a shared queue reads the store
+      lock.lock();
+      if (!d.ok() || d->state != DeploymentState::kRunning) return;
+      run_cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    return;
+  }
   if (it != running_.end()) it->second->Cancel();
   if (github_runs_) github_runs_->Wake();
   run_cv_.wait_for(lock, std::chrono::minutes(2), [&] { return !running_.count(enver_id); });

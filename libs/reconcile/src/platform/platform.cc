@@ -179,13 +179,7 @@ Status Platform::Impl::StartLeading() {
   ODMD_RETURN_IF_ERROR(queue_.Load());
   started_ = true;
   ODMD_RETURN_IF_ERROR(ReloadWorld());
-  for (const std::string& id : queue_.resumed()) {
-    Event e;
-    e.kind = "deployment.resumed";
-    e.message = "deployment " + id + " was running when the platform stopped; it runs again";
-    e.fields["deployment"] = id;
-    ODMD_RETURN_IF_ERROR(Emit(std::move(e)));
-  }
+  // The resumed deployments' "deployment.resumed" events are in Load's commit.
   for (Deployment& d : queue_.followed()) {
     Event e;
     e.kind = "deployment.resumed";

@@ -124,15 +124,7 @@ void Platform::Impl::OrphanLoop() {
     }
     Result<Orphans> orphans = queue_.ResumeOrphans();
     if (!orphans.ok()) continue;  // the store or the lease: the next round asks again
-    for (const std::string& id : orphans->resumed) {
-      Event e;
-      e.kind = "deployment.resumed";
-      e.message = "deployment " + id +
-                  " was running on a replica whose worker lease expired (taken over by this "
-                  "leader, so it writes nothing more); it runs again";
-      e.fields["deployment"] = id;
-      (void)Emit(std::move(e));
-    }
+    // Their "deployment.resumed" events are in the commit that queued them again.
     std::lock_guard<std::mutex> lock(run_mu_);
     for (Deployment& d : orphans->followed) to_follow_.push_back(std::move(d));
     if (!orphans->resumed.empty() || !orphans->followed.empty()) run_cv_.notify_all();

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -170,6 +171,9 @@ TEST_F(SharedQueueTest, ThreeReplicasClaimingAtOnceClaimEachDeploymentOnce) {
   std::set<std::string> running_envers;  // claimed and not yet finished, across replicas
   std::map<std::string, int> claims_by_replica;
   std::set<std::string> queued_ids;
+  // Notified at every enqueue and finish: a worker with nothing to claim waits for it (or
+  // 50 ms: another replica's finish), instead of re-reading the store in a loop.
+  std::condition_variable progress;
   auto error = [&](std::string what) {
     std::lock_guard lock(mu);
     errors.push_back(std::move(what));
@@ -188,9 +192,11 @@ TEST_F(SharedQueueTest, ThreeReplicasClaimingAtOnceClaimEachDeploymentOnce) {
         }
         std::lock_guard lock(mu);
         queued_ids.insert((*r)[0].deployment_id);
+        progress.notify_all();
       }
     }
     enqueued = true;
+    progress.notify_all();
   });
   std::vector<std::thread> threads;
   for (auto& w : workers) {
@@ -211,6 +217,8 @@ TEST_F(SharedQueueTest, ThreeReplicasClaimingAtOnceClaimEachDeploymentOnce) {
               return;
             }
             if (done && q->Idle()) return;
+            std::unique_lock lock(mu);
+            progress.wait_for(lock, std::chrono::milliseconds(50));
             continue;
           }
           Deployment d = std::move(**claimed);
@@ -225,6 +233,7 @@ TEST_F(SharedQueueTest, ThreeReplicasClaimingAtOnceClaimEachDeploymentOnce) {
           }
           d.state = DeploymentState::kSucceeded;
           if (Status s = q->Finish(d); !s.ok()) error("finish " + d.id + ": " + s.ToString());
+          progress.notify_all();
         }
       });
     }
@@ -375,6 +384,15 @@ TEST_F(SharedQueueTest, ADeadWorkersDeploymentIsResumedOnceAfterItsLeaseExpiredA
   ASSERT_TRUE(taken.ok());
   EXPECT_EQ(taken->holder, "leader");
   EXPECT_EQ(taken->epoch, w->epoch + 1);
+  // Told by the queue's own commit that queued it again (before, the platform told it in a
+  // commit of its own afterwards, which a leader killed in between never wrote).
+  int told = 0;
+  for (const Event& e : AllEvents()) {
+    if (e.kind != "deployment.resumed" || e.fields.at("deployment") != id) continue;
+    ++told;
+    EXPECT_THAT(e.message, HasSubstr("\"w-dead\", whose worker lease expired"));
+  }
+  EXPECT_EQ(told, 1);
   // Once: a second check finds nothing more to resume.
   Result<Orphans> again = leader->queue->ResumeOrphans();
   ASSERT_TRUE(again.ok());

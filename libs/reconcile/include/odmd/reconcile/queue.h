@@ -87,7 +87,8 @@ class DeploymentQueue {
   // deployment this process is running would be re-queued). A deployment found
   // running (the process that ran it died) goes back to queued with reason "resumed after
   // restart" (attempt unchanged), unless its enver has a pending deployment: then it is
-  // superseded by that one. A running deployment with a GitHub Actions run (run_id) stays
+  // superseded by that one; a resumed one also gets a "deployment.resumed" event in the same
+  // commit. A running deployment with a GitHub Actions run (run_id) stays
   // running: the run did not die with the platform (followed()). Those changes are one commit with
   // a "deployment.queued" event each. kFailedPrecondition for a malformed record or a queue record
   // that names a deployment that is missing or in another state (naming the keys); store errors.
