@@ -431,11 +431,18 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                   "workflow's repository secret (GitHub runner)",
        .access = Access::kAdmin,
        .mutates = true,
-       .handler = [p](const Request& req) -> Result<Reply> {
+       .follower_serves = true,  // checked, then the inbox
+       .handler = [p, options](const Request& req) -> Result<Reply> {
          const std::string what = "POST /api/workflows/rotate";
          ODMD_ASSIGN_OR_RETURN(json body, BodyObject(req, what, false));
          ODMD_ASSIGN_OR_RETURN(std::string workflow, StringMember(body, "workflow", what, true));
          ODMD_ASSIGN_OR_RETURN(json result, p->RotateWorkflowSecret(req.who, workflow));
+         if (result.contains("accepted")) {
+           const std::string key = result["inbox"];
+           result.erase("accepted");
+           result.erase("inbox");
+           return Accepted(std::move(result), key, options);
+         }
          return Reply::Json(result);
        }});
   for (const bool retry : {true, false}) {

@@ -32,6 +32,17 @@ RunFn SetupWorkflowRotate(CLI::App& sub, Io& io) {
     if (!client) return kExitFailure;
     Result<json> result = client->Post("/api/workflows/rotate", {{"workflow", o->workflow}});
     const int code = PrintResult(io, o->flags, result, [&io, o](const json& j) {
+      if (j.value("accepted", false)) {
+        // A follower replica checked it and recorded it; the leader rotates
+        // (docs/platform.md, "Replicas").
+        const json leader = j.value("leader", json());
+        io.out << "accepted: the rotation of " << o->workflow << " recorded as "
+               << Field(j, "inbox") << " for the leader"
+               << (leader.is_object() ? " at " + Field(leader, "address") : std::string())
+               << ", which rotates it and sets the repository secret " << Field(j, "secret")
+               << "\n";
+        return;
+      }
       io.out << "rotated the token of " << o->workflow;
       if (j.value("secret_set", false)) {
         io.out << "; set the repository secret " << Field(j, "secret") << "\n";

@@ -3,8 +3,8 @@
 // records it in the inbox with the manifest in a value of its own, and the leader publishes
 // it as a direct publish (same events, same sync), deleting the record in the publish's
 // commit; two records of one manifest publish once; a record the leader refuses is deleted
-// with its manifest and an alert. A teardown retry or forget received by a follower: checked
-// there, done by the leader.
+// with its manifest and an alert. A teardown retry or forget and a workflow token rotation
+// received by a follower: checked there, done by the leader.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -322,6 +322,48 @@ TEST_F(PlatformReplicasPublishTest, ATeardownRetryOrForgetOnAFollowerIsTheLeader
   ASSERT_TRUE(InboxEmpty());
   EXPECT_EQ(Events("teardown.forgotten").size(), 1u);
   EXPECT_TRUE(Events("alert").empty());
+  follower->Stop();
+}
+
+TEST_F(PlatformReplicasPublishTest, AWorkflowRotationOnAFollowerIsTheLeadersOnce) {
+  StartLeader();
+  Result<std::vector<store::Entry>> groups = store_->List("/odmd/workflow-tokens/");
+  ODMD_ASSERT_OK(groups);
+  std::string workflow;
+  for (const store::Entry& e : *groups) {
+    if (e.key.find("svc") != std::string::npos) workflow = e.key.substr(e.key.rfind('/') + 1);
+  }
+  ASSERT_FALSE(workflow.empty());
+  std::unique_ptr<Platform> follower = StartFollower("f");
+  for (const auto& [who, name] : std::vector<std::pair<access::Principal, std::string>>{
+           {access::Principal::Viewer(), workflow},
+           {access::Principal::Admin(), "ODMD_nope"},
+           {access::Principal::Admin(), "not a workflow"}}) {
+    Result<nlohmann::json> on_follower = follower->RotateWorkflowSecret(who, name);
+    Result<nlohmann::json> on_leader = platform_->RotateWorkflowSecret(who, name);
+    ASSERT_FALSE(on_leader.ok()) << name;
+    EXPECT_EQ(on_follower.status(), on_leader.status()) << name;
+  }
+  EXPECT_EQ(Count(kInboxPrefix), 0u);
+
+  Result<store::Entry> before = store_->Get("/odmd/workflow-tokens/" + workflow);
+  ODMD_ASSERT_OK(before);
+  Result<nlohmann::json> accepted =
+      follower->RotateWorkflowSecret(access::Principal::Admin(), workflow);
+  ODMD_ASSERT_OK(accepted);
+  EXPECT_EQ((*accepted)["accepted"], true);
+  EXPECT_EQ((*accepted)["workflow"], workflow);
+  ASSERT_TRUE(InboxEmpty());
+  EXPECT_EQ(Events("workflow.token.rotated").size(), 1u);
+  Result<store::Entry> after = store_->Get("/odmd/workflow-tokens/" + workflow);
+  ODMD_ASSERT_OK(after);
+  EXPECT_NE(after->value, before->value);
+  // The record was deleted in the rotation's commit: just after the sealed token's put.
+  Result<std::vector<store::Entry>> record =
+      store_->History((*accepted)["inbox"].get<std::string>());
+  ODMD_ASSERT_OK(record);
+  EXPECT_TRUE(record->back().tombstone);
+  EXPECT_EQ(record->back().revision, after->revision + 1);
   follower->Stop();
 }
 

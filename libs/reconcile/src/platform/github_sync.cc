@@ -123,12 +123,14 @@ Status Platform::Impl::PutWorkflowSecrets(const model::Build& build,
 }
 
 Result<nlohmann::json> Platform::Impl::RotateWorkflowSecret(const access::Principal& who,
-                                                            std::string_view workflow_name) {
+                                                            std::string_view workflow_name,
+                                                            std::vector<store::BatchOp> with) {
   if (who.kind != access::Principal::Kind::kAdmin) {
     return PermissionDeniedError("only the admin may rotate the token of workflow " +
                                  Quote(workflow_name) + ", not " + who.ToString());
   }
-  ODMD_ASSIGN_OR_RETURN(std::string token, RotateWorkflowToken(workflow_name));
+  if (following()) return RecordRotation(who, workflow_name);
+  ODMD_ASSIGN_OR_RETURN(std::string token, RotateWorkflowToken(workflow_name, std::move(with)));
   (void)token;  // never shown: it goes to the repository secret
   const std::string name(workflow_name);
   nlohmann::json out = {

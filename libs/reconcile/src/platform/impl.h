@@ -422,8 +422,15 @@ class Platform::Impl {
   Status PutWorkflowSecrets(const model::Build& build, const std::vector<WorkflowFile>& files);
   // One group's: true when it put the secret, false when the secret already held the token.
   Result<bool> PutWorkflowSecret(const model::Build& build, const std::string& workflow_name);
+  // `with`: writes committed with the rotation (the deletion of the inbox record it comes
+  // from). A follower checks it and records it in the inbox (RecordRotation).
   Result<nlohmann::json> RotateWorkflowSecret(const access::Principal& who,
-                                              std::string_view workflow_name);
+                                              std::string_view workflow_name,
+                                              std::vector<store::BatchOp> with = {});
+  // workflow_tokens.cc: a follower's rotation: admin, a valid name of a workflow group of the
+  // published contracts, then an inbox record {"workflow", "who"}.
+  Result<nlohmann::json> RecordRotation(const access::Principal& who,
+                                        std::string_view workflow_name);
   // The platform made `new_head` on `ref` of `repo` on top of `old_head`: not a push to
   // deploy (platform_commits_ inside a scan, else the intake record).
   void RecordPlatformCommit(const std::string& repo, const std::string& ref,
@@ -443,8 +450,9 @@ class Platform::Impl {
   // A new token for the group, returned once; the previous one stays valid until the next
   // rotation (a run in flight with the old secret can still publish), older ones are
   // revoked, all in one commit with a "workflow.token.rotated" event. Errors as
-  // WorkflowToken.
-  Result<std::string> RotateWorkflowToken(std::string_view workflow_name);
+  // WorkflowToken. `with`: written in the same commit.
+  Result<std::string> RotateWorkflowToken(std::string_view workflow_name,
+                                          std::vector<store::BatchOp> with = {});
   // OK when `who` may act for `enver_id` (AccessPolicy::ActsFor); kPermissionDenied naming
   // the principal, the enver and the enver's workflow otherwise.
   Status CheckActsFor(const access::Principal& who, std::string_view enver_id);

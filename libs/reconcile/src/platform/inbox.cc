@@ -1,10 +1,11 @@
 // The inbox (docs/platform.md, "Replicas"): a follower records the scans, GitHub deliveries,
 // redeploys and contracts publishes it receives under kInboxPrefix; the leader takes every
 // record (those waiting when it was elected, then each new one through a watch), acts on it
-// and deletes it. At least once: a leader that dies between acting and deleting leaves the
-// record to the next, and what it acts on is level-triggered (scans), deduplicated (push
-// delivery ids) or deletes the record in its own commit (a redeploy's enqueue, a publish's
-// commit; a manifest already current publishes nothing): so it happens once.
+// and deletes it (teardown retries and forgets, workflow rotations too). At least once: a leader
+// that dies between acting and deleting leaves the record to the next, and what it acts on is
+// level-triggered (scans), deduplicated (push delivery ids) or deletes the record in its own commit
+// (a redeploy's enqueue, a publish's commit; a manifest already current publishes nothing): so it
+// happens once.
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -37,7 +38,7 @@ std::string InboxName(std::int64_t now_ms) {
 
 bool KnownKind(const std::string& kind) {
   return kind == "scan" || kind == "github" || kind == "redeploy" || kind == "publish" ||
-         kind == "teardown";
+         kind == "teardown" || kind == "rotate";
 }
 
 // How long a record whose taking failed on the store or the lease waits before it is taken
@@ -49,7 +50,7 @@ constexpr std::chrono::milliseconds kInboxRetryDelay{1000};
 Result<std::string> Platform::Impl::RecordInbox(const InboxRequest& request) {
   if (!KnownKind(request.kind)) {
     return InvalidArgumentError("inbox kind " + Quote(request.kind) +
-                                " is not scan, github, redeploy, publish or teardown");
+                                " is not scan, github, redeploy, publish, teardown or rotate");
   }
   const std::int64_t now = NowMs();
   const std::string name = InboxName(now);
@@ -262,8 +263,16 @@ Result<bool> Platform::Impl::ActOnInbox(const store::Entry& record, const nlohma
   }
   if (kind == "publish") return PublishFromInbox(record, j);
   if (kind == "teardown") return TeardownFromInbox(record, j);
+  if (kind == "rotate") {
+    ODMD_ASSIGN_OR_RETURN(access::Principal who,
+                          access::Principal::Parse(StringOf(payload, "who")));
+    // The record goes in the rotation's commit: rotated once, whoever leads.
+    ODMD_RETURN_IF_ERROR(RotateWorkflowSecret(
+        who, StringOf(payload, "workflow"), {store::BatchOp::Delete(record.key, record.revision)}));
+    return true;
+  }
   return InvalidArgumentError("inbox kind " + Quote(kind) +
-                              " is not scan, github, redeploy, publish or teardown");
+                              " is not scan, github, redeploy, publish, teardown or rotate");
 }
 
 }  // namespace odmd::reconcile

@@ -11,6 +11,7 @@
 
 #include "impl.h"
 #include "odmd/base/strings.h"
+#include "odmd/gen/workflows.h"
 #include "token_batch.h"
 
 namespace odmd::reconcile {
@@ -108,7 +109,21 @@ Result<std::string> Platform::Impl::WorkflowToken(std::string_view workflow_name
   return secrets_.Open(issued.value);
 }
 
-Result<std::string> Platform::Impl::RotateWorkflowToken(std::string_view workflow_name) {
+Result<nlohmann::json> Platform::Impl::RecordRotation(const access::Principal& who,
+                                                      std::string_view workflow_name) {
+  ODMD_RETURN_IF_ERROR(CheckName(workflow_name));
+  if (!world()->policy().HasWorkflow(workflow_name)) return NoSuchGroup(workflow_name);
+  const std::string name(workflow_name);
+  ODMD_ASSIGN_OR_RETURN(std::string key,
+                        RecordInbox({"rotate", {{"workflow", name}, {"who", who.ToString()}}, ""}));
+  return nlohmann::json{{"workflow", name},
+                        {"secret", gen::WorkflowSecretName(name)},
+                        {"accepted", true},
+                        {"inbox", key}};
+}
+
+Result<std::string> Platform::Impl::RotateWorkflowToken(std::string_view workflow_name,
+                                                        std::vector<store::BatchOp> with) {
   ODMD_RETURN_IF_ERROR(CheckName(workflow_name));
   std::lock_guard<std::mutex> lock(workflow_tokens_mu_);
   if (!world()->policy().HasWorkflow(workflow_name)) return NoSuchGroup(workflow_name);
@@ -130,6 +145,7 @@ Result<std::string> Platform::Impl::RotateWorkflowToken(std::string_view workflo
   ODMD_ASSIGN_OR_RETURN(std::string token, registry.Issue(who));
   std::vector<store::BatchOp> ops = std::move(collecting.ops());
   ops.push_back(store::BatchOp::Put(key, secrets_.Seal(token), revision));
+  for (store::BatchOp& op : with) ops.push_back(std::move(op));
   Event e;
   e.kind = "workflow.token.rotated";
   e.message = "the token of workflow " + std::string(workflow_name) + " was rotated (new id " +

@@ -100,7 +100,8 @@ struct InboxRequest {
   // text} (a push or workflow_run delivery whose signature the follower verified);
   // "redeploy": payload {"enver": "<build>/<rev>", "who": the principal that asked};
   // "publish": payload {"who": the principal that publishes}, `data` the manifest text;
-  // "teardown": payload {"enver", "action": "retry" | "forget", "who"}.
+  // "teardown": payload {"enver", "action": "retry" | "forget", "who"}; "rotate": payload
+  // {"workflow", "who"}.
   std::string kind;
   nlohmann::json payload;
   std::string delivery;  // X-GitHub-Delivery, "" for the others
@@ -304,6 +305,8 @@ class Platform {
   // the workflow's repository secret at once: {"workflow","secret","secret_set": bool
   // [,"reason": why the secret was not set (the next contracts sync sets it)]}. The token
   // itself is never returned. kPermissionDenied for anyone else; errors as WorkflowToken.
+  // On a follower: the same checks, then {"workflow", "secret", "accepted": true, "inbox"}:
+  // the leader rotates (the inbox record deleted in the rotation's commit).
   Result<nlohmann::json> RotateWorkflowSecret(const access::Principal& who,
                                               std::string_view workflow_name);
 
