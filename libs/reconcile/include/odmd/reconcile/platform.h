@@ -183,7 +183,6 @@ class Platform {
   // reactions, AWS mirror, scan, workers) and the inbox: the records waiting and, through a
   // watch, every new one, each acted on and deleted. REQUIRES: Serve() first, called once.
   Status Lead(store::ConfigStorePtr fenced);
-  // True once Start() or Lead() ran: this platform runs the leader's work.
   // The follower runs options.follower_workers queue workers beside the leader's, claiming
   // and finishing deployments through `fenced` (its worker lease's fenced store: every
   // write of the follower goes through it from now on). It does not run contracts builds
@@ -191,6 +190,7 @@ class Platform {
   // the leader's workers too. REQUIRES: Serve() first, shared_queue, follower_workers > 0;
   // called once, before Lead.
   Status Work(store::ConfigStorePtr fenced);
+  // True once Start() or Lead() ran: this platform runs the leader's work.
   bool leading() const;
   // True after Serve() until Lead(): a follower (never true without Serve()).
   bool following() const;
