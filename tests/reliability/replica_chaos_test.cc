@@ -31,7 +31,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -107,7 +106,9 @@ class ReplicaChaos {
   std::vector<double> failover_ms_;
   const int follower_workers_;
   const bool kill_any_;
-  std::set<std::string> leaders_;  // every replica seen leading
+  // Every replica seen leading, with when it took the lease (ms, the database's clock: this
+  // host's, as the servers' started_at_ms).
+  std::map<std::string, std::int64_t> led_since_ms_;
 };
 
 ServerOptions ReplicaChaos::Options(const std::string& id, bool once) const {
@@ -167,7 +168,7 @@ Replica* ReplicaChaos::WaitLeader(store::Epoch after, store::LeaseState* state) 
     RefreshServing();
     Result<store::LeaseState> s = lease_->Current();
     if (s.ok() && s->held() && s->epoch > after) {
-      leaders_.insert(s->holder);
+      led_since_ms_.emplace(s->holder, s->acquired_at_ms);
       for (Replica& r : replicas_) {
         if (r.id == s->holder && r.server->Listening()) {
           *state = *s;
@@ -269,14 +270,18 @@ void ReplicaChaos::CheckRuns(int kills) {
     EXPECT_LE(f.scripts, n) << "deployment " << id << ": more script runs than attempts";
     again += std::max(0, n - 1);
   }
-  // With workers on followers, some deployment's last attempt ran on a replica never seen
-  // leading (a lower bound: a follower elected later counts as a leader).
+  // With workers on followers, some deployment's last attempt started on a replica that was
+  // not leading then: never seen leading, or before it took the lease. (A replica leads from
+  // its election until it dies: a deposed leader exits.)
   int by_followers = 0;
   std::string follower_runs;
   for (const store::Entry& e : List(*store_, "/odmd/deployments/")) {
     const auto j = nlohmann::json::parse(e.value, nullptr, false);
     const std::string owner = j.is_object() ? j.value("owner", "") : "";
-    if (!owner.empty() && !leaders_.contains(owner)) {  // "": never claimed
+    const std::int64_t started = j.is_object() ? j.value("started_at_ms", std::int64_t{0}) : 0;
+    const auto led = led_since_ms_.find(owner);
+    if (!owner.empty() &&
+        (led == led_since_ms_.end() || started < led->second)) {  // "": never claimed
       ++by_followers;
       follower_runs +=
           " " + e.key + " by " + j.value("owner", "") + " (" + j.value("state", "") + ")";
@@ -385,7 +390,7 @@ void ReplicaChaos::Run(int kills) {
   {
     const std::string id = "r" + std::to_string(started_++);
     ShareSecretKey(id);
-    leaders_.insert(id);  // it runs alone, so it leads
+    led_since_ms_.emplace(id, 0);  // it runs alone, so it leads from its start
     Server last(state(id), work_.repo_args(), Options(id, true));
     ASSERT_EQ(last.Wait(), 0) << Logs();
   }
