@@ -174,10 +174,13 @@ void DeploymentQueue::CountRunningLocked() {
   }));
 }
 
+bool DeploymentQueue::WorthRetrying(const Status& s, int attempt) const {
+  return options_.shared && IsAborted(s) && !store::IsLeaseLost(s) &&
+         attempt < options_.shared_retries;
+}
+
 bool DeploymentQueue::RetryLocked(const Status& s, int attempt) {
-  if (!options_.shared || !IsAborted(s) || store::IsLeaseLost(s)) return false;
-  if (attempt >= options_.shared_retries) return false;
-  return ReadLocked().ok();
+  return WorthRetrying(s, attempt) && ReadLocked().ok();
 }
 
 void DeploymentQueue::RereadCounterLocked() {
@@ -216,12 +219,12 @@ Status DeploymentQueue::Refresh() {
 Result<Orphans> DeploymentQueue::ResumeOrphans() {
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(ReadLocked());
-  for (int attempt = 0;; ++attempt) {
-    Orphans out;
-    Status s = ResumeLocked(/*others_only=*/true, out);
-    if (s.ok()) return out;
-    if (!RetryLocked(s, attempt)) return s;
-  }
+  Orphans out;
+  ODMD_RETURN_IF_ERROR(RetryingLocked([&] {
+    out = Orphans{};
+    return ResumeLocked(/*others_only=*/true, out);
+  }));
+  return out;
 }
 
 Status DeploymentQueue::LoadLocked() {
@@ -233,10 +236,7 @@ Status DeploymentQueue::LoadLocked() {
     out = Orphans{};
     Status committed = ResumeLocked(/*others_only=*/false, out);
     if (committed.ok()) break;
-    if (!options_.shared || !IsAborted(committed) || store::IsLeaseLost(committed) ||
-        attempt >= options_.shared_retries) {
-      return committed;
-    }
+    if (!WorthRetrying(committed, attempt)) return committed;
   }
   loaded_ = true;
   resumed_ = std::move(out.resumed);
@@ -367,10 +367,7 @@ std::vector<Deployment> DeploymentQueue::followed() const {
 Status DeploymentQueue::RecordRun(std::string_view id, std::int64_t run_id, std::string run_url) {
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
-  for (int attempt = 0;; ++attempt) {
-    Status s = RecordRunLocked(id, run_id, run_url);
-    if (s.ok() || !RetryLocked(s, attempt)) return s;
-  }
+  return RetryingLocked([&] { return RecordRunLocked(id, run_id, run_url); });
 }
 
 Status DeploymentQueue::RecordRunLocked(std::string_view id, std::int64_t run_id,
@@ -401,10 +398,7 @@ Result<std::vector<EnqueueResult>> DeploymentQueue::Enqueue(
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
   if (!options_.shared) return EnqueueLocked(requests, std::move(events), std::move(ops));
-  for (int attempt = 0;; ++attempt) {
-    Result<std::vector<EnqueueResult>> r = EnqueueLocked(requests, events, ops);
-    if (r.ok() || !RetryLocked(r.status(), attempt)) return r;
-  }
+  return RetryingLocked([&] { return EnqueueLocked(requests, events, ops); });
 }
 
 Result<std::vector<EnqueueResult>> DeploymentQueue::EnqueueLocked(
@@ -472,12 +466,9 @@ Result<std::optional<Deployment>> DeploymentQueue::Claim(
     const std::function<bool(const Deployment&)>& ready) {
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
-  for (int attempt = 0;; ++attempt) {
-    Result<std::optional<Deployment>> r = ClaimLocked(ready);
-    // Lost to another replica's claim (or enqueue): the mirror is read again and the next
-    // candidate is tried; the deployment the other claimed is running now, not a candidate.
-    if (r.ok() || !RetryLocked(r.status(), attempt)) return r;
-  }
+  // Lost to another replica's claim (or enqueue): the mirror is read again and the next
+  // candidate is tried; the deployment the other claimed is running now, not a candidate.
+  return RetryingLocked([&] { return ClaimLocked(ready); });
 }
 
 Result<std::optional<Deployment>> DeploymentQueue::ClaimLocked(
@@ -522,11 +513,8 @@ Status DeploymentQueue::Finish(Deployment result, bool transient) {
   }
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
-  for (int attempt = 0;; ++attempt) {
-    // Another replica's enqueue may have changed the enver's queue record meanwhile.
-    Status s = FinishLocked(result, transient);
-    if (s.ok() || !RetryLocked(s, attempt)) return s;
-  }
+  // Another replica's enqueue may have changed the enver's queue record meanwhile.
+  return RetryingLocked([&] { return FinishLocked(result, transient); });
 }
 
 Status DeploymentQueue::FinishLocked(Deployment result, bool transient) {
@@ -581,10 +569,7 @@ Result<std::optional<std::string>> DeploymentQueue::Cancel(std::string_view enve
                                                            std::string reason) {
   std::lock_guard lock(mu_);
   ODMD_RETURN_IF_ERROR(CheckLoaded());
-  for (int attempt = 0;; ++attempt) {
-    Result<std::optional<std::string>> r = CancelLocked(enver_id, reason);
-    if (r.ok() || !RetryLocked(r.status(), attempt)) return r;
-  }
+  return RetryingLocked([&] { return CancelLocked(enver_id, reason); });
 }
 
 Result<std::optional<std::string>> DeploymentQueue::CancelLocked(std::string_view enver_id,

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "odmd/base/clock.h"
@@ -201,6 +202,22 @@ class DeploymentQueue {
   // again (kAborted by another writer, not a lost lease, attempt < shared_retries), with the
   // mirror re-read first.
   bool RetryLocked(const Status& s, int attempt);
+  // Whether `s` is worth computing the write again for, before the mirror is re-read.
+  bool WorthRetrying(const Status& s, int attempt) const;
+  // Runs `write` (a Status or Result returning *Locked operation) until it succeeds or
+  // RetryLocked says to stop: the one retry loop of a shared queue's writes.
+  template <typename Write>
+  auto RetryingLocked(Write write) -> decltype(write()) {
+    for (int attempt = 0;; ++attempt) {
+      auto r = write();
+      if (r.ok()) return r;
+      if constexpr (std::is_same_v<decltype(r), Status>) {
+        if (!RetryLocked(r, attempt)) return r;
+      } else {
+        if (!RetryLocked(r.status(), attempt)) return r;
+      }
+    }
+  }
   Result<std::vector<EnqueueResult>> EnqueueLocked(std::span<const EnqueueRequest> requests,
                                                    std::vector<Event> events,
                                                    std::vector<store::BatchOp> ops);
