@@ -9,11 +9,11 @@
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "manifest_canonical_read.h"
 #include "manifest_reader.h"
 #include "odmd/base/sha256.h"
+#include "odmd/base/spare_thread.h"
 #include "odmd/model/manifest.h"
 #include "odmd/model/strict_json.h"
 #include "odmd/model/validate.h"
@@ -98,12 +98,13 @@ std::string CheckDigest(const Org& org, const std::string& digest, std::vector<V
   return expected;
 }
 
-// The two tasks of the canonical path besides reading the first half of the builds: reading
-// the second half, and the digest (SHA-256 of the text without its digest member). With a
-// thread, it takes them in that order while the caller reads the first half; each task is
-// done by whichever thread claims it first, so a thread that starts late (a busy machine)
-// leaves the caller to do the tail itself and takes the digest, and a thread that never gets
-// to the digest leaves it to the caller. Without a thread, the caller does both.
+// The two tasks of the canonical path besides reading the first part of the builds: reading
+// the rest, and the digest (SHA-256 of the text without its digest member). With the spare
+// thread (spare_thread.h), it takes them in that order while the caller reads the first part;
+// each task is done by whichever thread claims it first, so a thread that starts late (a busy
+// machine) leaves the caller to do the tail itself and takes the digest, and a thread that
+// never gets to the digest leaves it to the caller. Without it (busy with another read, or
+// none wanted), the caller does both.
 class SecondCore {
  public:
   // `split`: where the second half of the builds begins (CanonicalReader::BuildBoundary), or
@@ -116,11 +117,11 @@ class SecondCore {
         split_(split),
         hash_(hash),
         tail_(text) {
-    if (thread) thread_ = std::thread([this] { Run(); });
+    if (thread) ticket_ = SpareThread::Get().Start([this] { Run(); });
   }
   ~SecondCore() {
     cancelled_.store(true, std::memory_order_relaxed);
-    if (thread_.joinable()) thread_.join();
+    if (ticket_ != 0) SpareThread::Get().Wait(ticket_);
   }
   SecondCore(const SecondCore&) = delete;
   SecondCore& operator=(const SecondCore&) = delete;
@@ -206,7 +207,7 @@ class SecondCore {
   std::mutex mu_;
   std::condition_variable done_cv_;
   bool tail_done_ = false, hash_done_ = false;  // guarded by mu_
-  std::thread thread_;
+  std::uint64_t ticket_ = 0;                    // the spare thread's, or 0: no second core
 };
 
 struct CanonicalRead {
@@ -214,8 +215,18 @@ struct CanonicalRead {
   std::vector<Violation> found;
 };
 
+// Where the caller's part of the builds ends and the second core's begins: after the caller's
+// part come the graph and the rules, after the second core's the digest. Measured (bench/
+// README.md, "Target 1, fourth session"): up to 1,000 builds (20 MB) the digest costs more
+// than the rules and the caller reads about two thirds; from 3,000 builds the rules cost as
+// much as the digest (their graph no longer fits the caches) and halves are best.
+size_t FirstPart(size_t text_size) {
+  constexpr size_t kLarge = size_t{32} << 20;
+  return text_size < kLarge ? text_size / 3 * 2 : text_size / 2;
+}
+
 // The canonical path: when `text` is the canonical text of its own Org, reads it without a
-// JSON parse (a large one on two cores: each reads half of the builds, then one hashes the
+// JSON parse (a large one on two cores: each reads a part of the builds, then one hashes the
 // text itself for the digest while the other runs the rules), and returns the Org and what
 // ReadManifest would find (M5, else the rules' violations); nullopt, having found nothing,
 // when `text` is anything else.
@@ -225,8 +236,9 @@ std::optional<CanonicalRead> ReadCanonically(std::string_view text,
   if (!reader.ReadHead()) return std::nullopt;
   bool declared = reader.digest_begin() != reader.digest_end();
   bool two_threads = text.size() >= options.two_threads_from;
-  size_t split = two_threads ? internal::CanonicalReader::BuildBoundary(text, text.size() / 2)
-                             : std::string_view::npos;
+  size_t split = two_threads
+                     ? internal::CanonicalReader::BuildBoundary(text, FirstPart(text.size()))
+                     : std::string_view::npos;
   SecondCore second(text, reader.digest_begin(), reader.digest_end(), split,
                     declared || options.digest != nullptr, two_threads);
   if (!reader.ReadBody(split) || reader.stopped() != (split != std::string_view::npos)) {

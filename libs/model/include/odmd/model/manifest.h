@@ -71,11 +71,10 @@ struct ManifestReadOptions {
   // reads a file can allocate them): the fast path then parses the text where it is rather
   // than in a padded copy.
   bool padded = false;
-  // The canonical path reads a text of at least this many bytes on two threads (the second
-  // reads half of the builds, then hashes the text while the first runs the rules). Below it
-  // a second thread costs more than it saves (its start, and the other core's TLB flushes
-  // each time the allocator returns memory).
-  std::size_t two_threads_from = 4 << 20;
+  // The canonical path reads a text of at least this many bytes on two threads (the second,
+  // a spare thread kept for the process, reads the last part of the builds, then hashes the
+  // text while the first runs the rules). Below it the hand-over costs more than it saves.
+  std::size_t two_threads_from = 1 << 20;
 };
 
 // The padding ManifestReadOptions::padded promises (simdjson's SIMDJSON_PADDING).
