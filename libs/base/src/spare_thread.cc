@@ -1,5 +1,6 @@
 #include "odmd/base/spare_thread.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <utility>
@@ -12,10 +13,26 @@ SpareThread& SpareThread::Get() {
   return *spare;
 }
 
-SpareThread::SpareThread() : pid_(getpid()), thread_([this] { Loop(); }) { thread_.detach(); }
+SpareThread::SpareThread() : pid_(getpid()) {
+  // A small stack: its tasks need little, and on transparent huge pages a default 8 MiB stack
+  // is backed by a 2 MiB page at its first touch (measured: +2 MiB of RSS per process).
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kStackSize);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  started_ok_ = pthread_create(
+                    &thread, &attr,
+                    [](void* self) -> void* {
+                      static_cast<SpareThread*>(self)->Loop();
+                      return nullptr;
+                    },
+                    this) == 0;
+  pthread_attr_destroy(&attr);
+}
 
 std::uint64_t SpareThread::Start(std::function<void()> task) {
-  if (getpid() != pid_) return 0;  // a fork: the thread (and maybe mu_'s owner) is not here
+  if (!started_ok_ || getpid() != pid_) return 0;  // no thread here (a fork: nor mu_'s owner)
   std::unique_lock lock(mu_);
   if (started_ != finished_) return 0;  // busy
   task_ = std::move(task);

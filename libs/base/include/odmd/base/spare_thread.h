@@ -9,10 +9,10 @@
 #include <sys/types.h>
 
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <thread>
 
 namespace odmd {
 
@@ -33,13 +33,15 @@ class SpareThread {
   SpareThread();
   void Loop();
 
+  static constexpr std::size_t kStackSize = std::size_t{256} << 10;
+
   const pid_t pid_;
+  bool started_ok_ = false;
   std::mutex mu_;
   std::condition_variable cv_;
   std::function<void()> task_;  // guarded by mu_; empty when idle
   std::uint64_t started_ = 0;   // guarded by mu_: tickets handed out
   std::uint64_t finished_ = 0;  // guarded by mu_: tickets whose task returned
-  std::thread thread_;
 };
 
 }  // namespace odmd
