@@ -1,8 +1,7 @@
 // The platform's HTTP API as the console uses it: bearer token handling, JSON reads with
 // the API's error shape, and the event stream over fetch() (EventSource cannot send an
 // Authorization header).
-
-const TOKEN_KEY = 'odmd.token';
+import { EARLY, TOKEN_KEY, fetchApi, storedToken, tokenOfHash } from './request.js';
 
 // An API failure: HTTP status plus the API's {"error": {code, message}} when there is one.
 export class ApiError extends Error {
@@ -21,10 +20,10 @@ export class ApiError extends Error {
 export function takeTokenFromLocation() {
   const hash = window.location.hash.replace(/^#/, '');
   if (!hash) return;
-  const params = new URLSearchParams(hash);
-  const token = params.get('token');
+  const token = tokenOfHash(hash);
   if (token === null) return;
   if (token) setToken(token);
+  const params = new URLSearchParams(hash);
   params.delete('token');
   const rest = params.toString();
   const url = window.location.pathname + window.location.search + (rest ? '#' + rest : '');
@@ -32,11 +31,7 @@ export function takeTokenFromLocation() {
 }
 
 export function getToken() {
-  try {
-    return window.sessionStorage.getItem(TOKEN_KEY) || '';
-  } catch {
-    return '';
-  }
+  return storedToken();
 }
 
 export function setToken(token) {
@@ -84,10 +79,27 @@ async function errorFrom(response, what) {
   return new ApiError(response.status, code, message);
 }
 
+// The response of the request boot.js started for `path`, taken once, when it was sent with
+// the token in use now; else null.
+let earlyTaken = false;
+function takeEarly(path) {
+  const early = globalThis[EARLY];
+  if (!early || early.path !== path) return null;
+  globalThis[EARLY] = null;
+  if (early.token !== token()) return null;
+  earlyTaken = true;
+  return early.response;
+}
+
+// Whether a read used the request boot.js started (window.odmd.state.earlyGraph).
+export function usedEarlyRequest() {
+  return earlyTaken;
+}
+
 async function send(path, accept) {
   let response;
   try {
-    response = await fetch(path, { headers: headers({ Accept: accept }), cache: 'no-store' });
+    response = await (takeEarly(path) || fetchApi(path, token(), { Accept: accept }));
   } catch (e) {
     throw new ApiError(0, 'UNAVAILABLE', `GET ${path}: the server cannot be reached (${e.message})`);
   }

@@ -6,6 +6,9 @@ import dagre from 'cytoscape-dagre';
 import {
   CLONE_POINT, FONT_FAMILY, GROUP_PADDING, NODE_H, NODE_MIN_W, setEnverLabel,
 } from './labels.js';
+import {
+  MAX_ZOOM, MIN_ZOOM, addPlaced, followResize, skipFirstStyleTriggers,
+} from './view.js';
 
 cytoscape.use(dagre);
 
@@ -164,6 +167,13 @@ function bundleAnyOrder(list) {
 // plus label and w (labels.js); build groups (id "build:<id>") unless fast. Edges: one per
 // producer -> consumer pair (bundleEdges).
 export function elementsOf(graph, fast) {
+  const { nodes, ids } = nodesOf(graph, fast);
+  const { edges, bundleOf } = bundleEdges(graph.edges, ids);
+  return { nodes, edges, bundleOf };
+}
+
+// The node descriptions of elementsOf, and the set of the envers' ids.
+function nodesOf(graph, fast) {
   const nodes = [];
   const ids = new Set();
   const groups = [];
@@ -196,13 +206,13 @@ export function elementsOf(graph, fast) {
     n.data.labelW = (widest.get(n.data.build) || NODE_MIN_W) + 2 * GROUP_PADDING;
     n.data.w = n.data.labelW;
   }
-  const { edges, bundleOf } = bundleEdges(graph.edges, ids);
-  return { nodes, edges, bundleOf };
+  return { nodes, ids };
 }
 
 // The drawn edge (a bundle or the edge itself) of an edge id of the graph JSON.
 export function drawnEdgeId(cy, edgeId) {
-  const bundleOf = cy.scratch(BUNDLES);
+  const index = lazyIndex(cy);
+  const bundleOf = index ? index.bundleOf : cy.scratch(BUNDLES);
   return (bundleOf && bundleOf.get(edgeId)) || edgeId;
 }
 
@@ -597,7 +607,7 @@ export function patch(cy, graph, fast) {
       if (parentId !== n.data.parent) ele.move({ parent: n.data.parent ?? null });
     }
     const lazy = isLazy(cy);
-    if (lazy) setLazy(cy, edges);
+    if (lazy) setLazy(cy, { elements: { edges, bundleOf } });
     // Fast mode: only the drawn edges need updating (syncEdges draws new ones if in view).
     const edgeList = lazy ? cy.edges().map((ele) => want.get(ele.id())).filter(Boolean) : edges;
     for (const e of edgeList) {
@@ -645,44 +655,76 @@ function graphOf(cy) {
 // mode every edge stays in memory and only these are drawn: the edges of the envers in
 // view once few enough are in view (zoomed in), and the edges of pinned envers and edges
 // (the selected or found enver, an impact).
+//
+// The index of those edges (descriptions by id and by enver, bundles) of a graph drawn from
+// scratch is built when first needed, or right after the first frame (indexEdgesSoon), not
+// before it: ~0.2 s at 50,000 edges, and nothing needs it to draw the envers.
 const LAZY = 'odmdLazyEdges';
 const VISIBLE_FOR_EDGES = 600;
 const MAX_DRAWN_EDGES = 6000;
 
-function setLazy(cy, edges) {
+// Fast mode: the edges are `elements` ({edges, bundleOf} of bundleEdges) or, to be indexed
+// when first needed, `source` ({list, drawn}: the graph's edges and the drawn envers' ids).
+function setLazy(cy, { elements = null, source = null }) {
   const old = cy.scratch(LAZY);
+  cy.scratch(LAZY, { index: elements ? indexOf(elements) : null, source,
+    pinned: old ? old.pinned : new Set(), pinnedEdges: old ? old.pinnedEdges : new Set() });
+}
+
+function indexOf({ edges, bundleOf }) {
   const byId = new Map();
   const byNode = new Map();
+  const add = (node, id) => {
+    const ids = byNode.get(node);
+    if (ids) ids.push(id);
+    else byNode.set(node, [id]);
+  };
   for (const e of edges) {
-    byId.set(e.data.id, e);
-    for (const n of [e.data.source, e.data.target]) {
-      if (!byNode.has(n)) byNode.set(n, []);
-      byNode.get(n).push(e.data.id);
-    }
+    const { id, source, target } = e.data;
+    byId.set(id, e);
+    add(source, id);
+    add(target, id);
   }
-  cy.scratch(LAZY, { byId, byNode, pinned: old ? old.pinned : new Set(),
-    pinnedEdges: old ? old.pinnedEdges : new Set() });
+  return { byId, byNode, bundleOf };
+}
+
+// Fast mode: the index of the edges {byId, byNode, bundleOf}, built now if it was not yet;
+// null in normal mode.
+function lazyIndex(cy) {
+  const lazy = cy.scratch(LAZY);
+  if (!lazy) return null;
+  if (!lazy.index) {
+    lazy.index = indexOf(bundleEdges(lazy.source.list, lazy.source.drawn));
+    lazy.source = null;
+  }
+  return lazy.index;
+}
+
+// Fast mode: builds the edges' index once the page is idle (after the first frame), so that
+// the first zoom or search rarely waits for it.
+export function indexEdgesSoon(cy) {
+  if (!isLazy(cy)) return;
+  setTimeout(() => {
+    if (!cy.destroyed()) lazyIndex(cy);
+  }, 0);
+}
+
+// Whether the edges' index is built (tests: not before the first frame).
+export function edgesIndexed(cy) {
+  const lazy = cy.scratch(LAZY);
+  return Boolean(lazy && lazy.index);
 }
 
 // The edge descriptions of the whole graph in fast mode (null otherwise).
 export function lazyEdges(cy) {
-  const lazy = cy.scratch(LAZY);
-  return lazy ? lazy.byId : null;
+  const index = lazyIndex(cy);
+  return index ? index.byId : null;
 }
 
 // Fast mode: brings the drawn edges to those wanted now. Returns how many were added.
 export function syncEdges(cy) {
   const lazy = cy.scratch(LAZY);
   if (!lazy) return 0;
-  const want = new Set();
-  const addOf = (nodeId) => {
-    for (const id of lazy.byNode.get(nodeId) || []) {
-      if (want.size >= MAX_DRAWN_EDGES) return;
-      want.add(id);
-    }
-  };
-  for (const id of lazy.pinnedEdges) if (want.size < MAX_DRAWN_EDGES) want.add(id);
-  for (const id of lazy.pinned) addOf(id);
   const ext = cy.extent();
   const visible = [];
   cy.nodes().forEach((n) => {
@@ -690,7 +732,20 @@ export function syncEdges(cy) {
     const p = n.position();
     if (p.x >= ext.x1 && p.x <= ext.x2 && p.y >= ext.y1 && p.y <= ext.y2) visible.push(n.id());
   });
-  if (visible.length <= VISIBLE_FOR_EDGES) visible.forEach(addOf);
+  const fewInView = visible.length <= VISIBLE_FOR_EDGES;
+  // Nothing drawn and nothing to draw: no need for the index yet.
+  if (!fewInView && !lazy.pinned.size && !lazy.pinnedEdges.size && cy.edges().empty()) return 0;
+  const { byId, byNode } = lazyIndex(cy);
+  const want = new Set();
+  const addOf = (nodeId) => {
+    for (const id of byNode.get(nodeId) || []) {
+      if (want.size >= MAX_DRAWN_EDGES) return;
+      want.add(id);
+    }
+  };
+  for (const id of lazy.pinnedEdges) if (want.size < MAX_DRAWN_EDGES) want.add(id);
+  for (const id of lazy.pinned) addOf(id);
+  if (fewInView) visible.forEach(addOf);
   let added = 0;
   cy.batch(() => {
     cy.edges().forEach((e) => {
@@ -699,7 +754,7 @@ export function syncEdges(cy) {
     const toAdd = [];
     for (const id of want) {
       if (cy.getElementById(id).nonempty()) continue;
-      const d = lazy.byId.get(id);
+      const d = byId.get(id);
       if (d && cy.getElementById(d.data.source).nonempty() &&
           cy.getElementById(d.data.target).nonempty()) {
         toAdd.push(d);
@@ -725,7 +780,7 @@ export function pinEdges(cy, { nodes = [], edges = [] } = {}) {
 // labels is a large part of the first paint).
 function syncLabels(cy) {
   const show = cy.zoom() >= 0.5;
-  if (cy.scratch('odmdLabels') === show) return;
+  if (cy.scratch('odmdLabels') === show || !cy.styleEnabled()) return; // headless: no style
   cy.scratch('odmdLabels', show);
   cy.style().selector('node[label]').style('label', show ? 'data(label)' : '').update();
 }
@@ -737,7 +792,8 @@ export function isLazy(cy) {
 // A fresh cytoscape instance in `container` with the graph's elements. In fast mode the
 // envers are already placed by the quick layered layout (cy.scratch('odmdLayoutMs')).
 export function create(container, graph, fast) {
-  const { nodes, edges, bundleOf } = elementsOf(graph, fast);
+  // Fast mode: the edges are indexed later (setLazy).
+  const { nodes, edges, bundleOf, ids } = fast ? nodesOf(graph, fast) : elementsOf(graph, fast);
   let layoutMs = 0;
   if (fast) {
     const t0 = performance.now();
@@ -745,13 +801,15 @@ export function create(container, graph, fast) {
     for (const n of nodes) n.position = pos[n.data.id] || { x: 0, y: 0 };
     layoutMs = performance.now() - t0;
   }
+  // No elements yet: they are added once the first style's triggers are skipped (view.js).
   const options = {
     container,
-    elements: fast ? nodes : [...nodes, ...edges],
+    elements: [],
     style: styles(fast),
-    minZoom: 0.02,
-    maxZoom: 4,
+    minZoom: MIN_ZOOM,
+    maxZoom: MAX_ZOOM,
     boxSelectionEnabled: false,
+    layout: { name: 'preset', fit: false },
   };
   if (fast) {
     Object.assign(options, {
@@ -759,19 +817,20 @@ export function create(container, graph, fast) {
       textureOnViewport: true,
       motionBlur: false,
       pixelRatio: 1,
-      layout: { name: 'preset', fit: true, padding: 20 },
     });
   }
   const cy = cytoscape(options);
-  // The drawing area changes when the enver panel opens or closes, or the window resizes:
-  // cytoscape must learn its new size, or part of the graph stays cut off.
-  if (typeof ResizeObserver !== 'undefined') {
-    new ResizeObserver(() => cy.resize()).observe(container);
-  }
-  cy.scratch('odmdLayoutMs', layoutMs);
-  cy.scratch(BUNDLES, bundleOf);
+  skipFirstStyleTriggers(cy);
   if (fast) {
-    setLazy(cy, edges);
+    addPlaced(cy, nodes);
+  } else {
+    cy.add([...nodes, ...edges]);
+    cy.scratch(BUNDLES, bundleOf);
+  }
+  followResize(cy, container);
+  cy.scratch('odmdLayoutMs', layoutMs);
+  if (fast) {
+    setLazy(cy, { source: { list: graph.edges, drawn: ids } });
     cy.scratch('odmdLabels', false);
     syncLabels(cy);
   }
@@ -780,19 +839,19 @@ export function create(container, graph, fast) {
 
 // Replaces every element (a historical view, or back to live).
 export function replaceAll(cy, graph, fast) {
-  const { nodes, edges, bundleOf } = elementsOf(graph, fast);
-  cy.scratch(BUNDLES, bundleOf);
+  const { nodes, edges, bundleOf, ids } = fast ? nodesOf(graph, fast) : elementsOf(graph, fast);
+  if (!fast) cy.scratch(BUNDLES, bundleOf);
   if (fast) {
     const pos = layeredPositions({ envers: nodes.map((n) => n.data), edges: graph.edges });
     for (const n of nodes) n.position = pos[n.data.id] || { x: 0, y: 0 };
   }
   cy.batch(() => {
     cy.elements().remove();
-    cy.add(fast ? nodes : [...nodes, ...edges]);
+    if (!fast) cy.add([...nodes, ...edges]);
   });
   if (fast) {
-    setLazy(cy, edges);
-    cy.fit(undefined, 20);
+    addPlaced(cy, nodes);
+    setLazy(cy, { source: { list: graph.edges, drawn: ids } });
   }
 }
 

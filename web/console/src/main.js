@@ -2,6 +2,7 @@
 // event stream together, and exposes test hooks on window.odmd.
 import {
   ApiError, clearToken, followEvents, getJson, getToken, setToken, takeTokenFromLocation,
+  usedEarlyRequest,
 } from './api.js';
 import { $ } from './dom.js';
 import { EdgeViews } from './edges.js';
@@ -24,6 +25,7 @@ const state = {
   layoutMs: 0, // the last full layout
   renderMs: 0, // graph JSON received -> laid out and painted (first graph)
   readyMs: 0, // navigation start -> first graph painted
+  earlyGraph: false, // the first graph came from the request boot.js started
   live: 'off', // 'live' | 'reconnecting' | 'off'
   events: [], // recent events, oldest first
   patches: 0,
@@ -347,6 +349,7 @@ async function start() {
   try {
     graph = await getJson('/api/graph');
     state.fetchMs = performance.now() - t0;
+    state.earlyGraph = usedEarlyRequest();
   } catch (e) {
     showError(e);
     if (!(e instanceof ApiError) || (e.status !== 401 && e.status !== 403)) {
@@ -366,6 +369,7 @@ async function start() {
     (state.fast ? ' · fast mode (zoom in for labels)' : '') +
     ` · layout ${Math.round(state.layoutMs)} ms`);
   resolveReady();
+  G.indexEdgesSoon(cy);
   history.loadVersions();
   if (stream) return;
   let after = lastSeq;

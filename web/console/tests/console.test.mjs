@@ -121,6 +121,14 @@ describe('odmd console in headless chromium', { timeout: 280_000 }, () => {
     assert.ok(!page.url().includes('token='), `the address bar still has the token: ${page.url()}`);
   });
 
+  test('the first graph came from the request boot.js started before the bundle', async () => {
+    // boot.js (the page's first script) sends GET /api/graph while app.js loads; the bundle
+    // takes that response instead of asking again once it runs (docs/console.md, Large orgs).
+    const early = await page.evaluate(() => window.odmd.state.earlyGraph);
+    assert.equal(early, true, 'the bundle requested the graph itself: boot.js sent nothing, ' +
+      'or its response was not taken');
+  });
+
   test('the graph shows the demo org\'s envers and edges', async () => {
     const api = await demo.server.get('/api/graph', demo.viewerToken);
     assert.equal(api.status, 200, api.text);

@@ -1,15 +1,19 @@
 // Unit tests of the console's graph model in node (no browser): bundling of parallel edges,
-// the worst-state order, node labels and the quick layout's column width. CTest:
+// the worst-state order, node labels, the quick layout's column width, and how few passes
+// over the elements a large graph costs before its first frame (view.js). CTest:
 // console_graph_unit (web/console/tests/CMakeLists.txt), or by hand:
 //   node --test web/console/tests/graph.test.mjs
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import cytoscape from 'cytoscape';
+
 import {
-  STATE_ORDER, bundleEdges, create, drawnEdgeId, elementsOf, isFast, layeredPositions, patch,
-  pinEdges,
+  STATE_ORDER, bundleEdges, create, drawnEdgeId, edgesIndexed, elementsOf, isFast,
+  layeredPositions, patch, pinEdges, styles,
 } from '../src/graph.js';
-import { NODE_MAX_W, NODE_MIN_W, enverLabel } from '../src/labels.js';
+import { NODE_H, NODE_MAX_W, NODE_MIN_W, enverLabel } from '../src/labels.js';
+import { fitViewport, followResize, skipFirstStyleTriggers } from '../src/view.js';
 
 const edge = (consumer, state, { source = 'a/b..main', target = 'c/b..main',
   reaction = 'redeploy' } = {}) => ({
@@ -183,6 +187,148 @@ describe('fast mode (headless cytoscape)', () => {
       patch(cy, bigGraph('outdated'), true);
       assert.equal(cy.getElementById(bundleId).data('state'), 'outdated');
       assert.ok(cy.getElementById(bundleId).hasClass('outdated'));
+    } finally {
+      cy.destroy();
+    }
+  });
+});
+
+describe('first frame of a large graph (view.js)', () => {
+  // 200 envers placed by the quick layout, as create() places them in fast mode.
+  function placed() {
+    const envers = [];
+    for (let i = 0; i < 200; i++) {
+      envers.push({ id: `b${i}/b..main`, build: `b${i}`, rev: 'b..main', kind: 'branch',
+        account: '1', region: 'r' });
+    }
+    return { builds: [], envers, edges: [] };
+  }
+
+  test('fast mode runs no layout over the placed envers (each is placed once)', () => {
+    // The constructor's layout set every place again and fitted on bounding boxes: ~0.3 s at
+    // 5,000 envers before the first frame (docs/console.md, Large orgs).
+    const Preset = cytoscape('layout', 'preset');
+    const run = Preset.prototype.run;
+    let layoutsOverElements = 0;
+    Preset.prototype.run = function countRuns(...args) {
+      if (this.options.eles && this.options.eles.nonempty()) layoutsOverElements++;
+      return run.apply(this, args);
+    };
+    let cy;
+    try {
+      const g = placed();
+      cy = create(undefined, g, true);
+      assert.equal(layoutsOverElements, 0, 'a layout ran over the envers at creation');
+      const withW = g.envers.map((e) => ({ ...e, w: cy.getElementById(e.id).data('w') }));
+      const pos = layeredPositions({ envers: withW, edges: [] });
+      for (const e of g.envers) assert.deepEqual(cy.getElementById(e.id).position(), pos[e.id]);
+    } finally {
+      Preset.prototype.run = run;
+      if (cy) cy.destroy();
+    }
+  });
+
+  test('the fitted view shows every enver with the padding, as large as it fits', () => {
+    const nodes = [
+      { position: { x: 0, y: 0 }, data: { w: 120 } },
+      { position: { x: 1000, y: 400 }, data: { w: 200 } },
+    ];
+    const { zoom, pan } = fitViewport(nodes, 1400, 800);
+    const box = (n, side) => n.position.x + side * (n.data.w / 2 + 2);
+    const left = zoom * box(nodes[0], -1) + pan.x;
+    const right = zoom * box(nodes[1], 1) + pan.x;
+    const top = zoom * (0 - NODE_H / 2 - 2) + pan.y;
+    const bottom = zoom * (400 + NODE_H / 2 + 2) + pan.y;
+    assert.ok(Math.abs(left - 20) < 1e-6 && Math.abs(right - 1380) < 1e-6,
+      `left ${left}, right ${right}: the width is the tight side, 20 px padding each`);
+    assert.ok(top >= 20 - 1e-6 && bottom <= 780 + 1e-6, `top ${top}, bottom ${bottom}`);
+    assert.ok(Math.abs((top + bottom) / 2 - 400) < 1e-6, 'centred vertically');
+    assert.equal(fitViewport([], 1400, 800), null);
+    assert.equal(fitViewport(nodes, 0, 0), null, 'headless: no view to fit');
+  });
+
+  test('a resize is passed on only when the size changed, not on the first report', () => {
+    // ResizeObserver reports the size once when it starts; cy.resize() then redrew every
+    // element (~0.1 s at 5,000 envers) for nothing.
+    const saved = globalThis.ResizeObserver;
+    const observers = [];
+    globalThis.ResizeObserver = class {
+      constructor(callback) {
+        this.callback = callback;
+        observers.push(this);
+      }
+      observe() {}
+    };
+    try {
+      let resizes = 0;
+      const container = { clientWidth: 800, clientHeight: 600 };
+      followResize({ resize: () => resizes++ }, container);
+      observers[0].callback();
+      assert.equal(resizes, 0, 'the first report of an unchanged size resized');
+      container.clientWidth = 500; // the enver panel opened
+      observers[0].callback();
+      assert.equal(resizes, 1);
+      observers[0].callback();
+      assert.equal(resizes, 1);
+    } finally {
+      globalThis.ResizeObserver = saved;
+    }
+  });
+
+  // A headless cytoscape that computes styles, with the console's fast-mode styles.
+  function styled(skip) {
+    const cy = cytoscape({ headless: true, styleEnabled: true, style: styles(true) });
+    const style = cy.style();
+    const check = style.checkTriggers;
+    const counts = { triggers: 0 };
+    style.checkTriggers = function counted(...args) {
+      counts.triggers++;
+      return check.apply(this, args);
+    };
+    if (skip) skipFirstStyleTriggers(cy); // around cytoscape's own (counted) checks
+    cy.add(placed().envers.slice(0, 50).map((e, i) => ({ group: 'nodes',
+      data: { ...e, w: 120 + i }, classes: 'branch status-succeeded',
+      position: { x: i * 200, y: 0 } })));
+    return { cy, counts };
+  }
+
+  test('an enver\'s first style costs no invalidation checks; later changes still move bounds',
+    () => {
+      const { cy, counts } = styled(true);
+      const { cy: plain } = styled(false);
+      try {
+        const widths = cy.nodes().map((n) => n.boundingBox().w); // computes the first styles
+        assert.equal(counts.triggers, 0,
+          'cytoscape checked triggers for first styles (about 45% of computing them)');
+        assert.deepEqual(widths, plain.nodes().map((n) => n.boundingBox().w),
+          'the first styles differ from cytoscape\'s own');
+        // A later change is checked as always: a failed enver's border is wider.
+        const n = cy.nodes()[3];
+        const before = n.boundingBox().w;
+        n.addClass('status-failed');
+        assert.equal(n.boundingBox().w, before + 2, 'the wider border did not move the bounds');
+        assert.ok(counts.triggers > 0, 'a later style change was not checked');
+      } finally {
+        cy.destroy();
+        plain.destroy();
+      }
+    });
+
+  test('fast mode indexes its edges when first needed, not before the first frame', () => {
+    const envers = [];
+    const edges = [];
+    for (let i = 0; i < 200; i++) {
+      envers.push({ id: `b${i}/b..main`, build: `b${i}`, rev: 'b..main', account: '1',
+        region: 'r' });
+    }
+    for (const c of ['a', 'b']) {
+      edges.push(edge(c, 'current', { source: 'b0/b..main', target: 'b1/b..main' }));
+    }
+    const cy = create(undefined, { builds: [], envers, edges }, true);
+    try {
+      assert.equal(edgesIndexed(cy), false, 'the edges were indexed before the first frame');
+      assert.equal(drawnEdgeId(cy, 'b1/b..main#a'), 'bundle:b0/b..main->b1/b..main');
+      assert.equal(edgesIndexed(cy), true);
     } finally {
       cy.destroy();
     }
