@@ -215,18 +215,8 @@ struct CanonicalRead {
   std::vector<Violation> found;
 };
 
-// Where the caller's part of the builds ends and the second core's begins: after the caller's
-// part come the graph and the rules, after the second core's the digest. Measured (bench/
-// README.md, "Target 1, fourth session"): up to 1,000 builds (20 MB) the digest costs more
-// than the rules and the caller reads about two thirds; from 3,000 builds the rules cost as
-// much as the digest (their graph no longer fits the caches) and halves are best.
-size_t FirstPart(size_t text_size) {
-  constexpr size_t kLarge = size_t{32} << 20;
-  return text_size < kLarge ? text_size / 3 * 2 : text_size / 2;
-}
-
 // The canonical path: when `text` is the canonical text of its own Org, reads it without a
-// JSON parse (a large one on two cores: each reads a part of the builds, then one hashes the
+// JSON parse (a large one on two cores: each reads half of the builds, then one hashes the
 // text itself for the digest while the other runs the rules), and returns the Org and what
 // ReadManifest would find (M5, else the rules' violations); nullopt, having found nothing,
 // when `text` is anything else.
@@ -236,9 +226,8 @@ std::optional<CanonicalRead> ReadCanonically(std::string_view text,
   if (!reader.ReadHead()) return std::nullopt;
   bool declared = reader.digest_begin() != reader.digest_end();
   bool two_threads = text.size() >= options.two_threads_from;
-  size_t split = two_threads
-                     ? internal::CanonicalReader::BuildBoundary(text, FirstPart(text.size()))
-                     : std::string_view::npos;
+  size_t split = two_threads ? internal::CanonicalReader::BuildBoundary(text, text.size() / 2)
+                             : std::string_view::npos;
   SecondCore second(text, reader.digest_begin(), reader.digest_end(), split,
                     declared || options.digest != nullptr, two_threads);
   if (!reader.ReadBody(split) || reader.stopped() != (split != std::string_view::npos)) {
