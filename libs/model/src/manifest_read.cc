@@ -98,9 +98,9 @@ std::string CheckDigest(const Org& org, const std::string& digest, std::vector<V
   return expected;
 }
 
-// The two tasks of the canonical path besides reading the first part of the builds: reading
-// the rest, and the digest (SHA-256 of the text without its digest member). With the spare
-// thread (spare_thread.h), it takes them in that order while the caller reads the first part;
+// The two tasks of the canonical path besides reading the first half of the builds: reading
+// the second half, and the digest (SHA-256 of the text without its digest member). With the
+// spare thread (spare_thread.h), it takes them in that order while the caller reads the first;
 // each task is done by whichever thread claims it first, so a thread that starts late (a busy
 // machine) leaves the caller to do the tail itself and takes the digest, and a thread that
 // never gets to the digest leaves it to the caller. Without it (busy with another read, or
@@ -108,7 +108,7 @@ std::string CheckDigest(const Org& org, const std::string& digest, std::vector<V
 class SecondCore {
  public:
   // `split`: where the second half of the builds begins (CanonicalReader::BuildBoundary), or
-  // npos. `hash`: whether the digest is needed. `thread`: whether to start a thread.
+  // npos. `hash`: whether the digest is needed. `thread`: whether to ask the spare thread.
   SecondCore(std::string_view text, size_t digest_begin, size_t digest_end, size_t split, bool hash,
              bool thread)
       : text_(text),

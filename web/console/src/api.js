@@ -57,13 +57,6 @@ function token() {
   return getToken() || memoryToken;
 }
 
-function headers(extra = {}) {
-  const h = { ...extra };
-  const t = token();
-  if (t) h.Authorization = 'Bearer ' + t;
-  return h;
-}
-
 async function errorFrom(response, what) {
   let code = 'HTTP_' + response.status;
   let message = `${what}: HTTP ${response.status} ${response.statusText}`.trim();
@@ -162,13 +155,10 @@ export function followEvents({ after = 0, onEvent, onState }) {
 
   async function connectOnce(path) {
     controller = new AbortController();
-    const h = headers({ Accept: 'text/event-stream' });
+    const h = { Accept: 'text/event-stream' };
     if (lastId > 0) h['Last-Event-ID'] = String(lastId);
-    const response = await fetch(path + '?after=' + lastId, {
-      headers: h,
-      cache: 'no-store',
-      signal: controller.signal,
-    });
+    const response = await fetchApi(path + '?after=' + lastId, token(), h,
+      { signal: controller.signal });
     if (!response.ok) throw await errorFrom(response, 'GET ' + path);
     const type = response.headers.get('Content-Type') || '';
     if (!type.includes('text/event-stream')) return false; // an older server: JSON list

@@ -20,10 +20,11 @@ export function storedToken() {
   }
 }
 
-// A read of the API as the console sends every one: `token` as bearer, never from the cache.
-// Resolves with the fetch() Response (rejects as fetch() does).
-export function fetchApi(path, token, headers = {}) {
+// A read of the API as the console sends every one: `token` as bearer, never from the cache;
+// `init` adds other fetch() options (a signal). Resolves with the fetch() Response (rejects as
+// fetch() does).
+export function fetchApi(path, token, headers = {}, init = {}) {
   const h = { ...headers };
   if (token) h.Authorization = 'Bearer ' + token;
-  return fetch(path, { headers: h, cache: 'no-store' });
+  return fetch(path, { ...init, headers: h, cache: 'no-store' });
 }
