@@ -16,6 +16,7 @@
 #include "sqlite/sqlite_notifier.h"
 #include "sqlite/sqlite_read_cache.h"
 #include "sqlite/sqlite_schema.h"
+#include "sqlite/sqlite_wal_vfs.h"
 #include "sqlite/sqlite_watch.h"
 
 namespace odmd::store::sqlite {
@@ -132,14 +133,15 @@ Result<std::unique_ptr<SqliteConfigStore>> SqliteConfigStore::Open(const std::st
     ODMD_RETURN_IF_ERROR(CreatePrivateFile(path));
   }
   const int timeout_ms = static_cast<int>(options.busy_timeout.count());
-  ODMD_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
-                        Connection::Open(path, /*create=*/true, timeout_ms));
+  // The writer of a durable store writes a commit's WAL frames at once (sqlite_wal_vfs.h),
+  // which needs synchronous = FULL before anything is written, the schema included.
+  const bool coalesce = options.durable && !in_memory;
+  ODMD_ASSIGN_OR_RETURN(
+      std::unique_ptr<Connection> conn,
+      Connection::Open(path, /*create=*/true, timeout_ms, coalesce ? CoalescingWalVfs() : nullptr));
+  ODMD_RETURN_IF_ERROR(SetSynchronous(*conn, options.durable));
   ODMD_RETURN_IF_ERROR(CheckOrCreateSchema(*conn));
-  if (!in_memory) {
-    ODMD_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode = WAL"));
-    ODMD_RETURN_IF_ERROR(
-        conn->Exec(options.durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
-  }
+  if (!in_memory) ODMD_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode = WAL"));
   // Also the first read in WAL mode, which maps the WAL index.
   ODMD_ASSIGN_OR_RETURN(Revision latest, conn->QueryInt64(kSelectMaxRevision));
   const volatile void* wal_index = in_memory ? nullptr : conn->WalIndex();

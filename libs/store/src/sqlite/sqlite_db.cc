@@ -66,10 +66,10 @@ std::string Statement::ColumnBytes(int index) const {
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool create,
-                                                     int busy_timeout_ms) {
+                                                     int busy_timeout_ms, const char* vfs) {
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs);
   if (rc != SQLITE_OK) {
     Status status = SqliteError(db, rc, "cannot open store " + Quote(path));
     sqlite3_close(db);

@@ -59,9 +59,10 @@ class StatementUse {
 class Connection {
  public:
   // Opens `path` (":memory:" for a private in-memory database). `create` allows creating
-  // a missing file. kUnavailable naming the path if it cannot be opened.
+  // a missing file; `vfs` names the SQLite VFS (nullptr: the default). kUnavailable naming
+  // the path if it cannot be opened.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool create,
-                                                  int busy_timeout_ms);
+                                                  int busy_timeout_ms, const char* vfs = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

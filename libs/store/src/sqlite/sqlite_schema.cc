@@ -114,4 +114,10 @@ Status CheckOrCreateSchema(Connection& conn) {
   return conn.Exec("COMMIT");
 }
 
+Status SetSynchronous(Connection& conn, bool durable) {
+  Status status = conn.Exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  if (IsFailedPrecondition(status)) return NotOdmdStore(conn.path(), status.message());
+  return status;
+}
+
 }  // namespace odmd::store::sqlite

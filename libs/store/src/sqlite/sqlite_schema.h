@@ -28,4 +28,9 @@ inline constexpr std::int64_t kSchemaVersion = 2;
 // store (another application's database, a corrupt file) or has a newer schema.
 Status CheckOrCreateSchema(Connection& conn);
 
+// PRAGMA synchronous = FULL (durable) or NORMAL, for the connection's life. The first thing
+// to run on a connection that writes (sqlite_wal_vfs.h), so the first to read the file: the
+// same kFailedPrecondition as CheckOrCreateSchema when it is not a database.
+Status SetSynchronous(Connection& conn, bool durable);
+
 }  // namespace odmd::store::sqlite
