@@ -425,14 +425,18 @@ Status SqliteConfigStore::Write(WriteOp& op) {
     auto it = std::find(awaited_.begin(), awaited_.end(), op.writer);
     if (it != awaited_.end()) {
       awaited_.erase(it);
-      if (awaited_.empty()) queue_.front()->cv.notify_one();  // the waiting leader
+      if (awaited_.empty()) leader_cv_.notify_one();
     }
   }
-  op.cv.wait(lock, [&] { return op.done || queue_.front() == &op; });
-  if (op.done) return op.status;
+  if (queue_.front() != &op) {
+    lock.unlock();
+    AwaitTurn(op);
+    if (op.state.load(std::memory_order_acquire) == WriteOp::kDone) return op.status;
+    lock.lock();
+  }
   // This op leads: whatever queued while the previous batch was committing goes into this
   // transaction, so N concurrent writers pay for about one fsync per batch instead of N.
-  GatherBatch(lock, op);
+  GatherBatch(lock);
   lock.unlock();
   const auto start = std::chrono::steady_clock::now();
   const bool committed = CommitAndPublish();
@@ -443,15 +447,25 @@ Status SqliteConfigStore::Write(WriteOp& op) {
   for (std::size_t i = 0; i < n; ++i) {
     WriteOp* done = queue_.front();
     queue_.pop_front();
-    done->done = true;
-    if (done != &op) done->cv.notify_one();
+    // Its writer may return (and free it) from here on.
+    if (done != &op) done->state.store(WriteOp::kDone, std::memory_order_release);
   }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  if (!queue_.empty()) queue_.front()->state.store(WriteOp::kLeading, std::memory_order_release);
   lock.unlock();
+  // One system call wakes the whole batch; each finds its op done without taking write_mu_.
+  wakeups_.WakeAll();
   // Off the others' critical path, after Publish (so that our own notifier, woken by it,
   // finds nothing new).
   if (committed && !wal_path_.empty()) SignalCommit(wal_path_);
   return op.status;
+}
+
+void SqliteConfigStore::AwaitTurn(const WriteOp& op) {
+  for (;;) {
+    const std::uint32_t seen = wakeups_.Seen();
+    if (op.state.load(std::memory_order_acquire) != WriteOp::kQueued) return;
+    wakeups_.Wait(seen);
+  }
 }
 
 // A commit costs about the same whatever it carries (one fsync), so the batch should hold
@@ -460,7 +474,7 @@ Status SqliteConfigStore::Write(WriteOp& op) {
 // N busy writers split into two alternating halves. The wait ends when the last of them
 // queues, and after a quarter of a commit's time at most, so a writer that went away costs
 // the others little (16 busy writers: ~15 ops per commit, against ~12 without the wait).
-void SqliteConfigStore::GatherBatch(std::unique_lock<std::mutex>& lock, WriteOp& op) {
+void SqliteConfigStore::GatherBatch(std::unique_lock<std::mutex>& lock) {
   awaited_.clear();
   for (std::thread::id writer : last_writers_) {
     const bool queued = std::any_of(queue_.begin(), queue_.end(), [&](const WriteOp* queued_op) {
@@ -469,7 +483,7 @@ void SqliteConfigStore::GatherBatch(std::unique_lock<std::mutex>& lock, WriteOp&
     if (!queued) awaited_.push_back(writer);
   }
   if (!awaited_.empty()) {
-    op.cv.wait_for(lock, commit_time_ / 4, [&] { return awaited_.empty(); });
+    leader_cv_.wait_for(lock, commit_time_ / 4, [&] { return awaited_.empty(); });
     awaited_.clear();
   }
   batch_.assign(queue_.begin(), queue_.end());

@@ -30,6 +30,7 @@
 //   for writers that do not), after which each watch reads the log from its cursor. Either way
 //   every change is delivered once, in revision order.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -47,6 +48,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "odmd/base/wakeup_counter.h"
 #include "odmd/store/config_store.h"
 #include "odmd/store/open_config_store.h"
 #include "sqlite/sqlite_db.h"
@@ -107,13 +109,15 @@ class SqliteConfigStore final : public ConfigStore {
   // refuses its op, and the leader's other ops go on). Lives on the caller's stack until
   // `done`.
   struct WriteOp {
+    enum State : std::uint32_t { kQueued, kLeading, kDone };
     std::span<const Change> changes;
     bool batch = false;  // a WriteBatch: errors name the change's index and key
     std::thread::id writer = std::this_thread::get_id();
-    bool done = false;
+    // Set by the leader that committed it or made it the front of the queue, under
+    // write_mu_; read by its writer without it.
+    std::atomic<std::uint32_t> state{kQueued};
     Status status;                     // set when done: why nothing was written
     std::vector<WriteResult> results;  // set when done and OK: one per change
-    std::condition_variable cv;        // signalled when done or when this op leads the queue
   };
 
   // The writer's memory of a key's latest record (see key_states_).
@@ -130,9 +134,11 @@ class SqliteConfigStore final : public ConfigStore {
   void Release(Slot* slot);
   // Queues `op` and returns once it is done: its status, with its results set when OK.
   Status Write(WriteOp& op);
-  // Called by the leader `op` under write_mu_: waits (bounded) for the writers of the
+  // Waits without write_mu_ until `op` is done or leads.
+  void AwaitTurn(const WriteOp& op);
+  // Called by the leader under write_mu_: waits (bounded) for the writers of the
   // previous batch that have not queued again, then takes the queue as batch_.
-  void GatherBatch(std::unique_lock<std::mutex>& lock, WriteOp& op);
+  void GatherBatch(std::unique_lock<std::mutex>& lock);
   // Commits `batch_` (the leader's batch) and hands its events to the watches; true if
   // anything was written.
   bool CommitAndPublish();
@@ -179,6 +185,11 @@ class SqliteConfigStore final : public ConfigStore {
   std::vector<std::thread::id> awaited_;  // guarded by write_mu_
   // A moving average of a commit's duration: GatherBatch waits a quarter of it at most.
   std::chrono::nanoseconds commit_time_{0};  // guarded by write_mu_
+  // The leader waits on it in GatherBatch; signalled when the last awaited writer queues.
+  std::condition_variable leader_cv_;
+  // Bumped once the ops of a batch are done and the next front leads: every queued writer
+  // waits on it (one wake-up for the whole batch, none through write_mu_).
+  WakeupCounter wakeups_;
 
   // The leader's batch: used only by the op at the front of queue_.
   std::vector<WriteOp*> batch_;
