@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -497,6 +498,10 @@ int Serve(Io& io, const ServeOpts& o) {
   popts.concurrency = o.concurrency;
   popts.webhook_secret = webhook_secret;
   popts.contracts_repo = o.contracts_repo;
+  popts.notice = [&io, mu = std::make_shared<std::mutex>()](const std::string& line) {
+    std::lock_guard lock(*mu);
+    io.err << "odmd serve: " << line << "\n" << std::flush;
+  };
   popts.aws = aws_settings;
   popts.cdk_binary = tools.cdk_binary;
   popts.tool_dirs = tools.tool_dirs;

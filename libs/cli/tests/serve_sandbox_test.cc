@@ -267,5 +267,29 @@ TEST(ServeSandboxTest, UnknownSandboxModeIsRefusedBeforeAnythingIsCreated) {
   EXPECT_FALSE(fs::exists(state));
 }
 
+// Not the sandbox, but the same real server: a contracts build that fails leaves the server
+// without contracts, and its operator learns it on serve's stderr at once, with the way to
+// the build's log (it used to be only an event, and the server sat idle in silence).
+TEST(ServeSandboxTest, AFailedBootstrapIsToldOnServesStderr) {
+  std::random_device rd;
+  const fs::path root =
+      fs::temp_directory_path() / ("odmd-serve-bootstrap-" + std::to_string(rd()));
+  fs::create_directories(root);
+  ::setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+  MakeRepo(root, "contracts", root / "contracts.git",
+           {{".scripts/build.sh",
+             {"#!/bin/sh\necho 'npm ERR! missing script: build' >&2\nexit 3\n", true}}});
+  Child serve({"serve", "--state-dir", (root / "state").string(), "--listen", "127.0.0.1:0",
+               "--repo", "acme/contracts=" + (root / "contracts.git").string(), "--contracts-repo",
+               "acme/contracts", "--once"});
+  const ChildResult result = serve.Finish();
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("odmd serve: bootstrap from acme/contracts failed: "));
+  EXPECT_THAT(result.err, HasSubstr("exited with 3"));
+  EXPECT_THAT(result.err, HasSubstr("(its log: odmd logs bootstrap-"));
+  EXPECT_THAT(result.err, HasSubstr("serving without contracts until you fix the contracts repo"));
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace odmd::cli

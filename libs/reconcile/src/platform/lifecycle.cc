@@ -151,11 +151,17 @@ Status Platform::Impl::Bootstrap() {
   for (const GitRef& r : refs) {
     if (r.name == "refs/heads/main" || (sha.empty() && r.name == "refs/heads/master")) sha = r.sha;
   }
+  std::string deployment;  // the bootstrap's, once it ran: its log is worth reading
   auto fail = [&](std::string why) {
     Event e;
     e.kind = "contracts.refused";
     e.message = "bootstrap from " + options_.contracts_repo + " failed: " + why;
     e.suggestion = "fix the contracts repo and push, or publish with odmd contracts publish";
+    if (options_.notice) {
+      options_.notice(e.message +
+                      (deployment.empty() ? "" : " (its log: odmd logs " + deployment + ")") +
+                      "; serving without contracts until you " + e.suggestion);
+    }
     return Emit(std::move(e));
   };
   if (sha.empty()) return fail("it has no main or master branch");
@@ -183,6 +189,7 @@ Status Platform::Impl::Bootstrap() {
   d.enver_id = "contracts/b..main";
   d.sha = sha;
   d.cause = {"bootstrap", "first start on an empty store", "bootstrap"};
+  deployment = d.id;
   ODMD_ASSIGN_OR_RETURN(DeployOutcome outcome, deployer_.Deploy(d, target, nullptr));
   if (!outcome.succeeded) return fail(outcome.reason);
   if (!outcome.manifest) return fail("its build script wrote no manifest to $ODMD_MANIFEST_FILE");

@@ -55,6 +55,10 @@ struct PlatformOptions {
   // The registered repository ("owner/name") that holds the contracts, used to bootstrap
   // an empty store. Empty: the contracts build's repo of the first published manifest.
   std::string contracts_repo;
+  // What the operator must see at once, one line each, besides its event: a failed
+  // bootstrap (the platform then serves without contracts). May be called from any thread.
+  // Empty: events only.
+  std::function<void(const std::string&)> notice;
   // Secret that GitHub signs webhooks with; empty refuses every webhook.
   std::string webhook_secret;
   // Maximum webhook payload.
