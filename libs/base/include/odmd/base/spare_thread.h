@@ -1,6 +1,6 @@
 // A thread that lives as long as the process, for work a caller hands to the second core
-// (the canonical manifest read, libs/model/src/manifest_read.cc: the second half of the
-// builds and the digest). A thread started per read cost its start and, measured at 1,000 builds,
+// (the canonical manifest read, libs/model/src/manifest_read.cc: the last 44% of the builds
+// and the digest). A thread started per read cost its start and, measured at 1,000 builds,
 // ~110 page faults each time, its allocator caches built anew (bench/README.md, "Target 1,
 // fourth session").
 #ifndef ODMD_BASE_SPARE_THREAD_H_

@@ -72,7 +72,7 @@ struct ManifestReadOptions {
   // than in a padded copy.
   bool padded = false;
   // The canonical path reads a text of at least this many bytes on two threads (the second,
-  // a spare thread kept for the process, reads the second half of the builds, then hashes the
+  // a spare thread kept for the process, reads the last 44% of the builds, then hashes the
   // text while the first runs the rules). Below it a second thread saves little on a quiet
   // machine (100 builds, 1.7 MB: 1.8 vs 2.5 ms), costs time on a busy one (3.1-4.3 vs
   // 2.8-3.1 ms) and 4 MiB of peak memory (its allocator arena).
