@@ -140,6 +140,10 @@ Result<std::unique_ptr<SqliteConfigStore>> SqliteConfigStore::Open(const std::st
       std::unique_ptr<Connection> conn,
       Connection::Open(path, /*create=*/true, timeout_ms, coalesce ? CoalescingWalVfs() : nullptr));
   ODMD_RETURN_IF_ERROR(SetSynchronous(*conn, options.durable));
+  // The coalescing VFS keeps frames in memory until their commit syncs: a transaction that
+  // spilled frames and then rolled back would leave them there, for a later flush to write
+  // over another writer's (sqlite_wal_vfs.h). Without spills, every frame is a commit's.
+  if (coalesce) ODMD_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_spill = OFF"));
   ODMD_RETURN_IF_ERROR(CheckOrCreateSchema(*conn));
   if (!in_memory) ODMD_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode = WAL"));
   // Also the first read in WAL mode, which maps the WAL index.

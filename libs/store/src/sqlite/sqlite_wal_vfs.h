@@ -8,12 +8,16 @@
 // contiguous writes in memory and hands them to the underlying VFS as one write when SQLite
 // syncs, reads, truncates, sizes or closes the file, or when 4 MiB have gathered.
 //
-// Only for connections with PRAGMA synchronous = FULL, set before their first write. Then
-// every commit syncs the WAL before it publishes the commit in the WAL index, so no reader
-// (another connection, thread or process) can see a frame that is still in memory, and an
-// I/O error surfaces as the commit's error. Under synchronous = NORMAL a commit publishes
-// frames without a sync and other connections would read what is not yet written: do not
-// use it there. The database file, the WAL index and every other file pass through unchanged.
+// Only for connections with PRAGMA synchronous = FULL and PRAGMA cache_spill = OFF, both set
+// before their first write. Then every commit syncs the WAL before it publishes the commit in
+// the WAL index, so no reader (another connection, thread or process) can see a frame that is
+// still in memory, and an I/O error surfaces as the commit's error; and every frame written is
+// a commit's, flushed by its sync. With spills, a transaction that spilled frames and then
+// rolled back would leave them in memory, and a later flush (after another writer committed
+// frames at the same place) would write them over that writer's. Under synchronous = NORMAL a
+// commit publishes frames without a sync and other connections would read what is not yet written:
+// do not use it there. The database file, the WAL index and every other file pass through
+// unchanged.
 
 #include <sqlite3.h>
 
