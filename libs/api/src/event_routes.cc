@@ -53,6 +53,7 @@ void AddEventRoutes(std::vector<Route>& routes, reconcile::Platform& platform) {
        .openapi_path = "/api/events/stream",
        .summary = "Server-sent events: every event after ?after= or Last-Event-ID, then live ones",
        .access = Access::kViewer,
+       .quick = true,  // the stream starts on the event loop (event_stream.cc)
        .query = {{.name = "after", .type = "integer", .description = "resume after this seq"}},
        .content_type = "text/event-stream",
        .handler = [](const Request& req) -> Result<Reply> {

@@ -241,6 +241,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .openapi_path = "/api/health",
        .summary = "Liveness: {\"ok\": true}; with replicas, the leader and their heartbeats",
        .access = Access::kPublic,
+       .quick = options.lease == nullptr,  // with replicas it reads the lease's records
        .handler = [lease = options.lease,
                    replica = options.replica_id](const Request&) -> Result<Reply> {
          if (lease == nullptr) return Reply{.body = R"({"ok":true})"};
@@ -371,6 +372,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                     .openapi_path = "/api/products/{build}/{rev}/{product}",
                     .summary = "A product's current value (readers of the product only)",
                     .access = Access::kAny,
+                    .quick = true,  // one store read by key: the build scripts' hot path
                     .handler = [p](const Request& req) -> Result<Reply> {
                       const std::string path = ProductPath(req);
                       ODMD_ASSIGN_OR_RETURN(store::Entry entry, p->GetProduct(req.who, path));

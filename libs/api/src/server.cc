@@ -3,7 +3,9 @@
 // before its body is read; the body is read against its route's limit as it arrives; then
 // the handler runs and its Reply becomes the response (http_reply.cc) or an event stream
 // (event_stream.cc). Connections are served by a few event-loop threads (epoll), so slow,
-// idle and streaming clients hold no thread. docs/platform.md "Limits".
+// idle and streaming clients hold no thread; a handler that waits runs on a worker thread
+// (handler_pool.h) while its connection is suspended, so it holds no event loop either.
+// docs/platform.md "Limits".
 #include "odmd/api/server.h"
 
 #include <microhttpd.h>
@@ -25,6 +27,7 @@
 #include <utility>
 
 #include "event_stream.h"
+#include "handler_pool.h"
 #include "http_reply.h"
 #include "odmd/api/routes.h"
 
@@ -51,6 +54,7 @@ struct Call {
   size_t limit = 0;
   bool answered = false;         // a reply was queued before the body (refused)
   std::optional<Reply> refusal;  // to queue once the (drained) body is in
+  std::optional<Reply> reply;    // the handler's, from a worker thread
   std::shared_ptr<EventStream> stream;
 };
 
@@ -120,7 +124,8 @@ class ApiServer::Impl {
       : tokens_(tokens),
         options_(std::move(options)),
         table_(BuildRoutes(platform, options_)),
-        streams_(platform, options_.stream_keepalive, options_.max_event_streams) {}
+        streams_(platform, options_.stream_keepalive, options_.max_event_streams),
+        workers_(options_.worker_threads) {}
 
   ~Impl() { Stop(); }
 
@@ -166,6 +171,9 @@ class ApiServer::Impl {
       daemon = daemon_;
     }
     streams_.CloseAll();
+    // Handlers running on workers finish and resume their connections (libmicrohttpd must
+    // not stop with a connection suspended); later ones run on their event loops.
+    workers_.Drain();
     // Closes the listening socket, every connection, and waits for requests in flight.
     if (daemon != nullptr) MHD_stop_daemon(daemon);
   }
@@ -307,8 +315,19 @@ class ApiServer::Impl {
     return MHD_YES;
   }
 
+  // The body is in: runs the handler (on a worker unless the route is quick: the connection
+  // waits suspended and comes back here with its reply) and queues the reply.
   MHD_Result Complete(MHD_Connection* connection, Call& call) {
-    Reply reply = Run(*call.route, call.req);
+    if (!call.reply && !call.route->quick && workers_.Enter()) {
+      MHD_suspend_connection(connection);
+      workers_.Post([&call, connection] {
+        call.reply = Run(*call.route, call.req);
+        MHD_resume_connection(connection);
+      });
+      return MHD_YES;
+    }
+    Reply reply = call.reply ? std::move(*call.reply) : Run(*call.route, call.req);
+    call.reply.reset();
     if (!reply.event_stream_after) return Queue(connection, call, std::move(reply));
     Result<EventStreams::Started> started = streams_.Start(*reply.event_stream_after, connection);
     if (!started.ok()) return Queue(connection, call, ErrorReply(started.status()));
@@ -344,6 +363,7 @@ class ApiServer::Impl {
   const ApiOptions options_;
   const RouteTable table_;
   EventStreams streams_;
+  HandlerPool workers_;
   MHD_Daemon* daemon_ = nullptr;
   std::atomic<int> open_connections_{0};
   std::atomic<std::uint64_t> body_bytes_read_{0};

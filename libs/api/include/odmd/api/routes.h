@@ -111,6 +111,11 @@ struct Route {
   // in the inbox or writes it to the store directly. Every other mutating route answers 503
   // on a follower, naming the leader, before the body is read.
   bool follower_serves = false;
+  // The handler answers from memory or with one read by key, in microseconds, and never
+  // waits for a commit, a lock held across one, or a process: the server runs it on the
+  // connection's event-loop thread. Every other handler runs on the server's worker threads
+  // (ApiOptions::worker_threads), which costs a hand-over each way.
+  bool quick = false;
   std::vector<QueryParam> query{};
   int status = 200;                      // on success
   std::string content_type = kJsonType;  // on success
