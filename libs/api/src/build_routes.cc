@@ -19,7 +19,6 @@ RouteTable BuildRoutes(reconcile::Platform& platform, const ApiOptions& options)
        .openapi_path = "/api/openapi.json",
        .summary = "This document: the OpenAPI 3.0.3 description of every route",
        .access = Access::kPublic,
-       .quick = true,
        .handler = [openapi](const Request&) -> Result<Reply> { return Reply{.body = *openapi}; }});
   AddPlatformRoutes(routes, platform, options);
   AddConsoleRoutes(routes, platform);

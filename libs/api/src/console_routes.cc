@@ -53,6 +53,7 @@ void AddConsoleRoutes(std::vector<Route>& routes, reconcile::Platform& platform)
        .summary = "Builds, envers and product -> consumer edges with their state; live, or as "
                   "the graph was at a store revision or contracts version",
        .access = Access::kViewer,
+       .slow = true,
        .query = {{.name = "revision", .type = "integer", .description = "store revision >= 0"},
                  {.name = "contracts_version", .description = "a published contracts version"}},
        .handler = [p](const Request& req) -> Result<Reply> {
@@ -68,12 +69,14 @@ void AddConsoleRoutes(std::vector<Route>& routes, reconcile::Platform& platform)
                     .openapi_path = "/api/builds",
                     .summary = "Builds with their envers and clones",
                     .access = Access::kViewer,
+                    .slow = true,
                     .handler = View([p](const Request&) { return p->ListBuilds(); })});
   routes.push_back({.method = "GET",
                     .pattern = "/api/clones",
                     .openapi_path = "/api/clones",
                     .summary = "Clones with their origin, git ref and creation time",
                     .access = Access::kViewer,
+                    .slow = true,
                     .handler = View([p](const Request&) { return p->ListClones(); })});
   routes.push_back(
       {.method = "GET",
@@ -81,6 +84,7 @@ void AddConsoleRoutes(std::vector<Route>& routes, reconcile::Platform& platform)
        .openapi_path = "/api/history/products/{build}/{rev}/{product}",
        .summary = "Every version of a product, newest first (readers of the product only)",
        .access = Access::kAny,
+       .slow = true,
        .handler =
            View([p](const Request& req) { return p->ProductHistory(req.who, ProductPath(req)); })});
   routes.push_back({.method = "GET",
@@ -95,6 +99,7 @@ void AddConsoleRoutes(std::vector<Route>& routes, reconcile::Platform& platform)
        .openapi_path = "/api/contracts/diff",
        .summary = "What changed between two contracts versions, and the envers it impacts",
        .access = Access::kViewer,
+       .slow = true,
        .query = {{.name = "from", .description = "the older version", .required = true},
                  {.name = "to", .description = "the newer version", .required = true}},
        .handler = View([p](const Request& req) -> Result<json> {
@@ -108,6 +113,7 @@ void AddConsoleRoutes(std::vector<Route>& routes, reconcile::Platform& platform)
        .openapi_path = "/api/contracts/versions/{version}",
        .summary = "One contracts version with its manifest",
        .access = Access::kViewer,
+       .slow = true,
        .handler = View([p](const Request& req) { return p->GetContracts(req.params.at(0)); })});
   routes.push_back(
       {.method = "GET",
@@ -115,6 +121,7 @@ void AddConsoleRoutes(std::vector<Route>& routes, reconcile::Platform& platform)
        .openapi_path = "/api/impact",
        .summary = "The envers and edges downstream of a product or an enver (exactly one)",
        .access = Access::kViewer,
+       .slow = true,
        .query = {{.name = "product", .description = "a product path /odmd-share/<b>/<r>/<p>"},
                  {.name = "enver", .description = "an enver id <build>/<rev>"}},
        .handler = View([p](const Request& req) -> Result<json> {

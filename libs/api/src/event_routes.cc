@@ -35,6 +35,7 @@ void AddEventRoutes(std::vector<Route>& routes, reconcile::Platform& platform) {
        .summary = "Events with seq > after (or Last-Event-ID), oldest first; with \"Accept: "
                   "text/event-stream\" the server-sent event stream of /api/events/stream",
        .access = Access::kViewer,
+       .slow = true,
        .query = {{.name = "after", .type = "integer", .description = "resume after this seq"},
                  {.name = "limit", .type = "integer", .description = "1..10000, default 100"}},
        .handler = [p](const Request& req) -> Result<Reply> {
@@ -53,7 +54,6 @@ void AddEventRoutes(std::vector<Route>& routes, reconcile::Platform& platform) {
        .openapi_path = "/api/events/stream",
        .summary = "Server-sent events: every event after ?after= or Last-Event-ID, then live ones",
        .access = Access::kViewer,
-       .quick = true,  // the stream starts on the event loop (event_stream.cc)
        .query = {{.name = "after", .type = "integer", .description = "resume after this seq"}},
        .content_type = "text/event-stream",
        .handler = [](const Request& req) -> Result<Reply> {

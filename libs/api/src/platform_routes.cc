@@ -241,7 +241,6 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .openapi_path = "/api/health",
        .summary = "Liveness: {\"ok\": true}; with replicas, the leader and their heartbeats",
        .access = Access::kPublic,
-       .quick = options.lease == nullptr,  // with replicas it reads the lease's records
        .handler = [lease = options.lease,
                    replica = options.replica_id](const Request&) -> Result<Reply> {
          if (lease == nullptr) return Reply{.body = R"({"ok":true})"};
@@ -339,6 +338,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
        .openapi_path = "/api/ci/context",
        .summary = "An enver's CI context variables, as $GITHUB_ENV lines",
        .access = Access::kAny,
+       .slow = true,  // its first call for an enver issues and stores its token: a commit
        .query = {{.name = "build", .description = "the build id", .required = true},
                  {.name = "ref", .description = "the git ref (refs/heads/...)", .required = true}},
        .content_type = kTextType,
@@ -372,7 +372,6 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                     .openapi_path = "/api/products/{build}/{rev}/{product}",
                     .summary = "A product's current value (readers of the product only)",
                     .access = Access::kAny,
-                    .quick = true,  // one store read by key: the build scripts' hot path
                     .handler = [p](const Request& req) -> Result<Reply> {
                       const std::string path = ProductPath(req);
                       ODMD_ASSIGN_OR_RETURN(store::Entry entry, p->GetProduct(req.who, path));
@@ -386,6 +385,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                     .openapi_path = "/api/envers",
                     .summary = "Every enver with its latest deployment",
                     .access = Access::kViewer,
+                    .slow = true,
                     .handler = [p](const Request&) -> Result<Reply> {
                       ODMD_ASSIGN_OR_RETURN(json envers, p->ListEnvers());
                       return Reply::Json(envers);
@@ -501,6 +501,7 @@ void AddPlatformRoutes(std::vector<Route>& routes, reconcile::Platform& platform
                     .openapi_path = "/api/deployments/{id}/log",
                     .summary = "A deployment's build script log (the last 1 MiB)",
                     .access = Access::kViewer,
+                    .slow = true,
                     .content_type = kTextType,
                     .handler = [p](const Request& req) -> Result<Reply> {
                       ODMD_ASSIGN_OR_RETURN(std::string log, p->GetLog(req.params.at(0)));

@@ -315,10 +315,11 @@ class ApiServer::Impl {
     return MHD_YES;
   }
 
-  // The body is in: runs the handler (on a worker unless the route is quick: the connection
+  // The body is in: runs the handler (a write's or a slow read's on a worker: the connection
   // waits suspended and comes back here with its reply) and queues the reply.
   MHD_Result Complete(MHD_Connection* connection, Call& call) {
-    if (!call.reply && !call.route->quick && workers_.Enter()) {
+    const bool offload = call.route->mutates || call.route->slow;
+    if (!call.reply && offload && workers_.Enter()) {
       MHD_suspend_connection(connection);
       workers_.Post([&call, connection] {
         call.reply = Run(*call.route, call.req);

@@ -23,7 +23,6 @@ void AddStaticRoutes(std::vector<Route>& routes, const ApiOptions& options) {
        .openapi_path = "/{file}",
        .summary = "The web console: / is index.html, else one of its files",
        .access = Access::kPublic,
-       .quick = true,
        .content_type = "text/html; charset=utf-8",
        .handler = [files](const Request& req) -> Result<Reply> {
          const std::string path = req.path == "/" ? "/index.html" : req.path;

@@ -111,11 +111,12 @@ struct Route {
   // in the inbox or writes it to the store directly. Every other mutating route answers 503
   // on a follower, naming the leader, before the body is read.
   bool follower_serves = false;
-  // The handler answers from memory or with one read by key, in microseconds, and never
-  // waits for a commit, a lock held across one, or a process: the server runs it on the
-  // connection's event-loop thread. Every other handler runs on the server's worker threads
-  // (ApiOptions::worker_threads), which costs a hand-over each way.
-  bool quick = false;
+  // The handler takes milliseconds (it goes over the whole org, a long history or a large
+  // record): the server runs it on a worker thread (ApiOptions::worker_threads), as it runs
+  // every mutating route's (they wait for their commits), so the connections sharing its
+  // event loop do not wait behind it. Other handlers run on the event loop: the hand-over
+  // each way would halve the rate of small reads (docs/platform.md, "Limits").
+  bool slow = false;
   std::vector<QueryParam> query{};
   int status = 200;                      // on success
   std::string content_type = kJsonType;  // on success

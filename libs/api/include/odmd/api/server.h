@@ -47,11 +47,11 @@ struct ApiOptions {
   // Threads serving connections: each runs an event loop over its share of the
   // connections (idle ones, slow ones and open event streams hold no thread).
   int threads = 8;
-  // Threads running the handlers that wait: every write (a commit to the store, its
-  // reactions) and every read but the quick ones (Route::quick: health, product reads, the
-  // console's files). Such a request's connection leaves its event loop while its handler
-  // runs, so the connections sharing that loop (a build script reading a product, a health
-  // check) never wait behind it. 0: every handler runs on its event-loop thread.
+  // Threads running the handlers that wait or take long: every write (its commit, its
+  // reactions) and the slow reads (Route::slow: the graph, impact, diffs, long lists). Such
+  // a request's connection leaves its event loop while its handler runs, so the connections
+  // sharing that loop (a build script reading a product, a health check) never wait behind
+  // it. 0: every handler runs on its event-loop thread.
   int worker_threads = 16;
   // Open connections in all, and from one client address. Past max_connections a request
   // gets 503; connections past it (plus a margin) and past the per-client limit are closed
