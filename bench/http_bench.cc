@@ -350,17 +350,20 @@ int main(int argc, char** argv) {
                       [](httplib::Client& c, int, int) { return c.Get("/api/health"); });
   all.Print("health x8", phase_seconds);
   PrintTarget("health x8", all, phase_seconds, kBaselineHealthPerS);
-  Series many_reads = Hammer(port, kReadClients, phase_seconds, [&](httplib::Client& c, int, int) {
-    return c.Get(kProductGet, as_admin);
-  });
+  auto read_product = [&](httplib::Client& c, int, int) { return c.Get(kProductGet, as_admin); };
+  Series many_reads = Hammer(port, kReadClients, phase_seconds, read_product);
   many_reads.Print("product read x8", phase_seconds);
   PrintTarget("product read x8", many_reads, phase_seconds, kBaselineReadsPerS);
   const std::vector<Writer> writers = Writers(flags.manifest, tokens, kPutClients);
-  Series many_puts =
-      Hammer(port, kPutClients, phase_seconds, [&](httplib::Client& c, int k, int i) {
-        const Writer& w = writers[static_cast<size_t>(k)];
-        return c.Put(w.path, w.headers, "value-" + std::to_string(i), "text/plain");
-      });
+  // Client k puts writer k's product; `prefix` keeps each phase's values new (an equal value
+  // is no new version).
+  auto put_products = [&](std::string prefix) {
+    return [&writers, prefix](httplib::Client& c, int k, int i) {
+      const Writer& w = writers[static_cast<size_t>(k)];
+      return c.Put(w.path, w.headers, prefix + std::to_string(i), "text/plain");
+    };
+  };
+  Series many_puts = Hammer(port, kPutClients, phase_seconds, put_products("value-"));
   many_puts.Print("product put x16", phase_seconds);
   std::printf(
       "http product put x16: %.0f puts/s, p50 %.2f ms, p99 %.2f ms (16 envers at once; "
@@ -371,15 +374,9 @@ int main(int argc, char** argv) {
   // Build scripts reading products while 16 others publish: the puts' handlers wait on
   // commits on the server's worker threads, not on the event loops the reads share.
   Series busy_puts;
-  std::thread putting([&] {
-    busy_puts = Hammer(port, kPutClients, phase_seconds, [&](httplib::Client& c, int k, int i) {
-      const Writer& w = writers[static_cast<size_t>(k)];
-      return c.Put(w.path, w.headers, "busy-" + std::to_string(i), "text/plain");
-    });
-  });
-  Series busy_reads = Hammer(port, kReadClients, phase_seconds, [&](httplib::Client& c, int, int) {
-    return c.Get(kProductGet, as_admin);
-  });
+  std::thread putting(
+      [&] { busy_puts = Hammer(port, kPutClients, phase_seconds, put_products("busy-")); });
+  Series busy_reads = Hammer(port, kReadClients, phase_seconds, read_product);
   putting.join();
   busy_reads.Print("read x8 + put", phase_seconds);
   busy_puts.Print("put x16 + read", phase_seconds);
