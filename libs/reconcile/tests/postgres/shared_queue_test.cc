@@ -229,6 +229,18 @@ TEST_F(SharedQueueTest, ThreeReplicasClaimingAtOnceClaimEachDeploymentOnce) {
                                " had another deployment running");
             }
             claims_by_replica[d.owner] += 1;
+          }
+          progress.notify_all();
+          {
+            // Hold the claim until every replica has won one, so the three claim at once
+            // whatever the scheduler does: on a loaded machine one replica's threads could
+            // otherwise take every deployment before the others read the store (seen in CI).
+            std::unique_lock lock(mu);
+            if (!progress.wait_for(lock, std::chrono::seconds(60),
+                                   [&] { return claims_by_replica.size() == 3u; })) {
+              errors.push_back(d.owner + " held " + d.id + " for 60 s and not every replica " +
+                               "won a claim meanwhile");
+            }
             running_envers.erase(d.enver_id);  // before Finish lets the next one start
           }
           d.state = DeploymentState::kSucceeded;
@@ -262,7 +274,7 @@ TEST_F(SharedQueueTest, ThreeReplicasClaimingAtOnceClaimEachDeploymentOnce) {
   }
   EXPECT_EQ(static_cast<int>(starts.size()), succeeded);
   EXPECT_GE(succeeded, kEnvers);  // the last round of each enver at least
-  // The claims were spread: each replica's queue won some.
+  // The claims were spread: each replica's queue won some (the hold above waits for it).
   EXPECT_EQ(claims_by_replica.size(), 3u) << "claims by replica: " << claims_by_replica.size();
   for (const auto& [owner, n] : claims_by_replica) {
     std::cerr << "claims by " << owner << ": " << n << "\n";
