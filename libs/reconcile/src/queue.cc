@@ -116,9 +116,12 @@ std::int64_t DeploymentQueue::NowMs() const {
       .count();
 }
 
-Status DeploymentQueue::CheckLoaded() const {
-  if (!loaded_) return FailedPreconditionError("the deployment queue is not loaded (call Load)");
-  return OkStatus();
+Status DeploymentQueue::EnsureLoadedLocked() {
+  if (loaded_) return OkStatus();
+  // A shared queue whose re-read failed (another replica's retry, a store error) reads
+  // again rather than failing every write of this replica until the next Refresh.
+  if (lost_) return ReadLocked();
+  return FailedPreconditionError("the deployment queue is not loaded (call Load)");
 }
 
 Status DeploymentQueue::CommitLocked(Change& change) {
@@ -179,10 +182,6 @@ bool DeploymentQueue::WorthRetrying(const Status& s, int attempt) const {
          attempt < options_.shared_retries;
 }
 
-bool DeploymentQueue::RetryLocked(const Status& s, int attempt) {
-  return WorthRetrying(s, attempt) && ReadLocked().ok();
-}
-
 void DeploymentQueue::RereadCounterLocked() {
   Result<store::Entry> counter = store_.Get(kDeploymentSeqKey);
   if (!counter.ok()) return;  // the next commit fails again, and reads again
@@ -197,6 +196,7 @@ void DeploymentQueue::RereadCounterLocked() {
 Status DeploymentQueue::Load() {
   std::lock_guard lock(mu_);
   loaded_ = false;
+  lost_ = false;
   Status s = LoadLocked();
   if (!s.ok()) {
     active_.clear();
@@ -245,19 +245,17 @@ Status DeploymentQueue::LoadLocked() {
 }
 
 Status DeploymentQueue::ReadLocked() {
-  // Another replica's commit between the reads of a queue record and of its deployment
-  // shows them disagreeing: read again (each commit writes both).
-  for (int attempt = 0;; ++attempt) {
-    Status s = ReadStoreLocked();
-    if (s.ok()) return s;
-    active_.clear();
-    queues_.clear();
-    running_ = 0;
-    if (!options_.shared || s.code() != StatusCode::kFailedPrecondition ||
-        attempt >= options_.shared_retries) {
-      return s;
-    }
+  const bool was_loaded = loaded_ || lost_;
+  Status s = ReadStoreLocked();
+  if (s.ok()) {
+    lost_ = false;
+    return s;
   }
+  active_.clear();
+  queues_.clear();
+  running_ = 0;
+  lost_ = options_.shared && was_loaded;
+  return s;
 }
 
 Status DeploymentQueue::ReadStoreLocked() {
@@ -266,7 +264,21 @@ Status DeploymentQueue::ReadStoreLocked() {
   queues_.clear();
   last_id_ = 0;
   last_id_revision_ = 0;
-  Result<store::Entry> counter = store_.Get(kDeploymentSeqKey);
+  // A shared queue reads every record as of one store revision: another replica's commit
+  // between two reads cannot make a queue record and its deployment disagree.
+  std::optional<store::Revision> at;
+  if (options_.shared) {
+    ODMD_ASSIGN_OR_RETURN(at, store_.LatestRevision());
+  }
+  auto get = [&](std::string_view key) -> Result<store::Entry> {
+    if (!at) return store_.Get(key);
+    ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> found, store_.ListAt(key, *at));
+    for (store::Entry& e : found) {
+      if (e.key == key) return std::move(e);
+    }
+    return NotFoundError("key " + Quote(key) + " not found at revision " + std::to_string(*at));
+  };
+  Result<store::Entry> counter = get(kDeploymentSeqKey);
   if (counter.ok()) {
     ODMD_ASSIGN_OR_RETURN(last_id_, ParseCounter(kDeploymentSeqKey, counter->value));
     last_id_revision_ = counter->revision;
@@ -274,7 +286,8 @@ Status DeploymentQueue::ReadStoreLocked() {
     return counter.status();
   }
 
-  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> records, store_.List(kQueuePrefix));
+  ODMD_ASSIGN_OR_RETURN(std::vector<store::Entry> records,
+                        at ? store_.ListAt(kQueuePrefix, *at) : store_.List(kQueuePrefix));
   for (const store::Entry& entry : records) {
     std::string enver_id = entry.key.substr(kQueuePrefix.size());
     ODMD_ASSIGN_OR_RETURN(QueueRecord record, ParseQueueRecord(entry.value, entry.key));
@@ -283,7 +296,7 @@ Status DeploymentQueue::ReadStoreLocked() {
       if (id.empty()) continue;
       std::string key = DeploymentKey(id);
       std::string role = state == DeploymentState::kQueued ? "pending" : "running";
-      Result<store::Entry> found = store_.Get(key);
+      Result<store::Entry> found = get(key);
       if (IsNotFound(found.status())) {
         return FailedPreconditionError("queue record " + entry.key + " names " + Quote(id) +
                                        " as " + role + ", but " + key + " does not exist");
@@ -366,7 +379,7 @@ std::vector<Deployment> DeploymentQueue::followed() const {
 
 Status DeploymentQueue::RecordRun(std::string_view id, std::int64_t run_id, std::string run_url) {
   std::lock_guard lock(mu_);
-  ODMD_RETURN_IF_ERROR(CheckLoaded());
+  ODMD_RETURN_IF_ERROR(EnsureLoadedLocked());
   return RetryingLocked([&] { return RecordRunLocked(id, run_id, run_url); });
 }
 
@@ -396,7 +409,7 @@ Result<std::vector<EnqueueResult>> DeploymentQueue::Enqueue(
     std::vector<store::BatchOp> ops) {
   for (size_t i = 0; i < requests.size(); ++i) ODMD_RETURN_IF_ERROR(CheckRequest(i, requests[i]));
   std::lock_guard lock(mu_);
-  ODMD_RETURN_IF_ERROR(CheckLoaded());
+  ODMD_RETURN_IF_ERROR(EnsureLoadedLocked());
   if (!options_.shared) return EnqueueLocked(requests, std::move(events), std::move(ops));
   return RetryingLocked([&] { return EnqueueLocked(requests, events, ops); });
 }
@@ -465,10 +478,16 @@ Result<std::vector<EnqueueResult>> DeploymentQueue::EnqueueLocked(
 Result<std::optional<Deployment>> DeploymentQueue::Claim(
     const std::function<bool(const Deployment&)>& ready) {
   std::lock_guard lock(mu_);
-  ODMD_RETURN_IF_ERROR(CheckLoaded());
+  ODMD_RETURN_IF_ERROR(EnsureLoadedLocked());
   // Lost to another replica's claim (or enqueue): the mirror is read again and the next
   // candidate is tried; the deployment the other claimed is running now, not a candidate.
-  return RetryingLocked([&] { return ClaimLocked(ready); });
+  Result<std::optional<Deployment>> claimed = RetryingLocked([&] { return ClaimLocked(ready); });
+  if (options_.shared && IsAborted(claimed.status()) && !store::IsLeaseLost(claimed.status())) {
+    // Lost every try: the other replicas are claiming faster than this one re-reads (many
+    // workers, a loaded machine). Their claims are the work getting done, not an error.
+    return std::optional<Deployment>();
+  }
+  return claimed;
 }
 
 Result<std::optional<Deployment>> DeploymentQueue::ClaimLocked(
@@ -512,7 +531,7 @@ Status DeploymentQueue::Finish(Deployment result, bool transient) {
                                 std::string(DeploymentStateName(result.state)));
   }
   std::lock_guard lock(mu_);
-  ODMD_RETURN_IF_ERROR(CheckLoaded());
+  ODMD_RETURN_IF_ERROR(EnsureLoadedLocked());
   // Another replica's enqueue may have changed the enver's queue record meanwhile.
   return RetryingLocked([&] { return FinishLocked(result, transient); });
 }
@@ -568,7 +587,7 @@ Status DeploymentQueue::FinishLocked(Deployment result, bool transient) {
 Result<std::optional<std::string>> DeploymentQueue::Cancel(std::string_view enver_id,
                                                            std::string reason) {
   std::lock_guard lock(mu_);
-  ODMD_RETURN_IF_ERROR(CheckLoaded());
+  ODMD_RETURN_IF_ERROR(EnsureLoadedLocked());
   return RetryingLocked([&] { return CancelLocked(enver_id, reason); });
 }
 

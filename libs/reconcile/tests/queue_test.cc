@@ -10,12 +10,14 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "odmd/store/forwarding_config_store.h"
 #include "odmd/store/open_config_store.h"
 #include "odmd/testing/change_collector.h"
 #include "odmd/testing/fake_clock.h"
@@ -678,6 +680,143 @@ TEST_F(DeploymentQueueTest, AFailedCommitChangesNothingAndTheNextOneWorks) {
   ODMD_ASSERT_OK(restarted.Load());
   EXPECT_THAT(restarted.resumed(), ElementsAre("d0000000002"));
   EXPECT_EQ(faulty.injected_failures(), 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared queues (several replicas' queues on one store)
+
+// Runs `after_queue_list` after every List or ListAt of the queue records, and fails the next
+// `failing_heads` LatestRevision calls: another replica committing between a queue's reads,
+// a store that cannot be read for a moment.
+class InterleavingStore : public store::ForwardingConfigStore {
+ public:
+  using ForwardingConfigStore::ForwardingConfigStore;
+  std::function<void()> after_queue_list;
+  int failing_heads = 0;
+
+  Result<std::vector<store::Entry>> List(std::string_view prefix) override {
+    Result<std::vector<store::Entry>> r = ForwardingConfigStore::List(prefix);
+    Interleave(prefix);
+    return r;
+  }
+  Result<std::vector<store::Entry>> ListAt(std::string_view prefix, store::Revision at) override {
+    Result<std::vector<store::Entry>> r = ForwardingConfigStore::ListAt(prefix, at);
+    Interleave(prefix);
+    return r;
+  }
+  Result<store::Revision> LatestRevision() override {
+    if (failing_heads > 0) {
+      --failing_heads;
+      return UnavailableError("injected fault: the store cannot be reached");
+    }
+    return ForwardingConfigStore::LatestRevision();
+  }
+
+ private:
+  void Interleave(std::string_view prefix) {
+    if (prefix == kQueuePrefix && after_queue_list) after_queue_list();
+  }
+};
+
+TEST_F(DeploymentQueueTest, ASharedQueueReadsOneSnapshotWhileAnotherReplicaCommitsBetweenReads) {
+  QueueOptions shared = options_;
+  shared.shared = true;
+  shared.owner = "host-2";
+  DeploymentQueue other(*store_, clock_, shared);
+  ODMD_ASSERT_OK(other.Refresh());
+  ODMD_ASSERT_OK(other.Enqueue(std::vector{Req("a/b..main", "r0")}));
+  InterleavingStore interleaving(*store_);
+  shared.owner = "host-1";
+  DeploymentQueue q(interleaving, clock_, shared);
+  // Every time q has listed the queue records, before it reads their deployments, the other
+  // replica supersedes a's pending deployment: a record-by-record read would find the queue
+  // record naming a deployment that is superseded, every time.
+  int commits = 0;
+  interleaving.after_queue_list = [&] {
+    Result<std::vector<EnqueueResult>> r =
+        other.Enqueue(std::vector{Req("a/b..main", "r" + std::to_string(++commits))});
+    EXPECT_TRUE(r.ok()) << r.status();
+  };
+  ODMD_ASSERT_OK(q.Refresh());
+  EXPECT_EQ(commits, 1);
+  // q sees the store as of its read: a's first deployment pending.
+  EXPECT_THAT(q.ActiveEnvers(), ElementsAre("a/b..main"));
+
+  // Its claim of that one loses; it reads again and claims the one pending now.
+  interleaving.after_queue_list = nullptr;
+  Result<std::optional<Deployment>> claimed = q.Claim(Always);
+  ODMD_ASSERT_OK(claimed);
+  ASSERT_TRUE(*claimed);
+  EXPECT_EQ((*claimed)->id, "d0000000002");
+  EXPECT_EQ(Stored("d0000000001").state, DeploymentState::kSuperseded);
+  EXPECT_EQ(Stored("d0000000002").state, DeploymentState::kRunning);
+}
+
+TEST_F(DeploymentQueueTest, ASharedQueueLosingEveryTryToOtherReplicasClaimsNothingForNow) {
+  QueueOptions shared = options_;
+  shared.shared = true;
+  shared.shared_retries = 1;
+  shared.owner = "host-2";
+  DeploymentQueue other(*store_, clock_, shared);
+  ODMD_ASSERT_OK(other.Refresh());
+  ODMD_ASSERT_OK(other.Enqueue(
+      std::vector{Req("a/b..main", "r"), Req("b/b..main", "r"), Req("c/b..main", "r")}));
+  InterleavingStore interleaving(*store_);
+  shared.owner = "host-1";
+  DeploymentQueue q(interleaving, clock_, shared);
+  ODMD_ASSERT_OK(q.Refresh());
+  // The other replica claims d1, then the next one each time q has re-read the records.
+  auto other_claims = [&] {
+    Result<std::optional<Deployment>> r = other.Claim(Always);
+    EXPECT_TRUE(r.ok() && r->has_value()) << r.status();
+  };
+  other_claims();
+  interleaving.after_queue_list = other_claims;
+  // Two tries (shared_retries 1), both lost: nothing claimed, and no error to alert on.
+  Result<std::optional<Deployment>> lost = q.Claim(Always);
+  ODMD_ASSERT_OK(lost);
+  EXPECT_FALSE(lost->has_value());
+  EXPECT_EQ(Stored("d0000000002").owner, "host-2");
+  // When the others stop, q claims what is left.
+  interleaving.after_queue_list = nullptr;
+  Result<std::optional<Deployment>> claimed = q.Claim(Always);
+  ODMD_ASSERT_OK(claimed);
+  ASSERT_TRUE(*claimed);
+  EXPECT_EQ((*claimed)->id, "d0000000003");
+  EXPECT_EQ(Stored("d0000000003").owner, "host-1");
+}
+
+TEST_F(DeploymentQueueTest, ASharedQueueWhoseReReadFailedReadsAgainAtItsNextWrite) {
+  QueueOptions shared = options_;
+  shared.shared = true;
+  shared.owner = "host-2";
+  DeploymentQueue other(*store_, clock_, shared);
+  ODMD_ASSERT_OK(other.Refresh());
+  ODMD_ASSERT_OK(other.Enqueue(std::vector{Req("a/b..main", "r"), Req("b/b..main", "r")}));
+  InterleavingStore interleaving(*store_);
+  shared.owner = "host-1";
+  DeploymentQueue q(interleaving, clock_, shared);
+  ODMD_ASSERT_OK(q.Refresh());
+  Result<std::optional<Deployment>> by_other = other.Claim(Always);
+  ODMD_ASSERT_OK(by_other);
+  ASSERT_TRUE(*by_other);
+  EXPECT_EQ((*by_other)->id, "d0000000001");
+
+  // q's claim of d1 loses its compare-and-set and reading the records again fails: the
+  // claim says why.
+  interleaving.failing_heads = 1;
+  EXPECT_THAT(q.Claim(Always), StatusIs(StatusCode::kUnavailable, HasSubstr("injected fault")));
+  EXPECT_EQ(interleaving.failing_heads, 0);
+  // The next write reads them first instead of refusing as "not loaded" until a Refresh.
+  Result<std::optional<Deployment>> claimed = q.Claim(Always);
+  ODMD_ASSERT_OK(claimed);
+  ASSERT_TRUE(*claimed);
+  EXPECT_EQ((*claimed)->id, "d0000000002");
+  EXPECT_EQ((*claimed)->owner, "host-1");
+
+  // A queue of its own still needs its Load.
+  DeploymentQueue own(interleaving, clock_, options_);
+  EXPECT_THAT(own.Claim(Always), StatusIs(StatusCode::kFailedPrecondition, HasSubstr("Load")));
 }
 
 // ---------------------------------------------------------------------------------------------

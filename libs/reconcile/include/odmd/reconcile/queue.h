@@ -100,7 +100,10 @@ class DeploymentQueue {
   // WITHOUT Load's resumption: every running deployment stays running. A replica that runs
   // workers beside another's queue calls it instead of Load, and again whenever the queue
   // records changed (a watch on kQueuePrefix). Afterwards the queue counts as loaded.
-  // kFailedPrecondition as Load; store errors (the mirror is then empty and unloaded).
+  // kFailedPrecondition as Load; store errors (the mirror is then empty and unloaded; a
+  // shared queue's next Enqueue, Claim, Finish, Cancel or RecordRun reads it again first).
+  // A shared queue reads the records as of one store revision (its store needs ListAt), so
+  // they agree whatever the other replicas commit meanwhile.
   Status Refresh();
   // Refresh, then puts back in the queue (as Load does, in one commit) every running
   // deployment whose owner is another one than this queue's and for which
@@ -138,7 +141,9 @@ class DeploymentQueue {
   // Claims the oldest pending deployment (by id) that is due (not_before_ms passed), whose
   // enver has nothing running and for which `ready` returns true, unless `concurrency`
   // deployments are running. Records it running (attempt + 1, started_at_ms, owner) with a
-  // "deployment.started" event before returning it. nullopt when nothing qualifies.
+  // "deployment.started" event before returning it. nullopt when nothing qualifies, and in
+  // a shared queue when other replicas' claims won each of its `shared_retries` + 1 tries
+  // (they took the work; the next change of the records is the time to look again).
   // REQUIRES: `ready` does not call the queue (it runs under the queue's lock).
   Result<std::optional<Deployment>> Claim(const std::function<bool(const Deployment&)>& ready);
 
@@ -190,7 +195,9 @@ class DeploymentQueue {
   };
   class Change;
 
-  Status CheckLoaded() const;
+  // kFailedPrecondition before a successful Load or Refresh; a shared queue whose mirror a
+  // failed re-read left empty reads it again.
+  Status EnsureLoadedLocked();
   Status LoadLocked();
   // Reads the mirror (LoadLocked without the resumption); on an error the mirror is empty.
   Status ReadLocked();
@@ -198,24 +205,23 @@ class DeploymentQueue {
   // Requeues (or supersedes, or follows) the running deployments options_.owner_gone lets
   // go, skipping this queue's own when `others_only`; one commit.
   Status ResumeLocked(bool others_only, Orphans& out);
-  // In a shared queue, after `s` (a failed write): true if the write is worth computing
-  // again (kAborted by another writer, not a lost lease, attempt < shared_retries), with the
-  // mirror re-read first.
-  bool RetryLocked(const Status& s, int attempt);
-  // Whether `s` is worth computing the write again for, before the mirror is re-read.
+  // In a shared queue, after `s` (a failed write): whether the write is worth computing
+  // again (kAborted by another writer, not a lost lease, attempt < shared_retries).
   bool WorthRetrying(const Status& s, int attempt) const;
-  // Runs `write` (a Status or Result returning *Locked operation) until it succeeds or
-  // RetryLocked says to stop: the one retry loop of a shared queue's writes.
+  // Runs `write` (a Status or Result returning *Locked operation) until it succeeds or is
+  // not worth retrying, re-reading the mirror before each retry: the one retry loop of a
+  // shared queue's writes. Returns the write's last result, or the re-read's error.
   template <typename Write>
   auto RetryingLocked(Write write) -> decltype(write()) {
     for (int attempt = 0;; ++attempt) {
       auto r = write();
       if (r.ok()) return r;
       if constexpr (std::is_same_v<decltype(r), Status>) {
-        if (!RetryLocked(r, attempt)) return r;
+        if (!WorthRetrying(r, attempt)) return r;
       } else {
-        if (!RetryLocked(r.status(), attempt)) return r;
+        if (!WorthRetrying(r.status(), attempt)) return r;
       }
+      if (Status read = ReadLocked(); !read.ok()) return read;
     }
   }
   Result<std::vector<EnqueueResult>> EnqueueLocked(std::span<const EnqueueRequest> requests,
@@ -241,6 +247,8 @@ class DeploymentQueue {
 
   mutable std::mutex mu_;
   bool loaded_ = false;
+  // Shared queue: a re-read of the loaded mirror failed; the next write reads it again.
+  bool lost_ = false;
   std::vector<std::string> resumed_;
   std::vector<Deployment> followed_;
   // Pending and running deployments, by id (ids sort oldest first).
