@@ -5,7 +5,10 @@
 //   parse     simdjson's DOM parse of the text (a padded copy and a fresh parser, median)
 //   read      model::ReadManifest: read + every rule, as `odmd validate` runs it (median)
 //   memory    the read's peak RSS over the child's start, against 2x the file + the model
-//             (the RSS an Org of that size holds on its own)
+//             (the RSS an Org of that size holds on its own); the start is taken after a
+//             one-build manifest was read, so that what any read costs once per process
+//             whatever the file (the reader's code paged in, the allocator's first pages:
+//             ~3 MiB) is printed apart and not charged to the file's budget
 //   process   `odmd validate <file>` as a whole process: wall time (median) and peak RSS
 //   canonical texts written per read (target: at most one)
 //   fast path the same read of a text the canonical path does not take (a space before it):
@@ -138,12 +141,28 @@ double SimdjsonParseMs(const fs::path& file, int runs) {
   return Median(ms);
 }
 
-// "<median ms> <peak MiB over start> <canonical texts written by one read>".
+// Reads the manifest of a one-build org the way ReadJob reads the file: pages in the code and
+// the allocator's first pages, which every process pays once whatever the file's size.
+bool ReadSmallManifest(bool not_canonical) {
+  std::string text = odmd::model::WriteManifest(odmd::bench::MakeSyntheticOrg({.builds = 1}));
+  if (not_canonical) text.insert(text.begin(), ' ');
+  const size_t size = text.size();
+  text.append(odmd::model::kManifestReadPadding, ' ');
+  std::string digest;
+  return odmd::model::ReadManifest(std::string_view(text).substr(0, size), nullptr,
+                                   {.digest = &digest, .padded = true})
+      .ok();
+}
+
+// "<median ms> <peak MiB over start> <canonical texts written by one read> <MiB of the
+// one-build read before the start>".
 // With `not_canonical`, the text is read with one space before it, which the canonical path
 // does not take: the fast path (simdjson) reads it and writes the canonical text to check the
 // digest, as every manifest was read before the canonical path (the same run's baseline).
 std::string ReadJob(const fs::path& file, int runs, bool not_canonical = false) {
-  double start_mib = CurrentRssMiB();
+  const double cold_mib = CurrentRssMiB();
+  if (!ReadSmallManifest(not_canonical)) return "";
+  const double start_mib = CurrentRssMiB();
   auto [padded, size] = ReadPadded(file);
   if (not_canonical) {
     padded.insert(padded.begin(), ' ');
@@ -163,8 +182,8 @@ std::string ReadJob(const fs::path& file, int runs, bool not_canonical = false) 
     texts = odmd::model::CanonicalTextsWritten() - before;
   }
   char out[128];
-  std::snprintf(out, sizeof out, "%f %f %llu", Median(ms), PeakRssMiB() - start_mib,
-                static_cast<unsigned long long>(texts));
+  std::snprintf(out, sizeof out, "%f %f %llu %f", Median(ms), PeakRssMiB() - start_mib,
+                static_cast<unsigned long long>(texts), start_mib - cold_mib);
   return out;
 }
 
@@ -260,9 +279,9 @@ bool RunSize(int builds, const Flags& flags) {
     std::printf("manifest %d builds: the read failed\n", builds);
     return false;
   }
-  double read_ms = 0, read_mib = 0, model_mib = 0;
+  double read_ms = 0, read_mib = 0, model_mib = 0, fixed_mib = 0;
   unsigned long long texts = 0;
-  std::sscanf(read.c_str(), "%lf %lf %llu", &read_ms, &read_mib, &texts);
+  std::sscanf(read.c_str(), "%lf %lf %llu %lf", &read_ms, &read_mib, &texts, &fixed_mib);
   std::sscanf(model.c_str(), "%lf", &model_mib);
   const Baseline& base = kBaselines.count(builds) != 0 ? kBaselines.at(builds) : Baseline{0, 0, 0};
   std::printf("manifest %d builds: %.1f MB, simdjson parse %.1f ms, read+validate %.1f ms\n",
@@ -274,9 +293,11 @@ bool RunSize(int builds, const Flags& flags) {
       Verdict(read_ms <= 3 * parse_ms));
   double budget = 2 * mib + model_mib;
   std::printf(
-      "manifest peak memory %d: %.0f MiB over start (target <= 2x file %.0f MiB + model %.0f MiB "
-      "= %.0f MiB; baseline peak %.0f MiB) %s\n",
-      builds, read_mib, mib, model_mib, budget, base.peak_mib, Verdict(read_mib <= budget));
+      "manifest peak memory %d: %.1f MiB over start, and %.1f MiB before it for any read (a "
+      "one-build manifest read first) (target <= 2x file %.1f MiB + model %.1f MiB = %.1f MiB; "
+      "baseline peak %.0f MiB) %s\n",
+      builds, read_mib, fixed_mib, mib, model_mib, budget, base.peak_mib,
+      Verdict(read_mib <= budget));
   std::printf("manifest canonical texts per read %d: %llu (target <= 1) %s\n", builds, texts,
               Verdict(texts <= 1));
   double fast_ms = 0, fast_mib = 0;
