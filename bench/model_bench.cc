@@ -13,7 +13,8 @@
 // reported. A child is exec'd, not merely forked: a forked child shares its parent's heap
 // copy-on-write, and on 2 MiB pages its first writes there cost ~500 4 KiB copy faults
 // (~8 ms on this VM) that no real command pays. --fork-children measures the forked way. The
-// manifest figures live in manifest_bench.cc.
+// manifest figures live in manifest_bench.cc. Exits 1 when a run fails (violations, an
+// unconverged plan); a missed target is a figure (MISS), not a failure: `make bench` goes on.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -200,8 +201,8 @@ Figures Fastest(int builds, int runs) {
 
 const char* Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
 
-// Prints one size's phases, its baseline and the speed-up; false if a target is missed.
-bool Report(int builds, const Figures& f) {
+// Prints one size's phases, its baseline and the speed-up with PASS or MISS.
+void Report(int builds, const Figures& f) {
   std::printf(
       "pipeline builds=%d envers=%zu edges=%zu build_org=%.1fms graph=%.1fms validate=%.1fms "
       "plan=%.1fms graph+validate+plan=%.1fms total=%.1fms waves=%d violations=%zu "
@@ -216,7 +217,7 @@ bool Report(int builds, const Figures& f) {
   if (base == nullptr) {
     std::printf("model pipeline %d: %.3f us/edge (no recorded baseline at this size)\n", builds,
                 f.us_per_edge());
-    return true;
+    return;
   }
   auto ratio = [](double before, double after) { return after > 0 ? before / after : 0.0; };
   std::printf(
@@ -233,7 +234,6 @@ bool Report(int builds, const Figures& f) {
       builds, f.us_per_edge(), speed_up, kTargetSpeedUp,
       HasSpeedUpTarget(builds) ? "" : " at 1,000 and 10,000 builds only", base->total_ms(),
       HasSpeedUpTarget(builds) ? Verdict(pass) : "(informational)");
-  return pass || !HasSpeedUpTarget(builds);
 }
 
 // Removes the flag `name` from argv; whether it was there.
@@ -330,7 +330,7 @@ int main(int argc, char** argv) {
       ok = false;
       continue;
     }
-    ok = Report(n, f) && ok;
+    Report(n, f);
     if (n == 100) per_edge_small = f.us_per_edge();
     if (n == 10000) per_edge_large = f.us_per_edge();
   }
@@ -340,7 +340,6 @@ int main(int argc, char** argv) {
     std::printf(
         "model pipeline flatness: per-edge cost at 10,000 / at 100 = %.2f (target <= %.1f) %s\n", r,
         kTargetFlatness, Verdict(pass));
-    ok = pass && ok;
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
