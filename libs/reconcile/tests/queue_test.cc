@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -718,16 +719,34 @@ class InterleavingStore : public store::ForwardingConfigStore {
   }
 };
 
+// Two replicas' shared queues on one store: `other` ("host-2") writes to it directly, with
+// `queued` enqueued; `q` ("host-1", not read yet) goes through `interleaving`.
+struct TwoReplicas {
+  std::unique_ptr<DeploymentQueue> other;
+  std::unique_ptr<InterleavingStore> interleaving;
+  std::unique_ptr<DeploymentQueue> q;
+};
+
+TwoReplicas ShareQueue(store::ConfigStore& store, FakeClock& clock, QueueOptions options,
+                       std::vector<EnqueueRequest> queued) {
+  TwoReplicas r;
+  options.shared = true;
+  options.owner = "host-2";
+  r.other = std::make_unique<DeploymentQueue>(store, clock, options);
+  EXPECT_TRUE(r.other->Refresh().ok());
+  Result<std::vector<EnqueueResult>> enqueued = r.other->Enqueue(queued);
+  EXPECT_TRUE(enqueued.ok()) << enqueued.status();
+  r.interleaving = std::make_unique<InterleavingStore>(store);
+  options.owner = "host-1";
+  r.q = std::make_unique<DeploymentQueue>(*r.interleaving, clock, options);
+  return r;
+}
+
 TEST_F(DeploymentQueueTest, ASharedQueueReadsOneSnapshotWhileAnotherReplicaCommitsBetweenReads) {
-  QueueOptions shared = options_;
-  shared.shared = true;
-  shared.owner = "host-2";
-  DeploymentQueue other(*store_, clock_, shared);
-  ODMD_ASSERT_OK(other.Refresh());
-  ODMD_ASSERT_OK(other.Enqueue(std::vector{Req("a/b..main", "r0")}));
-  InterleavingStore interleaving(*store_);
-  shared.owner = "host-1";
-  DeploymentQueue q(interleaving, clock_, shared);
+  TwoReplicas r = ShareQueue(*store_, clock_, options_, {Req("a/b..main", "r0")});
+  DeploymentQueue& other = *r.other;
+  InterleavingStore& interleaving = *r.interleaving;
+  DeploymentQueue& q = *r.q;
   // Every time q has listed the queue records, before it reads their deployments, the other
   // replica supersedes a's pending deployment: a record-by-record read would find the queue
   // record naming a deployment that is superseded, every time.
@@ -753,17 +772,13 @@ TEST_F(DeploymentQueueTest, ASharedQueueReadsOneSnapshotWhileAnotherReplicaCommi
 }
 
 TEST_F(DeploymentQueueTest, ASharedQueueLosingEveryTryToOtherReplicasClaimsNothingForNow) {
-  QueueOptions shared = options_;
-  shared.shared = true;
-  shared.shared_retries = 1;
-  shared.owner = "host-2";
-  DeploymentQueue other(*store_, clock_, shared);
-  ODMD_ASSERT_OK(other.Refresh());
-  ODMD_ASSERT_OK(other.Enqueue(
-      std::vector{Req("a/b..main", "r"), Req("b/b..main", "r"), Req("c/b..main", "r")}));
-  InterleavingStore interleaving(*store_);
-  shared.owner = "host-1";
-  DeploymentQueue q(interleaving, clock_, shared);
+  QueueOptions one_retry = options_;
+  one_retry.shared_retries = 1;
+  TwoReplicas r = ShareQueue(*store_, clock_, one_retry,
+                             {Req("a/b..main", "r"), Req("b/b..main", "r"), Req("c/b..main", "r")});
+  DeploymentQueue& other = *r.other;
+  InterleavingStore& interleaving = *r.interleaving;
+  DeploymentQueue& q = *r.q;
   ODMD_ASSERT_OK(q.Refresh());
   // The other replica claims d1, then the next one each time q has re-read the records.
   auto other_claims = [&] {
@@ -787,15 +802,11 @@ TEST_F(DeploymentQueueTest, ASharedQueueLosingEveryTryToOtherReplicasClaimsNothi
 }
 
 TEST_F(DeploymentQueueTest, ASharedQueueWhoseReReadFailedReadsAgainAtItsNextWrite) {
-  QueueOptions shared = options_;
-  shared.shared = true;
-  shared.owner = "host-2";
-  DeploymentQueue other(*store_, clock_, shared);
-  ODMD_ASSERT_OK(other.Refresh());
-  ODMD_ASSERT_OK(other.Enqueue(std::vector{Req("a/b..main", "r"), Req("b/b..main", "r")}));
-  InterleavingStore interleaving(*store_);
-  shared.owner = "host-1";
-  DeploymentQueue q(interleaving, clock_, shared);
+  TwoReplicas r =
+      ShareQueue(*store_, clock_, options_, {Req("a/b..main", "r"), Req("b/b..main", "r")});
+  DeploymentQueue& other = *r.other;
+  InterleavingStore& interleaving = *r.interleaving;
+  DeploymentQueue& q = *r.q;
   ODMD_ASSERT_OK(q.Refresh());
   Result<std::optional<Deployment>> by_other = other.Claim(Always);
   ODMD_ASSERT_OK(by_other);
