@@ -743,10 +743,10 @@ TwoReplicas ShareQueue(store::ConfigStore& store, FakeClock& clock, QueueOptions
 }
 
 TEST_F(DeploymentQueueTest, ASharedQueueReadsOneSnapshotWhileAnotherReplicaCommitsBetweenReads) {
-  TwoReplicas r = ShareQueue(*store_, clock_, options_, {Req("a/b..main", "r0")});
-  DeploymentQueue& other = *r.other;
-  InterleavingStore& interleaving = *r.interleaving;
-  DeploymentQueue& q = *r.q;
+  TwoReplicas replicas = ShareQueue(*store_, clock_, options_, {Req("a/b..main", "r0")});
+  DeploymentQueue& other = *replicas.other;
+  InterleavingStore& interleaving = *replicas.interleaving;
+  DeploymentQueue& q = *replicas.q;
   // Every time q has listed the queue records, before it reads their deployments, the other
   // replica supersedes a's pending deployment: a record-by-record read would find the queue
   // record naming a deployment that is superseded, every time.
@@ -774,11 +774,12 @@ TEST_F(DeploymentQueueTest, ASharedQueueReadsOneSnapshotWhileAnotherReplicaCommi
 TEST_F(DeploymentQueueTest, ASharedQueueLosingEveryTryToOtherReplicasClaimsNothingForNow) {
   QueueOptions one_retry = options_;
   one_retry.shared_retries = 1;
-  TwoReplicas r = ShareQueue(*store_, clock_, one_retry,
-                             {Req("a/b..main", "r"), Req("b/b..main", "r"), Req("c/b..main", "r")});
-  DeploymentQueue& other = *r.other;
-  InterleavingStore& interleaving = *r.interleaving;
-  DeploymentQueue& q = *r.q;
+  TwoReplicas replicas =
+      ShareQueue(*store_, clock_, one_retry,
+                 {Req("a/b..main", "r"), Req("b/b..main", "r"), Req("c/b..main", "r")});
+  DeploymentQueue& other = *replicas.other;
+  InterleavingStore& interleaving = *replicas.interleaving;
+  DeploymentQueue& q = *replicas.q;
   ODMD_ASSERT_OK(q.Refresh());
   // The other replica claims d1, then the next one each time q has re-read the records.
   auto other_claims = [&] {
@@ -802,11 +803,11 @@ TEST_F(DeploymentQueueTest, ASharedQueueLosingEveryTryToOtherReplicasClaimsNothi
 }
 
 TEST_F(DeploymentQueueTest, ASharedQueueWhoseReReadFailedReadsAgainAtItsNextWrite) {
-  TwoReplicas r =
+  TwoReplicas replicas =
       ShareQueue(*store_, clock_, options_, {Req("a/b..main", "r"), Req("b/b..main", "r")});
-  DeploymentQueue& other = *r.other;
-  InterleavingStore& interleaving = *r.interleaving;
-  DeploymentQueue& q = *r.q;
+  DeploymentQueue& other = *replicas.other;
+  InterleavingStore& interleaving = *replicas.interleaving;
+  DeploymentQueue& q = *replicas.q;
   ODMD_ASSERT_OK(q.Refresh());
   Result<std::optional<Deployment>> by_other = other.Claim(Always);
   ODMD_ASSERT_OK(by_other);
