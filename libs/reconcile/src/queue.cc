@@ -177,9 +177,12 @@ void DeploymentQueue::CountRunningLocked() {
   }));
 }
 
+bool DeploymentQueue::LostToAnotherReplica(const Status& s) const {
+  return options_.shared && IsAborted(s) && !store::IsLeaseLost(s);
+}
+
 bool DeploymentQueue::WorthRetrying(const Status& s, int attempt) const {
-  return options_.shared && IsAborted(s) && !store::IsLeaseLost(s) &&
-         attempt < options_.shared_retries;
+  return LostToAnotherReplica(s) && attempt < options_.shared_retries;
 }
 
 void DeploymentQueue::RereadCounterLocked() {
@@ -482,7 +485,7 @@ Result<std::optional<Deployment>> DeploymentQueue::Claim(
   // Lost to another replica's claim (or enqueue): the mirror is read again and the next
   // candidate is tried; the deployment the other claimed is running now, not a candidate.
   Result<std::optional<Deployment>> claimed = RetryingLocked([&] { return ClaimLocked(ready); });
-  if (options_.shared && IsAborted(claimed.status()) && !store::IsLeaseLost(claimed.status())) {
+  if (LostToAnotherReplica(claimed.status())) {
     // Lost every try: the other replicas are claiming faster than this one re-reads (many
     // workers, a loaded machine). Their claims are the work getting done, not an error.
     return std::optional<Deployment>();

@@ -205,8 +205,11 @@ class DeploymentQueue {
   // Requeues (or supersedes, or follows) the running deployments options_.owner_gone lets
   // go, skipping this queue's own when `others_only`; one commit.
   Status ResumeLocked(bool others_only, Orphans& out);
-  // In a shared queue, after `s` (a failed write): whether the write is worth computing
-  // again (kAborted by another writer, not a lost lease, attempt < shared_retries).
+  // In a shared queue, whether `s` (a failed write) is a compare-and-set lost to another
+  // writer (kAborted, not a lost lease).
+  bool LostToAnotherReplica(const Status& s) const;
+  // Whether that write is worth computing again: lost to another replica, attempt <
+  // shared_retries.
   bool WorthRetrying(const Status& s, int attempt) const;
   // Runs `write` (a Status or Result returning *Locked operation) until it succeeds or is
   // not worth retrying, re-reading the mirror before each retry: the one retry loop of a
