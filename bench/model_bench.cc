@@ -2,16 +2,22 @@
 // times the pipeline -- build the org, Graph, Validate, ComputeBootstrapPlan -- in fresh child
 // processes (this binary executed again, so each run starts cold, as `odmd validate` does, and
 // peak RSS belongs to that size alone), prints each phase with its page faults and CPU time, the
-// cost per consumer edge, the recorded baseline and the speed-up, then the Google Benchmark
-// micro-benchmarks (reference lookups). It runs on odmd's own allocator (jemalloc on 2 MiB pages,
-// bench/CMakeLists.txt): on this kind of VM a first touch of a 4 KiB page costs ~10 us.
+// cost per consumer edge, the baseline and the speed-up, then the Google Benchmark
+// micro-benchmarks (reference lookups). The baseline is the code before any issue-17 change
+// (b086155) measured in the same run when --baseline-bench names its model bench
+// (scripts/bench-baseline.sh builds it; `make bench` passes it), else the figures recorded on
+// 2026-12-06: the same binary runs 2-3x faster or slower on this VM from one hour to the next,
+// so only the same run's ratio is the code's. It runs on odmd's own allocator (jemalloc on 2 MiB
+// pages, bench/CMakeLists.txt): on this kind of VM a first touch of a 4 KiB page costs ~10 us.
 //
 //   odmd_model_bench [--sizes=100,1000,3000,10000] [--runs=3] [--fork-children]
-//                    [google-benchmark flags]
+//                    [--baseline-bench=PATH] [google-benchmark flags]
 //
 // Each size runs --runs times, each in its own child; the fastest run (by pipeline total) is
-// reported. A child is exec'd, not merely forked: a forked child shares its parent's heap
-// copy-on-write, and on 2 MiB pages its first writes there cost ~500 4 KiB copy faults
+// reported. With a baseline bench, each run of this code is followed by one of the baseline's
+// (alternating, so that a change of the host's speed falls on both), fastest of --runs too. A child
+// is exec'd, not merely forked: a forked child shares its parent's heap copy-on-write, and on 2 MiB
+// pages its first writes there cost ~500 4 KiB copy faults
 // (~8 ms on this VM) that no real command pays. --fork-children measures the forked way. The
 // manifest figures live in manifest_bench.cc. Exits 1 when a run fails (violations, an
 // unconverged plan); a missed target is a figure (MISS), not a failure: `make bench` goes on.
@@ -24,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -189,20 +196,62 @@ Figures InChild(int builds) {
   return result;
 }
 
-Figures Fastest(int builds, int runs) {
-  Figures best;
+// The baseline's model bench (--baseline-bench), or empty.
+std::string g_baseline_bench;
+
+// One run of the baseline's pipeline at `builds`, parsed from the line its bench prints
+// ("pipeline builds=N envers=E edges=D build_org=Xms graph=Yms validate=Zms plan=Wms ...");
+// nullopt when it fails or prints no such line.
+std::optional<Baseline> RunBaseline(int builds) {
+  std::string command =
+      g_baseline_bench + " --sizes=" + std::to_string(builds) + " --benchmark_filter='^$' 2>&1";
+  std::fflush(stdout);
+  FILE* out = popen(command.c_str(), "r");
+  if (out == nullptr) return std::nullopt;
+  std::optional<Baseline> found;
+  char line[1024];
+  while (std::fgets(line, sizeof line, out) != nullptr) {
+    Baseline b{};
+    if (std::sscanf(line,
+                    "pipeline builds=%d envers=%*u edges=%*u build_org=%lfms graph=%lfms "
+                    "validate=%lfms plan=%lfms",
+                    &b.builds, &b.build_org_ms, &b.graph_ms, &b.validate_ms, &b.plan_ms) == 5 &&
+        b.builds == builds) {
+      found = b;
+    }
+  }
+  return pclose(out) == 0 ? found : std::nullopt;
+}
+
+struct Measured {
+  Figures figures;
+  std::optional<Baseline> same_run;  // the baseline's fastest run, with --baseline-bench
+  bool baseline_failed = false;
+};
+
+// `runs` runs of this code, each followed by one of the baseline's when there is one; the
+// fastest of each.
+Measured Fastest(int builds, int runs) {
+  Measured m;
   for (int r = 0; r < runs; ++r) {
     Figures f = InChild(builds);
-    if (!f.ok) return f;
-    if (r == 0 || f.total_ms() < best.total_ms()) best = f;
+    if (!f.ok) return {f, std::nullopt, false};
+    if (r == 0 || f.total_ms() < m.figures.total_ms()) m.figures = f;
+    if (g_baseline_bench.empty() || m.baseline_failed) continue;
+    std::optional<Baseline> b = RunBaseline(builds);
+    if (!b) {
+      m.baseline_failed = true;
+      m.same_run.reset();
+    } else if (!m.same_run || b->total_ms() < m.same_run->total_ms()) {
+      m.same_run = b;
+    }
   }
-  return best;
+  return m;
 }
 
 const char* Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
 
-// Prints one size's phases, its baseline and the speed-up with PASS or MISS.
-void Report(int builds, const Figures& f) {
+void PrintPhases(int builds, const Figures& f) {
   std::printf(
       "pipeline builds=%d envers=%zu edges=%zu build_org=%.1fms graph=%.1fms validate=%.1fms "
       "plan=%.1fms graph+validate+plan=%.1fms total=%.1fms waves=%d violations=%zu "
@@ -213,27 +262,50 @@ void Report(int builds, const Figures& f) {
       f.graph_ms + f.validate_ms + f.plan_ms, f.total_ms(), f.waves, f.violations, f.peak_rss_mib,
       f.build_org_faults, f.graph_faults, f.validate_faults, f.plan_faults, f.build_org_cpu,
       f.graph_cpu, f.validate_cpu, f.plan_cpu);
-  const Baseline* base = FindBaseline(builds);
+}
+
+double Ratio(double before, double after) { return after > 0 ? before / after : 0.0; }
+
+void PrintPhaseSpeedUps(const char* which, const Baseline& base, const Figures& f) {
+  std::printf(
+      "  speed-up per phase vs %s: build_org %.1f->%.1fms (%.1fx), graph %.1f->%.1fms (%.1fx), "
+      "validate %.1f->%.1fms (%.1fx), plan %.1f->%.1fms (%.1fx)\n",
+      which, base.build_org_ms, f.build_org_ms, Ratio(base.build_org_ms, f.build_org_ms),
+      base.graph_ms, f.graph_ms, Ratio(base.graph_ms, f.graph_ms), base.validate_ms, f.validate_ms,
+      Ratio(base.validate_ms, f.validate_ms), base.plan_ms, f.plan_ms,
+      Ratio(base.plan_ms, f.plan_ms));
+}
+
+// Prints one size's phases, its baseline and the speed-up with PASS or MISS: against the
+// baseline measured in this run when there is one (the recorded figure's ratio beside it),
+// else against the recorded figure.
+void Report(int builds, const Measured& m) {
+  const Figures& f = m.figures;
+  PrintPhases(builds, f);
+  const Baseline* recorded = FindBaseline(builds);
+  if (m.same_run) PrintPhaseSpeedUps("b086155 in this run", *m.same_run, f);
+  if (recorded != nullptr) PrintPhaseSpeedUps("the figures recorded 2026-12-06", *recorded, f);
+  if (m.baseline_failed)
+    std::printf("  the baseline bench (%s) failed\n", g_baseline_bench.c_str());
+  const Baseline* base = m.same_run ? &*m.same_run : recorded;
   if (base == nullptr) {
-    std::printf("model pipeline %d: %.3f us/edge (no recorded baseline at this size)\n", builds,
+    std::printf("model pipeline %d: %.3f us/edge (no baseline at this size)\n", builds,
                 f.us_per_edge());
     return;
   }
-  auto ratio = [](double before, double after) { return after > 0 ? before / after : 0.0; };
+  double speed_up = Ratio(base->total_ms(), f.total_ms());
+  char also[128] = "";
+  if (m.same_run && recorded != nullptr) {
+    std::snprintf(also, sizeof also, "; vs the figure recorded 2026-12-06, %.0f ms: %.1fx",
+                  recorded->total_ms(), Ratio(recorded->total_ms(), f.total_ms()));
+  }
   std::printf(
-      "  speed-up per phase vs baseline: build_org %.0f->%.1fms (%.1fx), graph %.0f->%.1fms "
-      "(%.1fx), validate %.0f->%.1fms (%.1fx), plan %.0f->%.1fms (%.1fx)\n",
-      base->build_org_ms, f.build_org_ms, ratio(base->build_org_ms, f.build_org_ms), base->graph_ms,
-      f.graph_ms, ratio(base->graph_ms, f.graph_ms), base->validate_ms, f.validate_ms,
-      ratio(base->validate_ms, f.validate_ms), base->plan_ms, f.plan_ms,
-      ratio(base->plan_ms, f.plan_ms));
-  double speed_up = ratio(base->total_ms(), f.total_ms());
-  bool pass = speed_up >= kTargetSpeedUp;
-  std::printf(
-      "model pipeline %d: %.3f us/edge, %.1fx faster (target >= %.0fx%s; baseline %.0f ms) %s\n",
-      builds, f.us_per_edge(), speed_up, kTargetSpeedUp,
-      HasSpeedUpTarget(builds) ? "" : " at 1,000 and 10,000 builds only", base->total_ms(),
-      HasSpeedUpTarget(builds) ? Verdict(pass) : "(informational)");
+      "model pipeline %d: %.3f us/edge, %.1fx faster than %s (%.1f ms%s; target >= %.0fx%s) %s\n",
+      builds, f.us_per_edge(), speed_up,
+      m.same_run ? "b086155 measured in this run" : "the figure recorded 2026-12-06",
+      base->total_ms(), also, kTargetSpeedUp,
+      HasSpeedUpTarget(builds) ? "" : " at 1,000 and 10,000 builds only",
+      HasSpeedUpTarget(builds) ? Verdict(speed_up >= kTargetSpeedUp) : "(informational)");
 }
 
 // Removes the flag `name` from argv; whether it was there.
@@ -257,6 +329,19 @@ int ParseIntFlag(int& argc, char** argv, const char* prefix, int fallback) {
     return value;
   }
   return fallback;
+}
+
+// Removes the flag `prefix`VALUE from argv; VALUE, or empty.
+std::string TakeValueFlag(int& argc, char** argv, const char* prefix) {
+  size_t n = std::strlen(prefix);
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], prefix, n) != 0) continue;
+    std::string value = argv[i] + n;
+    for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+    --argc;
+    return value;
+  }
+  return "";
 }
 
 std::vector<int> ParseSizes(int& argc, char** argv) {
@@ -319,18 +404,22 @@ int main(int argc, char** argv) {
   g_fork_children = TakeFlag(argc, argv, "--fork-children");
   std::vector<int> sizes = ParseSizes(argc, argv);
   int runs = std::max(1, ParseIntFlag(argc, argv, "--runs=", 3));
-  std::printf("model pipeline: each run in a %s child, fastest of %d\n",
-              g_fork_children ? "forked" : "fresh (exec'd)", runs);
+  g_baseline_bench = TakeValueFlag(argc, argv, "--baseline-bench=");
+  std::printf("model pipeline: each run in a %s child, fastest of %d; baseline: %s\n",
+              g_fork_children ? "forked" : "fresh (exec'd)", runs,
+              g_baseline_bench.empty() ? "the figures recorded 2026-12-06 (no --baseline-bench)"
+                                       : ("b086155 in this run, " + g_baseline_bench).c_str());
   bool ok = true;
   double per_edge_small = 0, per_edge_large = 0;
   for (int n : sizes) {
-    Figures f = Fastest(n, runs);
+    Measured m = Fastest(n, runs);
+    const Figures& f = m.figures;
     if (!f.ok) {
       std::printf("model pipeline %d: FAILED (violations or an unconverged plan)\n", n);
       ok = false;
       continue;
     }
-    Report(n, f);
+    Report(n, m);
     if (n == 100) per_edge_small = f.us_per_edge();
     if (n == 10000) per_edge_large = f.us_per_edge();
   }

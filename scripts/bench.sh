@@ -10,7 +10,9 @@ log=$build/bench.log
 echo "bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
 run() { echo "== $*" | tee -a "$log"; "$@" 2>&1 | tee -a "$log"; }
 run "$build/bench/odmd_manifest_bench" --odmd="$build/apps/odmd/odmd"
-run "$build/bench/odmd_model_bench"
+# The model pipeline against the code before issue 17 (b086155) built and run beside it.
+baseline=$(./scripts/bench-baseline.sh "$build")
+run "$build/bench/odmd_model_bench" ${baseline:+--baseline-bench="$baseline"}
 run "$build/bench/odmd_store_bench"
 run "$build/bench/odmd_queue_bench"
 run "$build/bench/odmd_platform_bench"
