@@ -1,6 +1,7 @@
 #include "odmd/model/graph.h"
 
 #include <bit>
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -21,6 +22,37 @@ std::uint64_t Hash(std::string_view s) { return std::hash<std::string_view>{}(s)
 size_t TableSize(size_t n) { return std::bit_ceil(std::max<size_t>(16, 2 * n)); }
 
 std::uint32_t Tag(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
+
+template <typename Word>
+Word Load(const char* p) {
+  Word w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// a == b, without a call for the short names the lookups compare (enver ids, product
+// names): a million consumers each compare an id and scan a few product names, and a call
+// to memcmp per comparison was a tenth of the pipeline (perf, 10,000 builds). Texts of up to
+// 16 bytes compare as two overlapping words.
+bool SameText(std::string_view a, std::string_view b) {
+  size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n > 16) return std::memcmp(x, y, n) == 0;
+  if (n >= 8) {
+    return (Load<std::uint64_t>(x) ^ Load<std::uint64_t>(y)) == 0 &&
+           (Load<std::uint64_t>(x + n - 8) ^ Load<std::uint64_t>(y + n - 8)) == 0;
+  }
+  if (n >= 4) {
+    return (Load<std::uint32_t>(x) ^ Load<std::uint32_t>(y)) == 0 &&
+           (Load<std::uint32_t>(x + n - 4) ^ Load<std::uint32_t>(y + n - 4)) == 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
+}
 
 // The product table's key hash: the enver index mixed into the name's hash.
 std::uint64_t ProductHash(EnverIndex enver, std::string_view name) {
@@ -65,7 +97,7 @@ std::optional<EnverIndex> Graph::FindEnverHashed(std::string_view id, std::uint6
     if (slot == 0) return std::nullopt;
     if (static_cast<std::uint32_t>(slot >> 32) != tag) continue;
     auto index = static_cast<EnverIndex>((slot & 0xffffffffu) - 1);
-    if (nodes_[index].id == id) return index;
+    if (SameText(nodes_[index].id, id)) return index;
   }
 }
 
@@ -128,7 +160,7 @@ void Graph::AddNodes() {
       size_t s = hash & mask;
       for (; enver_slots_[s] != 0; s = (s + 1) & mask) {
         std::uint64_t other = enver_slots_[s];
-        if (other >> 32 == slot >> 32 && nodes_[(other & 0xffffffffu) - 1].id == node.id) {
+        if (other >> 32 == slot >> 32 && SameText(nodes_[(other & 0xffffffffu) - 1].id, node.id)) {
           duplicate = true;
           break;
         }
@@ -154,7 +186,7 @@ void Graph::IndexProducts(EnverIndex enver) {
     for (; product_slots_[s].enver_plus1 != 0; s = (s + 1) & mask) {
       const ProductSlot& other = product_slots_[s];
       if (other.tag == Tag(hash) && other.enver_plus1 == enver + 1 &&
-          products[other.product_index].name == products[p].name) {
+          SameText(products[other.product_index].name, products[p].name)) {
         duplicate = true;  // of products sharing a name, the first is found
         break;
       }
@@ -168,7 +200,7 @@ std::optional<std::uint32_t> Graph::ProductIndexOf(EnverIndex producer,
   std::span<const Product> products = node_products_[producer];
   if (products.size() <= kLinearProductScan) {
     for (std::uint32_t p = 0; p < products.size(); ++p) {
-      if (products[p].name == name) return p;
+      if (SameText(products[p].name, name)) return p;
     }
     return std::nullopt;
   }
@@ -178,7 +210,7 @@ std::optional<std::uint32_t> Graph::ProductIndexOf(EnverIndex producer,
     const ProductSlot& slot = product_slots_[s];
     if (slot.enver_plus1 == 0) return std::nullopt;
     if (slot.tag == Tag(hash) && slot.enver_plus1 == producer + 1 &&
-        products[slot.product_index].name == name) {
+        SameText(products[slot.product_index].name, name)) {
       return slot.product_index;
     }
   }

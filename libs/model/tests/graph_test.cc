@@ -217,6 +217,39 @@ TEST(GraphTest, ManyProductsResolveThroughTheHashedLookup) {
   for (EdgeIndex e = 0; e < 20; ++e) EXPECT_EQ(g.edge(e).product_index, 19 - e);
 }
 
+// Names are compared by length, then in words (graph.cc, SameText): at every length from 1
+// to 20 bytes, names differing only in their first, a middle or their last byte are told apart.
+TEST(GraphTest, NamesDifferingInOneByteAreToldApartAtEveryLength) {
+  for (size_t n = 1; n <= 20; ++n) {
+    std::string name(n, 'q');
+    for (size_t at : {size_t{0}, n / 2, n - 1}) {
+      std::string other = name;
+      other[at] = 'r';
+      for (int products : {2, 12}) {  // a scanned list, and the hashed lookup
+        Org org;
+        Build& a = org.builds.emplace_back();
+        a.id = "a";
+        Enver& producer = a.envers.emplace_back();
+        producer.rev = RevRef::Branch("main");
+        for (int p = 0; p + 1 < products; ++p)
+          producer.products.push_back({"z" + std::to_string(p)});
+        producer.products.push_back({other});
+        Build& b = org.builds.emplace_back();
+        b.id = "b";
+        Enver& consumer = b.envers.emplace_back();
+        consumer.rev = RevRef::Branch("main");
+        consumer.consumers.push_back({"c", "a/b..main", name, std::nullopt});
+        Graph g(org);
+        SCOPED_TRACE("length " + std::to_string(n) + ", byte " + std::to_string(at));
+        EXPECT_THAT(g.edges(), IsEmpty());
+        EXPECT_EQ(g.FindProduct("a/b..main/" + name), std::nullopt);
+        ASSERT_TRUE(g.FindProduct("a/b..main/" + other).has_value());
+        EXPECT_EQ(g.FindEnver(other), std::nullopt);
+      }
+    }
+  }
+}
+
 // A product id is "<enver id>/<name>" and names may hold '/': in an invalid org (a build id
 // with '/', R1) one id can split two ways. The enver first in node order wins, as it does
 // for a duplicate enver id, whichever split comes first in the text.
