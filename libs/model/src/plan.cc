@@ -128,13 +128,34 @@ class Planner {
   }
 
   // Each enver's position in the order of enver ids, so that sorting by id compares numbers.
+  // The ids sort by their first 16 bytes as two big-endian words, zero-padded (a prefix
+  // first), and as strings only where those are equal: most enver ids ("svc1234/b..main")
+  // fit, and a sort of 50,000 ids by string comparisons was 3% of the pipeline at 10,000
+  // builds.
   static std::vector<std::uint32_t> RankById(const Graph& graph) {
-    std::vector<EnverIndex> order(graph.enver_count());
-    for (EnverIndex i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(),
-              [&graph](EnverIndex a, EnverIndex b) { return graph.node(a).id < graph.node(b).id; });
-    std::vector<std::uint32_t> rank(order.size());
-    for (std::uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
+    struct Key {
+      std::uint64_t high, low;
+      EnverIndex enver;
+    };
+    auto word = [](std::string_view id, size_t at) {
+      std::uint64_t w = 0;
+      for (size_t i = at; i < at + 8; ++i) {
+        w = w << 8 | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0u);
+      }
+      return w;
+    };
+    std::vector<Key> keys(graph.enver_count());
+    for (EnverIndex i = 0; i < keys.size(); ++i) {
+      std::string_view id = graph.node(i).id;
+      keys[i] = {word(id, 0), word(id, 8), i};
+    }
+    std::sort(keys.begin(), keys.end(), [&graph](const Key& a, const Key& b) {
+      if (a.high != b.high) return a.high < b.high;
+      if (a.low != b.low) return a.low < b.low;
+      return graph.node(a.enver).id < graph.node(b.enver).id;
+    });
+    std::vector<std::uint32_t> rank(keys.size());
+    for (std::uint32_t r = 0; r < keys.size(); ++r) rank[keys[r].enver] = r;
     return rank;
   }
 

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "graph_test_util.h"
 
 namespace odmd::model {
@@ -279,6 +281,48 @@ TEST(PlanTest, StepsCarryTheirEnverIndex) {
   for (const PlanStep& s : ComputeBootstrapPlan(g).steps) {
     EXPECT_EQ(g.node(s.enver).id, s.enver_id);
   }
+}
+
+// Steps of one wave are in enver id order, which the planner sorts by the ids' first 16 bytes
+// as numbers and by the strings only where those are equal: ids that are prefixes of others,
+// that share their first 16 bytes, end at 8 or 16 bytes, or hold bytes over 0x7f still come
+// in string order (an invalid org is planned too).
+TEST(PlanTest, StepsOfAWaveFollowTheIdsStringOrder) {
+  std::vector<std::string> builds = {"a",
+                                     "ab",
+                                     "abcdef",
+                                     "abcdefg",
+                                     "abcdefgh",
+                                     "abcdefghijklmno",
+                                     "abcdefghijklmnop",
+                                     "abcdefghijklmnopq",
+                                     "abcdefghijklmnopqr",
+                                     "abcdefghijklmnopr",
+                                     "abd",
+                                     "\xc3\xa9t\xc3\xa9",
+                                     "z",
+                                     "Z",
+                                     "abcdefgh\x80",
+                                     "abcdefghijklmnoq"};
+  Org org;
+  // Each build has envers "b..m", "b..ma", "b..main" and "b..main1": ids that are prefixes of
+  // others, ending before, at and after 8 and 16 bytes.
+  std::vector<std::string> branches = {"main1", "m", "main", "ma"};
+  std::vector<std::string> ids;
+  for (auto it = builds.rbegin(); it != builds.rend(); ++it) {  // declared out of order
+    Build& b = org.builds.emplace_back();
+    b.id = *it;
+    for (const std::string& branch : branches) {
+      b.envers.emplace_back().rev = RevRef::Branch(branch);
+      ids.push_back(*it + "/b.." + branch);
+    }
+  }
+  Graph g(org);
+  Plan plan = ComputeBootstrapPlan(g);
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> planned;
+  for (const PlanStep& step : plan.steps) planned.push_back(step.enver_id);
+  EXPECT_EQ(planned, ids);
 }
 
 TEST(PlanTest, FiftyThousandChainPlansOneWavePerLink) {
