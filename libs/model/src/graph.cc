@@ -216,51 +216,69 @@ std::optional<std::uint32_t> Graph::ProductIndexOf(EnverIndex producer,
   }
 }
 
+namespace {
+
+// Resolved producers by SharedText identity: consumers naming one producer mostly hold
+// copies of one text (a manifest's reader interns them, contracts share them), so after the
+// first of them the others skip hashing the text and comparing it with the node's id.
+// Direct-mapped, a slot overwritten on collision: bounded whatever the texts.
+class ProducerCache {
+ public:
+  static constexpr std::uint32_t kUnknown = std::numeric_limits<std::uint32_t>::max();
+  explicit ProducerCache(size_t envers) : slots_(TableSize(envers)) {}
+  std::pair<std::uintptr_t, std::uint32_t>* Slot(std::uintptr_t identity) {
+    return &slots_[(identity * 0x9e3779b97f4a7c15ull) >> 32 & (slots_.size() - 1)];
+  }
+
+ private:
+  std::vector<std::pair<std::uintptr_t, std::uint32_t>> slots_;  // identity 0: empty text
+};
+
+}  // namespace
+
 void Graph::AddEdges() {
   size_t consumers = 0;
   for (EnverIndex i = 0; i < nodes_.size(); ++i) consumers += enver(i).consumers.size();
   ODMD_CHECK(consumers < std::numeric_limits<EdgeIndex>::max());
   edges_.reserve(consumers);
   dep_start_.reserve(nodes_.size() + 1);
-  // The lookups of a million consumers are cache misses (table slot, node, the producer's
-  // products). Per enver, each step is done for all its consumers before the next, with
-  // prefetches, so the misses of one step overlap instead of following one another.
-  std::vector<std::uint64_t> hashes;
-  std::vector<std::uint32_t> guesses;  // a node whose hash tag matches, or kNone
-  constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
-  size_t mask = enver_slots_.size() - 1;
+  // The lookups of a million consumers are cache misses (cache slot, table slot, node, the
+  // producer's products). Per enver, each step is done for all its consumers before the
+  // next, with prefetches, so the misses of one step overlap instead of following one another.
+  constexpr std::uint32_t kNone = ProducerCache::kUnknown;
+  ProducerCache cache(nodes_.size());
+  std::vector<std::pair<std::uintptr_t, std::uint32_t>*> slots;
+  std::vector<std::uint32_t> producers;  // per consumer: its node, or kNone
   for (EnverIndex i = 0; i < nodes_.size(); ++i) {
     dep_start_.push_back(static_cast<std::uint32_t>(edges_.size()));
     const std::vector<Consumer>& list = enver(i).consumers;
-    hashes.resize(list.size());
-    guesses.resize(list.size());
+    slots.resize(list.size());
+    producers.resize(list.size());
     for (size_t c = 0; c < list.size(); ++c) {
-      hashes[c] = Hash(list[c].producer);
-      __builtin_prefetch(&enver_slots_[hashes[c] & mask]);
+      slots[c] = cache.Slot(list[c].producer.identity());
+      __builtin_prefetch(slots[c]);
     }
     for (size_t c = 0; c < list.size(); ++c) {
-      guesses[c] = kNone;
-      for (size_t s = hashes[c] & mask; enver_slots_[s] != 0; s = (s + 1) & mask) {
-        if (enver_slots_[s] >> 32 != Tag(hashes[c])) continue;
-        guesses[c] = static_cast<std::uint32_t>((enver_slots_[s] & 0xffffffffu) - 1);
-        __builtin_prefetch(&nodes_[guesses[c]]);
-        __builtin_prefetch(&node_products_[guesses[c]]);
-        break;
+      std::uintptr_t identity = list[c].producer.identity();
+      if (slots[c]->first == identity && identity != 0) {
+        producers[c] = slots[c]->second;
+      } else {
+        std::optional<EnverIndex> found = FindEnver(list[c].producer);
+        producers[c] = found ? *found : kNone;
+        *slots[c] = {identity, producers[c]};
       }
+      if (producers[c] != kNone) __builtin_prefetch(&node_products_[producers[c]]);
     }
     for (size_t c = 0; c < list.size(); ++c) {
-      if (guesses[c] == kNone) continue;
-      __builtin_prefetch(nodes_[guesses[c]].id.data());
-      __builtin_prefetch(node_products_[guesses[c]].data());
+      if (producers[c] != kNone) __builtin_prefetch(node_products_[producers[c]].data());
     }
     for (std::uint32_t c = 0; c < list.size(); ++c) {
+      EnverIndex producer = producers[c];
+      if (producer == kNone || producer == i) continue;  // R4 reports both
       const Consumer& consumer = list[c];
-      std::optional<EnverIndex> producer;
-      if (guesses[c] != kNone) producer = FindEnverHashed(consumer.producer, hashes[c]);
-      if (!producer || *producer == i) continue;  // R4 reports both
-      std::optional<std::uint32_t> product = ProductIndexOf(*producer, consumer.product);
+      std::optional<std::uint32_t> product = ProductIndexOf(producer, consumer.product);
       if (!product) continue;
-      edges_.push_back(Edge{i, c, *producer, *product, consumer.placeholder.has_value()});
+      edges_.push_back(Edge{i, c, producer, *product, consumer.placeholder.has_value()});
     }
   }
   dep_start_.push_back(static_cast<std::uint32_t>(edges_.size()));

@@ -217,6 +217,46 @@ TEST(GraphTest, ManyProductsResolveThroughTheHashedLookup) {
   for (EdgeIndex e = 0; e < 20; ++e) EXPECT_EQ(g.edge(e).product_index, 19 - e);
 }
 
+// The graph caches resolved producers by SharedText identity (copies of one text): copies,
+// equal texts in separate blocks, inline texts, unknown producers and texts whose cache slots
+// collide all resolve as the text alone says.
+TEST(GraphTest, ProducersResolveByTextWhetherTheirTextsAreCopiesOrNot) {
+  Org org;
+  constexpr int kProducers = 40;  // more than the cache's smallest table: slots are shared
+  for (int p = 0; p < kProducers; ++p) {
+    Build& b = org.builds.emplace_back();
+    b.id = "producer-build-" + std::to_string(p);  // a block: longer than 7 bytes
+    Enver& e = b.envers.emplace_back();
+    e.rev = RevRef::Branch("main");
+    e.products.push_back({"x"});
+  }
+  Build& inline_build = org.builds.emplace_back();
+  inline_build.id = "i";  // "i/b..main": 9 bytes, a block too; its product name is inline
+  inline_build.envers.emplace_back().rev = RevRef::Branch("main");
+  inline_build.envers.back().products.push_back({"y"});
+  SharedText shared_unknown = "nobody/b..main";
+  std::vector<EdgeText> expected;
+  for (int c = 0; c < 3; ++c) {
+    Build& b = org.builds.emplace_back();
+    b.id = "consumer" + std::to_string(c);
+    Enver& e = b.envers.emplace_back();
+    e.rev = RevRef::Branch("main");
+    for (int p = 0; p < kProducers; ++p) {
+      std::string producer = "producer-build-" + std::to_string(p) + "/b..main";
+      // Consumer 0 holds a text of its own per producer, 1 and 2 copies of 0's.
+      SharedText text = c == 0 ? SharedText(producer)
+                               : org.builds[kProducers + 1].envers[0].consumers[p].producer;
+      e.consumers.push_back({"c" + std::to_string(p), text, "x", std::nullopt});
+      expected.push_back({b.id + "/b..main", "c" + std::to_string(p), producer, "x", false});
+    }
+    e.consumers.push_back({"unknown", shared_unknown, "x", std::nullopt});
+    e.consumers.push_back({"z", "i/b..main", "y", std::nullopt});
+    expected.push_back({b.id + "/b..main", "z", "i/b..main", "y", false});
+  }
+  Graph g(org);
+  EXPECT_EQ(EdgesOf(g), expected);
+}
+
 // Names are compared by length, then in words (graph.cc, SameText): at every length from 1
 // to 20 bytes, names differing only in their first, a middle or their last byte are told apart.
 TEST(GraphTest, NamesDifferingInOneByteAreToldApartAtEveryLength) {

@@ -41,6 +41,9 @@ class SharedText {
   const char* data() const noexcept { return view().data(); }
   size_t size() const noexcept { return view().size(); }
   bool empty() const noexcept { return bits_ == kEmpty; }
+  // A key for caches of lookups by text: equal for copies of one text, and for equal texts
+  // of up to 7 bytes (held inline); texts with equal keys are equal, not conversely.
+  std::uintptr_t identity() const noexcept { return bits_; }
   // Whether this and `other` share one block (copies of each other), for tests.
   bool SharesBlockWith(const SharedText& other) const noexcept {
     return !IsInline() && bits_ == other.bits_;
