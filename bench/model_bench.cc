@@ -203,8 +203,8 @@ std::string g_baseline_bench;
 // ("pipeline builds=N envers=E edges=D build_org=Xms graph=Yms validate=Zms plan=Wms ...");
 // nullopt when it fails or prints no such line.
 std::optional<Baseline> RunBaseline(int builds) {
-  std::string command =
-      g_baseline_bench + " --sizes=" + std::to_string(builds) + " --benchmark_filter='^$' 2>&1";
+  std::string command = "'" + g_baseline_bench + "' --sizes=" + std::to_string(builds) +
+                        " --benchmark_filter='^$' 2>&1";
   std::fflush(stdout);
   FILE* out = popen(command.c_str(), "r");
   if (out == nullptr) return std::nullopt;
@@ -319,18 +319,6 @@ bool TakeFlag(int& argc, char** argv, const char* name) {
   return false;
 }
 
-int ParseIntFlag(int& argc, char** argv, const char* prefix, int fallback) {
-  size_t n = std::strlen(prefix);
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], prefix, n) != 0) continue;
-    int value = std::atoi(argv[i] + n);
-    for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
-    --argc;
-    return value;
-  }
-  return fallback;
-}
-
 // Removes the flag `prefix`VALUE from argv; VALUE, or empty.
 std::string TakeValueFlag(int& argc, char** argv, const char* prefix) {
   size_t n = std::strlen(prefix);
@@ -342,6 +330,11 @@ std::string TakeValueFlag(int& argc, char** argv, const char* prefix) {
     return value;
   }
   return "";
+}
+
+int ParseIntFlag(int& argc, char** argv, const char* prefix, int fallback) {
+  std::string value = TakeValueFlag(argc, argv, prefix);
+  return value.empty() ? fallback : std::atoi(value.c_str());
 }
 
 std::vector<int> ParseSizes(int& argc, char** argv) {

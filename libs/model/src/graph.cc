@@ -85,11 +85,8 @@ std::span<const EdgeIndex> Graph::dependents(EnverIndex i) const {
 }
 
 std::optional<EnverIndex> Graph::FindEnver(std::string_view id) const {
-  return FindEnverHashed(id, Hash(id));
-}
-
-std::optional<EnverIndex> Graph::FindEnverHashed(std::string_view id, std::uint64_t hash) const {
   if (enver_slots_.empty()) return std::nullopt;
+  std::uint64_t hash = Hash(id);
   std::uint32_t tag = Tag(hash);
   size_t mask = enver_slots_.size() - 1;
   for (size_t s = hash & mask;; s = (s + 1) & mask) {
@@ -224,7 +221,7 @@ namespace {
 // Direct-mapped, a slot overwritten on collision: bounded whatever the texts.
 class ProducerCache {
  public:
-  static constexpr std::uint32_t kUnknown = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();  // no node
   explicit ProducerCache(size_t envers) : slots_(TableSize(envers)) {}
   std::pair<std::uintptr_t, std::uint32_t>* Slot(std::uintptr_t identity) {
     return &slots_[(identity * 0x9e3779b97f4a7c15ull) >> 32 & (slots_.size() - 1)];
@@ -245,7 +242,7 @@ void Graph::AddEdges() {
   // The lookups of a million consumers are cache misses (cache slot, table slot, node, the
   // producer's products). Per enver, each step is done for all its consumers before the
   // next, with prefetches, so the misses of one step overlap instead of following one another.
-  constexpr std::uint32_t kNone = ProducerCache::kUnknown;
+  constexpr std::uint32_t kNone = ProducerCache::kNone;
   ProducerCache cache(nodes_.size());
   std::vector<std::pair<std::uintptr_t, std::uint32_t>*> slots;
   std::vector<std::uint32_t> producers;  // per consumer: its node, or kNone

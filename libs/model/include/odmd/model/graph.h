@@ -134,8 +134,6 @@ class Graph {
   void AddNodes();
   void AddEdges();
   void IndexDependents();
-  // FindEnver with the id's hash already computed.
-  std::optional<EnverIndex> FindEnverHashed(std::string_view id, std::uint64_t hash) const;
   // The index of product `name` on `producer`, first match.
   std::optional<std::uint32_t> ProductIndexOf(EnverIndex producer, std::string_view name) const;
   void IndexProducts(EnverIndex enver);
