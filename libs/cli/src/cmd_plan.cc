@@ -10,14 +10,14 @@ namespace odmd::cli {
 
 namespace {
 
-nlohmann::json PlanJson(const model::Plan& plan) {
+nlohmann::json PlanJson(const model::Plan& plan, const model::PlanExplainer& why) {
   nlohmann::json steps = nlohmann::json::array();
   for (const model::PlanStep& s : plan.steps) {
     steps.push_back({{"wave", s.wave},
                      {"enver", s.enver_id},
                      {"kind", model::StepKindName(s.kind)},
                      {"placeholders", s.placeholders},
-                     {"explanation", s.explanation}});
+                     {"explanation", why.Explain(s)}});
   }
   return {{"waves", plan.wave_count},
           {"converged", plan.converged},
@@ -25,7 +25,8 @@ nlohmann::json PlanJson(const model::Plan& plan) {
           {"steps", std::move(steps)}};
 }
 
-void PrintPlan(Io& io, const model::Plan& plan, bool explain) {
+// `why` is null when the steps go unexplained (--brief).
+void PrintPlan(Io& io, const model::Plan& plan, const model::PlanExplainer* why) {
   int wave = 0;
   for (const model::PlanStep& s : plan.steps) {
     if (s.wave != wave) {
@@ -36,7 +37,7 @@ void PrintPlan(Io& io, const model::Plan& plan, bool explain) {
     if (!s.placeholders.empty())
       io.out << " (placeholders: " << StrJoin(s.placeholders, ", ") << ")";
     io.out << "\n";
-    if (explain) io.out << "      why: " << s.explanation << "\n";
+    if (why != nullptr) io.out << "      why: " << why->Explain(s) << "\n";
   }
   io.out << plan.steps.size() << " steps in " << plan.wave_count << " waves"
          << (plan.converged ? "" : "; NOT converged: " + StrJoin(plan.unconverged, ", ")) << "\n";
@@ -64,9 +65,12 @@ RunFn SetupPlan(CLI::App& sub, Io& io) {
     model::Graph graph(*org);
     model::Plan plan = model::ComputeBootstrapPlan(graph, {.max_rounds = o->max_rounds});
     if (o->json) {
-      PrintJson(io, PlanJson(plan));
+      PrintJson(io, PlanJson(plan, model::PlanExplainer(graph, plan)));
+    } else if (o->brief) {
+      PrintPlan(io, plan, nullptr);
     } else {
-      PrintPlan(io, plan, !o->brief);
+      model::PlanExplainer why(graph, plan);
+      PrintPlan(io, plan, &why);
     }
     return plan.converged ? kExitOk : kExitFailure;
   };

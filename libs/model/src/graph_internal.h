@@ -1,6 +1,7 @@
 #pragma once
 
-// Graph algorithms shared by scc.cc, plan.cc and impact.cc; not part of the public API.
+// Graph algorithms shared by scc.cc, plan.cc, plan_explain.cc and impact.cc; not part of the public
+// API.
 
 #include <cstdint>
 #include <string>
@@ -30,5 +31,9 @@ std::vector<EnverIndex> ShortestPathInComponent(const Graph& graph, const Compon
 
 // "a/b..main -> b/b..main -> a/b..main".
 std::string JoinPath(const Graph& graph, const std::vector<EnverIndex>& path);
+
+// Each enver's position in the order of enver ids (plan.cc), so that sorting by id compares
+// numbers.
+std::vector<std::uint32_t> RankById(const Graph& graph);
 
 }  // namespace odmd::model::internal

@@ -1,4 +1,4 @@
-// The bootstrap planner (plan.h). Pure: graph in, steps with explanations out.
+// The bootstrap planner (plan.h). Pure: graph in, steps out (plan_explain.cc explains them).
 //
 // Waves come from the condensation: a component starts one wave after the last step
 // (deploy or redeploy) of every component it consumes from. Inside a cycle the
@@ -20,24 +20,11 @@
 
 #include "graph_internal.h"
 #include "odmd/base/check.h"
-#include "odmd/base/strings.h"
 
 namespace odmd::model {
 namespace {
 
 using internal::EdgeFilter;
-
-// Cycles larger than this are named by size in explanations instead of by path: a path
-// through hundreds of envers explains nothing, and searching it per step would cost
-// O(component) each time.
-constexpr size_t kMaxExplainedCycle = 64;
-
-std::string QuotedList(const std::vector<std::string>& names) {
-  std::vector<std::string> quoted;
-  quoted.reserve(names.size());
-  for (const std::string& n : names) quoted.push_back(Quote(n));
-  return StrJoin(quoted, ", ");
-}
 
 class Planner {
  public:
@@ -49,7 +36,7 @@ class Planner {
         first_wave_(graph.enver_count(), 0),
         last_wave_(graph.enver_count(), 0),
         blocked_(graph.enver_count(), 0),
-        rank_(RankById(graph)) {}
+        rank_(internal::RankById(graph)) {}
 
   Plan Run() && {
     // One step per enver, and usually one redeploy per enver of a cycle: growing the steps
@@ -67,7 +54,7 @@ class Planner {
         PlanCycle(c, start);
       } else {
         EnverIndex v = components_.members[c].front();
-        AddStep(v, start, StepKind::kDeploy, {}, ProducersSentence(v));
+        AddStep(v, start, StepKind::kDeploy);
         first_wave_[v] = start;
       }
       for (EnverIndex v : components_.members[c]) finish_[c] = std::max(finish_[c], last_wave_[v]);
@@ -120,75 +107,14 @@ class Planner {
     return after + 1;
   }
 
-  void AddStep(EnverIndex v, int wave, StepKind kind, std::vector<std::string> placeholders,
-               std::string explanation) {
-    plan_.steps.push_back(PlanStep{wave, v, graph_.node(v).id, kind, std::move(placeholders),
-                                   std::move(explanation)});
+  // `placeholder_edges`: the edges of `v` using their placeholders in this step;
+  // `replaced_edges` (a redeploy): those whose placeholders it replaces.
+  void AddStep(EnverIndex v, int wave, StepKind kind, std::vector<EdgeIndex> placeholder_edges = {},
+               std::vector<EdgeIndex> replaced_edges = {}) {
+    plan_.steps.push_back(PlanStep{wave, v, graph_.node(v).id, kind,
+                                   ConsumerNames(placeholder_edges), std::move(placeholder_edges),
+                                   std::move(replaced_edges)});
     last_wave_[v] = std::max(last_wave_[v], wave);
-  }
-
-  // Each enver's position in the order of enver ids, so that sorting by id compares numbers.
-  // The ids sort by their first 16 bytes as two big-endian words, zero-padded (a prefix
-  // first), and as strings only where those are equal: most enver ids ("svc1234/b..main")
-  // fit, and a sort of 50,000 ids by string comparisons was 3% of the pipeline at 10,000
-  // builds.
-  static std::vector<std::uint32_t> RankById(const Graph& graph) {
-    struct Key {
-      std::uint64_t high, low;
-      EnverIndex enver;
-    };
-    auto word = [](std::string_view id, size_t at) {
-      std::uint64_t w = 0;
-      for (size_t i = at; i < at + 8; ++i) {
-        w = w << 8 | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0u);
-      }
-      return w;
-    };
-    std::vector<Key> keys(graph.enver_count());
-    for (EnverIndex i = 0; i < keys.size(); ++i) {
-      std::string_view id = graph.node(i).id;
-      keys[i] = {word(id, 0), word(id, 8), i};
-    }
-    std::sort(keys.begin(), keys.end(), [&graph](const Key& a, const Key& b) {
-      if (a.high != b.high) return a.high < b.high;
-      if (a.low != b.low) return a.low < b.low;
-      return graph.node(a.enver).id < graph.node(b.enver).id;
-    });
-    std::vector<std::uint32_t> rank(keys.size());
-    for (std::uint32_t r = 0; r < keys.size(); ++r) rank[keys[r].enver] = r;
-    return rank;
-  }
-
-  // "deploy order/b..main after its producers foundation/b..main, cluster/b..main".
-  std::string ProducersSentence(EnverIndex v) {
-    producers_.clear();
-    for (EdgeIndex e : graph_.dependencies(v)) producers_.push_back(graph_.edge(e).producer);
-    std::string_view id = graph_.node(v).id;
-    constexpr std::string_view kNone = ": it consumes no other enver's products";
-    constexpr std::string_view kAfter = " after its producers ";
-    SortById(producers_);
-    size_t size = 7 + id.size() + (producers_.empty() ? kNone.size() : kAfter.size());
-    for (EnverIndex p : producers_) size += graph_.node(p).id.size() + 2;
-    std::string out;
-    out.reserve(size);
-    out.append("deploy ").append(id);
-    if (producers_.empty()) return out.append(kNone);
-    out += producers_.size() == 1 ? " after its producer " : kAfter;
-    for (size_t i = 0; i < producers_.size(); ++i) {
-      EnverIndex p = producers_[i];
-      if (i > 0) out += ", ";
-      out += graph_.node(p).id;
-      if (last_wave_[p] > first_wave_[p]) {
-        out += " (redeployed in wave " + std::to_string(last_wave_[p]) + ")";
-      }
-    }
-    return out;
-  }
-
-  void SortById(std::vector<EnverIndex>& envers) const {
-    std::sort(envers.begin(), envers.end(),
-              [this](EnverIndex a, EnverIndex b) { return rank_[a] < rank_[b]; });
-    envers.erase(std::unique(envers.begin(), envers.end()), envers.end());
   }
 
   // Kahn levels of the component's non-placeholder edges: 0 for an enver that consumes
@@ -259,11 +185,10 @@ class Planner {
     for (EnverIndex v : members) {
       std::vector<EdgeIndex> early = EarlyEdges(c, v, first_wave_[v]);
       if (early.empty()) {
-        AddStep(v, first_wave_[v], StepKind::kDeploy, {}, ProducersSentence(v));
+        AddStep(v, first_wave_[v], StepKind::kDeploy);
         continue;
       }
-      AddStep(v, first_wave_[v], StepKind::kDeployWithPlaceholders, ConsumerNames(early),
-              PlaceholderSentence(c, v, early));
+      AddStep(v, first_wave_[v], StepKind::kDeployWithPlaceholders, early);
       pending.emplace_back(v, std::move(early));
     }
     Redeploy(c, std::move(pending));
@@ -288,71 +213,15 @@ class Planner {
       for (size_t i = 0; i < pending.size(); ++i) {
         auto& [v, edges] = pending[i];
         std::vector<EdgeIndex> still = EarlyEdges(c, v, waves[i]);
-        AddStep(v, waves[i], StepKind::kRedeploy, ConsumerNames(still),
-                RedeploySentence(v, edges, still));
+        std::vector<EdgeIndex> replaced;
+        for (EdgeIndex e : edges) {
+          if (std::find(still.begin(), still.end(), e) == still.end()) replaced.push_back(e);
+        }
+        AddStep(v, waves[i], StepKind::kRedeploy, still, std::move(replaced));
         if (!still.empty()) next.emplace_back(v, std::move(still));
       }
       pending = std::move(next);
     }
-  }
-
-  // `deploy a with placeholder for consumer "x" (b is not deployed yet; cycle a -> b -> a is
-  // broken at this placeholder)`.
-  std::string PlaceholderSentence(std::uint32_t c, EnverIndex v,
-                                  const std::vector<EdgeIndex>& early) const {
-    std::vector<std::string> names = ConsumerNames(early);
-    std::vector<EnverIndex> producers;
-    for (EdgeIndex e : early) producers.push_back(graph_.edge(e).producer);
-    SortById(producers);
-    std::vector<std::string> ids;
-    for (EnverIndex p : producers) ids.push_back(graph_.node(p).id);
-    std::string out =
-        "deploy " + graph_.node(v).id + " with placeholder" + (names.size() == 1 ? "" : "s") +
-        " for consumer" + (names.size() == 1 ? " " : "s ") + QuotedList(names) + " (" +
-        StrJoin(ids, ", ") + (ids.size() == 1 ? " is" : " are") + " not deployed yet; ";
-    EnverIndex first = graph_.edge(early.front()).producer;
-    std::string where =
-        names.size() == 1 ? "this placeholder" : "placeholder " + Quote(names.front());
-    const std::vector<EnverIndex>& members = components_.members[c];
-    std::vector<EnverIndex> back;
-    if (members.size() <= kMaxExplainedCycle) {
-      back = internal::ShortestPathInComponent(graph_, components_, c, first, v, EdgeFilter::kAll);
-    }
-    if (back.empty()) {
-      return out + "both are in a dependency cycle of " + std::to_string(members.size()) +
-             " envers, broken at " + where + ")";
-    }
-    return out + "cycle " + graph_.node(v).id + " -> " + internal::JoinPath(graph_, back) +
-           " is broken at " + where + ")";
-  }
-
-  // `redeploy a: consumer "x" now gets the real value of b/b..main/p, deployed in wave 2`.
-  std::string RedeploySentence(EnverIndex v, const std::vector<EdgeIndex>& before,
-                               const std::vector<EdgeIndex>& still) const {
-    std::string out = "redeploy " + graph_.node(v).id + ": ";
-    std::vector<std::string> resolved_names, products;
-    int wave = 0;
-    for (EdgeIndex e : before) {
-      if (std::find(still.begin(), still.end(), e) != still.end()) continue;
-      const Edge& edge = graph_.edge(e);
-      resolved_names.push_back(graph_.consumer(edge).name);
-      products.push_back(graph_.ProductId({edge.producer, edge.product_index}));
-      wave = std::max(wave, first_wave_[edge.producer]);
-    }
-    if (!resolved_names.empty()) {
-      bool one = resolved_names.size() == 1;
-      out += (one ? "consumer " : "consumers ") + QuotedList(resolved_names) +
-             (one ? " now gets the real value of " : " now get the real values of ") +
-             StrJoin(products, ", ") + (one ? ", deployed in wave " : ", deployed by wave ") +
-             std::to_string(wave);
-    }
-    if (!still.empty()) {
-      if (!resolved_names.empty()) out += "; ";
-      out += "consumer" + std::string(still.size() == 1 ? " " : "s ") +
-             QuotedList(ConsumerNames(still)) + " still use" + (still.size() == 1 ? "s" : "") +
-             " a placeholder";
-    }
-    return out;
   }
 
   void Finish() {
@@ -391,12 +260,47 @@ class Planner {
   std::vector<int> first_wave_;  // per enver: first deployment, 0 if none yet
   std::vector<int> last_wave_;   // per enver: latest step, 0 if none
   std::vector<char> blocked_;
-  std::vector<std::uint32_t> rank_;    // per enver: position in enver id order
-  std::vector<EnverIndex> producers_;  // scratch of ProducersSentence
+  std::vector<std::uint32_t> rank_;  // per enver: position in enver id order
   Plan plan_;
 };
 
 }  // namespace
+
+namespace internal {
+
+// Each enver's position in the order of enver ids, so that sorting by id compares numbers.
+// The ids sort by their first 16 bytes as two big-endian words, zero-padded (a prefix
+// first), and as strings only where those are equal: most enver ids ("svc1234/b..main")
+// fit, and a sort of 50,000 ids by string comparisons was 3% of the pipeline at 10,000
+// builds.
+std::vector<std::uint32_t> RankById(const Graph& graph) {
+  struct Key {
+    std::uint64_t high, low;
+    EnverIndex enver;
+  };
+  auto word = [](std::string_view id, size_t at) {
+    std::uint64_t w = 0;
+    for (size_t i = at; i < at + 8; ++i) {
+      w = w << 8 | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0u);
+    }
+    return w;
+  };
+  std::vector<Key> keys(graph.enver_count());
+  for (EnverIndex i = 0; i < keys.size(); ++i) {
+    std::string_view id = graph.node(i).id;
+    keys[i] = {word(id, 0), word(id, 8), i};
+  }
+  std::sort(keys.begin(), keys.end(), [&graph](const Key& a, const Key& b) {
+    if (a.high != b.high) return a.high < b.high;
+    if (a.low != b.low) return a.low < b.low;
+    return graph.node(a.enver).id < graph.node(b.enver).id;
+  });
+  std::vector<std::uint32_t> rank(keys.size());
+  for (std::uint32_t r = 0; r < keys.size(); ++r) rank[keys[r].enver] = r;
+  return rank;
+}
+
+}  // namespace internal
 
 std::string_view StepKindName(StepKind k) {
   switch (k) {

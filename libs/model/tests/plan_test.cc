@@ -39,6 +39,12 @@ const PlanStep* FindStep(const Plan& plan, std::string_view enver, StepKind kind
   return nullptr;
 }
 
+// The explanation of the step of `enver` of `kind`, or "no such step".
+std::string Why(const Graph& g, const Plan& plan, std::string_view enver, StepKind kind) {
+  const PlanStep* step = FindStep(plan, enver, kind);
+  return step == nullptr ? "no such step" : PlanExplainer(g, plan).Explain(*step);
+}
+
 // The brief's example: networking provides a hosted zone and consumes central logging with a
 // placeholder; logging consumes the hosted zone.
 constexpr const char* kNetworkingLogging = R"(
@@ -178,19 +184,19 @@ TEST(PlanTest, ExplanationsNameTheEnvers) {
   Graph g(org);
   Plan plan = ComputeBootstrapPlan(g);
   ASSERT_EQ(plan.steps.size(), 5u);
-  EXPECT_EQ(FindStep(plan, "networking/b..main", StepKind::kDeployWithPlaceholders)->explanation,
+  EXPECT_EQ(Why(g, plan, "networking/b..main", StepKind::kDeployWithPlaceholders),
             "deploy networking/b..main with placeholder for consumer \"logBucket\" "
             "(central-logging/b..main is not deployed yet; cycle networking/b..main -> "
             "central-logging/b..main -> networking/b..main is broken at this placeholder)");
-  EXPECT_EQ(FindStep(plan, "central-logging/b..main", StepKind::kDeploy)->explanation,
+  EXPECT_EQ(Why(g, plan, "central-logging/b..main", StepKind::kDeploy),
             "deploy central-logging/b..main after its producer networking/b..main");
-  EXPECT_EQ(FindStep(plan, "networking/b..main", StepKind::kRedeploy)->explanation,
+  EXPECT_EQ(Why(g, plan, "networking/b..main", StepKind::kRedeploy),
             "redeploy networking/b..main: consumer \"logBucket\" now gets the real value of "
             "central-logging/b..main/logBucketArn, deployed in wave 2");
-  EXPECT_EQ(FindStep(plan, "app/b..main", StepKind::kDeploy)->explanation,
+  EXPECT_EQ(Why(g, plan, "app/b..main", StepKind::kDeploy),
             "deploy app/b..main after its producers central-logging/b..main, networking/b..main "
             "(redeployed in wave 3)");
-  EXPECT_EQ(FindStep(plan, "base/b..main", StepKind::kDeploy)->explanation,
+  EXPECT_EQ(Why(g, plan, "base/b..main", StepKind::kDeploy),
             "deploy base/b..main: it consumes no other enver's products");
 }
 
@@ -205,7 +211,7 @@ TEST(PlanTest, ExplanationsDoNotDependOnDeclarationOrder) {
   EXPECT_THAT(StepTexts(plan),
               ElementsAre("1 deploy-with-placeholders networking/b..main [logBucket]",
                           "2 deploy central-logging/b..main", "3 redeploy networking/b..main"));
-  EXPECT_EQ(FindStep(plan, "central-logging/b..main", StepKind::kDeploy)->explanation,
+  EXPECT_EQ(Why(g, plan, "central-logging/b..main", StepKind::kDeploy),
             "deploy central-logging/b..main after its producer networking/b..main");
 }
 
@@ -220,15 +226,22 @@ TEST(PlanTest, ExplanationsForSeveralPlaceholders) {
   const PlanStep* first = FindStep(plan, "a/b..main", StepKind::kDeployWithPlaceholders);
   ASSERT_NE(first, nullptr);
   EXPECT_THAT(first->placeholders, ElementsAre("one", "two", "three"));
-  EXPECT_EQ(first->explanation,
+  ASSERT_EQ(first->placeholder_edges.size(), 3u);  // the edges of those consumers, in order
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(g.consumer(g.edge(first->placeholder_edges[i])).name, first->placeholders[i]);
+  }
+  EXPECT_THAT(first->replaced_edges, IsEmpty());
+  EXPECT_EQ(PlanExplainer(g, plan).Explain(*first),
             "deploy a/b..main with placeholders for consumers \"one\", \"two\", \"three\" "
             "(b/b..main, c/b..main are not deployed yet; cycle a/b..main -> b/b..main -> "
             "a/b..main is broken at placeholder \"one\")");
   const PlanStep* again = FindStep(plan, "a/b..main", StepKind::kRedeploy);
   ASSERT_NE(again, nullptr);
   EXPECT_THAT(again->placeholders, IsEmpty());
+  EXPECT_THAT(again->placeholder_edges, IsEmpty());
+  EXPECT_EQ(again->replaced_edges, first->placeholder_edges);
   EXPECT_EQ(again->wave, 3);
-  EXPECT_EQ(again->explanation,
+  EXPECT_EQ(PlanExplainer(g, plan).Explain(*again),
             "redeploy a/b..main: consumers \"one\", \"two\", \"three\" now get the real values "
             "of b/b..main/x, c/b..main/x, b/b..main/y, deployed by wave 2");
 }
@@ -246,7 +259,7 @@ TEST(PlanTest, LargeCycleIsExplainedBySize) {
   EXPECT_EQ(plan.wave_count, 101);
   const PlanStep* first = FindStep(plan, "r0/b..main", StepKind::kDeployWithPlaceholders);
   ASSERT_NE(first, nullptr);
-  EXPECT_EQ(first->explanation,
+  EXPECT_EQ(PlanExplainer(g, plan).Explain(*first),
             "deploy r0/b..main with placeholder for consumer \"in\" (r99/b..main is not "
             "deployed yet; both are in a dependency cycle of 100 envers, broken at this "
             "placeholder)");

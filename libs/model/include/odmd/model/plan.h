@@ -7,9 +7,13 @@
 // placeholder consumers are the only edges that may be deployed "early": an enver whose
 // producer has not been deployed yet uses the consumer's placeholder. Once real values
 // exist, every enver that consumed a placeholder is redeployed, round after round, until
-// none does (bounded by PlanOptions::max_rounds). Every step carries an explanation, as
-// ninja's -d explain does.
+// none does (bounded by PlanOptions::max_rounds). Every step can be explained in one
+// sentence, as ninja's -d explain does (PlanExplainer): the plan keeps what the sentence
+// needs, and formats it only when asked (formatting every step's sentence cost as much as
+// planning, and only `odmd plan` prints them).
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,8 +37,10 @@ struct PlanStep {
   StepKind kind = StepKind::kDeploy;
   // Consumer names of this enver that use a placeholder in this step.
   std::vector<std::string> placeholders;
-  // Why this step exists and why it is in this wave, one sentence.
-  std::string explanation;
+  // The dependency edges of those consumers (graph.h), in the same order.
+  std::vector<EdgeIndex> placeholder_edges;
+  // kRedeploy: the edges whose placeholders this step replaces by real values.
+  std::vector<EdgeIndex> replaced_edges;
 };
 
 struct PlanOptions {
@@ -58,5 +64,31 @@ struct Plan {
 // Meant for graphs where rule R8 holds. Envers of a cycle without a placeholder, and their
 // dependents, are reported in Plan::unconverged and not planned. O(V + E log E).
 Plan ComputeBootstrapPlan(const Graph& graph, const PlanOptions& options = {});
+
+// Why each step of a plan exists and why it is in its wave, one sentence per step:
+//   deploy app/b..main after its producers logging/b..main, networking/b..main (redeployed
+//   in wave 3)
+// Construction is O(V + E) (the graph's components); each sentence costs its step's edges.
+class PlanExplainer {
+ public:
+  // REQUIRES: `plan` was computed from `graph`; `graph` outlives the explainer.
+  PlanExplainer(const Graph& graph, const Plan& plan);
+
+  // REQUIRES: `step` is one of the plan's steps.
+  std::string Explain(const PlanStep& step) const;
+
+ private:
+  std::string ProducersSentence(const PlanStep& step) const;
+  std::string PlaceholderSentence(const PlanStep& step) const;
+  std::string RedeploySentence(const PlanStep& step) const;
+  std::vector<EnverIndex> SortedById(std::vector<EnverIndex> envers) const;
+  std::vector<std::string> ConsumerNames(std::span<const EdgeIndex> edges) const;
+
+  const Graph& graph_;
+  Components components_;
+  std::vector<int> first_wave_;      // per enver: its first deployment's wave, 0 if none
+  std::vector<int> last_wave_;       // per enver: its last step's wave, 0 if none
+  std::vector<std::uint32_t> rank_;  // per enver: position in enver id order
+};
 
 }  // namespace odmd::model
