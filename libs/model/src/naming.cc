@@ -16,6 +16,16 @@ std::string_view TrimChar(std::string_view s, char c) {
   return s;
 }
 
+// Sanitize(), reusing `out`.
+std::string SanitizeOwn(std::string out) {
+  for (char& c : out) {
+    if (!IsAsciiAlnum(c)) c = '-';
+  }
+  if (!out.empty() && out.front() == '-') out.front() = 'A';
+  if (!out.empty() && out.back() == '-') out.back() = 'Z';
+  return out;
+}
+
 }  // namespace
 
 std::string EnverId(std::string_view build, const RevRef& rev) {
@@ -44,15 +54,7 @@ std::string EnverConfigPath(std::string_view build, const RevRef& rev) {
   return "/odmd-" + EnverId(build, rev) + "/enver_config";
 }
 
-std::string Sanitize(std::string_view name) {
-  std::string out(name);
-  for (char& c : out) {
-    if (!IsAsciiAlnum(c)) c = '-';
-  }
-  if (!out.empty() && out.front() == '-') out.front() = 'A';
-  if (!out.empty() && out.back() == '-') out.back() = 'Z';
-  return out;
-}
+std::string Sanitize(std::string_view name) { return SanitizeOwn(std::string(name)); }
 
 std::string EnverSecretPrefix(std::string_view build) { return "odmd/" + std::string(build) + "/"; }
 
@@ -67,7 +69,7 @@ std::string StackName(std::string_view build, const RevRef& rev) {
   std::string name(build);
   name += "--";
   name += rev.type() == RevType::kBranch ? rev.value() : rev.str();
-  return Sanitize(name);
+  return SanitizeOwn(std::move(name));
 }
 
 std::vector<std::string> StackBases(const Build& build, const Enver& enver) {

@@ -31,18 +31,19 @@ std::string BuildIdProblem(std::string_view id) {
 // Why `name` is not a legal product name, or "". Legal: [A-Za-z0-9_.-]+ parts joined by
 // '/', without "..".
 std::string ProductNameProblem(std::string_view name) {
-  std::string prefix = "product name " + Quote(name);
+  // Formatted only for a problem: every product of every enver passes through here.
+  auto prefix = [name] { return "product name " + Quote(name); };
   if (name.empty()) return "product name is empty";
   for (char c : name) {
     if (!IsAsciiAlnum(c) && c != '_' && c != '.' && c != '-' && c != '/') {
-      return prefix + " has character " + Quote(std::string_view(&c, 1)) +
+      return prefix() + " has character " + Quote(std::string_view(&c, 1)) +
              " outside [A-Za-z0-9_.-/]";
     }
   }
   if (name.front() == '/' || name.back() == '/' || name.find("//") != std::string_view::npos) {
-    return prefix + " has an empty part";
+    return prefix() + " has an empty part";
   }
-  if (name.find("..") != std::string_view::npos) return prefix + " contains \"..\"";
+  if (name.find("..") != std::string_view::npos) return prefix() + " contains \"..\"";
   return "";
 }
 
@@ -153,6 +154,12 @@ class RoleNameChecker {
     auto it = account_ids_.find(enver.account);
     if (it == account_ids_.end()) return;  // R11 reports the unknown account
     std::string_view id = it->second;
+    // The envers of a build mostly share an account and region, hence their role names:
+    // derived once, as each is reported once.
+    if (b == last_build_ && enver.region == last_region_ && id == last_account_id_) return;
+    last_build_ = b;
+    last_region_ = enver.region;
+    last_account_id_ = id;
     Check(b, e, build, enver, "build role name", BuildRoleName(build.id, enver.region, id), out);
     Check(b, e, build, enver, "central role name", CentralRoleName(build.id, enver.region, id),
           out);
@@ -169,6 +176,9 @@ class RoleNameChecker {
 
   std::unordered_map<std::string_view, std::string_view> account_ids_;
   std::unordered_set<std::string> reported_;
+  // The build, region and account id whose role names were checked last.
+  size_t last_build_ = static_cast<size_t>(-1);
+  std::string_view last_region_, last_account_id_;
 };
 
 void CheckRevValues(size_t b, size_t e, const Build& build, const Enver& enver,

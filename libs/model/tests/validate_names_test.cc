@@ -192,6 +192,22 @@ TEST(ValidateR10Test, RoleNamesLongerThan64AreReportedOncePerAccountAndRegion) {
                                       org.builds[2].id + "-us-west-1333333333333-centerRole")));
 }
 
+// Envers of one build in different accounts derive different role names: each is checked.
+TEST(ValidateR10Test, RoleNamesAreCheckedForEachAccountOfABuild) {
+  std::string id(32, 'a');  // the central role name is 65 characters in both accounts
+  Org org = ValidOrg();
+  org.accounts.push_back({"workspace2", "444444444444"});
+  org.builds[2].id = id;
+  org.builds[2].envers.push_back(MakeEnver(RevRef::Branch("dev"), "workspace1"));
+  org.builds[2].envers.push_back(MakeEnver(RevRef::Branch("qa"), "workspace2"));
+  org.builds[2].envers.push_back(MakeEnver(RevRef::Branch("qb"), "workspace1"));
+  EXPECT_THAT(
+      Validate(org),
+      ElementsAre(
+          IsViolation("R10", "/builds/2/envers/0", id + "-us-west-1333333333333-centerRole"),
+          IsViolation("R10", "/builds/2/envers/2", id + "-us-west-1444444444444-centerRole")));
+}
+
 TEST(ValidateR10Test, StackNameLongerThan128IsReported) {
   std::string value(119, 'x');  // "orderSvc--" + 119 = 129 characters
   Org org = ValidOrg();
