@@ -4,6 +4,7 @@
 // These run over up to a million consumers, so they walk the Graph's resolved edges (no
 // hashing) wherever they can and look ids up only for consumers the graph could not resolve.
 
+#include <array>
 #include <unordered_map>
 
 #include "odmd/base/strings.h"
@@ -27,7 +28,11 @@ std::string ConsumerFieldPath(const EnverNode& node, std::uint32_t consumer,
 class TargetChecker {
  public:
   TargetChecker(const Org& org, const Graph& graph) : org_(org), graph_(graph) {
-    for (size_t b = 0; b < org.builds.size(); ++b) build_by_id_.emplace(org.builds[b].id, b);
+    plain_build_id_.reserve(org.builds.size());
+    for (size_t b = 0; b < org.builds.size(); ++b) {
+      build_by_id_.emplace(org.builds[b].id, b);
+      plain_build_id_.push_back(org.builds[b].id.find('/') == std::string::npos);
+    }
   }
 
   // `node` is the graph node of enver `e` of build `b`, if it is one (an enver sharing an
@@ -35,31 +40,38 @@ class TargetChecker {
   void CheckEnver(size_t b, size_t e, std::optional<EnverIndex> node, std::vector<Violation>* out) {
     const Build& build = org_.builds[b];
     const Enver& enver = build.envers[e];
-    MarkResolved(node, enver);
-    for (size_t c = 0; c < enver.consumers.size(); ++c) {
+    // The enver's edges, in consumer order: a consumer with one is resolved (its producer
+    // enver and product exist), and its producer's build is known.
+    EdgeRange edges = node ? graph_.dependencies(*node) : EdgeRange(0, 0);
+    size_t next = 0;
+    for (std::uint32_t c = 0; c < enver.consumers.size(); ++c) {
       const Consumer& consumer = enver.consumers[c];
-      std::optional<std::pair<std::string_view, std::string_view>> parts =
-          SplitEnverId(consumer.producer);
-      if (parts && parts->first == build.id) {
+      const Edge* edge = nullptr;
+      if (next < edges.size() && graph_.edge(edges[next]).consumer_index == c) {
+        edge = &graph_.edge(edges[next++]);
+      }
+      if (FromBuild(consumer, edge, build.id)) {
         Report(out, "R4", ConsumerPathOf(b, e, c) + "/producer",
                ConsumerSubject(build, enver, consumer), consumer.producer,
                "consumes from its own build " + Quote(build.id));
       }
-      if (!resolved_[c]) CheckUnresolved(b, e, c, out);
+      if (edge == nullptr) CheckUnresolved(b, e, c, out);
     }
     CheckUniqueNames(b, e, out);
   }
 
  private:
-  // resolved_[c] is true when the graph has an edge for consumer c of this enver, i.e. its
-  // producer enver and product exist.
-  void MarkResolved(std::optional<EnverIndex> node, const Enver& enver) {
-    resolved_.assign(enver.consumers.size(), 0);
-    if (!node) return;
-    for (EdgeIndex edge : graph_.dependencies(*node)) {
-      std::uint32_t c = graph_.edge(edge).consumer_index;
-      if (c < resolved_.size()) resolved_[c] = 1;
+  // Whether `consumer`'s producer id names build `id` ("<id>/<rev>"). With its edge, the id
+  // is the producer node's: "<its build's id>/<rev>", whose part before the first '/' is
+  // that build's id when the id holds no '/' (rule R1); no text to search then.
+  bool FromBuild(const Consumer& consumer, const Edge* edge, std::string_view id) const {
+    if (edge != nullptr) {
+      std::uint32_t producer_build = graph_.node(edge->producer).build_index;
+      if (plain_build_id_[producer_build]) return org_.builds[producer_build].id == id;
     }
+    std::optional<std::pair<std::string_view, std::string_view>> parts =
+        SplitEnverId(consumer.producer);
+    return parts && parts->first == id;
   }
 
   void CheckUnresolved(size_t b, size_t e, size_t c, std::vector<Violation>* out) {
@@ -133,12 +145,15 @@ class TargetChecker {
     }
   }
 
+  // [A-Za-z0-9_]*: a table lookup per character (every consumer name is checked).
   static bool IsVariableName(std::string_view name) {
+    static constexpr std::array<bool, 256> kVariableChar = [] {
+      std::array<bool, 256> table{};
+      for (int c = 0; c < 256; ++c) table[c] = IsAsciiAlnum(static_cast<char>(c)) || c == '_';
+      return table;
+    }();
     for (char c : name) {
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '_')) {
-        return false;
-      }
+      if (!kVariableChar[static_cast<unsigned char>(c)]) return false;
     }
     return true;
   }
@@ -169,10 +184,10 @@ class TargetChecker {
   const Org& org_;
   const Graph& graph_;
   std::unordered_map<std::string_view, size_t> build_by_id_;
+  std::vector<char> plain_build_id_;  // per build: its id holds no '/'
   SuggestionBudget budget_;
   std::vector<std::string> variables_;
   // Scratch reused across envers so the walk does not allocate per consumer.
-  std::vector<char> resolved_;
   std::string key_;
   std::vector<std::pair<std::string_view, std::uint32_t>> names_;
 };

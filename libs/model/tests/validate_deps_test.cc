@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "odmd/base/strings.h"
+#include "odmd/model/graph.h"
 #include "odmd/model/validate.h"
 #include "validate_test_util.h"
 
@@ -18,6 +19,7 @@ using fixtures::MakeEnver;
 using fixtures::OfRule;
 using fixtures::ValidOrg;
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
@@ -84,6 +86,27 @@ TEST(ValidateR4Test, ConsumingFromItselfIsReportedAsOwnBuild) {
   EXPECT_THAT(Validate(org),
               ElementsAre(IsViolation("R4", "/builds/1/envers/0/consumers/0/producer",
                                       "foundation/b..main")));
+}
+
+// The own-build check reads a producer id's part before its first '/'. A build id holding a
+// '/' (an R1 violation) can make that part another build's id: "a" consuming "a/b"'s enver
+// "a/b/b..main" consumes, by the text, from its own build "a".
+TEST(ValidateR4Test, OwnBuildIsTheProducerIdsFirstPartEvenWhenABuildIdHoldsASlash) {
+  Org org = ValidOrg();
+  Build slashed = MakeBuild("a/b", BuildKind::kCdk);
+  slashed.envers.push_back(MakeEnver(RevRef::Branch("main"), "workspace1"));
+  slashed.envers.back().products.push_back({"x"});
+  Build plain = MakeBuild("a", BuildKind::kCdk);
+  plain.envers.push_back(MakeEnver(RevRef::Branch("main"), "workspace1"));
+  plain.envers.back().consumers.push_back(MakeConsumer("in", "a/b/b..main", "x"));
+  org.builds.push_back(std::move(slashed));
+  org.builds.push_back(std::move(plain));
+  Graph graph(org);
+  ASSERT_EQ(graph.dependencies(*graph.FindEnver("a/b..main")).size(), 1u);  // resolved
+  EXPECT_THAT(
+      Validate(org),
+      Contains(AllOf(IsViolation("R4", "/builds/4/envers/0/consumers/0/producer", "a/b/b..main"),
+                     Field(&Violation::message, "consumes from its own build \"a\""))));
 }
 
 struct UnknownTarget {
