@@ -120,7 +120,7 @@ class Planner {
   // Kahn levels of the component's non-placeholder edges: 0 for an enver that consumes
   // nothing of the component without a placeholder, else one more than its producers.
   std::vector<int> Levels(std::uint32_t c) const {
-    const std::vector<EnverIndex>& members = components_.members[c];
+    std::span<const EnverIndex> members = components_.members[c];
     std::vector<int> level(members.size(), 0), pending(members.size(), 0);
     auto local = [&members](EnverIndex v) {
       return static_cast<size_t>(std::lower_bound(members.begin(), members.end(), v) -
@@ -178,7 +178,7 @@ class Planner {
   }
 
   void PlanCycle(std::uint32_t c, int start) {
-    const std::vector<EnverIndex>& members = components_.members[c];
+    std::span<const EnverIndex> members = components_.members[c];
     std::vector<int> level = Levels(c);
     for (size_t i = 0; i < members.size(); ++i) first_wave_[members[i]] = start + level[i];
     std::vector<std::pair<EnverIndex, std::vector<EdgeIndex>>> pending;

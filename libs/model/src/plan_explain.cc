@@ -105,7 +105,7 @@ std::string PlanExplainer::PlaceholderSentence(const PlanStep& step) const {
   std::string where =
       names.size() == 1 ? "this placeholder" : "placeholder " + Quote(names.front());
   std::uint32_t c = components_.component_of[v];
-  const std::vector<EnverIndex>& members = components_.members[c];
+  std::span<const EnverIndex> members = components_.members[c];
   std::vector<EnverIndex> back;
   if (members.size() <= kMaxExplainedCycle) {
     back = internal::ShortestPathInComponent(graph_, components_, c, first, v,

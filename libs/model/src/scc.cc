@@ -30,6 +30,7 @@ class Tarjan {
         low_(graph.enver_count(), 0),
         on_stack_(graph.enver_count(), 0) {
     out_.component_of.assign(graph.enver_count(), 0);
+    out_.members.Reserve(graph.enver_count());
   }
 
   Components Run() && {
@@ -81,16 +82,17 @@ class Tarjan {
   // only after every component it reaches, i.e. producers before consumers.
   void PopComponent(EnverIndex root) {
     auto id = static_cast<std::uint32_t>(out_.members.size());
-    std::vector<EnverIndex>& members = out_.members.emplace_back();
+    members_.clear();
     EnverIndex w;
     do {
       w = stack_.back();
       stack_.pop_back();
       on_stack_[w] = 0;
       out_.component_of[w] = id;
-      members.push_back(w);
+      members_.push_back(w);
     } while (w != root);
-    std::sort(members.begin(), members.end());
+    std::sort(members_.begin(), members_.end());
+    out_.members.Add(members_);
   }
 
   const Graph& graph_;
@@ -99,6 +101,7 @@ class Tarjan {
   std::vector<char> on_stack_;
   std::vector<EnverIndex> stack_;
   std::vector<Frame> calls_;
+  std::vector<EnverIndex> members_;  // scratch of PopComponent
   std::uint32_t next_index_ = 0;
   Components out_;
 };
@@ -175,7 +178,7 @@ std::vector<CyclePath> FindCyclesWithoutPlaceholder(const Graph& graph) {
   std::vector<CyclePath> cycles;
   for (std::uint32_t c = 0; c < components.members.size(); ++c) {
     if (!components.IsCycle(c)) continue;
-    const std::vector<EnverIndex>& members = components.members[c];
+    std::span<const EnverIndex> members = components.members[c];
     EnverIndex start = *std::min_element(
         members.begin(), members.end(),
         [&graph](EnverIndex a, EnverIndex b) { return graph.node(a).id < graph.node(b).id; });

@@ -110,7 +110,7 @@ inline Org OrgFromText(std::string_view text) {
 }
 
 // Enver ids of `envers`, in the given order.
-inline std::vector<std::string> Ids(const Graph& graph, const std::vector<EnverIndex>& envers) {
+inline std::vector<std::string> Ids(const Graph& graph, std::span<const EnverIndex> envers) {
   std::vector<std::string> ids;
   for (EnverIndex v : envers) ids.push_back(graph.node(v).id);
   return ids;

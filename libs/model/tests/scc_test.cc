@@ -16,7 +16,7 @@ using ::testing::IsEmpty;
 // Components as lists of enver ids, in the order returned.
 std::vector<std::vector<std::string>> ComponentIds(const Graph& g, const Components& c) {
   std::vector<std::vector<std::string>> out;
-  for (const auto& members : c.members) out.push_back(Ids(g, members));
+  for (std::uint32_t i = 0; i < c.members.size(); ++i) out.push_back(Ids(g, c.members[i]));
   return out;
 }
 

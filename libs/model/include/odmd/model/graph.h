@@ -151,11 +151,33 @@ class Graph {
   std::vector<ProductSlot> product_slots_;
 };
 
+// The members of each component, in one array (an org of 50,000 envers has about as many
+// components, nearly all of one enver: a vector each was an allocation each).
+class ComponentMembers {
+ public:
+  size_t size() const { return start_.size() - 1; }
+  bool empty() const { return size() == 0; }
+  // The members of component `c`.
+  std::span<const EnverIndex> operator[](std::uint32_t c) const {
+    return std::span<const EnverIndex>(envers_).subspan(start_[c], start_[c + 1] - start_[c]);
+  }
+  // Adds a component of `members`.
+  void Add(std::span<const EnverIndex> members) {
+    envers_.insert(envers_.end(), members.begin(), members.end());
+    start_.push_back(static_cast<std::uint32_t>(envers_.size()));
+  }
+  void Reserve(size_t envers) { envers_.reserve(envers); }
+
+ private:
+  std::vector<std::uint32_t> start_{0};  // component c: envers_[start_[c], start_[c + 1])
+  std::vector<EnverIndex> envers_;
+};
+
 // Strongly connected components in dependency order: every component comes after the
 // components it depends on (producers before consumers). Members are sorted by index.
 struct Components {
-  std::vector<std::uint32_t> component_of;       // per enver
-  std::vector<std::vector<EnverIndex>> members;  // per component
+  std::vector<std::uint32_t> component_of;  // per enver
+  ComponentMembers members;                 // per component
   // True if the component has more than one enver (a self-loop cannot exist: R4).
   bool IsCycle(std::uint32_t c) const { return members[c].size() > 1; }
 };
