@@ -4,7 +4,7 @@
 // These run over up to a million consumers, so they walk the Graph's resolved edges (no
 // hashing) wherever they can and look ids up only for consumers the graph could not resolve.
 
-#include <array>
+#include <cstring>
 #include <unordered_map>
 
 #include "odmd/base/strings.h"
@@ -24,14 +24,62 @@ std::string ConsumerFieldPath(const EnverNode& node, std::uint32_t consumer,
   return path;
 }
 
+constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+constexpr std::uint64_t kLowBits = 0x0101010101010101ull;
+
+// The high bit of each byte of `v` whose value is below `n` (n <= 128): the low seven bits
+// plus 0x80 - n carry into the high bit exactly when they are >= n, and never out of the
+// byte; a byte with its own high bit set is not below.
+constexpr std::uint64_t BytesBelow(std::uint64_t v, std::uint64_t n) {
+  return ~(((v & ~kHighBits) + (0x80 - n) * kLowBits) | v) & kHighBits;
+}
+
+// The high bit of each byte of `v` in [A-Za-z0-9_].
+constexpr std::uint64_t VariableBytes(std::uint64_t v) {
+  std::uint64_t digit = BytesBelow(v, '9' + 1) & ~BytesBelow(v, '0');
+  std::uint64_t folded = v | (0x20 * kLowBits);  // 'A'-'Z' onto 'a'-'z'
+  std::uint64_t letter = BytesBelow(folded, 'z' + 1) & ~BytesBelow(folded, 'a');
+  std::uint64_t underscore = BytesBelow(v ^ ('_' * kLowBits), 1);
+  return digit | letter | underscore;
+}
+
+std::uint64_t LoadWord(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+std::uint64_t LoadHalf(const char* p) {
+  std::uint32_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// Whether `name` is [A-Za-z0-9_]*, eight bytes at a time (every consumer name is checked):
+// words overlapping at the end, two overlapping halves below eight bytes.
+bool IsVariableName(std::string_view name) {
+  const char* p = name.data();
+  size_t n = name.size();
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+      if (VariableBytes(LoadWord(p + i)) != kHighBits) return false;
+    }
+    return VariableBytes(LoadWord(p + n - 8)) == kHighBits;
+  }
+  if (n >= 4) return VariableBytes(LoadHalf(p) | LoadHalf(p + n - 4) << 32) == kHighBits;
+  for (size_t i = 0; i < n; ++i) {
+    if (!(VariableBytes(static_cast<unsigned char>(p[i])) & 0x80)) return false;
+  }
+  return true;
+}
+
 // Checks of R4 that need the whole org: build ids to explain an unknown producer.
 class TargetChecker {
  public:
   TargetChecker(const Org& org, const Graph& graph) : org_(org), graph_(graph) {
-    plain_build_id_.reserve(org.builds.size());
     for (size_t b = 0; b < org.builds.size(); ++b) {
-      build_by_id_.emplace(org.builds[b].id, b);
-      plain_build_id_.push_back(org.builds[b].id.find('/') == std::string::npos);
+      bool unique = build_by_id_.emplace(org.builds[b].id, b).second;
+      ids_are_keys_ = ids_are_keys_ && unique && org.builds[b].id.find('/') == std::string::npos;
     }
   }
 
@@ -50,7 +98,7 @@ class TargetChecker {
       if (next < edges.size() && graph_.edge(edges[next]).consumer_index == c) {
         edge = &graph_.edge(edges[next++]);
       }
-      if (FromBuild(consumer, edge, build.id)) {
+      if (FromBuild(consumer, edge, b)) {
         Report(out, "R4", ConsumerPathOf(b, e, c) + "/producer",
                ConsumerSubject(build, enver, consumer), consumer.producer,
                "consumes from its own build " + Quote(build.id));
@@ -61,17 +109,15 @@ class TargetChecker {
   }
 
  private:
-  // Whether `consumer`'s producer id names build `id` ("<id>/<rev>"). With its edge, the id
-  // is the producer node's: "<its build's id>/<rev>", whose part before the first '/' is
-  // that build's id when the id holds no '/' (rule R1); no text to search then.
-  bool FromBuild(const Consumer& consumer, const Edge* edge, std::string_view id) const {
-    if (edge != nullptr) {
-      std::uint32_t producer_build = graph_.node(edge->producer).build_index;
-      if (plain_build_id_[producer_build]) return org_.builds[producer_build].id == id;
-    }
+  // Whether `consumer`'s producer id names build `b` ("<build id>/<rev>"). With its edge,
+  // the id is the producer node's: "<its build's id>/<rev>". When build ids are unique and
+  // hold no '/' (rule R1), the part before the first '/' is that build's id, and names build
+  // `b` exactly when the node is one of b's envers: no text to read then.
+  bool FromBuild(const Consumer& consumer, const Edge* edge, size_t b) const {
+    if (edge != nullptr && ids_are_keys_) return graph_.node(edge->producer).build_index == b;
     std::optional<std::pair<std::string_view, std::string_view>> parts =
         SplitEnverId(consumer.producer);
-    return parts && parts->first == id;
+    return parts && parts->first == org_.builds[b].id;
   }
 
   void CheckUnresolved(size_t b, size_t e, size_t c, std::vector<Violation>* out) {
@@ -115,8 +161,12 @@ class TargetChecker {
     const Build& build = org_.builds[b];
     const Enver& enver = build.envers[e];
     names_.clear();
+    // Names of [A-Za-z0-9_] only map one to one to environment variables (most orgs).
+    bool any_mapped = false;
     for (size_t c = 0; c < enver.consumers.size(); ++c) {
-      names_.emplace_back(enver.consumers[c].name, static_cast<std::uint32_t>(c));
+      std::string_view name = enver.consumers[c].name;
+      names_.emplace_back(name, static_cast<std::uint32_t>(c));
+      any_mapped = any_mapped || !IsVariableName(name);
     }
     for (auto [dup, first] : FindDuplicates(names_)) {
       const Consumer& consumer = enver.consumers[dup];
@@ -126,11 +176,6 @@ class TargetChecker {
                  ConsumerPathOf(b, e, first) + ")");
     }
     // Distinct names that map to one environment variable: the build would see only one.
-    // Names of [A-Za-z0-9_] only map one to one (most orgs): nothing more to look at.
-    bool any_mapped = false;
-    for (const Consumer& consumer : enver.consumers) {
-      any_mapped = any_mapped || !IsVariableName(consumer.name);
-    }
     if (any_mapped) CheckVariableNames(b, e, out);
     names_.clear();
     for (size_t p = 0; p < enver.products.size(); ++p) {
@@ -143,19 +188,6 @@ class TargetChecker {
              "duplicate product name " + Quote(product.name) + " (first at " +
                  ProductPathOf(b, e, first) + ")");
     }
-  }
-
-  // [A-Za-z0-9_]*: a table lookup per character (every consumer name is checked).
-  static bool IsVariableName(std::string_view name) {
-    static constexpr std::array<bool, 256> kVariableChar = [] {
-      std::array<bool, 256> table{};
-      for (int c = 0; c < 256; ++c) table[c] = IsAsciiAlnum(static_cast<char>(c)) || c == '_';
-      return table;
-    }();
-    for (char c : name) {
-      if (!kVariableChar[static_cast<unsigned char>(c)]) return false;
-    }
-    return true;
   }
 
   void CheckVariableNames(size_t b, size_t e, std::vector<Violation>* out) {
@@ -184,7 +216,7 @@ class TargetChecker {
   const Org& org_;
   const Graph& graph_;
   std::unordered_map<std::string_view, size_t> build_by_id_;
-  std::vector<char> plain_build_id_;  // per build: its id holds no '/'
+  bool ids_are_keys_ = true;  // build ids are unique and hold no '/'
   SuggestionBudget budget_;
   std::vector<std::string> variables_;
   // Scratch reused across envers so the walk does not allocate per consumer.

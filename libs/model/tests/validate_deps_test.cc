@@ -109,6 +109,26 @@ TEST(ValidateR4Test, OwnBuildIsTheProducerIdsFirstPartEvenWhenABuildIdHoldsASlas
                      Field(&Violation::message, "consumes from its own build \"a\""))));
 }
 
+// Of two builds sharing an id (an R1 violation), an enver of the second consuming one of the
+// first's consumes, by the text of its producer id, from its own build.
+TEST(ValidateR4Test, OwnBuildIsTheProducerIdsBuildEvenWhenTwoBuildsShareTheId) {
+  Org org = ValidOrg();
+  Build first = MakeBuild("twin", BuildKind::kCdk);
+  first.envers.push_back(MakeEnver(RevRef::Branch("main"), "workspace1"));
+  first.envers.back().products.push_back({"x"});
+  Build second = MakeBuild("twin", BuildKind::kCdk);
+  second.envers.push_back(MakeEnver(RevRef::Branch("dev"), "workspace1"));
+  second.envers.back().consumers.push_back(MakeConsumer("in", "twin/b..main", "x"));
+  org.builds.push_back(std::move(first));
+  org.builds.push_back(std::move(second));
+  Graph graph(org);
+  ASSERT_EQ(graph.dependencies(*graph.FindEnver("twin/b..dev")).size(), 1u);  // resolved
+  EXPECT_THAT(
+      Validate(org),
+      Contains(AllOf(IsViolation("R4", "/builds/4/envers/0/consumers/0/producer", "twin/b..main"),
+                     Field(&Violation::message, "consumes from its own build \"twin\""))));
+}
+
 struct UnknownTarget {
   std::string producer;
   std::string product;
@@ -190,6 +210,37 @@ TEST(ValidateR4Test, ConsumerNamesThatMapToOneVariableAreReportedNamingBoth) {
                               "ODMD_consumer_share_pool; rename one")),
                   AllOf(IsViolation("R4", "/builds/2/envers/0/consumers/2/name", "share-pool"),
                         Field(&Violation::message, HasSubstr("duplicate consumer name")))));
+}
+
+// Whether a name can map to another's variable is decided eight bytes at a time: every byte
+// outside [A-Za-z0-9_], at every position of names of 1 to 17 bytes, is seen (the name and
+// the same name with '_' there are reported), and names of only those characters are not.
+TEST(ValidateR4Test, EveryCharacterOutsideTheVariableSetIsSeenAtEveryPosition) {
+  Org org = ValidOrg();
+  Build& build = org.builds.emplace_back(MakeBuild("names", BuildKind::kCdk));
+  size_t pairs = 0;
+  for (int byte = 1; byte < 256; ++byte) {
+    char c = static_cast<char>(byte);
+    bool variable = IsAsciiAlnum(c) || c == '_';
+    for (size_t size = 1; size <= 17; ++size) {
+      for (size_t at = 0; at < size; ++at) {
+        std::string name(size, 'a');
+        name[at] = c;
+        std::string twin = name;
+        twin[at] = variable ? 'b' : '_';  // the same variable only when `c` maps to '_'
+        Enver& enver = build.envers.emplace_back(
+            MakeEnver(RevRef::Branch("e" + std::to_string(build.envers.size())), "workspace1"));
+        enver.consumers.push_back(MakeConsumer(name, "foundation/b..main", "vpc"));
+        enver.consumers.push_back(MakeConsumer(twin, "foundation/b..main", "vpc"));
+        pairs += variable ? 0 : 1;
+      }
+    }
+  }
+  size_t mapped = 0;
+  for (const Violation& v : Validate(org)) {
+    mapped += v.message.find("both map to the environment variable") != std::string::npos;
+  }
+  EXPECT_EQ(mapped, pairs);
 }
 
 // Short lists (an enver's usual consumers) and long ones take different paths to find
