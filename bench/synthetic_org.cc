@@ -81,10 +81,7 @@ void PickProducers(int i, const SyntheticOrgOptions& o, std::mt19937_64& rng,
 
 void AddConsumer(model::Enver& e, const model::SharedText& name, const model::SharedText& producer,
                  const model::SharedText& product) {
-  model::Consumer& c = e.consumers.emplace_back();
-  c.name = name;
-  c.producer = producer;
-  c.product = product;
+  e.consumers.push_back(model::Consumer{name, producer, product, std::nullopt});
 }
 
 // Each enver of build `i` consumes from the enver with the same rev in every build of

@@ -22,14 +22,6 @@ SharedText::SharedText(std::string_view text) {
   bits_ = reinterpret_cast<std::uintptr_t>(b);
 }
 
-SharedText& SharedText::operator=(const SharedText& other) noexcept {
-  std::uintptr_t bits = other.bits_;  // Release() clears ours, which may be other's
-  other.Acquire();
-  Release();
-  bits_ = bits;
-  return *this;
-}
-
 SharedText& SharedText::operator=(SharedText&& other) noexcept {
   if (this != &other) {
     Release();
@@ -39,8 +31,7 @@ SharedText& SharedText::operator=(SharedText&& other) noexcept {
   return *this;
 }
 
-void SharedText::Release() noexcept {
-  if (bits_ == kEmpty || IsInline()) return;
+void SharedText::ReleaseBlock() noexcept {
   Block* b = block();
   if (b->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     b->~Block();

@@ -27,11 +27,16 @@ class SharedText {
   SharedText(const std::string& text) : SharedText(std::string_view(text)) {}  // NOLINT
   SharedText(const SharedText& other) noexcept : bits_(other.bits_) { Acquire(); }
   SharedText(SharedText&& other) noexcept : bits_(other.bits_) { other.bits_ = kEmpty; }
-  SharedText& operator=(const SharedText& other) noexcept;
-  SharedText& operator=(SharedText&& other) noexcept;
-  ~SharedText() {
-    if (bits_ != kEmpty && !IsInline()) Release();
+  // Inline: building an org assigns millions of them.
+  SharedText& operator=(const SharedText& other) noexcept {
+    if (bits_ == other.bits_) return *this;  // the same text (or itself)
+    other.Acquire();
+    Release();
+    bits_ = other.bits_;
+    return *this;
   }
+  SharedText& operator=(SharedText&& other) noexcept;
+  ~SharedText() { Release(); }
 
   std::string_view view() const noexcept;
   operator std::string_view() const noexcept { return view(); }  // NOLINT
@@ -102,7 +107,11 @@ class SharedText {
   void Acquire() const noexcept {
     if (bits_ != kEmpty && !IsInline()) block()->refs.fetch_add(1, std::memory_order_relaxed);
   }
-  void Release() noexcept;
+  void Release() noexcept {
+    if (bits_ != kEmpty && !IsInline()) ReleaseBlock();
+  }
+  // Drops this reference to the block, freeing it with the last; leaves this empty.
+  void ReleaseBlock() noexcept;
 
   std::uintptr_t bits_ = kEmpty;
 };
