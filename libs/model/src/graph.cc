@@ -218,17 +218,37 @@ namespace {
 // Resolved producers by SharedText identity: consumers naming one producer mostly hold
 // copies of one text (a manifest's reader interns them, contracts share them), so after the
 // first of them the others skip hashing the text and comparing it with the node's id.
-// Direct-mapped, a slot overwritten on collision: bounded whatever the texts.
+// Two-way set associative, the older entry of a set giving way: bounded whatever the texts,
+// and a text seldom evicted by one other (direct-mapped, a tenth of the lookups at 10,000
+// builds missed and hashed the text again).
 class ProducerCache {
  public:
   static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();  // no node
-  explicit ProducerCache(size_t envers) : slots_(TableSize(envers)) {}
-  std::pair<std::uintptr_t, std::uint32_t>* Slot(std::uintptr_t identity) {
-    return &slots_[(identity * 0x9e3779b97f4a7c15ull) >> 32 & (slots_.size() - 1)];
+  struct Entry {
+    std::uintptr_t identity = 0;  // 0: empty (an empty text is never cached)
+    std::uint32_t node = kNone;
+  };
+  struct Set {
+    Entry entries[2];
+    // The node cached for `identity`, or nullptr.
+    const std::uint32_t* Find(std::uintptr_t identity) const {
+      if (identity == 0) return nullptr;
+      if (entries[0].identity == identity) return &entries[0].node;
+      if (entries[1].identity == identity) return &entries[1].node;
+      return nullptr;
+    }
+    void Add(std::uintptr_t identity, std::uint32_t node) {
+      entries[1] = entries[0];
+      entries[0] = {identity, node};
+    }
+  };
+  explicit ProducerCache(size_t envers) : sets_(TableSize(envers) / 2) {}
+  Set* SetOf(std::uintptr_t identity) {
+    return &sets_[(identity * 0x9e3779b97f4a7c15ull) >> 32 & (sets_.size() - 1)];
   }
 
  private:
-  std::vector<std::pair<std::uintptr_t, std::uint32_t>> slots_;  // identity 0: empty text
+  std::vector<Set> sets_;
 };
 
 }  // namespace
@@ -244,25 +264,25 @@ void Graph::AddEdges() {
   // next, with prefetches, so the misses of one step overlap instead of following one another.
   constexpr std::uint32_t kNone = ProducerCache::kNone;
   ProducerCache cache(nodes_.size());
-  std::vector<std::pair<std::uintptr_t, std::uint32_t>*> slots;
+  std::vector<ProducerCache::Set*> sets;
   std::vector<std::uint32_t> producers;  // per consumer: its node, or kNone
   for (EnverIndex i = 0; i < nodes_.size(); ++i) {
     dep_start_.push_back(static_cast<std::uint32_t>(edges_.size()));
     const std::vector<Consumer>& list = enver(i).consumers;
-    slots.resize(list.size());
+    sets.resize(list.size());
     producers.resize(list.size());
     for (size_t c = 0; c < list.size(); ++c) {
-      slots[c] = cache.Slot(list[c].producer.identity());
-      __builtin_prefetch(slots[c]);
+      sets[c] = cache.SetOf(list[c].producer.identity());
+      __builtin_prefetch(sets[c]);
     }
     for (size_t c = 0; c < list.size(); ++c) {
       std::uintptr_t identity = list[c].producer.identity();
-      if (slots[c]->first == identity && identity != 0) {
-        producers[c] = slots[c]->second;
+      if (const std::uint32_t* cached = sets[c]->Find(identity)) {
+        producers[c] = *cached;
       } else {
         std::optional<EnverIndex> found = FindEnver(list[c].producer);
         producers[c] = found ? *found : kNone;
-        *slots[c] = {identity, producers[c]};
+        if (identity != 0) sets[c]->Add(identity, producers[c]);
       }
       if (producers[c] != kNone) __builtin_prefetch(&node_products_[producers[c]]);
     }
