@@ -16,8 +16,6 @@ constexpr std::string_view kProductPathPrefix = "/odmd-share/";
 // products indexed in the product table.
 constexpr size_t kLinearProductScan = 8;
 
-std::uint64_t Hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
-
 // A power-of-two table size with at most 50% load for `n` keys.
 size_t TableSize(size_t n) { return std::bit_ceil(std::max<size_t>(16, 2 * n)); }
 
@@ -28,6 +26,29 @@ Word Load(const char* p) {
   Word w;
   std::memcpy(&w, p, sizeof w);
   return w;
+}
+
+// The tables' hash of an enver id or product name: words of the text multiplied in, the
+// last one overlapping (ids and names are mostly under 24 bytes; std::hash's byte-wise
+// loop was a fifth of a lookup).
+std::uint64_t Hash(std::string_view s) {
+  constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ull;
+  const char* p = s.data();
+  size_t n = s.size();
+  std::uint64_t h = (n + 1) * 0xff51afd7ed558ccdull;
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) h = (h ^ Load<std::uint64_t>(p + i)) * kMul;
+    h = (h ^ Load<std::uint64_t>(p + n - 8)) * kMul;
+  } else if (n >= 4) {
+    std::uint64_t w = Load<std::uint32_t>(p);
+    h = (h ^ (w | static_cast<std::uint64_t>(Load<std::uint32_t>(p + n - 4)) << 32)) * kMul;
+  } else if (n > 0) {
+    std::uint64_t w = static_cast<unsigned char>(p[0]) |
+                      static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+                      static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+    h = (h ^ w) * kMul;
+  }
+  return h ^ (h >> 31);
 }
 
 // a == b, without a call for the short names the lookups compare (enver ids, product
@@ -54,9 +75,10 @@ bool SameText(std::string_view a, std::string_view b) {
   return true;
 }
 
-// The product table's key hash: the enver index mixed into the name's hash.
-std::uint64_t ProductHash(EnverIndex enver, std::string_view name) {
-  return Hash(name) ^ (static_cast<std::uint64_t>(enver) * 0x9e3779b97f4a7c15ull);
+// The product table's key hash: the enver index and the name's id, mixed.
+std::uint64_t ProductHash(EnverIndex enver, std::uint32_t name) {
+  std::uint64_t h = (static_cast<std::uint64_t>(enver) << 32 | name) * 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 29);
 }
 
 }  // namespace
@@ -111,7 +133,9 @@ std::optional<ProductLocation> Graph::FindProduct(std::string_view id_or_path) c
        slash = id_or_path.find('/', slash + 1)) {
     std::optional<EnverIndex> enver = FindEnver(id_or_path.substr(0, slash));
     if (!enver || (found && found->enver < *enver)) continue;
-    std::optional<std::uint32_t> p = ProductIndexOf(*enver, id_or_path.substr(slash + 1));
+    std::uint32_t name = NameId(id_or_path.substr(slash + 1));
+    if (name == kNoName) continue;
+    std::optional<std::uint32_t> p = ProductIndexOf(*enver, name);
     if (p) found = ProductLocation{*enver, *p};
   }
   return found;
@@ -137,8 +161,10 @@ void Graph::AddNodes() {
   }
   ODMD_CHECK(envers < std::numeric_limits<EnverIndex>::max());
   nodes_.reserve(envers);
-  node_products_.reserve(envers);
+  product_start_.reserve(envers + 1);
+  product_start_.push_back(0);
   enver_slots_.assign(TableSize(envers), 0);
+  name_slots_.assign(TableSize(8), 0);
   if (indexed_products > 0) product_slots_.resize(TableSize(indexed_products));
   size_t mask = enver_slots_.size() - 1;
   for (std::uint32_t b = 0; b < org_->builds.size(); ++b) {
@@ -167,82 +193,119 @@ void Graph::AddNodes() {
         continue;
       }
       enver_slots_[s] = slot;
-      node_products_.emplace_back(enver.products);
+      for (const Product& product : enver.products)
+        product_names_.push_back(InternName(product.name));
+      product_start_.push_back(static_cast<std::uint32_t>(product_names_.size()));
       if (enver.products.size() > kLinearProductScan) IndexProducts(index);
     }
   }
 }
 
-void Graph::IndexProducts(EnverIndex enver) {
-  std::span<const Product> products = node_products_[enver];
-  size_t mask = product_slots_.size() - 1;
-  for (std::uint32_t p = 0; p < products.size(); ++p) {
-    std::uint64_t hash = ProductHash(enver, products[p].name);
+std::uint32_t Graph::NameId(std::string_view name) const {
+  std::uint64_t hash = Hash(name);
+  std::uint32_t tag = Tag(hash);
+  size_t mask = name_slots_.size() - 1;
+  for (size_t s = hash & mask;; s = (s + 1) & mask) {
+    std::uint64_t slot = name_slots_[s];
+    if (slot == 0) return kNoName;
+    auto id = static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
+    if (static_cast<std::uint32_t>(slot >> 32) == tag && SameText(names_[id], name)) return id;
+  }
+}
+
+std::uint32_t Graph::InternName(std::string_view name) {
+  std::uint64_t hash = Hash(name);
+  std::uint32_t tag = Tag(hash);
+  size_t mask = name_slots_.size() - 1;
+  size_t s = hash & mask;
+  for (; name_slots_[s] != 0; s = (s + 1) & mask) {
+    std::uint64_t slot = name_slots_[s];
+    auto id = static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
+    if (static_cast<std::uint32_t>(slot >> 32) == tag && SameText(names_[id], name)) return id;
+  }
+  auto id = static_cast<std::uint32_t>(names_.size());
+  names_.push_back(name);
+  name_slots_[s] = static_cast<std::uint64_t>(tag) << 32 | (id + 1u);
+  if (2 * names_.size() > name_slots_.size()) GrowNames();
+  return id;
+}
+
+void Graph::GrowNames() {
+  name_slots_.assign(2 * name_slots_.size(), 0);
+  size_t mask = name_slots_.size() - 1;
+  for (std::uint32_t id = 0; id < names_.size(); ++id) {
+    std::uint64_t hash = Hash(names_[id]);
     size_t s = hash & mask;
+    while (name_slots_[s] != 0) s = (s + 1) & mask;
+    name_slots_[s] = static_cast<std::uint64_t>(Tag(hash)) << 32 | (id + 1u);
+  }
+}
+
+void Graph::IndexProducts(EnverIndex enver) {
+  size_t mask = product_slots_.size() - 1;
+  for (std::uint32_t p = 0; p < product_start_[enver + 1] - product_start_[enver]; ++p) {
+    std::uint32_t name = product_names_[product_start_[enver] + p];
+    size_t s = ProductHash(enver, name) & mask;
     bool duplicate = false;
     for (; product_slots_[s].enver_plus1 != 0; s = (s + 1) & mask) {
       const ProductSlot& other = product_slots_[s];
-      if (other.tag == Tag(hash) && other.enver_plus1 == enver + 1 &&
-          SameText(products[other.product_index].name, products[p].name)) {
+      if (other.enver_plus1 == enver + 1 && other.name == name) {
         duplicate = true;  // of products sharing a name, the first is found
         break;
       }
     }
-    if (!duplicate) product_slots_[s] = ProductSlot{Tag(hash), enver + 1, p};
+    if (!duplicate) product_slots_[s] = ProductSlot{enver + 1, name, p};
   }
 }
 
-std::optional<std::uint32_t> Graph::ProductIndexOf(EnverIndex producer,
-                                                   std::string_view name) const {
-  std::span<const Product> products = node_products_[producer];
-  if (products.size() <= kLinearProductScan) {
-    for (std::uint32_t p = 0; p < products.size(); ++p) {
-      if (SameText(products[p].name, name)) return p;
+std::optional<std::uint32_t> Graph::ProductIndexOf(EnverIndex producer, std::uint32_t name) const {
+  std::uint32_t first = product_start_[producer], last = product_start_[producer + 1];
+  if (last - first <= kLinearProductScan) {
+    for (std::uint32_t p = first; p < last; ++p) {
+      if (product_names_[p] == name) return p - first;
     }
     return std::nullopt;
   }
-  std::uint64_t hash = ProductHash(producer, name);
   size_t mask = product_slots_.size() - 1;
-  for (size_t s = hash & mask;; s = (s + 1) & mask) {
+  for (size_t s = ProductHash(producer, name) & mask;; s = (s + 1) & mask) {
     const ProductSlot& slot = product_slots_[s];
     if (slot.enver_plus1 == 0) return std::nullopt;
-    if (slot.tag == Tag(hash) && slot.enver_plus1 == producer + 1 &&
-        SameText(products[slot.product_index].name, name)) {
-      return slot.product_index;
-    }
+    if (slot.enver_plus1 == producer + 1 && slot.name == name) return slot.product_index;
   }
 }
 
 namespace {
 
-// Resolved producers by SharedText identity: consumers naming one producer mostly hold
-// copies of one text (a manifest's reader interns them, contracts share them), so after the
-// first of them the others skip hashing the text and comparing it with the node's id.
-// Two-way set associative, the older entry of a set giving way: bounded whatever the texts,
-// and a text seldom evicted by one other (direct-mapped, a tenth of the lookups at 10,000
+// Texts resolved to numbers (producer ids to nodes, product names to name ids), by
+// SharedText identity: consumers naming one producer or product mostly hold copies of one
+// text (a manifest's reader interns them, contracts share them), so after the first of them
+// the others skip hashing the text and comparing it with the table's. Two-way set
+// associative, the older entry of a set giving way: bounded whatever the texts, and a text
+// seldom evicted by one other (direct-mapped, a tenth of the producer lookups at 10,000
 // builds missed and hashed the text again).
-class ProducerCache {
+class TextCache {
  public:
-  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();  // no node
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();  // no match
   struct Entry {
     std::uintptr_t identity = 0;  // 0: empty (an empty text is never cached)
-    std::uint32_t node = kNone;
+    std::uint32_t number = kNone;
   };
   struct Set {
     Entry entries[2];
-    // The node cached for `identity`, or nullptr.
+    // The number cached for `identity`, or nullptr.
     const std::uint32_t* Find(std::uintptr_t identity) const {
       if (identity == 0) return nullptr;
-      if (entries[0].identity == identity) return &entries[0].node;
-      if (entries[1].identity == identity) return &entries[1].node;
+      if (entries[0].identity == identity) return &entries[0].number;
+      if (entries[1].identity == identity) return &entries[1].number;
       return nullptr;
     }
-    void Add(std::uintptr_t identity, std::uint32_t node) {
+    void Add(std::uintptr_t identity, std::uint32_t number) {
       entries[1] = entries[0];
-      entries[0] = {identity, node};
+      entries[0] = {identity, number};
     }
   };
-  explicit ProducerCache(size_t envers) : sets_(TableSize(envers) / 2) {}
+  // About `texts` distinct texts.
+  explicit TextCache(size_t texts) : sets_(TableSize(texts) / 2) {}
   Set* SetOf(std::uintptr_t identity) {
     return &sets_[(identity * 0x9e3779b97f4a7c15ull) >> 32 & (sets_.size() - 1)];
   }
@@ -262,9 +325,10 @@ void Graph::AddEdges() {
   // The lookups of a million consumers are cache misses (cache slot, table slot, node, the
   // producer's products). Per enver, each step is done for all its consumers before the
   // next, with prefetches, so the misses of one step overlap instead of following one another.
-  constexpr std::uint32_t kNone = ProducerCache::kNone;
-  ProducerCache cache(nodes_.size());
-  std::vector<ProducerCache::Set*> sets;
+  constexpr std::uint32_t kNone = TextCache::kNone;
+  TextCache cache(nodes_.size());
+  TextCache product_names(names_.size());
+  std::vector<TextCache::Set*> sets;
   std::vector<std::uint32_t> producers;  // per consumer: its node, or kNone
   for (EnverIndex i = 0; i < nodes_.size(); ++i) {
     dep_start_.push_back(static_cast<std::uint32_t>(edges_.size()));
@@ -284,16 +348,22 @@ void Graph::AddEdges() {
         producers[c] = found ? *found : kNone;
         if (identity != 0) sets[c]->Add(identity, producers[c]);
       }
-      if (producers[c] != kNone) __builtin_prefetch(&node_products_[producers[c]]);
+      if (producers[c] != kNone) __builtin_prefetch(&product_start_[producers[c]]);
     }
     for (size_t c = 0; c < list.size(); ++c) {
-      if (producers[c] != kNone) __builtin_prefetch(node_products_[producers[c]].data());
+      if (producers[c] != kNone) __builtin_prefetch(&product_names_[product_start_[producers[c]]]);
     }
     for (std::uint32_t c = 0; c < list.size(); ++c) {
       EnverIndex producer = producers[c];
       if (producer == kNone || producer == i) continue;  // R4 reports both
       const Consumer& consumer = list[c];
-      std::optional<std::uint32_t> product = ProductIndexOf(producer, consumer.product);
+      std::uintptr_t identity = consumer.product.identity();
+      TextCache::Set* set = product_names.SetOf(identity);
+      const std::uint32_t* cached = set->Find(identity);
+      std::uint32_t name = cached ? *cached : NameId(consumer.product);
+      if (cached == nullptr && identity != 0) set->Add(identity, name);
+      if (name == kNoName) continue;  // no product has that name
+      std::optional<std::uint32_t> product = ProductIndexOf(producer, name);
       if (!product) continue;
       edges_.push_back(Edge{i, c, producer, *product, consumer.placeholder.has_value()});
     }

@@ -257,6 +257,59 @@ TEST(GraphTest, ProducersResolveByTextWhetherTheirTextsAreCopiesOrNot) {
   EXPECT_EQ(EdgesOf(g), expected);
 }
 
+// The graph numbers the org's distinct product names (its table grows as names come) and
+// caches consumers' product texts by identity: with hundreds of names, copies of one text,
+// separate equal texts, inline and longer texts, a name no product has and a name the named
+// producer lacks, every consumer resolves as its texts alone say.
+TEST(GraphTest, ProductsResolveByNameWhateverTheNumberOfNamesAndTheirTexts) {
+  constexpr int kEnvers = 30, kNamesPerEnver = 10;  // 300 names: some envers hash, some scan
+  Org org;
+  org.builds.reserve(2);  // the references below stay valid
+  Build& producers = org.builds.emplace_back();
+  producers.id = "p";
+  for (int e = 0; e < kEnvers; ++e) {
+    Enver& enver = producers.envers.emplace_back();
+    enver.rev = RevRef::Branch("e" + std::to_string(e));
+    int names = e % 2 == 0 ? kNamesPerEnver : 3;  // > 8 products: the hashed lookup
+    for (int n = 0; n < names; ++n) {
+      // Inline ("n1-2") and longer names; every enver also has "shared".
+      enver.products.push_back({n % 3 == 0
+                                    ? "product-name-" + std::to_string(e) + "-" + std::to_string(n)
+                                    : "n" + std::to_string(e) + "-" + std::to_string(n)});
+    }
+    enver.products.push_back({"shared"});
+  }
+  Build& consumers = org.builds.emplace_back();
+  consumers.id = "c";
+  Enver& consumer = consumers.envers.emplace_back();
+  consumer.rev = RevRef::Branch("main");
+  SharedText shared = "shared-but-longer-than-seven";  // no product has it
+  SharedText common = "shared";
+  std::vector<EdgeText> expected;
+  for (int e = 0; e < kEnvers; ++e) {
+    std::string producer = "p/b..e" + std::to_string(e);
+    const Enver& target = producers.envers[static_cast<size_t>(e)];
+    for (size_t n = 0; n < target.products.size(); ++n) {
+      std::string name = "c" + std::to_string(e) + "-" + std::to_string(n);
+      // Separate texts for some, copies of one text for "shared".
+      SharedText product =
+          target.products[n].name == "shared" ? common : SharedText(target.products[n].name);
+      consumer.consumers.push_back({name, producer, product, std::nullopt});
+      expected.push_back({"c/b..main", name, producer, target.products[n].name, false});
+    }
+    consumer.consumers.push_back({"x" + std::to_string(e), producer, shared, std::nullopt});
+    // A name another enver has, which this one lacks.
+    std::string other = "n" + std::to_string((e + 1) % kEnvers) + "-1";
+    consumer.consumers.push_back({"y" + std::to_string(e), producer, other, std::nullopt});
+  }
+  Graph g(org);
+  EXPECT_EQ(EdgesOf(g), expected);
+  EXPECT_EQ(g.FindProduct("p/b..e3/shared")->product_index, 3u);
+  EXPECT_EQ(g.FindProduct("p/b..e4/product-name-4-9")->product_index, 9u);
+  EXPECT_EQ(g.FindProduct("p/b..e4/" + shared.str()), std::nullopt);
+  EXPECT_EQ(g.FindProduct("p/b..e3/n4-1"), std::nullopt);
+}
+
 // Names are compared by length, then in words (graph.cc, SameText): at every length from 1
 // to 20 bytes, names differing only in their first, a middle or their last byte are told apart.
 TEST(GraphTest, NamesDifferingInOneByteAreToldApartAtEveryLength) {

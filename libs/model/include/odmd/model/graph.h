@@ -125,22 +125,26 @@ class Graph {
   std::string ProductId(ProductLocation p) const;
 
  private:
-  // A product table slot: products of envers with many products, keyed by (enver, name).
+  // A product table slot: products of envers with many products, keyed by (enver, name id).
   struct ProductSlot {
-    std::uint32_t tag = 0;          // high bits of the key's hash
     std::uint32_t enver_plus1 = 0;  // 0: empty
+    std::uint32_t name = 0;         // the product name's id
     std::uint32_t product_index = 0;
   };
+  static constexpr std::uint32_t kNoName = 0xffffffffu;
   void AddNodes();
   void AddEdges();
   void IndexDependents();
-  // The index of product `name` on `producer`, first match.
-  std::optional<std::uint32_t> ProductIndexOf(EnverIndex producer, std::string_view name) const;
+  // The id of `name` among the org's product names; kNoName when no product has it.
+  std::uint32_t NameId(std::string_view name) const;
+  std::uint32_t InternName(std::string_view name);
+  void GrowNames();
+  // The index of the product whose name has id `name` on `producer`, first match.
+  std::optional<std::uint32_t> ProductIndexOf(EnverIndex producer, std::uint32_t name) const;
   void IndexProducts(EnverIndex enver);
 
   const Org* org_;
   std::vector<EnverNode> nodes_;
-  std::vector<std::span<const Product>> node_products_;  // per node: its enver's products
   std::vector<Edge> edges_;
   // CSR adjacency: edges dep_start_[i] .. dep_start_[i+1] are i's dependencies;
   // rdep_edges_[rdep_start_[i] .. rdep_start_[i+1]) its dependents.
@@ -148,6 +152,13 @@ class Graph {
   // Open addressing, linear probing, power-of-two sizes. An enver slot is
   // (hash >> 32) << 32 | (node index + 1), 0 when empty; the id lives in nodes_.
   std::vector<std::uint64_t> enver_slots_;
+  // Product names, interned: each distinct name of the org's products has an id (names_[id]
+  // views the first product's name), and a node's products are their names' ids, contiguous:
+  // product_names_[product_start_[i] .. product_start_[i + 1]). A consumer's product is found
+  // by comparing numbers in one small array, not names in the producer's products.
+  std::vector<std::string_view> names_;
+  std::vector<std::uint64_t> name_slots_;  // as enver_slots_, with name id + 1
+  std::vector<std::uint32_t> product_start_, product_names_;
   std::vector<ProductSlot> product_slots_;
 };
 
