@@ -351,7 +351,9 @@ void Graph::AddEdges() {
       if (producers[c] != kNone) __builtin_prefetch(&product_start_[producers[c]]);
     }
     for (size_t c = 0; c < list.size(); ++c) {
-      if (producers[c] != kNone) __builtin_prefetch(&product_names_[product_start_[producers[c]]]);
+      // data() +: a producer without products may start at the end.
+      if (producers[c] != kNone)
+        __builtin_prefetch(product_names_.data() + product_start_[producers[c]]);
     }
     for (std::uint32_t c = 0; c < list.size(); ++c) {
       EnverIndex producer = producers[c];
