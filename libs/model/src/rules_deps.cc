@@ -81,6 +81,10 @@ class TargetChecker {
       bool unique = build_by_id_.emplace(org.builds[b].id, b).second;
       ids_are_keys_ = ids_are_keys_ && unique && org.builds[b].id.find('/') == std::string::npos;
     }
+    // Read once per consumer: a compact copy, not the nodes' larger records.
+    build_of_.reserve(graph.enver_count());
+    for (EnverIndex i = 0; i < graph.enver_count(); ++i)
+      build_of_.push_back(graph.node(i).build_index);
   }
 
   // `node` is the graph node of enver `e` of build `b`, if it is one (an enver sharing an
@@ -114,7 +118,7 @@ class TargetChecker {
   // hold no '/' (rule R1), the part before the first '/' is that build's id, and names build
   // `b` exactly when the node is one of b's envers: no text to read then.
   bool FromBuild(const Consumer& consumer, const Edge* edge, size_t b) const {
-    if (edge != nullptr && ids_are_keys_) return graph_.node(edge->producer).build_index == b;
+    if (edge != nullptr && ids_are_keys_) return build_of_[edge->producer] == b;
     std::optional<std::pair<std::string_view, std::string_view>> parts =
         SplitEnverId(consumer.producer);
     return parts && parts->first == org_.builds[b].id;
@@ -216,7 +220,8 @@ class TargetChecker {
   const Org& org_;
   const Graph& graph_;
   std::unordered_map<std::string_view, size_t> build_by_id_;
-  bool ids_are_keys_ = true;  // build ids are unique and hold no '/'
+  bool ids_are_keys_ = true;             // build ids are unique and hold no '/'
+  std::vector<std::uint32_t> build_of_;  // per node: its build's index
   SuggestionBudget budget_;
   std::vector<std::string> variables_;
   // Scratch reused across envers so the walk does not allocate per consumer.
