@@ -21,6 +21,13 @@ enum class EdgeFilter {
 // (iterative Tarjan; members sorted).
 Components ComputeComponents(const Graph& graph, EdgeFilter filter);
 
+// The same, over the envers of the cycles of `within` (components of every edge) only: a
+// cycle of `filter` edges lies inside one of those, so these are all of the graph's cycles
+// of `filter` edges, found without visiting the rest. Envers outside them are in no
+// component (component_of: max).
+Components ComputeComponentsWithinCycles(const Graph& graph, EdgeFilter filter,
+                                         const Components& within);
+
 // A shortest path of dependency edges of `filter` from `from` to `to` that stays inside
 // component `component` of `components`, preferring smaller enver ids at each step; the
 // path includes both ends. Empty if there is none. With from == to, a shortest cycle

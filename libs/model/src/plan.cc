@@ -72,7 +72,8 @@ class Planner {
       any_cycle = components_.IsCycle(c);
     }
     if (!any_cycle) return;
-    Components strict = internal::ComputeComponents(graph_, EdgeFilter::kWithoutPlaceholder);
+    Components strict = internal::ComputeComponentsWithinCycles(
+        graph_, EdgeFilter::kWithoutPlaceholder, components_);
     std::deque<EnverIndex> queue;
     for (std::uint32_t c = 0; c < strict.members.size(); ++c) {
       if (!strict.IsCycle(c)) continue;

@@ -23,19 +23,31 @@ bool Follows(const Edge& e, EdgeFilter filter) {
 
 class Tarjan {
  public:
-  Tarjan(const Graph& graph, EdgeFilter filter)
+  // `within`: when not null, only the envers of its cycles are visited and only edges inside
+  // their component followed.
+  Tarjan(const Graph& graph, EdgeFilter filter, const Components* within = nullptr)
       : graph_(graph),
         filter_(filter),
+        within_(within),
         index_(graph.enver_count(), kUnvisited),
         low_(graph.enver_count(), 0),
         on_stack_(graph.enver_count(), 0) {
-    out_.component_of.assign(graph.enver_count(), 0);
+    out_.component_of.assign(graph.enver_count(), within == nullptr ? 0 : kUnvisited);
     out_.members.Reserve(graph.enver_count());
   }
 
   Components Run() && {
-    for (EnverIndex root = 0; root < graph_.enver_count(); ++root) {
-      if (index_[root] == kUnvisited) Visit(root);
+    if (within_ == nullptr) {
+      for (EnverIndex root = 0; root < graph_.enver_count(); ++root) {
+        if (index_[root] == kUnvisited) Visit(root);
+      }
+      return std::move(out_);
+    }
+    for (std::uint32_t c = 0; c < within_->members.size(); ++c) {
+      if (!within_->IsCycle(c)) continue;
+      for (EnverIndex root : within_->members[c]) {
+        if (index_[root] == kUnvisited) Visit(root);
+      }
     }
     return std::move(out_);
   }
@@ -61,6 +73,10 @@ class Tarjan {
       if (calls_.back().next < deps.size()) {
         const Edge& e = graph_.edge(deps[calls_.back().next++]);
         if (!Follows(e, filter_)) continue;
+        if (within_ != nullptr &&
+            within_->component_of[e.producer] != within_->component_of[e.consumer]) {
+          continue;
+        }
         EnverIndex w = e.producer;
         if (index_[w] == kUnvisited) {
           Push(w);
@@ -97,6 +113,7 @@ class Tarjan {
 
   const Graph& graph_;
   EdgeFilter filter_;
+  const Components* within_;
   std::vector<std::uint32_t> index_, low_;
   std::vector<char> on_stack_;
   std::vector<EnverIndex> stack_;
@@ -126,6 +143,11 @@ std::vector<EnverIndex> SortedNeighbours(const Graph& graph, const Components& c
 
 Components ComputeComponents(const Graph& graph, EdgeFilter filter) {
   return Tarjan(graph, filter).Run();
+}
+
+Components ComputeComponentsWithinCycles(const Graph& graph, EdgeFilter filter,
+                                         const Components& within) {
+  return Tarjan(graph, filter, &within).Run();
 }
 
 std::vector<EnverIndex> ShortestPathInComponent(const Graph& graph, const Components& components,
