@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <functional>
 
@@ -80,40 +81,44 @@ size_t ShortNameHash(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+// FindDuplicates through an open-addressing table of `slots` (a power of two, at least twice
+// the names): each slot holds the position + 1 of a name's first occurrence, 0 when empty.
+template <typename Slots>
+void HashDuplicates(const std::vector<std::pair<std::string_view, std::uint32_t>>& names,
+                    Slots& slots, std::vector<std::pair<std::uint32_t, std::uint32_t>>* dups) {
+  size_t mask = slots.size() - 1;
+  for (std::uint32_t i = 0; i < names.size(); ++i) {
+    size_t s = ShortNameHash(names[i].first) & mask;
+    for (; slots[s] != 0; s = (s + 1) & mask) {
+      const auto& first = names[slots[s] - 1];
+      if (first.first != names[i].first) continue;
+      dups->emplace_back(names[i].second, std::min(first.second, names[i].second));
+      break;
+    }
+    if (slots[s] == 0) slots[s] = i + 1;
+  }
+  std::sort(dups->begin(), dups->end());
+}
+
+}  // namespace
+
 std::vector<std::pair<std::uint32_t, std::uint32_t>> FindDuplicates(
-    std::vector<std::pair<std::string_view, std::uint32_t>>& names) {
+    const std::vector<std::pair<std::string_view, std::uint32_t>>& names) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> dups;
   if (names.size() < 2) return dups;
   // Canonical orgs list names in strictly increasing order: nothing to sort, no duplicate.
   auto not_increasing = [](const auto& a, const auto& b) { return a.first >= b.first; };
   if (std::adjacent_find(names.begin(), names.end(), not_increasing) == names.end()) return dups;
-  constexpr size_t kSmall = 32;  // an enver's consumers: a hash table on the stack
+  constexpr size_t kSmall = 32;  // an enver's consumers: a table on the stack
   if (names.size() <= kSmall) {
-    constexpr size_t kSlots = 2 * kSmall;
-    std::array<std::uint32_t, kSlots> slots{};  // position + 1 of a first occurrence; 0: empty
-    for (std::uint32_t i = 0; i < names.size(); ++i) {
-      size_t s = ShortNameHash(names[i].first) % kSlots;
-      for (; slots[s] != 0; s = (s + 1) % kSlots) {
-        const auto& first = names[slots[s] - 1];
-        if (first.first != names[i].first) continue;
-        dups.emplace_back(names[i].second, std::min(first.second, names[i].second));
-        break;
-      }
-      if (slots[s] == 0) slots[s] = i + 1;
-    }
-    std::sort(dups.begin(), dups.end());
-    return dups;
+    std::array<std::uint32_t, 2 * kSmall> slots{};
+    HashDuplicates(names, slots, &dups);
+  } else {  // a table, not a sort: 10,000 build ids sorted by string were most of R1
+    std::vector<std::uint32_t> slots(std::bit_ceil(2 * names.size()));
+    HashDuplicates(names, slots, &dups);
   }
-  std::sort(names.begin(), names.end());
-  size_t run_start = 0;  // pairs sort by (name, index): a run starts at its first occurrence
-  for (size_t i = 1; i < names.size(); ++i) {
-    if (names[i].first != names[run_start].first) {
-      run_start = i;
-      continue;
-    }
-    dups.emplace_back(names[i].second, names[run_start].second);
-  }
-  std::sort(dups.begin(), dups.end());
   return dups;
 }
 

@@ -54,13 +54,12 @@ std::string OrgSubject(const Org& org);
 void Report(std::vector<Violation>* out, std::string_view rule, std::string path,
             std::string subject, std::string value, std::string message);
 
-// For every name equal to an earlier one in `names` (name, original index), returns
-// (index, index of its first occurrence), ordered by index. May reorder `names` (large
-// lists are sorted in place; small ones, an enver's consumers, go through a hash table on
-// the stack); the caller reuses the vector so a loop over many small groups does not
-// allocate per group.
+// For every name equal to an earlier one in `names` (name, original index, indices
+// increasing), returns (index, index of its first occurrence), ordered by index. Through a
+// hash table: on the stack for small lists (an enver's consumers), so a loop over many small
+// groups does not allocate per group.
 std::vector<std::pair<std::uint32_t, std::uint32_t>> FindDuplicates(
-    std::vector<std::pair<std::string_view, std::uint32_t>>& names);
+    const std::vector<std::pair<std::string_view, std::uint32_t>>& names);
 
 // `; did you mean "x"` for the candidate closest to `word` (edit distance at most 2), or "".
 // Only words up to 256 bytes and candidates of nearly the same length are compared, so a

@@ -24,7 +24,8 @@ std::string BuildIdProblem(std::string_view id) {
              " outside [A-Za-z0-9_-]";
     }
   }
-  if (AsciiToLower(id) == "config") return "build id " + Quote(id) + " is reserved";
+  if (id.size() == 6 && AsciiToLower(id) == "config")
+    return "build id " + Quote(id) + " is reserved";
   return "";
 }
 
