@@ -1,6 +1,7 @@
 // Rules about names: R1 build ids, R2 revs, R10 product names and every derived name.
 
 #include <algorithm>
+#include <array>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -48,6 +49,31 @@ std::string ProductNameProblem(std::string_view name) {
   return "";
 }
 
+// Whether `name` has none of ProductNameProblem's problems, in one pass that also counts its
+// '/'s (every product of every enver is checked; the problem is formatted only for others).
+bool IsPlainProductName(std::string_view name, size_t* slashes) {
+  static constexpr std::array<bool, 256> kAllowed = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c) {
+      auto ch = static_cast<char>(c);
+      table[static_cast<size_t>(c)] =
+          IsAsciiAlnum(ch) || ch == '_' || ch == '.' || ch == '-' || ch == '/';
+    }
+    return table;
+  }();
+  if (name.empty() || name.front() == '/' || name.back() == '/') return false;
+  char previous = '\0';
+  size_t count = 0;
+  for (char c : name) {
+    if (!kAllowed[static_cast<unsigned char>(c)]) return false;
+    if ((c == '/' || c == '.') && previous == c) return false;  // "//" or ".."
+    count += c == '/';
+    previous = c;
+  }
+  *slashes = count;
+  return true;
+}
+
 // "<what> \"<name>\" is N characters; the limit is L", or "" when it fits.
 std::string TooLong(std::string_view what, const std::string& name, size_t limit) {
   if (name.size() <= limit) return "";
@@ -64,14 +90,13 @@ void CheckProductNames(size_t b, size_t e, const Build& build, const Enver& enve
       static_cast<size_t>(std::count(enver.rev.str().begin(), enver.rev.str().end(), '/'));
   for (size_t p = 0; p < enver.products.size(); ++p) {
     const Product& product = enver.products[p];
-    std::string problem = ProductNameProblem(product.name);
-    if (!problem.empty()) {
+    size_t slashes = 0;
+    if (!IsPlainProductName(product.name, &slashes)) {
       Report(out, "R10", ProductPathOf(b, e, p) + "/name", ProductSubject(build, enver, product),
-             product.name, std::move(problem));
+             product.name, ProductNameProblem(product.name));
       continue;
     }
-    size_t levels = prefix_levels + 1 +
-                    static_cast<size_t>(std::count(product.name.begin(), product.name.end(), '/'));
+    size_t levels = prefix_levels + 1 + slashes;
     if (levels > kMaxParameterPathDepth) {
       std::string path = ProductPath(build.id, enver.rev, product.name);
       Report(out, "R10", ProductPathOf(b, e, p) + "/name", ProductSubject(build, enver, product),
@@ -110,9 +135,20 @@ std::string StackNameProblem(const std::string& stack) {
   return problem;
 }
 
+// Whether the default stack name of `enver` ("<build>--<rev>", sanitized) surely fits: the
+// sanitizing keeps its length and a leading letter. Most envers; the name is derived only
+// for the others.
+bool DefaultStackNameFits(const Build& build, const Enver& enver) {
+  const RevRef& rev = enver.rev;
+  size_t length = build.id.size() + 2 +
+                  (rev.type() == RevType::kBranch ? rev.value().size() : rev.str().size());
+  return length <= kMaxStackNameLength && !build.id.empty() && IsLetter(build.id.front());
+}
+
 void CheckStackNames(size_t b, size_t e, const Build& build, const Enver& enver,
                      std::vector<Violation>* out) {
   if (enver.stacks.empty()) {
+    if (DefaultStackNameFits(build, enver)) return;
     std::string stack = StackName(build.id, enver.rev);
     std::string problem = StackNameProblem(stack);
     if (!problem.empty()) {

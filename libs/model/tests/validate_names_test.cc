@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <set>
+
+#include "odmd/base/strings.h"
 #include "odmd/model/validate.h"
 #include "validate_test_util.h"
 
@@ -219,6 +223,77 @@ TEST(ValidateR10Test, StackNameLongerThan128IsReported) {
                                                                      "limit is 128")))));
   org.builds[2].envers[0].rev = RevRef::Branch(value.substr(1));
   EXPECT_THAT(Validate(org), IsEmpty());
+}
+
+// The default stack name is "<build>--<branch value>" or "<build>--<tag rev>" (a clone's
+// full rev for tags), sanitized: at 128 and 129 characters, for every kind of rev, the
+// longer one is reported and the shorter not.
+TEST(ValidateR10Test, DefaultStackNamesAreMeasuredForEveryKindOfRev) {
+  struct Kind {
+    std::string name;
+    std::function<RevRef(const std::string&)> rev;
+    size_t fixed;  // characters of the stack name besides the value
+  };
+  const std::string main_branch = "b..main";
+  std::vector<Kind> kinds = {
+      {"branch", [](const std::string& v) { return RevRef::Branch(v); }, 10},
+      {"tag", [](const std::string& v) { return RevRef::Tag(v); }, 13},
+      {"branch clone",
+       [](const std::string& v) {
+         return RevRef::CloneOf(RevRef::Branch("main"), RevType::kBranch, v);
+       },
+       10},
+      {"tag clone",
+       [](const std::string& v) { return RevRef::CloneOf(RevRef::Tag("v1"), RevType::kTag, v); },
+       10 + std::string("t..v1-_t..").size()},
+  };
+  for (const Kind& kind : kinds) {
+    for (size_t total : {size_t{128}, size_t{129}}) {
+      Org org = ValidOrg();
+      org.builds[2].envers[0].rev = kind.rev(std::string(total - kind.fixed, 'x'));
+      size_t found = 0;
+      for (const Violation& v : Validate(org)) {
+        found +=
+            v.rule == "R10" && v.message.find("characters; the limit is 128") != std::string::npos;
+      }
+      EXPECT_EQ(found, total == 129 ? 1u : 0u) << kind.name << " " << total;
+    }
+  }
+}
+
+// Product names are [A-Za-z0-9_.-]+ parts joined by '/', without "..": every name of one to
+// three characters from a small alphabet is reported exactly when it breaks that.
+TEST(ValidateR10Test, EveryShortProductNameIsJudgedByTheRule) {
+  const std::string alphabet = "a/.-_ \xc3";
+  std::vector<std::string> names;
+  for (char a : alphabet) {
+    names.push_back(std::string(1, a));
+    for (char b : alphabet) {
+      names.push_back(std::string{a, b});
+      for (char c : alphabet) names.push_back(std::string{a, b, c});
+    }
+  }
+  auto bad = [](const std::string& n) {
+    for (char c : n) {
+      if (!IsAsciiAlnum(c) && c != '_' && c != '.' && c != '-' && c != '/') return true;
+    }
+    return n.front() == '/' || n.back() == '/' || n.find("//") != std::string::npos ||
+           n.find("..") != std::string::npos;
+  };
+  Org org = ValidOrg();
+  Enver& enver = org.builds[2].envers[0];
+  enver.products.clear();
+  std::set<std::string> expected;
+  for (size_t i = 0; i < names.size(); ++i) {
+    enver.products.push_back({names[i]});
+    if (bad(names[i]))
+      expected.insert("/builds/2/envers/0/products/" + std::to_string(i) + "/name");
+  }
+  std::set<std::string> reported;
+  for (const Violation& v : Validate(org)) {
+    if (v.rule == "R10" && v.path.find("/products/") != std::string::npos) reported.insert(v.path);
+  }
+  EXPECT_EQ(reported, expected);
 }
 
 TEST(ValidateR10Test, StackNameMustStartWithALetter) {
