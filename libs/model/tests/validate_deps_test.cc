@@ -88,46 +88,46 @@ TEST(ValidateR4Test, ConsumingFromItselfIsReportedAsOwnBuild) {
                                       "foundation/b..main")));
 }
 
-// The own-build check reads a producer id's part before its first '/'. A build id holding a
-// '/' (an R1 violation) can make that part another build's id: "a" consuming "a/b"'s enver
-// "a/b/b..main" consumes, by the text, from its own build "a".
-TEST(ValidateR4Test, OwnBuildIsTheProducerIdsFirstPartEvenWhenABuildIdHoldsASlash) {
+// The own-build check reads a producer id's part before its first '/', which, in an org
+// breaking R1, can name the consumer's own build while the producer is another build's
+// enver. Each case: a producer build (enver "main" with product "x"), a consumer build
+// (enver `consumer_rev`) consuming `producer`/x, and the own-build violation expected.
+struct OwnBuildCase {
+  std::string name;
+  std::string producer_build, consumer_build, consumer_rev, producer;
+};
+
+class OwnBuildTest : public ::testing::TestWithParam<OwnBuildCase> {};
+
+TEST_P(OwnBuildTest, IsTheProducerIdsFirstPartEvenWhenBuildIdsBreakR1) {
+  const OwnBuildCase& p = GetParam();
   Org org = ValidOrg();
-  Build slashed = MakeBuild("a/b", BuildKind::kCdk);
-  slashed.envers.push_back(MakeEnver(RevRef::Branch("main"), "workspace1"));
-  slashed.envers.back().products.push_back({"x"});
-  Build plain = MakeBuild("a", BuildKind::kCdk);
-  plain.envers.push_back(MakeEnver(RevRef::Branch("main"), "workspace1"));
-  plain.envers.back().consumers.push_back(MakeConsumer("in", "a/b/b..main", "x"));
-  org.builds.push_back(std::move(slashed));
-  org.builds.push_back(std::move(plain));
+  Build producer = MakeBuild(p.producer_build, BuildKind::kCdk);
+  producer.envers.push_back(MakeEnver(RevRef::Branch("main"), "workspace1"));
+  producer.envers.back().products.push_back({"x"});
+  Build consumer = MakeBuild(p.consumer_build, BuildKind::kCdk);
+  consumer.envers.push_back(MakeEnver(RevRef::Branch(p.consumer_rev), "workspace1"));
+  consumer.envers.back().consumers.push_back(MakeConsumer("in", p.producer, "x"));
+  org.builds.push_back(std::move(producer));
+  org.builds.push_back(std::move(consumer));
   Graph graph(org);
-  ASSERT_EQ(graph.dependencies(*graph.FindEnver("a/b..main")).size(), 1u);  // resolved
+  std::string consumer_id = p.consumer_build + "/b.." + p.consumer_rev;
+  ASSERT_EQ(graph.dependencies(*graph.FindEnver(consumer_id)).size(), 1u);  // resolved
   EXPECT_THAT(
       Validate(org),
-      Contains(AllOf(IsViolation("R4", "/builds/4/envers/0/consumers/0/producer", "a/b/b..main"),
-                     Field(&Violation::message, "consumes from its own build \"a\""))));
+      Contains(AllOf(
+          IsViolation("R4", "/builds/4/envers/0/consumers/0/producer", p.producer),
+          Field(&Violation::message, "consumes from its own build " + Quote(p.consumer_build)))));
 }
 
-// Of two builds sharing an id (an R1 violation), an enver of the second consuming one of the
-// first's consumes, by the text of its producer id, from its own build.
-TEST(ValidateR4Test, OwnBuildIsTheProducerIdsBuildEvenWhenTwoBuildsShareTheId) {
-  Org org = ValidOrg();
-  Build first = MakeBuild("twin", BuildKind::kCdk);
-  first.envers.push_back(MakeEnver(RevRef::Branch("main"), "workspace1"));
-  first.envers.back().products.push_back({"x"});
-  Build second = MakeBuild("twin", BuildKind::kCdk);
-  second.envers.push_back(MakeEnver(RevRef::Branch("dev"), "workspace1"));
-  second.envers.back().consumers.push_back(MakeConsumer("in", "twin/b..main", "x"));
-  org.builds.push_back(std::move(first));
-  org.builds.push_back(std::move(second));
-  Graph graph(org);
-  ASSERT_EQ(graph.dependencies(*graph.FindEnver("twin/b..dev")).size(), 1u);  // resolved
-  EXPECT_THAT(
-      Validate(org),
-      Contains(AllOf(IsViolation("R4", "/builds/4/envers/0/consumers/0/producer", "twin/b..main"),
-                     Field(&Violation::message, "consumes from its own build \"twin\""))));
-}
+INSTANTIATE_TEST_SUITE_P(
+    ValidateR4, OwnBuildTest,
+    ::testing::Values(
+        // "a" consuming "a/b"'s enver "a/b/b..main": by the text, from its own build "a".
+        OwnBuildCase{"SlashInABuildId", "a/b", "a", "main", "a/b/b..main"},
+        // The second of two builds "twin" consuming the first's enver.
+        OwnBuildCase{"TwinBuildIds", "twin", "twin", "dev", "twin/b..main"}),
+    [](const ::testing::TestParamInfo<OwnBuildCase>& each) { return each.param.name; });
 
 struct UnknownTarget {
   std::string producer;
