@@ -2,13 +2,16 @@
 
 #include <bit>
 #include <cstring>
-#include <functional>
 #include <limits>
 
 #include "odmd/base/check.h"
+#include "text_words.h"
 
 namespace odmd::model {
 namespace {
+
+using internal::LoadWord;
+using internal::TextHash;
 
 constexpr std::string_view kProductPathPrefix = "/odmd-share/";
 
@@ -21,36 +24,6 @@ size_t TableSize(size_t n) { return std::bit_ceil(std::max<size_t>(16, 2 * n)); 
 
 std::uint32_t Tag(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
 
-template <typename Word>
-Word Load(const char* p) {
-  Word w;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-
-// The tables' hash of an enver id or product name: words of the text multiplied in, the
-// last one overlapping (ids and names are mostly under 24 bytes; std::hash's byte-wise
-// loop was a fifth of a lookup).
-std::uint64_t Hash(std::string_view s) {
-  constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ull;
-  const char* p = s.data();
-  size_t n = s.size();
-  std::uint64_t h = (n + 1) * 0xff51afd7ed558ccdull;
-  if (n >= 8) {
-    for (size_t i = 0; i + 8 < n; i += 8) h = (h ^ Load<std::uint64_t>(p + i)) * kMul;
-    h = (h ^ Load<std::uint64_t>(p + n - 8)) * kMul;
-  } else if (n >= 4) {
-    std::uint64_t w = Load<std::uint32_t>(p);
-    h = (h ^ (w | static_cast<std::uint64_t>(Load<std::uint32_t>(p + n - 4)) << 32)) * kMul;
-  } else if (n > 0) {
-    std::uint64_t w = static_cast<unsigned char>(p[0]) |
-                      static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
-                      static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
-    h = (h ^ w) * kMul;
-  }
-  return h ^ (h >> 31);
-}
-
 // a == b, without a call for the short names the lookups compare (enver ids, product
 // names): a million consumers each compare an id and scan a few product names, and a call
 // to memcmp per comparison was a tenth of the pipeline (perf, 10,000 builds). Texts of up to
@@ -62,12 +35,12 @@ bool SameText(std::string_view a, std::string_view b) {
   const char* y = b.data();
   if (n > 16) return std::memcmp(x, y, n) == 0;
   if (n >= 8) {
-    return (Load<std::uint64_t>(x) ^ Load<std::uint64_t>(y)) == 0 &&
-           (Load<std::uint64_t>(x + n - 8) ^ Load<std::uint64_t>(y + n - 8)) == 0;
+    return (LoadWord<std::uint64_t>(x) ^ LoadWord<std::uint64_t>(y)) == 0 &&
+           (LoadWord<std::uint64_t>(x + n - 8) ^ LoadWord<std::uint64_t>(y + n - 8)) == 0;
   }
   if (n >= 4) {
-    return (Load<std::uint32_t>(x) ^ Load<std::uint32_t>(y)) == 0 &&
-           (Load<std::uint32_t>(x + n - 4) ^ Load<std::uint32_t>(y + n - 4)) == 0;
+    return (LoadWord<std::uint32_t>(x) ^ LoadWord<std::uint32_t>(y)) == 0 &&
+           (LoadWord<std::uint32_t>(x + n - 4) ^ LoadWord<std::uint32_t>(y + n - 4)) == 0;
   }
   for (size_t i = 0; i < n; ++i) {
     if (x[i] != y[i]) return false;
@@ -108,7 +81,7 @@ std::span<const EdgeIndex> Graph::dependents(EnverIndex i) const {
 
 std::optional<EnverIndex> Graph::FindEnver(std::string_view id) const {
   if (enver_slots_.empty()) return std::nullopt;
-  std::uint64_t hash = Hash(id);
+  std::uint64_t hash = TextHash(id);
   std::uint32_t tag = Tag(hash);
   size_t mask = enver_slots_.size() - 1;
   for (size_t s = hash & mask;; s = (s + 1) & mask) {
@@ -177,7 +150,7 @@ void Graph::AddNodes() {
       node.build_index = b;
       node.enver_index = e;
       auto index = static_cast<EnverIndex>(nodes_.size() - 1);
-      std::uint64_t hash = Hash(node.id);
+      std::uint64_t hash = TextHash(node.id);
       std::uint64_t slot = static_cast<std::uint64_t>(Tag(hash)) << 32 | (index + 1u);
       bool duplicate = false;
       size_t s = hash & mask;
@@ -201,31 +174,32 @@ void Graph::AddNodes() {
   }
 }
 
-std::uint32_t Graph::NameId(std::string_view name) const {
-  std::uint64_t hash = Hash(name);
-  std::uint32_t tag = Tag(hash);
-  size_t mask = name_slots_.size() - 1;
-  for (size_t s = hash & mask;; s = (s + 1) & mask) {
-    std::uint64_t slot = name_slots_[s];
-    if (slot == 0) return kNoName;
-    auto id = static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
-    if (static_cast<std::uint32_t>(slot >> 32) == tag && SameText(names_[id], name)) return id;
-  }
-}
-
-std::uint32_t Graph::InternName(std::string_view name) {
-  std::uint64_t hash = Hash(name);
+size_t Graph::NameSlot(std::string_view name, std::uint64_t hash) const {
   std::uint32_t tag = Tag(hash);
   size_t mask = name_slots_.size() - 1;
   size_t s = hash & mask;
   for (; name_slots_[s] != 0; s = (s + 1) & mask) {
     std::uint64_t slot = name_slots_[s];
-    auto id = static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
-    if (static_cast<std::uint32_t>(slot >> 32) == tag && SameText(names_[id], name)) return id;
+    if (static_cast<std::uint32_t>(slot >> 32) == tag &&
+        SameText(names_[(slot & 0xffffffffu) - 1], name)) {
+      break;
+    }
   }
+  return s;
+}
+
+std::uint32_t Graph::NameId(std::string_view name) const {
+  std::uint64_t slot = name_slots_[NameSlot(name, TextHash(name))];
+  return slot == 0 ? kNoName : static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
+}
+
+std::uint32_t Graph::InternName(std::string_view name) {
+  std::uint64_t hash = TextHash(name);
+  size_t s = NameSlot(name, hash);
+  if (name_slots_[s] != 0) return static_cast<std::uint32_t>((name_slots_[s] & 0xffffffffu) - 1);
   auto id = static_cast<std::uint32_t>(names_.size());
   names_.push_back(name);
-  name_slots_[s] = static_cast<std::uint64_t>(tag) << 32 | (id + 1u);
+  name_slots_[s] = static_cast<std::uint64_t>(Tag(hash)) << 32 | (id + 1u);
   if (2 * names_.size() > name_slots_.size()) GrowNames();
   return id;
 }
@@ -234,7 +208,7 @@ void Graph::GrowNames() {
   name_slots_.assign(2 * name_slots_.size(), 0);
   size_t mask = name_slots_.size() - 1;
   for (std::uint32_t id = 0; id < names_.size(); ++id) {
-    std::uint64_t hash = Hash(names_[id]);
+    std::uint64_t hash = TextHash(names_[id]);
     size_t s = hash & mask;
     while (name_slots_[s] != 0) s = (s + 1) & mask;
     name_slots_[s] = static_cast<std::uint64_t>(Tag(hash)) << 32 | (id + 1u);

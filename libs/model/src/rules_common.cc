@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cstring>
-#include <functional>
 
 #include "odmd/base/strings.h"
 #include "odmd/model/naming.h"
+#include "text_words.h"
 
 namespace odmd::model::rules {
 
@@ -49,40 +48,6 @@ void Report(std::vector<Violation>* out, std::string_view rule, std::string path
 
 namespace {
 
-template <typename Word>
-Word Load(const char* p) {
-  Word w;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-
-// A hash of a short name (an enver's consumer, product and stack names) without a call to
-// the byte-wise hash: two overlapping words and the length, mixed. Longer names use
-// std::hash.
-size_t ShortNameHash(std::string_view s) {
-  size_t n = s.size();
-  const char* p = s.data();
-  std::uint64_t a = 0, b = 0;
-  if (n > 16) return std::hash<std::string_view>{}(s);
-  if (n >= 8) {
-    a = Load<std::uint64_t>(p);
-    b = Load<std::uint64_t>(p + n - 8);
-  } else if (n >= 4) {
-    a = Load<std::uint32_t>(p);
-    b = Load<std::uint32_t>(p + n - 4);
-  } else if (n > 0) {
-    a = static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) << 8 |
-        static_cast<unsigned char>(p[n - 1]) << 16;
-  }
-  // A product's high bits depend on every bit of its factors: the table takes those.
-  std::uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
-  return static_cast<size_t>(h >> 40);
-}
-
-}  // namespace
-
-namespace {
-
 // FindDuplicates through an open-addressing table of `slots` (a power of two, at least twice
 // the names): each slot holds the position + 1 of a name's first occurrence, 0 when empty.
 template <typename Slots>
@@ -90,7 +55,7 @@ void HashDuplicates(const std::vector<std::pair<std::string_view, std::uint32_t>
                     Slots& slots, std::vector<std::pair<std::uint32_t, std::uint32_t>>* dups) {
   size_t mask = slots.size() - 1;
   for (std::uint32_t i = 0; i < names.size(); ++i) {
-    size_t s = ShortNameHash(names[i].first) & mask;
+    size_t s = internal::TextHash(names[i].first) & mask;
     for (; slots[s] != 0; s = (s + 1) & mask) {
       const auto& first = names[slots[s] - 1];
       if (first.first != names[i].first) continue;

@@ -4,7 +4,6 @@
 // These run over up to a million consumers, so they walk the Graph's resolved edges (no
 // hashing) wherever they can and look ids up only for consumers the graph could not resolve.
 
-#include <cstring>
 #include <unordered_map>
 
 #include "odmd/base/strings.h"
@@ -12,6 +11,7 @@
 #include "odmd/model/graph.h"
 #include "odmd/model/naming.h"
 #include "rules_common.h"
+#include "text_words.h"
 
 namespace odmd::model::rules {
 namespace {
@@ -43,18 +43,6 @@ constexpr std::uint64_t VariableBytes(std::uint64_t v) {
   return digit | letter | underscore;
 }
 
-std::uint64_t LoadWord(const char* p) {
-  std::uint64_t w;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-
-std::uint64_t LoadHalf(const char* p) {
-  std::uint32_t w;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-
 // Whether `name` is [A-Za-z0-9_]*, eight bytes at a time (every consumer name is checked):
 // words overlapping at the end, two overlapping halves below eight bytes.
 bool IsVariableName(std::string_view name) {
@@ -62,11 +50,15 @@ bool IsVariableName(std::string_view name) {
   size_t n = name.size();
   if (n >= 8) {
     for (size_t i = 0; i + 8 <= n; i += 8) {
-      if (VariableBytes(LoadWord(p + i)) != kHighBits) return false;
+      if (VariableBytes(internal::LoadWord<std::uint64_t>(p + i)) != kHighBits) return false;
     }
-    return VariableBytes(LoadWord(p + n - 8)) == kHighBits;
+    return VariableBytes(internal::LoadWord<std::uint64_t>(p + n - 8)) == kHighBits;
   }
-  if (n >= 4) return VariableBytes(LoadHalf(p) | LoadHalf(p + n - 4) << 32) == kHighBits;
+  if (n >= 4) {
+    std::uint64_t halves = internal::LoadWord<std::uint32_t>(p) |
+                           std::uint64_t{internal::LoadWord<std::uint32_t>(p + n - 4)} << 32;
+    return VariableBytes(halves) == kHighBits;
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!(VariableBytes(static_cast<unsigned char>(p[i])) & 0x80)) return false;
   }
