@@ -24,6 +24,15 @@ size_t TableSize(size_t n) { return std::bit_ceil(std::max<size_t>(16, 2 * n)); 
 
 std::uint32_t Tag(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
 
+// The enver and name tables: open addressing, linear probing, power-of-two sizes; a slot is
+// Tag(hash) << 32 | (index + 1), 0 when empty, and the text lives with the indexed thing.
+std::uint64_t MakeSlot(std::uint64_t hash, std::uint32_t index) {
+  return static_cast<std::uint64_t>(Tag(hash)) << 32 | (index + 1u);
+}
+std::uint32_t SlotIndex(std::uint64_t slot) {
+  return static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
+}
+
 // a == b, without a call for the short names the lookups compare (enver ids, product
 // names): a million consumers each compare an id and scan a few product names, and a call
 // to memcmp per comparison was a tenth of the pipeline (perf, 10,000 builds). Texts of up to
@@ -46,6 +55,19 @@ bool SameText(std::string_view a, std::string_view b) {
     if (x[i] != y[i]) return false;
   }
   return true;
+}
+
+// The slot of `slots` holding the index whose text (`text_of(index)`) is `text` of hash
+// `hash`, or the empty slot it would take.
+template <typename TextOf>
+size_t ProbeSlot(const std::vector<std::uint64_t>& slots, std::string_view text, std::uint64_t hash,
+                 TextOf text_of) {
+  size_t mask = slots.size() - 1;
+  size_t s = hash & mask;
+  for (; slots[s] != 0; s = (s + 1) & mask) {
+    if (Tag(slots[s]) == Tag(hash) && SameText(text_of(SlotIndex(slots[s])), text)) break;
+  }
+  return s;
 }
 
 // The product table's key hash: the enver index and the name's id, mixed.
@@ -80,17 +102,10 @@ std::span<const EdgeIndex> Graph::dependents(EnverIndex i) const {
 }
 
 std::optional<EnverIndex> Graph::FindEnver(std::string_view id) const {
-  if (enver_slots_.empty()) return std::nullopt;
-  std::uint64_t hash = TextHash(id);
-  std::uint32_t tag = Tag(hash);
-  size_t mask = enver_slots_.size() - 1;
-  for (size_t s = hash & mask;; s = (s + 1) & mask) {
-    std::uint64_t slot = enver_slots_[s];
-    if (slot == 0) return std::nullopt;
-    if (static_cast<std::uint32_t>(slot >> 32) != tag) continue;
-    auto index = static_cast<EnverIndex>((slot & 0xffffffffu) - 1);
-    if (SameText(nodes_[index].id, id)) return index;
-  }
+  std::uint64_t slot = enver_slots_[ProbeSlot(
+      enver_slots_, id, TextHash(id), [this](auto i) { return std::string_view(nodes_[i].id); })];
+  if (slot == 0) return std::nullopt;
+  return SlotIndex(slot);
 }
 
 std::optional<ProductLocation> Graph::FindProduct(std::string_view id_or_path) const {
@@ -139,7 +154,7 @@ void Graph::AddNodes() {
   enver_slots_.assign(TableSize(envers), 0);
   name_slots_.assign(TableSize(8), 0);
   if (indexed_products > 0) product_slots_.resize(TableSize(indexed_products));
-  size_t mask = enver_slots_.size() - 1;
+  auto node_id = [this](auto i) { return std::string_view(nodes_[i].id); };
   for (std::uint32_t b = 0; b < org_->builds.size(); ++b) {
     const Build& build = org_->builds[b];
     for (std::uint32_t e = 0; e < build.envers.size(); ++e) {
@@ -151,21 +166,12 @@ void Graph::AddNodes() {
       node.enver_index = e;
       auto index = static_cast<EnverIndex>(nodes_.size() - 1);
       std::uint64_t hash = TextHash(node.id);
-      std::uint64_t slot = static_cast<std::uint64_t>(Tag(hash)) << 32 | (index + 1u);
-      bool duplicate = false;
-      size_t s = hash & mask;
-      for (; enver_slots_[s] != 0; s = (s + 1) & mask) {
-        std::uint64_t other = enver_slots_[s];
-        if (other >> 32 == slot >> 32 && SameText(nodes_[(other & 0xffffffffu) - 1].id, node.id)) {
-          duplicate = true;
-          break;
-        }
-      }
-      if (duplicate) {  // of envers sharing an id, the first is the node
+      size_t s = ProbeSlot(enver_slots_, node.id, hash, node_id);
+      if (enver_slots_[s] != 0) {  // of envers sharing an id, the first is the node
         nodes_.pop_back();
         continue;
       }
-      enver_slots_[s] = slot;
+      enver_slots_[s] = MakeSlot(hash, index);
       for (const Product& product : enver.products)
         product_names_.push_back(InternName(product.name));
       product_start_.push_back(static_cast<std::uint32_t>(product_names_.size()));
@@ -174,44 +180,29 @@ void Graph::AddNodes() {
   }
 }
 
-size_t Graph::NameSlot(std::string_view name, std::uint64_t hash) const {
-  std::uint32_t tag = Tag(hash);
-  size_t mask = name_slots_.size() - 1;
-  size_t s = hash & mask;
-  for (; name_slots_[s] != 0; s = (s + 1) & mask) {
-    std::uint64_t slot = name_slots_[s];
-    if (static_cast<std::uint32_t>(slot >> 32) == tag &&
-        SameText(names_[(slot & 0xffffffffu) - 1], name)) {
-      break;
-    }
-  }
-  return s;
-}
-
 std::uint32_t Graph::NameId(std::string_view name) const {
-  std::uint64_t slot = name_slots_[NameSlot(name, TextHash(name))];
-  return slot == 0 ? kNoName : static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
+  std::uint64_t slot = name_slots_[ProbeSlot(name_slots_, name, TextHash(name),
+                                             [this](auto id) { return names_[id]; })];
+  return slot == 0 ? kNoName : SlotIndex(slot);
 }
 
 std::uint32_t Graph::InternName(std::string_view name) {
   std::uint64_t hash = TextHash(name);
-  size_t s = NameSlot(name, hash);
-  if (name_slots_[s] != 0) return static_cast<std::uint32_t>((name_slots_[s] & 0xffffffffu) - 1);
+  size_t s = ProbeSlot(name_slots_, name, hash, [this](auto id) { return names_[id]; });
+  if (name_slots_[s] != 0) return SlotIndex(name_slots_[s]);
   auto id = static_cast<std::uint32_t>(names_.size());
   names_.push_back(name);
-  name_slots_[s] = static_cast<std::uint64_t>(Tag(hash)) << 32 | (id + 1u);
+  name_slots_[s] = MakeSlot(hash, id);
   if (2 * names_.size() > name_slots_.size()) GrowNames();
   return id;
 }
 
 void Graph::GrowNames() {
   name_slots_.assign(2 * name_slots_.size(), 0);
-  size_t mask = name_slots_.size() - 1;
   for (std::uint32_t id = 0; id < names_.size(); ++id) {
     std::uint64_t hash = TextHash(names_[id]);
-    size_t s = hash & mask;
-    while (name_slots_[s] != 0) s = (s + 1) & mask;
-    name_slots_[s] = static_cast<std::uint64_t>(Tag(hash)) << 32 | (id + 1u);
+    name_slots_[ProbeSlot(name_slots_, names_[id], hash, [this](auto i) { return names_[i]; })] =
+        MakeSlot(hash, id);
   }
 }
 
@@ -273,9 +264,16 @@ class TextCache {
       if (entries[1].identity == identity) return &entries[1].number;
       return nullptr;
     }
-    void Add(std::uintptr_t identity, std::uint32_t number) {
-      entries[1] = entries[0];
-      entries[0] = {identity, number};
+    // The number cached for `identity`, else `compute()`, cached unless the text is empty.
+    template <typename Compute>
+    std::uint32_t Resolve(std::uintptr_t identity, Compute compute) {
+      if (const std::uint32_t* cached = Find(identity)) return *cached;
+      std::uint32_t number = compute();
+      if (identity != 0) {
+        entries[1] = entries[0];
+        entries[0] = {identity, number};
+      }
+      return number;
     }
   };
   // About `texts` distinct texts.
@@ -314,14 +312,8 @@ void Graph::AddEdges() {
       __builtin_prefetch(sets[c]);
     }
     for (size_t c = 0; c < list.size(); ++c) {
-      std::uintptr_t identity = list[c].producer.identity();
-      if (const std::uint32_t* cached = sets[c]->Find(identity)) {
-        producers[c] = *cached;
-      } else {
-        std::optional<EnverIndex> found = FindEnver(list[c].producer);
-        producers[c] = found ? *found : kNone;
-        if (identity != 0) sets[c]->Add(identity, producers[c]);
-      }
+      producers[c] = sets[c]->Resolve(list[c].producer.identity(),
+                                      [&] { return FindEnver(list[c].producer).value_or(kNone); });
       if (producers[c] != kNone) __builtin_prefetch(&product_start_[producers[c]]);
     }
     for (size_t c = 0; c < list.size(); ++c) {
@@ -334,10 +326,8 @@ void Graph::AddEdges() {
       if (producer == kNone || producer == i) continue;  // R4 reports both
       const Consumer& consumer = list[c];
       std::uintptr_t identity = consumer.product.identity();
-      TextCache::Set* set = product_names.SetOf(identity);
-      const std::uint32_t* cached = set->Find(identity);
-      std::uint32_t name = cached ? *cached : NameId(consumer.product);
-      if (cached == nullptr && identity != 0) set->Add(identity, name);
+      std::uint32_t name = product_names.SetOf(identity)->Resolve(
+          identity, [&] { return NameId(consumer.product); });
       if (name == kNoName) continue;  // no product has that name
       std::optional<std::uint32_t> product = ProductIndexOf(producer, name);
       if (!product) continue;

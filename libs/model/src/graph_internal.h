@@ -1,7 +1,7 @@
 #pragma once
 
-// Graph algorithms shared by scc.cc, plan.cc, plan_explain.cc and impact.cc; not part of the public
-// API.
+// Graph algorithms shared by scc.cc, plan.cc, plan_explain.cc and impact.cc; not part of
+// the public API.
 
 #include <cstdint>
 #include <string>

@@ -62,13 +62,17 @@ std::string EnverSecretName(std::string_view build, const RevRef& rev) {
   return EnverSecretPrefix(build) + rev.str();
 }
 
-std::string StackName(std::string_view build, const RevRef& rev) {
+std::string_view StackNameRev(const RevRef& rev) {
   // A branch (static or clone) is named by its own value alone: a branch clone must not
   // mention its origin so that its stacks read like any other branch's. Tags keep the
   // full rev so a tag clone cannot collide with a static tag enver of the same value.
+  return rev.type() == RevType::kBranch ? rev.value() : rev.str();
+}
+
+std::string StackName(std::string_view build, const RevRef& rev) {
   std::string name(build);
   name += "--";
-  name += rev.type() == RevType::kBranch ? rev.value() : rev.str();
+  name += StackNameRev(rev);
   return SanitizeOwn(std::move(name));
 }
 

@@ -57,12 +57,6 @@ std::vector<EnverIndex> PlanExplainer::SortedById(std::vector<EnverIndex> envers
   return envers;
 }
 
-std::vector<std::string> PlanExplainer::ConsumerNames(std::span<const EdgeIndex> edges) const {
-  std::vector<std::string> names;
-  for (EdgeIndex e : edges) names.push_back(graph_.consumer(graph_.edge(e)).name);
-  return names;
-}
-
 // "deploy order/b..main after its producers foundation/b..main, cluster/b..main". A producer
 // of another component that was redeployed says so; one of the step's own cycle was not yet
 // redeployed when the step was planned (its redeploys follow every first deployment).
@@ -92,7 +86,7 @@ std::string PlanExplainer::PlaceholderSentence(const PlanStep& step) const {
   EnverIndex v = step.enver;
   const std::vector<EdgeIndex>& early = step.placeholder_edges;
   ODMD_CHECK(!early.empty());  // the planner's placeholder steps have placeholder edges
-  std::vector<std::string> names = ConsumerNames(early);
+  const std::vector<std::string>& names = step.placeholders;  // the consumers of `early`
   std::vector<EnverIndex> producers;
   for (EdgeIndex e : early) producers.push_back(graph_.edge(e).producer);
   std::vector<std::string> ids;
@@ -122,16 +116,17 @@ std::string PlanExplainer::PlaceholderSentence(const PlanStep& step) const {
 // `redeploy a: consumer "x" now gets the real value of b/b..main/p, deployed in wave 2`.
 std::string PlanExplainer::RedeploySentence(const PlanStep& step) const {
   std::string out = "redeploy " + graph_.node(step.enver).id + ": ";
-  std::vector<std::string> products;
+  std::vector<std::string> names, products;
   int wave = 0;
   for (EdgeIndex e : step.replaced_edges) {
     const Edge& edge = graph_.edge(e);
+    names.push_back(graph_.consumer(edge).name);
     products.push_back(graph_.ProductId({edge.producer, edge.product_index}));
     wave = std::max(wave, first_wave_[edge.producer]);
   }
   if (!products.empty()) {
     bool one = products.size() == 1;
-    out += (one ? "consumer " : "consumers ") + QuotedList(ConsumerNames(step.replaced_edges)) +
+    out += (one ? "consumer " : "consumers ") + QuotedList(names) +
            (one ? " now gets the real value of " : " now get the real values of ") +
            StrJoin(products, ", ") + (one ? ", deployed in wave " : ", deployed by wave ") +
            std::to_string(wave);
@@ -140,7 +135,7 @@ std::string PlanExplainer::RedeploySentence(const PlanStep& step) const {
   if (!still.empty()) {
     if (!products.empty()) out += "; ";
     out += "consumer" + std::string(still.size() == 1 ? " " : "s ") +
-           QuotedList(ConsumerNames(still)) + " still use" + (still.size() == 1 ? "s" : "") +
+           QuotedList(step.placeholders) + " still use" + (still.size() == 1 ? "s" : "") +
            " a placeholder";
   }
   return out;

@@ -30,35 +30,35 @@ std::string BuildIdProblem(std::string_view id) {
   return "";
 }
 
+constexpr bool IsProductNameChar(char c) {
+  return IsAsciiAlnum(c) || c == '_' || c == '.' || c == '-' || c == '/';
+}
+
 // Why `name` is not a legal product name, or "". Legal: [A-Za-z0-9_.-]+ parts joined by
 // '/', without "..".
 std::string ProductNameProblem(std::string_view name) {
-  // Formatted only for a problem: every product of every enver passes through here.
-  auto prefix = [name] { return "product name " + Quote(name); };
+  std::string prefix = "product name " + Quote(name);
   if (name.empty()) return "product name is empty";
   for (char c : name) {
-    if (!IsAsciiAlnum(c) && c != '_' && c != '.' && c != '-' && c != '/') {
-      return prefix() + " has character " + Quote(std::string_view(&c, 1)) +
+    if (!IsProductNameChar(c)) {
+      return prefix + " has character " + Quote(std::string_view(&c, 1)) +
              " outside [A-Za-z0-9_.-/]";
     }
   }
   if (name.front() == '/' || name.back() == '/' || name.find("//") != std::string_view::npos) {
-    return prefix() + " has an empty part";
+    return prefix + " has an empty part";
   }
-  if (name.find("..") != std::string_view::npos) return prefix() + " contains \"..\"";
+  if (name.find("..") != std::string_view::npos) return prefix + " contains \"..\"";
   return "";
 }
 
 // Whether `name` has none of ProductNameProblem's problems, in one pass that also counts its
-// '/'s (every product of every enver is checked; the problem is formatted only for others).
+// '/'s (every product of every enver is checked; ProductNameProblem says why only for others).
 bool IsPlainProductName(std::string_view name, size_t* slashes) {
   static constexpr std::array<bool, 256> kAllowed = [] {
     std::array<bool, 256> table{};
-    for (int c = 0; c < 256; ++c) {
-      auto ch = static_cast<char>(c);
-      table[static_cast<size_t>(c)] =
-          IsAsciiAlnum(ch) || ch == '_' || ch == '.' || ch == '-' || ch == '/';
-    }
+    for (int c = 0; c < 256; ++c)
+      table[static_cast<size_t>(c)] = IsProductNameChar(static_cast<char>(c));
     return table;
   }();
   if (name.empty() || name.front() == '/' || name.back() == '/') return false;
@@ -135,13 +135,11 @@ std::string StackNameProblem(const std::string& stack) {
   return problem;
 }
 
-// Whether the default stack name of `enver` ("<build>--<rev>", sanitized) surely fits: the
-// sanitizing keeps its length and a leading letter. Most envers; the name is derived only
-// for the others.
+// Whether the default stack name of `enver` (StackName: "<build>--<rev part>", sanitized)
+// surely fits: the sanitizing keeps its length and a leading letter. Most envers; the name is
+// derived only for the others.
 bool DefaultStackNameFits(const Build& build, const Enver& enver) {
-  const RevRef& rev = enver.rev;
-  size_t length = build.id.size() + 2 +
-                  (rev.type() == RevType::kBranch ? rev.value().size() : rev.str().size());
+  size_t length = build.id.size() + 2 + StackNameRev(enver.rev).size();
   return length <= kMaxStackNameLength && !build.id.empty() && IsLetter(build.id.front());
 }
 

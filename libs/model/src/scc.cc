@@ -37,17 +37,9 @@ class Tarjan {
   }
 
   Components Run() && {
-    if (within_ == nullptr) {
-      for (EnverIndex root = 0; root < graph_.enver_count(); ++root) {
-        if (index_[root] == kUnvisited) Visit(root);
-      }
-      return std::move(out_);
-    }
-    for (std::uint32_t c = 0; c < within_->members.size(); ++c) {
-      if (!within_->IsCycle(c)) continue;
-      for (EnverIndex root : within_->members[c]) {
-        if (index_[root] == kUnvisited) Visit(root);
-      }
+    for (EnverIndex root = 0; root < graph_.enver_count(); ++root) {
+      bool in_scope = within_ == nullptr || within_->IsCycle(within_->component_of[root]);
+      if (in_scope && index_[root] == kUnvisited) Visit(root);
     }
     return std::move(out_);
   }

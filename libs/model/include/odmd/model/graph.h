@@ -137,9 +137,6 @@ class Graph {
   void IndexDependents();
   // The id of `name` among the org's product names; kNoName when no product has it.
   std::uint32_t NameId(std::string_view name) const;
-  // The name table's slot holding `name` (whose hash is `hash`), or the empty slot it would
-  // take.
-  size_t NameSlot(std::string_view name, std::uint64_t hash) const;
   std::uint32_t InternName(std::string_view name);
   void GrowNames();
   // The index of the product whose name has id `name` on `producer`, first match.

@@ -45,6 +45,9 @@ std::string Sanitize(std::string_view name);
 // `build` may also be a stack base name (Enver::stacks): StackName("networking-share-nat",
 // b..main) is "networking-share-nat--main".
 std::string StackName(std::string_view build, const RevRef& rev);
+// The part of `rev` a stack name carries, before sanitizing: the value of a branch, the whole
+// rev of a tag ("main", "t..v1.0.0").
+std::string_view StackNameRev(const RevRef& rev);
 // The enver's stack names in deployment order: StackName(base, enver.rev) for each base of
 // enver.stacks, or {StackName(build.id, enver.rev)} when it declares none. The original's
 // networking enver: {"networking--main", "networking-share-nat--main"}.

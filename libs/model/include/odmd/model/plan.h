@@ -13,7 +13,6 @@
 // planning, and only `odmd plan` prints them).
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -82,7 +81,6 @@ class PlanExplainer {
   std::string PlaceholderSentence(const PlanStep& step) const;
   std::string RedeploySentence(const PlanStep& step) const;
   std::vector<EnverIndex> SortedById(std::vector<EnverIndex> envers) const;
-  std::vector<std::string> ConsumerNames(std::span<const EdgeIndex> edges) const;
 
   const Graph& graph_;
   Components components_;
