@@ -3,6 +3,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -94,6 +96,114 @@ TEST_F(SqliteLeaseTest, DestroyingTheHolderReleasesTheLock) {
   first.reset();  // as the kernel does when the holding process dies
   LeaderLeasePtr second = MustLease(*store, "b");
   EXPECT_EQ(Granted(second->Acquire()), 1);
+}
+
+// A server killed while it forks a build script: the child has the lock file open until it
+// execs. The lock must go with the server's death, not with the child's.
+TEST_F(SqliteLeaseTest, AKilledHoldersLockIsFreeWhileAChildItForkedLives) {
+  const std::string url = "sqlite:" + dir_ + "/state.db";
+  int ready[2], hold[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(hold), 0);
+  const pid_t holder = ::fork();
+  ASSERT_GE(holder, 0);
+  if (holder == 0) {
+    // The holder: takes the lease, forks a child that keeps every descriptor (it never
+    // execs) until `hold` closes, says so, and waits for its SIGKILL.
+    ::close(ready[0]);
+    StoreOptions options;
+    options.url = url;
+    Result<ConfigStorePtr> store = OpenConfigStore(options);
+    if (!store.ok()) ::_exit(2);
+    LeaseOptions lease_options;
+    lease_options.replica_id = "killed:1:1";
+    Result<LeaderLeasePtr> lease = (*store)->NewLeaderLease(lease_options);
+    if (!lease.ok()) ::_exit(3);
+    Result<std::optional<Epoch>> epoch = (*lease)->Acquire();
+    if (!epoch.ok() || !epoch->has_value()) ::_exit(4);
+    if (::fork() == 0) {
+      ::close(hold[1]);
+      char c;
+      while (::read(hold[0], &c, 1) > 0) {
+      }
+      ::_exit(0);
+    }
+    if (::write(ready[1], "1", 1) != 1) ::_exit(5);
+    for (;;) ::pause();
+  }
+  struct Reaper {  // the holder never outlives the test, whatever fails first
+    pid_t pid;
+    int status = 0;
+    void Kill() {
+      if (pid <= 0) return;
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      pid = -1;
+    }
+    ~Reaper() { Kill(); }
+  } reaper{holder};
+  ::close(ready[1]);
+  ::close(hold[0]);
+  char c = 0;
+  const ssize_t said = ::read(ready[0], &c, 1);
+  ::close(ready[0]);
+  ConfigStorePtr store = MustOpen(url);
+  ASSERT_NE(store, nullptr);
+  LeaderLeasePtr lease = MustLease(*store, "restarted:2:2");
+  ASSERT_NE(lease, nullptr);
+  Epoch while_alive = -1;
+  if (said == 1) {
+    while_alive = Granted(lease->Acquire());
+    Result<LeaseState> state = lease->Current();
+    ASSERT_THAT(state, IsOk());
+    EXPECT_EQ(state->holder, "killed:1:1");
+  }
+  reaper.Kill();
+  ASSERT_EQ(said, 1) << "the holder exited with status " << reaper.status
+                     << " before taking the lease";
+  EXPECT_EQ(while_alive, 0);
+  EXPECT_EQ(Granted(lease->Acquire()), 1) << "the killed holder's child kept the lock";
+  ::close(hold[1]);  // the child exits
+}
+
+// What another process finds: 0 refused, 1 granted, 2+ an error.
+int AcquireInAnotherProcess(const std::string& url) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    StoreOptions options;
+    options.url = url;
+    Result<ConfigStorePtr> store = OpenConfigStore(options);
+    if (!store.ok()) ::_exit(2);
+    LeaseOptions lease_options;
+    lease_options.replica_id = "other:3:3";
+    Result<LeaderLeasePtr> lease = (*store)->NewLeaderLease(lease_options);
+    if (!lease.ok()) ::_exit(3);
+    Result<std::optional<Epoch>> epoch = (*lease)->Acquire();
+    if (!epoch.ok()) ::_exit(4);
+    ::_exit(epoch->has_value() ? 1 : 0);
+  }
+  int status = 0;
+  if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return 5;
+  return WEXITSTATUS(status);
+}
+
+// A lock of this process must survive its other leases looking at the file (a POSIX lock
+// goes when the process closes any descriptor of the file).
+TEST_F(SqliteLeaseTest, LeasesOfTheHoldingProcessReadTheHolderWithoutDroppingTheLock) {
+  const std::string url = "sqlite:" + dir_ + "/state.db";
+  ConfigStorePtr store = MustOpen(url);
+  ConfigStorePtr by_another_path = MustOpen("sqlite:" + dir_ + "/./state.db");
+  LeaderLeasePtr first = MustLease(*store, "a");
+  LeaderLeasePtr second = MustLease(*by_another_path, "b");
+  ASSERT_EQ(Granted(first->Acquire()), 1);
+  EXPECT_EQ(AcquireInAnotherProcess(url), 0);
+  Result<LeaseState> state = second->Current();
+  ASSERT_THAT(state, IsOk());
+  EXPECT_EQ(state->holder, "a");
+  EXPECT_EQ(Granted(second->Acquire()), 0);
+  EXPECT_EQ(AcquireInAnotherProcess(url), 0) << "reading the holder dropped the lock";
+  first.reset();
+  EXPECT_EQ(AcquireInAnotherProcess(url), 1);
 }
 
 TEST_F(SqliteLeaseTest, TheFencedStoreWritesToTheStore) {

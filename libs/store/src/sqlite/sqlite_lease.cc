@@ -1,7 +1,7 @@
 #include "sqlite/sqlite_lease.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -52,6 +54,46 @@ std::string NextLine(std::string_view& text) {
   return line;
 }
 
+// The lock files this process holds, by device and inode, with what a refused lease of this
+// process reports. A POSIX record lock belongs to the process, not to a descriptor: a second
+// lock by this process would be granted, and closing any descriptor of the file would drop
+// it. So a lease of this process looks here first, and opens the file only when this process
+// holds no lock on it.
+struct HeldFile {
+  std::string holder;
+  std::string address;
+  std::int64_t acquired_ms = 0;
+};
+using FileKey = std::pair<dev_t, ino_t>;
+
+std::mutex& HeldMutex() {
+  static std::mutex* mu = new std::mutex;
+  return *mu;
+}
+
+std::map<FileKey, HeldFile>& HeldFiles() {  // guarded by HeldMutex()
+  static auto* held = new std::map<FileKey, HeldFile>;
+  return *held;
+}
+
+// The key of the file at `path`, std::nullopt when there is none.
+Result<std::optional<FileKey>> KeyOf(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::optional<FileKey>();
+    return UnavailableError("lease file " + Quote(path) + ": " + std::strerror(errno));
+  }
+  return std::optional<FileKey>(FileKey(st.st_dev, st.st_ino));
+}
+
+struct flock WholeFile(short type) {
+  struct flock lock;
+  std::memset(&lock, 0, sizeof lock);
+  lock.l_type = type;
+  lock.l_whence = SEEK_SET;  // l_start 0, l_len 0: the whole file
+  return lock;
+}
+
 }  // namespace
 
 SqliteLeaderLease::SqliteLeaderLease(ConfigStore& store, std::string lock_path,
@@ -65,10 +107,12 @@ SqliteLeaderLease::~SqliteLeaderLease() {
 
 void SqliteLeaderLease::UnlockLocked() {
   if (fd_ >= 0) {
+    std::lock_guard files(HeldMutex());
+    HeldFiles().erase(key_);
     if (::ftruncate(fd_, 0) != 0) {
       // Only the holder's name stays behind; the lock itself goes with the descriptor.
     }
-    ::close(fd_);  // drops the flock
+    ::close(fd_);  // drops the lock: this process holds no other descriptor of the file
     fd_ = -1;
   }
   held_ = false;
@@ -82,14 +126,21 @@ Result<std::optional<Epoch>> SqliteLeaderLease::Acquire() {
     acquired_ms_ = NowMs();
     return std::optional<Epoch>(kEpoch);
   }
+  std::lock_guard files(HeldMutex());
+  ODMD_ASSIGN_OR_RETURN(std::optional<FileKey> existing, KeyOf(lock_path_));
+  if (existing.has_value() && HeldFiles().contains(*existing)) {
+    return std::optional<Epoch>();  // another lease of this process holds it
+  }
   const int fd = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return UnavailableError("lease file " + Quote(lock_path_) + ": " + std::strerror(errno));
   }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  struct flock whole = WholeFile(F_WRLCK);
+  struct stat st;
+  if (::fcntl(fd, F_SETLK, &whole) != 0 || ::fstat(fd, &st) != 0) {
     const int error = errno;
-    ::close(fd);
-    if (error == EWOULDBLOCK) return std::optional<Epoch>();
+    ::close(fd);  // this process holds no lock on the file: closing drops nothing
+    if (error == EAGAIN || error == EACCES) return std::optional<Epoch>();
     return UnavailableError("lease file " + Quote(lock_path_) + ": " + std::strerror(error));
   }
   acquired_ms_ = NowMs();
@@ -101,6 +152,8 @@ Result<std::optional<Epoch>> SqliteLeaderLease::Acquire() {
     return UnavailableError("lease file " + Quote(lock_path_) + ": " + std::strerror(error));
   }
   fd_ = fd;
+  key_ = FileKey(st.st_dev, st.st_ino);
+  HeldFiles()[key_] = HeldFile{options_.replica_id, options_.address, acquired_ms_};
   held_ = true;
   return std::optional<Epoch>(kEpoch);
 }
@@ -122,26 +175,37 @@ Status SqliteLeaderLease::Release(Epoch epoch) {
 }
 
 Result<std::optional<LeaseState>> SqliteLeaderLease::ReadOtherHolderLocked() {
+  std::lock_guard files(HeldMutex());
+  ODMD_ASSIGN_OR_RETURN(std::optional<FileKey> key, KeyOf(lock_path_));
+  if (!key.has_value()) return std::optional<LeaseState>();
+  LeaseState state;
+  state.epoch = kEpoch;
+  if (auto it = HeldFiles().find(*key); it != HeldFiles().end()) {
+    state.holder = it->second.holder;
+    state.holder_address = it->second.address;
+    state.acquired_at_ms = it->second.acquired_ms;
+    return std::optional<LeaseState>(std::move(state));
+  }
   const int fd = ::open(lock_path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<LeaseState>();
     return UnavailableError("lease file " + Quote(lock_path_) + ": " + std::strerror(errno));
   }
-  // A shared lock is granted only while nobody holds the exclusive one.
-  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+  // Which lock would keep this process from writing: none while no other process holds one.
+  struct flock blocker = WholeFile(F_WRLCK);
+  if (::fcntl(fd, F_GETLK, &blocker) != 0 || blocker.l_type == F_UNLCK) {
     ::close(fd);
     return std::optional<LeaseState>();
   }
   const std::string text = ReadAll(fd);
   ::close(fd);
   std::string_view rest = text;
-  LeaseState state;
   state.holder = NextLine(rest);
-  if (state.holder.empty()) state.holder = "(a server still starting)";
+  if (state.holder.empty())
+    state.holder = "(a server still starting, pid " + std::to_string(blocker.l_pid) + ")";
   state.holder_address = NextLine(rest);
   const std::string acquired = NextLine(rest);
   state.acquired_at_ms = std::atoll(acquired.c_str());
-  state.epoch = kEpoch;
   return std::optional<LeaseState>(std::move(state));
 }
 

@@ -13,8 +13,9 @@
 //   takeover's UPDATE of that row waits for the write, and a write that comes after the
 //   takeover sees the new epoch and writes nothing. So no fenced write of epoch N commits
 //   after the takeover that made epoch N + 1 has committed.
-// - SQLite (embedded mode): one process at a time may hold the lease, by an exclusive
-//   flock(2) on the file "<store path>.lease" that the kernel drops when the process dies.
+// - SQLite (embedded mode): one process at a time may hold the lease, by an exclusive POSIX
+//   record lock on the file "<store path>.lease" that the kernel drops when the process dies
+//   (even if a child it forked has not exec'd yet).
 //   The file names the holder (pid, host, address) for the refusal message. The epoch is
 //   always 1: no other process can write as leader while the lock is held, so the fenced
 //   store is the store itself.
