@@ -156,13 +156,19 @@ class TargetChecker {
   void CheckUniqueNames(size_t b, size_t e, std::vector<Violation>* out) {
     const Build& build = org_.builds[b];
     const Enver& enver = build.envers[e];
-    names_.clear();
     // Names of [A-Za-z0-9_] only map one to one to environment variables (most orgs).
     bool any_mapped = false;
+    // Names in strictly increasing order (a canonical org's) have no duplicate: compared as
+    // SharedText, by their first eight bytes mostly.
+    bool increasing = true;
     for (size_t c = 0; c < enver.consumers.size(); ++c) {
-      std::string_view name = enver.consumers[c].name;
-      names_.emplace_back(name, static_cast<std::uint32_t>(c));
+      const SharedText& name = enver.consumers[c].name;
       any_mapped = any_mapped || !IsVariableName(name);
+      increasing = increasing && (c == 0 || enver.consumers[c - 1].name < name);
+    }
+    names_.clear();
+    for (size_t c = 0; c < enver.consumers.size() && !increasing; ++c) {
+      names_.emplace_back(enver.consumers[c].name, static_cast<std::uint32_t>(c));
     }
     for (auto [dup, first] : FindDuplicates(names_)) {
       const Consumer& consumer = enver.consumers[dup];

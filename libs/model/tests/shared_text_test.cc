@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,35 @@ TEST(SharedTextTest, ComparesWithEveryStringKind) {
   EXPECT_LT(t, std::string("svc/b..node"));
   std::map<SharedText, int, std::less<>> by_name = {{"b", 2}, {"a", 1}};
   EXPECT_EQ(by_name.begin()->first, "a");
+}
+
+// operator<=> decides by the first eight bytes as a number when they differ: every pair of
+// texts around the inline/block boundary (7/8 bytes), with NUL and high bytes at the end and
+// in the middle, must be ordered as their string_views are.
+TEST(SharedTextTest, OrdersExactlyAsStringViewsAcrossInlineAndBlockTexts) {
+  std::vector<std::string> tails = {""};
+  for (int length = 1; length <= 3; ++length) {
+    std::vector<std::string> longer;
+    for (const std::string& t : tails) {
+      if (static_cast<int>(t.size()) != length - 1) continue;
+      for (char c : {'\0', 'a', '\xff'}) longer.push_back(t + c);
+    }
+    tails.insert(tails.end(), longer.begin(), longer.end());
+  }
+  std::vector<std::string> texts;
+  for (const char* prefix : {"", "abcde", "abcdefg", "abcdefgh"}) {
+    for (const std::string& t : tails) texts.push_back(prefix + t);
+  }
+  std::vector<SharedText> shared(texts.begin(), texts.end());
+  ASSERT_EQ(texts.size(), 4u * 40u);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    for (size_t j = 0; j < texts.size(); ++j) {
+      const std::strong_ordering want = std::string_view(texts[i]) <=> std::string_view(texts[j]);
+      ASSERT_EQ(shared[i] <=> shared[j], want)
+          << ::testing::PrintToString(texts[i]) << " vs " << ::testing::PrintToString(texts[j]);
+      ASSERT_EQ(shared[i] < shared[j], want < 0);
+    }
+  }
 }
 
 TEST(SharedTextTest, ConcatenatesAndPrintsLikeAString) {
