@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "odmd/store/leader_lease.h"
 #include "odmd/store/open_config_store.h"
@@ -98,6 +99,25 @@ TEST_F(SqliteLeaseTest, DestroyingTheHolderReleasesTheLock) {
   EXPECT_EQ(Granted(second->Acquire()), 1);
 }
 
+// For a forked child (no gtest assertions there): the lease of `replica` on the store at `url`,
+// kept in `*store` and `*lease`; 0 refused, 1 granted, 2+ an error, as the child's exit code.
+int AcquireHere(const std::string& url, const std::string& replica, ConfigStorePtr* store,
+                LeaderLeasePtr* lease) {
+  StoreOptions options;
+  options.url = url;
+  Result<ConfigStorePtr> opened = OpenConfigStore(options);
+  if (!opened.ok()) return 2;
+  *store = std::move(opened).value();
+  LeaseOptions lease_options;
+  lease_options.replica_id = replica;
+  Result<LeaderLeasePtr> made = (*store)->NewLeaderLease(lease_options);
+  if (!made.ok()) return 3;
+  *lease = std::move(made).value();
+  Result<std::optional<Epoch>> epoch = (*lease)->Acquire();
+  if (!epoch.ok()) return 4;
+  return epoch->has_value() ? 1 : 0;
+}
+
 // A server killed while it forks a build script: the child has the lock file open until it
 // execs. The lock must go with the server's death, not with the child's.
 TEST_F(SqliteLeaseTest, AKilledHoldersLockIsFreeWhileAChildItForkedLives) {
@@ -111,16 +131,9 @@ TEST_F(SqliteLeaseTest, AKilledHoldersLockIsFreeWhileAChildItForkedLives) {
     // The holder: takes the lease, forks a child that keeps every descriptor (it never
     // execs) until `hold` closes, says so, and waits for its SIGKILL.
     ::close(ready[0]);
-    StoreOptions options;
-    options.url = url;
-    Result<ConfigStorePtr> store = OpenConfigStore(options);
-    if (!store.ok()) ::_exit(2);
-    LeaseOptions lease_options;
-    lease_options.replica_id = "killed:1:1";
-    Result<LeaderLeasePtr> lease = (*store)->NewLeaderLease(lease_options);
-    if (!lease.ok()) ::_exit(3);
-    Result<std::optional<Epoch>> epoch = (*lease)->Acquire();
-    if (!epoch.ok() || !epoch->has_value()) ::_exit(4);
+    ConfigStorePtr store;
+    LeaderLeasePtr lease;
+    if (const int got = AcquireHere(url, "killed:1:1", &store, &lease); got != 1) ::_exit(got);
     if (::fork() == 0) {
       ::close(hold[1]);
       char c;
@@ -170,17 +183,9 @@ TEST_F(SqliteLeaseTest, AKilledHoldersLockIsFreeWhileAChildItForkedLives) {
 int AcquireInAnotherProcess(const std::string& url) {
   const pid_t child = ::fork();
   if (child == 0) {
-    StoreOptions options;
-    options.url = url;
-    Result<ConfigStorePtr> store = OpenConfigStore(options);
-    if (!store.ok()) ::_exit(2);
-    LeaseOptions lease_options;
-    lease_options.replica_id = "other:3:3";
-    Result<LeaderLeasePtr> lease = (*store)->NewLeaderLease(lease_options);
-    if (!lease.ok()) ::_exit(3);
-    Result<std::optional<Epoch>> epoch = (*lease)->Acquire();
-    if (!epoch.ok()) ::_exit(4);
-    ::_exit(epoch->has_value() ? 1 : 0);
+    ConfigStorePtr store;
+    LeaderLeasePtr lease;
+    ::_exit(AcquireHere(url, "other:3:3", &store, &lease));
   }
   int status = 0;
   if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return 5;

@@ -71,8 +71,15 @@ std::mutex& HeldMutex() {
   return *mu;
 }
 
-std::map<FileKey, HeldFile>& HeldFiles() {  // guarded by HeldMutex()
+// Guarded by HeldMutex(). A child forked from the holder holds none of its locks: the table
+// it inherited is emptied at its first look.
+std::map<FileKey, HeldFile>& HeldFiles() {
   static auto* held = new std::map<FileKey, HeldFile>;
+  static pid_t owner = ::getpid();
+  if (owner != ::getpid()) {
+    held->clear();
+    owner = ::getpid();
+  }
   return *held;
 }
 
