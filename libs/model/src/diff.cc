@@ -116,7 +116,7 @@ std::string Describe(const Consumer& a, const Consumer& b) {
   FieldChanges f;
   f.Text("producer", a.producer, b.producer);
   f.Text("product", a.product, b.product);
-  f.Optional("placeholder", a.placeholder, b.placeholder);
+  f.Optional("placeholder", a.placeholder.ToOptional(), b.placeholder.ToOptional());
   f.Text("reaction", std::string(ReactionName(a.reaction)), std::string(ReactionName(b.reaction)));
   return f.str();
 }

@@ -47,7 +47,7 @@ struct Product {
 };
 
 // An enver's named dependency on another enver's product. Its strings are SharedText
-// (shared_text.h): 48 bytes a consumer, and consumers naming the same producer or product
+// (shared_text.h): 40 bytes a consumer, and consumers naming the same producer or product
 // can share one copy of the name (an org of 10,000 builds has a million consumers).
 struct Consumer {
   SharedText name;
@@ -56,7 +56,8 @@ struct Consumer {
   // Product name on the producing enver.
   SharedText product;
   // Used while the producer has no value yet; the only way to break a cycle (rule R8).
-  std::optional<SharedText> placeholder;
+  // [[no_unique_address]]: `reaction` goes in the padding after its has-value flag.
+  [[no_unique_address]] OptionalText placeholder;
   Reaction reaction = Reaction::kRedeploy;
 
   friend bool operator==(const Consumer&, const Consumer&) = default;

@@ -2,6 +2,7 @@
 
 // Small vocabulary types of the contracts model: build kinds, reactions, rev types.
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -27,10 +28,10 @@ std::optional<BuildKind> ParseBuildKind(std::string_view name);
 bool DefaultEphemeral(BuildKind kind);
 
 // What happens to a consumer enver when a product it consumes gets a new version.
-enum class Reaction {
-  kRedeploy,  // queue a deployment (the default)
-  kNotify,    // record an alert event only
-  kIgnore,    // do nothing
+enum class Reaction : std::uint8_t {  // one byte: a consumer holds one (org.h)
+  kRedeploy,                          // queue a deployment (the default)
+  kNotify,                            // record an alert event only
+  kIgnore,                            // do nothing
 };
 
 // "redeploy", "notify", "ignore".
