@@ -4,6 +4,9 @@
 // These run over up to a million consumers, so they walk the Graph's resolved edges (no
 // hashing) wherever they can and look ids up only for consumers the graph could not resolve.
 
+#include <array>
+#include <bit>
+#include <span>
 #include <unordered_map>
 
 #include "odmd/base/strings.h"
@@ -63,6 +66,21 @@ bool IsVariableName(std::string_view name) {
     if (!(VariableBytes(static_cast<unsigned char>(p[i])) & 0x80)) return false;
   }
   return true;
+}
+
+// A hash of a name's text. Texts of up to seven bytes are held inline, and equal ones have
+// equal identities (shared_text.h): their identity is their hash; longer texts hash their bytes.
+std::uint64_t NameHash(const SharedText& name) {
+  std::string_view text = name;
+  std::uint64_t h = text.size() <= 7 ? name.identity() : internal::TextHash(text);
+  return h * 0x9e3779b97f4a7c15ull;
+}
+
+// a == b; inline texts (up to seven bytes) compare as their identities.
+bool SameName(const SharedText& a, const SharedText& b) {
+  if (a.identity() == b.identity()) return true;
+  std::string_view x = a, y = b;
+  return x.size() > 7 && x == y;
 }
 
 // Checks of R4 that need the whole org: build ids to explain an unknown producer.
@@ -166,11 +184,9 @@ class TargetChecker {
       any_mapped = any_mapped || !IsVariableName(name);
       increasing = increasing && (c == 0 || enver.consumers[c - 1].name < name);
     }
-    names_.clear();
-    for (size_t c = 0; c < enver.consumers.size() && !increasing; ++c) {
-      names_.emplace_back(enver.consumers[c].name, static_cast<std::uint32_t>(c));
-    }
-    for (auto [dup, first] : FindDuplicates(names_)) {
+    dups_.clear();
+    if (!increasing) FindDuplicateNames(enver.consumers);
+    for (auto [dup, first] : dups_) {
       const Consumer& consumer = enver.consumers[dup];
       Report(out, "R4", ConsumerPathOf(b, e, dup) + "/name",
              ConsumerSubject(build, enver, consumer), consumer.name,
@@ -189,6 +205,32 @@ class TargetChecker {
              product.name,
              "duplicate product name " + Quote(product.name) + " (first at " +
                  ProductPathOf(b, e, first) + ")");
+    }
+  }
+
+  // Fills dups_ with the consumers whose name repeats an earlier one's, as (index, index of
+  // the first), in index order: through a hash table, on the stack for an enver's usual few
+  // consumers. Most names are held inline, and those hash and compare as one number.
+  void FindDuplicateNames(const std::vector<Consumer>& consumers) {
+    constexpr size_t kSmall = 32;
+    std::array<std::uint32_t, 2 * kSmall> small{};
+    std::span<std::uint32_t> slots = small;
+    if (consumers.size() > kSmall) {
+      slots_.assign(std::bit_ceil(2 * consumers.size()), 0);
+      slots = slots_;
+    }
+    const int shift = 64 - std::countr_zero(slots.size());
+    const size_t mask = slots.size() - 1;
+    for (std::uint32_t c = 0; c < consumers.size(); ++c) {
+      const SharedText& name = consumers[c].name;
+      size_t s = NameHash(name) >> shift;
+      for (; slots[s] != 0; s = (s + 1) & mask) {
+        if (SameName(consumers[slots[s] - 1].name, name)) {
+          dups_.emplace_back(c, slots[s] - 1);
+          break;
+        }
+      }
+      if (slots[s] == 0) slots[s] = c + 1;
     }
   }
 
@@ -225,6 +267,8 @@ class TargetChecker {
   // Scratch reused across envers so the walk does not allocate per consumer.
   std::string key_;
   std::vector<std::pair<std::string_view, std::uint32_t>> names_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> dups_;
+  std::vector<std::uint32_t> slots_;
 };
 
 // How to break a cycle at `consumer` of enver `enver_id` (at JSON Pointer `path`): the

@@ -244,29 +244,34 @@ TEST(ValidateR4Test, EveryCharacterOutsideTheVariableSetIsSeenAtEveryPosition) {
 }
 
 // Short lists (an enver's usual consumers) and long ones take different paths to find
-// duplicates; both report each repeat once, against its first occurrence, in list order.
+// duplicates, and so do names of up to seven bytes (held inline, equal when their identities
+// are) and longer ones (each made separately here: equal texts in different blocks); all
+// report each repeat once, against its first occurrence, in list order.
 TEST(ValidateR4Test, DuplicateConsumerNamesAreFoundInShortAndLongLists) {
   for (int n : {7, 40, 100}) {
-    Org org = ValidOrg();
-    std::vector<Consumer>& consumers = org.builds[2].envers[0].consumers;
-    consumers.clear();
-    std::vector<std::string> expected;
-    for (int i = 0; i < n; ++i) {
-      // Every third name repeats the name two places back; names are not sorted.
-      int name = i % 3 == 2 ? n - (i - 2) : n - i;
-      consumers.push_back(
-          MakeConsumer("c" + std::to_string(name), "foundation/b..main", "eventBusArn"));
-      if (i % 3 == 2) {
-        expected.push_back("/builds/2/envers/0/consumers/" + std::to_string(i) + "/name first at " +
-                           std::to_string(i - 2));
+    for (std::string prefix : {"c", "long_consumer_name"}) {
+      Org org = ValidOrg();
+      std::vector<Consumer>& consumers = org.builds[2].envers[0].consumers;
+      consumers.clear();
+      std::vector<std::string> expected;
+      for (int i = 0; i < n; ++i) {
+        // Every third name repeats the name two places back; names are not sorted.
+        int name = i % 3 == 2 ? n - (i - 2) : n - i;
+        consumers.push_back(
+            MakeConsumer(prefix + std::to_string(name), "foundation/b..main", "eventBusArn"));
+        if (i % 3 == 2) {
+          expected.push_back("/builds/2/envers/0/consumers/" + std::to_string(i) +
+                             "/name first at " + std::to_string(i - 2));
+        }
       }
+      std::vector<std::string> found;
+      for (const Violation& v : OfRule(Validate(org), "R4")) {
+        size_t at = v.message.rfind('/');
+        found.push_back(v.path + " first at " +
+                        v.message.substr(at + 1, v.message.size() - at - 2));
+      }
+      EXPECT_EQ(found, expected) << prefix << " " << n;
     }
-    std::vector<std::string> found;
-    for (const Violation& v : OfRule(Validate(org), "R4")) {
-      size_t at = v.message.rfind('/');
-      found.push_back(v.path + " first at " + v.message.substr(at + 1, v.message.size() - at - 2));
-    }
-    EXPECT_EQ(found, expected) << n;
   }
 }
 
