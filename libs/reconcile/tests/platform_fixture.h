@@ -224,7 +224,7 @@ class PlatformFixture : public ::testing::Test {
 
 // Builders for test orgs.
 inline model::Consumer Consume(std::string name, std::string producer, std::string product,
-                               std::optional<std::string> placeholder = std::nullopt,
+                               model::OptionalText placeholder = std::nullopt,
                                model::Reaction reaction = model::Reaction::kRedeploy) {
   return {std::move(name), std::move(producer), std::move(product), std::move(placeholder),
           reaction};

@@ -161,8 +161,6 @@ class OptionalText {
   OptionalText(std::string_view text) : OptionalText(SharedText(text)) {}         // NOLINT
   OptionalText(const char* text) : OptionalText(SharedText(text)) {}              // NOLINT
   OptionalText(const std::string& text) : OptionalText(SharedText(text)) {}       // NOLINT
-  OptionalText(const std::optional<std::string>& text)                            // NOLINT
-      : OptionalText(text ? OptionalText(*text) : OptionalText()) {}
 
   bool has_value() const noexcept { return has_; }
   explicit operator bool() const noexcept { return has_; }
