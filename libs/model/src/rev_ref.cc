@@ -46,11 +46,18 @@ std::string RevSegment::ToString() const {
 
 std::optional<std::string> CheckRevValue(RevType type, std::string_view value) {
   if (value.empty()) return "is empty";
+  // One pass over the characters, which also notes a reserved pair; the message names the
+  // first of "..", "_-", "-_" the value contains, so that search runs only when there is one.
+  bool any_reserved = false;
+  char previous = 0;
   for (char c : value) {
     if (!IsValueChar(c)) return "has character " + QuoteChar(c) + " outside [A-Za-z0-9_.-]";
+    any_reserved = any_reserved || (previous == '.' && c == '.') || (previous == '_' && c == '-') ||
+                   (previous == '-' && c == '_');
+    previous = c;
   }
   for (std::string_view reserved : {"..", "_-", "-_"}) {
-    if (value.find(reserved) != std::string_view::npos) {
+    if (any_reserved && value.find(reserved) != std::string_view::npos) {
       return "contains reserved " + Quote(reserved);
     }
   }

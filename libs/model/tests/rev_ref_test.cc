@@ -138,6 +138,14 @@ TEST(CheckRevValueTest, ReportsEachRule) {
   EXPECT_EQ(CheckRevValue(RevType::kBranch, "a_-b"), "contains reserved \"_-\"");
   EXPECT_EQ(CheckRevValue(RevType::kTag, "a-_b"), "contains reserved \"-_\"");
   EXPECT_EQ(CheckRevValue(RevType::kTag, "a/b"), "has character \"/\" outside [A-Za-z0-9_.-]");
+  // Several problems: a bad character wins wherever it is, then the first of "..", "_-", "-_"
+  // (in that order) the value contains, wherever it is.
+  EXPECT_EQ(CheckRevValue(RevType::kTag, "a..b/c"), "has character \"/\" outside [A-Za-z0-9_.-]");
+  EXPECT_EQ(CheckRevValue(RevType::kTag, "a-_b_-c..d"), "contains reserved \"..\"");
+  EXPECT_EQ(CheckRevValue(RevType::kTag, "a-_b_-c"), "contains reserved \"_-\"");
+  EXPECT_EQ(CheckRevValue(RevType::kBranch, "x-_y"), "contains reserved \"-_\"");
+  EXPECT_EQ(CheckRevValue(RevType::kBranch, "a.b_c-d._-"), "contains reserved \"_-\"");
+  EXPECT_EQ(CheckRevValue(RevType::kBranch, "a.b_c-d.e"), std::nullopt);
   // A byte of a multi-byte character is escaped: a raw lone byte would be invalid UTF-8.
   EXPECT_EQ(CheckRevValue(RevType::kTag, "caf\xc3\xa9"),
             "has character \"\\xc3\" outside [A-Za-z0-9_.-]");
