@@ -186,17 +186,26 @@ void CheckAccounts(const RuleInput& in, std::vector<Violation>* out) {
     if (build.kind != BuildKind::kContracts) continue;
     for (const Enver& enver : build.envers) contracts_regions.insert(enver.region);
   }
+  // Neighbouring envers mostly share their account and region: each is looked up only when
+  // it differs from the previous enver's (its problem, if any, is reported per enver).
+  const std::string* known_account = nullptr;  // declared, as the previous enver's
+  const std::string* known_region = nullptr;   // hosts a contracts enver, as the previous's
   for (size_t b = 0; b < org.builds.size(); ++b) {
     const Build& build = org.builds[b];
     for (size_t e = 0; e < build.envers.size(); ++e) {
       const Enver& enver = build.envers[e];
-      if (!accounts.contains(enver.account)) {
+      if (known_account == nullptr || *known_account != enver.account) {
+        known_account = accounts.contains(enver.account) ? &enver.account : nullptr;
+      }
+      if (known_region == nullptr || *known_region != enver.region) {
+        known_region = contracts_regions.contains(enver.region) ? &enver.region : nullptr;
+      }
+      if (known_account == nullptr) {
         Report(out, "R11", EnverPath(b, e) + "/account", EnverSubject(build, enver), enver.account,
                "names unknown account " + Quote(enver.account) +
                    budget.DidYouMean(enver.account, account_names));
       }
-      if (!contracts_regions.contains(enver.region) &&
-          reported_regions.insert(enver.region).second) {
+      if (known_region == nullptr && reported_regions.insert(enver.region).second) {
         Report(out, "R11", EnverPath(b, e) + "/region", EnverSubject(build, enver), enver.region,
                "region " + Quote(enver.region) + " hosts envers but has no contracts enver");
       }

@@ -242,6 +242,26 @@ TEST(ValidateR11Test, RegionWithoutContractsEnverIsReportedOnce) {
                                       "enver"))));
 }
 
+// Neighbouring envers mostly share an account and a region, and each is looked up only when
+// it changes: an unknown account is still reported on every enver naming it, a known one
+// between them hides nothing, and each region without a contracts enver is reported once.
+TEST(ValidateR11Test, AccountsAndRegionsAreJudgedPerEnverWhenNeighboursRepeatThem) {
+  Org org = ValidOrg();
+  Build& build = org.builds.emplace_back(MakeBuild("mixed", BuildKind::kCdk));
+  build.envers.push_back(MakeEnver(RevRef::Branch("a"), "nope", "eu-west-1"));
+  build.envers.push_back(MakeEnver(RevRef::Branch("b"), "nope", "eu-west-1"));
+  build.envers.push_back(MakeEnver(RevRef::Branch("c"), "workspace1", "us-west-1"));
+  build.envers.push_back(MakeEnver(RevRef::Branch("d"), "nope", "eu-west-2"));
+  build.envers.push_back(MakeEnver(RevRef::Branch("e"), "workspace1", "eu-west-1"));
+
+  std::vector<std::string> found;
+  for (const Violation& v : OfRule(Validate(org), "R11")) found.push_back(v.path + " " + v.value);
+  EXPECT_THAT(found,
+              ElementsAre("/builds/3/envers/0/account nope", "/builds/3/envers/0/region eu-west-1",
+                          "/builds/3/envers/1/account nope", "/builds/3/envers/3/account nope",
+                          "/builds/3/envers/3/region eu-west-2"));
+}
+
 // --- R12 --------------------------------------------------------------------------------
 
 TEST(ValidateR12Test, BuildWithoutEnversIsReported) {
