@@ -3,7 +3,9 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <mutex>
 
+#include "graph_internal.h"
 #include "odmd/base/check.h"
 #include "text_words.h"
 
@@ -78,10 +80,26 @@ std::uint64_t ProductHash(EnverIndex enver, std::uint32_t name) {
 
 }  // namespace
 
-Graph::Graph(const Org& org) : org_(&org) {
+struct Graph::LazyComponents {
+  std::once_flag once;
+  Components components;
+};
+
+Graph::Graph(const Org& org) : org_(&org), components_(std::make_unique<LazyComponents>()) {
   AddNodes();
   AddEdges();
   IndexDependents();
+}
+
+Graph::~Graph() = default;
+Graph::Graph(Graph&&) noexcept = default;
+Graph& Graph::operator=(Graph&&) noexcept = default;
+
+const Components& Graph::components() const {
+  std::call_once(components_->once, [this] {
+    components_->components = internal::ComputeComponents(*this, internal::EdgeFilter::kAll);
+  });
+  return components_->components;
 }
 
 const Build& Graph::build(EnverIndex i) const { return org_->builds[nodes_[i].build_index]; }

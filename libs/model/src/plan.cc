@@ -31,7 +31,7 @@ class Planner {
   Planner(const Graph& graph, const PlanOptions& options)
       : graph_(graph),
         options_(options),
-        components_(StronglyConnectedComponents(graph)),
+        components_(graph.components()),
         finish_(components_.members.size(), 0),
         first_wave_(graph.enver_count(), 0),
         last_wave_(graph.enver_count(), 0),
@@ -256,10 +256,10 @@ class Planner {
 
   const Graph& graph_;
   PlanOptions options_;
-  Components components_;
-  std::vector<int> finish_;      // per component: its last wave
-  std::vector<int> first_wave_;  // per enver: first deployment, 0 if none yet
-  std::vector<int> last_wave_;   // per enver: latest step, 0 if none
+  const Components& components_;  // the graph's
+  std::vector<int> finish_;       // per component: its last wave
+  std::vector<int> first_wave_;   // per enver: first deployment, 0 if none yet
+  std::vector<int> last_wave_;    // per enver: latest step, 0 if none
   std::vector<char> blocked_;
   std::vector<std::uint32_t> rank_;  // per enver: position in enver id order
   Plan plan_;

@@ -28,7 +28,7 @@ std::string QuotedList(const std::vector<std::string>& names) {
 
 PlanExplainer::PlanExplainer(const Graph& graph, const Plan& plan)
     : graph_(graph),
-      components_(StronglyConnectedComponents(graph)),
+      components_(graph.components()),
       first_wave_(graph.enver_count(), 0),
       last_wave_(graph.enver_count(), 0),
       rank_(internal::RankById(graph)) {

@@ -188,7 +188,10 @@ std::string CyclePath::ToString() const { return StrJoin(envers, " -> "); }
 
 std::vector<CyclePath> FindCyclesWithoutPlaceholder(const Graph& graph) {
   using internal::EdgeFilter;
-  Components components = internal::ComputeComponents(graph, EdgeFilter::kWithoutPlaceholder);
+  // A cycle of edges without placeholders lies inside a cycle of all the edges: only the
+  // envers of the graph's cycles are searched (the graph's components are the planner's too).
+  Components components = internal::ComputeComponentsWithinCycles(
+      graph, EdgeFilter::kWithoutPlaceholder, graph.components());
   std::vector<CyclePath> cycles;
   for (std::uint32_t c = 0; c < components.members.size(); ++c) {
     if (!components.IsCycle(c)) continue;

@@ -1,6 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "graph_test_util.h"
 #include "odmd/model/graph.h"
 
@@ -69,6 +72,36 @@ TEST(SccTest, CycleIsOneComponentWithSortedMembers) {
   EXPECT_EQ(c.component_of[*g.FindEnver("log/b..main")], cycle);
   // top consumes the cycle, so it comes after it.
   EXPECT_GT(c.component_of[0], cycle);
+}
+
+// The graph keeps its components from the first call (rule R8 and the planner share them):
+// the same object each time, equal to a fresh computation over every edge (a cycle through a
+// placeholder is one), the same from threads calling at once, and kept by a moved graph.
+TEST(SccTest, GraphKeepsTheComponentsOfEveryEdgeFromFirstUse) {
+  Org org = OrgFromText(R"(
+    top/b..main   in=net/b..main/zone
+    log/b..main   +bucket  zone=net/b..main/zone
+    net/b..main   +zone  bucket=log/b..main/bucket?none
+    base/b..main  +x
+  )");
+  Graph g(org);
+  std::vector<const Components*> seen(4, nullptr);
+  {
+    std::vector<std::jthread> threads;
+    for (size_t t = 0; t < seen.size(); ++t) {
+      threads.emplace_back([&g, &seen, t] { seen[t] = &g.components(); });
+    }
+  }
+  Components fresh = StronglyConnectedComponents(g);
+  for (const Components* c : seen) {
+    ASSERT_EQ(c, &g.components());
+    EXPECT_EQ(ComponentIds(g, *c), ComponentIds(g, fresh));
+    EXPECT_EQ(c->component_of, fresh.component_of);
+  }
+  EXPECT_TRUE(g.components().IsCycle(g.components().component_of[1]));
+  EXPECT_THAT(FindCyclesWithoutPlaceholder(g), IsEmpty());
+  Graph moved = std::move(g);
+  EXPECT_EQ(&moved.components(), seen[0]);
 }
 
 TEST(SccTest, EveryComponentComesAfterWhatItDependsOn) {

@@ -90,7 +90,6 @@ Result<WorldPtr> World::Build(std::string_view manifest, std::vector<CloneRecord
     world->clones_[record.id] = std::move(record);
   }
   world->graph_ = std::make_unique<model::Graph>(world->org_);
-  world->components_ = model::StronglyConnectedComponents(*world->graph_);
   world->policy_ = access::AccessPolicy::FromOrg(world->static_org_, clone_origins);
   return WorldPtr(std::move(world));
 }

@@ -56,7 +56,7 @@ class World {
   // Static envers plus clones (appended to their build's envers).
   const model::Org& org() const { return org_; }
   const model::Graph& graph() const { return *graph_; }
-  const model::Components& components() const { return components_; }
+  const model::Components& components() const { return graph_->components(); }
   const access::AccessPolicy& policy() const { return policy_; }
   const std::map<std::string, CloneRecord>& clones() const { return clones_; }
 
@@ -94,7 +94,6 @@ class World {
   model::Org static_org_;
   model::Org org_;
   std::unique_ptr<model::Graph> graph_;
-  model::Components components_;
   access::AccessPolicy policy_;
   std::map<std::string, CloneRecord> clones_;
 };

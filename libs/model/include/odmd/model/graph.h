@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -91,6 +92,8 @@ struct ProductLocation {
   std::uint32_t product_index = 0;
 };
 
+struct Components;
+
 // Nodes are numbered in org order (builds, then envers), skipping duplicate ids; edges are
 // ordered by (consumer node, consumer index). Construction is O(envers + products +
 // consumers). Immutable after construction; thread-compatible (concurrent const use is
@@ -99,6 +102,9 @@ class Graph {
  public:
   // REQUIRES: `org` outlives the graph and is not modified while the graph is used.
   explicit Graph(const Org& org);
+  ~Graph();
+  Graph(Graph&&) noexcept;
+  Graph& operator=(Graph&&) noexcept;
 
   const Org& org() const { return *org_; }
   size_t enver_count() const { return nodes_.size(); }
@@ -123,6 +129,11 @@ class Graph {
 
   // "<build>/<rev>/<name>" of a product.
   std::string ProductId(ProductLocation p) const;
+
+  // The strongly connected components of all the edges (StronglyConnectedComponents below),
+  // computed on first use and kept: rule R8 and the planner both start from them. Safe to
+  // call from several threads at once.
+  const Components& components() const;
 
  private:
   // A product table slot: products of envers with many products, keyed by (enver, name id).
@@ -160,6 +171,8 @@ class Graph {
   std::vector<std::uint64_t> name_slots_;  // as enver_slots_, with name id + 1
   std::vector<std::uint32_t> product_start_, product_names_;
   std::vector<ProductSlot> product_slots_;
+  struct LazyComponents;  // components(), once
+  std::unique_ptr<LazyComponents> components_;
 };
 
 // The members of each component, in one array (an org of 50,000 envers has about as many

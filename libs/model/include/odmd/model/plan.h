@@ -83,7 +83,7 @@ class PlanExplainer {
   std::vector<EnverIndex> SortedById(std::vector<EnverIndex> envers) const;
 
   const Graph& graph_;
-  Components components_;
+  const Components& components_;     // the graph's
   std::vector<int> first_wave_;      // per enver: its first deployment's wave, 0 if none
   std::vector<int> last_wave_;       // per enver: its last step's wave, 0 if none
   std::vector<std::uint32_t> rank_;  // per enver: position in enver id order
