@@ -282,22 +282,31 @@ std::string PlaceholderHint(const Consumer& consumer, std::string_view enver_id,
          std::string(path);
 }
 
+// R3 for the immutable consumer `i`: each of its edges from a mutable producer.
+void CheckImmutableConsumer(const Graph& g, const std::vector<char>& immutable, EnverIndex i,
+                            std::vector<Violation>* out) {
+  for (EdgeIndex e : g.dependencies(i)) {
+    const Edge& edge = g.edge(e);
+    if (immutable[edge.producer]) continue;
+    const Enver& consumer_enver = g.enver(i);
+    const Consumer& consumer = g.consumer(edge);
+    Report(
+        out, "R3", ConsumerFieldPath(g.node(i), edge.consumer_index, "producer"),
+        ConsumerSubject(g.build(i), consumer_enver, consumer), consumer.producer,
+        "immutable (tag) enver consumes from mutable (branch) enver " + Quote(consumer.producer));
+  }
+}
+
 }  // namespace
 
 void CheckImmutableConsumes(const RuleInput& in, std::vector<Violation>* out) {
   const Graph& g = in.graph;
-  // Per node, so the walk over a million edges reads two small arrays, not the envers.
+  // Per node, so the walk reads a small array, not the envers; only the edges of immutable
+  // consumers are walked (an org's branch envers are most of its envers).
   std::vector<char> immutable(g.enver_count());
   for (EnverIndex i = 0; i < g.enver_count(); ++i) immutable[i] = g.enver(i).rev.IsImmutable();
-  for (const Edge& edge : g.edges()) {
-    if (!immutable[edge.consumer] || immutable[edge.producer]) continue;
-    const Enver& consumer_enver = g.enver(edge.consumer);
-    const Consumer& consumer = g.consumer(edge);
-    const EnverNode& node = g.node(edge.consumer);
-    Report(
-        out, "R3", ConsumerFieldPath(node, edge.consumer_index, "producer"),
-        ConsumerSubject(g.build(edge.consumer), consumer_enver, consumer), consumer.producer,
-        "immutable (tag) enver consumes from mutable (branch) enver " + Quote(consumer.producer));
+  for (EnverIndex i = 0; i < g.enver_count(); ++i) {
+    if (immutable[i]) CheckImmutableConsumer(g, immutable, i, out);
   }
 }
 

@@ -54,6 +54,27 @@ TEST(ValidateR3Test, TagConsumingTagAndBranchConsumingTagPass) {
   EXPECT_THAT(Validate(org), IsEmpty());
 }
 
+// Only the edges of immutable consumers are walked: each mutable producer of each tag enver
+// is reported at its own consumer, and a branch enver consuming a branch is not.
+TEST(ValidateR3Test, EachMutableProducerOfEachTagEnverIsReportedAtItsConsumer) {
+  Org org = ValidOrg();
+  for (const char* tag_name : {"v2", "v3"}) {
+    Enver tag = MakeEnver(RevRef::Tag(tag_name), "workspace1");
+    tag.consumers.push_back(MakeConsumer("a", "foundation/t..v1", "eventBusArn"));
+    tag.consumers.push_back(MakeConsumer("b", "foundation/b..main", "eventBusArn"));
+    tag.consumers.push_back(MakeConsumer("c", "foundation/t..v1", "eventBusArn"));
+    tag.consumers.push_back(MakeConsumer("d", "foundation/b..main", "eventBusArn"));
+    org.builds[2].envers.push_back(tag);
+  }
+
+  std::vector<std::string> paths;
+  for (const Violation& v : OfRule(Validate(org), "R3")) paths.push_back(v.path);
+  EXPECT_THAT(paths, ElementsAre("/builds/2/envers/1/consumers/1/producer",
+                                 "/builds/2/envers/1/consumers/3/producer",
+                                 "/builds/2/envers/2/consumers/1/producer",
+                                 "/builds/2/envers/2/consumers/3/producer"));
+}
+
 TEST(ValidateR3Test, ACloneOfATagIsImmutable) {
   Org org = ValidOrg();
   org.builds[2].envers.push_back(MakeEnver(RevRef::Tag("v2"), "workspace1"));
