@@ -172,6 +172,27 @@ class TargetChecker {
   }
 
   void CheckUniqueNames(size_t b, size_t e, std::vector<Violation>* out) {
+    const std::vector<Consumer>& consumers = org_.builds[b].envers[e].consumers;
+    // A build's envers mostly consume alike: names that are the texts of a list that passed,
+    // in its order, pass too, at the cost of comparing identities (equal identities are
+    // equal texts).
+    if (passed_ == nullptr || !SameNameTexts(*passed_, consumers)) {
+      size_t reported = out->size();
+      CheckConsumerNames(b, e, out);
+      passed_ = out->size() == reported ? &consumers : nullptr;
+    }
+    CheckProductNames(b, e, out);
+  }
+
+  static bool SameNameTexts(const std::vector<Consumer>& a, const std::vector<Consumer>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t c = 0; c < a.size(); ++c) {
+      if (a[c].name.identity() != b[c].name.identity()) return false;
+    }
+    return true;
+  }
+
+  void CheckConsumerNames(size_t b, size_t e, std::vector<Violation>* out) {
     const Build& build = org_.builds[b];
     const Enver& enver = build.envers[e];
     // Names of [A-Za-z0-9_] only map one to one to environment variables (most orgs).
@@ -195,6 +216,11 @@ class TargetChecker {
     }
     // Distinct names that map to one environment variable: the build would see only one.
     if (any_mapped) CheckVariableNames(b, e, out);
+  }
+
+  void CheckProductNames(size_t b, size_t e, std::vector<Violation>* out) {
+    const Build& build = org_.builds[b];
+    const Enver& enver = build.envers[e];
     names_.clear();
     for (size_t p = 0; p < enver.products.size(); ++p) {
       names_.emplace_back(enver.products[p].name, static_cast<std::uint32_t>(p));
@@ -268,6 +294,8 @@ class TargetChecker {
   std::string key_;
   std::vector<std::pair<std::string_view, std::uint32_t>> names_;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> dups_;
+  // The consumers of the last enver whose names passed CheckConsumerNames, or nullptr.
+  const std::vector<Consumer>* passed_ = nullptr;
   std::vector<std::uint32_t> slots_;
 };
 

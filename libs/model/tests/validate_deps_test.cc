@@ -296,6 +296,40 @@ TEST(ValidateR4Test, DuplicateConsumerNamesAreFoundInShortAndLongLists) {
   }
 }
 
+// An enver whose consumer names are the texts of a list that passed, in its order, passes
+// without its names being checked again; every other list is checked whole: a copy of a list
+// with a duplicate reports it again, and so do lists that differ from one that passed in
+// length, in one name, or in order only where that makes a duplicate.
+TEST(ValidateR4Test, ConsumerNamesAreCheckedUnlessTheyAreAListThatPassed) {
+  Org org = ValidOrg();
+  Build& build = org.builds.emplace_back(MakeBuild("twins", BuildKind::kCdk));
+  auto add = [&build](const std::string& rev, std::vector<std::string> names) {
+    Enver& enver = build.envers.emplace_back(MakeEnver(RevRef::Branch(rev), "workspace1"));
+    for (const std::string& name : names) {
+      enver.consumers.push_back(MakeConsumer(name, "foundation/b..main", "eventBusArn"));
+    }
+  };
+  add("a", {"x", "y", "long_name_z"});
+  add("b", {"x", "y", "long_name_z"});          // passes as a's list
+  add("c", {"x", "y", "long_name_z", "y"});     // a's and one more: a duplicate
+  add("d", {"x", "y", "y"});                    // one name differs: a duplicate
+  add("e", {"x", "y", "long_name_z"});          // passes again
+  add("f", {"dup", "dup"});                     // a duplicate
+  build.envers.push_back(build.envers.back());  // a copy: the same texts, reported too
+  build.envers.back().rev = RevRef::Branch("g");
+  add("h", {"share-pool", "q", "share_pool"});  // two names map to one variable
+  build.envers.push_back(build.envers.back());
+  build.envers.back().rev = RevRef::Branch("i");
+
+  std::vector<std::string> paths;
+  for (const Violation& v : OfRule(Validate(org), "R4")) paths.push_back(v.path);
+  EXPECT_THAT(
+      paths,
+      ElementsAre("/builds/3/envers/2/consumers/3/name", "/builds/3/envers/3/consumers/2/name",
+                  "/builds/3/envers/5/consumers/1/name", "/builds/3/envers/6/consumers/1/name",
+                  "/builds/3/envers/7/consumers/2/name", "/builds/3/envers/8/consumers/2/name"));
+}
+
 TEST(ValidateR4Test, DuplicateProductNameIsReported) {
   Org org = ValidOrg();
   org.builds[1].envers[0].products.push_back({"vpc"});
