@@ -74,8 +74,8 @@ size_t ProbeSlot(const std::vector<std::uint64_t>& slots, std::string_view text,
 
 // The product table's key hash: the enver index and the name's id, mixed.
 std::uint64_t ProductHash(EnverIndex enver, std::uint32_t name) {
-  std::uint64_t h = (static_cast<std::uint64_t>(enver) << 32 | name) * 0x9e3779b97f4a7c15ull;
-  return h ^ (h >> 29);
+  return internal::MixBits((static_cast<std::uint64_t>(enver) << 32 | name) *
+                           0x9e3779b97f4a7c15ull);
 }
 
 }  // namespace

@@ -19,6 +19,15 @@ Word LoadWord(const char* p) {
   return w;
 }
 
+// `h` with every bit reaching the low bits, which index the tables: multiplication carries
+// only upwards, and without this fold-multiply-fold a text's bytes after its sixth never
+// reached them (10,000 ids "svc<n>" fell into 118 slots of 32,768).
+inline std::uint64_t MixBits(std::uint64_t h) {
+  h ^= h >> 32;
+  h *= 0xd6e8feb86659fd93ull;
+  return h ^ (h >> 32);
+}
+
 // A hash of `s`: its words multiplied in, the last one overlapping; below eight bytes two
 // overlapping halves, below four three of its bytes (first, middle, last). Not seeded: a
 // table keyed by it is as exposed to chosen collisions as one keyed by std::hash.
@@ -39,12 +48,7 @@ inline std::uint64_t TextHash(std::string_view s) {
                       static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
     h = (h ^ w) * kMul;
   }
-  // Every input bit reaches the low bits, which index the tables: multiplication carries
-  // only upwards, and without this fold-multiply-fold the bytes after a text's sixth byte
-  // never reached them (10,000 ids "svc<n>" fell into 118 slots of 32,768).
-  h ^= h >> 32;
-  h *= 0xd6e8feb86659fd93ull;
-  return h ^ (h >> 32);
+  return MixBits(h);
 }
 
 }  // namespace odmd::model::internal

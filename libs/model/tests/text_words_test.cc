@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -44,6 +45,18 @@ TEST(TextHashTest, EveryByteReachesTheLowBits) {
         texts.push_back(text);
       }
       EXPECT_GT(DistinctLowBits(texts, 0xffff), 240u) << "size " << size << " byte " << at;
+    }
+  }
+}
+
+// The graph's product table keys (enver index << 32 | name id) go through MixBits too: each
+// of the 64 input bits flips some of the low sixteen bits (about half, as a rule).
+TEST(TextHashTest, MixBitsCarriesEveryInputBitToTheLowBits) {
+  for (std::uint64_t key : {std::uint64_t{0}, std::uint64_t{0x0000abcd00000007}}) {
+    for (int bit = 0; bit < 64; ++bit) {
+      std::uint64_t flipped = MixBits(key) ^ MixBits(key ^ (std::uint64_t{1} << bit));
+      int changed = std::popcount(flipped & 0xffff);
+      EXPECT_GE(changed, 2) << "bit " << bit;
     }
   }
 }
