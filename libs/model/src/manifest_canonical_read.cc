@@ -26,6 +26,7 @@
 #include "odmd/model/config.h"
 #include "odmd/model/manifest.h"
 #include "odmd/model/strict_json.h"
+#include "text_words.h"
 
 namespace odmd::model::internal {
 namespace {
@@ -138,7 +139,7 @@ std::uint64_t HashText(std::string_view s) {
   std::uint64_t h = Load8(s.data()) * 0x9e3779b97f4a7c15ull;
   h ^= Load8(s.data() + s.size() - 8) + s.size();
   h *= 0xbf58476d1ce4e5b9ull;
-  return h ^ (h >> 31);
+  return internal::MixBits(h);  // the interner's slots are its low bits
 }
 
 }  // namespace
