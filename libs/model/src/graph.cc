@@ -80,15 +80,16 @@ std::uint64_t ProductHash(EnverIndex enver, std::uint32_t name) {
 
 }  // namespace
 
-struct Graph::LazyComponents {
-  std::once_flag once;
+struct Graph::Lazy {
+  std::once_flag components_once, dependents_once;
   Components components;
+  // CSR: rdep_edges[rdep_start[i] .. rdep_start[i + 1]) are the edges whose producer is i.
+  std::vector<std::uint32_t> rdep_start, rdep_edges;
 };
 
-Graph::Graph(const Org& org) : org_(&org), components_(std::make_unique<LazyComponents>()) {
+Graph::Graph(const Org& org) : org_(&org), lazy_(std::make_unique<Lazy>()) {
   AddNodes();
   AddEdges();
-  IndexDependents();
 }
 
 Graph::~Graph() = default;
@@ -96,10 +97,10 @@ Graph::Graph(Graph&&) noexcept = default;
 Graph& Graph::operator=(Graph&&) noexcept = default;
 
 const Components& Graph::components() const {
-  std::call_once(components_->once, [this] {
-    components_->components = internal::ComputeComponents(*this, internal::EdgeFilter::kAll);
+  std::call_once(lazy_->components_once, [this] {
+    lazy_->components = internal::ComputeComponents(*this, internal::EdgeFilter::kAll);
   });
-  return components_->components;
+  return lazy_->components;
 }
 
 const Build& Graph::build(EnverIndex i) const { return org_->builds[nodes_[i].build_index]; }
@@ -115,8 +116,9 @@ const Product& Graph::product(const Edge& e) const {
 }
 
 std::span<const EdgeIndex> Graph::dependents(EnverIndex i) const {
-  return std::span<const EdgeIndex>(rdep_edges_)
-      .subspan(rdep_start_[i], rdep_start_[i + 1] - rdep_start_[i]);
+  const Lazy& lazy = Dependents();
+  return std::span<const EdgeIndex>(lazy.rdep_edges)
+      .subspan(lazy.rdep_start[i], lazy.rdep_start[i + 1] - lazy.rdep_start[i]);
 }
 
 std::optional<EnverIndex> Graph::FindEnver(std::string_view id) const {
@@ -367,14 +369,19 @@ void Graph::AddEdges() {
   dep_start_.push_back(static_cast<std::uint32_t>(edges_.size()));
 }
 
-void Graph::IndexDependents() {
-  // Counting sort of edge indices by producer; stable, so each run keeps edge order.
-  rdep_start_.assign(nodes_.size() + 1, 0);
-  for (const Edge& e : edges_) ++rdep_start_[e.producer + 1];
-  for (size_t i = 1; i < rdep_start_.size(); ++i) rdep_start_[i] += rdep_start_[i - 1];
-  rdep_edges_.resize(edges_.size());
-  std::vector<std::uint32_t> next(rdep_start_.begin(), rdep_start_.end() - 1);
-  for (EdgeIndex e = 0; e < edges_.size(); ++e) rdep_edges_[next[edges_[e].producer]++] = e;
+const Graph::Lazy& Graph::Dependents() const {
+  std::call_once(lazy_->dependents_once, [this] {
+    std::vector<std::uint32_t>& start = lazy_->rdep_start;
+    std::vector<std::uint32_t>& out = lazy_->rdep_edges;
+    // Counting sort of edge indices by producer; stable, so each run keeps edge order.
+    start.assign(nodes_.size() + 1, 0);
+    for (const Edge& e : edges_) ++start[e.producer + 1];
+    for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+    out.resize(edges_.size());
+    std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+    for (EdgeIndex e = 0; e < edges_.size(); ++e) out[next[edges_[e].producer]++] = e;
+  });
+  return *lazy_;
 }
 
 }  // namespace odmd::model

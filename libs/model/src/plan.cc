@@ -127,22 +127,29 @@ class Planner {
       return static_cast<size_t>(std::lower_bound(members.begin(), members.end(), v) -
                                  members.begin());
     };
+    // The component's strict edges as (producer, consumer) by local index, grouped by
+    // producer: from its members' dependencies, so the graph's index of dependents (built on
+    // first use) is not needed.
+    std::vector<std::pair<size_t, size_t>> strict;
     std::deque<size_t> ready;
     for (size_t i = 0; i < members.size(); ++i) {
       for (EdgeIndex e : graph_.dependencies(members[i])) {
-        if (IsStrictInternal(c, graph_.edge(e))) ++pending[i];
+        const Edge& edge = graph_.edge(e);
+        if (!IsStrictInternal(c, edge)) continue;
+        ++pending[i];
+        strict.emplace_back(local(edge.producer), i);
       }
       if (pending[i] == 0) ready.push_back(i);
     }
+    std::sort(strict.begin(), strict.end());
     size_t done = 0;
     while (!ready.empty()) {
       size_t i = ready.front();
       ready.pop_front();
       ++done;
-      for (EdgeIndex e : graph_.dependents(members[i])) {
-        const Edge& edge = graph_.edge(e);
-        if (!IsStrictInternal(c, edge)) continue;
-        size_t j = local(edge.consumer);
+      auto first = std::lower_bound(strict.begin(), strict.end(), std::pair<size_t, size_t>(i, 0));
+      for (auto it = first; it != strict.end() && it->first == i; ++it) {
+        size_t j = it->second;
         level[j] = std::max(level[j], level[i] + 1);
         if (--pending[j] == 0) ready.push_back(j);
       }

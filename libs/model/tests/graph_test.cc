@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "graph_test_util.h"
 
 namespace odmd::model {
@@ -126,6 +128,34 @@ TEST(GraphTest, AdjacencyListsDependenciesAndDependents) {
   EXPECT_THAT(ToVector(g.dependents(0)), ElementsAre(0u, 1u, 3u));
   EXPECT_THAT(ToVector(g.dependents(1)), ElementsAre(2u));
   EXPECT_THAT(ToVector(g.dependents(2)), IsEmpty());
+}
+
+// The index of dependents is built on first use: threads asking at once all see it whole,
+// and a moved graph keeps it.
+TEST(GraphTest, DependentsBuiltOnFirstUseAreTheSameForEveryThread) {
+  Org org = OrgFromText(R"(
+    a/b..main  +x  +y
+    b/b..main  +z  first=a/b..main/y  second=a/b..main/x?ph
+    c/b..main  one=b/b..main/z  two=a/b..main/x
+  )");
+  Graph g(org);
+  std::vector<std::vector<EdgeIndex>> seen(4);
+  {
+    std::vector<std::jthread> threads;
+    for (size_t t = 0; t < seen.size(); ++t) {
+      threads.emplace_back([&g, &seen, t] {
+        for (EnverIndex i = 0; i < 3; ++i) {
+          for (EdgeIndex e : g.dependents(i)) seen[t].push_back(e);
+          seen[t].push_back(99);
+        }
+      });
+    }
+  }
+  for (const std::vector<EdgeIndex>& s : seen) {
+    EXPECT_THAT(s, ElementsAre(0u, 1u, 3u, 99u, 2u, 99u, 99u));
+  }
+  Graph moved = std::move(g);
+  EXPECT_THAT(ToVector(moved.dependents(0)), ElementsAre(0u, 1u, 3u));
 }
 
 TEST(GraphTest, ConsumersThatDoNotResolveAddNoEdge) {

@@ -119,7 +119,9 @@ class Graph {
 
   // Edges whose consumer is `i` (what `i` depends on), in consumer order.
   EdgeRange dependencies(EnverIndex i) const { return EdgeRange(dep_start_[i], dep_start_[i + 1]); }
-  // Edges whose producer is `i` (who consumes `i`'s products).
+  // Edges whose producer is `i` (who consumes `i`'s products), in edge order. The index
+  // behind them is built on first use (validation and planning a valid org never need it);
+  // safe to call from several threads at once.
   std::span<const EdgeIndex> dependents(EnverIndex i) const;
 
   // By enver id "<build>/<rev>".
@@ -145,7 +147,6 @@ class Graph {
   static constexpr std::uint32_t kNoName = 0xffffffffu;
   void AddNodes();
   void AddEdges();
-  void IndexDependents();
   // The id of `name` among the org's product names; kNoName when no product has it.
   std::uint32_t NameId(std::string_view name) const;
   std::uint32_t InternName(std::string_view name);
@@ -157,9 +158,9 @@ class Graph {
   const Org* org_;
   std::vector<EnverNode> nodes_;
   std::vector<Edge> edges_;
-  // CSR adjacency: edges dep_start_[i] .. dep_start_[i+1] are i's dependencies;
-  // rdep_edges_[rdep_start_[i] .. rdep_start_[i+1]) its dependents.
-  std::vector<std::uint32_t> dep_start_, rdep_start_, rdep_edges_;
+  // CSR adjacency: edges dep_start_[i] .. dep_start_[i+1] are i's dependencies (its
+  // dependents are in lazy_).
+  std::vector<std::uint32_t> dep_start_;
   // Open addressing, linear probing, power-of-two sizes. An enver slot is
   // (hash >> 32) << 32 | (node index + 1), 0 when empty; the id lives in nodes_.
   std::vector<std::uint64_t> enver_slots_;
@@ -171,8 +172,9 @@ class Graph {
   std::vector<std::uint64_t> name_slots_;  // as enver_slots_, with name id + 1
   std::vector<std::uint32_t> product_start_, product_names_;
   std::vector<ProductSlot> product_slots_;
-  struct LazyComponents;  // components(), once
-  std::unique_ptr<LazyComponents> components_;
+  struct Lazy;  // what is computed on first use: components(), dependents()
+  const Lazy& Dependents() const;
+  std::unique_ptr<Lazy> lazy_;
 };
 
 // The members of each component, in one array (an org of 50,000 envers has about as many
