@@ -14,6 +14,7 @@ namespace odmd::model {
 namespace {
 
 using fixtures::IsViolation;
+using fixtures::MakeBuild;
 using fixtures::MakeEnver;
 using fixtures::OfRule;
 using fixtures::ValidOrg;
@@ -122,6 +123,32 @@ TEST(ValidateR2Test, DuplicateRevInABuildIsReported) {
 TEST(ValidateR2Test, SameRevInDifferentBuildsIsFine) {
   // Every build of the valid org has b..main.
   EXPECT_THAT(OfRule(Validate(ValidOrg()), "R2"), IsEmpty());
+}
+
+// A build whose revs are those of the last build that passed, in order, passes without
+// being checked again; any other build is checked whole: a build repeating the revs of one
+// that reported is reported too, and so are builds that differ in a rev, its origin, or the
+// number of envers.
+TEST(ValidateR2Test, RevsAreCheckedUnlessABuildRepeatsOneThatPassed) {
+  Org org = ValidOrg();
+  auto add = [&org](const std::string& id, std::vector<RevRef> revs) {
+    Build& build = org.builds.emplace_back(MakeBuild(id, BuildKind::kCmd));
+    for (RevRef& rev : revs) build.envers.push_back(MakeEnver(std::move(rev), "workspace1"));
+  };
+  RevRef main = RevRef::Branch("main"), dev = RevRef::Branch("dev");
+  add("a", {main, dev});
+  add("b", {main, dev});                   // passes as a's
+  add("c", {main, main});                  // a duplicate
+  add("d", {main, main});                  // repeats c: reported too
+  add("e", {main, RevRef::Branch("v2")});  // a branch starting with 'v'
+  add("f", {main, dev, dev});              // a's and one more: a duplicate
+  add("g", {main, RevRef::CloneOf(dev, RevType::kBranch, "a..b")});  // a bad clone value
+
+  std::vector<std::string> paths;
+  for (const Violation& v : OfRule(Validate(org), "R2")) paths.push_back(v.path);
+  EXPECT_THAT(paths, ElementsAre("/builds/5/envers/1/rev", "/builds/6/envers/1/rev",
+                                 "/builds/7/envers/1/rev", "/builds/8/envers/2/rev",
+                                 "/builds/9/envers/1/rev"));
 }
 
 // --- R10 --------------------------------------------------------------------------------
