@@ -72,6 +72,15 @@ size_t ProbeSlot(const std::vector<std::uint64_t>& slots, std::string_view text,
   return s;
 }
 
+// Whether `a` (nullptr: none) publishes products of the names of `b`'s, in the same order.
+bool SameProductNames(const Enver* a, const Enver* b) {
+  if (a == nullptr || a->products.size() != b->products.size()) return false;
+  for (size_t p = 0; p < a->products.size(); ++p) {
+    if (a->products[p].name != b->products[p].name) return false;
+  }
+  return true;
+}
+
 // The product table's key hash: the enver index and the name's id, mixed.
 std::uint64_t ProductHash(EnverIndex enver, std::uint32_t name) {
   return internal::MixBits((static_cast<std::uint64_t>(enver) << 32 | name) *
@@ -175,6 +184,7 @@ void Graph::AddNodes() {
   name_slots_.assign(TableSize(8), 0);
   if (indexed_products > 0) product_slots_.resize(TableSize(indexed_products));
   auto node_id = [this](auto i) { return std::string_view(nodes_[i].id); };
+  const Enver* previous = nullptr;  // the last node's enver
   for (std::uint32_t b = 0; b < org_->builds.size(); ++b) {
     const Build& build = org_->builds[b];
     for (std::uint32_t e = 0; e < build.envers.size(); ++e) {
@@ -192,8 +202,16 @@ void Graph::AddNodes() {
         continue;
       }
       enver_slots_[s] = MakeSlot(hash, index);
-      for (const Product& product : enver.products)
-        product_names_.push_back(InternName(product.name));
+      // Envers mostly publish what the previous one did (a build's envers alike): the same
+      // names, in order, have the same ids, and comparing them costs less than interning.
+      if (SameProductNames(previous, &enver)) {
+        size_t first = product_start_[index - 1], count = product_start_[index] - first;
+        for (size_t p = 0; p < count; ++p) product_names_.push_back(product_names_[first + p]);
+      } else {
+        for (const Product& product : enver.products)
+          product_names_.push_back(InternName(product.name));
+      }
+      previous = &enver;
       product_start_.push_back(static_cast<std::uint32_t>(product_names_.size()));
       if (enver.products.size() > kLinearProductScan) IndexProducts(index);
     }

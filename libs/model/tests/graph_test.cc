@@ -234,6 +234,27 @@ TEST(GraphTest, DuplicateProductNameResolvesToTheFirst) {
   }
 }
 
+// An enver publishing the names of the previous one's products, in order, takes their name
+// ids without interning them again; any other list is interned: every product is found
+// where its own enver lists it.
+TEST(GraphTest, ProductsResolveWhenNeighboursPublishTheSameNames) {
+  Org org = OrgFromText(R"(
+    a/b..main  +x  +y
+    b/b..main  +x  +y
+    c/b..main  +y  +x
+    d/b..main  +y  +x  +z
+    e/b..main  one=a/b..main/y  two=b/b..main/y  three=c/b..main/y  four=d/b..main/z  five=d/b..main/x
+  )");
+  Graph g(org);
+  ASSERT_EQ(g.edges().size(), 5u);
+  std::vector<std::string> found;
+  for (const Edge& e : g.edges()) found.push_back(g.ProductId({e.producer, e.product_index}));
+  EXPECT_THAT(found, ElementsAre("a/b..main/y", "b/b..main/y", "c/b..main/y", "d/b..main/z",
+                                 "d/b..main/x"));
+  EXPECT_EQ(g.FindProduct("c/b..main/x")->product_index, 1u);
+  EXPECT_EQ(g.FindProduct("b/b..main/x")->product_index, 0u);
+}
+
 TEST(GraphTest, ManyProductsResolveThroughTheHashedLookup) {
   std::string producer = "a/b..main";
   std::string consumer = "b/b..main";
