@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 #include "graph_internal.h"
@@ -47,36 +48,44 @@ class Tarjan {
  private:
   struct Frame {
     EnverIndex enver;
-    std::uint32_t next;  // position in graph_.dependencies(enver)
+    EdgeIndex next, end;  // the enver's dependencies not yet followed
   };
 
   void Push(EnverIndex v) {
     index_[v] = low_[v] = next_index_++;
     stack_.push_back(v);
     on_stack_[v] = 1;
-    calls_.push_back(Frame{v, 0});
+    EdgeRange deps = graph_.dependencies(v);
+    calls_.push_back(Frame{v, *deps.begin(), *deps.end()});
+  }
+
+  // The first unvisited producer along the top frame's remaining edges, or nullopt when
+  // they are done; lowers the frame's low link on the way.
+  std::optional<EnverIndex> NextUnvisited() {
+    Frame& f = calls_.back();
+    EnverIndex v = f.enver;
+    while (f.next < f.end) {
+      const Edge& e = graph_.edge(f.next++);
+      if (!Follows(e, filter_)) continue;
+      if (within_ != nullptr &&
+          within_->component_of[e.producer] != within_->component_of[e.consumer]) {
+        continue;
+      }
+      EnverIndex w = e.producer;
+      if (index_[w] == kUnvisited) return w;
+      if (on_stack_[w]) low_[v] = std::min(low_[v], index_[w]);
+    }
+    return std::nullopt;
   }
 
   void Visit(EnverIndex root) {
     Push(root);
     while (!calls_.empty()) {
-      EnverIndex v = calls_.back().enver;
-      EdgeRange deps = graph_.dependencies(v);
-      if (calls_.back().next < deps.size()) {
-        const Edge& e = graph_.edge(deps[calls_.back().next++]);
-        if (!Follows(e, filter_)) continue;
-        if (within_ != nullptr &&
-            within_->component_of[e.producer] != within_->component_of[e.consumer]) {
-          continue;
-        }
-        EnverIndex w = e.producer;
-        if (index_[w] == kUnvisited) {
-          Push(w);
-        } else if (on_stack_[w]) {
-          low_[v] = std::min(low_[v], index_[w]);
-        }
+      if (std::optional<EnverIndex> w = NextUnvisited()) {
+        Push(*w);
         continue;
       }
+      EnverIndex v = calls_.back().enver;
       calls_.pop_back();
       if (low_[v] == index_[v]) PopComponent(v);
       if (!calls_.empty()) {
