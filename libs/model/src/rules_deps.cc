@@ -87,14 +87,18 @@ bool SameName(const SharedText& a, const SharedText& b) {
 class TargetChecker {
  public:
   TargetChecker(const Org& org, const Graph& graph) : org_(org), graph_(graph) {
+    std::vector<std::pair<std::string_view, std::uint32_t>> ids;
+    ids.reserve(org.builds.size());
     for (size_t b = 0; b < org.builds.size(); ++b) {
-      bool unique = build_by_id_.emplace(org.builds[b].id, b).second;
-      ids_are_keys_ = ids_are_keys_ && unique && org.builds[b].id.find('/') == std::string::npos;
+      ids.emplace_back(org.builds[b].id, static_cast<std::uint32_t>(b));
+      ids_are_keys_ = ids_are_keys_ && org.builds[b].id.find('/') == std::string::npos;
     }
-    // Read once per consumer: a compact copy, not the nodes' larger records.
-    build_of_.reserve(graph.enver_count());
+    ids_are_keys_ = ids_are_keys_ && FindDuplicates(ids).empty();
+    // Nodes are numbered in org order: build b's are [first_node_[b], first_node_[b + 1]).
+    first_node_.assign(org.builds.size() + 1, 0);
     for (EnverIndex i = 0; i < graph.enver_count(); ++i)
-      build_of_.push_back(graph.node(i).build_index);
+      ++first_node_[graph.node(i).build_index + 1];
+    for (size_t b = 1; b < first_node_.size(); ++b) first_node_[b] += first_node_[b - 1];
   }
 
   // `node` is the graph node of enver `e` of build `b`, if it is one (an enver sharing an
@@ -128,7 +132,9 @@ class TargetChecker {
   // hold no '/' (rule R1), the part before the first '/' is that build's id, and names build
   // `b` exactly when the node is one of b's envers: no text to read then.
   bool FromBuild(const Consumer& consumer, const Edge* edge, size_t b) const {
-    if (edge != nullptr && ids_are_keys_) return build_of_[edge->producer] == b;
+    if (edge != nullptr && ids_are_keys_) {
+      return edge->producer - first_node_[b] < first_node_[b + 1] - first_node_[b];
+    }
     std::optional<std::pair<std::string_view, std::string_view>> parts =
         SplitEnverId(consumer.producer);
     return parts && parts->first == org_.builds[b].id;
@@ -162,6 +168,9 @@ class TargetChecker {
     std::optional<std::pair<std::string_view, std::string_view>> parts =
         SplitEnverId(consumer.producer);
     if (!parts) return ": an enver id is \"<build>/<rev>\"";
+    if (build_by_id_.empty()) {  // the first unknown enver: seldom, so built only then
+      for (size_t b = 0; b < org_.builds.size(); ++b) build_by_id_.emplace(org_.builds[b].id, b);
+    }
     auto it = build_by_id_.find(parts->first);
     if (it == build_by_id_.end()) return ": no build " + Quote(parts->first);
     std::vector<std::string> ids;
@@ -286,8 +295,8 @@ class TargetChecker {
   const Org& org_;
   const Graph& graph_;
   std::unordered_map<std::string_view, size_t> build_by_id_;
-  bool ids_are_keys_ = true;             // build ids are unique and hold no '/'
-  std::vector<std::uint32_t> build_of_;  // per node: its build's index
+  bool ids_are_keys_ = true;               // build ids are unique and hold no '/'
+  std::vector<std::uint32_t> first_node_;  // per build: its first node (see the constructor)
   SuggestionBudget budget_;
   std::vector<std::string> variables_;
   // Scratch reused across envers so the walk does not allocate per consumer.
