@@ -179,12 +179,15 @@ void Graph::AddNodes() {
   ODMD_CHECK(envers < std::numeric_limits<EnverIndex>::max());
   nodes_.reserve(envers);
   product_start_.reserve(envers + 1);
+  immutable_.reserve(envers);
+  region_number_.reserve(envers);
   product_start_.push_back(0);
   enver_slots_.assign(TableSize(envers), 0);
   name_slots_.assign(TableSize(8), 0);
   if (indexed_products > 0) product_slots_.resize(TableSize(indexed_products));
   auto node_id = [this](auto i) { return std::string_view(nodes_[i].id); };
   const Enver* previous = nullptr;  // the last node's enver
+  std::unordered_map<std::string_view, std::uint32_t> region_numbers;
   for (std::uint32_t b = 0; b < org_->builds.size(); ++b) {
     const Build& build = org_->builds[b];
     for (std::uint32_t e = 0; e < build.envers.size(); ++e) {
@@ -211,11 +214,24 @@ void Graph::AddNodes() {
         for (const Product& product : enver.products)
           product_names_.push_back(InternName(product.name));
       }
-      previous = &enver;
       product_start_.push_back(static_cast<std::uint32_t>(product_names_.size()));
       if (enver.products.size() > kLinearProductScan) IndexProducts(index);
+      AddFacts(enver, previous, region_numbers);
+      previous = &enver;
     }
   }
+}
+
+void Graph::AddFacts(const Enver& enver, const Enver* previous,
+                     std::unordered_map<std::string_view, std::uint32_t>& numbers) {
+  immutable_.push_back(enver.rev.IsImmutable() ? 1 : 0);
+  // Neighbouring envers mostly share a region: the map is asked when it changes.
+  if (previous != nullptr && previous->region == enver.region) {
+    region_number_.push_back(region_number_.back());
+    return;
+  }
+  auto number = static_cast<std::uint32_t>(numbers.size());
+  region_number_.push_back(numbers.try_emplace(enver.region, number).first->second);
 }
 
 std::uint32_t Graph::NameId(std::string_view name) const {

@@ -320,11 +320,10 @@ std::string PlaceholderHint(const Consumer& consumer, std::string_view enver_id,
 }
 
 // R3 for the immutable consumer `i`: each of its edges from a mutable producer.
-void CheckImmutableConsumer(const Graph& g, const std::vector<char>& immutable, EnverIndex i,
-                            std::vector<Violation>* out) {
+void CheckImmutableConsumer(const Graph& g, EnverIndex i, std::vector<Violation>* out) {
   for (EdgeIndex e : g.dependencies(i)) {
     const Edge& edge = g.edge(e);
-    if (immutable[edge.producer]) continue;
+    if (g.immutable(edge.producer)) continue;
     const Enver& consumer_enver = g.enver(i);
     const Consumer& consumer = g.consumer(edge);
     Report(
@@ -338,12 +337,10 @@ void CheckImmutableConsumer(const Graph& g, const std::vector<char>& immutable, 
 
 void CheckImmutableConsumes(const RuleInput& in, std::vector<Violation>* out) {
   const Graph& g = in.graph;
-  // Per node, so the walk reads a small array, not the envers; only the edges of immutable
-  // consumers are walked (an org's branch envers are most of its envers).
-  std::vector<char> immutable(g.enver_count());
-  for (EnverIndex i = 0; i < g.enver_count(); ++i) immutable[i] = g.enver(i).rev.IsImmutable();
+  // Only the edges of immutable consumers are walked (an org's branch envers are most of
+  // its envers), reading the graph's per-node facts, not the envers.
   for (EnverIndex i = 0; i < g.enver_count(); ++i) {
-    if (immutable[i]) CheckImmutableConsumer(g, immutable, i, out);
+    if (g.immutable(i)) CheckImmutableConsumer(g, i, out);
   }
 }
 
@@ -365,30 +362,20 @@ void CheckConsumerTargets(const RuleInput& in, std::vector<Violation>* out) {
 
 void CheckSameRegion(const RuleInput& in, std::vector<Violation>* out) {
   const Graph& g = in.graph;
-  // Per node, a number per distinct region: the walk over the edges compares numbers.
-  std::vector<std::uint32_t> region(g.enver_count());
-  std::unordered_map<std::string_view, std::uint32_t> region_ids;
-  std::string_view last;
-  std::uint32_t last_id = 0;
+  // The graph's region numbers: each edge compares two numbers.
   for (EnverIndex i = 0; i < g.enver_count(); ++i) {
-    const std::string& name = g.enver(i).region;
-    if (i == 0 || name != last) {
-      last = name;
-      last_id =
-          region_ids.try_emplace(name, static_cast<std::uint32_t>(region_ids.size())).first->second;
+    std::uint32_t region = g.region_number(i);
+    for (EdgeIndex e : g.dependencies(i)) {
+      const Edge& edge = g.edge(e);
+      if (g.region_number(edge.producer) == region) continue;
+      const Enver& consumer_enver = g.enver(i);
+      const Enver& producer_enver = g.enver(edge.producer);
+      const Consumer& consumer = g.consumer(edge);
+      Report(out, "R5", ConsumerFieldPath(g.node(i), edge.consumer_index, "producer"),
+             ConsumerSubject(g.build(i), consumer_enver, consumer), consumer.producer,
+             "producer " + Quote(consumer.producer) + " is in region " +
+                 Quote(producer_enver.region) + ", not " + Quote(consumer_enver.region));
     }
-    region[i] = last_id;
-  }
-  for (const Edge& edge : g.edges()) {
-    if (region[edge.consumer] == region[edge.producer]) continue;
-    const Enver& consumer_enver = g.enver(edge.consumer);
-    const Enver& producer_enver = g.enver(edge.producer);
-    const Consumer& consumer = g.consumer(edge);
-    const EnverNode& node = g.node(edge.consumer);
-    Report(out, "R5", ConsumerFieldPath(node, edge.consumer_index, "producer"),
-           ConsumerSubject(g.build(edge.consumer), consumer_enver, consumer), consumer.producer,
-           "producer " + Quote(consumer.producer) + " is in region " +
-               Quote(producer_enver.region) + ", not " + Quote(consumer_enver.region));
   }
 }
 

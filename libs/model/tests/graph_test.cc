@@ -158,6 +158,37 @@ TEST(GraphTest, DependentsBuiltOnFirstUseAreTheSameForEveryThread) {
   EXPECT_THAT(ToVector(moved.dependents(0)), ElementsAre(0u, 1u, 3u));
 }
 
+// The graph keeps two facts per node for the rules' edge walks: whether the rev is
+// immutable, and a number per region, equal exactly for equal regions, whether a region
+// comes back after another or the same id is declared twice (only the first is a node).
+TEST(GraphTest, NodesKnowTheirImmutabilityAndRegionNumber) {
+  Org org = OrgFromText(R"(
+    a/b..main
+    a/t..v1
+    a/b..main-_b..feat
+    a/t..v1-_b..hotfix
+    b/b..main
+    b/b..dev
+  )");
+  org.builds[0].envers[1].region = "eu-west-1";
+  org.builds[0].envers[3].region = "eu-west-1";
+  org.builds[1].envers[1].region = "ap-south-1";
+  org.builds[1].envers.push_back(org.builds[1].envers[1]);  // b/b..dev again: not a node
+  org.builds[1].envers.back().region = "us-east-2";
+  Graph g(org);
+  ASSERT_EQ(g.enver_count(), 6u);
+  std::vector<bool> immutable;
+  for (EnverIndex i = 0; i < 6; ++i) immutable.push_back(g.immutable(i));
+  EXPECT_THAT(immutable, ElementsAre(false, true, false, true, false, false));
+  std::vector<std::string> regions;
+  for (EnverIndex i = 0; i < 6; ++i) regions.push_back(g.enver(i).region);
+  for (EnverIndex i = 0; i < 6; ++i) {
+    for (EnverIndex j = 0; j < 6; ++j) {
+      EXPECT_EQ(g.region_number(i) == g.region_number(j), regions[i] == regions[j]) << i << j;
+    }
+  }
+}
+
 TEST(GraphTest, ConsumersThatDoNotResolveAddNoEdge) {
   struct Case {
     const char* name;

@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "odmd/model/org.h"
@@ -132,6 +133,12 @@ class Graph {
   // "<build>/<rev>/<name>" of a product.
   std::string ProductId(ProductLocation p) const;
 
+  // Facts of a node's enver, gathered with the nodes so that walks over a million edges
+  // read small arrays: whether its rev is immutable (RevRef::IsImmutable), and its region
+  // as a number (nodes in one region have the same number, in different ones different).
+  bool immutable(EnverIndex i) const { return immutable_[i] != 0; }
+  std::uint32_t region_number(EnverIndex i) const { return region_number_[i]; }
+
   // The strongly connected components of all the edges (StronglyConnectedComponents below),
   // computed on first use and kept: rule R8 and the planner both start from them. Safe to
   // call from several threads at once.
@@ -146,6 +153,10 @@ class Graph {
   };
   static constexpr std::uint32_t kNoName = 0xffffffffu;
   void AddNodes();
+  // The facts of the node of `enver`; `previous`: the last node's enver, or nullptr;
+  // `numbers`: the region numbers so far, by region.
+  void AddFacts(const Enver& enver, const Enver* previous,
+                std::unordered_map<std::string_view, std::uint32_t>& numbers);
   void AddEdges();
   // The id of `name` among the org's product names; kNoName when no product has it.
   std::uint32_t NameId(std::string_view name) const;
@@ -161,6 +172,8 @@ class Graph {
   // CSR adjacency: edges dep_start_[i] .. dep_start_[i+1] are i's dependencies (its
   // dependents are in lazy_).
   std::vector<std::uint32_t> dep_start_;
+  std::vector<char> immutable_;               // per node
+  std::vector<std::uint32_t> region_number_;  // per node
   // Open addressing, linear probing, power-of-two sizes. An enver slot is
   // (hash >> 32) << 32 | (node index + 1), 0 when empty; the id lives in nodes_.
   std::vector<std::uint64_t> enver_slots_;
