@@ -331,13 +331,20 @@ class TextCache {
     }
   };
   // About `texts` distinct texts.
-  explicit TextCache(size_t texts) : sets_(TableSize(texts) / 2) {}
+  explicit TextCache(size_t texts)
+      : sets_(TableSize(texts) / 2), shift_(64 - std::countr_zero(sets_.size())) {}
   Set* SetOf(std::uintptr_t identity) {
-    return &sets_[(identity * 0x9e3779b97f4a7c15ull) >> 32 & (sets_.size() - 1)];
+    // Fibonacci hashing (the product's top bits) of the identity less its low four bits:
+    // identities are mostly block addresses, 16-byte aligned. The product's bits from 32 up,
+    // taken before, cost a tenth more misses than there are texts at 10,000 builds (with
+    // glibc's malloc instead of jemalloc, 110,000 misses for 50,000 texts); these miss about
+    // once per text at 1,000 and 10,000 builds.
+    return &sets_[((identity >> 4) * 0x9e3779b97f4a7c15ull) >> shift_];
   }
 
  private:
   std::vector<Set> sets_;
+  int shift_;  // 64 - log2(sets)
 };
 
 }  // namespace
