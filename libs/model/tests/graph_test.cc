@@ -98,12 +98,15 @@ TEST(GraphTest, LookupsOfWhatDoesNotExistFail) {
   }
 }
 
-TEST(GraphTest, EdgesRunFromConsumerToProducerInConsumerOrder) {
-  Org org = OrgFromText(R"(
+// a <- b (one edge with a placeholder) <- c, and c <- a.
+constexpr const char* kThreeEnvers = R"(
     a/b..main  +x  +y
     b/b..main  +z  first=a/b..main/y  second=a/b..main/x?ph
     c/b..main  one=b/b..main/z  two=a/b..main/x
-  )");
+  )";
+
+TEST(GraphTest, EdgesRunFromConsumerToProducerInConsumerOrder) {
+  Org org = OrgFromText(kThreeEnvers);
   Graph g(org);
   EXPECT_THAT(EdgesOf(g), ElementsAre(EdgeText{"b/b..main", "first", "a/b..main", "y", false},
                                       EdgeText{"b/b..main", "second", "a/b..main", "x", true},
@@ -116,11 +119,7 @@ TEST(GraphTest, EdgesRunFromConsumerToProducerInConsumerOrder) {
 }
 
 TEST(GraphTest, AdjacencyListsDependenciesAndDependents) {
-  Org org = OrgFromText(R"(
-    a/b..main  +x  +y
-    b/b..main  +z  first=a/b..main/y  second=a/b..main/x?ph
-    c/b..main  one=b/b..main/z  two=a/b..main/x
-  )");
+  Org org = OrgFromText(kThreeEnvers);
   Graph g(org);
   EXPECT_THAT(ToVector(g.dependencies(0)), IsEmpty());
   EXPECT_THAT(ToVector(g.dependencies(1)), ElementsAre(0u, 1u));
@@ -133,11 +132,7 @@ TEST(GraphTest, AdjacencyListsDependenciesAndDependents) {
 // The index of dependents is built on first use: threads asking at once all see it whole,
 // and a moved graph keeps it.
 TEST(GraphTest, DependentsBuiltOnFirstUseAreTheSameForEveryThread) {
-  Org org = OrgFromText(R"(
-    a/b..main  +x  +y
-    b/b..main  +z  first=a/b..main/y  second=a/b..main/x?ph
-    c/b..main  one=b/b..main/z  two=a/b..main/x
-  )");
+  Org org = OrgFromText(kThreeEnvers);
   Graph g(org);
   std::vector<std::vector<EdgeIndex>> seen(4);
   {
