@@ -4,6 +4,7 @@
 // These run over up to a million consumers, so they walk the Graph's resolved edges (no
 // hashing) wherever they can and look ids up only for consumers the graph could not resolve.
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <span>
@@ -123,7 +124,7 @@ class TargetChecker {
       }
       if (edge == nullptr) CheckUnresolved(b, e, c, out);
     }
-    CheckUniqueNames(b, e, out);
+    CheckUniqueNames(b, e, node, out);
   }
 
  private:
@@ -180,7 +181,8 @@ class TargetChecker {
     return budget_.DidYouMean(consumer.producer, ids);
   }
 
-  void CheckUniqueNames(size_t b, size_t e, std::vector<Violation>* out) {
+  void CheckUniqueNames(size_t b, size_t e, std::optional<EnverIndex> node,
+                        std::vector<Violation>* out) {
     const std::vector<Consumer>& consumers = org_.builds[b].envers[e].consumers;
     // A build's envers mostly consume alike: names that are the texts of a list that passed,
     // in its order, pass too, at the cost of comparing identities (equal identities are
@@ -189,6 +191,14 @@ class TargetChecker {
       size_t reported = out->size();
       CheckConsumerNames(b, e, out);
       passed_ = out->size() == reported ? &consumers : nullptr;
+    }
+    // A node's product names are numbers: no duplicate when they increase (as they do
+    // where an org's envers publish alike: numbered in order of first appearance).
+    if (node) {
+      std::span<const std::uint32_t> names = graph_.product_name_numbers(*node);
+      if (std::adjacent_find(names.begin(), names.end(), std::greater_equal<>()) == names.end()) {
+        return;
+      }
     }
     CheckProductNames(b, e, out);
   }

@@ -279,6 +279,20 @@ TEST(GraphTest, ProductsResolveWhenNeighboursPublishTheSameNames) {
                                  "d/b..main/x"));
   EXPECT_EQ(g.FindProduct("c/b..main/x")->product_index, 1u);
   EXPECT_EQ(g.FindProduct("b/b..main/x")->product_index, 0u);
+  // Name numbers: equal exactly for equal names, across the nodes.
+  std::vector<std::pair<std::string, std::uint32_t>> numbered;
+  for (EnverIndex i = 0; i < g.enver_count(); ++i) {
+    std::span<const std::uint32_t> numbers = g.product_name_numbers(i);
+    ASSERT_EQ(numbers.size(), g.enver(i).products.size());
+    for (size_t p = 0; p < numbers.size(); ++p) {
+      numbered.emplace_back(g.enver(i).products[p].name, numbers[p]);
+    }
+  }
+  for (const auto& [name, number] : numbered) {
+    for (const auto& [other, other_number] : numbered) {
+      EXPECT_EQ(name == other, number == other_number) << name << " " << other;
+    }
+  }
 }
 
 TEST(GraphTest, ManyProductsResolveThroughTheHashedLookup) {

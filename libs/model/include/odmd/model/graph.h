@@ -137,6 +137,12 @@ class Graph {
   // read small arrays: whether its rev is immutable (RevRef::IsImmutable), and its region
   // as a number (nodes in one region have the same number, in different ones different).
   bool immutable(EnverIndex i) const { return immutable_[i] != 0; }
+  // The names of node i's products as numbers, in product order: equal numbers are equal
+  // names, across all nodes.
+  std::span<const std::uint32_t> product_name_numbers(EnverIndex i) const {
+    return std::span<const std::uint32_t>(product_names_)
+        .subspan(product_start_[i], product_start_[i + 1] - product_start_[i]);
+  }
   std::uint32_t region_number(EnverIndex i) const { return region_number_[i]; }
 
   // The strongly connected components of all the edges (StronglyConnectedComponents below),
