@@ -6,12 +6,14 @@
 // the offending value and a lowercase message. The manifest reader shares DidYouMean.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "odmd/model/graph.h"
 #include "odmd/model/org.h"
 #include "odmd/model/validate.h"
 #include "odmd/model/violation.h"
@@ -34,6 +36,25 @@ void CheckClones(const RuleInput& in, std::vector<Violation>* out);      // R9
 void CheckAccounts(const RuleInput& in, std::vector<Violation>* out);    // R11
 void CheckHasEnvers(const RuleInput& in, std::vector<Violation>* out);   // R12
 void CheckNetworking(const RuleInput& in, std::vector<Violation>* out);  // R13
+
+// The graph node of each enver, for rules that walk the org in order: nodes are numbered in
+// org order, skipping envers that repeat an earlier enver's id (R2).
+class NodeCursor {
+ public:
+  explicit NodeCursor(const Graph& graph) : graph_(graph) {}
+  // The node of enver `e` of build `b`, or nullopt. Call for every enver, in org order.
+  std::optional<EnverIndex> Next(size_t b, size_t e) {
+    if (next_ < graph_.enver_count() && graph_.node(next_).build_index == b &&
+        graph_.node(next_).enver_index == e) {
+      return next_++;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const Graph& graph_;
+  EnverIndex next_ = 0;
+};
 
 // "/builds/3", "/builds/3/envers/0", "/builds/3/envers/0/consumers/1", ...
 std::string BuildPath(size_t b);

@@ -356,16 +356,10 @@ void CheckImmutableConsumes(const RuleInput& in, std::vector<Violation>* out) {
 
 void CheckConsumerTargets(const RuleInput& in, std::vector<Violation>* out) {
   TargetChecker checker(in.org, in.graph);
-  // Nodes are numbered in org order, skipping envers with an earlier enver's id: walk both.
-  EnverIndex next = 0;
+  NodeCursor nodes(in.graph);
   for (size_t b = 0; b < in.org.builds.size(); ++b) {
     for (size_t e = 0; e < in.org.builds[b].envers.size(); ++e) {
-      std::optional<EnverIndex> node;
-      if (next < in.graph.enver_count() && in.graph.node(next).build_index == b &&
-          in.graph.node(next).enver_index == e) {
-        node = next++;
-      }
-      checker.CheckEnver(b, e, node, out);
+      checker.CheckEnver(b, e, nodes.Next(b, e), out);
     }
   }
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -81,13 +83,16 @@ std::string TooLong(std::string_view what, const std::string& name, size_t limit
          " characters; the limit is " + std::to_string(limit);
 }
 
+// Levels of "/odmd-share/<build>/<rev>/" in an enver's product paths: each '/' starts one;
+// "/odmd-share/<build>/<rev>/" has 4 + the '/'s of build and rev, less the leading one.
+size_t ProductPrefixLevels(const Build& build, const Enver& enver) {
+  return 3 + static_cast<size_t>(std::count(build.id.begin(), build.id.end(), '/')) +
+         static_cast<size_t>(std::count(enver.rev.str().begin(), enver.rev.str().end(), '/'));
+}
+
 void CheckProductNames(size_t b, size_t e, const Build& build, const Enver& enver,
-                       std::vector<Violation>* out) {
-  // Levels of "/odmd-share/<build>/<rev>/": each '/' starts one; a name adds one per part.
-  // "/odmd-share/<build>/<rev>/" has 4 + the '/'s of build and rev, less the leading one.
-  size_t prefix_levels =
-      3 + static_cast<size_t>(std::count(build.id.begin(), build.id.end(), '/')) +
-      static_cast<size_t>(std::count(enver.rev.str().begin(), enver.rev.str().end(), '/'));
+                       size_t prefix_levels, std::vector<Violation>* out) {
+  // A name adds one level per part.
   for (size_t p = 0; p < enver.products.size(); ++p) {
     const Product& product = enver.products[p];
     size_t slashes = 0;
@@ -284,11 +289,28 @@ void CheckRevs(const RuleInput& in, std::vector<Violation>* out) {
 
 void CheckDerivedNames(const RuleInput& in, std::vector<Violation>* out) {
   RoleNameChecker roles(in.org);
+  // The product names (as the graph's numbers) and prefix levels of the last node whose
+  // product names passed: a node with the same ones passes too (envers publish alike).
+  bool any_passed = false;
+  std::span<const std::uint32_t> passed_names;
+  size_t passed_levels = 0;
+  NodeCursor nodes(in.graph);
   for (size_t b = 0; b < in.org.builds.size(); ++b) {
     const Build& build = in.org.builds[b];
     for (size_t e = 0; e < build.envers.size(); ++e) {
       const Enver& enver = build.envers[e];
-      CheckProductNames(b, e, build, enver, out);
+      std::optional<EnverIndex> node = nodes.Next(b, e);
+      size_t levels = ProductPrefixLevels(build, enver);
+      std::span<const std::uint32_t> names;
+      if (node) names = in.graph.product_name_numbers(*node);
+      if (!node || !any_passed || levels != passed_levels ||
+          !std::ranges::equal(names, passed_names)) {
+        size_t reported = out->size();
+        CheckProductNames(b, e, build, enver, levels, out);
+        any_passed = node && out->size() == reported;
+        passed_names = names;
+        passed_levels = levels;
+      }
       CheckStackNames(b, e, build, enver, out);
       roles.Check(b, e, build, enver, out);
     }

@@ -201,6 +201,32 @@ TEST(ValidateR10Test, ProductPathDepthLimitIs15Levels) {
                                                "/p13\" has 16 levels; the limit is 15"))));
 }
 
+// An enver whose products have the names of the last node's that passed, at the same path
+// depth, passes without them being checked again; any other is checked: the same names one
+// level deeper (a build id with a '/', which R1 reports), and a repeat of names that failed.
+TEST(ValidateR10Test, ProductNamesAreCheckedUnlessAnEnverRepeatsOnesThatPassed) {
+  std::string twelve = "p1/p2/p3/p4/p5/p6/p7/p8/p9/p10/p11/p12";
+  Org org = ValidOrg();
+  auto add = [&org](const std::string& id, std::vector<std::string> names) {
+    Build& build = org.builds.emplace_back(MakeBuild(id, BuildKind::kCmd));
+    for (const char* rev : {"main", "dev"}) {
+      Enver& enver = build.envers.emplace_back(MakeEnver(RevRef::Branch(rev), "workspace1"));
+      for (const std::string& name : names) enver.products.push_back({name});
+    }
+  };
+  add("a", {"x", twelve});      // passes, twice
+  add("b/c", {"x", twelve});    // one level deeper: 16 levels, on both envers
+  add("d", {"x", twelve});      // passes
+  add("e", {"x", "bad name"});  // fails on both envers
+
+  std::vector<std::string> paths;
+  for (const Violation& v : OfRule(Validate(org), "R10")) paths.push_back(v.path);
+  EXPECT_THAT(
+      paths,
+      ElementsAre("/builds/4/envers/0/products/1/name", "/builds/4/envers/1/products/1/name",
+                  "/builds/6/envers/0/products/1/name", "/builds/6/envers/1/products/1/name"));
+}
+
 TEST(ValidateR10Test, RoleNamesLongerThan64AreReportedOncePerAccountAndRegion) {
   // "<id>-us-west-1333333333333-buildRole" is id + 32 characters; the central role one more.
   std::string id(32, 'a');
