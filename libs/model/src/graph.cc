@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <unordered_map>
 
 #include "graph_internal.h"
 #include "odmd/base/check.h"
@@ -14,6 +15,7 @@ namespace odmd::model {
 namespace {
 
 using internal::LoadWord;
+using internal::TableSize;
 using internal::TextCache;
 using internal::TextHash;
 
@@ -22,9 +24,6 @@ constexpr std::string_view kProductPathPrefix = "/odmd-share/";
 // Up to this many products a linear scan of names beats hashing; envers with more get their
 // products indexed in the product table.
 constexpr size_t kLinearProductScan = 8;
-
-// A power-of-two table size with at most 50% load for `n` keys.
-size_t TableSize(size_t n) { return std::bit_ceil(std::max<size_t>(16, 2 * n)); }
 
 std::uint32_t Tag(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
 
@@ -81,6 +80,16 @@ bool SameProductNames(const Enver* a, const Enver* b) {
     if (a->products[p].name != b->products[p].name) return false;
   }
   return true;
+}
+
+// The region number of `enver` (equal exactly for equal regions) given the previous node's
+// enver and number (nullptr, 0: none) and `numbers`, the numbers so far by region:
+// neighbouring envers mostly share a region, and the map is asked only when it changes.
+std::uint32_t RegionNumber(const Enver& enver, const Enver* previous, std::uint32_t previous_number,
+                           std::unordered_map<std::string_view, std::uint32_t>& numbers) {
+  if (previous != nullptr && previous->region == enver.region) return previous_number;
+  auto number = static_cast<std::uint32_t>(numbers.size());
+  return numbers.try_emplace(enver.region, number).first->second;
 }
 
 // The product table's key hash: the enver index and the name's id, mixed.
@@ -218,22 +227,12 @@ void Graph::AddNodes() {
       }
       product_start_.push_back(static_cast<std::uint32_t>(product_names_.size()));
       if (enver.products.size() > kLinearProductScan) IndexProducts(index);
-      AddFacts(enver, previous, region_numbers);
+      immutable_.push_back(enver.rev.IsImmutable() ? 1 : 0);
+      region_number_.push_back(
+          RegionNumber(enver, previous, previous ? region_number_.back() : 0, region_numbers));
       previous = &enver;
     }
   }
-}
-
-void Graph::AddFacts(const Enver& enver, const Enver* previous,
-                     std::unordered_map<std::string_view, std::uint32_t>& numbers) {
-  immutable_.push_back(enver.rev.IsImmutable() ? 1 : 0);
-  // Neighbouring envers mostly share a region: the map is asked when it changes.
-  if (previous != nullptr && previous->region == enver.region) {
-    region_number_.push_back(region_number_.back());
-    return;
-  }
-  auto number = static_cast<std::uint32_t>(numbers.size());
-  region_number_.push_back(numbers.try_emplace(enver.region, number).first->second);
 }
 
 std::uint32_t Graph::NameId(std::string_view name) const {

@@ -12,6 +12,10 @@
 
 namespace odmd::model::internal {
 
+// A power-of-two table size with at most 50% load for `n` keys (the graph's tables and this
+// cache).
+inline size_t TableSize(size_t n) { return std::bit_ceil(std::max<size_t>(16, 2 * n)); }
+
 // Texts resolved to numbers (producer ids to nodes, product names to name ids), by
 // SharedText identity: consumers naming one producer or product mostly hold copies of one
 // text (a manifest's reader interns them, contracts share them), so after the first of them
@@ -49,8 +53,7 @@ class TextCache {
   };
   // About `texts` distinct texts.
   explicit TextCache(size_t texts)
-      : sets_(std::bit_ceil(std::max<size_t>(16, 2 * texts)) / 2),
-        shift_(64 - std::countr_zero(sets_.size())) {}
+      : sets_(TableSize(texts) / 2), shift_(64 - std::countr_zero(sets_.size())) {}
   Set* SetOf(std::uintptr_t identity) {
     // Fibonacci hashing (the product's top bits) of the identity less its low four bits:
     // identities are mostly block addresses, 16-byte aligned. The product's bits from 32 up,

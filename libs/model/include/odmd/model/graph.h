@@ -19,7 +19,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "odmd/model/org.h"
@@ -159,10 +158,6 @@ class Graph {
   };
   static constexpr std::uint32_t kNoName = 0xffffffffu;
   void AddNodes();
-  // The facts of the node of `enver`; `previous`: the last node's enver, or nullptr;
-  // `numbers`: the region numbers so far, by region.
-  void AddFacts(const Enver& enver, const Enver* previous,
-                std::unordered_map<std::string_view, std::uint32_t>& numbers);
   void AddEdges();
   // The id of `name` among the org's product names; kNoName when no product has it.
   std::uint32_t NameId(std::string_view name) const;
