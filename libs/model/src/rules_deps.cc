@@ -105,29 +105,52 @@ class TargetChecker {
   // `node` is the graph node of enver `e` of build `b`, if it is one (an enver sharing an
   // earlier enver's id is not, R2).
   void CheckEnver(size_t b, size_t e, std::optional<EnverIndex> node, std::vector<Violation>* out) {
-    const Build& build = org_.builds[b];
-    const Enver& enver = build.envers[e];
     // The enver's edges, in consumer order: a consumer with one is resolved (its producer
     // enver and product exist), and its producer's build is known.
     EdgeRange edges = node ? graph_.dependencies(*node) : EdgeRange(0, 0);
-    size_t next = 0;
-    for (std::uint32_t c = 0; c < enver.consumers.size(); ++c) {
-      const Consumer& consumer = enver.consumers[c];
-      const Edge* edge = nullptr;
-      if (next < edges.size() && graph_.edge(edges[next]).consumer_index == c) {
-        edge = &graph_.edge(edges[next++]);
-      }
-      if (FromBuild(consumer, edge, b)) {
-        Report(out, "R4", ConsumerPathOf(b, e, c) + "/producer",
-               ConsumerSubject(build, enver, consumer), consumer.producer,
-               "consumes from its own build " + Quote(build.id));
-      }
-      if (edge == nullptr) CheckUnresolved(b, e, c, out);
+    if (ids_are_keys_ && edges.size() == org_.builds[b].envers[e].consumers.size()) {
+      CheckResolvedEnver(b, e, edges, out);
+    } else {
+      CheckEachConsumer(b, e, edges, out);
     }
     CheckUniqueNames(b, e, node, out);
   }
 
  private:
+  // Each consumer of enver `e` of build `b`: from its own build, unresolved.
+  void CheckEachConsumer(size_t b, size_t e, EdgeRange edges, std::vector<Violation>* out) {
+    const std::vector<Consumer>& consumers = org_.builds[b].envers[e].consumers;
+    size_t next = 0;
+    for (std::uint32_t c = 0; c < consumers.size(); ++c) {
+      const Edge* edge = nullptr;
+      if (next < edges.size() && graph_.edge(edges[next]).consumer_index == c) {
+        edge = &graph_.edge(edges[next++]);
+      }
+      if (FromBuild(consumers[c], edge, b)) ReportOwnBuild(b, e, c, out);
+      if (edge == nullptr) CheckUnresolved(b, e, c, out);
+    }
+  }
+
+  // The common case of CheckEnver: every consumer of enver `e` of build `b` is resolved (an
+  // enver has at most one edge per consumer, in consumer order, so edge k is consumer k's),
+  // and build ids are keys: only the edges are read, not the consumers.
+  void CheckResolvedEnver(size_t b, size_t e, EdgeRange edges, std::vector<Violation>* out) {
+    const std::uint32_t first = first_node_[b], count = first_node_[b + 1] - first;
+    for (EdgeIndex i : edges) {
+      const Edge& edge = graph_.edge(i);
+      if (edge.producer - first < count) ReportOwnBuild(b, e, edge.consumer_index, out);
+    }
+  }
+
+  void ReportOwnBuild(size_t b, size_t e, size_t c, std::vector<Violation>* out) const {
+    const Build& build = org_.builds[b];
+    const Enver& enver = build.envers[e];
+    const Consumer& consumer = enver.consumers[c];
+    Report(out, "R4", ConsumerPathOf(b, e, c) + "/producer",
+           ConsumerSubject(build, enver, consumer), consumer.producer,
+           "consumes from its own build " + Quote(build.id));
+  }
+
   // Whether `consumer`'s producer id names build `b` ("<build id>/<rev>"). With its edge,
   // the id is the producer node's: "<its build's id>/<rev>". When build ids are unique and
   // hold no '/' (rule R1), the part before the first '/' is that build's id, and names build
@@ -343,6 +366,14 @@ void CheckImmutableConsumer(const Graph& g, EnverIndex i, std::vector<Violation>
   }
 }
 
+// Whether every enver of `g` is in one region.
+bool InOneRegion(const Graph& g) {
+  for (EnverIndex i = 1; i < g.enver_count(); ++i) {
+    if (g.region_number(i) != g.region_number(0)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void CheckImmutableConsumes(const RuleInput& in, std::vector<Violation>* out) {
@@ -366,7 +397,9 @@ void CheckConsumerTargets(const RuleInput& in, std::vector<Violation>* out) {
 
 void CheckSameRegion(const RuleInput& in, std::vector<Violation>* out) {
   const Graph& g = in.graph;
-  // The graph's region numbers: each edge compares two numbers.
+  // The graph's region numbers: each edge compares two numbers, and none needs to when every
+  // enver is in one region (most orgs).
+  if (InOneRegion(g)) return;
   for (EnverIndex i = 0; i < g.enver_count(); ++i) {
     std::uint32_t region = g.region_number(i);
     for (EdgeIndex e : g.dependencies(i)) {

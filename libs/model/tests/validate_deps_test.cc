@@ -109,6 +109,26 @@ TEST(ValidateR4Test, ConsumingFromItselfIsReportedAsOwnBuild) {
                                       "foundation/b..main")));
 }
 
+// Every consumer of orderSvc/b..main resolves (the check then reads only the enver's edges):
+// the ones from its own build are reported at their own indices, the others not.
+TEST(ValidateR4Test, OwnBuildConsumersAmongResolvedOnesAreReportedAtTheirIndices) {
+  Org org = ValidOrg();
+  Build& order = org.builds[2];
+  order.envers.push_back(MakeEnver(RevRef::Branch("dev"), "workspace1"));
+  order.envers[1].products.push_back({"apiBaseUrl"});
+  std::vector<Consumer>& consumers = order.envers[0].consumers;
+  consumers.push_back(MakeConsumer("dev", "orderSvc/b..dev", "apiBaseUrl"));
+  consumers.push_back(MakeConsumer("vpc", "foundation/b..main", "vpc"));
+  consumers.push_back(MakeConsumer("zdev", "orderSvc/b..dev", "apiBaseUrl"));
+  Graph graph(org);
+  ASSERT_EQ(graph.dependencies(*graph.FindEnver("orderSvc/b..main")).size(), 4u);
+
+  EXPECT_THAT(
+      Validate(org),
+      ElementsAre(IsViolation("R4", "/builds/2/envers/0/consumers/1/producer", "orderSvc/b..dev"),
+                  IsViolation("R4", "/builds/2/envers/0/consumers/3/producer", "orderSvc/b..dev")));
+}
+
 // The own-build check reads a producer id's part before its first '/', which, in an org
 // breaking R1, can name the consumer's own build while the producer is another build's
 // enver. Each case: a producer build (enver "main" with product "x"), a consumer build
@@ -361,6 +381,21 @@ TEST(ValidateR5Test, ConsumingFromAnotherRegionIsReported) {
                                 Field(&Violation::message,
                                       "producer \"foundation/b..main\" is in region "
                                       "\"eu-west-1\", not \"us-west-1\""))));
+}
+
+// Regions are compared edge by edge only when the org's envers are in more than one: the
+// first envers sharing a region decide nothing, and a region of its own on an enver nobody
+// consumes from makes no violation.
+TEST(ValidateR5Test, ARegionOfItsOwnAfterTheFirstEnversIsSeen) {
+  Org org = ValidOrg();
+  org.builds[2].envers[0].region = "eu-west-1";
+  EXPECT_THAT(OfRule(Validate(org), "R5"),
+              ElementsAre(IsViolation("R5", "/builds/2/envers/0/consumers/0/producer",
+                                      "foundation/b..main")));
+
+  org.builds[2].envers[0].region = org.builds[1].envers[0].region;
+  org.builds[1].envers[1].region = "ap-south-1";  // foundation/t..v1: no consumers, none of it
+  EXPECT_THAT(OfRule(Validate(org), "R5"), IsEmpty());
 }
 
 // --- R6 ---------------------------------------------------------------------------------
