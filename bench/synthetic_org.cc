@@ -36,7 +36,6 @@ void AddContractsBuild(model::Org& org) {
 // Names shared by every build: product names "p0".."pN", the revs of a build's envers; and
 // per build, its consumer name "c<i>" and its enver ids "svc<i>/<rev>" (one per rev).
 struct Names {
-  std::vector<std::string> products;
   std::vector<model::SharedText> product_texts;
   std::vector<model::RevRef> revs;
   std::vector<model::SharedText> consumer_names;
@@ -47,9 +46,10 @@ struct Names {
 
 Names MakeNames(const SyntheticOrgOptions& o, const std::vector<std::string>& build_ids) {
   Names n;
-  n.products.reserve(static_cast<size_t>(o.products_per_enver));
-  for (int p = 0; p < o.products_per_enver; ++p) n.products.push_back("p" + std::to_string(p));
-  n.product_texts.assign(n.products.begin(), n.products.end());
+  n.product_texts.reserve(static_cast<size_t>(o.products_per_enver));
+  for (int p = 0; p < o.products_per_enver; ++p) {
+    n.product_texts.emplace_back("p" + std::to_string(p));
+  }
   n.revs.reserve(kEnversPerBuild);
   for (const char* branch : kBranches) n.revs.push_back(model::RevRef::Branch(branch));
   n.revs.push_back(model::RevRef::Tag(kTag));
@@ -96,8 +96,8 @@ void AddEnvers(model::Build& b, int i, const SyntheticOrgOptions& o, const Names
     e.rev = names.revs[r];
     e.account = "workspace1";
     e.region = kRegion;
-    e.products.reserve(names.products.size());
-    for (const std::string& p : names.products) e.products.push_back({p});
+    e.products.reserve(names.product_texts.size());
+    for (const model::SharedText& p : names.product_texts) e.products.push_back({p});
     e.consumers.reserve(producers.size() + (cycle ? 1 : 0));
     for (int p : producers) {
       auto up = static_cast<size_t>(p);

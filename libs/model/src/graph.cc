@@ -170,7 +170,7 @@ std::optional<ProductLocation> Graph::FindProduct(std::string_view id_or_path) c
 }
 
 std::string Graph::ProductId(ProductLocation p) const {
-  const std::string& name = enver(p.enver).products[p.product_index].name;
+  std::string_view name = enver(p.enver).products[p.product_index].name;
   std::string id;
   id.reserve(nodes_[p.enver].id.size() + 1 + name.size());
   id += nodes_[p.enver].id;

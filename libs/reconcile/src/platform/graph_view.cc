@@ -162,7 +162,7 @@ json GraphJson(const World& world, const GraphInputs& in) {
     const model::Consumer& consumer = g.consumer(edge);
     const std::string& target = g.node(edge.consumer).id;
     const std::string& source = g.node(edge.producer).id;
-    const std::string& product = g.product(edge).name;
+    const std::string_view product = g.product(edge).name;
     std::string path;
     path.reserve(access::kSharePrefix.size() + source.size() + 1 + product.size());
     path.append(access::kSharePrefix).append(source).append(1, '/').append(product);

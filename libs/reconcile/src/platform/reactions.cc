@@ -179,7 +179,7 @@ Result<bool> Platform::Impl::React(const std::string& path, store::Version versi
       producer.status == "running" && !producer.root.empty() ? producer.root : "product:" + key;
   std::vector<EnqueueRequest> requests;
   std::vector<Event> events;
-  const std::string& product = graph.enver(loc->enver).products[loc->product_index].name;
+  const model::SharedText& product = graph.enver(loc->enver).products[loc->product_index].name;
   if (product != "contractsLibLatest") {
     // The console follows product changes through this event (one per version).
     Event e;

@@ -40,9 +40,11 @@ struct Repo {
 };
 
 // A named value an enver publishes. Its path is /odmd-share/<build>/<rev>/<name>; a name
-// may have child parts separated by '/' (rule R10).
+// may have child parts separated by '/' (rule R10). A SharedText (shared_text.h), as a
+// consumer's names: an org's envers mostly publish the same few names, and 8 bytes a product
+// instead of 32 take a tenth off building an org of 10,000 builds.
 struct Product {
-  std::string name;
+  SharedText name;
   friend bool operator==(const Product&, const Product&) = default;
 };
 
