@@ -99,6 +99,24 @@ bool WaitForFifo(const fs::path& path) {
   return ready == 1 && (p.revents & POLLIN);
 }
 
+// The process group of the one run recorded under `running` (<id>.pgid), waiting (bounded)
+// until it is recorded; 0 if it never is.
+int RecordedGroup(const fs::path& running) {
+  for (int i = 0; i < 2000; ++i) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(running, ec)) {
+      if (e.path().extension() != ".pgid") continue;
+      std::istringstream in(ReadFile(e.path()));
+      int group = 0;
+      if (in >> group) return group;
+      ADD_FAILURE() << e.path() << " holds no process group: " << ReadFile(e.path());
+      return 0;
+    }
+    ::usleep(5000);
+  }
+  return 0;
+}
+
 TEST(ServeCrashTest, KilledMidDeploymentRunsToCompletionExactlyOnceAfterRestart) {
   std::random_device rd;
   const fs::path root = fs::temp_directory_path() / ("odmd-serve-crash-" + std::to_string(rd()));
@@ -154,9 +172,9 @@ TEST(ServeCrashTest, KilledMidDeploymentRunsToCompletionExactlyOnceAfterRestart)
   {
     Child first(serve);
     ASSERT_TRUE(WaitForFifo(own_stack / "started.fifo")) << "the deployment never started";
-    for (const auto& e : fs::directory_iterator(state / "running")) {
-      group = std::stoi(ReadFile(e.path()));
-    }
+    // The server records the script's group once it has started it (the script may signal
+    // first); the record appears whole (written, then renamed into place).
+    group = RecordedGroup(state / "running");
     ASSERT_GT(group, 1) << "no process group recorded under running/";
     ASSERT_EQ(::kill(first.pid(), SIGKILL), 0);
   }  // ~Child reaps it

@@ -36,6 +36,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The suffix of a run's process-group record (running/<id>.pgid) while it is written.
+constexpr const char* kPartialRecord = ".partial";
+
 std::string ShortSha(std::string_view sha) { return std::string(sha.substr(0, 7)); }
 
 // "30m", "90s", "250ms": the largest unit that divides the limit.
@@ -616,8 +619,14 @@ class DeployRun {
     req.sandbox = sandbox_;
     const fs::path pgid_file = pgid_file_;
     req.on_started = [&pgid_file](int pgid) {
-      // Best effort: a record that cannot be written only weakens crash cleanup.
-      std::ofstream(pgid_file, std::ios::trunc) << pgid << "\n";
+      // Best effort: a record that cannot be written only weakens crash cleanup. Written
+      // whole, a temporary renamed into place: a server killed mid-write, or anyone reading
+      // running/, never finds a record without its group id.
+      fs::path temporary = pgid_file;
+      temporary += kPartialRecord;
+      { std::ofstream(temporary, std::ios::trunc) << pgid << "\n"; }
+      std::error_code ec;
+      fs::rename(temporary, pgid_file, ec);
     };
     Result<RunResult> r = runner_.Run(req);
     std::error_code ec;
@@ -859,6 +868,8 @@ Status Deployer::KillLeftovers() {
   std::vector<std::pair<int, fs::path>> groups;
   if (fs::is_directory(running, ec)) {
     for (const auto& entry : fs::directory_iterator(running, ec)) {
+      // A record a killed server left half written names no group to kill.
+      if (entry.path().extension() == kPartialRecord) groups.emplace_back(0, entry.path());
       if (entry.path().extension() != ".pgid") continue;
       std::ifstream in(entry.path());
       long pgid = 0;
