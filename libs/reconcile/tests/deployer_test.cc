@@ -230,6 +230,17 @@ class DeployerTest : public ::testing::Test {
 
   std::string AccountDir() const { return state_dir_ + "/accounts/ws1/us-west-1"; }
 
+  // Commits a build script for svc that touches "started" in its stack directory and then
+  // sleeps until stopped; returns the commit.
+  std::string CommitScriptThatWaits() {
+    Put("/odmd-share/net/b..main/vpcId", "vpc-1");
+    return Commit({{".scripts/build.sh",
+                    "#!/bin/sh\n"
+                    "mkdir -p \"$ODMD_account_dir/$ODMD_stack_names\"\n"
+                    "touch \"$ODMD_account_dir/$ODMD_stack_names/started\"\n"
+                    "sleep 1000\n"}});
+  }
+
   // Nothing of any run is left under <state_dir>/work or <state_dir>/running.
   void ExpectNoLeftovers() {
     for (const char* sub : {"work", "running"}) {
@@ -460,22 +471,29 @@ TEST_F(DeployerTest, TimeLimitFailsTheRunAsTimedOut) {
 }
 
 TEST_F(DeployerTest, CancelStopsARunningScript) {
-  const std::string sha = Commit({{".scripts/build.sh",
-                                   "#!/bin/sh\n"
-                                   "mkdir -p \"$ODMD_account_dir/$ODMD_stack_names\"\n"
-                                   "touch \"$ODMD_account_dir/$ODMD_stack_names/started\"\n"
-                                   "sleep 1000\n"}});
-  Put("/odmd-share/net/b..main/vpcId", "vpc-1");
+  const std::string sha = CommitScriptThatWaits();
   auto deployer = NewDeployer();
   CancelFlag cancel;
   Result<DeployOutcome> out = InternalError("not run");
   const DeployTarget target = Target("svc");
   std::thread t([&] { out = deployer->Deploy(NewDeployment("d1", sha), target, &cancel); });
-  // Wait (bounded) until the script runs, then cancel it.
-  for (int i = 0; i < 6000 && !fs::exists(AccountDir() + "/svc--main/started"); ++i) {
+  // Wait (bounded) until the script runs and its process group is recorded, then cancel it.
+  const fs::path record = fs::path(state_dir_) / "running" / "d1.pgid";
+  for (int i = 0;
+       i < 6000 && !(fs::exists(AccountDir() + "/svc--main/started") && fs::exists(record)); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_TRUE(fs::exists(AccountDir() + "/svc--main/started"));
+  // The record is written under a temporary name and renamed: once it exists it names the
+  // group (a reader, or a restart after a crash, never finds it empty), with nothing beside.
+  std::vector<std::string> records;
+  for (const auto& e : fs::directory_iterator(record.parent_path())) {
+    records.push_back(e.path().filename().string());
+  }
+  EXPECT_THAT(records, ElementsAre("d1.pgid"));
+  std::ifstream in(record);
+  long pgid = 0;
+  EXPECT_TRUE(in >> pgid && pgid > 1) << "the record names no process group";
   cancel.Cancel();
   t.join();
   ASSERT_THAT(out, IsOk());
@@ -821,41 +839,6 @@ TEST_F(DeployerTest, KillLeftoversRemovesAHalfWrittenRecord) {
   std::ofstream(state_dir_ + "/running/d2.pgid.partial") << "12";
   auto deployer = NewDeployer();
   ODMD_EXPECT_OK(deployer->KillLeftovers());
-  ExpectNoLeftovers();
-}
-
-// The record of a running deployment is written under a temporary name and renamed: once it
-// exists it names the script's process group (a reader, or a restart after a crash, never
-// finds it empty), and no temporary is left beside it.
-TEST_F(DeployerTest, TheRunningRecordIsWholeOnceItExists) {
-  const std::string sha = Commit({{".scripts/build.sh",
-                                   "#!/bin/sh\n"
-                                   "mkdir -p \"$ODMD_account_dir/$ODMD_stack_names\"\n"
-                                   "touch \"$ODMD_account_dir/$ODMD_stack_names/started\"\n"
-                                   "sleep 1000\n"}});
-  Put("/odmd-share/net/b..main/vpcId", "vpc-1");
-  auto deployer = NewDeployer();
-  CancelFlag cancel;
-  Result<DeployOutcome> out = InternalError("not run");
-  const DeployTarget target = Target("svc");
-  std::thread t([&] { out = deployer->Deploy(NewDeployment("d1", sha), target, &cancel); });
-  const fs::path record = fs::path(state_dir_) / "running" / "d1.pgid";
-  for (int i = 0;
-       i < 6000 && !(fs::exists(AccountDir() + "/svc--main/started") && fs::exists(record)); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(record.parent_path())) {
-    names.push_back(e.path().filename().string());
-  }
-  EXPECT_THAT(names, ElementsAre("d1.pgid"));
-  std::ifstream in(record);
-  long pgid = 0;
-  EXPECT_TRUE(in >> pgid && pgid > 1) << "the record names no process group";
-  cancel.Cancel();
-  t.join();
-  ASSERT_THAT(out, IsOk());
-  EXPECT_TRUE(out->cancelled);
   ExpectNoLeftovers();
 }
 
