@@ -135,11 +135,15 @@ class TargetChecker {
   // enver has at most one edge per consumer, in consumer order, so edge k is consumer k's),
   // and build ids are keys: only the edges are read, not the consumers.
   void CheckResolvedEnver(size_t b, size_t e, EdgeRange edges, std::vector<Violation>* out) {
-    const std::uint32_t first = first_node_[b], count = first_node_[b + 1] - first;
     for (EdgeIndex i : edges) {
       const Edge& edge = graph_.edge(i);
-      if (edge.producer - first < count) ReportOwnBuild(b, e, edge.consumer_index, out);
+      if (IsNodeOfBuild(edge.producer, b)) ReportOwnBuild(b, e, edge.consumer_index, out);
     }
+  }
+
+  // Whether graph node `i` is an enver of build `b` (nodes are numbered in org order).
+  bool IsNodeOfBuild(EnverIndex i, size_t b) const {
+    return i - first_node_[b] < first_node_[b + 1] - first_node_[b];
   }
 
   void ReportOwnBuild(size_t b, size_t e, size_t c, std::vector<Violation>* out) const {
@@ -157,7 +161,7 @@ class TargetChecker {
   // `b` exactly when the node is one of b's envers: no text to read then.
   bool FromBuild(const Consumer& consumer, const Edge* edge, size_t b) const {
     if (edge != nullptr && ids_are_keys_) {
-      return edge->producer - first_node_[b] < first_node_[b + 1] - first_node_[b];
+      return IsNodeOfBuild(edge->producer, b);
     }
     std::optional<std::pair<std::string_view, std::string_view>> parts =
         SplitEnverId(consumer.producer);
