@@ -7,6 +7,7 @@
 
 #include "command.h"
 #include "common.h"
+#include "odmd/base/files.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/manifest.h"
 

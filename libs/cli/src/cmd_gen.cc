@@ -20,6 +20,7 @@
 
 #include "command.h"
 #include "common.h"
+#include "odmd/base/files.h"
 #include "odmd/base/strings.h"
 #include "odmd/gen/generated_file.h"
 #include "odmd/gen/package.h"

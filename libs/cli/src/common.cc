@@ -110,29 +110,4 @@ std::optional<model::Org> LoadManifestOrReport(Io& io, bool json, const std::str
   return std::move(org).value();
 }
 
-// Writes through a temporary file and a rename, so a reader never sees half a file.
-Status WriteFileAtomically(const std::filesystem::path& path, const std::string& content) {
-  std::error_code ec;
-  // A bare file name has no directory to create (create_directories("") fails).
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) {
-    return UnavailableError("cannot create directory " + Quote(path.parent_path().string()) + ": " +
-                            ec.message());
-  }
-  std::filesystem::path tmp = path;
-  tmp += ".odmd-tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.close();
-    if (!out) return UnavailableError("cannot write " + Quote(tmp.string()));
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return UnavailableError("cannot write " + Quote(path.string()) + ": " + ec.message());
-  }
-  return OkStatus();
-}
-
 }  // namespace odmd::cli

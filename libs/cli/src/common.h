@@ -39,10 +39,6 @@ void PrintJson(Io& io, const nlohmann::json& j);
 int ReportFailure(Io& io, bool json, const Status& status,
                   const std::vector<model::Violation>& violations = {});
 
-// Writes `content` to `path` (creating its directory) through a temporary file and a rename,
-// so a reader never sees half a file. kUnavailable naming the path.
-Status WriteFileAtomically(const std::filesystem::path& path, const std::string& content);
-
 // Loads the manifest or reports why not. Returns nullopt after reporting.
 std::optional<model::Org> LoadManifestOrReport(Io& io, bool json, const std::string& path,
                                                std::string* digest = nullptr);

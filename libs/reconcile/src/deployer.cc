@@ -26,6 +26,7 @@
 #include "aws_target.h"
 #include "cdk_tail.h"
 #include "nlohmann/json.hpp"
+#include "odmd/base/files.h"
 #include "odmd/base/strings.h"
 #include "odmd/model/config.h"
 #include "odmd/model/naming.h"
@@ -620,13 +621,9 @@ class DeployRun {
     const fs::path pgid_file = pgid_file_;
     req.on_started = [&pgid_file](int pgid) {
       // Best effort: a record that cannot be written only weakens crash cleanup. Written
-      // whole, a temporary renamed into place: a server killed mid-write, or anyone reading
-      // running/, never finds a record without its group id.
-      fs::path temporary = pgid_file;
-      temporary += kPartialRecord;
-      { std::ofstream(temporary, std::ios::trunc) << pgid << "\n"; }
-      std::error_code ec;
-      fs::rename(temporary, pgid_file, ec);
+      // whole: a server killed mid-write, or anyone reading running/, never finds a record
+      // without its group id (at most a temporary, which KillLeftovers removes).
+      (void)WriteFileAtomically(pgid_file, std::to_string(pgid) + "\n", kPartialRecord);
     };
     Result<RunResult> r = runner_.Run(req);
     std::error_code ec;
