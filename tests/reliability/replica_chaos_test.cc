@@ -15,6 +15,14 @@
 // leader or a follower mid-deployment: the same checks hold (each attempt started once, a
 // second one only after a resumption, no build script meeting another run of its enver).
 //
+// When the platform is not idle at the end, the failure shows each deployment still queued
+// or running with its queue record, its owner's worker lease, its events and the kills.
+//
+// A deterministic test covers what that once showed (1 run in ~15 under the sanitizers): a
+// new leader whose first repository scan deletes a clone that a dead worker was deploying
+// waited 2 minutes for that run, because the loop that re-queues a dead worker's runs
+// started only after the scan.
+//
 // A second test stops the leader with SIGSTOP past its lease, lets another replica take
 // over and handle product changes and a push, then resumes the old leader: it exits 1
 // ("lease lost") and the store's revision does not move meanwhile. With the fence removed
@@ -36,9 +44,12 @@
 
 #include "harness.h"
 #include "mixed_workload.h"
+#include "odmd/access/policy.h"
 #include "odmd/access/principal.h"
 #include "odmd/access/tokens.h"
 #include "odmd/base/clock.h"
+#include "odmd/reconcile/queue.h"
+#include "odmd/reconcile/worker_lease.h"
 #include "odmd/store/leader_lease.h"
 #include "postgres_test_db.h"
 
@@ -68,6 +79,11 @@ class ReplicaChaos {
   // A leader stopped with SIGSTOP past its lease, replaced, then resumed: it writes nothing
   // (the store's revision does not move) and exits 1.
   void RunStopped();
+  // A worker replica dies while deploying a clone, its worker lease still valid; the leader
+  // dies too, and the clone's "odmd: delete" is pushed meanwhile. The next leader's first
+  // scan deletes the clone: it waits for that run, which its OrphanLoop resumes once the
+  // dead worker's lease expires (and then cancels), not for two minutes.
+  void RunDeleteOfADeadWorkersClone();
 
  private:
   // The database, the admin token and the lease observer.
@@ -90,6 +106,9 @@ class ReplicaChaos {
   Replica* WaitLeader(store::Epoch after, store::LeaseState* state);
   // Waits until the leader has nothing queued or running.
   void WaitIdle(const Replica& leader);
+  // For a deployment that stays queued or running: its queue record, its owner's worker
+  // lease, the events that name it or its enver, the platform's failure alerts and the kills.
+  std::string Explain(const nlohmann::json& deployments);
   std::string Logs() const;
   void CheckRuns(int kills);
 
@@ -202,7 +221,49 @@ void ReplicaChaos::WaitIdle(const Replica& leader) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ADD_FAILURE() << "the platform was not idle within 120 s: " << last;
+  const auto j = nlohmann::json::parse(last, nullptr, false);
+  ADD_FAILURE() << "the platform was not idle within 120 s: " << last << "\n"
+                << (j.is_object() ? Explain(j.value("deployments", nlohmann::json::array())) : "");
+}
+
+std::string ReplicaChaos::Explain(const nlohmann::json& deployments) {
+  std::ostringstream out;
+  for (const nlohmann::json& d : deployments) {
+    const std::string state = d.value("state", "");
+    if (state != "queued" && state != "running") continue;
+    const std::string id = d.value("id", ""), enver = d.value("enver", "");
+    const std::string owner = d.value("owner", "");
+    out << "stuck: " << id << " (" << state << ", owner " << owner << ", enver " << enver << ")\n";
+    for (const store::Entry& e : List(*store_, "/odmd/queue/" + enver)) {
+      out << "  " << e.key << " = " << e.value << "\n";
+    }
+    store::LeaseOptions observer;
+    observer.name = "worker:" + owner;
+    observer.replica_id = "chaos-observer";
+    Result<store::LeaderLeasePtr> lease = store_->NewLeaderLease(observer);
+    Result<store::LeaseState> s = lease.ok() ? (*lease)->Current() : lease.status();
+    if (s.ok()) {
+      out << "  lease " << observer.name << ": holder " << s->holder << " epoch " << s->epoch
+          << " expires in " << (s->expires_at_ms - s->now_ms) << " ms\n";
+    }
+    for (const store::Entry& e : List(*store_, "/odmd/events/")) {
+      const auto j = nlohmann::json::parse(e.value, nullptr, false);
+      if (!j.is_object()) continue;
+      const bool mine = j.value("fields", nlohmann::json::object()).value("deployment", "") == id;
+      // The platform's own failures ("could not ..."), not the mon/b..main notify alerts.
+      const bool failure =
+          j.value("kind", "") == "alert" && j.value("message", "").starts_with("could not");
+      if (mine || failure || j.value("enver", "") == enver) {
+        out << "  " << e.key << " " << j.value("kind", "") << ": " << j.value("message", "")
+            << "\n";
+      }
+    }
+  }
+  std::istringstream runs(ReadFile(work_.runs_log()));
+  for (std::string line; std::getline(runs, line);) {
+    if (line.starts_with("kill")) out << "  " << line << "\n";
+  }
+  return out.str();
 }
 
 std::string ReplicaChaos::Logs() const {
@@ -446,9 +507,95 @@ void ReplicaChaos::RunStopped() {
   work_.Check(*store_, /*stopped=*/true);
 }
 
+void ReplicaChaos::RunDeleteOfADeadWorkersClone() {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  StartReplica();
+  store::LeaseState led;
+  Replica* first = WaitLeader(0, &led);
+  ASSERT_NE(first, nullptr);
+  const Target to_first{first->server->listen_url(), token_};
+  ASSERT_TRUE(work_.Publish(to_first)) << Logs();
+  work_.Act(to_first, "create");
+  WaitIdle(*first);
+  const std::vector<store::Entry> clones = List(*store_, access::kClonesPrefix);
+  ASSERT_EQ(clones.size(), 1u) << Logs();
+  const std::string clone = clones[0].key.substr(access::kClonesPrefix.size());
+  first->server->Kill();
+  replicas_.clear();
+
+  // The worker "ghost" claims a deployment of the clone under its worker lease and dies
+  // (nothing renews the lease). The lease outlasts the next leader's start, so its Load
+  // keeps the run; only the OrphanLoop can end it.
+  constexpr std::chrono::seconds kGhostLease{15};
+  store::LeaseOptions ghost;
+  ghost.name = reconcile::WorkerLeaseName("ghost");
+  ghost.replica_id = "ghost";
+  ghost.duration = kGhostLease;
+  Result<store::LeaderLeasePtr> lease = store_->NewLeaderLease(ghost);
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  Result<std::optional<store::Epoch>> epoch = (*lease)->Acquire();
+  ASSERT_TRUE(epoch.ok() && epoch->has_value()) << epoch.status();
+  const auto ghost_since = std::chrono::steady_clock::now();
+  Result<store::ConfigStorePtr> fenced = (*lease)->FencedStore(**epoch);
+  ASSERT_TRUE(fenced.ok()) << fenced.status();
+  SystemClock clock;
+  reconcile::QueueOptions options;
+  options.shared = true;
+  options.owner = "ghost";
+  reconcile::DeploymentQueue queue(**fenced, clock, options);
+  ASSERT_TRUE(queue.Load().ok());
+  const reconcile::EnqueueRequest request{
+      clone, "", {"push", "a push the ghost deploys", "push:ghost@" + clone}};
+  ASSERT_TRUE(queue.Enqueue({&request, 1}).ok());
+  Result<std::optional<reconcile::Deployment>> claimed =
+      queue.Claim([](const reconcile::Deployment&) { return true; });
+  ASSERT_TRUE(claimed.ok() && claimed->has_value()) << claimed.status();
+  const std::string id = (*claimed)->id;
+
+  // "odmd: delete" while nobody leads (the notification finds no server).
+  work_.Act(to_first, "delete");
+  StartReplica();
+  Replica* second = WaitLeader(led.epoch, &led);
+  ASSERT_NE(second, nullptr);
+  const auto deadline = std::chrono::steady_clock::now() + kWaitLimit;
+  while (!List(*store_, std::string(access::kClonesPrefix) + clone).empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const double deleted_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - ghost_since).count();
+  ASSERT_TRUE(List(*store_, std::string(access::kClonesPrefix) + clone).empty())
+      << "the clone was not deleted within " << kWaitLimit.count() << " s of the new leader's "
+      << "start:\n"
+      << Logs();
+  // The run was resumed because the ghost's lease expired and was taken over, then
+  // cancelled: it runs nowhere and never again.
+  std::string told;
+  for (const store::Entry& e : List(*store_, "/odmd/events/")) {
+    const auto j = nlohmann::json::parse(e.value, nullptr, false);
+    if (j.is_object() &&
+        j.value("fields", nlohmann::json::object()).value("deployment", "") == id) {
+      told += j.value("kind", "") + ": " + j.value("message", "") + "\n";
+    }
+  }
+  EXPECT_NE(told.find("worker lease expired and was taken over"), std::string::npos) << told;
+  Result<reconcile::Deployment> d = queue.Get(id);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(reconcile::DeploymentStateName(d->state), "cancelled") << told;
+  EXPECT_GE(deleted_s, std::chrono::duration<double>(kGhostLease).count() - 1) << told;
+  std::cout << "replica chaos: the clone was deleted " << deleted_s
+            << " s after the dead worker's lease was granted (" << kGhostLease.count() << " s)\n";
+  WaitIdle(*second);
+}
+
 TEST(ReplicaChaosTest, ALeaderStoppedPastItsLeaseWritesNothingWhenResumed) {
   ReplicaChaos chaos;
   chaos.RunStopped();
+}
+
+TEST(ReplicaChaosTest, ANewLeaderDeletesACloneADeadWorkerWasDeployingOnceItsLeaseExpired) {
+  ReplicaChaos chaos;
+  chaos.RunDeleteOfADeadWorkersClone();
 }
 
 TEST(ReplicaChaosTest, KillingTheLeader20TimesLosesNothingAndRunsNothingTwiceAtOnce) {

@@ -188,6 +188,8 @@ class Platform::Impl {
   void OrphanLoop();
   // QueueOptions::owner_gone: OwnerCheck on the plain store (worker_lease.h).
   Result<bool> OwnerGone(const Deployment& d);
+  // The first error OwnerGone met since the last call ("" if none), for OrphanLoop's alert.
+  std::string TakeOwnerError();
   // Whether this follower may run `d` (not a contracts build, not a GitHub runner's).
   bool FollowerMayRun(const World& w, const Deployment& d) const;
   std::atomic<bool> working_{false};      // Work() ran: this process runs follower workers
@@ -196,6 +198,7 @@ class Platform::Impl {
   bool orphan_loop_started_ = false;  // guarded by run_mu_
   std::mutex owner_check_mu_;
   std::unique_ptr<OwnerCheck> owner_check_;  // made on first use
+  std::string owner_error_;                  // guarded by owner_check_mu_
 
   // --- inbox.cc: the leader takes the inbox ---
   Status StartInbox();

@@ -22,25 +22,24 @@ std::string SharePrefixOf(const model::Build& build, const model::Enver& enver) 
 void Platform::Impl::CancelAndWait(const std::string& enver_id, const std::string& why) {
   Result<std::optional<std::string>> running = queue_.Cancel(enver_id, why);
   if (!running.ok() || !running->has_value()) return;
+  const std::string id = **running;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   std::unique_lock<std::mutex> lock(run_mu_);
-  auto it = running_.find(enver_id);
-  if (it == running_.end() && options_.shared_queue) {
-    // Another replica's worker runs it: this one cannot stop it, so it waits (as long as
-    // for its own) until the store says it ended, before the caller tears the enver down.
-    const std::string id = **running;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-    while (std::chrono::steady_clock::now() < deadline) {
-      lock.unlock();
-      Result<Deployment> d = queue_.Get(id);  // a shared queue reads the store
-      lock.lock();
-      if (!d.ok() || d->state != DeploymentState::kRunning) return;
-      run_cv_.wait_for(lock, std::chrono::milliseconds(100));
-    }
-    return;
+  while (options_.shared_queue && !running_.count(enver_id)) {
+    // Another replica's worker runs it: this one cannot stop it, so it waits (as long as for
+    // its own) until the store says it ended. A run whose replica died is queued again
+    // meanwhile (OrphanLoop): that is cancelled too; claimed here, it is stopped below.
+    lock.unlock();
+    Result<Deployment> d = queue_.Get(id);  // a shared queue reads the store
+    if (d.ok() && d->state == DeploymentState::kQueued) (void)queue_.Cancel(enver_id, why);
+    lock.lock();
+    if (!d.ok() || IsFinal(d->state) || std::chrono::steady_clock::now() >= deadline) return;
+    run_cv_.wait_for(lock, std::chrono::milliseconds(100));
   }
+  auto it = running_.find(enver_id);
   if (it != running_.end()) it->second->Cancel();
   if (github_runs_) github_runs_->Wake();
-  run_cv_.wait_for(lock, std::chrono::minutes(2), [&] { return !running_.count(enver_id); });
+  run_cv_.wait_until(lock, deadline, [&] { return !running_.count(enver_id); });
 }
 
 Status Platform::Impl::TearDown(const WorldPtr& world, const std::string& enver_id,

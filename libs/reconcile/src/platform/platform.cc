@@ -178,6 +178,14 @@ Status Platform::Impl::StartLeading() {
   if (!working_) ODMD_RETURN_IF_ERROR(deployer_.KillLeftovers());
   ODMD_RETURN_IF_ERROR(queue_.Load());
   started_ = true;
+  {
+    std::lock_guard<std::mutex> lock(run_mu_);
+    stopping_ = false;
+  }
+  // Before anything that may wait for another replica's run to end (Scan's teardown of a
+  // deleted clone does): from now on, what a dead replica left running is run again once its
+  // worker lease expires (OrphanLoop), so such a wait ends.
+  ODMD_RETURN_IF_ERROR(StartSharedQueue(/*leader=*/true));
   ODMD_RETURN_IF_ERROR(ReloadWorld());
   // The resumed deployments' "deployment.resumed" events are in Load's commit.
   for (Deployment& d : queue_.followed()) {
@@ -201,16 +209,12 @@ Status Platform::Impl::StartLeading() {
   ODMD_RETURN_IF_ERROR(StartReactions());
   ODMD_RETURN_IF_ERROR(StartAwsMirror());
   ODMD_RETURN_IF_ERROR(Scan(""));
-  {
+  if (options_.start_workers) {
     std::lock_guard<std::mutex> lock(run_mu_);
-    stopping_ = false;
-    if (options_.start_workers) {
-      for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
-        workers_.emplace_back([this] { WorkerLoop(); });
-      }
+    for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
+      workers_.emplace_back([this] { WorkerLoop(); });
     }
   }
-  ODMD_RETURN_IF_ERROR(StartSharedQueue(/*leader=*/true));
   leading_ = true;
   // Last: what followers recorded while nobody led (or before this start) is acted on now.
   return StartInbox();
@@ -225,6 +229,7 @@ void Platform::Impl::Stop() {
     stopping_ = true;
     for (auto& [enver, flag] : running_) flag->Cancel();
     workers.swap(workers_);
+    orphan_loop_started_ = false;  // joined below with the workers
   }
   run_cv_.notify_all();
   for (std::thread& t : workers) t.join();

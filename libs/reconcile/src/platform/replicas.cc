@@ -116,6 +116,7 @@ Status Platform::Impl::StartSharedQueue(bool leader) {
 }
 
 void Platform::Impl::OrphanLoop() {
+  std::string failing;  // the last round's problem, told once while it repeats
   while (true) {
     {
       std::unique_lock<std::mutex> lock(run_mu_);
@@ -123,7 +124,16 @@ void Platform::Impl::OrphanLoop() {
       if (stopping_) return;
     }
     Result<Orphans> orphans = queue_.ResumeOrphans();
-    if (!orphans.ok()) continue;  // the store or the lease: the next round asks again
+    // The store or a lease failed (the next round asks again): told as an alert, once.
+    std::string problem = orphans.ok() ? TakeOwnerError() : orphans.status().ToString();
+    if (problem != failing && !problem.empty()) {
+      Event e;
+      e.kind = "alert";
+      e.message = "could not resume what dead replicas left running: " + problem;
+      (void)Emit(std::move(e));
+    }
+    failing = std::move(problem);
+    if (!orphans.ok()) continue;
     // Their "deployment.resumed" events are in the commit that queued them again.
     std::lock_guard<std::mutex> lock(run_mu_);
     for (Deployment& d : orphans->followed) to_follow_.push_back(std::move(d));
@@ -140,7 +150,17 @@ Result<bool> Platform::Impl::OwnerGone(const Deployment& d) {
     self.duration = options_.worker_lease_duration;
     owner_check_ = std::make_unique<OwnerCheck>(role_store_.plain(), std::move(self));
   }
-  return owner_check_->Gone(d);
+  Result<bool> gone = owner_check_->Gone(d);
+  if (!gone.ok() && owner_error_.empty()) {
+    owner_error_ =
+        "deployment " + d.id + " of replica " + Quote(d.owner) + ": " + gone.status().ToString();
+  }
+  return gone;
+}
+
+std::string Platform::Impl::TakeOwnerError() {
+  std::lock_guard<std::mutex> lock(owner_check_mu_);
+  return std::exchange(owner_error_, std::string());
 }
 
 bool Platform::Impl::FollowerMayRun(const World& w, const Deployment& d) const {
