@@ -88,6 +88,9 @@ class ReplicaChaos {
  private:
   // The database, the admin token and the lease observer.
   void Open();
+  // Open, then the first replica, which leads (`*led`, `*leader`) and publishes the first
+  // contracts version.
+  void OpenWithALeader(store::LeaseState* led, Replica** leader);
   fs::path state(const std::string& id) const { return work_.root() / ("state-" + id); }
   std::string LogOf(const std::string& id) const { return (state(id) / "serve.log").string(); }
   ServerOptions Options(const std::string& id, bool once) const;
@@ -379,14 +382,19 @@ void ReplicaChaos::Open() {
   lease_ = std::move(lease).value();
 }
 
-void ReplicaChaos::Run(int kills) {
+void ReplicaChaos::OpenWithALeader(store::LeaseState* led, Replica** leader) {
   ASSERT_NO_FATAL_FAILURE(Open());
-  // The first replica leads and publishes the first version; two more stand by.
   StartReplica();
+  *leader = WaitLeader(0, led);
+  ASSERT_NE(*leader, nullptr);
+  ASSERT_TRUE(work_.Publish({(*leader)->server->listen_url(), token_})) << Logs();
+}
+
+void ReplicaChaos::Run(int kills) {
+  // The first replica leads and publishes the first version; two more stand by.
   store::LeaseState led;
-  Replica* leader = WaitLeader(0, &led);
-  ASSERT_NE(leader, nullptr);
-  ASSERT_TRUE(work_.Publish({leader->server->listen_url(), token_})) << Logs();
+  Replica* leader = nullptr;
+  ASSERT_NO_FATAL_FAILURE(OpenWithALeader(&led, &leader));
   StartReplica();
   StartReplica();
 
@@ -470,13 +478,9 @@ void ReplicaChaos::Run(int kills) {
 }
 
 void ReplicaChaos::RunStopped() {
-  ASSERT_NO_FATAL_FAILURE(Open());
-  StartReplica();
   store::LeaseState led;
-  Replica* first = WaitLeader(0, &led);
-  ASSERT_NE(first, nullptr);
-  const Target to_first{first->server->listen_url(), token_};
-  ASSERT_TRUE(work_.Publish(to_first)) << Logs();
+  Replica* first = nullptr;
+  ASSERT_NO_FATAL_FAILURE(OpenWithALeader(&led, &first));
   WaitIdle(*first);
   StartReplica();
   ASSERT_EQ(::kill(first->server->pid(), SIGSTOP), 0);
@@ -508,13 +512,10 @@ void ReplicaChaos::RunStopped() {
 }
 
 void ReplicaChaos::RunDeleteOfADeadWorkersClone() {
-  ASSERT_NO_FATAL_FAILURE(Open());
-  StartReplica();
   store::LeaseState led;
-  Replica* first = WaitLeader(0, &led);
-  ASSERT_NE(first, nullptr);
+  Replica* first = nullptr;
+  ASSERT_NO_FATAL_FAILURE(OpenWithALeader(&led, &first));
   const Target to_first{first->server->listen_url(), token_};
-  ASSERT_TRUE(work_.Publish(to_first)) << Logs();
   work_.Act(to_first, "create");
   WaitIdle(*first);
   const std::vector<store::Entry> clones = List(*store_, access::kClonesPrefix);
