@@ -50,6 +50,17 @@ TEST_F(FilesTest, ReplacesAFileWholeAndLeavesNoTemporary) {
   EXPECT_EQ(Names(dir_ / "sub"), "record ");
 }
 
+TEST_F(FilesTest, TheFileHasTheModeAskedForEvenOverALeftTemporary) {
+  const fs::path p = dir_ / "admin.token";
+  { std::ofstream(dir_ / "admin.token.tmp") << "left by a crash"; }
+  fs::permissions(dir_ / "admin.token.tmp", fs::perms::all);
+  ASSERT_TRUE(WriteFileAtomically(p, "secret\n", ".tmp", 0600).ok());
+  EXPECT_EQ(Read(p), "secret\n");
+  EXPECT_EQ(fs::status(p).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(Names(dir_), "admin.token ");
+}
+
 TEST_F(FilesTest, AFailedWriteNamesThePathAndChangesNothing) {
   // A directory cannot be made under a regular file, even by root.
   const fs::path blocker = dir_ / "file";

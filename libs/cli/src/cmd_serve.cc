@@ -27,6 +27,7 @@
 #include "odmd/access/secrets.h"
 #include "odmd/access/tokens.h"
 #include "odmd/api/server.h"
+#include "odmd/base/files.h"
 #include "odmd/base/strings.h"
 #include "odmd/console/assets.h"
 #include "odmd/reconcile/aws_settings.h"
@@ -262,19 +263,6 @@ Result<reconcile::RepoRegistration> ParseMirror(const std::string& text,
   }
   return reconcile::RepoRegistration{name, (state_dir / "mirrors" / (name + ".git")).string(),
                                      text.substr(eq + 1)};
-}
-
-// Writes `text` to `path` with mode 0600 (replacing it).
-Status WriteFile0600(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return UnavailableError("cannot write " + Quote(tmp.string()));
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  std::error_code ec;
-  if (ok) std::filesystem::rename(tmp, path, ec);
-  if (!ok || ec) return UnavailableError("cannot write " + Quote(path.string()));
-  return OkStatus();
 }
 
 std::string SelfExe() {
@@ -540,11 +528,11 @@ int Serve(Io& io, const ServeOpts& o) {
   if (!std::filesystem::exists(token_file, ec)) {
     Result<std::string> token = tokens.Issue(access::Principal::Admin());
     if (!token.ok()) return fail(token.status());
-    Status written = WriteFile0600(token_file, *token + "\n");
+    Status written = WriteFileAtomically(token_file, *token + "\n", ".tmp", 0600);
     if (!written.ok()) return fail(written);
     io.err << "odmd serve: wrote an admin token to " << token_file.string() << "\n";
   }
-  Status url_written = WriteFile0600(dir / kApiUrlFile, url + "\n");
+  Status url_written = WriteFileAtomically(dir / kApiUrlFile, url + "\n", ".tmp", 0600);
   if (!url_written.ok()) return fail(url_written);
 
   if (aws_settings) io.err << DescribeAws(*aws_settings);
