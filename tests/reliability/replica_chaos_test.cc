@@ -60,6 +60,16 @@ constexpr int kKills = 20;
 constexpr int kLeaseMs = 1000;
 constexpr int kRenewMs = 200;
 
+// The deployment an event is about ("" if none).
+std::string DeploymentOf(const nlohmann::json& event) {
+  return event.value("fields", nlohmann::json::object()).value("deployment", "");
+}
+
+// "<kind>: <message>".
+std::string Told(const nlohmann::json& event) {
+  return event.value("kind", "") + ": " + event.value("message", "");
+}
+
 struct Replica {
   std::string id;
   std::unique_ptr<Server> server;
@@ -113,6 +123,8 @@ class ReplicaChaos {
   // lease, the events that name it or its enver, the platform's failure alerts and the kills.
   std::string Explain(const nlohmann::json& deployments);
   std::string Logs() const;
+  // The event log, parsed, in order (a malformed event is skipped).
+  std::vector<nlohmann::json> Events();
   void CheckRuns(int kills);
 
   MixedWorkload work_;
@@ -231,6 +243,7 @@ void ReplicaChaos::WaitIdle(const Replica& leader) {
 
 std::string ReplicaChaos::Explain(const nlohmann::json& deployments) {
   std::ostringstream out;
+  const std::vector<nlohmann::json> events = Events();
   for (const nlohmann::json& d : deployments) {
     const std::string state = d.value("state", "");
     if (state != "queued" && state != "running") continue;
@@ -245,20 +258,17 @@ std::string ReplicaChaos::Explain(const nlohmann::json& deployments) {
     observer.replica_id = "chaos-observer";
     Result<store::LeaderLeasePtr> lease = store_->NewLeaderLease(observer);
     Result<store::LeaseState> s = lease.ok() ? (*lease)->Current() : lease.status();
-    if (s.ok()) {
+    if (s.ok() && !owner.empty()) {
       out << "  lease " << observer.name << ": holder " << s->holder << " epoch " << s->epoch
           << " expires in " << (s->expires_at_ms - s->now_ms) << " ms\n";
     }
-    for (const store::Entry& e : List(*store_, "/odmd/events/")) {
-      const auto j = nlohmann::json::parse(e.value, nullptr, false);
-      if (!j.is_object()) continue;
-      const bool mine = j.value("fields", nlohmann::json::object()).value("deployment", "") == id;
+    for (const nlohmann::json& j : events) {
+      const bool mine = DeploymentOf(j) == id;
       // The platform's own failures ("could not ..."), not the mon/b..main notify alerts.
       const bool failure =
           j.value("kind", "") == "alert" && j.value("message", "").starts_with("could not");
       if (mine || failure || j.value("enver", "") == enver) {
-        out << "  " << e.key << " " << j.value("kind", "") << ": " << j.value("message", "")
-            << "\n";
+        out << "  " << j.value("seq", std::int64_t{0}) << " " << Told(j) << "\n";
       }
     }
   }
@@ -267,6 +277,15 @@ std::string ReplicaChaos::Explain(const nlohmann::json& deployments) {
     if (line.starts_with("kill")) out << "  " << line << "\n";
   }
   return out.str();
+}
+
+std::vector<nlohmann::json> ReplicaChaos::Events() {
+  std::vector<nlohmann::json> events;
+  for (const store::Entry& e : List(*store_, "/odmd/events/")) {
+    auto j = nlohmann::json::parse(e.value, nullptr, false);
+    if (j.is_object()) events.push_back(std::move(j));
+  }
+  return events;
 }
 
 std::string ReplicaChaos::Logs() const {
@@ -291,9 +310,7 @@ void ReplicaChaos::CheckRuns(int kills) {
     int resumed = 0, retried = 0, scripts = 0;
   };
   std::map<std::string, Facts> by_id;
-  for (const store::Entry& e : List(*store_, "/odmd/events/")) {
-    const auto j = nlohmann::json::parse(e.value, nullptr, false);
-    if (!j.is_object()) continue;
+  for (const nlohmann::json& j : Events()) {
     const auto fields = j.value("fields", nlohmann::json::object());
     const std::string id = fields.value("deployment", "");
     const std::string kind = j.value("kind", "");
@@ -572,12 +589,8 @@ void ReplicaChaos::RunDeleteOfADeadWorkersClone() {
   // The run was resumed because the ghost's lease expired and was taken over, then
   // cancelled: it runs nowhere and never again.
   std::string told;
-  for (const store::Entry& e : List(*store_, "/odmd/events/")) {
-    const auto j = nlohmann::json::parse(e.value, nullptr, false);
-    if (j.is_object() &&
-        j.value("fields", nlohmann::json::object()).value("deployment", "") == id) {
-      told += j.value("kind", "") + ": " + j.value("message", "") + "\n";
-    }
+  for (const nlohmann::json& j : Events()) {
+    if (DeploymentOf(j) == id) told += Told(j) + "\n";
   }
   EXPECT_NE(told.find("worker lease expired and was taken over"), std::string::npos) << told;
   Result<reconcile::Deployment> d = queue.Get(id);
